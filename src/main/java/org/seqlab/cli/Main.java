@@ -1,0 +1,75 @@
+package org.seqlab.cli;
+
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code seqlab} command line: one subcommand per job. */
+@Command(
+    name = "seqlab",
+    mixinStandardHelpOptions = true,
+    version = "seqlab 0.1.0",
+    description = "A lab for recurrent and attention sequence models: see, measure and break them.",
+    subcommands = {CommandLine.HelpCommand.class})
+public final class Main implements Callable<Integer> {
+
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  /** Exit status for a user mistake (bad option, bad file). */
+  public static final int EXIT_USAGE = 2;
+
+  @Override
+  public Integer call() {
+    spec.commandLine().usage(spec.commandLine().getOut());
+    return 0;
+  }
+
+  /** Builds the command line with seqlab's error handling, printing through the given writers. */
+  public static CommandLine commandLine(PrintWriter out, PrintWriter err) {
+    CommandLine cl = new CommandLine(new Main());
+    cl.setOut(out);
+    cl.setErr(err);
+    cl.setParameterExceptionHandler(
+        (ex, args) -> {
+          CommandLine cmd = ex.getCommandLine();
+          cmd.getErr().println("seqlab: " + ex.getMessage());
+          cmd.getErr().println("Try '" + cmd.getCommandSpec().qualifiedName() + " --help'.");
+          cmd.getErr().flush();
+          return EXIT_USAGE;
+        });
+    cl.setExecutionExceptionHandler(
+        (ex, cmd, parseResult) -> {
+          Throwable user = userMistake(ex);
+          if (user != null) {
+            cmd.getErr().println("seqlab: " + user.getMessage());
+            cmd.getErr().flush();
+            return EXIT_USAGE;
+          }
+          throw ex;
+        });
+    return cl;
+  }
+
+  /** The {@link UserError} behind {@code ex}, if there is one. */
+  private static Throwable userMistake(Throwable ex) {
+    for (Throwable t = ex; t != null; t = t.getCause()) {
+      if (t instanceof UserError) return t;
+    }
+    return null;
+  }
+
+  /** Runs {@code args} and returns the exit status, printing to the given writers. */
+  public static int run(PrintWriter out, PrintWriter err, String... args) {
+    int status = commandLine(out, err).execute(args);
+    out.flush();
+    err.flush();
+    return status;
+  }
+
+  public static void main(String[] args) {
+    PrintWriter out = new PrintWriter(System.out, true, java.nio.charset.StandardCharsets.UTF_8);
+    PrintWriter err = new PrintWriter(System.err, true, java.nio.charset.StandardCharsets.UTF_8);
+    System.exit(run(out, err, args));
+  }
+}
