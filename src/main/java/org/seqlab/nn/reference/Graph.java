@@ -191,6 +191,26 @@ public final class Graph {
     return result;
   }
 
+  /** Rows {@code ids[0], ids[1], ...} of {@code table}: an embedding lookup. */
+  public Var gatherRows(Var table, int[] ids) {
+    int width = table.cols;
+    double[] y = new double[ids.length * width];
+    for (int i = 0; i < ids.length; i++) {
+      if (ids[i] < 0 || ids[i] >= table.rows) {
+        throw new IllegalArgumentException("id " + ids[i] + " outside [0, " + table.rows + ")");
+      }
+      System.arraycopy(table.value, ids[i] * width, y, i * width, width);
+    }
+    Var result = node(y, ids.length, width);
+    result.backward =
+        () -> {
+          for (int i = 0; i < ids.length; i++) {
+            for (int j = 0; j < width; j++) table.grad[ids[i] * width + j] += result.grad[i * width + j];
+          }
+        };
+    return result;
+  }
+
   /**
    * The scalar {@code Σ a ⊙ weights} for a constant matrix of weights: a loss whose gradient with
    * respect to {@code a} is exactly {@code weights}. With all-ones weights it is {@code Σ a}.
