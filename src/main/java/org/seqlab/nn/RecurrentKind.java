@@ -4,18 +4,13 @@ import java.util.Arrays;
 import java.util.stream.Collectors;
 
 /**
- * The recurrent cells seqlab knows, with the number of gate blocks each one stacks in its weight
- * matrices: a layer of hidden size {@code H} has {@code weight_ih [G*H, in]} and {@code weight_hh
- * [G*H, H]}, with {@code G = }{@link #gateCount()}.
+ * The recurrent cells seqlab implements, with the names used in a checkpoint's metadata and the
+ * number of {@code H}-row gate blocks stacked in their weight matrices.
  */
 public enum RecurrentKind {
-  /** Elman RNN, {@code h' = tanh(W_ih x + b_ih + W_hh h + b_hh)}. */
   RNN_TANH("rnn_tanh", 1),
-  /** Elman RNN with ReLU, {@code h' = relu(W_ih x + b_ih + W_hh h + b_hh)}. */
   RNN_RELU("rnn_relu", 1),
-  /** LSTM with gate blocks i, f, g, o in PyTorch's order. */
   LSTM("lstm", 4),
-  /** GRU with gate blocks r, z, n in PyTorch's order. */
   GRU("gru", 3);
 
   private final String metadataName;
@@ -26,24 +21,21 @@ public enum RecurrentKind {
     this.gateCount = gateCount;
   }
 
-  /** The name used in file metadata and on the command line, e.g. {@code "lstm"}. */
   public String metadataName() {
     return metadataName;
   }
 
-  /** The number of {@code H}-row blocks stacked in each weight matrix and bias. */
+  /** Gate blocks per weight matrix: 1 (RNN), 4 (LSTM: i, f, g, o), 3 (GRU: r, z, n). */
   public int gateCount() {
     return gateCount;
   }
 
-  /** The kind whose {@link #metadataName()} is {@code name}. */
   public static RecurrentKind fromMetadataName(String name) {
-    for (RecurrentKind kind : values()) {
-      if (kind.metadataName.equals(name)) return kind;
+    for (RecurrentKind k : values()) {
+      if (k.metadataName.equals(name)) return k;
     }
-    String allowed =
-        Arrays.stream(values()).map(RecurrentKind::metadataName).collect(Collectors.joining(", "));
     throw new IllegalArgumentException(
-        "unknown recurrent model '" + name + "'; expected one of: " + allowed);
+        "unknown model '" + name + "'; allowed: "
+            + Arrays.stream(values()).map(RecurrentKind::metadataName).collect(Collectors.joining(", ")));
   }
 }

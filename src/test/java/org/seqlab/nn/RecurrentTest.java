@@ -211,6 +211,6 @@ class RecurrentTest {
     assertEquals(3, RecurrentKind.GRU.gateCount());
     assertEquals(1, RecurrentKind.RNN_RELU.gateCount());
     var unknown = assertThrows(IllegalArgumentException.class, () -> RecurrentKind.fromMetadataName("LSTM"));
-    assertEquals("unknown recurrent model 'LSTM'; expected one of: rnn_tanh, rnn_relu, lstm, gru", unknown.getMessage());
+    assertEquals("unknown model 'LSTM'; allowed: rnn_tanh, rnn_relu, lstm, gru", unknown.getMessage());
   }
 }
