@@ -66,7 +66,11 @@ public final class Embedding implements Module {
     int[] idShape = shape.length == 0 ? new int[] {ids.length} : shape;
     if (Tensor.checkedSize(idShape) != ids.length) {
       throw new IllegalArgumentException(
-          "ids has " + ids.length + " elements but shape " + Arrays.toString(idShape) + " holds "
+          "ids has "
+              + ids.length
+              + " elements but shape "
+              + Arrays.toString(idShape)
+              + " holds "
               + Tensor.checkedSize(idShape));
     }
     checkIds(ids);
@@ -90,8 +94,12 @@ public final class Embedding implements Module {
         || dy.dim(dy.rank() - 1) != embeddingDim
         || (long) ids.length * embeddingDim != dy.size()) {
       throw new IllegalArgumentException(
-          "dy has shape " + Arrays.toString(dy.shape()) + ", expected " + ids.length
-              + " rows of " + embeddingDim);
+          "dy has shape "
+              + Arrays.toString(dy.shape())
+              + ", expected "
+              + ids.length
+              + " rows of "
+              + embeddingDim);
     }
     float[] g = weight.grad().data();
     float[] d = dy.data();

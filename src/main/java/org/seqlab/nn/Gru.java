@@ -16,8 +16,8 @@ import org.seqlab.nn.RecurrentTrace.LayerTrace;
  *   h_t = (1 - z_t) ⊙ n_t + z_t ⊙ h_{t-1}
  * </pre>
  *
- * <p>Shapes and parameters as in {@link Recurrent} with {@code G = 3}: {@code weight_ih_l{k}
- * [3H, in_k]}, {@code weight_hh_l{k} [3H, H]}, {@code bias_ih_l{k} [3H]}, {@code bias_hh_l{k} [3H]},
+ * <p>Shapes and parameters as in {@link Recurrent} with {@code G = 3}: {@code weight_ih_l{k} [3H,
+ * in_k]}, {@code weight_hh_l{k} [3H, H]}, {@code bias_ih_l{k} [3H]}, {@code bias_hh_l{k} [3H]},
  * rows {@code 0..H} for r, {@code H..2H} for z, {@code 2H..3H} for n. Because {@code b_hn} sits
  * inside the reset gate's product, the two biases of the n block are not interchangeable.
  */
@@ -28,7 +28,8 @@ public final class Gru extends Recurrent {
   }
 
   @Override
-  void forwardStep(LayerTrace layer, int t, int batch, float[] inputProjection, float[] hiddenProjection) {
+  void forwardStep(
+      LayerTrace layer, int t, int batch, float[] inputProjection, float[] hiddenProjection) {
     int h = hiddenSize();
     float[] gates = layer.gates;
     float[] hidden = layer.hidden;

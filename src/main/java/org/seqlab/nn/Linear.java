@@ -50,13 +50,8 @@ public final class Linear implements Module {
   /** Draws weight and bias, in that order, from {@code U(-1/sqrt(in), 1/sqrt(in))}. */
   public void initialize(RandomGenerator rng) {
     double bound = 1.0 / Math.sqrt(inFeatures);
-    fillUniform(weight.value(), bound, rng);
-    fillUniform(bias.value(), bound, rng);
-  }
-
-  static void fillUniform(Tensor t, double bound, RandomGenerator rng) {
-    float[] v = t.data();
-    for (int i = 0; i < v.length; i++) v[i] = (float) rng.nextDouble(-bound, bound);
+    Init.uniform(weight.value(), bound, rng);
+    Init.uniform(bias.value(), bound, rng);
   }
 
   public int inFeatures() {
@@ -119,7 +114,9 @@ public final class Linear implements Module {
     return dx;
   }
 
-  /** The number of rows {@code N} of {@code x} seen as {@code [N, in]}, after checking its shape. */
+  /**
+   * The number of rows {@code N} of {@code x} seen as {@code [N, in]}, after checking its shape.
+   */
   private int rows(Tensor x, String name) {
     if (x.rank() < 2 || x.dim(x.rank() - 1) != inFeatures) {
       throw new IllegalArgumentException(

@@ -18,12 +18,12 @@ import org.seqlab.nn.RecurrentTrace.LayerTrace;
  *   h_t = o_t ⊙ tanh(c_t)
  * </pre>
  *
- * <p>Shapes and parameters as in {@link Recurrent} with {@code G = 4}: {@code weight_ih_l{k}
- * [4H, in_k]}, {@code weight_hh_l{k} [4H, H]}, {@code bias_ih_l{k} [4H]}, {@code bias_hh_l{k} [4H]},
+ * <p>Shapes and parameters as in {@link Recurrent} with {@code G = 4}: {@code weight_ih_l{k} [4H,
+ * in_k]}, {@code weight_hh_l{k} [4H, H]}, {@code bias_ih_l{k} [4H]}, {@code bias_hh_l{k} [4H]},
  * rows {@code 0..H} for i, {@code H..2H} for f, {@code 2H..3H} for g, {@code 3H..4H} for o.
  *
- * <p>The cell state is the gradient highway: {@code dL/dc_{t-1} = f_t ⊙ dL/dc_t} plus nothing
- * squashed, so what survives a step is exactly the forget gate.
+ * <p>The cell state is the gradient highway: along it {@code dL/dc_{t-1} = f_t ⊙ dL/dc_t}, scaled
+ * by the forget gate and squashed by nothing, so the forget gate decides what survives a step.
  */
 public final class Lstm extends Recurrent {
 
@@ -32,10 +32,10 @@ public final class Lstm extends Recurrent {
   }
 
   /**
-   * Makes the effective forget-gate bias {@code b_if + b_hf} exactly {@code forgetGateBias} in every
-   * layer: rows {@code H..2H} of {@code bias_ih} are set to {@code forgetGateBias} and the same rows
-   * of {@code bias_hh} to zero (PyTorch has two biases; setting one of them alone would add to
-   * whatever the other holds). A bias of 1 keeps the forget gate open early in training.
+   * Makes the effective forget-gate bias {@code b_if + b_hf} exactly {@code forgetGateBias} in
+   * every layer: rows {@code H..2H} of {@code bias_ih} are set to {@code forgetGateBias} and the
+   * same rows of {@code bias_hh} to zero (PyTorch has two biases; setting one of them alone would
+   * add to whatever the other holds). A bias of 1 keeps the forget gate open early in training.
    */
   public void setForgetGateBias(double forgetGateBias) {
     int h = hiddenSize();
@@ -50,7 +50,8 @@ public final class Lstm extends Recurrent {
   }
 
   @Override
-  void forwardStep(LayerTrace layer, int t, int batch, float[] inputProjection, float[] hiddenProjection) {
+  void forwardStep(
+      LayerTrace layer, int t, int batch, float[] inputProjection, float[] hiddenProjection) {
     int h = hiddenSize();
     float[] gates = layer.gates;
     float[] hidden = layer.hidden;

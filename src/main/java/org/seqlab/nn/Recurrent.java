@@ -27,11 +27,12 @@ import org.seqlab.tensor.Tensor;
  *
  * <p>Symbols: {@code T} steps, {@code B} batch, {@code I} input size, {@code H} hidden size, {@code
  * L} layers, {@code G} gate blocks ({@link RecurrentKind#gateCount()}: RNN 1, LSTM 4, GRU 3).
- * Shapes: input {@code [T, B, I]}, {@code h0}, {@code c0}, {@code hN}, {@code cN} {@code [L, B, H]},
- * output {@code [T, B, H]}.
+ * Shapes: input {@code [T, B, I]}, {@code h0}, {@code c0}, {@code hN}, {@code cN} {@code [L, B,
+ * H]}, output {@code [T, B, H]}.
  *
  * <p>Parameters of layer {@code k}, in PyTorch's order and layout ({@code in_k = I} for {@code k =
- * 0}, else {@code H}), all initialised by {@link #initialize} from {@code U(-1/sqrt(H), 1/sqrt(H))}:
+ * 0}, else {@code H}), all initialised by {@link #initialize} from {@code U(-1/sqrt(H),
+ * 1/sqrt(H))}:
  *
  * <ul>
  *   <li>{@code weight_ih_l{k} [G*H, in_k]}
@@ -51,6 +52,7 @@ public abstract sealed class Recurrent implements Module permits Rnn, Lstm, Gru 
   private final int inputSize;
   private final int hiddenSize;
   private final int numLayers;
+
   /** {@code G*H}: the rows of every weight matrix. */
   final int gateRows;
 
@@ -64,8 +66,13 @@ public abstract sealed class Recurrent implements Module permits Rnn, Lstm, Gru 
     this.kind = Objects.requireNonNull(kind, "kind");
     if (inputSize <= 0 || hiddenSize <= 0 || numLayers <= 0) {
       throw new IllegalArgumentException(
-          kind.metadataName() + " needs positive sizes, got inputSize=" + inputSize
-              + ", hiddenSize=" + hiddenSize + ", numLayers=" + numLayers);
+          kind.metadataName()
+              + " needs positive sizes, got inputSize="
+              + inputSize
+              + ", hiddenSize="
+              + hiddenSize
+              + ", numLayers="
+              + numLayers);
     }
     Tensor.checkedSize(kind.gateCount(), hiddenSize, Math.max(inputSize, hiddenSize));
     this.inputSize = inputSize;
@@ -87,7 +94,9 @@ public abstract sealed class Recurrent implements Module permits Rnn, Lstm, Gru 
     this.parameters = List.copyOf(all);
   }
 
-  /** A new model of the given kind with zero parameters; call {@link #initialize} or load weights. */
+  /**
+   * A new model of the given kind with zero parameters; call {@link #initialize} or load weights.
+   */
   public static Recurrent create(RecurrentKind kind, int inputSize, int hiddenSize, int numLayers) {
     return switch (Objects.requireNonNull(kind, "kind")) {
       case RNN_TANH, RNN_RELU -> new Rnn(kind, inputSize, hiddenSize, numLayers);
@@ -102,7 +111,7 @@ public abstract sealed class Recurrent implements Module permits Rnn, Lstm, Gru 
    */
   public void initialize(RandomGenerator rng) {
     double bound = 1.0 / Math.sqrt(hiddenSize);
-    for (Parameter p : parameters) Linear.fillUniform(p.value(), bound, rng);
+    for (Parameter p : parameters) Init.uniform(p.value(), bound, rng);
   }
 
   public RecurrentKind kind() {
@@ -165,20 +174,25 @@ public abstract sealed class Recurrent implements Module permits Rnn, Lstm, Gru 
    *
    * @param input {@code [T, B, I]}, with {@code T, B >= 1}
    * @param h0 initial hidden states {@code [L, B, H]}, or null for zeros
-   * @param c0 LSTM: initial cell states {@code [L, B, H]}, or null for zeros; must be null otherwise
+   * @param c0 LSTM: initial cell states {@code [L, B, H]}, or null for zeros; must be null
+   *     otherwise
    */
   public final RecurrentOutput forward(Tensor input, Tensor h0, Tensor c0) {
     Objects.requireNonNull(input, "input");
     if (input.rank() != 3 || input.dim(2) != inputSize || input.dim(0) == 0 || input.dim(1) == 0) {
       throw new IllegalArgumentException(
-          "input has shape " + Arrays.toString(input.shape()) + ", expected [T, B, " + inputSize
+          "input has shape "
+              + Arrays.toString(input.shape())
+              + ", expected [T, B, "
+              + inputSize
               + "] (time-major, T and B at least 1)");
     }
     int steps = input.dim(0);
     int batch = input.dim(1);
     if (h0 != null) h0.requireShape("h0", numLayers, batch, hiddenSize);
     if (kind != RecurrentKind.LSTM && c0 != null) {
-      throw new IllegalArgumentException("c0 is only for LSTM, this model is " + kind.metadataName());
+      throw new IllegalArgumentException(
+          "c0 is only for LSTM, this model is " + kind.metadataName());
     }
     if (c0 != null) c0.requireShape("c0", numLayers, batch, hiddenSize);
     Tensor.checkedSize(steps, batch, gateRows);
@@ -187,13 +201,15 @@ public abstract sealed class Recurrent implements Module permits Rnn, Lstm, Gru 
     int block = batch * hiddenSize;
     float[] inputProjection = new float[steps * batch * gateRows]; // a_t of all steps, [T, B, G*H]
     float[] hiddenProjection = new float[batch * gateRows]; // r_t of one step, [B, G*H]
-    // The trace owns a copy of the input so that changing the caller's tensor cannot corrupt backward.
+    // The trace owns a copy of the input so that changing the caller's tensor cannot corrupt
+    // backward.
     float[] layerInput = input.data().clone();
     int layerInputOffset = 0;
     LayerTrace[] layers = new LayerTrace[numLayers];
     for (int k = 0; k < numLayers; k++) {
       LayerTrace layer =
-          new LayerTrace(layerInputSize(k), layerInput, layerInputOffset, steps, batch, hiddenSize, kind);
+          new LayerTrace(
+              layerInputSize(k), layerInput, layerInputOffset, steps, batch, hiddenSize, kind);
       if (h0 != null) System.arraycopy(h0.data(), k * block, layer.hidden, 0, block);
       if (c0 != null) System.arraycopy(c0.data(), k * block, layer.cell, 0, block);
       forwardLayer(k, layer, steps, batch, inputProjection, hiddenProjection);
@@ -203,7 +219,9 @@ public abstract sealed class Recurrent implements Module permits Rnn, Lstm, Gru 
       layerInputOffset = block;
     }
 
-    Tensor output = Tensor.wrap(Arrays.copyOfRange(layerInput, block, block + steps * block), steps, batch, hiddenSize);
+    Tensor output =
+        Tensor.wrap(
+            Arrays.copyOfRange(layerInput, block, block + steps * block), steps, batch, hiddenSize);
     Tensor hN = Tensor.zeros(numLayers, batch, hiddenSize);
     Tensor cN = kind == RecurrentKind.LSTM ? Tensor.zeros(numLayers, batch, hiddenSize) : null;
     for (int k = 0; k < numLayers; k++) {
@@ -215,7 +233,12 @@ public abstract sealed class Recurrent implements Module permits Rnn, Lstm, Gru 
 
   /** One layer over all steps; {@code layer.hidden} (and {@code cell}) hold the initial state. */
   private void forwardLayer(
-      int k, LayerTrace layer, int steps, int batch, float[] inputProjection, float[] hiddenProjection) {
+      int k,
+      LayerTrace layer,
+      int steps,
+      int batch,
+      float[] inputProjection,
+      float[] hiddenProjection) {
     int in = layer.inputSize;
     int rows = steps * batch;
     // a_t = W_ih x_t + b_ih does not depend on h, so all steps go in one [T*B, in] product.
@@ -266,7 +289,8 @@ public abstract sealed class Recurrent implements Module permits Rnn, Lstm, Gru 
 
     /**
      * {@code dL/dr_t} for all steps, {@code [T, B, G*H]}. The same array as {@link
-     * #dInputProjection} except for the GRU, whose n gate sees {@code r_t} scaled by the reset gate.
+     * #dInputProjection} except for the GRU, whose n gate sees {@code r_t} scaled by the reset
+     * gate.
      */
     final float[] dHiddenProjection;
 
@@ -309,7 +333,8 @@ public abstract sealed class Recurrent implements Module permits Rnn, Lstm, Gru 
     if (dOutput != null) dOutput.requireShape("dOutput", steps, batch, hiddenSize);
     if (dhN != null) dhN.requireShape("dhN", numLayers, batch, hiddenSize);
     if (kind != RecurrentKind.LSTM && dcN != null) {
-      throw new IllegalArgumentException("dcN is only for LSTM, this model is " + kind.metadataName());
+      throw new IllegalArgumentException(
+          "dcN is only for LSTM, this model is " + kind.metadataName());
     }
     if (dcN != null) dcN.requireShape("dcN", numLayers, batch, hiddenSize);
 
@@ -336,7 +361,8 @@ public abstract sealed class Recurrent implements Module permits Rnn, Lstm, Gru 
       for (int t = steps - 1; t >= 0; t--) {
         // h_t feeds both the layer's output and step t+1.
         int gradientOffset = (k * steps + t) * block;
-        Elementwise.add(dLayerOutput, t * block, work.dhCarry, 0, work.hiddenGradients, gradientOffset, block);
+        Elementwise.add(
+            dLayerOutput, t * block, work.dhCarry, 0, work.hiddenGradients, gradientOffset, block);
         backwardStep(layer, t, batch, gradientOffset, work);
         // r_t = W_hh h_{t-1} + b_hh  =>  dh_{t-1} += dr_t W_hh
         MatMul.gemmNN(
@@ -364,7 +390,8 @@ public abstract sealed class Recurrent implements Module permits Rnn, Lstm, Gru 
           work.dHiddenProjection, 0, gateRows,
           layer.hidden, 0, hiddenSize,
           weightHh[k].grad().data(), 0, hiddenSize);
-      Elementwise.sumRowsInto(work.dHiddenProjection, 0, rows, gateRows, biasHh[k].grad().data(), 0);
+      Elementwise.sumRowsInto(
+          work.dHiddenProjection, 0, rows, gateRows, biasHh[k].grad().data(), 0);
       // dx_t = da_t W_ih: the model's input gradient, or the output gradient of the layer below.
       float[] dLayerInput = k == 0 ? dInput.data() : dLayerOutput;
       Arrays.fill(dLayerInput, 0f);
@@ -377,7 +404,9 @@ public abstract sealed class Recurrent implements Module permits Rnn, Lstm, Gru 
 
     Tensor hiddenGradients = Tensor.wrap(work.hiddenGradients, numLayers, steps, batch, hiddenSize);
     Tensor cellGradients =
-        work.cellGradients == null ? null : Tensor.wrap(work.cellGradients, numLayers, steps, batch, hiddenSize);
+        work.cellGradients == null
+            ? null
+            : Tensor.wrap(work.cellGradients, numLayers, steps, batch, hiddenSize);
     return new RecurrentGradients(dInput, dh0, dc0, hiddenGradients, cellGradients);
   }
 
@@ -386,9 +415,10 @@ public abstract sealed class Recurrent implements Module permits Rnn, Lstm, Gru 
    * work.hiddenGradients[gradientOffset ..+ B*H)} holds {@code dL/dh_t} and (LSTM) {@code
    * work.dcCarry} holds what reaches {@code c_t} from step {@code t+1} and the loss. Writes block
    * {@code t} of {@code work.dInputProjection} and {@code work.dHiddenProjection}, (LSTM) the total
-   * {@code dL/dc_t} into {@code work.cellGradients}, and replaces the carries: {@code dcCarry}
-   * with {@code dL/dc_{t-1}}, {@code dhCarry} with the part of {@code dL/dh_{t-1}} that does not
-   * pass through {@code W_hh} (the caller adds that part).
+   * {@code dL/dc_t} into {@code work.cellGradients}, and replaces the carries: {@code dcCarry} with
+   * {@code dL/dc_{t-1}}, {@code dhCarry} with the part of {@code dL/dh_{t-1}} that does not pass
+   * through {@code W_hh} (the caller adds that part).
    */
-  abstract void backwardStep(LayerTrace layer, int t, int batch, int gradientOffset, BackwardBuffers work);
+  abstract void backwardStep(
+      LayerTrace layer, int t, int batch, int gradientOffset, BackwardBuffers work);
 }

@@ -28,7 +28,8 @@ public record RecurrentGradients(
           "hiddenGradients must be [L, T, B, H], got " + Arrays.toString(hiddenGradients.shape()));
     }
     if ((dc0 == null) != (cellGradients == null)) {
-      throw new IllegalArgumentException("dc0 and cellGradients come together (LSTM) or not at all");
+      throw new IllegalArgumentException(
+          "dc0 and cellGradients come together (LSTM) or not at all");
     }
     if (cellGradients != null && !cellGradients.sameShape(hiddenGradients)) {
       throw new IllegalArgumentException("cellGradients must have the shape of hiddenGradients");
@@ -42,7 +43,8 @@ public record RecurrentGradients(
 
   /** LSTM only: the total {@code dL/dc_t} of {@code layer} for every step, {@code [T, B, H]}. */
   public Tensor cellGradient(int layer) {
-    if (cellGradients == null) throw new IllegalStateException("cell gradients exist only for LSTM");
+    if (cellGradients == null)
+      throw new IllegalStateException("cell gradients exist only for LSTM");
     return layerSlice(cellGradients, layer);
   }
 

@@ -5,8 +5,8 @@ import org.seqlab.tensor.Tensor;
 
 /**
  * What a {@link Recurrent} forward pass keeps for its backward pass, per layer, and read-only views
- * of it for probes. Shapes use {@code T} steps, batch {@code B}, hidden size {@code H} and {@code G}
- * gate blocks ({@link RecurrentKind#gateCount()}).
+ * of it for probes. Shapes use {@code T} steps, batch {@code B}, hidden size {@code H} and {@code
+ * G} gate blocks ({@link RecurrentKind#gateCount()}).
  *
  * <p>Internally the hidden and cell states of a layer are stored as {@code [T+1, B, H]}, step 0
  * holding the initial state, so that {@code h_{t-1}} of every step is one contiguous block and the
@@ -43,7 +43,12 @@ public final class RecurrentTrace {
     final float[] hiddenNewProjection;
 
     LayerTrace(
-        int inputSize, float[] input, int inputOffset, int steps, int batch, int hidden,
+        int inputSize,
+        float[] input,
+        int inputOffset,
+        int steps,
+        int batch,
+        int hidden,
         RecurrentKind kind) {
       this.inputSize = inputSize;
       this.input = input;
@@ -51,9 +56,12 @@ public final class RecurrentTrace {
       int states = Math.toIntExact(Tensor.checkedSize(steps + 1, batch, hidden));
       this.hidden = new float[states];
       this.cell = kind == RecurrentKind.LSTM ? new float[states] : null;
-      this.gates = new float[Math.toIntExact(Tensor.checkedSize(steps, batch, kind.gateCount(), hidden))];
+      this.gates =
+          new float[Math.toIntExact(Tensor.checkedSize(steps, batch, kind.gateCount(), hidden))];
       this.hiddenNewProjection =
-          kind == RecurrentKind.GRU ? new float[Math.toIntExact(Tensor.checkedSize(steps, batch, hidden))] : null;
+          kind == RecurrentKind.GRU
+              ? new float[Math.toIntExact(Tensor.checkedSize(steps, batch, hidden))]
+              : null;
     }
   }
 
@@ -85,8 +93,8 @@ public final class RecurrentTrace {
   }
 
   /**
-   * The post-activation gates of {@code layer}, {@code [T, B, G*H]}, blocks in PyTorch's order (LSTM
-   * i, f, g, o; GRU r, z, n; RNN the new hidden state itself). A copy.
+   * The post-activation gates of {@code layer}, {@code [T, B, G*H]}, blocks in PyTorch's order
+   * (LSTM i, f, g, o; GRU r, z, n; RNN the new hidden state itself). A copy.
    */
   public Tensor gates(int layer) {
     LayerTrace l = layer(layer);
@@ -98,7 +106,9 @@ public final class RecurrentTrace {
     return afterEachStep(layer(layer).hidden);
   }
 
-  /** LSTM only: the cell states {@code c_0 .. c_{T-1}} of {@code layer}, {@code [T, B, H]}. A copy. */
+  /**
+   * LSTM only: the cell states {@code c_0 .. c_{T-1}} of {@code layer}, {@code [T, B, H]}. A copy.
+   */
   public Tensor cellStates(int layer) {
     LayerTrace l = layer(layer);
     if (l.cell == null) {
@@ -109,7 +119,8 @@ public final class RecurrentTrace {
 
   private Tensor afterEachStep(float[] states) {
     int block = batchSize * hiddenSize();
-    return Tensor.wrap(Arrays.copyOfRange(states, block, states.length), steps, batchSize, hiddenSize());
+    return Tensor.wrap(
+        Arrays.copyOfRange(states, block, states.length), steps, batchSize, hiddenSize());
   }
 
   LayerTrace layer(int layer) {

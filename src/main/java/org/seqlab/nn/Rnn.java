@@ -20,7 +20,9 @@ public final class Rnn extends Recurrent {
 
   private final boolean relu;
 
-  /** @param kind {@link RecurrentKind#RNN_TANH} or {@link RecurrentKind#RNN_RELU} */
+  /**
+   * @param kind {@link RecurrentKind#RNN_TANH} or {@link RecurrentKind#RNN_RELU}
+   */
   public Rnn(RecurrentKind kind, int inputSize, int hiddenSize, int numLayers) {
     super(requireRnn(kind), inputSize, hiddenSize, numLayers);
     this.relu = kind == RecurrentKind.RNN_RELU;
@@ -34,7 +36,8 @@ public final class Rnn extends Recurrent {
   }
 
   @Override
-  void forwardStep(LayerTrace layer, int t, int batch, float[] inputProjection, float[] hiddenProjection) {
+  void forwardStep(
+      LayerTrace layer, int t, int batch, float[] inputProjection, float[] hiddenProjection) {
     int h = hiddenSize();
     for (int b = 0; b < batch; b++) {
       int a = (t * batch + b) * h; // row of a_t and of the gates (G = 1)

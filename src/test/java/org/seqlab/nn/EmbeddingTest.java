@@ -14,7 +14,8 @@ class EmbeddingTest {
   @Test
   void forwardLooksUpRowsInTheGivenShape() {
     Embedding embedding = new Embedding(4, 2);
-    System.arraycopy(new float[] {0, 1, 10, 11, 20, 21, 30, 31}, 0, embedding.weight().value().data(), 0, 8);
+    System.arraycopy(
+        new float[] {0, 1, 10, 11, 20, 21, 30, 31}, 0, embedding.weight().value().data(), 0, 8);
     Tensor y = embedding.forward(new int[] {3, 0, 2, 2, 1, 3}, 3, 2);
     assertArrayEquals(new int[] {3, 2, 2}, y.shape());
     assertArrayEquals(new float[] {30, 31, 0, 1, 20, 21, 20, 21, 10, 11, 30, 31}, y.data());
@@ -36,9 +37,13 @@ class EmbeddingTest {
       assertEquals(0f, grad[6 + j]);
       assertEquals(0f, grad[9 + j]);
     }
-    GradientCheck.assertNoFailures(GradientCheck.compare(
-        "weight", embedding.weight().value(), embedding.weight().grad(), GradientCheck.EPS,
-        () -> GradientCheck.dot(embedding.forward(ids, 2, 3), r)));
+    GradientCheck.assertNoFailures(
+        GradientCheck.compare(
+            "weight",
+            embedding.weight().value(),
+            embedding.weight().grad(),
+            GradientCheck.EPS,
+            () -> GradientCheck.dot(embedding.forward(ids, 2, 3), r)));
     embedding.backward(ids, r);
     assertEquals(2 * (r.data()[0] + r.data()[6] + r.data()[12]), grad[12], 1e-6f);
   }
@@ -61,12 +66,19 @@ class EmbeddingTest {
   @Test
   void idsOutOfRangeAreRejectedWithTheIdAndTheRange() {
     Embedding embedding = new Embedding(5, 3);
-    var high = assertThrows(IllegalArgumentException.class, () -> embedding.forward(new int[] {1, 5}));
+    var high =
+        assertThrows(IllegalArgumentException.class, () -> embedding.forward(new int[] {1, 5}));
     assertTrue(high.getMessage().contains("id 5"), high.getMessage());
     assertTrue(high.getMessage().contains("[0, 5)"), high.getMessage());
-    var negative = assertThrows(IllegalArgumentException.class, () -> embedding.backward(new int[] {-1}, Tensor.zeros(1, 3)));
+    var negative =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> embedding.backward(new int[] {-1}, Tensor.zeros(1, 3)));
     assertTrue(negative.getMessage().contains("id -1"), negative.getMessage());
-    assertThrows(IllegalArgumentException.class, () -> embedding.forward(new int[] {1, 2, 3}, 2, 2));
-    assertThrows(IllegalArgumentException.class, () -> embedding.backward(new int[] {1, 2}, Tensor.zeros(2, 4)));
+    assertThrows(
+        IllegalArgumentException.class, () -> embedding.forward(new int[] {1, 2, 3}, 2, 2));
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> embedding.backward(new int[] {1, 2}, Tensor.zeros(2, 4)));
   }
 }

@@ -16,7 +16,9 @@ import org.seqlab.tensor.Tensor;
 final class GradientCheck {
   /** The step for smooth functions: large enough that float32 rounding of the loss stays small. */
   static final float EPS = 1e-2f;
+
   static final double RELATIVE_TOLERANCE = 2e-2;
+
   /** Below this magnitude an entry is judged by the absolute error alone. */
   static final double ABSOLUTE_TOLERANCE = 1e-3;
 
@@ -44,7 +46,8 @@ final class GradientCheck {
    * of {@code value}, stepping by {@code eps}; returns a description of each failing entry (empty
    * when all pass).
    */
-  static List<String> compare(String name, Tensor value, Tensor analytic, float eps, DoubleSupplier loss) {
+  static List<String> compare(
+      String name, Tensor value, Tensor analytic, float eps, DoubleSupplier loss) {
     List<String> failures = new ArrayList<>();
     float[] v = value.data();
     for (int i = 0; i < v.length; i++) {
@@ -58,7 +61,8 @@ final class GradientCheck {
       double numeric = (plus - minus) / ((double) (saved + eps) - (double) (saved - eps));
       double exact = analytic.data()[i];
       double error = Math.abs(numeric - exact);
-      if (error > ABSOLUTE_TOLERANCE && error > RELATIVE_TOLERANCE * Math.max(Math.abs(numeric), Math.abs(exact))) {
+      if (error > ABSOLUTE_TOLERANCE
+          && error > RELATIVE_TOLERANCE * Math.max(Math.abs(numeric), Math.abs(exact))) {
         failures.add(name + "[" + i + "]: analytic " + exact + ", numeric " + numeric);
       }
     }
@@ -66,7 +70,9 @@ final class GradientCheck {
   }
 
   static void assertNoFailures(List<String> failures) {
-    assertTrue(failures.isEmpty(), () -> failures.size() + " gradient entries differ:\n" + String.join("\n", failures));
+    assertTrue(
+        failures.isEmpty(),
+        () -> failures.size() + " gradient entries differ:\n" + String.join("\n", failures));
   }
 
   /** Fails unless {@code t} has at least one entry of magnitude above {@code floor}. */
@@ -74,6 +80,8 @@ final class GradientCheck {
     double max = 0;
     for (float x : t.data()) max = Math.max(max, Math.abs(x));
     final double found = max;
-    assertTrue(found > floor, () -> name + " is negligible (max |entry| " + found + "), the check would prove nothing");
+    assertTrue(
+        found > floor,
+        () -> name + " is negligible (max |entry| " + found + "), the check would prove nothing");
   }
 }

@@ -28,7 +28,9 @@ class GruTest {
     System.arraycopy(bIh, 0, gru.biasIh(0).value().data(), 0, 3);
     System.arraycopy(bHh, 0, gru.biasHh(0).value().data(), 0, 3);
     float[] xs = {1.0f, -0.5f, 2.0f};
-    RecurrentOutput out = gru.forward(Tensor.wrap(xs.clone(), 3, 1, 1), Tensor.wrap(new float[] {0.3f}, 1, 1, 1), null);
+    RecurrentOutput out =
+        gru.forward(
+            Tensor.wrap(xs.clone(), 3, 1, 1), Tensor.wrap(new float[] {0.3f}, 1, 1, 1), null);
     double h = 0.3;
     for (int t = 0; t < 3; t++) {
       double r = sigmoid(wIh[0] * xs[t] + bIh[0] + wHh[0] * h + bHh[0]);

@@ -35,9 +35,23 @@ class LinearTest {
     Tensor dx = linear.backward(x, r);
     assertArrayEquals(x.shape(), dx.shape());
     List<String> failures = new ArrayList<>();
-    failures.addAll(GradientCheck.compare("weight", linear.weight().value(), linear.weight().grad(), GradientCheck.EPS, () -> GradientCheck.dot(linear.forward(x), r)));
-    failures.addAll(GradientCheck.compare("bias", linear.bias().value(), linear.bias().grad(), GradientCheck.EPS, () -> GradientCheck.dot(linear.forward(x), r)));
-    failures.addAll(GradientCheck.compare("x", x, dx, GradientCheck.EPS, () -> GradientCheck.dot(linear.forward(x), r)));
+    failures.addAll(
+        GradientCheck.compare(
+            "weight",
+            linear.weight().value(),
+            linear.weight().grad(),
+            GradientCheck.EPS,
+            () -> GradientCheck.dot(linear.forward(x), r)));
+    failures.addAll(
+        GradientCheck.compare(
+            "bias",
+            linear.bias().value(),
+            linear.bias().grad(),
+            GradientCheck.EPS,
+            () -> GradientCheck.dot(linear.forward(x), r)));
+    failures.addAll(
+        GradientCheck.compare(
+            "x", x, dx, GradientCheck.EPS, () -> GradientCheck.dot(linear.forward(x), r)));
     GradientCheck.assertNoFailures(failures);
   }
 
@@ -52,8 +66,10 @@ class LinearTest {
     float[] weightOnce = linear.weight().grad().data().clone();
     float[] biasOnce = linear.bias().grad().data().clone();
     linear.backward(x, dy);
-    for (int i = 0; i < weightOnce.length; i++) assertEquals(2 * weightOnce[i], linear.weight().grad().data()[i], 1e-6f);
-    for (int i = 0; i < biasOnce.length; i++) assertEquals(2 * biasOnce[i], linear.bias().grad().data()[i], 1e-6f);
+    for (int i = 0; i < weightOnce.length; i++)
+      assertEquals(2 * weightOnce[i], linear.weight().grad().data()[i], 1e-6f);
+    for (int i = 0; i < biasOnce.length; i++)
+      assertEquals(2 * biasOnce[i], linear.bias().grad().data()[i], 1e-6f);
   }
 
   @Test
@@ -71,16 +87,21 @@ class LinearTest {
       }
       assertTrue(max > min, p.name() + " is constant");
     }
-    assertEquals(List.of("weight", "bias"), linear.parameters().stream().map(Parameter::name).toList());
+    assertEquals(
+        List.of("weight", "bias"), linear.parameters().stream().map(Parameter::name).toList());
   }
 
   @Test
   void shapeErrorsAreClear() {
     Linear linear = new Linear(4, 3);
-    var wrongWidth = assertThrows(IllegalArgumentException.class, () -> linear.forward(Tensor.zeros(2, 5)));
+    var wrongWidth =
+        assertThrows(IllegalArgumentException.class, () -> linear.forward(Tensor.zeros(2, 5)));
     assertEquals("x has shape [2, 5], expected [*, 4]", wrongWidth.getMessage());
     assertThrows(IllegalArgumentException.class, () -> linear.forward(Tensor.zeros(4)));
-    var wrongDy = assertThrows(IllegalArgumentException.class, () -> linear.backward(Tensor.zeros(2, 4), Tensor.zeros(2, 4)));
+    var wrongDy =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> linear.backward(Tensor.zeros(2, 4), Tensor.zeros(2, 4)));
     assertEquals("dy has shape [2, 4], expected [2, 3]", wrongDy.getMessage());
     assertThrows(IllegalArgumentException.class, () -> new Linear(0, 3));
   }

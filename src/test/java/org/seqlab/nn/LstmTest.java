@@ -31,7 +31,10 @@ class LstmTest {
     System.arraycopy(bHh, 0, lstm.biasHh(0).value().data(), 0, 4);
     float[] xs = {1.0f, -0.5f, 2.0f};
     RecurrentOutput out =
-        lstm.forward(Tensor.wrap(xs.clone(), 3, 1, 1), Tensor.wrap(new float[] {0.3f}, 1, 1, 1), Tensor.wrap(new float[] {-0.7f}, 1, 1, 1));
+        lstm.forward(
+            Tensor.wrap(xs.clone(), 3, 1, 1),
+            Tensor.wrap(new float[] {0.3f}, 1, 1, 1),
+            Tensor.wrap(new float[] {-0.7f}, 1, 1, 1));
     double h = 0.3;
     double c = -0.7;
     for (int t = 0; t < 3; t++) {
@@ -45,8 +48,10 @@ class LstmTest {
       h = o * Math.tanh(c);
       assertEquals(h, out.output().data()[t], 1e-6);
       assertEquals(c, out.trace().cellStates(0).data()[t], 1e-6);
-      assertArrayEquals(new float[] {(float) i, (float) f, (float) g, (float) o},
-          java.util.Arrays.copyOfRange(out.trace().gates(0).data(), 4 * t, 4 * t + 4), 1e-6f);
+      assertArrayEquals(
+          new float[] {(float) i, (float) f, (float) g, (float) o},
+          java.util.Arrays.copyOfRange(out.trace().gates(0).data(), 4 * t, 4 * t + 4),
+          1e-6f);
     }
     assertEquals(h, out.hN().data()[0], 1e-6);
     assertEquals(c, out.cN().data()[0], 1e-6);
@@ -69,8 +74,14 @@ class LstmTest {
     }
     for (int j = 0; j < 16; j++) {
       if (j >= 4 && j < 8) continue;
-      assertEquals(ihBefore[j], lstm.biasIh(1).value().data()[j], "row " + j + " of bias_ih must not change");
-      assertEquals(hhBefore[j], lstm.biasHh(1).value().data()[j], "row " + j + " of bias_hh must not change");
+      assertEquals(
+          ihBefore[j],
+          lstm.biasIh(1).value().data()[j],
+          "row " + j + " of bias_ih must not change");
+      assertEquals(
+          hhBefore[j],
+          lstm.biasHh(1).value().data()[j],
+          "row " + j + " of bias_hh must not change");
     }
     // With zero weights the forget gate is σ(b) exactly.
     for (Parameter p : lstm.parameters()) p.value().zero();
@@ -97,7 +108,8 @@ class LstmTest {
         int s = last * block + b * h + j;
         double o = gates.data()[(last * RecurrentGradientCheck.BATCH + b) * 4 * h + 3 * h + j];
         double tanhC = Math.tanh(cells.data()[s]);
-        double expected = check.dcN.data()[top * block + b * h + j] + dh.data()[s] * o * (1 - tanhC * tanhC);
+        double expected =
+            check.dcN.data()[top * block + b * h + j] + dh.data()[s] * o * (1 - tanhC * tanhC);
         assertEquals(expected, dc.data()[s], 1e-6);
       }
     }

@@ -6,9 +6,9 @@ import java.util.SplittableRandom;
 import org.seqlab.tensor.Tensor;
 
 /**
- * Finite-difference check of a {@link Recurrent} model: with fixed random {@code R},
- * {@code L = Σ output ⊙ R_out + Σ h_n ⊙ R_h (+ Σ c_n ⊙ R_c)}, so {@code R} is exactly the upstream
- * gradient handed to backward. Checks every parameter tensor, the input, h0 and (LSTM) c0.
+ * Finite-difference check of a {@link Recurrent} model: with fixed random {@code R}, {@code L = Σ
+ * output ⊙ R_out + Σ h_n ⊙ R_h (+ Σ c_n ⊙ R_c)}, so {@code R} is exactly the upstream gradient
+ * handed to backward. Checks every parameter tensor, the input, h0 and (LSTM) c0.
  */
 final class RecurrentGradientCheck {
   static final int STEPS = 4;
@@ -24,6 +24,7 @@ final class RecurrentGradientCheck {
   final Tensor dOutput;
   final Tensor dhN;
   final Tensor dcN;
+
   /**
    * The finite-difference step. ReLU has a kink at 0, and a central difference across it is wrong;
    * a step of 1e-3 makes crossing one rare (none is crossed with the seed of RnnTest), at the cost
@@ -38,7 +39,12 @@ final class RecurrentGradientCheck {
     model = Recurrent.create(kind, INPUT, HIDDEN, LAYERS);
     // Weights at about twice PyTorch's scale so the nonlinearities are exercised, not near-linear.
     for (Parameter p : model.parameters()) {
-      System.arraycopy(GradientCheck.random(rng, 0.9, p.value().shape()).data(), 0, p.value().data(), 0, p.value().size());
+      System.arraycopy(
+          GradientCheck.random(rng, 0.9, p.value().shape()).data(),
+          0,
+          p.value().data(),
+          0,
+          p.value().size());
     }
     input = GradientCheck.random(rng, 1.0, STEPS, BATCH, INPUT);
     h0 = GradientCheck.random(rng, 0.5, LAYERS, BATCH, HIDDEN);

@@ -27,8 +27,15 @@ class RecurrentTest {
     List<String> names = new ArrayList<>();
     for (Parameter p : model.parameters()) names.add(p.name());
     assertEquals(
-        List.of("weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0",
-            "weight_ih_l1", "weight_hh_l1", "bias_ih_l1", "bias_hh_l1"),
+        List.of(
+            "weight_ih_l0",
+            "weight_hh_l0",
+            "bias_ih_l0",
+            "bias_hh_l0",
+            "weight_ih_l1",
+            "weight_hh_l1",
+            "bias_ih_l1",
+            "bias_hh_l1"),
         names);
     assertArrayEquals(new int[] {rows, 4}, model.weightIh(0).value().shape());
     assertArrayEquals(new int[] {rows, 6}, model.weightIh(1).value().shape());
@@ -87,7 +94,8 @@ class RecurrentTest {
     for (int i = 0; i < params.size(); i++) {
       float[] twice = params.get(i).grad().data();
       for (int j = 0; j < twice.length; j++) {
-        assertEquals(2 * once.get(i)[j], twice[j], 1e-6f * (1 + Math.abs(twice[j])), params.get(i).name());
+        assertEquals(
+            2 * once.get(i)[j], twice[j], 1e-6f * (1 + Math.abs(twice[j])), params.get(i).name());
       }
     }
     check.model.zeroGrad();
@@ -103,15 +111,19 @@ class RecurrentTest {
     int block = RecurrentGradientCheck.BATCH * RecurrentGradientCheck.HIDDEN;
     int top = RecurrentGradientCheck.LAYERS - 1;
     Tensor hiddenGradient = grads.hiddenGradient(top);
-    assertArrayEquals(new int[] {steps, RecurrentGradientCheck.BATCH, RecurrentGradientCheck.HIDDEN}, hiddenGradient.shape());
+    assertArrayEquals(
+        new int[] {steps, RecurrentGradientCheck.BATCH, RecurrentGradientCheck.HIDDEN},
+        hiddenGradient.shape());
     for (int i = 0; i < block; i++) {
-      float expected = check.dOutput.data()[(steps - 1) * block + i] + check.dhN.data()[top * block + i];
+      float expected =
+          check.dOutput.data()[(steps - 1) * block + i] + check.dhN.data()[top * block + i];
       assertEquals(expected, hiddenGradient.data()[(steps - 1) * block + i], 0f);
     }
     // With no gradient reaching the top layer, the lower layer's last step sees only its dhN.
     Tensor onlyLowerLayer = check.dhN.copy();
     for (int i = 0; i < block; i++) onlyLowerLayer.data()[top * block + i] = 0f;
-    Tensor lower = check.model.backward(check.forward(), null, onlyLowerLayer, null).hiddenGradient(0);
+    Tensor lower =
+        check.model.backward(check.forward(), null, onlyLowerLayer, null).hiddenGradient(0);
     for (int i = 0; i < block; i++) {
       assertEquals(check.dhN.data()[i], lower.data()[(steps - 1) * block + i], 0f);
     }
@@ -125,20 +137,24 @@ class RecurrentTest {
     int steps = RecurrentGradientCheck.STEPS;
     int block = RecurrentGradientCheck.BATCH * RecurrentGradientCheck.HIDDEN;
     RecurrentTrace trace = out.trace();
-    assertArrayEquals(out.output().data(), trace.hiddenStates(RecurrentGradientCheck.LAYERS - 1).data());
+    assertArrayEquals(
+        out.output().data(), trace.hiddenStates(RecurrentGradientCheck.LAYERS - 1).data());
     for (int k = 0; k < RecurrentGradientCheck.LAYERS; k++) {
       Tensor states = trace.hiddenStates(k);
       for (int i = 0; i < block; i++) {
         assertEquals(out.hN().data()[k * block + i], states.data()[(steps - 1) * block + i], 0f);
       }
       assertArrayEquals(
-          new int[] {steps, RecurrentGradientCheck.BATCH, kind.gateCount() * RecurrentGradientCheck.HIDDEN},
+          new int[] {
+            steps, RecurrentGradientCheck.BATCH, kind.gateCount() * RecurrentGradientCheck.HIDDEN
+          },
           trace.gates(k).shape());
     }
     // Accessors hand out copies: writing to one must not change what backward reads.
     trace.hiddenStates(0).fill(99f);
     trace.gates(0).fill(99f);
-    assertArrayEquals(out.output().data(), trace.hiddenStates(RecurrentGradientCheck.LAYERS - 1).data());
+    assertArrayEquals(
+        out.output().data(), trace.hiddenStates(RecurrentGradientCheck.LAYERS - 1).data());
     if (kind != RecurrentKind.LSTM) {
       assertNull(out.cN());
       assertThrows(IllegalStateException.class, () -> trace.cellStates(0));
@@ -149,12 +165,17 @@ class RecurrentTest {
   @EnumSource(RecurrentKind.class)
   void zerosForMissingInitialStatesAndUpstreamGradients(RecurrentKind kind) {
     RecurrentGradientCheck check = new RecurrentGradientCheck(kind, 7);
-    Tensor zeros = Tensor.zeros(RecurrentGradientCheck.LAYERS, RecurrentGradientCheck.BATCH, RecurrentGradientCheck.HIDDEN);
+    Tensor zeros =
+        Tensor.zeros(
+            RecurrentGradientCheck.LAYERS,
+            RecurrentGradientCheck.BATCH,
+            RecurrentGradientCheck.HIDDEN);
     Tensor c0 = kind == RecurrentKind.LSTM ? zeros : null;
     assertArrayEquals(
         check.model.forward(check.input, zeros, c0).output().data(),
         check.model.forward(check.input, null, null).output().data());
-    RecurrentGradients grads = check.model.backward(check.model.forward(check.input, null, null), null, null, null);
+    RecurrentGradients grads =
+        check.model.backward(check.model.forward(check.input, null, null), null, null, null);
     assertEquals(0, grads.dInput().norm());
     assertEquals(0, grads.dh0().norm());
     assertEquals(0, grads.hiddenGradients().norm());
@@ -164,40 +185,70 @@ class RecurrentTest {
   void shapeErrorsNameTheArgumentItsShapeAndTheExpectedShape() {
     Recurrent lstm = Recurrent.create(RecurrentKind.LSTM, 4, 6, 2);
     Tensor input = Tensor.zeros(5, 3, 4);
-    var wrongInput = assertThrows(IllegalArgumentException.class, () -> lstm.forward(Tensor.zeros(5, 3, 7), null, null));
-    assertTrue(wrongInput.getMessage().contains("input has shape [5, 3, 7]"), wrongInput.getMessage());
+    var wrongInput =
+        assertThrows(
+            IllegalArgumentException.class, () -> lstm.forward(Tensor.zeros(5, 3, 7), null, null));
+    assertTrue(
+        wrongInput.getMessage().contains("input has shape [5, 3, 7]"), wrongInput.getMessage());
     assertTrue(wrongInput.getMessage().contains("[T, B, 4]"), wrongInput.getMessage());
-    var flatInput = assertThrows(IllegalArgumentException.class, () -> lstm.forward(Tensor.zeros(15, 4), null, null));
+    var flatInput =
+        assertThrows(
+            IllegalArgumentException.class, () -> lstm.forward(Tensor.zeros(15, 4), null, null));
     assertTrue(flatInput.getMessage().contains("input has shape [15, 4]"), flatInput.getMessage());
-    var wrongH0 = assertThrows(IllegalArgumentException.class, () -> lstm.forward(input, Tensor.zeros(1, 3, 6), null));
+    var wrongH0 =
+        assertThrows(
+            IllegalArgumentException.class, () -> lstm.forward(input, Tensor.zeros(1, 3, 6), null));
     assertEquals("h0 has shape [1, 3, 6], expected [2, 3, 6]", wrongH0.getMessage());
-    var wrongC0 = assertThrows(IllegalArgumentException.class, () -> lstm.forward(input, null, Tensor.zeros(2, 2, 6)));
+    var wrongC0 =
+        assertThrows(
+            IllegalArgumentException.class, () -> lstm.forward(input, null, Tensor.zeros(2, 2, 6)));
     assertEquals("c0 has shape [2, 2, 6], expected [2, 3, 6]", wrongC0.getMessage());
 
     RecurrentOutput out = lstm.forward(input, null, null);
-    var wrongDOutput = assertThrows(IllegalArgumentException.class, () -> lstm.backward(out, Tensor.zeros(5, 3, 5), null, null));
+    var wrongDOutput =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> lstm.backward(out, Tensor.zeros(5, 3, 5), null, null));
     assertEquals("dOutput has shape [5, 3, 5], expected [5, 3, 6]", wrongDOutput.getMessage());
-    var wrongDhN = assertThrows(IllegalArgumentException.class, () -> lstm.backward(out, null, Tensor.zeros(2, 3), null));
+    var wrongDhN =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> lstm.backward(out, null, Tensor.zeros(2, 3), null));
     assertEquals("dhN has shape [2, 3], expected [2, 3, 6]", wrongDhN.getMessage());
-    var wrongDcN = assertThrows(IllegalArgumentException.class, () -> lstm.backward(out, null, null, Tensor.zeros(2, 3, 7)));
+    var wrongDcN =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> lstm.backward(out, null, null, Tensor.zeros(2, 3, 7)));
     assertEquals("dcN has shape [2, 3, 7], expected [2, 3, 6]", wrongDcN.getMessage());
 
     Recurrent gru = Recurrent.create(RecurrentKind.GRU, 4, 6, 2);
-    var c0ForGru = assertThrows(IllegalArgumentException.class, () -> gru.forward(input, null, Tensor.zeros(2, 3, 6)));
+    var c0ForGru =
+        assertThrows(
+            IllegalArgumentException.class, () -> gru.forward(input, null, Tensor.zeros(2, 3, 6)));
     assertTrue(c0ForGru.getMessage().contains("c0 is only for LSTM"), c0ForGru.getMessage());
     RecurrentOutput gruOut = gru.forward(input, null, null);
-    assertThrows(IllegalArgumentException.class, () -> gru.backward(gruOut, null, null, Tensor.zeros(2, 3, 6)));
-    var foreign = assertThrows(IllegalArgumentException.class, () -> lstm.backward(gruOut, null, null, null));
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> gru.backward(gruOut, null, null, Tensor.zeros(2, 3, 6)));
+    var foreign =
+        assertThrows(IllegalArgumentException.class, () -> lstm.backward(gruOut, null, null, null));
     assertTrue(foreign.getMessage().contains("different model"), foreign.getMessage());
   }
 
   @Test
   void sizesAreValidatedBeforeAllocating() {
-    var zeroHidden = assertThrows(IllegalArgumentException.class, () -> Recurrent.create(RecurrentKind.GRU, 4, 0, 1));
+    var zeroHidden =
+        assertThrows(
+            IllegalArgumentException.class, () -> Recurrent.create(RecurrentKind.GRU, 4, 0, 1));
     assertTrue(zeroHidden.getMessage().contains("hiddenSize=0"), zeroHidden.getMessage());
-    assertThrows(IllegalArgumentException.class, () -> Recurrent.create(RecurrentKind.GRU, -1, 4, 1));
-    assertThrows(IllegalArgumentException.class, () -> Recurrent.create(RecurrentKind.GRU, 4, 4, 0));
-    var huge = assertThrows(IllegalArgumentException.class, () -> Recurrent.create(RecurrentKind.LSTM, 1 << 20, 1 << 12, 1));
+    assertThrows(
+        IllegalArgumentException.class, () -> Recurrent.create(RecurrentKind.GRU, -1, 4, 1));
+    assertThrows(
+        IllegalArgumentException.class, () -> Recurrent.create(RecurrentKind.GRU, 4, 4, 0));
+    var huge =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> Recurrent.create(RecurrentKind.LSTM, 1 << 20, 1 << 12, 1));
     assertTrue(huge.getMessage().contains("more than"), huge.getMessage());
     assertThrows(IllegalArgumentException.class, () -> new Rnn(RecurrentKind.LSTM, 2, 2, 1));
   }
@@ -210,7 +261,9 @@ class RecurrentTest {
     assertEquals(4, RecurrentKind.LSTM.gateCount());
     assertEquals(3, RecurrentKind.GRU.gateCount());
     assertEquals(1, RecurrentKind.RNN_RELU.gateCount());
-    var unknown = assertThrows(IllegalArgumentException.class, () -> RecurrentKind.fromMetadataName("LSTM"));
-    assertEquals("unknown model 'LSTM'; allowed: rnn_tanh, rnn_relu, lstm, gru", unknown.getMessage());
+    var unknown =
+        assertThrows(IllegalArgumentException.class, () -> RecurrentKind.fromMetadataName("LSTM"));
+    assertEquals(
+        "unknown model 'LSTM'; allowed: rnn_tanh, rnn_relu, lstm, gru", unknown.getMessage());
   }
 }

@@ -24,7 +24,11 @@ class RnnTest {
     rnn.weightHh(0).value().data()[0] = 0.9f;
     rnn.biasIh(0).value().data()[0] = 0.1f;
     rnn.biasHh(0).value().data()[0] = -0.2f;
-    return rnn.forward(Tensor.wrap(xs.clone(), xs.length, 1, 1), Tensor.wrap(new float[] {0.3f}, 1, 1, 1), null).output();
+    return rnn.forward(
+            Tensor.wrap(xs.clone(), xs.length, 1, 1),
+            Tensor.wrap(new float[] {0.3f}, 1, 1, 1),
+            null)
+        .output();
   }
 
   @Test

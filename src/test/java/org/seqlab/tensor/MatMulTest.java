@@ -16,7 +16,9 @@ class MatMulTest {
   private static final int[] SIZES = {0, 1, 3, 7, 17, 33, 65};
 
   private enum Form {
-    NN, NT, TN
+    NN,
+    NT,
+    TN
   }
 
   /** One operand: a {@code rows x cols} matrix at {@code offset} with row stride {@code ld}. */
@@ -41,9 +43,48 @@ class MatMulTest {
     Operand c = Operand.random(rng, m, n); // non-zero: the product must be added to it
     float[] before = c.data().clone();
     switch (form) {
-      case NN -> MatMul.gemmNN(m, n, k, a.data(), a.offset(), a.ld(), b.data(), b.offset(), b.ld(), c.data(), c.offset(), c.ld());
-      case NT -> MatMul.gemmNT(m, n, k, a.data(), a.offset(), a.ld(), b.data(), b.offset(), b.ld(), c.data(), c.offset(), c.ld());
-      case TN -> MatMul.gemmTN(m, n, k, a.data(), a.offset(), a.ld(), b.data(), b.offset(), b.ld(), c.data(), c.offset(), c.ld());
+      case NN ->
+          MatMul.gemmNN(
+              m,
+              n,
+              k,
+              a.data(),
+              a.offset(),
+              a.ld(),
+              b.data(),
+              b.offset(),
+              b.ld(),
+              c.data(),
+              c.offset(),
+              c.ld());
+      case NT ->
+          MatMul.gemmNT(
+              m,
+              n,
+              k,
+              a.data(),
+              a.offset(),
+              a.ld(),
+              b.data(),
+              b.offset(),
+              b.ld(),
+              c.data(),
+              c.offset(),
+              c.ld());
+      case TN ->
+          MatMul.gemmTN(
+              m,
+              n,
+              k,
+              a.data(),
+              a.offset(),
+              a.ld(),
+              b.data(),
+              b.offset(),
+              b.ld(),
+              c.data(),
+              c.offset(),
+              c.ld());
     }
     String where = form + " m=" + m + " n=" + n + " k=" + k;
     boolean[] inside = new boolean[before.length];
@@ -60,12 +101,17 @@ class MatMulTest {
         int index = c.offset() + i * c.ld() + j;
         inside[index] = true;
         // float accumulation error grows with k and the size of the terms
-        assertEquals(expected, c.data()[index], 1e-6 * (k + 1) * (magnitude + 1), where + " at (" + i + "," + j + ")");
+        assertEquals(
+            expected,
+            c.data()[index],
+            1e-6 * (k + 1) * (magnitude + 1),
+            where + " at (" + i + "," + j + ")");
       }
     }
     // Nothing outside the m x n window may change: padding, offset, and the rows' tails.
     for (int index = 0; index < before.length; index++) {
-      if (!inside[index]) assertEquals(before[index], c.data()[index], where + " wrote outside C at " + index);
+      if (!inside[index])
+        assertEquals(before[index], c.data()[index], where + " wrote outside C at " + index);
     }
   }
 
@@ -102,9 +148,12 @@ class MatMulTest {
   void tensorFormsCheckShapes() {
     Tensor a = Tensor.wrap(new float[] {1, 2, 3, 4, 5, 6}, 2, 3);
     Tensor c = Tensor.zeros(2, 2);
-    var wrong = org.junit.jupiter.api.Assertions.assertThrows(
-        IllegalArgumentException.class, () -> MatMul.matmul(a, Tensor.zeros(2, 2), c));
-    assertTrue(wrong.getMessage().contains("right operand has shape [2, 2], expected [3, 2]"), wrong.getMessage());
+    var wrong =
+        org.junit.jupiter.api.Assertions.assertThrows(
+            IllegalArgumentException.class, () -> MatMul.matmul(a, Tensor.zeros(2, 2), c));
+    assertTrue(
+        wrong.getMessage().contains("right operand has shape [2, 2], expected [3, 2]"),
+        wrong.getMessage());
     MatMul.matmulTransB(a, a, c);
     assertArrayEquals(new float[] {14, 32, 32, 77}, c.data());
   }
