@@ -1,0 +1,91 @@
+package org.seqlab.nn;
+
+import static org.seqlab.tensor.Elementwise.sigmoid;
+import static org.seqlab.tensor.Elementwise.tanh;
+
+import org.seqlab.nn.RecurrentTrace.LayerTrace;
+
+/**
+ * A multi-layer GRU, as {@code torch.nn.GRU}. With {@code a_t = W_ih x_t + b_ih} and {@code r_t =
+ * W_hh h_{t-1} + b_hh} split into three blocks of {@code H} in the order r, z, n:
+ *
+ * <pre>
+ *   r_t = σ(a_r + r_r)                reset gate
+ *   z_t = σ(a_z + r_z)                update gate
+ *   n_t = tanh(a_n + r_t ⊙ r_n)       candidate, r_n = W_hn h_{t-1} + b_hn
+ *   h_t = (1 - z_t) ⊙ n_t + z_t ⊙ h_{t-1}
+ * </pre>
+ *
+ * <p>Shapes and parameters as in {@link Recurrent} with {@code G = 3}: {@code weight_ih_l{k} [3H,
+ * in_k]}, {@code weight_hh_l{k} [3H, H]}, {@code bias_ih_l{k} [3H]}, {@code bias_hh_l{k} [3H]},
+ * rows {@code 0..H} for r, {@code H..2H} for z, {@code 2H..3H} for n. Because {@code b_hn} sits
+ * inside the reset gate's product, the two biases of the n block are not interchangeable.
+ */
+public final class Gru extends Recurrent {
+
+  public Gru(int inputSize, int hiddenSize, int numLayers) {
+    super(RecurrentKind.GRU, inputSize, hiddenSize, numLayers);
+  }
+
+  @Override
+  void forwardStep(
+      LayerTrace layer, int t, int batch, float[] inputProjection, float[] hiddenProjection) {
+    int h = hiddenSize();
+    float[] gates = layer.gates;
+    float[] hidden = layer.hidden;
+    for (int b = 0; b < batch; b++) {
+      int a = (t * batch + b) * gateRows; // row of a_t and of the gates
+      int r = b * gateRows; // row of r_t
+      int prev = (t * batch + b) * h; // h_{t-1}; also the row of r_n in hiddenNewProjection
+      int cur = prev + batch * h; // h_t
+      for (int j = 0; j < h; j++) {
+        float reset = sigmoid(inputProjection[a + j] + hiddenProjection[r + j]);
+        float update = sigmoid(inputProjection[a + h + j] + hiddenProjection[r + h + j]);
+        float hiddenNew = hiddenProjection[r + 2 * h + j];
+        float n = tanh(inputProjection[a + 2 * h + j] + reset * hiddenNew);
+        gates[a + j] = reset;
+        gates[a + h + j] = update;
+        gates[a + 2 * h + j] = n;
+        layer.hiddenNewProjection[prev + j] = hiddenNew;
+        hidden[cur + j] = (1f - update) * n + update * hidden[prev + j];
+      }
+    }
+  }
+
+  @Override
+  void backwardStep(LayerTrace layer, int t, int batch, int gradientOffset, BackwardBuffers work) {
+    int h = hiddenSize();
+    float[] gates = layer.gates;
+    float[] hidden = layer.hidden;
+    float[] dInputPre = work.dInputProjection;
+    float[] dHiddenPre = work.dHiddenProjection;
+    for (int b = 0; b < batch; b++) {
+      int a = (t * batch + b) * gateRows;
+      int prev = (t * batch + b) * h;
+      for (int j = 0; j < h; j++) {
+        int carry = b * h + j;
+        float reset = gates[a + j];
+        float update = gates[a + h + j];
+        float n = gates[a + 2 * h + j];
+        float hiddenNew = layer.hiddenNewProjection[prev + j];
+        float dh = work.hiddenGradients[gradientOffset + carry];
+        // h_t = (1 - z) ⊙ n + z ⊙ h_{t-1}
+        float dN = dh * (1f - update);
+        float dUpdate = dh * (hidden[prev + j] - n);
+        work.dhCarry[carry] = dh * update; // the direct path; W_hh's part is added by the caller
+        // n = tanh(a_n + r ⊙ r_n)
+        float dNPre = dN * (1f - n * n);
+        float dReset = dNPre * hiddenNew;
+        dInputPre[a + 2 * h + j] = dNPre;
+        dHiddenPre[a + 2 * h + j] = dNPre * reset;
+        // r = σ(a_r + r_r), z = σ(a_z + r_z): both projections see the same gradient
+        float dResetPre = dReset * reset * (1f - reset);
+        float dUpdatePre = dUpdate * update * (1f - update);
+        dInputPre[a + j] = dResetPre;
+        dHiddenPre[a + j] = dResetPre;
+        dInputPre[a + h + j] = dUpdatePre;
+        dHiddenPre[a + h + j] = dUpdatePre;
+      }
+    }
+  }
+}

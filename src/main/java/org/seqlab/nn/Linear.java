@@ -1,0 +1,127 @@
+package org.seqlab.nn;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.random.RandomGenerator;
+import org.seqlab.tensor.Elementwise;
+import org.seqlab.tensor.MatMul;
+import org.seqlab.tensor.Tensor;
+
+/**
+ * A fully connected layer, as {@code torch.nn.Linear}:
+ *
+ * <pre>
+ *   y = x W^T + b
+ * </pre>
+ *
+ * <p>Shapes: input {@code x [*, in]} with any number of leading dimensions (at least one), output
+ * {@code y [*, out]}; below, {@code N} is the product of the leading dimensions.
+ *
+ * <p>Parameters:
+ *
+ * <ul>
+ *   <li>{@code weight [out, in]}, initialised by {@link #initialize} from {@code U(-k, k)}, {@code
+ *       k = 1/sqrt(in)}
+ *   <li>{@code bias [out]}, initialised from the same {@code U(-k, k)}
+ * </ul>
+ *
+ * <p>(PyTorch draws the weight with Kaiming-uniform at {@code a = sqrt(5)}, which is exactly this
+ * bound.) Parameters are zero until initialised or loaded.
+ */
+public final class Linear implements Module {
+
+  private final int inFeatures;
+  private final int outFeatures;
+  private final Parameter weight;
+  private final Parameter bias;
+
+  public Linear(int inFeatures, int outFeatures) {
+    if (inFeatures <= 0 || outFeatures <= 0) {
+      throw new IllegalArgumentException(
+          "Linear needs positive sizes, got in=" + inFeatures + ", out=" + outFeatures);
+    }
+    Tensor.checkedSize(outFeatures, inFeatures);
+    this.inFeatures = inFeatures;
+    this.outFeatures = outFeatures;
+    this.weight = Parameter.of("weight", Tensor.zeros(outFeatures, inFeatures));
+    this.bias = Parameter.of("bias", Tensor.zeros(outFeatures));
+  }
+
+  /** Draws weight and bias, in that order, from {@code U(-1/sqrt(in), 1/sqrt(in))}. */
+  public void initialize(RandomGenerator rng) {
+    double bound = 1.0 / Math.sqrt(inFeatures);
+    Init.uniform(weight.value(), bound, rng);
+    Init.uniform(bias.value(), bound, rng);
+  }
+
+  public int inFeatures() {
+    return inFeatures;
+  }
+
+  public int outFeatures() {
+    return outFeatures;
+  }
+
+  public Parameter weight() {
+    return weight;
+  }
+
+  public Parameter bias() {
+    return bias;
+  }
+
+  @Override
+  public List<Parameter> parameters() {
+    return List.of(weight, bias);
+  }
+
+  /** {@code y [*, out] = x [*, in] · W^T + b}. */
+  public Tensor forward(Tensor x) {
+    int n = rows(x, "x");
+    int[] outShape = x.shape();
+    outShape[outShape.length - 1] = outFeatures;
+    Tensor y = Tensor.zeros(outShape);
+    Elementwise.addRowVector(y.data(), 0, n, bias.value().data(), 0, outFeatures);
+    MatMul.gemmNT(
+        n, outFeatures, inFeatures,
+        x.data(), 0, inFeatures,
+        weight.value().data(), 0, inFeatures,
+        y.data(), 0, outFeatures);
+    return y;
+  }
+
+  /**
+   * Given the forward input {@code x [*, in]} and {@code dy = dL/dy [*, out]}, returns {@code dx =
+   * dy · W} and accumulates {@code dW += dy^T · x}, {@code db += Σ_rows dy}.
+   */
+  public Tensor backward(Tensor x, Tensor dy) {
+    int n = rows(x, "x");
+    int[] outShape = x.shape();
+    outShape[outShape.length - 1] = outFeatures;
+    dy.requireShape("dy", outShape);
+    Tensor dx = Tensor.zeros(x.shape());
+    MatMul.gemmNN(
+        n, inFeatures, outFeatures,
+        dy.data(), 0, outFeatures,
+        weight.value().data(), 0, inFeatures,
+        dx.data(), 0, inFeatures);
+    MatMul.gemmTN(
+        outFeatures, inFeatures, n,
+        dy.data(), 0, outFeatures,
+        x.data(), 0, inFeatures,
+        weight.grad().data(), 0, inFeatures);
+    Elementwise.sumRowsInto(dy.data(), 0, n, outFeatures, bias.grad().data(), 0);
+    return dx;
+  }
+
+  /**
+   * The number of rows {@code N} of {@code x} seen as {@code [N, in]}, after checking its shape.
+   */
+  private int rows(Tensor x, String name) {
+    if (x.rank() < 2 || x.dim(x.rank() - 1) != inFeatures) {
+      throw new IllegalArgumentException(
+          name + " has shape " + Arrays.toString(x.shape()) + ", expected [*, " + inFeatures + "]");
+    }
+    return x.size() / inFeatures;
+  }
+}

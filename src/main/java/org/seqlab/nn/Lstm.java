@@ -1,0 +1,117 @@
+package org.seqlab.nn;
+
+import static org.seqlab.tensor.Elementwise.sigmoid;
+import static org.seqlab.tensor.Elementwise.tanh;
+
+import org.seqlab.nn.RecurrentTrace.LayerTrace;
+
+/**
+ * A multi-layer LSTM, as {@code torch.nn.LSTM}. With {@code a_t = W_ih x_t + b_ih} and {@code r_t =
+ * W_hh h_{t-1} + b_hh} split into four blocks of {@code H} in the order i, f, g, o:
+ *
+ * <pre>
+ *   i_t = σ(a_i + r_i)                input gate
+ *   f_t = σ(a_f + r_f)                forget gate
+ *   g_t = tanh(a_g + r_g)             candidate cell
+ *   o_t = σ(a_o + r_o)                output gate
+ *   c_t = f_t ⊙ c_{t-1} + i_t ⊙ g_t
+ *   h_t = o_t ⊙ tanh(c_t)
+ * </pre>
+ *
+ * <p>Shapes and parameters as in {@link Recurrent} with {@code G = 4}: {@code weight_ih_l{k} [4H,
+ * in_k]}, {@code weight_hh_l{k} [4H, H]}, {@code bias_ih_l{k} [4H]}, {@code bias_hh_l{k} [4H]},
+ * rows {@code 0..H} for i, {@code H..2H} for f, {@code 2H..3H} for g, {@code 3H..4H} for o.
+ *
+ * <p>The cell state is the gradient highway: along it {@code dL/dc_{t-1} = f_t ⊙ dL/dc_t}, scaled
+ * by the forget gate and squashed by nothing, so the forget gate decides what survives a step.
+ */
+public final class Lstm extends Recurrent {
+
+  public Lstm(int inputSize, int hiddenSize, int numLayers) {
+    super(RecurrentKind.LSTM, inputSize, hiddenSize, numLayers);
+  }
+
+  /**
+   * Makes the effective forget-gate bias {@code b_if + b_hf} exactly {@code forgetGateBias} in
+   * every layer: rows {@code H..2H} of {@code bias_ih} are set to {@code forgetGateBias} and the
+   * same rows of {@code bias_hh} to zero (PyTorch has two biases; setting one of them alone would
+   * add to whatever the other holds). A bias of 1 keeps the forget gate open early in training.
+   */
+  public void setForgetGateBias(double forgetGateBias) {
+    int h = hiddenSize();
+    for (int k = 0; k < numLayers(); k++) {
+      float[] ih = biasIh(k).value().data();
+      float[] hh = biasHh(k).value().data();
+      for (int j = h; j < 2 * h; j++) {
+        ih[j] = (float) forgetGateBias;
+        hh[j] = 0f;
+      }
+    }
+  }
+
+  @Override
+  void forwardStep(
+      LayerTrace layer, int t, int batch, float[] inputProjection, float[] hiddenProjection) {
+    int h = hiddenSize();
+    float[] gates = layer.gates;
+    float[] hidden = layer.hidden;
+    float[] cell = layer.cell;
+    for (int b = 0; b < batch; b++) {
+      int a = (t * batch + b) * gateRows; // row of a_t and of the gates
+      int r = b * gateRows; // row of r_t
+      int prev = (t * batch + b) * h; // h_{t-1}, c_{t-1}
+      int cur = prev + batch * h; // h_t, c_t
+      for (int j = 0; j < h; j++) {
+        float i = sigmoid(inputProjection[a + j] + hiddenProjection[r + j]);
+        float f = sigmoid(inputProjection[a + h + j] + hiddenProjection[r + h + j]);
+        float g = tanh(inputProjection[a + 2 * h + j] + hiddenProjection[r + 2 * h + j]);
+        float o = sigmoid(inputProjection[a + 3 * h + j] + hiddenProjection[r + 3 * h + j]);
+        float c = f * cell[prev + j] + i * g;
+        gates[a + j] = i;
+        gates[a + h + j] = f;
+        gates[a + 2 * h + j] = g;
+        gates[a + 3 * h + j] = o;
+        cell[cur + j] = c;
+        hidden[cur + j] = o * tanh(c);
+      }
+    }
+  }
+
+  @Override
+  void backwardStep(LayerTrace layer, int t, int batch, int gradientOffset, BackwardBuffers work) {
+    int h = hiddenSize();
+    float[] gates = layer.gates;
+    float[] cell = layer.cell;
+    float[] dPre = work.dInputProjection; // da_t = dr_t: both enter the gates as a sum
+    for (int b = 0; b < batch; b++) {
+      int a = (t * batch + b) * gateRows;
+      int prev = (t * batch + b) * h;
+      int cur = prev + batch * h;
+      for (int j = 0; j < h; j++) {
+        int carry = b * h + j;
+        int grad = gradientOffset + carry;
+        float i = gates[a + j];
+        float f = gates[a + h + j];
+        float g = gates[a + 2 * h + j];
+        float o = gates[a + 3 * h + j];
+        float tanhC = tanh(cell[cur + j]);
+        float dh = work.hiddenGradients[grad];
+        // h_t = o ⊙ tanh(c_t)
+        float dO = dh * tanhC;
+        float dc = work.dcCarry[carry] + dh * o * (1f - tanhC * tanhC);
+        work.cellGradients[grad] = dc;
+        // c_t = f ⊙ c_{t-1} + i ⊙ g
+        float dI = dc * g;
+        float dF = dc * cell[prev + j];
+        float dG = dc * i;
+        work.dcCarry[carry] = dc * f;
+        work.dhCarry[carry] = 0f; // h_{t-1} reaches step t only through W_hh
+        // through σ and tanh to the pre-activations
+        dPre[a + j] = dI * i * (1f - i);
+        dPre[a + h + j] = dF * f * (1f - f);
+        dPre[a + 2 * h + j] = dG * (1f - g * g);
+        dPre[a + 3 * h + j] = dO * o * (1f - o);
+      }
+    }
+  }
+}

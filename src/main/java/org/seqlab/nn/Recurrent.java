@@ -1,0 +1,424 @@
+package org.seqlab.nn;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+import java.util.random.RandomGenerator;
+import org.seqlab.nn.RecurrentTrace.LayerTrace;
+import org.seqlab.tensor.Elementwise;
+import org.seqlab.tensor.MatMul;
+import org.seqlab.tensor.Tensor;
+
+/**
+ * A stack of recurrent layers, as {@code torch.nn.RNN}, {@code LSTM} and {@code GRU} with {@code
+ * bias=True}, {@code batch_first=False}, unidirectional. Every layer {@code k} computes, for {@code
+ * t = 0 .. T-1},
+ *
+ * <pre>
+ *   a_t = W_ih x_t + b_ih          (one [G*H] vector: G gate blocks of H)
+ *   r_t = W_hh h_{t-1} + b_hh
+ *   h_t (and c_t) = cell(a_t, r_t, h_{t-1}, c_{t-1})
+ * </pre>
+ *
+ * where the cell is that of {@link Rnn}, {@link Lstm} or {@link Gru}, {@code x_t} is the input at
+ * step t for layer 0 and the hidden state {@code h_t} of layer {@code k-1} above that, and {@code
+ * h_{-1}} is the layer's slice of {@code h0}.
+ *
+ * <p>Symbols: {@code T} steps, {@code B} batch, {@code I} input size, {@code H} hidden size, {@code
+ * L} layers, {@code G} gate blocks ({@link RecurrentKind#gateCount()}: RNN 1, LSTM 4, GRU 3).
+ * Shapes: input {@code [T, B, I]}, {@code h0}, {@code c0}, {@code hN}, {@code cN} {@code [L, B,
+ * H]}, output {@code [T, B, H]}.
+ *
+ * <p>Parameters of layer {@code k}, in PyTorch's order and layout ({@code in_k = I} for {@code k =
+ * 0}, else {@code H}), all initialised by {@link #initialize} from {@code U(-1/sqrt(H),
+ * 1/sqrt(H))}:
+ *
+ * <ul>
+ *   <li>{@code weight_ih_l{k} [G*H, in_k]}
+ *   <li>{@code weight_hh_l{k} [G*H, H]}
+ *   <li>{@code bias_ih_l{k} [G*H]}
+ *   <li>{@code bias_hh_l{k} [G*H]}
+ * </ul>
+ *
+ * <p>Parameters are zero until initialised or loaded. The base class does the matrix products,
+ * which are the same for every cell; a subclass supplies the pointwise part of a step and its
+ * reverse. {@link #backward} uses the current weights, so they must not change between a forward
+ * pass and its backward pass.
+ */
+public abstract sealed class Recurrent implements Module permits Rnn, Lstm, Gru {
+
+  private final RecurrentKind kind;
+  private final int inputSize;
+  private final int hiddenSize;
+  private final int numLayers;
+
+  /** {@code G*H}: the rows of every weight matrix. */
+  final int gateRows;
+
+  private final Parameter[] weightIh;
+  private final Parameter[] weightHh;
+  private final Parameter[] biasIh;
+  private final Parameter[] biasHh;
+  private final List<Parameter> parameters;
+
+  Recurrent(RecurrentKind kind, int inputSize, int hiddenSize, int numLayers) {
+    this.kind = Objects.requireNonNull(kind, "kind");
+    if (inputSize <= 0 || hiddenSize <= 0 || numLayers <= 0) {
+      throw new IllegalArgumentException(
+          kind.metadataName()
+              + " needs positive sizes, got inputSize="
+              + inputSize
+              + ", hiddenSize="
+              + hiddenSize
+              + ", numLayers="
+              + numLayers);
+    }
+    Tensor.checkedSize(kind.gateCount(), hiddenSize, Math.max(inputSize, hiddenSize));
+    this.inputSize = inputSize;
+    this.hiddenSize = hiddenSize;
+    this.numLayers = numLayers;
+    this.gateRows = kind.gateCount() * hiddenSize;
+    this.weightIh = new Parameter[numLayers];
+    this.weightHh = new Parameter[numLayers];
+    this.biasIh = new Parameter[numLayers];
+    this.biasHh = new Parameter[numLayers];
+    List<Parameter> all = new ArrayList<>(4 * numLayers);
+    for (int k = 0; k < numLayers; k++) {
+      weightIh[k] = Parameter.of("weight_ih_l" + k, Tensor.zeros(gateRows, layerInputSize(k)));
+      weightHh[k] = Parameter.of("weight_hh_l" + k, Tensor.zeros(gateRows, hiddenSize));
+      biasIh[k] = Parameter.of("bias_ih_l" + k, Tensor.zeros(gateRows));
+      biasHh[k] = Parameter.of("bias_hh_l" + k, Tensor.zeros(gateRows));
+      all.addAll(List.of(weightIh[k], weightHh[k], biasIh[k], biasHh[k]));
+    }
+    this.parameters = List.copyOf(all);
+  }
+
+  /**
+   * A new model of the given kind with zero parameters; call {@link #initialize} or load weights.
+   */
+  public static Recurrent create(RecurrentKind kind, int inputSize, int hiddenSize, int numLayers) {
+    return switch (Objects.requireNonNull(kind, "kind")) {
+      case RNN_TANH, RNN_RELU -> new Rnn(kind, inputSize, hiddenSize, numLayers);
+      case LSTM -> new Lstm(inputSize, hiddenSize, numLayers);
+      case GRU -> new Gru(inputSize, hiddenSize, numLayers);
+    };
+  }
+
+  /**
+   * PyTorch's default initialisation: every parameter, in {@link #parameters()} order, drawn from
+   * {@code U(-1/sqrt(H), 1/sqrt(H))}.
+   */
+  public void initialize(RandomGenerator rng) {
+    double bound = 1.0 / Math.sqrt(hiddenSize);
+    for (Parameter p : parameters) Init.uniform(p.value(), bound, rng);
+  }
+
+  public RecurrentKind kind() {
+    return kind;
+  }
+
+  public int inputSize() {
+    return inputSize;
+  }
+
+  public int hiddenSize() {
+    return hiddenSize;
+  }
+
+  public int numLayers() {
+    return numLayers;
+  }
+
+  /** {@code weight_ih_l{layer}}, {@code [G*H, in_layer]}. */
+  public Parameter weightIh(int layer) {
+    return weightIh[checkLayer(layer)];
+  }
+
+  /** {@code weight_hh_l{layer}}, {@code [G*H, H]}. */
+  public Parameter weightHh(int layer) {
+    return weightHh[checkLayer(layer)];
+  }
+
+  /** {@code bias_ih_l{layer}}, {@code [G*H]}. */
+  public Parameter biasIh(int layer) {
+    return biasIh[checkLayer(layer)];
+  }
+
+  /** {@code bias_hh_l{layer}}, {@code [G*H]}. */
+  public Parameter biasHh(int layer) {
+    return biasHh[checkLayer(layer)];
+  }
+
+  @Override
+  public List<Parameter> parameters() {
+    return parameters;
+  }
+
+  private int layerInputSize(int layer) {
+    return layer == 0 ? inputSize : hiddenSize;
+  }
+
+  private int checkLayer(int layer) {
+    if (layer < 0 || layer >= numLayers) {
+      throw new IndexOutOfBoundsException("layer " + layer + " outside [0, " + numLayers + ")");
+    }
+    return layer;
+  }
+
+  // ----------------------------------------------------------------------------------------------
+  // Forward
+
+  /**
+   * Runs all layers over the whole sequence.
+   *
+   * @param input {@code [T, B, I]}, with {@code T, B >= 1}
+   * @param h0 initial hidden states {@code [L, B, H]}, or null for zeros
+   * @param c0 LSTM: initial cell states {@code [L, B, H]}, or null for zeros; must be null
+   *     otherwise
+   */
+  public final RecurrentOutput forward(Tensor input, Tensor h0, Tensor c0) {
+    Objects.requireNonNull(input, "input");
+    if (input.rank() != 3 || input.dim(2) != inputSize || input.dim(0) == 0 || input.dim(1) == 0) {
+      throw new IllegalArgumentException(
+          "input has shape "
+              + Arrays.toString(input.shape())
+              + ", expected [T, B, "
+              + inputSize
+              + "] (time-major, T and B at least 1)");
+    }
+    int steps = input.dim(0);
+    int batch = input.dim(1);
+    if (h0 != null) h0.requireShape("h0", numLayers, batch, hiddenSize);
+    if (kind != RecurrentKind.LSTM && c0 != null) {
+      throw new IllegalArgumentException(
+          "c0 is only for LSTM, this model is " + kind.metadataName());
+    }
+    if (c0 != null) c0.requireShape("c0", numLayers, batch, hiddenSize);
+    Tensor.checkedSize(steps, batch, gateRows);
+    Tensor.checkedSize(steps + 1, batch, hiddenSize);
+
+    int block = batch * hiddenSize;
+    float[] inputProjection = new float[steps * batch * gateRows]; // a_t of all steps, [T, B, G*H]
+    float[] hiddenProjection = new float[batch * gateRows]; // r_t of one step, [B, G*H]
+    // The trace owns a copy of the input so that changing the caller's tensor cannot corrupt
+    // backward.
+    float[] layerInput = input.data().clone();
+    int layerInputOffset = 0;
+    LayerTrace[] layers = new LayerTrace[numLayers];
+    for (int k = 0; k < numLayers; k++) {
+      LayerTrace layer =
+          new LayerTrace(
+              layerInputSize(k), layerInput, layerInputOffset, steps, batch, hiddenSize, kind);
+      if (h0 != null) System.arraycopy(h0.data(), k * block, layer.hidden, 0, block);
+      if (c0 != null) System.arraycopy(c0.data(), k * block, layer.cell, 0, block);
+      forwardLayer(k, layer, steps, batch, inputProjection, hiddenProjection);
+      layers[k] = layer;
+      // The next layer reads h_0 .. h_{T-1}, which start after the initial state.
+      layerInput = layer.hidden;
+      layerInputOffset = block;
+    }
+
+    Tensor output =
+        Tensor.wrap(
+            Arrays.copyOfRange(layerInput, block, block + steps * block), steps, batch, hiddenSize);
+    Tensor hN = Tensor.zeros(numLayers, batch, hiddenSize);
+    Tensor cN = kind == RecurrentKind.LSTM ? Tensor.zeros(numLayers, batch, hiddenSize) : null;
+    for (int k = 0; k < numLayers; k++) {
+      System.arraycopy(layers[k].hidden, steps * block, hN.data(), k * block, block);
+      if (cN != null) System.arraycopy(layers[k].cell, steps * block, cN.data(), k * block, block);
+    }
+    return new RecurrentOutput(output, hN, cN, new RecurrentTrace(this, steps, batch, layers));
+  }
+
+  /** One layer over all steps; {@code layer.hidden} (and {@code cell}) hold the initial state. */
+  private void forwardLayer(
+      int k,
+      LayerTrace layer,
+      int steps,
+      int batch,
+      float[] inputProjection,
+      float[] hiddenProjection) {
+    int in = layer.inputSize;
+    int rows = steps * batch;
+    // a_t = W_ih x_t + b_ih does not depend on h, so all steps go in one [T*B, in] product.
+    Arrays.fill(inputProjection, 0f);
+    Elementwise.addRowVector(inputProjection, 0, rows, biasIh[k].value().data(), 0, gateRows);
+    MatMul.gemmNT(
+        rows, gateRows, in,
+        layer.input, layer.inputOffset, in,
+        weightIh[k].value().data(), 0, in,
+        inputProjection, 0, gateRows);
+    float[] recurrentWeight = weightHh[k].value().data();
+    float[] recurrentBias = biasHh[k].value().data();
+    for (int t = 0; t < steps; t++) {
+      // r_t = W_hh h_{t-1} + b_hh; h_{t-1} is block t of the [T+1, B, H] states.
+      Arrays.fill(hiddenProjection, 0f);
+      Elementwise.addRowVector(hiddenProjection, 0, batch, recurrentBias, 0, gateRows);
+      MatMul.gemmNT(
+          batch, gateRows, hiddenSize,
+          layer.hidden, t * batch * hiddenSize, hiddenSize,
+          recurrentWeight, 0, hiddenSize,
+          hiddenProjection, 0, gateRows);
+      forwardStep(layer, t, batch, inputProjection, hiddenProjection);
+    }
+  }
+
+  /**
+   * The pointwise part of step {@code t}: from {@code a_t} (rows {@code t*B .. t*B+B-1} of {@code
+   * inputProjection [T*B, G*H]}) and {@code r_t} ({@code hiddenProjection [B, G*H]}) and the
+   * previous state (block {@code t} of {@code layer.hidden}, {@code layer.cell}), writes the gates
+   * (block {@code t} of {@code layer.gates}) and the new state (block {@code t+1}).
+   */
+  abstract void forwardStep(
+      LayerTrace layer, int t, int batch, float[] inputProjection, float[] hiddenProjection);
+
+  // ----------------------------------------------------------------------------------------------
+  // Backward: the forward in reverse, last layer first, last step first.
+
+  /** Work buffers of one backward call, allocated once and reused by every layer and step. */
+  static final class BackwardBuffers {
+    /** The result {@code dL/dh_t}, {@code [L, T, B, H]}. */
+    final float[] hiddenGradients;
+
+    /** LSTM: the result {@code dL/dc_t}, {@code [L, T, B, H]}; else null. */
+    final float[] cellGradients;
+
+    /** {@code dL/da_t} for all steps, {@code [T, B, G*H]}. */
+    final float[] dInputProjection;
+
+    /**
+     * {@code dL/dr_t} for all steps, {@code [T, B, G*H]}. The same array as {@link
+     * #dInputProjection} except for the GRU, whose n gate sees {@code r_t} scaled by the reset
+     * gate.
+     */
+    final float[] dHiddenProjection;
+
+    /** {@code dL/dh_{t-1}} being gathered while stepping back, {@code [B, H]}. */
+    final float[] dhCarry;
+
+    /** LSTM: {@code dL/dc_{t-1}} being gathered, {@code [B, H]}; else null. */
+    final float[] dcCarry;
+
+    BackwardBuffers(RecurrentKind kind, int layers, int steps, int batch, int hidden) {
+      int perStep = Math.toIntExact(Tensor.checkedSize(layers, steps, batch, hidden));
+      int projections = Math.toIntExact(Tensor.checkedSize(steps, batch, kind.gateCount(), hidden));
+      boolean lstm = kind == RecurrentKind.LSTM;
+      hiddenGradients = new float[perStep];
+      cellGradients = lstm ? new float[perStep] : null;
+      dInputProjection = new float[projections];
+      dHiddenProjection = kind == RecurrentKind.GRU ? new float[projections] : dInputProjection;
+      dhCarry = new float[batch * hidden];
+      dcCarry = lstm ? new float[batch * hidden] : null;
+    }
+  }
+
+  /**
+   * Backpropagates through all layers and steps of {@code forwardResult}, accumulating ({@code +=})
+   * into every parameter's gradient.
+   *
+   * @param dOutput {@code dL/doutput [T, B, H]}, or null for zeros
+   * @param dhN {@code dL/dhN [L, B, H]}, or null for zeros
+   * @param dcN LSTM: {@code dL/dcN [L, B, H]}, or null for zeros; must be null otherwise
+   */
+  public final RecurrentGradients backward(
+      RecurrentOutput forwardResult, Tensor dOutput, Tensor dhN, Tensor dcN) {
+    Objects.requireNonNull(forwardResult, "forwardResult");
+    RecurrentTrace trace = forwardResult.trace();
+    if (trace.owner != this) {
+      throw new IllegalArgumentException("forwardResult was computed by a different model");
+    }
+    int steps = trace.steps;
+    int batch = trace.batchSize;
+    if (dOutput != null) dOutput.requireShape("dOutput", steps, batch, hiddenSize);
+    if (dhN != null) dhN.requireShape("dhN", numLayers, batch, hiddenSize);
+    if (kind != RecurrentKind.LSTM && dcN != null) {
+      throw new IllegalArgumentException(
+          "dcN is only for LSTM, this model is " + kind.metadataName());
+    }
+    if (dcN != null) dcN.requireShape("dcN", numLayers, batch, hiddenSize);
+
+    BackwardBuffers work = new BackwardBuffers(kind, numLayers, steps, batch, hiddenSize);
+    Tensor dInput = Tensor.zeros(steps, batch, inputSize);
+    Tensor dh0 = Tensor.zeros(numLayers, batch, hiddenSize);
+    Tensor dc0 = kind == RecurrentKind.LSTM ? Tensor.zeros(numLayers, batch, hiddenSize) : null;
+    int block = batch * hiddenSize;
+    // dL/d(output of the current layer), [T, B, H]: the loss's for the last layer, then the input
+    // gradient of the layer above. A copy, because the caller's dOutput must not change.
+    float[] dLayerOutput = new float[steps * block];
+    if (dOutput != null) System.arraycopy(dOutput.data(), 0, dLayerOutput, 0, dLayerOutput.length);
+
+    for (int k = numLayers - 1; k >= 0; k--) {
+      LayerTrace layer = trace.layers[k];
+      // Reverse of forwardLayer.
+      if (dhN != null) System.arraycopy(dhN.data(), k * block, work.dhCarry, 0, block);
+      else Arrays.fill(work.dhCarry, 0f);
+      if (work.dcCarry != null) {
+        if (dcN != null) System.arraycopy(dcN.data(), k * block, work.dcCarry, 0, block);
+        else Arrays.fill(work.dcCarry, 0f);
+      }
+      float[] recurrentWeight = weightHh[k].value().data();
+      for (int t = steps - 1; t >= 0; t--) {
+        // h_t feeds both the layer's output and step t+1.
+        int gradientOffset = (k * steps + t) * block;
+        Elementwise.add(
+            dLayerOutput, t * block, work.dhCarry, 0, work.hiddenGradients, gradientOffset, block);
+        backwardStep(layer, t, batch, gradientOffset, work);
+        // r_t = W_hh h_{t-1} + b_hh  =>  dh_{t-1} += dr_t W_hh
+        MatMul.gemmNN(
+            batch, hiddenSize, gateRows,
+            work.dHiddenProjection, t * batch * gateRows, gateRows,
+            recurrentWeight, 0, hiddenSize,
+            work.dhCarry, 0, hiddenSize);
+      }
+      System.arraycopy(work.dhCarry, 0, dh0.data(), k * block, block);
+      if (dc0 != null) System.arraycopy(work.dcCarry, 0, dc0.data(), k * block, block);
+
+      // Weight gradients of all steps at once: sums over the T*B rows of the step gradients.
+      int in = layer.inputSize;
+      int rows = steps * batch;
+      // a_t = W_ih x_t + b_ih  =>  dW_ih += Σ_t da_t^T x_t,  db_ih += Σ_t da_t
+      MatMul.gemmTN(
+          gateRows, in, rows,
+          work.dInputProjection, 0, gateRows,
+          layer.input, layer.inputOffset, in,
+          weightIh[k].grad().data(), 0, in);
+      Elementwise.sumRowsInto(work.dInputProjection, 0, rows, gateRows, biasIh[k].grad().data(), 0);
+      // r_t = W_hh h_{t-1} + b_hh  =>  dW_hh += Σ_t dr_t^T h_{t-1}, h_{t-1} being blocks 0..T-1
+      MatMul.gemmTN(
+          gateRows, hiddenSize, rows,
+          work.dHiddenProjection, 0, gateRows,
+          layer.hidden, 0, hiddenSize,
+          weightHh[k].grad().data(), 0, hiddenSize);
+      Elementwise.sumRowsInto(
+          work.dHiddenProjection, 0, rows, gateRows, biasHh[k].grad().data(), 0);
+      // dx_t = da_t W_ih: the model's input gradient, or the output gradient of the layer below.
+      float[] dLayerInput = k == 0 ? dInput.data() : dLayerOutput;
+      Arrays.fill(dLayerInput, 0f);
+      MatMul.gemmNN(
+          rows, in, gateRows,
+          work.dInputProjection, 0, gateRows,
+          weightIh[k].value().data(), 0, in,
+          dLayerInput, 0, in);
+    }
+
+    Tensor hiddenGradients = Tensor.wrap(work.hiddenGradients, numLayers, steps, batch, hiddenSize);
+    Tensor cellGradients =
+        work.cellGradients == null
+            ? null
+            : Tensor.wrap(work.cellGradients, numLayers, steps, batch, hiddenSize);
+    return new RecurrentGradients(dInput, dh0, dc0, hiddenGradients, cellGradients);
+  }
+
+  /**
+   * The reverse of {@link #forwardStep} for step {@code t}. On entry {@code
+   * work.hiddenGradients[gradientOffset ..+ B*H)} holds {@code dL/dh_t} and (LSTM) {@code
+   * work.dcCarry} holds what reaches {@code c_t} from step {@code t+1} and the loss. Writes block
+   * {@code t} of {@code work.dInputProjection} and {@code work.dHiddenProjection}, (LSTM) the total
+   * {@code dL/dc_t} into {@code work.cellGradients}, and replaces the carries: {@code dcCarry} with
+   * {@code dL/dc_{t-1}}, {@code dhCarry} with the part of {@code dL/dh_{t-1}} that does not pass
+   * through {@code W_hh} (the caller adds that part).
+   */
+  abstract void backwardStep(
+      LayerTrace layer, int t, int batch, int gradientOffset, BackwardBuffers work);
+}

@@ -1,0 +1,60 @@
+package org.seqlab.nn;
+
+import java.util.Arrays;
+import java.util.Objects;
+import org.seqlab.tensor.Tensor;
+
+/**
+ * The gradients that {@link Recurrent#backward} returns (parameter gradients are accumulated into
+ * the parameters instead).
+ *
+ * @param dInput {@code dL/dinput}, {@code [T, B, I]}
+ * @param dh0 {@code dL/dh0}, {@code [L, B, H]}
+ * @param dc0 LSTM: {@code dL/dc0}, {@code [L, B, H]}; otherwise null
+ * @param hiddenGradients the total {@code dL/dh_t} of every layer and step, {@code [L, T, B, H]}:
+ *     what reaches {@code h_t} from the layer's output (the loss or the layer above) plus what
+ *     flows back from step {@code t+1}
+ * @param cellGradients LSTM: the total {@code dL/dc_t}, {@code [L, T, B, H]}; otherwise null
+ */
+public record RecurrentGradients(
+    Tensor dInput, Tensor dh0, Tensor dc0, Tensor hiddenGradients, Tensor cellGradients) {
+
+  public RecurrentGradients {
+    Objects.requireNonNull(dInput, "dInput");
+    Objects.requireNonNull(dh0, "dh0");
+    Objects.requireNonNull(hiddenGradients, "hiddenGradients");
+    if (hiddenGradients.rank() != 4) {
+      throw new IllegalArgumentException(
+          "hiddenGradients must be [L, T, B, H], got " + Arrays.toString(hiddenGradients.shape()));
+    }
+    if ((dc0 == null) != (cellGradients == null)) {
+      throw new IllegalArgumentException(
+          "dc0 and cellGradients come together (LSTM) or not at all");
+    }
+    if (cellGradients != null && !cellGradients.sameShape(hiddenGradients)) {
+      throw new IllegalArgumentException("cellGradients must have the shape of hiddenGradients");
+    }
+  }
+
+  /** The total {@code dL/dh_t} of {@code layer} for every step, {@code [T, B, H]}. A copy. */
+  public Tensor hiddenGradient(int layer) {
+    return layerSlice(hiddenGradients, layer);
+  }
+
+  /** LSTM only: the total {@code dL/dc_t} of {@code layer} for every step, {@code [T, B, H]}. */
+  public Tensor cellGradient(int layer) {
+    if (cellGradients == null)
+      throw new IllegalStateException("cell gradients exist only for LSTM");
+    return layerSlice(cellGradients, layer);
+  }
+
+  private static Tensor layerSlice(Tensor perLayer, int layer) {
+    int layers = perLayer.dim(0);
+    if (layer < 0 || layer >= layers) {
+      throw new IndexOutOfBoundsException("layer " + layer + " outside [0, " + layers + ")");
+    }
+    int block = perLayer.size() / layers;
+    float[] slice = Arrays.copyOfRange(perLayer.data(), layer * block, (layer + 1) * block);
+    return Tensor.wrap(slice, perLayer.dim(1), perLayer.dim(2), perLayer.dim(3));
+  }
+}

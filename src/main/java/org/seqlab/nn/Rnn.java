@@ -1,0 +1,71 @@
+package org.seqlab.nn;
+
+import org.seqlab.nn.RecurrentTrace.LayerTrace;
+
+/**
+ * A multi-layer Elman RNN, as {@code torch.nn.RNN}:
+ *
+ * <pre>
+ *   h_t = act(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh),   act = tanh or relu
+ * </pre>
+ *
+ * <p>Shapes and parameters as in {@link Recurrent} with {@code G = 1}: {@code weight_ih_l{k} [H,
+ * in_k]}, {@code weight_hh_l{k} [H, H]}, {@code bias_ih_l{k} [H]}, {@code bias_hh_l{k} [H]}. The
+ * "gates" of the trace are the new hidden states themselves.
+ *
+ * <p>Backward multiplies the gradient by {@code diag(act') W_hh} once per step, which is why it
+ * vanishes or explodes over long sequences.
+ */
+public final class Rnn extends Recurrent {
+
+  private final boolean relu;
+
+  /**
+   * @param kind {@link RecurrentKind#RNN_TANH} or {@link RecurrentKind#RNN_RELU}
+   */
+  public Rnn(RecurrentKind kind, int inputSize, int hiddenSize, int numLayers) {
+    super(requireRnn(kind), inputSize, hiddenSize, numLayers);
+    this.relu = kind == RecurrentKind.RNN_RELU;
+  }
+
+  private static RecurrentKind requireRnn(RecurrentKind kind) {
+    if (kind != RecurrentKind.RNN_TANH && kind != RecurrentKind.RNN_RELU) {
+      throw new IllegalArgumentException("Rnn is rnn_tanh or rnn_relu, not " + kind);
+    }
+    return kind;
+  }
+
+  @Override
+  void forwardStep(
+      LayerTrace layer, int t, int batch, float[] inputProjection, float[] hiddenProjection) {
+    int h = hiddenSize();
+    for (int b = 0; b < batch; b++) {
+      int a = (t * batch + b) * h; // row of a_t and of the gates (G = 1)
+      int r = b * h; // row of r_t
+      int cur = a + batch * h; // h_t in the [T+1, B, H] states
+      for (int j = 0; j < h; j++) {
+        float pre = inputProjection[a + j] + hiddenProjection[r + j];
+        float next = relu ? Math.max(pre, 0f) : (float) Math.tanh(pre);
+        layer.gates[a + j] = next;
+        layer.hidden[cur + j] = next;
+      }
+    }
+  }
+
+  @Override
+  void backwardStep(LayerTrace layer, int t, int batch, int gradientOffset, BackwardBuffers work) {
+    int h = hiddenSize();
+    for (int b = 0; b < batch; b++) {
+      int a = (t * batch + b) * h;
+      for (int j = 0; j < h; j++) {
+        int carry = b * h + j;
+        float next = layer.gates[a + j];
+        float dh = work.hiddenGradients[gradientOffset + carry];
+        // act' from the output: tanh' = 1 - h^2; relu' = 1 where h > 0 (0 at 0, as PyTorch)
+        float slope = relu ? (next > 0f ? 1f : 0f) : 1f - next * next;
+        work.dInputProjection[a + j] = dh * slope;
+        work.dhCarry[carry] = 0f; // h_{t-1} reaches step t only through W_hh
+      }
+    }
+  }
+}
