@@ -1,0 +1,159 @@
+package org.seqlab.nn;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.seqlab.nn.reference.Graph;
+import org.seqlab.nn.reference.ReferenceRecurrent;
+import org.seqlab.nn.reference.Var;
+import org.seqlab.tensor.Tensor;
+
+/**
+ * The float32 layers, forward and hand-written backward, against the double-precision reference
+ * whose gradients are checked by finite differences ({@code ReferenceRecurrentGradientCheckTest}):
+ * random shapes including odd and size-1 ones, every output, final state, parameter gradient,
+ * input gradient, initial-state gradient and per-step hidden/cell gradient.
+ */
+class LayersAgreeWithReferenceTest {
+  /** float32 against double: |a - b| <= TOL * (1 + max|b|) per tensor. */
+  static final double TOL = 2e-5;
+
+  static Stream<Arguments> shapes() {
+    List<Arguments> cases = new ArrayList<>();
+    int[][] sizes = {{1, 1, 1, 1, 1}, {3, 2, 5, 7, 2}, {7, 3, 1, 4, 3}, {2, 5, 9, 3, 1}, {11, 1, 3, 17, 2}};
+    for (RecurrentKind kind : RecurrentKind.values()) {
+      for (int[] s : sizes) cases.add(Arguments.of(kind, s[0], s[1], s[2], s[3], s[4]));
+    }
+    return cases.stream();
+  }
+
+  static float[] gaussian(Random r, int n, double scale) {
+    float[] a = new float[n];
+    for (int i = 0; i < n; i++) a[i] = (float) (scale * r.nextGaussian());
+    return a;
+  }
+
+  static double[] toDouble(float[] a) {
+    double[] d = new double[a.length];
+    for (int i = 0; i < a.length; i++) d[i] = a[i];
+    return d;
+  }
+
+  static void assertClose(String what, float[] actual, double[] expected) {
+    assertTrue(actual.length == expected.length, what + ": length " + actual.length + " vs " + expected.length);
+    double max = 0, worst = 0;
+    for (double v : expected) max = Math.max(max, Math.abs(v));
+    for (int i = 0; i < actual.length; i++) worst = Math.max(worst, Math.abs(actual[i] - expected[i]));
+    assertTrue(worst <= TOL * (1 + max), what + ": max |diff| " + worst + " (scale " + max + ")");
+  }
+
+  static double[] flatten(Var[] vars, boolean grad) {
+    int n = 0;
+    for (Var v : vars) n += v.value().length;
+    double[] all = new double[n];
+    int off = 0;
+    for (Var v : vars) {
+      double[] src = grad ? v.grad() : v.value();
+      System.arraycopy(src, 0, all, off, src.length);
+      off += src.length;
+    }
+    return all;
+  }
+
+  @ParameterizedTest(name = "{0} T={1} B={2} I={3} H={4} L={5}")
+  @MethodSource("shapes")
+  void forwardAndBackwardMatchTheReference(RecurrentKind kind, int T, int B, int I, int H, int L) {
+    Random r = new Random(31L * T + 7L * B + I + 1000L * H + kind.ordinal());
+    Recurrent net = Recurrent.create(kind, I, H, L);
+    ReferenceRecurrent ref = new ReferenceRecurrent(kind, I, H, L);
+    for (Parameter p : net.parameters()) {
+      float[] values = gaussian(r, p.value().size(), 0.4);
+      System.arraycopy(values, 0, p.value().data(), 0, values.length);
+      System.arraycopy(toDouble(values), 0, ref.parameter(p.name()), 0, values.length);
+    }
+    boolean lstm = kind == RecurrentKind.LSTM;
+    float[] x = gaussian(r, T * B * I, 1), h0 = gaussian(r, L * B * H, 0.5);
+    float[] c0 = lstm ? gaussian(r, L * B * H, 0.5) : null;
+    float[] dOut = gaussian(r, T * B * H, 1), dhN = gaussian(r, L * B * H, 1);
+    float[] dcN = lstm ? gaussian(r, L * B * H, 1) : null;
+
+    RecurrentOutput out =
+        net.forward(Tensor.wrap(x, T, B, I), Tensor.wrap(h0, L, B, H), lstm ? Tensor.wrap(c0, L, B, H) : null);
+    RecurrentGradients grads =
+        net.backward(out, Tensor.wrap(dOut, T, B, H), Tensor.wrap(dhN, L, B, H), lstm ? Tensor.wrap(dcN, L, B, H) : null);
+
+    ReferenceRecurrent.Unrolled run = ref.unroll(toDouble(x), T, B, toDouble(h0), lstm ? toDouble(c0) : null);
+    run.backward(toDouble(dOut), toDouble(dhN), lstm ? toDouble(dcN) : null);
+
+    Var[] outputs = new Var[T];
+    for (int t = 0; t < T; t++) outputs[t] = run.output(t);
+    assertClose("output", out.output().data(), flatten(outputs, false));
+    Var[] last = new Var[L];
+    for (int k = 0; k < L; k++) last[k] = run.hidden()[k][T - 1];
+    assertClose("h_n", out.hN().data(), flatten(last, false));
+    if (lstm) {
+      for (int k = 0; k < L; k++) last[k] = run.cell()[k][T - 1];
+      assertClose("c_n", out.cN().data(), flatten(last, false));
+    }
+    for (Parameter p : net.parameters()) {
+      assertClose("grad " + p.name(), p.grad().data(), run.parameters().get(p.name()).grad());
+    }
+    assertClose("grad input", grads.dInput().data(), flatten(run.inputs(), true));
+    assertClose("grad h0", grads.dh0().data(), flatten(run.h0(), true));
+    if (lstm) assertClose("grad c0", grads.dc0().data(), flatten(run.c0(), true));
+    for (int k = 0; k < L; k++) {
+      assertClose("dL/dh_t layer " + k, grads.hiddenGradient(k).data(), flatten(run.hidden()[k], true));
+      if (lstm) assertClose("dL/dc_t layer " + k, grads.cellGradient(k).data(), flatten(run.cell()[k], true));
+    }
+  }
+
+  @Test
+  void linearMatchesTheReference() {
+    Random r = new Random(5);
+    for (int[] s : new int[][] {{1, 1, 1}, {4, 3, 5}, {7, 17, 9}}) {
+      int n = s[0], in = s[1], outF = s[2];
+      Linear linear = new Linear(in, outF);
+      float[] w = gaussian(r, outF * in, 0.5), b = gaussian(r, outF, 0.5), x = gaussian(r, n * in, 1);
+      float[] dy = gaussian(r, n * outF, 1);
+      System.arraycopy(w, 0, linear.weight().value().data(), 0, w.length);
+      System.arraycopy(b, 0, linear.bias().value().data(), 0, b.length);
+      Tensor y = linear.forward(Tensor.wrap(x, n, in));
+      Tensor dx = linear.backward(Tensor.wrap(x, n, in), Tensor.wrap(dy, n, outF));
+
+      Graph g = new Graph();
+      Var vx = g.leaf(toDouble(x), n, in), vw = g.leaf(toDouble(w), outF, in), vb = g.leaf(toDouble(b), 1, outF);
+      Var vy = g.addBias(g.matmulTransposed(vx, vw), vb);
+      g.backward(g.weightedSum(vy, toDouble(dy)));
+      assertClose("linear y", y.data(), vy.value());
+      assertClose("linear dx", dx.data(), vx.grad());
+      assertClose("linear dW", linear.weight().grad().data(), vw.grad());
+      assertClose("linear db", linear.bias().grad().data(), vb.grad());
+    }
+  }
+
+  @Test
+  void embeddingMatchesTheReference() {
+    Random r = new Random(6);
+    int num = 7, dim = 5;
+    int[] ids = {3, 0, 6, 3, 3, 1};
+    Embedding embedding = new Embedding(num, dim);
+    float[] table = gaussian(r, num * dim, 1), dy = gaussian(r, ids.length * dim, 1);
+    System.arraycopy(table, 0, embedding.weight().value().data(), 0, table.length);
+    Tensor y = embedding.forward(ids, 2, 3);
+    embedding.backward(ids, Tensor.wrap(dy, 2, 3, dim));
+
+    Graph g = new Graph();
+    Var vt = g.leaf(toDouble(table), num, dim);
+    Var vy = g.gatherRows(vt, ids);
+    g.backward(g.weightedSum(vy, toDouble(dy)));
+    assertClose("embedding y", y.data(), vy.value());
+    assertClose("embedding dW", embedding.weight().grad().data(), vt.grad());
+  }
+}
