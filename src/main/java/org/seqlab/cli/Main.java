@@ -33,8 +33,10 @@ public final class Main implements Callable<Integer> {
     cl.setParameterExceptionHandler(
         (ex, args) -> {
           CommandLine cmd = ex.getCommandLine();
-          cmd.getErr().println("seqlab: " + ex.getMessage());
-          cmd.getErr().println("Try '" + cmd.getCommandSpec().qualifiedName() + " --help'.");
+          // One line: what was wrong and where the allowed values are listed.
+          cmd.getErr()
+              .println(
+                  "seqlab: " + ex.getMessage() + " (see '" + cmd.getCommandSpec().qualifiedName() + " --help')");
           cmd.getErr().flush();
           return EXIT_USAGE;
         });

@@ -1,0 +1,307 @@
+package org.seqlab.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.seqlab.nn.RecurrentKind;
+import org.seqlab.probe.GradientFlow;
+import org.seqlab.probe.GradientFlow.Result;
+import org.seqlab.tensor.NumpyRandom;
+import org.seqlab.view.Bars;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code seqlab gradients}: the norm of the gradient at every step, and whether it vanishes. */
+@Command(
+    name = "gradients",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Puts the loss on the final step (L = sum of h_T) and measures, for every earlier step t, the"
+          + " norm of dL/dh_t (and dL/dc_t, the LSTM's cell-state highway), in double precision.",
+      "Ends with a verdict: vanishing, stable or exploding."
+    })
+public final class GradientsCommand implements Callable<Integer> {
+
+  enum Model {
+    rnn,
+    lstm,
+    gru
+  }
+
+  enum Activation {
+    tanh,
+    relu
+  }
+
+  enum Format {
+    text,
+    csv,
+    json
+  }
+
+  static final int MAX_HIDDEN = 16_384;
+  static final int MAX_STEPS = 1_000_000;
+  static final int MAX_INPUT = 1_000_000;
+
+  @Spec CommandSpec spec;
+
+  @Option(names = "--model", description = "rnn, lstm or gru (default: ${DEFAULT-VALUE})", defaultValue = "rnn")
+  Model model;
+
+  @Option(names = "--hidden", description = "hidden units H (default: ${DEFAULT-VALUE})", defaultValue = "32")
+  int hidden;
+
+  @Option(names = "--steps", description = "sequence length T (default: ${DEFAULT-VALUE})", defaultValue = "50")
+  int steps;
+
+  @Option(names = "--input", description = "input features per step (default: ${DEFAULT-VALUE})", defaultValue = "10")
+  int input;
+
+  static final class Init {
+    @Option(
+        names = "--weight-scale",
+        description = "draw weights as randn * s, biases zero, as the article does (default: PyTorch's U(±1/sqrt(H)))")
+    Double weightScale;
+
+    @Option(names = "--spectral-radius", description = "rescale each H×H block of W_hh to exactly this spectral radius")
+    Double spectralRadius;
+  }
+
+  @ArgGroup(exclusive = true, multiplicity = "0..1")
+  Init init = new Init();
+
+  @Option(names = "--forget-bias", description = "LSTM: the forget gate's bias b_f (PyTorch's default init otherwise)")
+  Double forgetBias;
+
+  @Option(names = "--activation", description = "RNN: tanh or relu (default: ${DEFAULT-VALUE})", defaultValue = "tanh")
+  Activation activation;
+
+  @Option(names = "--seed", description = "numpy-compatible seed, 0 to 4294967295 (default: ${DEFAULT-VALUE})", defaultValue = "42")
+  long seed;
+
+  @Option(names = "--format", description = "text, csv or json (default: ${DEFAULT-VALUE})", defaultValue = "text")
+  Format format;
+
+  @Option(names = "--every", description = "text: print every k-th step (default: about 60 lines)")
+  Integer every;
+
+  @Override
+  public Integer call() throws Exception {
+    GradientFlow.Config config = config();
+    Result result = GradientFlow.measure(config, new NumpyRandom(seed));
+    PrintWriter out = spec.commandLine().getOut();
+    switch (format) {
+      case text -> printText(out, result);
+      case csv -> printCsv(out, result);
+      case json -> printJson(out, result);
+    }
+    out.flush();
+    return 0;
+  }
+
+  /** Validates every option, naming it and what is allowed, before anything is allocated. */
+  GradientFlow.Config config() {
+    requireRange("--hidden", hidden, 1, MAX_HIDDEN);
+    requireRange("--steps", steps, 1, MAX_STEPS);
+    requireRange("--input", input, 1, MAX_INPUT);
+    if (seed < 0 || seed > 0xFFFF_FFFFL) {
+      throw new UserError("--seed must be between 0 and 4294967295, got " + seed);
+    }
+    if (init.weightScale != null && !(init.weightScale > 0 && Double.isFinite(init.weightScale))) {
+      throw new UserError("--weight-scale must be a positive finite number, got " + init.weightScale);
+    }
+    if (init.spectralRadius != null && !(init.spectralRadius > 0 && Double.isFinite(init.spectralRadius))) {
+      throw new UserError("--spectral-radius must be a positive finite number, got " + init.spectralRadius);
+    }
+    if (forgetBias != null && model != Model.lstm) {
+      throw new UserError("--forget-bias applies to --model lstm only, not " + model);
+    }
+    if (forgetBias != null && !Double.isFinite(forgetBias)) {
+      throw new UserError("--forget-bias must be a finite number, got " + forgetBias);
+    }
+    if (activation == Activation.relu && model != Model.rnn) {
+      throw new UserError("--activation applies to --model rnn only, not " + model);
+    }
+    if (every != null && every < 1) throw new UserError("--every must be at least 1, got " + every);
+    RecurrentKind kind =
+        switch (model) {
+          case rnn -> activation == Activation.relu ? RecurrentKind.RNN_RELU : RecurrentKind.RNN_TANH;
+          case lstm -> RecurrentKind.LSTM;
+          case gru -> RecurrentKind.GRU;
+        };
+    GradientFlow.WeightInit weights =
+        init.weightScale != null
+            ? new GradientFlow.WeightInit.GaussianScaled(init.weightScale)
+            : new GradientFlow.WeightInit.PyTorchDefault();
+    GradientFlow.Config config =
+        new GradientFlow.Config(
+            kind,
+            input,
+            hidden,
+            steps,
+            weights,
+            init.spectralRadius == null ? Double.NaN : init.spectralRadius,
+            forgetBias == null ? Double.NaN : forgetBias,
+            seed);
+    long need = config.estimatedBytes();
+    long have = Runtime.getRuntime().maxMemory();
+    if (need > have / 2) {
+      throw new UserError(
+          String.format(
+              Locale.ROOT,
+              "--hidden %d with --steps %d needs about %s of memory; this JVM may use %s (raise it with SEQLAB_JAVA_OPTS=-Xmx...)",
+              hidden, steps, bytes(need), bytes(have)));
+    }
+    return config;
+  }
+
+  private static void requireRange(String option, long value, long min, long max) {
+    if (value < min || value > max) {
+      throw new UserError(option + " must be between " + min + " and " + max + ", got " + value);
+    }
+  }
+
+  static String bytes(long n) {
+    if (n >= 1L << 30) return String.format(Locale.ROOT, "%.1f GiB", n / (double) (1L << 30));
+    return String.format(Locale.ROOT, "%.1f MiB", n / (double) (1L << 20));
+  }
+
+  private String describe(Result r) {
+    GradientFlow.Config c = r.config();
+    String weights =
+        switch (c.init()) {
+          case GradientFlow.WeightInit.GaussianScaled g -> "weights randn × " + g.scale() + ", biases 0";
+          case GradientFlow.WeightInit.PyTorchDefault d -> "PyTorch default init U(±1/√H)";
+        };
+    String cell =
+        switch (c.kind()) {
+          case RNN_TANH -> "rnn (tanh)";
+          case RNN_RELU -> "rnn (relu)";
+          case LSTM -> "lstm";
+          case GRU -> "gru";
+        };
+    StringBuilder s = new StringBuilder();
+    s.append(String.format(Locale.ROOT, "Gradient flow: %s, hidden %d, input %d, %d steps, %s, seed %d", cell, c.hiddenSize(), c.inputSize(), c.steps(), weights, c.seed()));
+    if (!Double.isNaN(c.forgetBias())) s.append(String.format(Locale.ROOT, ", forget bias %.3g", c.forgetBias()));
+    return s.toString();
+  }
+
+  private void printText(PrintWriter out, Result r) {
+    int t0 = r.steps();
+    out.println(describe(r));
+    out.printf(
+        Locale.ROOT,
+        "Loss on the final step: L = Σ h_%d, so dL/dh_%d = 1 in every unit (norm √%d = %.4f).%n",
+        t0, t0, r.config().hiddenSize(), Math.sqrt(r.config().hiddenSize()));
+    out.printf(
+        Locale.ROOT,
+        "Spectral radius of W_hh: %.4f%s%n",
+        r.spectralRadius(),
+        Double.isNaN(r.config().spectralRadius()) ? "" : " (set by --spectral-radius)");
+    boolean lstm = r.cellGradientNorm() != null;
+    double maxH = 0, maxC = 0;
+    for (int t = 0; t < t0; t++) {
+      maxH = Math.max(maxH, r.hiddenGradientNorm()[t]);
+      if (lstm) maxC = Math.max(maxC, r.cellGradientNorm()[t]);
+    }
+    int stride = every != null ? every : Math.max(1, (t0 + 59) / 60);
+    out.printf(
+        Locale.ROOT,
+        "Bars: log scale, full = the largest norm, empty = 12 decades below it%s.%n",
+        stride > 1 ? String.format(Locale.ROOT, "; every %d steps shown (--format csv for all)", stride) : "");
+    int width = lstm ? 24 : 40;
+    if (lstm) out.printf(Locale.ROOT, "%-11s %-12s %-" + width + "s   %-12s %s%n", "", "‖dL/dh_t‖", "", "‖dL/dc_t‖", "");
+    for (int t = t0; t >= 1; t--) {
+      if ((t0 - t) % stride != 0 && t != 1) continue;
+      double g = r.hiddenGradientNorm()[t - 1];
+      String line = String.format(Locale.ROOT, "step %5d: %.6e %-" + width + "s", t, g, Bars.logBar(g, maxH, 12, width));
+      if (lstm) {
+        double c = r.cellGradientNorm()[t - 1];
+        line += String.format(Locale.ROOT, " | %.6e %s", c, Bars.logBar(c, maxC, 12, width));
+      }
+      out.println(line.stripTrailing());
+    }
+    printVerdict(out, r);
+  }
+
+  private static void printVerdict(PrintWriter out, Result r) {
+    int t0 = r.steps();
+    int below = r.firstStepBelowMillionth();
+    String fall =
+        below == 0
+            ? "it never falls below 1e-6 of its value at step " + t0
+            : String.format(Locale.ROOT, "it falls below 1e-6 of its value at step %d at step %d (%d steps back)", t0, below, t0 - below);
+    String what =
+        switch (r.verdict()) {
+          case VANISHING -> "VANISHING";
+          case STABLE -> "STABLE";
+          case EXPLODING -> "EXPLODING";
+        };
+    out.printf(
+        Locale.ROOT,
+        "Verdict: %s. The gradient norm changes by a factor %.4f per step back (geometric mean);"
+            + " ‖dL/dh_1‖ / ‖dL/dh_%d‖ = %.3e; %s.%n",
+        what, r.factorPerStep(), t0, r.firstToLastRatio(), fall);
+    if (r.cellGradientNorm() != null) {
+      double c = r.cellGradientNorm()[0] / r.cellGradientNorm()[t0 - 1];
+      out.printf(Locale.ROOT, "Cell-state highway: ‖dL/dc_1‖ / ‖dL/dc_%d‖ = %.3e.%n", t0, c);
+    }
+  }
+
+  private static void printCsv(PrintWriter out, Result r) {
+    boolean lstm = r.cellGradientNorm() != null;
+    out.println(lstm ? "step,grad_norm,cell_grad_norm" : "step,grad_norm");
+    for (int t = 1; t <= r.steps(); t++) {
+      if (lstm) {
+        out.printf(Locale.ROOT, "%d,%.17g,%.17g%n", t, r.hiddenGradientNorm()[t - 1], r.cellGradientNorm()[t - 1]);
+      } else {
+        out.printf(Locale.ROOT, "%d,%.17g%n", t, r.hiddenGradientNorm()[t - 1]);
+      }
+    }
+  }
+
+  private static void printJson(PrintWriter out, Result r) throws Exception {
+    GradientFlow.Config c = r.config();
+    Map<String, Object> config = new LinkedHashMap<>();
+    config.put("model", c.kind().metadataName());
+    config.put("hidden", c.hiddenSize());
+    config.put("input", c.inputSize());
+    config.put("steps", c.steps());
+    config.put("seed", c.seed());
+    switch (c.init()) {
+      case GradientFlow.WeightInit.GaussianScaled g -> config.put("weight_scale", g.scale());
+      case GradientFlow.WeightInit.PyTorchDefault d -> config.put("init", "pytorch_default");
+    }
+    if (!Double.isNaN(c.spectralRadius())) config.put("spectral_radius", c.spectralRadius());
+    if (!Double.isNaN(c.forgetBias())) config.put("forget_bias", c.forgetBias());
+    List<Map<String, Object>> rows = new ArrayList<>();
+    for (int t = 1; t <= r.steps(); t++) {
+      Map<String, Object> row = new LinkedHashMap<>();
+      row.put("step", t);
+      row.put("grad_norm", r.hiddenGradientNorm()[t - 1]);
+      if (r.cellGradientNorm() != null) row.put("cell_grad_norm", r.cellGradientNorm()[t - 1]);
+      rows.add(row);
+    }
+    Map<String, Object> verdict = new LinkedHashMap<>();
+    verdict.put("verdict", r.verdict().name().toLowerCase(Locale.ROOT));
+    verdict.put("factor_per_step", r.factorPerStep());
+    verdict.put("first_to_last_ratio", r.firstToLastRatio());
+    verdict.put("first_step_below_1e-6", r.firstStepBelowMillionth() == 0 ? null : r.firstStepBelowMillionth());
+    Map<String, Object> doc = new LinkedHashMap<>();
+    doc.put("config", config);
+    doc.put("spectral_radius_w_hh", r.spectralRadius());
+    doc.put("steps", rows);
+    doc.put("summary", verdict);
+    ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    out.println(json.writeValueAsString(doc));
+  }
+}

@@ -1,0 +1,103 @@
+package org.seqlab.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class GradientsCommandTest {
+
+  private static double[] csvColumn(String csv, int column) {
+    List<String> lines = csv.strip().lines().toList();
+    double[] values = new double[lines.size() - 1];
+    for (int i = 1; i < lines.size(); i++) values[i - 1] = Double.parseDouble(lines.get(i).split(",")[column]);
+    return values;
+  }
+
+  @Test
+  void articleSettingsGiveTheArticlesNumbersOneStepEarlier() {
+    // With the article's seed, sizes and randn*0.1 weights, dL/dh_t here is what the article's loop
+    // prints under the label t+1 (its first print is already one step back from h_50).
+    CliRun run = CliRun.of("gradients", "--model", "rnn", "--hidden", "32", "--input", "10", "--steps", "50",
+        "--weight-scale", "0.1", "--seed", "42", "--format", "csv");
+    assertEquals(0, run.status(), run.err());
+    assertTrue(run.out().startsWith("step,grad_norm\n"));
+    double[] norms = csvColumn(run.out(), 1);
+    assertEquals(50, norms.length);
+    assertEquals(Math.sqrt(32), norms[49], 1e-12);
+    assertEquals("2.744439", String.format(java.util.Locale.ROOT, "%.6f", norms[48]));
+    assertEquals("0.005430", String.format(java.util.Locale.ROOT, "%.6f", norms[38]));
+    assertEquals("0.000022", String.format(java.util.Locale.ROOT, "%.6f", norms[28]));
+  }
+
+  @Test
+  void textEndsWithVanishingVerdict() {
+    CliRun run = CliRun.of("gradients", "--model", "rnn", "--hidden", "32", "--steps", "50", "--weight-scale", "0.1");
+    assertEquals(0, run.status(), run.err());
+    String last = run.out().strip().lines().reduce((a, b) -> b).orElseThrow();
+    assertTrue(last.startsWith("Verdict: VANISHING."), last);
+    assertTrue(last.contains("per step back"), last);
+    assertTrue(run.out().contains("step    50: 5.656854e+00 ████████████████████████████████████████"), run.out());
+  }
+
+  @Test
+  void largeSpectralRadiusWithReluExplodes() {
+    CliRun run = CliRun.of("gradients", "--model", "rnn", "--activation", "relu", "--hidden", "16", "--steps", "40",
+        "--spectral-radius", "3", "--format", "json");
+    assertEquals(0, run.status(), run.err());
+    JsonNode doc = readJson(run.out());
+    assertEquals("exploding", doc.at("/summary/verdict").asText());
+    assertEquals(3.0, doc.at("/spectral_radius_w_hh").asDouble(), 1e-12);
+  }
+
+  @Test
+  void lstmReportsTheCellHighwayAndForgetBiasHelps() {
+    CliRun low = CliRun.of("gradients", "--model", "lstm", "--hidden", "16", "--steps", "60", "--forget-bias", "-2", "--format", "csv");
+    CliRun high = CliRun.of("gradients", "--model", "lstm", "--hidden", "16", "--steps", "60", "--forget-bias", "5", "--format", "csv");
+    assertEquals(0, low.status(), low.err());
+    assertTrue(low.out().startsWith("step,grad_norm,cell_grad_norm\n"));
+    double[] cellLow = csvColumn(low.out(), 2), cellHigh = csvColumn(high.out(), 2);
+    // A forget gate near 1 keeps the cell gradient alive over 60 steps; near 0 it is cut each step.
+    assertTrue(cellHigh[0] / cellHigh[59] > 1e3 * (cellLow[0] / cellLow[59]),
+        "high forget bias should keep far more of the cell gradient");
+  }
+
+  @Test
+  void jsonHasEveryStep() {
+    CliRun run = CliRun.of("gradients", "--model", "gru", "--hidden", "8", "--steps", "12", "--format", "json");
+    assertEquals(0, run.status(), run.err());
+    JsonNode doc = readJson(run.out());
+    assertEquals(12, doc.get("steps").size());
+    assertEquals(1, doc.at("/steps/0/step").asInt());
+    assertEquals(Math.sqrt(8), doc.at("/steps/11/grad_norm").asDouble(), 1e-12);
+    assertNull(doc.at("/steps/0/cell_grad_norm").textValue());
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {
+      "--hidden 0", "--steps -3", "--hidden 20000", "--model cnn", "--weight-scale -1",
+      "--spectral-radius 0", "--forget-bias 1", "--model lstm --activation relu", "--seed -1",
+      "--format xml", "--weight-scale 0.1 --spectral-radius 1", "--hidden 16384 --steps 1000000", "--hidden abc"})
+  void badOptionsGiveOneLineErrors(String args) {
+    String[] argv = ("gradients " + args).split(" ");
+    CliRun run = CliRun.of(argv);
+    assertTrue(run.isOneLineUserError(), "for '" + args + "': status " + run.status() + ", err: " + run.err());
+    String option = args.split(" ")[args.startsWith("--model lstm") ? 2 : 0];
+    assertTrue(run.err().contains(option) || run.err().contains("mutually exclusive"),
+        "message should name " + option + ": " + run.err());
+  }
+
+  private static JsonNode readJson(String s) {
+    try {
+      return new ObjectMapper().readTree(s);
+    } catch (Exception e) {
+      throw new AssertionError("not JSON: " + s, e);
+    }
+  }
+}
