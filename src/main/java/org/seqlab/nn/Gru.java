@@ -6,13 +6,13 @@ import static org.seqlab.tensor.Elementwise.tanh;
 import org.seqlab.nn.RecurrentTrace.LayerTrace;
 
 /**
- * A multi-layer GRU, as {@code torch.nn.GRU}. With {@code a_t = W_ih x_t + b_ih} and {@code r_t =
+ * A multi-layer GRU, as {@code torch.nn.GRU}. With {@code a_t = W_ih x_t + b_ih} and {@code u_t =
  * W_hh h_{t-1} + b_hh} split into three blocks of {@code H} in the order r, z, n:
  *
  * <pre>
- *   r_t = σ(a_r + r_r)                reset gate
- *   z_t = σ(a_z + r_z)                update gate
- *   n_t = tanh(a_n + r_t ⊙ r_n)       candidate, r_n = W_hn h_{t-1} + b_hn
+ *   r_t = σ(a_r + u_r)                reset gate
+ *   z_t = σ(a_z + u_z)                update gate
+ *   n_t = tanh(a_n + r_t ⊙ u_n)       candidate, u_n = W_hn h_{t-1} + b_hn
  *   h_t = (1 - z_t) ⊙ n_t + z_t ⊙ h_{t-1}
  * </pre>
  *
@@ -35,13 +35,13 @@ public final class Gru extends Recurrent {
     float[] hidden = layer.hidden;
     for (int b = 0; b < batch; b++) {
       int a = (t * batch + b) * gateRows; // row of a_t and of the gates
-      int r = b * gateRows; // row of r_t
-      int prev = (t * batch + b) * h; // h_{t-1}; also the row of r_n in hiddenNewProjection
+      int u = b * gateRows; // row of u_t
+      int prev = (t * batch + b) * h; // h_{t-1}; also the row of u_n in hiddenNewProjection
       int cur = prev + batch * h; // h_t
       for (int j = 0; j < h; j++) {
-        float reset = sigmoid(inputProjection[a + j] + hiddenProjection[r + j]);
-        float update = sigmoid(inputProjection[a + h + j] + hiddenProjection[r + h + j]);
-        float hiddenNew = hiddenProjection[r + 2 * h + j];
+        float reset = sigmoid(inputProjection[a + j] + hiddenProjection[u + j]);
+        float update = sigmoid(inputProjection[a + h + j] + hiddenProjection[u + h + j]);
+        float hiddenNew = hiddenProjection[u + 2 * h + j];
         float n = tanh(inputProjection[a + 2 * h + j] + reset * hiddenNew);
         gates[a + j] = reset;
         gates[a + h + j] = update;
@@ -73,12 +73,12 @@ public final class Gru extends Recurrent {
         float dN = dh * (1f - update);
         float dUpdate = dh * (hidden[prev + j] - n);
         work.dhCarry[carry] = dh * update; // the direct path; W_hh's part is added by the caller
-        // n = tanh(a_n + r ⊙ r_n)
+        // n = tanh(a_n + r ⊙ u_n)
         float dNPre = dN * (1f - n * n);
         float dReset = dNPre * hiddenNew;
         dInputPre[a + 2 * h + j] = dNPre;
         dHiddenPre[a + 2 * h + j] = dNPre * reset;
-        // r = σ(a_r + r_r), z = σ(a_z + r_z): both projections see the same gradient
+        // r = σ(a_r + u_r), z = σ(a_z + u_z): both projections see the same gradient
         float dResetPre = dReset * reset * (1f - reset);
         float dUpdatePre = dUpdate * update * (1f - update);
         dInputPre[a + j] = dResetPre;

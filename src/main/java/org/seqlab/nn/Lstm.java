@@ -6,14 +6,14 @@ import static org.seqlab.tensor.Elementwise.tanh;
 import org.seqlab.nn.RecurrentTrace.LayerTrace;
 
 /**
- * A multi-layer LSTM, as {@code torch.nn.LSTM}. With {@code a_t = W_ih x_t + b_ih} and {@code r_t =
+ * A multi-layer LSTM, as {@code torch.nn.LSTM}. With {@code a_t = W_ih x_t + b_ih} and {@code u_t =
  * W_hh h_{t-1} + b_hh} split into four blocks of {@code H} in the order i, f, g, o:
  *
  * <pre>
- *   i_t = σ(a_i + r_i)                input gate
- *   f_t = σ(a_f + r_f)                forget gate
- *   g_t = tanh(a_g + r_g)             candidate cell
- *   o_t = σ(a_o + r_o)                output gate
+ *   i_t = σ(a_i + u_i)                input gate
+ *   f_t = σ(a_f + u_f)                forget gate
+ *   g_t = tanh(a_g + u_g)             candidate cell
+ *   o_t = σ(a_o + u_o)                output gate
  *   c_t = f_t ⊙ c_{t-1} + i_t ⊙ g_t
  *   h_t = o_t ⊙ tanh(c_t)
  * </pre>
@@ -58,14 +58,14 @@ public final class Lstm extends Recurrent {
     float[] cell = layer.cell;
     for (int b = 0; b < batch; b++) {
       int a = (t * batch + b) * gateRows; // row of a_t and of the gates
-      int r = b * gateRows; // row of r_t
+      int u = b * gateRows; // row of u_t
       int prev = (t * batch + b) * h; // h_{t-1}, c_{t-1}
       int cur = prev + batch * h; // h_t, c_t
       for (int j = 0; j < h; j++) {
-        float i = sigmoid(inputProjection[a + j] + hiddenProjection[r + j]);
-        float f = sigmoid(inputProjection[a + h + j] + hiddenProjection[r + h + j]);
-        float g = tanh(inputProjection[a + 2 * h + j] + hiddenProjection[r + 2 * h + j]);
-        float o = sigmoid(inputProjection[a + 3 * h + j] + hiddenProjection[r + 3 * h + j]);
+        float i = sigmoid(inputProjection[a + j] + hiddenProjection[u + j]);
+        float f = sigmoid(inputProjection[a + h + j] + hiddenProjection[u + h + j]);
+        float g = tanh(inputProjection[a + 2 * h + j] + hiddenProjection[u + 2 * h + j]);
+        float o = sigmoid(inputProjection[a + 3 * h + j] + hiddenProjection[u + 3 * h + j]);
         float c = f * cell[prev + j] + i * g;
         gates[a + j] = i;
         gates[a + h + j] = f;
@@ -82,7 +82,7 @@ public final class Lstm extends Recurrent {
     int h = hiddenSize();
     float[] gates = layer.gates;
     float[] cell = layer.cell;
-    float[] dPre = work.dInputProjection; // da_t = dr_t: both enter the gates as a sum
+    float[] dPre = work.dInputProjection; // da_t = du_t: both enter the gates as a sum
     for (int b = 0; b < batch; b++) {
       int a = (t * batch + b) * gateRows;
       int prev = (t * batch + b) * h;

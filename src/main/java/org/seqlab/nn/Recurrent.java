@@ -17,8 +17,8 @@ import org.seqlab.tensor.Tensor;
  *
  * <pre>
  *   a_t = W_ih x_t + b_ih          (one [G*H] vector: G gate blocks of H)
- *   r_t = W_hh h_{t-1} + b_hh
- *   h_t (and c_t) = cell(a_t, r_t, h_{t-1}, c_{t-1})
+ *   u_t = W_hh h_{t-1} + b_hh
+ *   h_t (and c_t) = cell(a_t, u_t, h_{t-1}, c_{t-1})
  * </pre>
  *
  * where the cell is that of {@link Rnn}, {@link Lstm} or {@link Gru}, {@code x_t} is the input at
@@ -200,7 +200,7 @@ public abstract sealed class Recurrent implements Module permits Rnn, Lstm, Gru 
 
     int block = batch * hiddenSize;
     float[] inputProjection = new float[steps * batch * gateRows]; // a_t of all steps, [T, B, G*H]
-    float[] hiddenProjection = new float[batch * gateRows]; // r_t of one step, [B, G*H]
+    float[] hiddenProjection = new float[batch * gateRows]; // u_t of one step, [B, G*H]
     // The trace owns a copy of the input so that changing the caller's tensor cannot corrupt
     // backward.
     float[] layerInput = input.data().clone();
@@ -252,7 +252,7 @@ public abstract sealed class Recurrent implements Module permits Rnn, Lstm, Gru 
     float[] recurrentWeight = weightHh[k].value().data();
     float[] recurrentBias = biasHh[k].value().data();
     for (int t = 0; t < steps; t++) {
-      // r_t = W_hh h_{t-1} + b_hh; h_{t-1} is block t of the [T+1, B, H] states.
+      // u_t = W_hh h_{t-1} + b_hh; h_{t-1} is block t of the [T+1, B, H] states.
       Arrays.fill(hiddenProjection, 0f);
       Elementwise.addRowVector(hiddenProjection, 0, batch, recurrentBias, 0, gateRows);
       MatMul.gemmNT(
@@ -266,7 +266,7 @@ public abstract sealed class Recurrent implements Module permits Rnn, Lstm, Gru 
 
   /**
    * The pointwise part of step {@code t}: from {@code a_t} (rows {@code t*B .. t*B+B-1} of {@code
-   * inputProjection [T*B, G*H]}) and {@code r_t} ({@code hiddenProjection [B, G*H]}) and the
+   * inputProjection [T*B, G*H]}) and {@code u_t} ({@code hiddenProjection [B, G*H]}) and the
    * previous state (block {@code t} of {@code layer.hidden}, {@code layer.cell}), writes the gates
    * (block {@code t} of {@code layer.gates}) and the new state (block {@code t+1}).
    */
@@ -288,8 +288,8 @@ public abstract sealed class Recurrent implements Module permits Rnn, Lstm, Gru 
     final float[] dInputProjection;
 
     /**
-     * {@code dL/dr_t} for all steps, {@code [T, B, G*H]}. The same array as {@link
-     * #dInputProjection} except for the GRU, whose n gate sees {@code r_t} scaled by the reset
+     * {@code dL/du_t} for all steps, {@code [T, B, G*H]}. The same array as {@link
+     * #dInputProjection} except for the GRU, whose n gate sees {@code u_t} scaled by the reset
      * gate.
      */
     final float[] dHiddenProjection;
@@ -364,7 +364,7 @@ public abstract sealed class Recurrent implements Module permits Rnn, Lstm, Gru 
         Elementwise.add(
             dLayerOutput, t * block, work.dhCarry, 0, work.hiddenGradients, gradientOffset, block);
         backwardStep(layer, t, batch, gradientOffset, work);
-        // r_t = W_hh h_{t-1} + b_hh  =>  dh_{t-1} += dr_t W_hh
+        // u_t = W_hh h_{t-1} + b_hh  =>  dh_{t-1} += du_t W_hh
         MatMul.gemmNN(
             batch, hiddenSize, gateRows,
             work.dHiddenProjection, t * batch * gateRows, gateRows,
@@ -384,7 +384,7 @@ public abstract sealed class Recurrent implements Module permits Rnn, Lstm, Gru 
           layer.input, layer.inputOffset, in,
           weightIh[k].grad().data(), 0, in);
       Elementwise.sumRowsInto(work.dInputProjection, 0, rows, gateRows, biasIh[k].grad().data(), 0);
-      // r_t = W_hh h_{t-1} + b_hh  =>  dW_hh += Σ_t dr_t^T h_{t-1}, h_{t-1} being blocks 0..T-1
+      // u_t = W_hh h_{t-1} + b_hh  =>  dW_hh += Σ_t du_t^T h_{t-1}, h_{t-1} being blocks 0..T-1
       MatMul.gemmTN(
           gateRows, hiddenSize, rows,
           work.dHiddenProjection, 0, gateRows,

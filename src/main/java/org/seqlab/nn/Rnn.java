@@ -41,10 +41,10 @@ public final class Rnn extends Recurrent {
     int h = hiddenSize();
     for (int b = 0; b < batch; b++) {
       int a = (t * batch + b) * h; // row of a_t and of the gates (G = 1)
-      int r = b * h; // row of r_t
+      int u = b * h; // row of u_t
       int cur = a + batch * h; // h_t in the [T+1, B, H] states
       for (int j = 0; j < h; j++) {
-        float pre = inputProjection[a + j] + hiddenProjection[r + j];
+        float pre = inputProjection[a + j] + hiddenProjection[u + j];
         float next = relu ? Math.max(pre, 0f) : (float) Math.tanh(pre);
         layer.gates[a + j] = next;
         layer.hidden[cur + j] = next;

@@ -1,0 +1,57 @@
+package org.seqlab.nn;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.seqlab.io.SafetensorsFile;
+import org.seqlab.tensor.Tensor;
+
+/**
+ * Every kind against PyTorch (float64, from float32-rounded weights and inputs): outputs, final
+ * states, and the gradients of {@code L = Σ output ⊙ dOutput + Σ h_n ⊙ dhN (+ Σ c_n ⊙ dcN)} for
+ * every parameter, the input, h0 and c0.
+ */
+class RecurrentGoldenTest {
+
+  @ParameterizedTest
+  @EnumSource(RecurrentKind.class)
+  void matchesPyTorch(RecurrentKind kind) throws Exception {
+    GoldenComparison compare = GoldenComparison.open(kind.metadataName());
+    SafetensorsFile golden = compare.file();
+    Map<String, String> meta = golden.metadata();
+    assertEquals(kind.metadataName(), meta.get("model"));
+    Recurrent model =
+        Recurrent.create(
+            kind,
+            Integer.parseInt(meta.get("input_size")),
+            Integer.parseInt(meta.get("hidden_size")),
+            Integer.parseInt(meta.get("num_layers")));
+    Map<String, Tensor> state = new LinkedHashMap<>();
+    for (Parameter p : model.parameters()) state.put(p.name(), golden.tensor(p.name()));
+    model.loadStateDict(state);
+    boolean lstm = kind == RecurrentKind.LSTM;
+
+    RecurrentOutput out =
+        model.forward(
+            golden.tensor("input"), golden.tensor("h0"), lstm ? golden.tensor("c0") : null);
+    compare.value("output", out.output());
+    compare.value("h_n", out.hN());
+    if (lstm) compare.value("c_n", out.cN());
+
+    model.zeroGrad();
+    RecurrentGradients grads =
+        model.backward(
+            out,
+            golden.tensor("dOutput"),
+            golden.tensor("dhN"),
+            lstm ? golden.tensor("dcN") : null);
+    for (Parameter p : model.parameters()) compare.gradient("grad." + p.name(), p.grad());
+    compare.gradient("grad.input", grads.dInput());
+    compare.gradient("grad.h0", grads.dh0());
+    if (lstm) compare.gradient("grad.c0", grads.dc0());
+    compare.assertAllOk();
+  }
+}
