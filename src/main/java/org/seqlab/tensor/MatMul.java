@@ -33,7 +33,6 @@ public final class MatMul {
       int ai = aOff + i * lda;
       for (int p = 0; p < k; p++) {
         float aip = a[ai + p];
-        if (aip == 0f) continue;
         int bp = bOff + p * ldb;
         for (int j = 0; j < n; j++) c[ci + j] += aip * b[bp + j];
       }
@@ -72,7 +71,6 @@ public final class MatMul {
       int bp = bOff + p * ldb;
       for (int i = 0; i < m; i++) {
         float api = a[ap + i];
-        if (api == 0f) continue;
         int ci = cOff + i * ldc;
         for (int j = 0; j < n; j++) c[ci + j] += api * b[bp + j];
       }
