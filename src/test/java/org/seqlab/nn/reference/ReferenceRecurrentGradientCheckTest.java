@@ -77,6 +77,18 @@ class ReferenceRecurrentGradientCheckTest {
     for (double g : last) assertEquals(1.0, g, 0);
   }
 
+  static double[] concatValues(Var[] vars) {
+    int n = 0;
+    for (Var v : vars) n += v.value().length;
+    double[] all = new double[n];
+    int off = 0;
+    for (Var v : vars) {
+      System.arraycopy(v.value(), 0, all, off, v.value().length);
+      off += v.value().length;
+    }
+    return all;
+  }
+
   static double[] concat(Var[] vars) {
     int n = 0;
     for (Var v : vars) n += v.grad().length;
