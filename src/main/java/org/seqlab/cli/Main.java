@@ -13,6 +13,7 @@ import picocli.CommandLine.Command;
     description = "A lab for recurrent and attention sequence models: see, measure and break them.",
     subcommands = {
       CommandLine.HelpCommand.class,
+      ReproduceCommand.class,
       GradientsCommand.class,
       InitCommand.class,
       InferCommand.class
