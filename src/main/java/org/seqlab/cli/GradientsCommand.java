@@ -172,7 +172,9 @@ public final class GradientsCommand implements Callable<Integer> {
 
   static String bytes(long n) {
     if (n >= 1L << 30) return String.format(Locale.ROOT, "%.1f GiB", n / (double) (1L << 30));
-    return String.format(Locale.ROOT, "%.1f MiB", n / (double) (1L << 20));
+    if (n >= 1L << 20) return String.format(Locale.ROOT, "%.1f MiB", n / (double) (1L << 20));
+    if (n >= 1L << 10) return String.format(Locale.ROOT, "%.1f KiB", n / (double) (1L << 10));
+    return n + " B";
   }
 
   private String describe(Result r) {
