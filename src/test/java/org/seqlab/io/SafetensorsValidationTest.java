@@ -300,6 +300,15 @@ class SafetensorsValidationTest {
   }
 
   @Test
+  void metadataStringLongerThanJacksonsDefaultCapIsRead() throws IOException {
+    Path file = dir.resolve("long-metadata.safetensors");
+    String note = "x".repeat(21_000_000);
+    Files.write(file, HandBuiltFile.of("{\"__metadata__\":{\"note\":\"" + note + "\"}}", new byte[0]));
+
+    assertEquals(note.length(), Safetensors.read(file).metadata().get("note").length());
+  }
+
+  @Test
   void controlCharactersInANameCannotBreakTheMessageLine() throws IOException {
     refused("{\"bad\\nname\":{\"dtype\":\"Q\",\"shape\":[],\"data_offsets\":[0,0]}}", new byte[0], "tensor \"bad\\nname\"");
   }
