@@ -28,9 +28,13 @@ public final class ProgressBar implements AutoCloseable {
     this.enabled = enabled;
   }
 
-  /** True when standard error is most likely a terminal a person is watching. */
+  /**
+   * True when standard error is a terminal a person is watching, as the {@code seqlab} launcher
+   * tells through the system property {@code seqlab.stderr.terminal} (Java cannot ask the
+   * operating system about one stream alone).
+   */
   public static boolean interactive() {
-    return System.console() != null;
+    return Boolean.getBoolean("seqlab.stderr.terminal");
   }
 
   /** Reports {@code fraction} (0 to 1) of {@code phase} done. */
