@@ -1,6 +1,5 @@
 package org.seqlab.nn;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.ArrayList;
@@ -51,17 +50,24 @@ final class TransformerTesting {
   }
 
   /**
-   * Asserts that every gradient of {@code m} is exactly twice {@code once}: a second identical
-   * backward pass added the same values again (x + x = 2x is exact in float).
+   * Asserts that every gradient of {@code m} is twice {@code once}: a second identical backward pass
+   * added the same values again. Not bit for bit, since the sums run in a different order of
+   * rounding when they start from a non-zero gradient.
    */
   static void assertDoubled(Module m, List<Tensor> once) {
     List<Parameter> params = m.parameters();
     assertEquals(once.size(), params.size());
     for (int i = 0; i < params.size(); i++) {
-      float[] expected = once.get(i).data().clone();
-      for (int j = 0; j < expected.length; j++) expected[j] *= 2f;
-      assertArrayEquals(
-          expected, params.get(i).grad().data(), params.get(i).name() + " did not accumulate");
+      float[] first = once.get(i).data();
+      float[] now = params.get(i).grad().data();
+      for (int j = 0; j < first.length; j++) {
+        double expected = 2.0 * first[j];
+        assertEquals(
+            expected,
+            now[j],
+            1e-5 * (1 + Math.abs(expected)),
+            params.get(i).name() + "[" + j + "] did not accumulate");
+      }
     }
   }
 
