@@ -71,7 +71,11 @@ public final class MultiHeadSelfAttention implements Module {
     }
     if (dModel % numHeads != 0) {
       throw new IllegalArgumentException(
-          "numHeads=" + numHeads + " must divide dModel=" + dModel + " (each head gets D/H columns)");
+          "numHeads="
+              + numHeads
+              + " must divide dModel="
+              + dModel
+              + " (each head gets D/H columns)");
     }
     Tensor.checkedSize(3, dModel, dModel);
     this.dModel = dModel;
@@ -364,7 +368,11 @@ public final class MultiHeadSelfAttention implements Module {
     if (lengths == null) return;
     if (lengths.length != batch) {
       throw new IllegalArgumentException(
-          "lengths has " + lengths.length + " entries, expected one per sequence (B=" + batch + ")");
+          "lengths has "
+              + lengths.length
+              + " entries, expected one per sequence (B="
+              + batch
+              + ")");
     }
     for (int b = 0; b < batch; b++) {
       if (lengths[b] < 1 || lengths[b] > steps) {

@@ -62,7 +62,11 @@ public final class TransformerDecoder implements Module {
       requirePositive("maxLen", maxLen);
       if (dModel % numHeads != 0) {
         throw new IllegalArgumentException(
-            "numHeads=" + numHeads + " must divide dModel=" + dModel + " (each head gets D/H columns)");
+            "numHeads="
+                + numHeads
+                + " must divide dModel="
+                + dModel
+                + " (each head gets D/H columns)");
       }
       Tensor.checkedSize(vocabSize, dModel);
       Tensor.checkedSize(maxLen, dModel);
@@ -296,7 +300,8 @@ public final class TransformerDecoder implements Module {
   public Tensor backwardEmbedded(Output forward, Tensor dLogits) {
     int[] shape = forward.logits().shape();
     dLogits.requireShape("dLogits", shape);
-    Tensor d = finalNorm.backward(forward.finalNorm(), head.backward(forward.finalNorm().output(), dLogits));
+    LayerNorm.Output normed = forward.finalNorm();
+    Tensor d = finalNorm.backward(normed, head.backward(normed.output(), dLogits));
     for (int i = blocks.length - 1; i >= 0; i--) {
       d = blocks[i].backward(forward.blocks().get(i), d);
     }

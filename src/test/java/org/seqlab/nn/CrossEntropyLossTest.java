@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import java.util.Arrays;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.seqlab.tensor.Tensor;
@@ -12,7 +13,8 @@ class CrossEntropyLossTest {
 
   @Test
   void uniformLogitsCostLogV() {
-    CrossEntropyLoss.Result r = CrossEntropyLoss.compute(Tensor.zeros(2, 3, 5), new int[] {0, 1, 2, 3, 4, 0});
+    CrossEntropyLoss.Result r =
+        CrossEntropyLoss.compute(Tensor.zeros(2, 3, 5), new int[] {0, 1, 2, 3, 4, 0});
     assertEquals(Math.log(5), r.loss(), 1e-12);
     assertEquals(6, r.count());
     // softmax - onehot, divided by the six counted rows.
@@ -35,12 +37,10 @@ class CrossEntropyLossTest {
     CrossEntropyLoss.Result some =
         CrossEntropyLoss.compute(logits, new int[] {1, CrossEntropyLoss.IGNORE_INDEX, 0, 2});
     assertEquals(3, some.count());
-    Tensor firstOnly = Tensor.wrap(logits.data().clone(), 4, 6);
-    double row1 = CrossEntropyLoss.compute(Tensor.wrap(java.util.Arrays.copyOfRange(logits.data(), 6, 12), 1, 6),
-        new int[] {5}).loss();
+    Tensor secondRow = Tensor.wrap(Arrays.copyOfRange(logits.data(), 6, 12), 1, 6);
+    double row1 = CrossEntropyLoss.compute(secondRow, new int[] {5}).loss();
     assertEquals(all.loss() * 4, some.loss() * 3 + row1, 1e-9);
-    assertArrayEquals(new float[6], java.util.Arrays.copyOfRange(some.dLogits().data(), 6, 12));
-    assertEquals(firstOnly.size(), some.dLogits().size());
+    assertArrayEquals(new float[6], Arrays.copyOfRange(some.dLogits().data(), 6, 12));
   }
 
   @Test
@@ -61,15 +61,28 @@ class CrossEntropyLossTest {
   @Test
   void refusesBadTargets() {
     Tensor logits = Tensor.zeros(2, 3);
-    var high = assertThrows(IllegalArgumentException.class, () -> CrossEntropyLoss.compute(logits, new int[] {0, 3}));
-    assertEquals("target 3 at row 1 is outside [0, V=3) and is not the ignore index -100", high.getMessage());
-    var negative =
-        assertThrows(IllegalArgumentException.class, () -> CrossEntropyLoss.compute(logits, new int[] {-1, 0}));
-    assertEquals("target -1 at row 0 is outside [0, V=3) and is not the ignore index -100", negative.getMessage());
-    var count = assertThrows(IllegalArgumentException.class, () -> CrossEntropyLoss.compute(logits, new int[] {0}));
-    assertEquals("targets has 1 entries, expected one per row of logits [2, 3] (2)", count.getMessage());
-    var none =
-        assertThrows(IllegalArgumentException.class, () -> CrossEntropyLoss.compute(logits, new int[] {-100, -100}));
-    assertEquals("every one of the 2 targets is the ignore index; the mean is undefined", none.getMessage());
+    assertRefused(
+        logits,
+        new int[] {0, 3},
+        "target 3 at row 1 is outside [0, V=3) and is not the ignore index -100");
+    assertRefused(
+        logits,
+        new int[] {-1, 0},
+        "target -1 at row 0 is outside [0, V=3) and is not the ignore index -100");
+    assertRefused(
+        logits,
+        new int[] {0},
+        "targets has 1 entries, expected one per row of logits [2, 3] (2)");
+    assertRefused(
+        logits,
+        new int[] {-100, -100},
+        "every one of the 2 targets is the ignore index; the mean is undefined");
+  }
+
+  private static void assertRefused(Tensor logits, int[] targets, String message) {
+    var e =
+        assertThrows(
+            IllegalArgumentException.class, () -> CrossEntropyLoss.compute(logits, targets));
+    assertEquals(message, e.getMessage());
   }
 }

@@ -43,7 +43,8 @@ class LayerNormTest {
     LayerNorm norm = new LayerNorm(5);
     norm.weight().value().data()[0] = 1.5f;
     System.arraycopy(GradientCheck.random(rng, 0.5, 5).data(), 0, norm.bias().value().data(), 0, 5);
-    for (int j = 0; j < 5; j++) norm.weight().value().data()[j] += (float) rng.nextDouble(-0.3, 0.3);
+    float[] weight = norm.weight().value().data();
+    for (int j = 0; j < 5; j++) weight[j] += (float) rng.nextDouble(-0.3, 0.3);
     Tensor x = GradientCheck.random(rng, 2, 3, 2, 5);
     Tensor r = GradientCheck.random(rng, 1, 3, 2, 5);
     Tensor dx = norm.backward(norm.forward(x), r);
@@ -73,14 +74,16 @@ class LayerNormTest {
 
   @Test
   void refusesBadSizesAndShapes() {
-    var zero = assertThrows(IllegalArgumentException.class, () -> new LayerNorm(0));
+    var zero =
+        assertThrows(IllegalArgumentException.class, () -> new LayerNorm(0));
     assertTrue(zero.getMessage().contains("dim"), zero.getMessage());
     LayerNorm norm = new LayerNorm(4);
-    var shape =
-        assertThrows(IllegalArgumentException.class, () -> norm.forward(Tensor.zeros(2, 3)));
-    assertEquals("x has shape [2, 3], expected [*, 4]", shape.getMessage());
+    TransformerTesting.assertRefused(
+        "x has shape [2, 3], expected [*, 4]",
+        () -> norm.forward(Tensor.zeros(2, 3)));
     LayerNorm.Output out = norm.forward(Tensor.zeros(2, 4));
-    var dy = assertThrows(IllegalArgumentException.class, () -> norm.backward(out, Tensor.zeros(4, 2)));
-    assertEquals("dy has shape [4, 2], expected [2, 4]", dy.getMessage());
+    TransformerTesting.assertRefused(
+        "dy has shape [4, 2], expected [2, 4]",
+        () -> norm.backward(out, Tensor.zeros(4, 2)));
   }
 }

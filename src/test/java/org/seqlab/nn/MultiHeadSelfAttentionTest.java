@@ -3,7 +3,6 @@ package org.seqlab.nn;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
@@ -20,7 +19,8 @@ class MultiHeadSelfAttentionTest {
   private static final int WIDTH = 8;
 
   /** Attention with every parameter drawn from U(-0.7, 0.7), so the softmax is far from uniform. */
-  private static MultiHeadSelfAttention randomAttention(SplittableRandom rng, int width, int heads) {
+  private static MultiHeadSelfAttention randomAttention(
+      SplittableRandom rng, int width, int heads) {
     MultiHeadSelfAttention attention = new MultiHeadSelfAttention(width, heads);
     for (Parameter p : attention.parameters()) {
       float[] v = p.value().data();
@@ -183,34 +183,32 @@ class MultiHeadSelfAttentionTest {
 
   @Test
   void refusesHeadsThatDoNotDivideTheWidthAndZeroSizes() {
-    var divide = assertThrows(IllegalArgumentException.class, () -> new MultiHeadSelfAttention(10, 4));
-    assertEquals(
-        "numHeads=4 must divide dModel=10 (each head gets D/H columns)", divide.getMessage());
-    var zero = assertThrows(IllegalArgumentException.class, () -> new MultiHeadSelfAttention(8, 0));
-    assertEquals(
-        "MultiHeadSelfAttention needs positive sizes, got dModel=8, numHeads=0", zero.getMessage());
+    TransformerTesting.assertRefused(
+        "numHeads=4 must divide dModel=10 (each head gets D/H columns)",
+        () -> new MultiHeadSelfAttention(10, 4));
+    TransformerTesting.assertRefused(
+        "MultiHeadSelfAttention needs positive sizes, got dModel=8, numHeads=0",
+        () -> new MultiHeadSelfAttention(8, 0));
   }
 
   @Test
   void refusesBadLengthsAndShapes() {
     MultiHeadSelfAttention attention = new MultiHeadSelfAttention(4, 2);
     Tensor x = Tensor.zeros(3, 2, 4);
-    var tooLong =
-        assertThrows(IllegalArgumentException.class, () -> attention.forward(x, true, new int[] {3, 4}));
-    assertEquals("lengths[1] = 4 is outside [1, T=3]: [3, 4]", tooLong.getMessage());
-    var empty =
-        assertThrows(IllegalArgumentException.class, () -> attention.forward(x, true, new int[] {0, 3}));
-    assertEquals("lengths[0] = 0 is outside [1, T=3]: [0, 3]", empty.getMessage());
-    var count =
-        assertThrows(IllegalArgumentException.class, () -> attention.forward(x, true, new int[] {3}));
-    assertEquals("lengths has 1 entries, expected one per sequence (B=2)", count.getMessage());
-    var shape =
-        assertThrows(IllegalArgumentException.class, () -> attention.forward(Tensor.zeros(3, 5), true, null));
-    assertEquals("x has shape [3, 5], expected [T, B, 4] with T, B > 0", shape.getMessage());
-    var dy =
-        assertThrows(
-            IllegalArgumentException.class,
-            () -> attention.backward(attention.forward(x, false, null), Tensor.zeros(3, 2, 5)));
-    assertEquals("dy has shape [3, 2, 5], expected [3, 2, 4]", dy.getMessage());
+    TransformerTesting.assertRefused(
+        "lengths[1] = 4 is outside [1, T=3]: [3, 4]",
+        () -> attention.forward(x, true, new int[] {3, 4}));
+    TransformerTesting.assertRefused(
+        "lengths[0] = 0 is outside [1, T=3]: [0, 3]",
+        () -> attention.forward(x, true, new int[] {0, 3}));
+    TransformerTesting.assertRefused(
+        "lengths has 1 entries, expected one per sequence (B=2)",
+        () -> attention.forward(x, true, new int[] {3}));
+    TransformerTesting.assertRefused(
+        "x has shape [3, 5], expected [T, B, 4] with T, B > 0",
+        () -> attention.forward(Tensor.zeros(3, 5), true, null));
+    TransformerTesting.assertRefused(
+        "dy has shape [3, 2, 5], expected [3, 2, 4]",
+        () -> attention.backward(attention.forward(x, false, null), Tensor.zeros(3, 2, 5)));
   }
 }

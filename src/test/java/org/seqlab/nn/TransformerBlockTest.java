@@ -3,7 +3,6 @@ package org.seqlab.nn;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -115,10 +114,11 @@ class TransformerBlockTest {
 
   @Test
   void refusesBadSizes() {
-    var divide = assertThrows(IllegalArgumentException.class, () -> new TransformerBlock(6, 4, 8));
-    assertEquals("numHeads=4 must divide dModel=6 (each head gets D/H columns)", divide.getMessage());
-    var zero = assertThrows(IllegalArgumentException.class, () -> new TransformerBlock(8, 2, 0));
-    assertEquals(
-        "TransformerBlock needs positive sizes, got dModel=8, numHeads=2, dFF=0", zero.getMessage());
+    TransformerTesting.assertRefused(
+        "numHeads=4 must divide dModel=6 (each head gets D/H columns)",
+        () -> new TransformerBlock(6, 4, 8));
+    TransformerTesting.assertRefused(
+        "TransformerBlock needs positive sizes, got dModel=8, numHeads=2, dFF=0",
+        () -> new TransformerBlock(8, 2, 0));
   }
 }

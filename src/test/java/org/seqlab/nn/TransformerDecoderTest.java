@@ -3,7 +3,6 @@ package org.seqlab.nn;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -37,7 +36,8 @@ class TransformerDecoderTest {
     TransformerDecoder decoder = new TransformerDecoder(SMALL);
     List<String> names = TransformerTesting.names(decoder);
     assertEquals(2 + 2 * 12 + 4, names.size());
-    assertEquals(List.of("token_embedding.weight", "position_embedding.weight"), names.subList(0, 2));
+    assertEquals(
+        List.of("token_embedding.weight", "position_embedding.weight"), names.subList(0, 2));
     assertEquals("blocks.0.self_attn.in_proj_weight", names.get(2));
     assertEquals("blocks.1.norm2.bias", names.get(2 + 2 * 12 - 1));
     assertEquals(
@@ -70,13 +70,12 @@ class TransformerDecoderTest {
     TransformerDecoder decoder = randomDecoder(SMALL, 2);
     int[] tokens = {1, 2, 3, 4, 0, 0, 2, 1};
     TransformerDecoder.Output out = decoder.forward(tokens, 4, 2, new int[] {4, 3});
-    TransformerDecoder.Output again = decoder.forwardEmbedded(out.embedded().copy(), new int[] {4, 3});
+    TransformerDecoder.Output again =
+        decoder.forwardEmbedded(out.embedded().copy(), new int[] {4, 3});
     assertArrayEquals(out.logits().data(), again.logits().data());
-    var wrong =
-        assertThrows(IllegalArgumentException.class, () -> decoder.backward(again, out.logits()));
-    assertEquals(
+    TransformerTesting.assertRefused(
         "this result came from forwardEmbedded, which has no tokens: use backwardEmbedded",
-        wrong.getMessage());
+        () -> decoder.backward(again, out.logits()));
   }
 
   @Test
@@ -119,7 +118,9 @@ class TransformerDecoderTest {
             x,
             dEmbedded,
             GradientCheck.EPS,
-            () -> CrossEntropyLoss.compute(decoder.forwardEmbedded(x, lengths).logits(), targets).loss()));
+            () ->
+                CrossEntropyLoss.compute(decoder.forwardEmbedded(x, lengths).logits(), targets)
+                    .loss()));
     GradientCheck.assertNoFailures(failures);
   }
 
@@ -146,42 +147,46 @@ class TransformerDecoderTest {
   @Test
   void configRefusesZeroSizesAndHeadsThatDoNotDivideTheWidth() {
     var k = PositionalEncoding.Kind.LEARNED;
-    assertConfigError("vocabSize must be positive, got 0", () -> new TransformerDecoder.Config(0, 8, 2, 8, 1, 4, k));
-    assertConfigError("dModel must be positive, got 0", () -> new TransformerDecoder.Config(5, 0, 2, 8, 1, 4, k));
-    assertConfigError("numHeads must be positive, got 0", () -> new TransformerDecoder.Config(5, 8, 0, 8, 1, 4, k));
-    assertConfigError("dFF must be positive, got -1", () -> new TransformerDecoder.Config(5, 8, 2, -1, 1, 4, k));
-    assertConfigError("numLayers must be positive, got 0", () -> new TransformerDecoder.Config(5, 8, 2, 8, 0, 4, k));
-    assertConfigError("maxLen must be positive, got 0", () -> new TransformerDecoder.Config(5, 8, 2, 8, 1, 0, k));
-    assertConfigError(
+    TransformerTesting.assertRefused(
+        "vocabSize must be positive, got 0",
+        () -> new TransformerDecoder.Config(0, 8, 2, 8, 1, 4, k));
+    TransformerTesting.assertRefused(
+        "dModel must be positive, got 0",
+        () -> new TransformerDecoder.Config(5, 0, 2, 8, 1, 4, k));
+    TransformerTesting.assertRefused(
+        "numHeads must be positive, got 0",
+        () -> new TransformerDecoder.Config(5, 8, 0, 8, 1, 4, k));
+    TransformerTesting.assertRefused(
+        "dFF must be positive, got -1",
+        () -> new TransformerDecoder.Config(5, 8, 2, -1, 1, 4, k));
+    TransformerTesting.assertRefused(
+        "numLayers must be positive, got 0",
+        () -> new TransformerDecoder.Config(5, 8, 2, 8, 0, 4, k));
+    TransformerTesting.assertRefused(
+        "maxLen must be positive, got 0",
+        () -> new TransformerDecoder.Config(5, 8, 2, 8, 1, 0, k));
+    TransformerTesting.assertRefused(
         "numHeads=3 must divide dModel=8 (each head gets D/H columns)",
         () -> new TransformerDecoder.Config(5, 8, 3, 8, 1, 4, k));
-  }
-
-  private static void assertConfigError(String message, Runnable make) {
-    var e = assertThrows(IllegalArgumentException.class, make::run);
-    assertEquals(message, e.getMessage());
   }
 
   @Test
   void forwardRefusesLongSequencesBadTokensAndBadLengths() {
     TransformerDecoder decoder = new TransformerDecoder(SMALL);
-    var tooLong =
-        assertThrows(IllegalArgumentException.class, () -> decoder.forward(new int[9], 9, 1, null));
-    assertEquals("sequence length T=9 exceeds the positional table's maxLen=8", tooLong.getMessage());
-    var badToken =
-        assertThrows(
-            IllegalArgumentException.class, () -> decoder.forward(new int[] {0, 1, 5, 2}, 2, 2, null));
-    assertEquals("token id 5 at [t=1, b=0] is outside the vocabulary [0, 5)", badToken.getMessage());
-    var negative =
-        assertThrows(
-            IllegalArgumentException.class, () -> decoder.forward(new int[] {-1, 1}, 1, 2, null));
-    assertEquals("token id -1 at [t=0, b=0] is outside the vocabulary [0, 5)", negative.getMessage());
-    var count =
-        assertThrows(IllegalArgumentException.class, () -> decoder.forward(new int[] {0, 1, 2}, 2, 2, null));
-    assertEquals("tokens has 3 entries, expected T*B = 2*2 = 4", count.getMessage());
-    var lengths =
-        assertThrows(
-            IllegalArgumentException.class, () -> decoder.forward(new int[4], 2, 2, new int[] {2, 3}));
-    assertEquals("lengths[1] = 3 is outside [1, T=2]: [2, 3]", lengths.getMessage());
+    TransformerTesting.assertRefused(
+        "sequence length T=9 exceeds the positional table's maxLen=8",
+        () -> decoder.forward(new int[9], 9, 1, null));
+    TransformerTesting.assertRefused(
+        "token id 5 at [t=1, b=0] is outside the vocabulary [0, 5)",
+        () -> decoder.forward(new int[] {0, 1, 5, 2}, 2, 2, null));
+    TransformerTesting.assertRefused(
+        "token id -1 at [t=0, b=0] is outside the vocabulary [0, 5)",
+        () -> decoder.forward(new int[] {-1, 1}, 1, 2, null));
+    TransformerTesting.assertRefused(
+        "tokens has 3 entries, expected T*B = 2*2 = 4",
+        () -> decoder.forward(new int[] {0, 1, 2}, 2, 2, null));
+    TransformerTesting.assertRefused(
+        "lengths[1] = 3 is outside [1, T=2]: [2, 3]",
+        () -> decoder.forward(new int[4], 2, 2, new int[] {2, 3}));
   }
 }

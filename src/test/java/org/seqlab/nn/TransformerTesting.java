@@ -1,12 +1,14 @@
 package org.seqlab.nn;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.DoubleSupplier;
+import org.junit.jupiter.api.function.Executable;
 import org.seqlab.io.SafetensorsFile;
 import org.seqlab.tensor.Tensor;
 
@@ -50,8 +52,8 @@ final class TransformerTesting {
   }
 
   /**
-   * Asserts that every gradient of {@code m} is twice {@code once}: a second identical backward pass
-   * added the same values again. Not bit for bit, since the sums run in a different order of
+   * Asserts that every gradient of {@code m} is twice {@code once}: a second identical backward
+   * pass added the same values again. Not bit for bit, since the sums run in a different order of
    * rounding when they start from a non-zero gradient.
    */
   static void assertDoubled(Module m, List<Tensor> once) {
@@ -69,6 +71,11 @@ final class TransformerTesting {
             params.get(i).name() + "[" + j + "] did not accumulate");
       }
     }
+  }
+
+  /** Asserts that {@code action} throws an IllegalArgumentException saying {@code message}. */
+  static void assertRefused(String message, Executable action) {
+    assertEquals(message, assertThrows(IllegalArgumentException.class, action).getMessage());
   }
 
   /** The names of {@code m}'s parameters, in order. */
