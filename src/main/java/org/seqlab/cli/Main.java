@@ -17,7 +17,8 @@ import picocli.CommandLine.Command;
       GradientsCommand.class,
       InitCommand.class,
       InferCommand.class,
-      BenchCommand.class
+      BenchCommand.class,
+      ParallelismCommand.class
     })
 public final class Main implements Callable<Integer> {
 

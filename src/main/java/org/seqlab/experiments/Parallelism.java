@@ -5,6 +5,7 @@ import java.util.SplittableRandom;
 import org.seqlab.nn.Recurrent;
 import org.seqlab.nn.RecurrentKind;
 import org.seqlab.nn.RecurrentOutput;
+import org.seqlab.nn.TransformerBlock;
 import org.seqlab.tensor.Parallel;
 import org.seqlab.tensor.Tensor;
 
@@ -104,6 +105,76 @@ public final class Parallelism {
         return 2L * steps * layers;
       }
     };
+  }
+
+  /**
+   * Dependent operations in one pre-norm block's training step, counted from its implementation:
+   * forward LayerNorm, QKV product, scores, softmax, weighted sum of values, out-projection,
+   * residual, LayerNorm, first product, GELU, second product, residual (12); backward the same in
+   * reverse with the weight-gradient products alongside (12 more, 24 in all). Each runs over all
+   * {@code T*B} rows (or all batch-and-head pairs) at once, so the count does not grow with T.
+   */
+  public static final int TRANSFORMER_BLOCK_CRITICAL_PATH = 24;
+
+  /**
+   * A stack of {@code layers} causal pre-norm blocks of width {@code dModel}, {@code numHeads}
+   * heads and feed-forward width {@code 4*dModel}, over a random {@code [T, B, D]} batch.
+   */
+  public static Model transformer(int dModel, int numHeads, int layers, int steps, int batch, long seed) {
+    TransformerBlock[] blocks = new TransformerBlock[layers];
+    java.util.Random init = new java.util.Random(seed);
+    long count = 0;
+    for (int i = 0; i < layers; i++) {
+      blocks[i] = new TransformerBlock(dModel, numHeads, 4 * dModel);
+      blocks[i].initialize(init);
+      count += blocks[i].parameterCount();
+    }
+    long parameters = count;
+    SplittableRandom r = new SplittableRandom(seed);
+    Tensor x = gaussian(r, steps, batch, dModel), dOutput = gaussian(r, steps, batch, dModel);
+    TransformerBlock.Output[] outputs = new TransformerBlock.Output[layers];
+    return new Model() {
+      @Override
+      public String name() {
+        return "Transformer";
+      }
+
+      @Override
+      public long parameterCount() {
+        return parameters;
+      }
+
+      @Override
+      public void trainStep() {
+        Tensor h = x;
+        for (int i = 0; i < layers; i++) {
+          blocks[i].zeroGrad();
+          outputs[i] = blocks[i].forward(h, true, null);
+          h = outputs[i].output();
+        }
+        Tensor grad = dOutput;
+        for (int i = layers - 1; i >= 0; i--) grad = blocks[i].backward(outputs[i], grad);
+      }
+
+      @Override
+      public long criticalPath() {
+        return (long) TRANSFORMER_BLOCK_CRITICAL_PATH * layers;
+      }
+    };
+  }
+
+  /**
+   * The width (a multiple of {@code numHeads}) whose pre-norm block, with feed-forward width 4D,
+   * has the parameter count closest to {@code target}: {@code 12 D^2 + 13 D}.
+   */
+  public static int transformerWidthFor(long target, int numHeads) {
+    int best = numHeads;
+    for (int d = numHeads; d <= 1 << 14; d += numHeads) {
+      long params = 12L * d * d + 13L * d;
+      if (Math.abs(params - target) < Math.abs(12L * best * best + 13L * best - target)) best = d;
+      if (params > target) break;
+    }
+    return best;
   }
 
   static Tensor gaussian(SplittableRandom r, int... shape) {

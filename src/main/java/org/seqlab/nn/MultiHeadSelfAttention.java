@@ -6,6 +6,7 @@ import java.util.Objects;
 import java.util.random.RandomGenerator;
 import org.seqlab.tensor.Elementwise;
 import org.seqlab.tensor.MatMul;
+import org.seqlab.tensor.Parallel;
 import org.seqlab.tensor.Tensor;
 
 /**
@@ -198,29 +199,34 @@ public final class MultiHeadSelfAttention implements Module {
     // Row t of head h of sequence b starts at t*B*3D + b*3D + h*dh: stride B*3D between steps.
     int qkvStride = batch * qkvWidth;
     int contextStride = batch * dModel;
-    for (int b = 0; b < batch; b++) {
-      int validKeys = lengths == null ? steps : lengths[b];
-      for (int h = 0; h < numHeads; h++) {
-        int qOff = b * qkvWidth + h * headDim;
-        int kOff = qOff + dModel;
-        int vOff = qOff + 2 * dModel;
-        int pOff = (b * numHeads + h) * steps * steps;
-        MatMul.gemmNT(
-            steps, steps, headDim,
-            q, qOff, qkvStride,
-            q, kOff, qkvStride,
-            p, pOff, steps);
-        for (int t = 0; t < steps; t++) {
-          int keys = causal ? Math.min(validKeys, t + 1) : validKeys;
-          softmaxRow(p, pOff + t * steps, keys, steps, scale);
-        }
-        MatMul.gemmNN(
-            steps, headDim, steps,
-            p, pOff, steps,
-            q, vOff, qkvStride,
-            context.data(), b * dModel + h * headDim, contextStride);
-      }
-    }
+    // Every (sequence, head) pair is independent: the pairs are spread over the cores.
+    Parallel.forRange(
+        batch * numHeads,
+        2L * steps * steps * headDim,
+        (fromPair, toPair) -> {
+          for (int pair = fromPair; pair < toPair; pair++) {
+            int b = pair / numHeads, h = pair % numHeads;
+            int validKeys = lengths == null ? steps : lengths[b];
+            int qOff = b * qkvWidth + h * headDim;
+            int kOff = qOff + dModel;
+            int vOff = qOff + 2 * dModel;
+            int pOff = pair * steps * steps;
+            MatMul.gemmNT(
+                steps, steps, headDim,
+                q, qOff, qkvStride,
+                q, kOff, qkvStride,
+                p, pOff, steps);
+            for (int t = 0; t < steps; t++) {
+              int keys = causal ? Math.min(validKeys, t + 1) : validKeys;
+              softmaxRow(p, pOff + t * steps, keys, steps, scale);
+            }
+            MatMul.gemmNN(
+                steps, headDim, steps,
+                p, pOff, steps,
+                q, vOff, qkvStride,
+                context.data(), b * dModel + h * headDim, contextStride);
+          }
+        });
 
     Tensor y = Tensor.zeros(steps, batch, dModel);
     Elementwise.addRowVector(y.data(), 0, rows, outProjBias.value().data(), 0, dModel);
@@ -284,53 +290,57 @@ public final class MultiHeadSelfAttention implements Module {
     float[] dq = dQkv.data();
     float[] p = forward.attentionWeights().data();
     float[] g = dContext.data();
-    float[] dScores = new float[steps * steps];
     float scale = (float) (1.0 / Math.sqrt(headDim));
     int qkvStride = batch * qkvWidth;
     int contextStride = batch * dModel;
-    for (int b = 0; b < batch; b++) {
-      for (int h = 0; h < numHeads; h++) {
-        int qOff = b * qkvWidth + h * headDim;
-        int kOff = qOff + dModel;
-        int vOff = qOff + 2 * dModel;
-        int gOff = b * dModel + h * headDim;
-        int pOff = (b * numHeads + h) * steps * steps;
-        // dV = P^T G
-        MatMul.gemmTN(
-            steps, headDim, steps,
-            p, pOff, steps,
-            g, gOff, contextStride,
-            dq, vOff, qkvStride);
-        // dP = G V^T
-        Arrays.fill(dScores, 0f);
-        MatMul.gemmNT(
-            steps, steps, headDim,
-            g, gOff, contextStride,
-            q, vOff, qkvStride,
-            dScores, 0, steps);
-        // Softmax backward, scaled: masked entries have P = 0, so their gradient is zero.
-        for (int t = 0; t < steps; t++) {
-          int row = t * steps;
-          int pRow = pOff + row;
-          float dot = 0f;
-          for (int s = 0; s < steps; s++) dot += dScores[row + s] * p[pRow + s];
-          for (int s = 0; s < steps; s++) {
-            dScores[row + s] = p[pRow + s] * (dScores[row + s] - dot) * scale;
+    Parallel.forRange(
+        batch * numHeads,
+        4L * steps * steps * headDim,
+        (fromPair, toPair) -> {
+          float[] dScores = new float[steps * steps]; // scratch, one per thread's chunk
+          for (int pair = fromPair; pair < toPair; pair++) {
+            int b = pair / numHeads, h = pair % numHeads;
+            int qOff = b * qkvWidth + h * headDim;
+            int kOff = qOff + dModel;
+            int vOff = qOff + 2 * dModel;
+            int gOff = b * dModel + h * headDim;
+            int pOff = pair * steps * steps;
+            // dV = P^T G
+            MatMul.gemmTN(
+                steps, headDim, steps,
+                p, pOff, steps,
+                g, gOff, contextStride,
+                dq, vOff, qkvStride);
+            // dP = G V^T
+            Arrays.fill(dScores, 0f);
+            MatMul.gemmNT(
+                steps, steps, headDim,
+                g, gOff, contextStride,
+                q, vOff, qkvStride,
+                dScores, 0, steps);
+            // Softmax backward, scaled: masked entries have P = 0, so their gradient is zero.
+            for (int t = 0; t < steps; t++) {
+              int row = t * steps;
+              int pRow = pOff + row;
+              float dot = 0f;
+              for (int s = 0; s < steps; s++) dot += dScores[row + s] * p[pRow + s];
+              for (int s = 0; s < steps; s++) {
+                dScores[row + s] = p[pRow + s] * (dScores[row + s] - dot) * scale;
+              }
+            }
+            // dQ = dS K, dK = dS^T Q
+            MatMul.gemmNN(
+                steps, headDim, steps,
+                dScores, 0, steps,
+                q, kOff, qkvStride,
+                dq, qOff, qkvStride);
+            MatMul.gemmTN(
+                steps, headDim, steps,
+                dScores, 0, steps,
+                q, qOff, qkvStride,
+                dq, kOff, qkvStride);
           }
-        }
-        // dQ = dS K, dK = dS^T Q
-        MatMul.gemmNN(
-            steps, headDim, steps,
-            dScores, 0, steps,
-            q, kOff, qkvStride,
-            dq, qOff, qkvStride);
-        MatMul.gemmTN(
-            steps, headDim, steps,
-            dScores, 0, steps,
-            q, qOff, qkvStride,
-            dq, kOff, qkvStride);
-      }
-    }
+        });
 
     // In-projection: [Q | K | V] = x W_in^T + b_in.
     Tensor dx = Tensor.zeros(steps, batch, dModel);

@@ -54,7 +54,10 @@ public final class Parallel {
    */
   public static void forRange(int n, long workPerItem, RangeBody body) {
     int p = threads;
-    if (p <= 1 || n < 2 || (long) n * workPerItem < MIN_PARALLEL_WORK) {
+    boolean[] inside = INSIDE.get();
+    // A loop nested in a parallel one (a product inside one attention head) runs on its thread:
+    // the cores are already busy with the outer loop.
+    if (p <= 1 || n < 2 || inside[0] || (long) n * workPerItem < MIN_PARALLEL_WORK) {
       body.run(0, n);
       return;
     }
@@ -63,9 +66,22 @@ public final class Parallel {
     ForkJoinTask<?>[] others = new ForkJoinTask<?>[chunks - 1];
     for (int c = 1; c < chunks; c++) {
       int from = (int) ((long) n * c / chunks), to = (int) ((long) n * (c + 1) / chunks);
-      others[c - 1] = workers.submit(() -> body.run(from, to));
+      others[c - 1] = workers.submit(() -> runInside(body, from, to));
     }
-    body.run(0, (int) ((long) n / chunks));
+    runInside(body, 0, (int) ((long) n / chunks));
     for (ForkJoinTask<?> task : others) task.join();
+  }
+
+  /** Per thread: true while it runs a chunk of a parallel loop. */
+  private static final ThreadLocal<boolean[]> INSIDE = ThreadLocal.withInitial(() -> new boolean[1]);
+
+  private static void runInside(RangeBody body, int from, int to) {
+    boolean[] inside = INSIDE.get();
+    inside[0] = true;
+    try {
+      body.run(from, to);
+    } finally {
+      inside[0] = false;
+    }
   }
 }
