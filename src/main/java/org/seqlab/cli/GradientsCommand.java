@@ -14,6 +14,7 @@ import org.seqlab.probe.GradientFlow;
 import org.seqlab.probe.GradientFlow.Result;
 import org.seqlab.tensor.NumpyRandom;
 import org.seqlab.view.Bars;
+import org.seqlab.view.ProgressBar;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -97,7 +98,10 @@ public final class GradientsCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     GradientFlow.Config config = config();
-    Result result = GradientFlow.measure(config, new NumpyRandom(seed));
+    Result result;
+    try (ProgressBar bar = new ProgressBar(spec.commandLine().getErr(), ProgressBar.interactive())) {
+      result = GradientFlow.measure(config, new NumpyRandom(seed), bar::update);
+    }
     PrintWriter out = spec.commandLine().getOut();
     switch (format) {
       case text -> printText(out, result);
@@ -238,25 +242,39 @@ public final class GradientsCommand implements Callable<Integer> {
   private static void printVerdict(PrintWriter out, Result r) {
     int t0 = r.steps();
     int below = r.firstStepBelowMillionth();
+    int measurable = r.earliestMeasurableStep();
     String fall =
         below == 0
-            ? "it never falls below 1e-6 of its value at step " + t0
-            : String.format(Locale.ROOT, "it falls below 1e-6 of its value at step %d at step %d (%d steps back)", t0, below, t0 - below);
+            ? "it never falls below 1e-6 of ‖dL/dh_" + t0 + "‖"
+            : String.format(Locale.ROOT, "it first falls below 1e-6 of ‖dL/dh_%d‖ at step %d (%d steps back)", t0, below, t0 - below);
     String what =
         switch (r.verdict()) {
           case VANISHING -> "VANISHING";
           case STABLE -> "STABLE";
           case EXPLODING -> "EXPLODING";
         };
+    String over = measurable == 1 ? "" : String.format(Locale.ROOT, " over steps %d..%d", t0, measurable);
     out.printf(
         Locale.ROOT,
-        "Verdict: %s. The gradient norm changes by a factor %.4f per step back (geometric mean);"
-            + " ‖dL/dh_1‖ / ‖dL/dh_%d‖ = %.3e; %s.%n",
-        what, r.factorPerStep(), t0, r.firstToLastRatio(), fall);
+        "Verdict: %s. The gradient norm changes by a factor %.4g per step back (geometric mean%s);"
+            + " ‖dL/dh_1‖ / ‖dL/dh_%d‖ = %s; %s.%n",
+        what, r.factorPerStep(), over, t0, ratio(r.firstToLastRatio()), fall);
+    if (measurable > 1) {
+      out.printf(
+          Locale.ROOT,
+          "From step %d back the norm is outside double precision's range (1e-308 to 1e308) and reads as %s.%n",
+          measurable - 1, r.hiddenGradientNorm()[measurable - 2] == 0 ? "0" : "infinity");
+    }
     if (r.cellGradientNorm() != null) {
       double c = r.cellGradientNorm()[0] / r.cellGradientNorm()[t0 - 1];
-      out.printf(Locale.ROOT, "Cell-state highway: ‖dL/dc_1‖ / ‖dL/dc_%d‖ = %.3e.%n", t0, c);
+      out.printf(Locale.ROOT, "Cell-state highway: ‖dL/dc_1‖ / ‖dL/dc_%d‖ = %s.%n", t0, ratio(c));
     }
+  }
+
+  private static String ratio(double r) {
+    if (r == 0) return "0 (below 1e-308)";
+    if (Double.isInfinite(r)) return "∞ (above 1e308)";
+    return String.format(Locale.ROOT, "%.3e", r);
   }
 
   private static void printCsv(PrintWriter out, Result r) {
@@ -296,6 +314,7 @@ public final class GradientsCommand implements Callable<Integer> {
     Map<String, Object> verdict = new LinkedHashMap<>();
     verdict.put("verdict", r.verdict().name().toLowerCase(Locale.ROOT));
     verdict.put("factor_per_step", r.factorPerStep());
+    verdict.put("earliest_measurable_step", r.earliestMeasurableStep());
     verdict.put("first_to_last_ratio", r.firstToLastRatio());
     verdict.put("first_step_below_1e-6", r.firstStepBelowMillionth() == 0 ? null : r.firstStepBelowMillionth());
     Map<String, Object> doc = new LinkedHashMap<>();

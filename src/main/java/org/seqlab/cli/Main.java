@@ -16,7 +16,8 @@ import picocli.CommandLine.Command;
       ReproduceCommand.class,
       GradientsCommand.class,
       InitCommand.class,
-      InferCommand.class
+      InferCommand.class,
+      BenchCommand.class
     })
 public final class Main implements Callable<Integer> {
 

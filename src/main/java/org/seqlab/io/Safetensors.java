@@ -1,6 +1,8 @@
 package org.seqlab.io;
 
 import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -78,8 +80,18 @@ public final class Safetensors {
   /** Largest single tensor this reader holds, in bytes: the length limit of a Java array. */
   static final long MAX_TENSOR_BYTES = Integer.MAX_VALUE - 8;
 
+  /**
+   * Parses headers: duplicate names and anything after the closing brace are errors, and a single
+   * string may be as long as the header itself (Jackson's default cap is lower than the format's).
+   */
   static final JsonMapper JSON =
-      JsonMapper.builder()
+      JsonMapper.builder(
+              JsonFactory.builder()
+                  .streamReadConstraints(
+                      StreamReadConstraints.builder()
+                          .maxStringLength((int) MAX_HEADER_BYTES)
+                          .build())
+                  .build())
           .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
           .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
           .build();

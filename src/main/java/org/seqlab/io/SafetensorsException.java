@@ -9,10 +9,14 @@ import java.nio.file.Path;
  */
 public final class SafetensorsException extends IOException {
 
+  private static final long serialVersionUID = 1L;
+
+  /** A problem with {@code file}; {@code problem} says what is wrong and what is allowed. */
   public SafetensorsException(Path file, String problem) {
     super(file + ": " + problem);
   }
 
+  /** As {@link #SafetensorsException(Path, String)}, keeping the parser error that found it. */
   public SafetensorsException(Path file, String problem, Throwable cause) {
     super(file + ": " + problem, cause);
   }

@@ -18,6 +18,12 @@ import org.seqlab.nn.reference.ReferenceRecurrent;
 public final class GradientFlow {
   private GradientFlow() {}
 
+  /** Receives how far a phase ("forward", "backward") is, from 0 to 1. */
+  @FunctionalInterface
+  public interface Progress {
+    void update(String phase, double fraction);
+  }
+
   /** How the recurrent weights are drawn. */
   public sealed interface WeightInit {
     /** PyTorch's default: every parameter uniform in {@code ±1/sqrt(H)}. */
@@ -88,10 +94,31 @@ public final class GradientFlow {
       return hiddenGradientNorm[0] / hiddenGradientNorm[steps() - 1];
     }
 
-    /** The geometric-mean factor by which the norm changes per step back: ratio^(1/(T-1)). */
+    /**
+     * The earliest step whose norm is still a normal double (between 1e-308 and 1e308): before it
+     * the gradient has left the range that double precision can represent, so it reads as 0 or
+     * infinity. It is 1 unless that happened.
+     */
+    public int earliestMeasurableStep() {
+      int t = steps();
+      while (t > 1 && measurable(hiddenGradientNorm[t - 2])) t--;
+      return t;
+    }
+
+    private static boolean measurable(double norm) {
+      return norm >= Double.MIN_NORMAL && norm <= Double.MAX_VALUE;
+    }
+
+    /**
+     * The geometric-mean factor by which the norm changes per step back, {@code (‖∂L/∂h_k‖ /
+     * ‖∂L/∂h_T‖)^(1/(T-k))} with {@code k} the {@linkplain #earliestMeasurableStep() earliest
+     * measurable step}, so that a gradient which underflows still gets its true rate.
+     */
     public double factorPerStep() {
-      if (steps() < 2) return 1;
-      return Math.pow(firstToLastRatio(), 1.0 / (steps() - 1));
+      int k = earliestMeasurableStep();
+      int last = steps();
+      if (k == last) return steps() < 2 ? 1 : (hiddenGradientNorm[last - 2] > 1 ? Double.POSITIVE_INFINITY : 0);
+      return Math.pow(hiddenGradientNorm[k - 1] / hiddenGradientNorm[last - 1], 1.0 / (last - k));
     }
 
     /**
@@ -128,6 +155,14 @@ public final class GradientFlow {
 
   /** Builds the model and inputs from {@code config} with the numpy-compatible generator. */
   public static Result measure(Config config, RandomGenerator rng) {
+    return measure(config, rng, null);
+  }
+
+  /**
+   * As {@link #measure(Config, RandomGenerator)}, telling {@code progress} how far the forward and
+   * backward passes are.
+   */
+  public static Result measure(Config config, RandomGenerator rng, Progress progress) {
     ReferenceRecurrent model =
         new ReferenceRecurrent(config.kind(), config.inputSize(), config.hiddenSize(), 1);
     drawWeights(model, config, rng);
@@ -156,10 +191,11 @@ public final class GradientFlow {
     double[] input = new double[config.steps() * config.inputSize()];
     for (int i = 0; i < input.length; i++) input[i] = rng.nextGaussian();
 
-    ReferenceRecurrent.Unrolled run = model.unroll(input, config.steps(), 1, null, null);
+    ReferenceRecurrent.Unrolled run =
+        model.unroll(input, config.steps(), 1, null, null, progress == null ? null : f -> progress.update("forward", f));
     double[] ones = new double[h];
     java.util.Arrays.fill(ones, 1);
-    run.backward(null, ones, null);
+    run.backward(null, ones, null, progress == null ? null : f -> progress.update("backward", f));
 
     int steps = config.steps();
     double[] hidden = new double[steps];

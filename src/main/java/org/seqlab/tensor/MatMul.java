@@ -28,7 +28,16 @@ public final class MatMul {
       float[] a, int aOff, int lda,
       float[] b, int bOff, int ldb,
       float[] c, int cOff, int ldc) {
-    for (int i = 0; i < m; i++) {
+    // Rows of C are independent: each thread takes a block of them.
+    Parallel.forRange(m, (long) n * k, (from, to) -> gemmNNRows(from, to, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc));
+  }
+
+  private static void gemmNNRows(
+      int rowFrom, int rowTo, int n, int k,
+      float[] a, int aOff, int lda,
+      float[] b, int bOff, int ldb,
+      float[] c, int cOff, int ldc) {
+    for (int i = rowFrom; i < rowTo; i++) {
       int ci = cOff + i * ldc;
       int ai = aOff + i * lda;
       for (int p = 0; p < k; p++) {
@@ -48,7 +57,15 @@ public final class MatMul {
       float[] a, int aOff, int lda,
       float[] b, int bOff, int ldb,
       float[] c, int cOff, int ldc) {
-    for (int i = 0; i < m; i++) {
+    Parallel.forRange(m, (long) n * k, (from, to) -> gemmNTRows(from, to, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc));
+  }
+
+  private static void gemmNTRows(
+      int rowFrom, int rowTo, int n, int k,
+      float[] a, int aOff, int lda,
+      float[] b, int bOff, int ldb,
+      float[] c, int cOff, int ldc) {
+    for (int i = rowFrom; i < rowTo; i++) {
       int ai = aOff + i * lda;
       int ci = cOff + i * ldc;
       for (int j = 0; j < n; j++) {
@@ -66,10 +83,20 @@ public final class MatMul {
       float[] a, int aOff, int lda,
       float[] b, int bOff, int ldb,
       float[] c, int cOff, int ldc) {
+    // Each thread owns a block of C's rows and sums the outer products over all of k for them, in
+    // the same order as one thread would: the result does not depend on the thread count.
+    Parallel.forRange(m, (long) n * k, (from, to) -> gemmTNRows(from, to, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc));
+  }
+
+  private static void gemmTNRows(
+      int rowFrom, int rowTo, int n, int k,
+      float[] a, int aOff, int lda,
+      float[] b, int bOff, int ldb,
+      float[] c, int cOff, int ldc) {
     for (int p = 0; p < k; p++) {
       int ap = aOff + p * lda;
       int bp = bOff + p * ldb;
-      for (int i = 0; i < m; i++) {
+      for (int i = rowFrom; i < rowTo; i++) {
         float api = a[ap + i];
         int ci = cOff + i * ldc;
         for (int j = 0; j < n; j++) c[ci + j] += api * b[bp + j];

@@ -93,6 +93,21 @@ class GradientsCommandTest {
         "message should name " + option + ": " + run.err());
   }
 
+  @Test
+  void gradientBelowDoubleRangeStillGetsItsRate() {
+    // 2000 steps at about 0.55 per step goes below 1e-308 after some 1200 steps.
+    CliRun run = CliRun.of("gradients", "--model", "rnn", "--weight-scale", "0.1", "--steps", "2000", "--format", "json");
+    assertEquals(0, run.status(), run.err());
+    JsonNode doc = readJson(run.out());
+    int measurable = doc.at("/summary/earliest_measurable_step").asInt();
+    assertTrue(measurable > 1 && measurable < 2000, "underflow expected, earliest measurable " + measurable);
+    assertEquals(0.0, doc.at("/steps/0/grad_norm").asDouble(), 0.0);
+    double factor = doc.at("/summary/factor_per_step").asDouble();
+    assertTrue(factor > 0.4 && factor < 0.7, "factor per step " + factor);
+    CliRun text = CliRun.of("gradients", "--model", "rnn", "--weight-scale", "0.1", "--steps", "2000");
+    assertTrue(text.out().contains("outside double precision's range"), text.out());
+  }
+
   private static JsonNode readJson(String s) {
     try {
       return new ObjectMapper().readTree(s);

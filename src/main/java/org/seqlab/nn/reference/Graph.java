@@ -2,6 +2,7 @@ package org.seqlab.nn.reference;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.DoubleConsumer;
 import org.apache.commons.numbers.gamma.Erfc;
 
 /**
@@ -536,11 +537,18 @@ public final class Graph {
    * local derivatives in reverse order of creation. Gradients of leaves accumulate across calls.
    */
   public void backward(Var loss) {
+    backward(loss, null);
+  }
+
+  /** As {@link #backward(Var)}, telling {@code progress} the fraction done (0 to 1) now and then. */
+  public void backward(Var loss, DoubleConsumer progress) {
     if (loss.value.length != 1) throw new IllegalArgumentException("the loss must be a scalar");
     loss.grad[0] += 1;
-    for (int i = tape.size() - 1; i >= 0; i--) {
+    int n = tape.size();
+    for (int i = n - 1; i >= 0; i--) {
       Var v = tape.get(i);
       if (v.backward != null) v.backward.run();
+      if (progress != null && (i & 1023) == 0) progress.accept((n - i) / (double) n);
     }
   }
 }

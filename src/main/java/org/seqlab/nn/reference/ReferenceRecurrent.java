@@ -2,6 +2,7 @@ package org.seqlab.nn.reference;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.DoubleConsumer;
 import org.seqlab.nn.RecurrentKind;
 
 /**
@@ -121,6 +122,11 @@ public final class ReferenceRecurrent {
      * @param dcN {@code [L, B, H]} flattened (LSTM only)
      */
     public double backward(double[] dOutput, double[] dhN, double[] dcN) {
+      return backward(dOutput, dhN, dcN, null);
+    }
+
+    /** As {@link #backward(double[], double[], double[])}, reporting the fraction done. */
+    public double backward(double[] dOutput, double[] dhN, double[] dcN, DoubleConsumer progress) {
       int steps = steps();
       int perStep = output(0).value.length;
       Var loss = graph.leaf(new double[1], 1, 1);
@@ -133,7 +139,7 @@ public final class ReferenceRecurrent {
         if (dhN != null) loss = graph.add(loss, graph.weightedSum(hidden[k][steps - 1], slice(dhN, k, perStep)));
         if (dcN != null) loss = graph.add(loss, graph.weightedSum(cell[k][steps - 1], slice(dcN, k, perStep)));
       }
-      graph.backward(loss);
+      graph.backward(loss, progress);
       return loss.value[0];
     }
 
@@ -149,6 +155,12 @@ public final class ReferenceRecurrent {
    * and {@code c0} ({@code [L, B, H]} flattened; null means zeros).
    */
   public Unrolled unroll(double[] input, int steps, int batch, double[] h0, double[] c0) {
+    return unroll(input, steps, batch, h0, c0, null);
+  }
+
+  /** As {@link #unroll(double[], int, int, double[], double[])}, reporting the fraction of steps done. */
+  public Unrolled unroll(
+      double[] input, int steps, int batch, double[] h0, double[] c0, DoubleConsumer progress) {
     if ((long) steps * batch * inputSize != input.length) {
       throw new IllegalArgumentException("input has " + input.length + " values, expected [" + steps + ", " + batch + ", " + inputSize + "]");
     }
@@ -202,6 +214,7 @@ public final class ReferenceRecurrent {
           }
         }
         hidden[k][t] = h;
+        if (progress != null) progress.accept((k * (double) steps + t + 1) / ((double) numLayers * steps));
       }
     }
     return new Unrolled(g, hidden, cell, leaves, inputs, h0Leaves, c0Leaves);

@@ -1,0 +1,108 @@
+#!/usr/bin/env python3
+"""seqlab against PyTorch on this machine, side by side, interleaved.
+
+For each configuration, runs `seqlab bench ... --format json` and the same layer in PyTorch
+(forward + backward for train, forward under no_grad for infer), alternating the two for --rounds
+rounds so that both see the same machine load, and prints the medians, the seqlab/PyTorch
+throughput ratio and GFLOP/s. PyTorch is timed with 1 thread and with all cores; its best is used.
+
+Run from the repository root:
+  /usr/bin/python3 scripts/bench/compare_pytorch.py            # the configurations of BENCHMARKS.md
+  /usr/bin/python3 scripts/bench/compare_pytorch.py --quick    # small sizes, a smoke test
+"""
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+import torch
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+GATES = {"lstm": 4, "gru": 3, "rnn": 1}
+
+FULL = [
+    # model, hidden, batch, steps, mode
+    ("lstm", 256, 64, 100, "train"),
+    ("lstm", 512, 64, 50, "train"),
+    ("gru", 256, 64, 100, "train"),
+    ("rnn", 256, 64, 100, "train"),
+    ("lstm", 256, 64, 100, "infer"),
+    ("lstm", 512, 64, 50, "infer"),
+]
+QUICK = [("lstm", 64, 8, 20, "train"), ("gru", 64, 8, 20, "infer")]
+
+
+def flops(model, hidden, batch, steps, mode):
+    forward = 2 * GATES[model] * hidden * (hidden + hidden) * batch * steps
+    return 3 * forward if mode == "train" else forward
+
+
+def seqlab_once(model, hidden, batch, steps, mode, repeats):
+    cmd = [os.path.join(ROOT, "seqlab"), "bench", "--model", model, "--hidden", str(hidden), "--batch", str(batch),
+           "--steps", str(steps), "--mode", mode, "--repeats", str(repeats), "--format", "json"]
+    result = subprocess.run(cmd, capture_output=True, text=True)
+    if result.returncode != 0:
+        sys.exit(f"{' '.join(cmd)} failed:\n{result.stderr}")
+    return json.loads(result.stdout)["seconds_per_step"]
+
+
+def torch_once(model, hidden, batch, steps, mode, repeats, threads):
+    torch.set_num_threads(threads)
+    torch.manual_seed(0)
+    cls = {"lstm": torch.nn.LSTM, "gru": torch.nn.GRU, "rnn": torch.nn.RNN}[model]
+    layer = cls(hidden, hidden, 1)
+    x = torch.randn(steps, batch, hidden, requires_grad=(mode == "train"))
+    upstream = torch.randn(steps, batch, hidden)
+
+    def step():
+        if mode == "train":
+            layer.zero_grad(set_to_none=True)
+            out, _ = layer(x)
+            out.backward(upstream)
+        else:
+            with torch.no_grad():
+                layer(x)
+
+    start = time.perf_counter()
+    while time.perf_counter() - start < 0.5:
+        step()
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        step()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes only")
+    parser.add_argument("--rounds", type=int, default=3, help="alternations of seqlab and PyTorch")
+    parser.add_argument("--repeats", type=int, default=9, help="timed runs per measurement")
+    args = parser.parse_args()
+    cores = os.cpu_count()
+    print(f"torch {torch.__version__}, {cores} cores, {args.rounds} rounds x median of {args.repeats}")
+    header = f"{'config':<28} {'seqlab tok/s':>13} {'PyTorch tok/s':>14} {'(threads)':>9} {'ratio':>6} {'seqlab GFLOP/s':>15}"
+    print(header)
+    print("-" * len(header))
+    for model, hidden, batch, steps, mode in (QUICK if args.quick else FULL):
+        ours, theirs = [], {1: [], cores: []}
+        for _ in range(args.rounds):
+            ours.append(seqlab_once(model, hidden, batch, steps, mode, args.repeats))
+            for threads in theirs:
+                theirs[threads].append(torch_once(model, hidden, batch, steps, mode, args.repeats, threads))
+        ours_s = statistics.median(ours)
+        best_threads = min(theirs, key=lambda t: statistics.median(theirs[t]))
+        torch_s = statistics.median(theirs[best_threads])
+        tokens = batch * steps
+        name = f"{model} {mode} H={hidden} B={batch} T={steps}"
+        print(f"{name:<28} {tokens / ours_s:>13,.0f} {tokens / torch_s:>14,.0f} {best_threads:>9} "
+              f"{torch_s / ours_s:>6.2f} {flops(model, hidden, batch, steps, mode) / ours_s / 1e9:>15.1f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

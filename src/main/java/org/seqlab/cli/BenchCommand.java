@@ -1,0 +1,145 @@
+package org.seqlab.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.PrintWriter;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.seqlab.experiments.LayerBenchmark;
+import org.seqlab.nn.RecurrentKind;
+import org.seqlab.tensor.Parallel;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code seqlab bench}: the speed of a whole layer on this machine. */
+@Command(
+    name = "bench",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Times one training step (forward + backward through time) or one inference pass of a layer over a"
+          + " [T, B, I] batch: median of --repeats runs after warm-up.",
+      "Reports tokens/s (B*T per second), seconds per step and GFLOP/s of the matrix products."
+    })
+public final class BenchCommand implements Callable<Integer> {
+
+  enum Model {
+    lstm,
+    gru,
+    rnn
+  }
+
+  enum Mode {
+    train,
+    infer
+  }
+
+  enum Format {
+    text,
+    json
+  }
+
+  @Spec CommandSpec spec;
+
+  @Option(names = "--model", description = "lstm, gru or rnn (default: ${DEFAULT-VALUE})", defaultValue = "lstm")
+  Model model;
+
+  @Option(names = "--hidden", description = "hidden units H (default: ${DEFAULT-VALUE})", defaultValue = "256")
+  int hidden;
+
+  @Option(names = "--input", description = "input features I (default: same as --hidden)")
+  Integer input;
+
+  @Option(names = "--layers", description = "stacked layers (default: ${DEFAULT-VALUE})", defaultValue = "1")
+  int layers;
+
+  @Option(names = "--batch", description = "batch B (default: ${DEFAULT-VALUE})", defaultValue = "64")
+  int batch;
+
+  @Option(names = "--steps", description = "sequence length T (default: ${DEFAULT-VALUE})", defaultValue = "100")
+  int steps;
+
+  @Option(names = "--threads", description = "threads (default: all cores)")
+  Integer threads;
+
+  @Option(names = "--mode", description = "train or infer (default: ${DEFAULT-VALUE})", defaultValue = "train")
+  Mode mode;
+
+  @Option(names = "--repeats", description = "timed runs, the median is reported (default: ${DEFAULT-VALUE})", defaultValue = "9")
+  int repeats;
+
+  @Option(names = "--format", description = "text or json (default: ${DEFAULT-VALUE})", defaultValue = "text")
+  Format format;
+
+  @Override
+  public Integer call() throws Exception {
+    int in = input == null ? hidden : input;
+    requireRange("--hidden", hidden, 1, 1 << 16);
+    requireRange("--input", in, 1, 1 << 20);
+    requireRange("--layers", layers, 1, 64);
+    requireRange("--batch", batch, 1, 1 << 20);
+    requireRange("--steps", steps, 1, 1 << 20);
+    requireRange("--repeats", repeats, 1, 1000);
+    int cores = Runtime.getRuntime().availableProcessors();
+    int useThreads = threads == null ? cores : threads;
+    requireRange("--threads", useThreads, 1, 4096);
+    RecurrentKind kind =
+        switch (model) {
+          case lstm -> RecurrentKind.LSTM;
+          case gru -> RecurrentKind.GRU;
+          case rnn -> RecurrentKind.RNN_TANH;
+        };
+    LayerBenchmark.Config config =
+        new LayerBenchmark.Config(kind, in, hidden, layers, batch, steps,
+            mode == Mode.train ? LayerBenchmark.Mode.TRAIN : LayerBenchmark.Mode.INFER, repeats);
+    double have = Runtime.getRuntime().maxMemory();
+    if (config.estimatedBytes() > have / 2) {
+      throw new UserError(String.format(Locale.ROOT,
+          "--batch %d × --steps %d with --hidden %d needs about %.1f GiB; this JVM may use %.1f GiB (raise it with SEQLAB_JAVA_OPTS=-Xmx...)",
+          batch, steps, hidden, config.estimatedBytes() / (1L << 30), have / (1L << 30)));
+    }
+    int saved = Parallel.threads();
+    LayerBenchmark.Result result;
+    try {
+      Parallel.setThreads(useThreads);
+      result = LayerBenchmark.run(config, 42);
+    } finally {
+      Parallel.setThreads(saved);
+    }
+    PrintWriter out = spec.commandLine().getOut();
+    if (format == Format.json) {
+      Map<String, Object> doc = new LinkedHashMap<>();
+      doc.put("model", model.name());
+      doc.put("mode", mode.name());
+      doc.put("input", in);
+      doc.put("hidden", hidden);
+      doc.put("layers", layers);
+      doc.put("batch", batch);
+      doc.put("steps", steps);
+      doc.put("threads", useThreads);
+      doc.put("repeats", repeats);
+      doc.put("tokens_per_second", result.tokensPerSecond());
+      doc.put("seconds_per_step", result.secondsPerStep());
+      doc.put("gflops", result.gflops());
+      doc.put("all_seconds", result.allSeconds());
+      out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(doc));
+    } else {
+      out.printf(Locale.ROOT, "%s %s: input %d, hidden %d, %d layer(s), batch %d, %d steps, %d thread(s)%n",
+          model, mode, in, hidden, layers, batch, steps, useThreads);
+      out.printf(Locale.ROOT, "  %.3f ms per step (median of %d; fastest %.3f ms, slowest %.3f ms)%n",
+          result.secondsPerStep() * 1e3, repeats, result.allSeconds()[0] * 1e3, result.allSeconds()[repeats - 1] * 1e3);
+      out.printf(Locale.ROOT, "  %,.0f tokens/s, %.2f GFLOP/s in the matrix products%n", result.tokensPerSecond(), result.gflops());
+    }
+    out.flush();
+    return 0;
+  }
+
+  private static void requireRange(String option, long value, long min, long max) {
+    if (value < min || value > max) {
+      throw new UserError(option + " must be between " + min + " and " + max + ", got " + value);
+    }
+  }
+}

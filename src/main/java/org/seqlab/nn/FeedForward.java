@@ -1,0 +1,106 @@
+package org.seqlab.nn;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.random.RandomGenerator;
+import org.seqlab.tensor.Tensor;
+
+/**
+ * The position-wise feed-forward network of a Transformer block, as the {@code linear1 → GELU →
+ * linear2} path of {@code torch.nn.TransformerEncoderLayer(activation="gelu", dropout=0.0)}:
+ *
+ * <pre>
+ *   a = x W1^T + b1          [*, F]
+ *   h = gelu(a)              [*, F]
+ *   y = h W2^T + b2          [*, D]
+ * </pre>
+ *
+ * <p>Backward reads the same path in reverse: {@code dh = dy W2}, {@code da = dh ⊙ gelu'(a)},
+ * {@code dx = da W1}, with the weight gradients accumulated by the two {@link Linear} layers.
+ *
+ * <p>Shapes: input {@code x [*, D]}, output {@code y [*, D]}, with {@code D = dModel} and {@code F =
+ * dFF}. Parameters, with PyTorch's names: {@code linear1.weight [F, D]}, {@code linear1.bias [F]},
+ * {@code linear2.weight [D, F]}, {@code linear2.bias [D]}, initialised by {@link #initialize} as
+ * PyTorch's Linear ({@code U(±1/sqrt(fan_in))}).
+ */
+public final class FeedForward implements Module {
+
+  private final Linear linear1;
+  private final Linear linear2;
+  private final List<Parameter> parameters;
+
+  public FeedForward(int dModel, int dFF) {
+    if (dModel <= 0 || dFF <= 0) {
+      throw new IllegalArgumentException(
+          "FeedForward needs positive sizes, got dModel=" + dModel + ", dFF=" + dFF);
+    }
+    this.linear1 = new Linear(dModel, dFF);
+    this.linear2 = new Linear(dFF, dModel);
+    List<Parameter> all = new ArrayList<>(4);
+    all.addAll(ParameterNames.prefixed("linear1.", linear1.parameters()));
+    all.addAll(ParameterNames.prefixed("linear2.", linear2.parameters()));
+    this.parameters = List.copyOf(all);
+  }
+
+  /** Initialises {@code linear1} then {@code linear2}, each as PyTorch's Linear. */
+  public void initialize(RandomGenerator rng) {
+    linear1.initialize(rng);
+    linear2.initialize(rng);
+  }
+
+  public int dModel() {
+    return linear1.inFeatures();
+  }
+
+  public int dFF() {
+    return linear1.outFeatures();
+  }
+
+  public Linear linear1() {
+    return linear1;
+  }
+
+  public Linear linear2() {
+    return linear2;
+  }
+
+  @Override
+  public List<Parameter> parameters() {
+    return parameters;
+  }
+
+  /**
+   * The result of {@link #forward}.
+   *
+   * @param output {@code y [*, D]}
+   * @param input {@code x [*, D]} (not copied)
+   * @param preActivation {@code a [*, F]}, the input of the GELU
+   * @param activation {@code h [*, F]}, the output of the GELU
+   */
+  public record Output(Tensor output, Tensor input, Tensor preActivation, Tensor activation) {
+    public Output {
+      Objects.requireNonNull(output, "output");
+      Objects.requireNonNull(input, "input");
+      Objects.requireNonNull(preActivation, "preActivation");
+      Objects.requireNonNull(activation, "activation");
+    }
+  }
+
+  /** {@code y [*, D] = gelu(x W1^T + b1) W2^T + b2}. */
+  public Output forward(Tensor x) {
+    Tensor a = linear1.forward(x);
+    Tensor h = Tensor.zeros(a.shape());
+    Gelu.forward(h.data(), 0, a.data(), 0, a.size());
+    return new Output(linear2.forward(h), x, a, h);
+  }
+
+  /** Accumulates all four gradients and returns {@code dx [*, D]}. */
+  public Tensor backward(Output forward, Tensor dy) {
+    Tensor dh = linear2.backward(forward.activation(), dy);
+    Tensor a = forward.preActivation();
+    Tensor da = Tensor.zeros(a.shape());
+    Gelu.backward(da.data(), 0, a.data(), 0, dh.data(), 0, a.size());
+    return linear1.backward(forward.input(), da);
+  }
+}

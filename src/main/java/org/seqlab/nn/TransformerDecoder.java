@@ -1,0 +1,310 @@
+package org.seqlab.nn;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+import java.util.random.RandomGenerator;
+import org.seqlab.tensor.Tensor;
+
+/**
+ * A decoder-only Transformer language model: token embedding, positions, a stack of causal
+ * pre-norm {@link TransformerBlock}s, a final LayerNorm and a linear head over the vocabulary.
+ *
+ * <pre>
+ *   e_0 = E[tokens] + PE[t]                          [T, B, D]   (the embedded input)
+ *   e_{i+1} = Block_i(e_i), causal                   [T, B, D]   for i = 0 .. L-1
+ *   logits = LayerNorm(e_L) W_head^T + b_head        [T, B, V]
+ * </pre>
+ *
+ * <p>Symbols: {@code T} steps, {@code B} batch, {@code V} vocabulary, {@code D} model width, {@code
+ * L} layers. Tokens are time-major: {@code tokens[t*B + b]} is token {@code t} of sequence {@code
+ * b}. Every block is causal, so logits at {@code t} depend only on tokens {@code 0..t}; optional
+ * per-sequence {@code lengths} also mask padded keys (see {@link MultiHeadSelfAttention}).
+ *
+ * <p>Parameters, in order: {@code token_embedding.weight [V, D]} ({@code N(0, 1)}), for LEARNED
+ * positions {@code position_embedding.weight [maxLen, D]} ({@code N(0, 1)}), then for each block
+ * {@code i} the twelve parameters of {@link TransformerBlock} prefixed {@code blocks.{i}.}, then
+ * {@code final_norm.weight [D]}, {@code final_norm.bias [D]} (ones, zeros), {@code head.weight [V,
+ * D]}, {@code head.bias [V]} (a Linear's {@code U(±1/√D)}).
+ *
+ * <p>{@link #forwardEmbedded} and {@link #backwardEmbedded} run the stack from a given {@code e_0},
+ * skipping the embeddings; probes use them to feed continuous inputs and read {@code dL/de_0}.
+ */
+public final class TransformerDecoder implements Module {
+
+  /**
+   * The shape of a decoder.
+   *
+   * @param vocabSize {@code V}, the number of token ids
+   * @param dModel {@code D}, the width of every position's vector
+   * @param numHeads {@code H}, attention heads per block; must divide {@code D}
+   * @param dFF {@code F}, the feed-forward hidden width
+   * @param numLayers {@code L}, the number of blocks
+   * @param maxLen the longest sequence the positional table covers
+   * @param positional learned or sinusoidal positions
+   */
+  public record Config(
+      int vocabSize,
+      int dModel,
+      int numHeads,
+      int dFF,
+      int numLayers,
+      int maxLen,
+      PositionalEncoding.Kind positional) {
+    public Config {
+      Objects.requireNonNull(positional, "positional");
+      requirePositive("vocabSize", vocabSize);
+      requirePositive("dModel", dModel);
+      requirePositive("numHeads", numHeads);
+      requirePositive("dFF", dFF);
+      requirePositive("numLayers", numLayers);
+      requirePositive("maxLen", maxLen);
+      if (dModel % numHeads != 0) {
+        throw new IllegalArgumentException(
+            "numHeads="
+                + numHeads
+                + " must divide dModel="
+                + dModel
+                + " (each head gets D/H columns)");
+      }
+      Tensor.checkedSize(vocabSize, dModel);
+      Tensor.checkedSize(maxLen, dModel);
+      Tensor.checkedSize(dFF, dModel);
+      Tensor.checkedSize(3, dModel, dModel);
+    }
+
+    private static void requirePositive(String name, int value) {
+      if (value <= 0) {
+        throw new IllegalArgumentException(name + " must be positive, got " + value);
+      }
+    }
+  }
+
+  private final Config config;
+  private final Embedding tokenEmbedding;
+  private final PositionalEncoding positionalEncoding;
+  private final TransformerBlock[] blocks;
+  private final LayerNorm finalNorm;
+  private final Linear head;
+  private final List<Parameter> parameters;
+
+  /** A decoder with zero weights (norms at ones); call {@link #initialize} or load weights. */
+  public TransformerDecoder(Config config) {
+    this.config = Objects.requireNonNull(config, "config");
+    this.tokenEmbedding = new Embedding(config.vocabSize(), config.dModel());
+    this.positionalEncoding =
+        new PositionalEncoding(config.positional(), config.maxLen(), config.dModel());
+    this.blocks = new TransformerBlock[config.numLayers()];
+    for (int i = 0; i < blocks.length; i++) {
+      blocks[i] = new TransformerBlock(config.dModel(), config.numHeads(), config.dFF());
+    }
+    this.finalNorm = new LayerNorm(config.dModel());
+    this.head = new Linear(config.dModel(), config.vocabSize());
+    List<Parameter> all = new ArrayList<>();
+    all.addAll(ParameterNames.prefixed("token_embedding.", tokenEmbedding.parameters()));
+    all.addAll(positionalEncoding.parameters());
+    for (int i = 0; i < blocks.length; i++) {
+      all.addAll(ParameterNames.prefixed("blocks." + i + ".", blocks[i].parameters()));
+    }
+    all.addAll(ParameterNames.prefixed("final_norm.", finalNorm.parameters()));
+    all.addAll(ParameterNames.prefixed("head.", head.parameters()));
+    this.parameters = List.copyOf(all);
+  }
+
+  /** Initialises every part, in {@link #parameters()} order, as described in the class comment. */
+  public void initialize(RandomGenerator rng) {
+    tokenEmbedding.initialize(rng);
+    positionalEncoding.initialize(rng);
+    for (TransformerBlock block : blocks) block.initialize(rng);
+    finalNorm.initialize();
+    head.initialize(rng);
+  }
+
+  public Config config() {
+    return config;
+  }
+
+  public Embedding tokenEmbedding() {
+    return tokenEmbedding;
+  }
+
+  public PositionalEncoding positionalEncoding() {
+    return positionalEncoding;
+  }
+
+  /** Block {@code i}, {@code 0 ≤ i < numLayers}. */
+  public TransformerBlock block(int i) {
+    Objects.checkIndex(i, blocks.length);
+    return blocks[i];
+  }
+
+  public LayerNorm finalNorm() {
+    return finalNorm;
+  }
+
+  public Linear head() {
+    return head;
+  }
+
+  @Override
+  public List<Parameter> parameters() {
+    return parameters;
+  }
+
+  /**
+   * The result of {@link #forward} or {@link #forwardEmbedded}.
+   *
+   * @param logits {@code [T, B, V]}
+   * @param tokens the token ids {@code [T*B]}, time-major; null after {@link #forwardEmbedded}
+   * @param embedded {@code e_0 [T, B, D]}, the first block's input
+   * @param blocks each block's result, first to last
+   * @param finalNorm the final LayerNorm's result
+   * @param lengths the key lengths per sequence, or null
+   */
+  public record Output(
+      Tensor logits,
+      int[] tokens,
+      Tensor embedded,
+      List<TransformerBlock.Output> blocks,
+      LayerNorm.Output finalNorm,
+      int[] lengths) {
+    public Output {
+      Objects.requireNonNull(logits, "logits");
+      Objects.requireNonNull(embedded, "embedded");
+      Objects.requireNonNull(finalNorm, "finalNorm");
+      blocks = List.copyOf(blocks);
+      tokens = tokens == null ? null : tokens.clone();
+      lengths = lengths == null ? null : lengths.clone();
+    }
+
+    @Override
+    public int[] tokens() {
+      return tokens == null ? null : tokens.clone();
+    }
+
+    @Override
+    public int[] lengths() {
+      return lengths == null ? null : lengths.clone();
+    }
+
+    /** {@code e_i [T, B, D]} for {@code i = 0 .. L-1}: each block's input. */
+    public List<Tensor> blockInputs() {
+      return blocks.stream().map(TransformerBlock.Output::input).toList();
+    }
+
+    /** {@code e_{i+1} [T, B, D]} for {@code i = 0 .. L-1}: each block's output. */
+    public List<Tensor> blockOutputs() {
+      return blocks.stream().map(TransformerBlock.Output::output).toList();
+    }
+
+    /** Each block's attention probabilities {@code [B, H, T, T]}, first block first. */
+    public List<Tensor> attentionWeights() {
+      return blocks.stream().map(TransformerBlock.Output::attentionWeights).toList();
+    }
+  }
+
+  /**
+   * Logits for {@code tokens}, read as {@code [steps, batch]} time-major.
+   *
+   * @param lengths null, or {@code batch} lengths in {@code [1, steps]} masking padded keys
+   */
+  public Output forward(int[] tokens, int steps, int batch, int[] lengths) {
+    Objects.requireNonNull(tokens, "tokens");
+    if (steps <= 0 || batch <= 0) {
+      throw new IllegalArgumentException(
+          "steps and batch must be positive, got T=" + steps + ", B=" + batch);
+    }
+    if ((long) steps * batch != tokens.length) {
+      throw new IllegalArgumentException(
+          "tokens has "
+              + tokens.length
+              + " entries, expected T*B = "
+              + steps
+              + "*"
+              + batch
+              + " = "
+              + (long) steps * batch);
+    }
+    positionalEncoding.checkLength(steps);
+    for (int i = 0; i < tokens.length; i++) {
+      if (tokens[i] < 0 || tokens[i] >= config.vocabSize()) {
+        throw new IllegalArgumentException(
+            "token id "
+                + tokens[i]
+                + " at [t="
+                + i / batch
+                + ", b="
+                + i % batch
+                + "] is outside the vocabulary [0, "
+                + config.vocabSize()
+                + ")");
+      }
+    }
+    MultiHeadSelfAttention.checkLengths(lengths, steps, batch);
+    Tensor embedded = tokenEmbedding.forward(tokens, steps, batch);
+    positionalEncoding.addInPlace(embedded);
+    return runStack(embedded, tokens, lengths);
+  }
+
+  /**
+   * Logits for a given first-block input {@code e_0 [T, B, D]}, skipping the token and position
+   * embeddings (so {@code T} is not limited by {@code maxLen}).
+   */
+  public Output forwardEmbedded(Tensor embedded, int[] lengths) {
+    Objects.requireNonNull(embedded, "embedded");
+    if (embedded.rank() != 3 || embedded.dim(2) != config.dModel()) {
+      throw new IllegalArgumentException(
+          "embedded has shape "
+              + Arrays.toString(embedded.shape())
+              + ", expected [T, B, "
+              + config.dModel()
+              + "]");
+    }
+    return runStack(embedded, null, lengths);
+  }
+
+  private Output runStack(Tensor embedded, int[] tokens, int[] lengths) {
+    List<TransformerBlock.Output> outputs = new ArrayList<>(blocks.length);
+    Tensor x = embedded;
+    for (TransformerBlock block : blocks) {
+      TransformerBlock.Output out = block.forward(x, true, lengths);
+      outputs.add(out);
+      x = out.output();
+    }
+    LayerNorm.Output normed = finalNorm.forward(x);
+    Tensor logits = head.forward(normed.output());
+    return new Output(logits, tokens, embedded, outputs, normed, lengths);
+  }
+
+  /**
+   * Given a result of {@link #forward} and {@code dLogits [T, B, V]}, accumulates the gradients of
+   * every parameter, embeddings included, and returns {@code dL/de_0 [T, B, D]}.
+   */
+  public Tensor backward(Output forward, Tensor dLogits) {
+    if (forward.tokens == null) {
+      throw new IllegalArgumentException(
+          "this result came from forwardEmbedded, which has no tokens: use backwardEmbedded");
+    }
+    Tensor dEmbedded = backwardEmbedded(forward, dLogits);
+    positionalEncoding.backward(dEmbedded);
+    tokenEmbedding.backward(forward.tokens, dEmbedded);
+    return dEmbedded;
+  }
+
+  /**
+   * Given a result of {@link #forward} or {@link #forwardEmbedded} and {@code dLogits [T, B, V]},
+   * accumulates the gradients of the blocks, the final norm and the head (not the embeddings) and
+   * returns {@code dL/de_0 [T, B, D]}.
+   */
+  public Tensor backwardEmbedded(Output forward, Tensor dLogits) {
+    int[] shape = forward.logits().shape();
+    dLogits.requireShape("dLogits", shape);
+    LayerNorm.Output normed = forward.finalNorm();
+    Tensor d = finalNorm.backward(normed, head.backward(normed.output(), dLogits));
+    for (int i = blocks.length - 1; i >= 0; i--) {
+      d = blocks[i].backward(forward.blocks().get(i), d);
+    }
+    return d;
+  }
+}

@@ -1,0 +1,71 @@
+package org.seqlab.tensor;
+
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.ForkJoinTask;
+
+/**
+ * The one concurrency primitive of the kernels: split a range of independent items (rows of a
+ * matrix product, batch elements) into one contiguous chunk per thread, run them at once, and wait.
+ * The caller's thread takes the first chunk, so one thread means a plain loop with no hand-off.
+ *
+ * <p>Work below {@link #MIN_PARALLEL_WORK} multiply-adds stays on the caller's thread: waking a
+ * worker costs microseconds, as much as a small product.
+ */
+public final class Parallel {
+  private Parallel() {}
+
+  /** Multiply-adds below which a call runs on the caller's thread alone. */
+  public static final long MIN_PARALLEL_WORK = 1L << 15;
+
+  private static volatile int threads = Runtime.getRuntime().availableProcessors();
+  private static volatile ForkJoinPool pool = newPool(threads);
+
+  /** The body of a parallel loop: handles items {@code [from, to)}. */
+  @FunctionalInterface
+  public interface RangeBody {
+    void run(int from, int to);
+  }
+
+  /** Threads the kernels use; by default the number of available processors. */
+  public static int threads() {
+    return threads;
+  }
+
+  /** Sets the threads the kernels use (1 = everything on the caller's thread). */
+  public static synchronized void setThreads(int count) {
+    if (count < 1 || count > 4096) {
+      throw new IllegalArgumentException("threads must be between 1 and 4096, got " + count);
+    }
+    if (count == threads) return;
+    ForkJoinPool old = pool;
+    pool = newPool(count);
+    threads = count;
+    old.shutdown();
+  }
+
+  private static ForkJoinPool newPool(int count) {
+    return new ForkJoinPool(Math.max(1, count));
+  }
+
+  /**
+   * Runs {@code body} over {@code [0, n)} split into at most {@link #threads()} contiguous chunks.
+   *
+   * @param workPerItem rough multiply-adds per item, to keep small loops on one thread
+   */
+  public static void forRange(int n, long workPerItem, RangeBody body) {
+    int p = threads;
+    if (p <= 1 || n < 2 || (long) n * workPerItem < MIN_PARALLEL_WORK) {
+      body.run(0, n);
+      return;
+    }
+    int chunks = Math.min(p, n);
+    ForkJoinPool workers = pool;
+    ForkJoinTask<?>[] others = new ForkJoinTask<?>[chunks - 1];
+    for (int c = 1; c < chunks; c++) {
+      int from = (int) ((long) n * c / chunks), to = (int) ((long) n * (c + 1) / chunks);
+      others[c - 1] = workers.submit(() -> body.run(from, to));
+    }
+    body.run(0, (int) ((long) n / chunks));
+    for (ForkJoinTask<?> task : others) task.join();
+  }
+}

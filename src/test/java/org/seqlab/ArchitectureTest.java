@@ -1,0 +1,46 @@
+package org.seqlab;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The packages tell the story of the data flow; these rules keep it one-way. */
+class ArchitectureTest {
+  private static JavaClasses classes;
+
+  @BeforeAll
+  static void importClasses() {
+    classes = new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS).importPackages("org.seqlab");
+  }
+
+  @Test
+  void kernelsDependOnNoOtherPackage() {
+    noClasses().that().resideInAPackage("org.seqlab.tensor..")
+        .should().dependOnClassesThat().resideInAnyPackage(
+            "org.seqlab.nn..", "org.seqlab.train..", "org.seqlab.probe..", "org.seqlab.experiments..",
+            "org.seqlab.io..", "org.seqlab.view..", "org.seqlab.cli..")
+        .check(classes);
+  }
+
+  @Test
+  void layersNeverReachTheSurface() {
+    noClasses().that().resideInAnyPackage("org.seqlab.nn..", "org.seqlab.train..")
+        .should().dependOnClassesThat().resideInAnyPackage(
+            "org.seqlab.probe..", "org.seqlab.experiments..", "org.seqlab.io..", "org.seqlab.view..", "org.seqlab.cli..")
+        .check(classes);
+  }
+
+  @Test
+  void onlyTheCommandLineKnowsTheCommandLine() {
+    noClasses().that().resideOutsideOfPackage("org.seqlab.cli..")
+        .should().dependOnClassesThat().resideInAPackage("org.seqlab.cli..")
+        .check(classes);
+    noClasses().that().resideOutsideOfPackage("org.seqlab.cli..")
+        .should().dependOnClassesThat().resideInAPackage("picocli..")
+        .check(classes);
+  }
+}

@@ -1,0 +1,36 @@
+package org.seqlab.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class BenchCommandTest {
+
+  @Test
+  void jsonReportsThroughputConsistently() throws Exception {
+    CliRun run = CliRun.of("bench", "--model", "gru", "--hidden", "8", "--batch", "3", "--steps", "5",
+        "--repeats", "3", "--threads", "1", "--format", "json");
+    assertEquals(0, run.status(), run.err());
+    JsonNode doc = new ObjectMapper().readTree(run.out());
+    double seconds = doc.get("seconds_per_step").asDouble();
+    assertTrue(seconds > 0);
+    assertEquals(15 / seconds, doc.get("tokens_per_second").asDouble(), 1e-9 * (15 / seconds));
+    // GRU training: 3 × 2·G·H·(I+H) per token, G = 3, H = I = 8, 15 tokens.
+    assertEquals(3 * 2 * 3 * 8 * 16 * 15 / seconds / 1e9, doc.get("gflops").asDouble(), 1e-9);
+    assertEquals(3, doc.get("all_seconds").size());
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"--hidden 0", "--batch -1", "--threads 0", "--model cnn", "--mode stream2", "--repeats 0",
+      "--batch 1000000 --steps 1000000"})
+  void badOptionsGiveOneLineErrors(String args) {
+    CliRun run = CliRun.of(("bench " + args).split(" "));
+    assertTrue(run.isOneLineUserError(), args + " -> " + run.err());
+    assertTrue(run.err().contains(args.split(" ")[0]), run.err());
+  }
+}
