@@ -28,6 +28,8 @@ import picocli.CommandLine.Spec;
     description = {
       "Puts the loss on the final step (L = sum of h_T) and measures, for every earlier step t, the"
           + " norm of dL/dh_t (and dL/dc_t, the LSTM's cell-state highway), in double precision.",
+      "With --model transformer: the loss on the last position's output and the norm of dL/dx_t at the"
+          + " input of every position t.",
       "Ends with a verdict: vanishing, stable or exploding."
     })
 public final class GradientsCommand implements Callable<Integer> {
@@ -35,7 +37,8 @@ public final class GradientsCommand implements Callable<Integer> {
   enum Model {
     rnn,
     lstm,
-    gru
+    gru,
+    transformer
   }
 
   enum Activation {
@@ -55,11 +58,17 @@ public final class GradientsCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
 
-  @Option(names = "--model", description = "rnn, lstm or gru (default: ${DEFAULT-VALUE})", defaultValue = "rnn")
+  @Option(names = "--model", description = "rnn, lstm, gru or transformer (default: ${DEFAULT-VALUE})", defaultValue = "rnn")
   Model model;
 
-  @Option(names = "--hidden", description = "hidden units H (default: ${DEFAULT-VALUE})", defaultValue = "32")
+  @Option(names = "--hidden", description = "hidden units H; the Transformer's width D (default: ${DEFAULT-VALUE})", defaultValue = "32")
   int hidden;
+
+  @Option(names = "--heads", description = "Transformer: attention heads, dividing --hidden (default: ${DEFAULT-VALUE})", defaultValue = "4")
+  int heads;
+
+  @Option(names = "--layers", description = "Transformer: blocks (default: ${DEFAULT-VALUE})", defaultValue = "1")
+  int layers;
 
   @Option(names = "--steps", description = "sequence length T (default: ${DEFAULT-VALUE})", defaultValue = "50")
   int steps;
@@ -97,10 +106,17 @@ public final class GradientsCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    GradientFlow.Config config = config();
     Result result;
-    try (ProgressBar bar = new ProgressBar(spec.commandLine().getErr(), ProgressBar.interactive())) {
-      result = GradientFlow.measure(config, new NumpyRandom(seed), bar::update);
+    if (model == Model.transformer) {
+      GradientFlow.TransformerConfig config = transformerConfig();
+      try (ProgressBar bar = new ProgressBar(spec.commandLine().getErr(), ProgressBar.interactive())) {
+        result = GradientFlow.measureTransformer(config, new NumpyRandom(seed), bar::update);
+      }
+    } else {
+      GradientFlow.Config config = config();
+      try (ProgressBar bar = new ProgressBar(spec.commandLine().getErr(), ProgressBar.interactive())) {
+        result = GradientFlow.measure(config, new NumpyRandom(seed), bar::update);
+      }
     }
     PrintWriter out = spec.commandLine().getOut();
     switch (format) {
@@ -112,8 +128,28 @@ public final class GradientsCommand implements Callable<Integer> {
     return 0;
   }
 
-  /** Validates every option, naming it and what is allowed, before anything is allocated. */
-  GradientFlow.Config config() {
+  /** The Transformer's options, validated; the recurrent-only ones are refused. */
+  GradientFlow.TransformerConfig transformerConfig() {
+    requireCommon();
+    requireRange("--heads", heads, 1, hidden);
+    requireRange("--layers", layers, 1, 64);
+    if (hidden % heads != 0) {
+      throw new UserError("--heads " + heads + " does not divide --hidden " + hidden + " (each head takes hidden/heads columns)");
+    }
+    if (init.spectralRadius != null) throw new UserError("--spectral-radius applies to recurrent models only (W_hh), not transformer");
+    if (forgetBias != null) throw new UserError("--forget-bias applies to --model lstm only, not transformer");
+    if (activation == Activation.relu) throw new UserError("--activation applies to --model rnn only, not transformer");
+    GradientFlow.WeightInit weights =
+        init.weightScale != null
+            ? new GradientFlow.WeightInit.GaussianScaled(init.weightScale)
+            : new GradientFlow.WeightInit.PyTorchDefault();
+    GradientFlow.TransformerConfig config =
+        new GradientFlow.TransformerConfig(hidden, heads, 4 * hidden, layers, steps, weights, seed);
+    requireMemory(config.estimatedBytes());
+    return config;
+  }
+
+  private void requireCommon() {
     requireRange("--hidden", hidden, 1, MAX_HIDDEN);
     requireRange("--steps", steps, 1, MAX_STEPS);
     requireRange("--input", input, 1, MAX_INPUT);
@@ -123,6 +159,23 @@ public final class GradientsCommand implements Callable<Integer> {
     if (init.weightScale != null && !(init.weightScale > 0 && Double.isFinite(init.weightScale))) {
       throw new UserError("--weight-scale must be a positive finite number, got " + init.weightScale);
     }
+    if (every != null && every < 1) throw new UserError("--every must be at least 1, got " + every);
+  }
+
+  private void requireMemory(long need) {
+    long have = Runtime.getRuntime().maxMemory();
+    if (need > have / 2) {
+      throw new UserError(
+          String.format(
+              Locale.ROOT,
+              "--hidden %d with --steps %d needs about %s of memory; this JVM may use %s (raise it with SEQLAB_JAVA_OPTS=-Xmx...)",
+              hidden, steps, bytes(need), bytes(have)));
+    }
+  }
+
+  /** Validates every option, naming it and what is allowed, before anything is allocated. */
+  GradientFlow.Config config() {
+    requireCommon();
     if (init.spectralRadius != null && !(init.spectralRadius > 0 && Double.isFinite(init.spectralRadius))) {
       throw new UserError("--spectral-radius must be a positive finite number, got " + init.spectralRadius);
     }
@@ -135,12 +188,12 @@ public final class GradientsCommand implements Callable<Integer> {
     if (activation == Activation.relu && model != Model.rnn) {
       throw new UserError("--activation applies to --model rnn only, not " + model);
     }
-    if (every != null && every < 1) throw new UserError("--every must be at least 1, got " + every);
     RecurrentKind kind =
         switch (model) {
           case rnn -> activation == Activation.relu ? RecurrentKind.RNN_RELU : RecurrentKind.RNN_TANH;
           case lstm -> RecurrentKind.LSTM;
           case gru -> RecurrentKind.GRU;
+          case transformer -> throw new IllegalStateException("the transformer has its own configuration");
         };
     GradientFlow.WeightInit weights =
         init.weightScale != null
@@ -156,15 +209,7 @@ public final class GradientsCommand implements Callable<Integer> {
             init.spectralRadius == null ? Double.NaN : init.spectralRadius,
             forgetBias == null ? Double.NaN : forgetBias,
             seed);
-    long need = config.estimatedBytes();
-    long have = Runtime.getRuntime().maxMemory();
-    if (need > have / 2) {
-      throw new UserError(
-          String.format(
-              Locale.ROOT,
-              "--hidden %d with --steps %d needs about %s of memory; this JVM may use %s (raise it with SEQLAB_JAVA_OPTS=-Xmx...)",
-              hidden, steps, bytes(need), bytes(have)));
-    }
+    requireMemory(config.estimatedBytes());
     return config;
   }
 
@@ -181,38 +226,44 @@ public final class GradientsCommand implements Callable<Integer> {
     return n + " B";
   }
 
-  private String describe(Result r) {
-    GradientFlow.Config c = r.config();
+  private String describe() {
     String weights =
-        switch (c.init()) {
-          case GradientFlow.WeightInit.GaussianScaled g -> "weights randn × " + g.scale() + ", biases 0";
-          case GradientFlow.WeightInit.PyTorchDefault d -> "PyTorch default init U(±1/√H)";
-        };
-    String cell =
-        switch (c.kind()) {
-          case RNN_TANH -> "rnn (tanh)";
-          case RNN_RELU -> "rnn (relu)";
-          case LSTM -> "lstm";
-          case GRU -> "gru";
+        init.weightScale != null
+            ? "weights randn × " + init.weightScale + ", biases 0"
+            : model == Model.transformer ? "PyTorch's default init" : "PyTorch default init U(±1/√H)";
+    String what =
+        switch (model) {
+          case rnn -> String.format(Locale.ROOT, "rnn (%s), hidden %d, input %d", activation, hidden, input);
+          case lstm -> String.format(Locale.ROOT, "lstm, hidden %d, input %d", hidden, input);
+          case gru -> String.format(Locale.ROOT, "gru, hidden %d, input %d", hidden, input);
+          case transformer -> String.format(Locale.ROOT,
+              "transformer, %d causal pre-norm block(s), width %d, %d heads, feed-forward %d", layers, hidden, heads, 4 * hidden);
         };
     StringBuilder s = new StringBuilder();
-    s.append(String.format(Locale.ROOT, "Gradient flow: %s, hidden %d, input %d, %d steps, %s, seed %d", cell, c.hiddenSize(), c.inputSize(), c.steps(), weights, c.seed()));
-    if (!Double.isNaN(c.forgetBias())) s.append(String.format(Locale.ROOT, ", forget bias %.3g", c.forgetBias()));
+    s.append(String.format(Locale.ROOT, "Gradient flow: %s, %d steps, %s, seed %d", what, steps, weights, seed));
+    if (forgetBias != null) s.append(String.format(Locale.ROOT, ", forget bias %.3g", forgetBias));
     return s.toString();
   }
 
   private void printText(PrintWriter out, Result r) {
     int t0 = r.steps();
-    out.println(describe(r));
-    out.printf(
-        Locale.ROOT,
-        "Loss on the final step: L = Σ h_%d, so dL/dh_%d = 1 in every unit (norm √%d = %.4f).%n",
-        t0, t0, r.config().hiddenSize(), Math.sqrt(r.config().hiddenSize()));
-    out.printf(
-        Locale.ROOT,
-        "Spectral radius of W_hh: %.4f%s%n",
-        r.spectralRadius(),
-        Double.isNaN(r.config().spectralRadius()) ? "" : " (set by --spectral-radius)");
+    out.println(describe());
+    if (model == Model.transformer) {
+      out.printf(
+          Locale.ROOT,
+          "Loss on the last position: L = Σ z_%d (the last block's output); shown: ‖dL/dx_t‖ at the input of every position t.%n",
+          t0);
+    } else {
+      out.printf(
+          Locale.ROOT,
+          "Loss on the final step: L = Σ h_%d, so dL/dh_%d = 1 in every unit (norm √%d = %.4f).%n",
+          t0, t0, hidden, Math.sqrt(hidden));
+      out.printf(
+          Locale.ROOT,
+          "Spectral radius of W_hh: %.4f%s%n",
+          r.spectralRadius(),
+          init.spectralRadius == null ? "" : " (set by --spectral-radius)");
+    }
     boolean lstm = r.cellGradientNorm() != null;
     double maxH = 0, maxC = 0;
     for (int t = 0; t < t0; t++) {
@@ -239,26 +290,27 @@ public final class GradientsCommand implements Callable<Integer> {
     printVerdict(out, r);
   }
 
-  private static void printVerdict(PrintWriter out, Result r) {
+  private void printVerdict(PrintWriter out, Result r) {
     int t0 = r.steps();
+    String v = model == Model.transformer ? "x" : "h"; // the vector whose gradient is measured
     int below = r.firstStepBelowMillionth();
     int measurable = r.earliestMeasurableStep();
     String fall =
         below == 0
-            ? "it never falls below 1e-6 of ‖dL/dh_" + t0 + "‖"
-            : String.format(Locale.ROOT, "it first falls below 1e-6 of ‖dL/dh_%d‖ at step %d (%d steps back)", t0, below, t0 - below);
+            ? "it never falls below 1e-6 of ‖dL/d" + v + "_" + t0 + "‖"
+            : String.format(Locale.ROOT, "it first falls below 1e-6 of ‖dL/d%s_%d‖ at step %d (%d steps back)", v, t0, below, t0 - below);
     String what =
         switch (r.verdict()) {
           case VANISHING -> "VANISHING";
           case STABLE -> "STABLE";
           case EXPLODING -> "EXPLODING";
         };
-    String over = measurable == 1 ? "" : String.format(Locale.ROOT, " over steps %d..%d", t0, measurable);
+    String over = String.format(Locale.ROOT, " over steps %d..%d", t0 - 1, measurable);
     out.printf(
         Locale.ROOT,
-        "Verdict: %s. The gradient norm changes by a factor %.4g per step back (geometric mean%s);"
-            + " ‖dL/dh_1‖ / ‖dL/dh_%d‖ = %s; %s.%n",
-        what, r.factorPerStep(), over, t0, ratio(r.firstToLastRatio()), fall);
+        "Verdict: %s. The gradient norm changes by a factor %.4g per step back (least-squares trend%s);"
+            + " ‖dL/d%s_1‖ / ‖dL/d%s_%d‖ = %s; %s.%n",
+        what, r.factorPerStep(), over, v, v, t0, ratio(r.firstToLastRatio()), fall);
     if (measurable > 1) {
       out.printf(
           Locale.ROOT,
@@ -289,20 +341,23 @@ public final class GradientsCommand implements Callable<Integer> {
     }
   }
 
-  private static void printJson(PrintWriter out, Result r) throws Exception {
-    GradientFlow.Config c = r.config();
+  private void printJson(PrintWriter out, Result r) throws Exception {
     Map<String, Object> config = new LinkedHashMap<>();
-    config.put("model", c.kind().metadataName());
-    config.put("hidden", c.hiddenSize());
-    config.put("input", c.inputSize());
-    config.put("steps", c.steps());
-    config.put("seed", c.seed());
-    switch (c.init()) {
-      case GradientFlow.WeightInit.GaussianScaled g -> config.put("weight_scale", g.scale());
-      case GradientFlow.WeightInit.PyTorchDefault d -> config.put("init", "pytorch_default");
+    config.put("model", model == Model.rnn ? "rnn_" + activation : model.name());
+    config.put("hidden", hidden);
+    if (model == Model.transformer) {
+      config.put("heads", heads);
+      config.put("layers", layers);
+      config.put("feed_forward", 4 * hidden);
+    } else {
+      config.put("input", input);
     }
-    if (!Double.isNaN(c.spectralRadius())) config.put("spectral_radius", c.spectralRadius());
-    if (!Double.isNaN(c.forgetBias())) config.put("forget_bias", c.forgetBias());
+    config.put("steps", steps);
+    config.put("seed", seed);
+    if (init.weightScale != null) config.put("weight_scale", init.weightScale);
+    else config.put("init", "pytorch_default");
+    if (init.spectralRadius != null) config.put("spectral_radius", init.spectralRadius);
+    if (forgetBias != null) config.put("forget_bias", forgetBias);
     List<Map<String, Object>> rows = new ArrayList<>();
     for (int t = 1; t <= r.steps(); t++) {
       Map<String, Object> row = new LinkedHashMap<>();
@@ -319,7 +374,7 @@ public final class GradientsCommand implements Callable<Integer> {
     verdict.put("first_step_below_1e-6", r.firstStepBelowMillionth() == 0 ? null : r.firstStepBelowMillionth());
     Map<String, Object> doc = new LinkedHashMap<>();
     doc.put("config", config);
-    doc.put("spectral_radius_w_hh", r.spectralRadius());
+    if (model != Model.transformer) doc.put("spectral_radius_w_hh", r.spectralRadius());
     doc.put("steps", rows);
     doc.put("summary", verdict);
     ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);

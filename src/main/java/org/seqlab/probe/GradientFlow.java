@@ -3,6 +3,7 @@ package org.seqlab.probe;
 import java.util.random.RandomGenerator;
 import org.seqlab.nn.RecurrentKind;
 import org.seqlab.nn.reference.ReferenceRecurrent;
+import org.seqlab.nn.reference.ReferenceTransformer;
 
 /**
  * Measures how the gradient of a loss on the last step reaches each earlier step of a recurrent
@@ -81,9 +82,10 @@ public final class GradientFlow {
    *
    * @param hiddenGradientNorm {@code ‖∂L/∂h_t‖} for {@code t = 1..T} at index {@code t-1}
    * @param cellGradientNorm {@code ‖∂L/∂c_t‖} likewise, LSTM only, else null
-   * @param spectralRadius {@code ρ} of {@code W_hh} (the largest over gate blocks) as used
+   * @param spectralRadius {@code ρ} of {@code W_hh} (the largest over gate blocks) as used; NaN for
+   *     the Transformer, which has no recurrent matrix
    */
-  public record Result(Config config, double[] hiddenGradientNorm, double[] cellGradientNorm, double spectralRadius) {
+  public record Result(double[] hiddenGradientNorm, double[] cellGradientNorm, double spectralRadius) {
 
     public int steps() {
       return hiddenGradientNorm.length;
@@ -110,15 +112,32 @@ public final class GradientFlow {
     }
 
     /**
-     * The geometric-mean factor by which the norm changes per step back, {@code (‖∂L/∂h_k‖ /
-     * ‖∂L/∂h_T‖)^(1/(T-k))} with {@code k} the {@linkplain #earliestMeasurableStep() earliest
-     * measurable step}, so that a gradient which underflows still gets its true rate.
+     * The factor by which the norm changes per step back, fitted by least squares to {@code ln
+     * ‖∂L/∂h_t‖} over the measurable steps before the last ({@code t = k .. T-1}). The last step is
+     * left out because the loss lands on it directly (for the Transformer through the residual
+     * path), a jump that says nothing about how the gradient travels through time. With fewer than
+     * two such steps it is the plain ratio per step.
      */
     public double factorPerStep() {
-      int k = earliestMeasurableStep();
       int last = steps();
-      if (k == last) return steps() < 2 ? 1 : (hiddenGradientNorm[last - 2] > 1 ? Double.POSITIVE_INFINITY : 0);
-      return Math.pow(hiddenGradientNorm[k - 1] / hiddenGradientNorm[last - 1], 1.0 / (last - k));
+      int k = earliestMeasurableStep();
+      if (last - k < 2) {
+        if (last < 2) return 1;
+        if (k == last) return hiddenGradientNorm[last - 2] > 1 ? Double.POSITIVE_INFINITY : 0;
+        return Math.pow(hiddenGradientNorm[k - 1] / hiddenGradientNorm[last - 1], 1.0 / (last - k));
+      }
+      // Regress y = ln g_t on t for t in [k, last - 1]; one step back multiplies g by exp(-slope).
+      double n = 0, sumT = 0, sumY = 0, sumTT = 0, sumTY = 0;
+      for (int t = k; t <= last - 1; t++) {
+        double y = Math.log(hiddenGradientNorm[t - 1]);
+        n++;
+        sumT += t;
+        sumY += y;
+        sumTT += (double) t * t;
+        sumTY += t * y;
+      }
+      double slope = (n * sumTY - sumT * sumY) / (n * sumTT - sumT * sumT);
+      return Math.exp(-slope);
     }
 
     /**
@@ -133,18 +152,23 @@ public final class GradientFlow {
       return 0;
     }
 
+    /**
+     * Vanishing when the fitted trend loses more than a factor 100 over the sequence, exploding
+     * when it gains more than 100, stable otherwise. The trend, not the two end points, decides:
+     * a flat profile with one large value at the last step (where the loss lands) is stable.
+     */
     public Verdict verdict() {
-      double ratio = firstToLastRatio();
-      if (!(ratio > 0) || ratio < VANISHING_RATIO) return Verdict.VANISHING;
-      if (ratio > EXPLODING_RATIO || Double.isInfinite(ratio)) return Verdict.EXPLODING;
+      double trend = Math.pow(factorPerStep(), Math.max(1, steps() - 1));
+      if (!(trend > 0) || trend < VANISHING_RATIO) return Verdict.VANISHING;
+      if (trend > EXPLODING_RATIO) return Verdict.EXPLODING;
       return Verdict.STABLE;
     }
   }
 
-  /** A first-step gradient below this fraction of the last step's is called vanishing. */
+  /** A trend over the sequence below this factor is called vanishing. */
   public static final double VANISHING_RATIO = 1e-2;
 
-  /** A first-step gradient above this multiple of the last step's is called exploding. */
+  /** A trend over the sequence above this factor is called exploding. */
   public static final double EXPLODING_RATIO = 1e2;
 
   public enum Verdict {
@@ -204,7 +228,85 @@ public final class GradientFlow {
       hidden[t] = run.hidden()[0][t].gradNorm();
       if (cell != null) cell[t] = run.cell()[0][t].gradNorm();
     }
-    return new Result(config, hidden, cell, radius);
+    return new Result(hidden, cell, radius);
+  }
+
+  /**
+   * A stack of causal pre-norm Transformer blocks, for the same measurement: the loss on the last
+   * position, {@code L = Σ_j z_T[j]}, and {@code ‖∂L/∂x_t‖} at the input of every position.
+   *
+   * @param width model width D (the input at each position is a D-vector)
+   * @param feedForward the feed-forward width, 4D by convention
+   * @param init PyTorch's initialisation of {@code nn.TransformerEncoderLayer}, or the article's
+   *     {@code randn * scale} for every weight matrix (biases 0, LayerNorm 1 and 0)
+   */
+  public record TransformerConfig(int width, int heads, int feedForward, int layers, int steps, WeightInit init, long seed) {
+    public TransformerConfig {
+      if (width <= 0 || heads <= 0 || feedForward <= 0 || layers <= 0 || steps <= 0) {
+        throw new IllegalArgumentException("sizes must be positive");
+      }
+      if (width % heads != 0) {
+        throw new IllegalArgumentException(heads + " heads do not divide the width " + width);
+      }
+    }
+
+    /** Bytes of the unrolled graph, estimated before allocating: attention is T×T per head. */
+    public long estimatedBytes() {
+      long perLayer = 2L * 8 * ((long) heads * steps * steps * 4 + (long) steps * (20L * width + 4L * feedForward));
+      long params = 2L * 8 * layers * (4L * width * width + 2L * width * feedForward);
+      return perLayer * layers + params;
+    }
+  }
+
+  /** Measures {@code ‖∂L/∂x_t‖} for every position of a Transformer stack. */
+  public static Result measureTransformer(TransformerConfig config, RandomGenerator rng, Progress progress) {
+    ReferenceTransformer model =
+        ReferenceTransformer.blocks(config.width(), config.heads(), config.feedForward(), config.layers());
+    for (String name : model.parameters().keySet()) {
+      double[] p = model.parameter(name);
+      int[] shape = model.shape(name);
+      boolean norm = name.contains("norm");
+      boolean matrix = shape.length == 2;
+      for (int i = 0; i < p.length; i++) {
+        if (norm) continue; // LayerNorm: weight 1, bias 0, as created
+        p[i] =
+            switch (config.init()) {
+              case WeightInit.GaussianScaled g -> matrix ? g.scale() * rng.nextGaussian() : 0;
+              case WeightInit.PyTorchDefault d -> pytorchInit(name, shape, config, rng);
+            };
+      }
+    }
+    int steps = config.steps(), width = config.width();
+    double[] input = new double[steps * width];
+    for (int i = 0; i < input.length; i++) input[i] = rng.nextGaussian();
+    if (progress != null) progress.update("forward", 0);
+    ReferenceTransformer.Unrolled run = model.unrollBlocks(input, steps, 1, null, true);
+    if (progress != null) progress.update("backward", 0);
+    double[] dOutput = new double[steps * width];
+    java.util.Arrays.fill(dOutput, (steps - 1) * width, steps * width, 1);
+    run.backward(dOutput);
+    double[] norms = new double[steps];
+    for (int t = 0; t < steps; t++) norms[t] = run.inputs()[t].gradNorm();
+    return new Result(norms, null, Double.NaN);
+  }
+
+  /**
+   * One draw of PyTorch's initialisation for {@code nn.TransformerEncoderLayer}: Xavier-uniform for
+   * the attention in-projection, zero attention biases, and Linear's U(±1/sqrt(fan_in)) for the
+   * out-projection weight and both feed-forward layers.
+   */
+  private static double pytorchInit(String name, int[] shape, TransformerConfig config, RandomGenerator rng) {
+    double bound;
+    if (name.endsWith("in_proj_weight")) {
+      bound = Math.sqrt(6.0 / (shape[0] + shape[1]));
+    } else if (name.endsWith("in_proj_bias") || name.endsWith("out_proj.bias")) {
+      return 0;
+    } else if (name.contains("linear2")) {
+      bound = 1 / Math.sqrt(config.feedForward());
+    } else {
+      bound = 1 / Math.sqrt(config.width());
+    }
+    return -bound + 2 * bound * rng.nextDouble();
   }
 
   /**

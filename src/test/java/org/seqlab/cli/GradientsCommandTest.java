@@ -79,6 +79,33 @@ class GradientsCommandTest {
     assertNull(doc.at("/steps/0/cell_grad_norm").textValue());
   }
 
+  @Test
+  void transformerKeepsTheGradientWhereTheRnnLosesIt() {
+    CliRun tfm = CliRun.of("gradients", "--model", "transformer", "--hidden", "32", "--steps", "64", "--format", "csv");
+    CliRun rnn = CliRun.of("gradients", "--model", "rnn", "--weight-scale", "0.1", "--hidden", "32", "--steps", "64", "--format", "csv");
+    assertEquals(0, tfm.status(), tfm.err());
+    assertTrue(tfm.out().startsWith("step,grad_norm\n"));
+    double[] t = csvColumn(tfm.out(), 1), r = csvColumn(rnn.out(), 1);
+    assertEquals(64, t.length);
+    assertTrue(t[0] / t[63] > 1e-3, "transformer: first/last = " + t[0] / t[63]);
+    assertTrue(r[0] / r[63] < 1e-6, "rnn: first/last = " + r[0] / r[63]);
+    CliRun text = CliRun.of("gradients", "--model", "transformer", "--hidden", "32", "--steps", "64");
+    assertTrue(text.out().contains("Verdict: STABLE."), text.out());
+    assertTrue(text.out().contains("‖dL/dx_1‖ / ‖dL/dx_64‖"), text.out());
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {
+      "--model transformer --hidden 30 --heads 4", "--model transformer --spectral-radius 1",
+      "--model transformer --forget-bias 1", "--model transformer --layers 0",
+      "--model transformer --hidden 1024 --steps 100000"})
+  void badTransformerOptionsGiveOneLineErrors(String args) {
+    CliRun run = CliRun.of(("gradients " + args).split(" "));
+    assertTrue(run.isOneLineUserError(), args + " -> " + run.err());
+    String option = args.split(" ")[2];
+    assertTrue(run.err().contains(option), "message should name " + option + ": " + run.err());
+  }
+
   @ParameterizedTest
   @ValueSource(strings = {
       "--hidden 0", "--steps -3", "--hidden 20000", "--model cnn", "--weight-scale -1",
