@@ -18,7 +18,8 @@ import picocli.CommandLine.Command;
       InitCommand.class,
       InferCommand.class,
       BenchCommand.class,
-      ParallelismCommand.class
+      ParallelismCommand.class,
+      AttentionCommand.class
     })
 public final class Main implements Callable<Integer> {
 
