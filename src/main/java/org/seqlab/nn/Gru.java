@@ -28,38 +28,56 @@ public final class Gru extends Recurrent {
   }
 
   @Override
-  void forwardStep(
-      LayerTrace layer, int t, int batch, float[] inputProjection, float[] hiddenProjection) {
+  void forwardStep(LayerTrace layer, int t, int batch, int rowFrom, int rowTo) {
     int h = hiddenSize();
-    float[] gates = layer.gates;
-    float[] hidden = layer.hidden;
-    for (int b = 0; b < batch; b++) {
-      int a = (t * batch + b) * gateRows; // row of a_t and of the gates
-      int u = b * gateRows; // row of u_t
-      int prev = (t * batch + b) * h; // h_{t-1}; also the row of u_n in hiddenNewProjection
-      int cur = prev + batch * h; // h_t
+    int row = t * batch + rowFrom;
+    cellForward(
+        rowTo - rowFrom, h,
+        layer.gates, row * gateRows,
+        layer.hiddenNewProjection, row * h,
+        layer.hidden, row * h,
+        layer.hidden, (row + batch) * h);
+  }
+
+  /**
+   * The update of {@code rows} consecutive batch rows: {@code gates [rows, 3H]} holds {@code a_r +
+   * u_r}, {@code a_z + u_z} and {@code a_n} and is overwritten with {@code r, z, n}; {@code
+   * hiddenNew [rows, H]} holds {@code u_n = W_hn h_{t-1} + b_hn}; {@code h_t [rows, H]} is written
+   * from {@code h_{t-1}}, possibly over it (each element is read before it is written).
+   */
+  static void cellForward(
+      int rows, int h,
+      float[] gates, int gatesOffset,
+      float[] hiddenNew, int hiddenNewOffset,
+      float[] hiddenPrevious, int hiddenPreviousOffset,
+      float[] hiddenNext, int hiddenNextOffset) {
+    for (int b = 0; b < rows; b++) {
+      int a = gatesOffset + b * 3 * h;
+      int u = hiddenNewOffset + b * h;
+      int prev = hiddenPreviousOffset + b * h;
+      int next = hiddenNextOffset + b * h;
       for (int j = 0; j < h; j++) {
-        float reset = sigmoid(inputProjection[a + j] + hiddenProjection[u + j]);
-        float update = sigmoid(inputProjection[a + h + j] + hiddenProjection[u + h + j]);
-        float hiddenNew = hiddenProjection[u + 2 * h + j];
-        float n = tanh(inputProjection[a + 2 * h + j] + reset * hiddenNew);
+        float reset = sigmoid(gates[a + j]);
+        float update = sigmoid(gates[a + h + j]);
+        float n = tanh(gates[a + 2 * h + j] + reset * hiddenNew[u + j]);
         gates[a + j] = reset;
         gates[a + h + j] = update;
         gates[a + 2 * h + j] = n;
-        layer.hiddenNewProjection[prev + j] = hiddenNew;
-        hidden[cur + j] = (1f - update) * n + update * hidden[prev + j];
+        hiddenNext[next + j] = (1f - update) * n + update * hiddenPrevious[prev + j];
       }
     }
   }
 
   @Override
-  void backwardStep(LayerTrace layer, int t, int batch, int gradientOffset, BackwardBuffers work) {
+  void backwardStep(
+      LayerTrace layer, int t, int batch, int rowFrom, int rowTo, int gradientOffset,
+      BackwardBuffers work) {
     int h = hiddenSize();
     float[] gates = layer.gates;
     float[] hidden = layer.hidden;
     float[] dInputPre = work.dInputProjection;
     float[] dHiddenPre = work.dHiddenProjection;
-    for (int b = 0; b < batch; b++) {
+    for (int b = rowFrom; b < rowTo; b++) {
       int a = (t * batch + b) * gateRows;
       int prev = (t * batch + b) * h;
       for (int j = 0; j < h; j++) {

@@ -50,40 +50,59 @@ public final class Lstm extends Recurrent {
   }
 
   @Override
-  void forwardStep(
-      LayerTrace layer, int t, int batch, float[] inputProjection, float[] hiddenProjection) {
+  void forwardStep(LayerTrace layer, int t, int batch, int rowFrom, int rowTo) {
     int h = hiddenSize();
-    float[] gates = layer.gates;
-    float[] hidden = layer.hidden;
-    float[] cell = layer.cell;
-    for (int b = 0; b < batch; b++) {
-      int a = (t * batch + b) * gateRows; // row of a_t and of the gates
-      int u = b * gateRows; // row of u_t
-      int prev = (t * batch + b) * h; // h_{t-1}, c_{t-1}
-      int cur = prev + batch * h; // h_t, c_t
+    int row = t * batch + rowFrom;
+    cellForward(
+        rowTo - rowFrom, h,
+        layer.gates, row * gateRows,
+        layer.cell, row * h,
+        layer.cell, (row + batch) * h,
+        layer.hidden, (row + batch) * h);
+  }
+
+  /**
+   * The cell update of {@code rows} consecutive batch rows: {@code gates [rows, 4H]} holds the
+   * pre-activations {@code a + u} and is overwritten with {@code i, f, g, o}; {@code c_t} and
+   * {@code h_t} {@code [rows, H]} are written from {@code c_{t-1} [rows, H]}. The new cell may
+   * overwrite the previous one (same array and offset): each element is read before it is written.
+   */
+  static void cellForward(
+      int rows, int h,
+      float[] gates, int gatesOffset,
+      float[] cellPrevious, int cellPreviousOffset,
+      float[] cellNext, int cellNextOffset,
+      float[] hiddenNext, int hiddenNextOffset) {
+    for (int b = 0; b < rows; b++) {
+      int a = gatesOffset + b * 4 * h;
+      int prev = cellPreviousOffset + b * h;
+      int cellAt = cellNextOffset + b * h;
+      int hiddenAt = hiddenNextOffset + b * h;
       for (int j = 0; j < h; j++) {
-        float i = sigmoid(inputProjection[a + j] + hiddenProjection[u + j]);
-        float f = sigmoid(inputProjection[a + h + j] + hiddenProjection[u + h + j]);
-        float g = tanh(inputProjection[a + 2 * h + j] + hiddenProjection[u + 2 * h + j]);
-        float o = sigmoid(inputProjection[a + 3 * h + j] + hiddenProjection[u + 3 * h + j]);
-        float c = f * cell[prev + j] + i * g;
+        float i = sigmoid(gates[a + j]);
+        float f = sigmoid(gates[a + h + j]);
+        float g = tanh(gates[a + 2 * h + j]);
+        float o = sigmoid(gates[a + 3 * h + j]);
+        float c = f * cellPrevious[prev + j] + i * g;
         gates[a + j] = i;
         gates[a + h + j] = f;
         gates[a + 2 * h + j] = g;
         gates[a + 3 * h + j] = o;
-        cell[cur + j] = c;
-        hidden[cur + j] = o * tanh(c);
+        cellNext[cellAt + j] = c;
+        hiddenNext[hiddenAt + j] = o * tanh(c);
       }
     }
   }
 
   @Override
-  void backwardStep(LayerTrace layer, int t, int batch, int gradientOffset, BackwardBuffers work) {
+  void backwardStep(
+      LayerTrace layer, int t, int batch, int rowFrom, int rowTo, int gradientOffset,
+      BackwardBuffers work) {
     int h = hiddenSize();
     float[] gates = layer.gates;
     float[] cell = layer.cell;
     float[] dPre = work.dInputProjection; // da_t = du_t: both enter the gates as a sum
-    for (int b = 0; b < batch; b++) {
+    for (int b = rowFrom; b < rowTo; b++) {
       int a = (t * batch + b) * gateRows;
       int prev = (t * batch + b) * h;
       int cur = prev + batch * h;

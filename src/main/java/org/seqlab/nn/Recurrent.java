@@ -8,6 +8,7 @@ import java.util.random.RandomGenerator;
 import org.seqlab.nn.RecurrentTrace.LayerTrace;
 import org.seqlab.tensor.Elementwise;
 import org.seqlab.tensor.MatMul;
+import org.seqlab.tensor.Parallel;
 import org.seqlab.tensor.Tensor;
 
 /**
@@ -199,8 +200,6 @@ public abstract sealed class Recurrent implements Module permits Rnn, Lstm, Gru 
     Tensor.checkedSize(steps + 1, batch, hiddenSize);
 
     int block = batch * hiddenSize;
-    float[] inputProjection = new float[steps * batch * gateRows]; // a_t of all steps, [T, B, G*H]
-    float[] hiddenProjection = new float[batch * gateRows]; // u_t of one step, [B, G*H]
     // The trace owns a copy of the input so that changing the caller's tensor cannot corrupt
     // backward.
     float[] layerInput = input.data().clone();
@@ -212,7 +211,7 @@ public abstract sealed class Recurrent implements Module permits Rnn, Lstm, Gru 
               layerInputSize(k), layerInput, layerInputOffset, steps, batch, hiddenSize, kind);
       if (h0 != null) System.arraycopy(h0.data(), k * block, layer.hidden, 0, block);
       if (c0 != null) System.arraycopy(c0.data(), k * block, layer.cell, 0, block);
-      forwardLayer(k, layer, steps, batch, inputProjection, hiddenProjection);
+      forwardLayer(k, layer, steps, batch);
       layers[k] = layer;
       // The next layer reads h_0 .. h_{T-1}, which start after the initial state.
       layerInput = layer.hidden;
@@ -231,47 +230,104 @@ public abstract sealed class Recurrent implements Module permits Rnn, Lstm, Gru 
     return new RecurrentOutput(output, hN, cN, new RecurrentTrace(this, steps, batch, layers));
   }
 
-  /** One layer over all steps; {@code layer.hidden} (and {@code cell}) hold the initial state. */
-  private void forwardLayer(
-      int k,
-      LayerTrace layer,
-      int steps,
-      int batch,
-      float[] inputProjection,
-      float[] hiddenProjection) {
+  /**
+   * The columns of {@code u_t} that enter the gates as a plain sum {@code a_t + u_t}: all of them,
+   * except for the GRU, whose last block {@code u_n} is scaled by the reset gate first.
+   */
+  final int summedGateRows() {
+    return kind == RecurrentKind.GRU ? gateRows - hiddenSize : gateRows;
+  }
+
+  /**
+   * The bias added once to the input projection of layer {@code k}, {@code [G*H]}: {@code b_ih +
+   * b_hh} for the summed columns (the two biases only ever appear as a sum there), {@code b_ih}
+   * alone for the GRU's n block, whose {@code b_hn} stays inside {@code r ⊙ (W_hn h + b_hn)}.
+   */
+  final float[] foldedBias(int k) {
+    float[] ih = biasIh[k].value().data();
+    float[] hh = biasHh[k].value().data();
+    float[] folded = ih.clone();
+    for (int j = 0; j < summedGateRows(); j++) folded[j] += hh[j];
+    return folded;
+  }
+
+  /**
+   * {@code W^T} of a {@code [rows, cols]} weight, {@code [cols, rows]}: the per-step products read
+   * {@code W_hh^T} a row at a time, {@code u_t[b, :] += Σ_p h_{t-1}[b, p] W_hh^T[p, :]}, so every
+   * load is contiguous and a thread's rows need no transposition of their own.
+   */
+  static float[] transpose(float[] weight, int rows, int cols) {
+    float[] transposed = new float[weight.length];
+    for (int r = 0; r < rows; r++) {
+      for (int c = 0; c < cols; c++) transposed[c * rows + r] = weight[r * cols + c];
+    }
+    return transposed;
+  }
+
+  /**
+   * One layer over all steps; {@code layer.hidden} (and {@code cell}) hold the initial state.
+   *
+   * <p>The input projection {@code a_t = W_ih x_t + b} does not depend on h, so all steps are one
+   * {@code [T*B, in]} product, which is parallel inside {@link MatMul}. It is written straight into
+   * {@code layer.gates}, where each step then adds {@code u_t} and replaces the sum by the
+   * activated gates: no separate projection buffers, and the gate rows are still in cache when the
+   * cell update reads them.
+   *
+   * <p>The time loop is parallel over the batch: rows of the batch never interact, so each thread
+   * runs all T steps for its block of rows, with no synchronisation between steps. Every product
+   * inside is {@link MatMul#gemmNNSingleThread}, whose rows do not depend on how the batch was
+   * split, so the result is bit-identical for any number of threads.
+   */
+  private void forwardLayer(int k, LayerTrace layer, int steps, int batch) {
     int in = layer.inputSize;
     int rows = steps * batch;
-    // a_t = W_ih x_t + b_ih does not depend on h, so all steps go in one [T*B, in] product.
-    Arrays.fill(inputProjection, 0f);
-    Elementwise.addRowVector(inputProjection, 0, rows, biasIh[k].value().data(), 0, gateRows);
+    float[] preActivations = layer.gates; // [T*B, G*H], activated in place step by step
+    Elementwise.addRowVector(preActivations, 0, rows, foldedBias(k), 0, gateRows);
     MatMul.gemmNT(
         rows, gateRows, in,
         layer.input, layer.inputOffset, in,
         weightIh[k].value().data(), 0, in,
-        inputProjection, 0, gateRows);
-    float[] recurrentWeight = weightHh[k].value().data();
-    float[] recurrentBias = biasHh[k].value().data();
-    for (int t = 0; t < steps; t++) {
-      // u_t = W_hh h_{t-1} + b_hh; h_{t-1} is block t of the [T+1, B, H] states.
-      Arrays.fill(hiddenProjection, 0f);
-      Elementwise.addRowVector(hiddenProjection, 0, batch, recurrentBias, 0, gateRows);
-      MatMul.gemmNT(
-          batch, gateRows, hiddenSize,
-          layer.hidden, t * batch * hiddenSize, hiddenSize,
-          recurrentWeight, 0, hiddenSize,
-          hiddenProjection, 0, gateRows);
-      forwardStep(layer, t, batch, inputProjection, hiddenProjection);
+        preActivations, 0, gateRows);
+    int summed = summedGateRows();
+    if (summed < gateRows) {
+      // GRU: u_n = W_hn h_{t-1} + b_hn goes to its own [T, B, H] buffer, starting from b_hn.
+      Elementwise.addRowVector(
+          layer.hiddenNewProjection, 0, rows, biasHh[k].value().data(), summed, gateRows - summed);
     }
+    float[] recurrentWeightT = transpose(weightHh[k].value().data(), gateRows, hiddenSize);
+    Parallel.forRange(
+        batch,
+        (long) steps * gateRows * hiddenSize,
+        (rowFrom, rowTo) -> {
+          int slice = rowTo - rowFrom;
+          for (int t = 0; t < steps; t++) {
+            int row = t * batch + rowFrom; // first row of this slice at step t
+            // u_t = h_{t-1} W_hh^T, h_{t-1} being block t of the [T+1, B, H] states
+            MatMul.gemmNNSingleThread(
+                slice, summed, hiddenSize,
+                layer.hidden, row * hiddenSize, hiddenSize,
+                recurrentWeightT, 0, gateRows,
+                preActivations, row * gateRows, gateRows);
+            if (summed < gateRows) {
+              MatMul.gemmNNSingleThread(
+                  slice, gateRows - summed, hiddenSize,
+                  layer.hidden, row * hiddenSize, hiddenSize,
+                  recurrentWeightT, summed, gateRows,
+                  layer.hiddenNewProjection, row * hiddenSize, hiddenSize);
+            }
+            forwardStep(layer, t, batch, rowFrom, rowTo);
+          }
+        });
   }
 
   /**
-   * The pointwise part of step {@code t}: from {@code a_t} (rows {@code t*B .. t*B+B-1} of {@code
-   * inputProjection [T*B, G*H]}) and {@code u_t} ({@code hiddenProjection [B, G*H]}) and the
-   * previous state (block {@code t} of {@code layer.hidden}, {@code layer.cell}), writes the gates
-   * (block {@code t} of {@code layer.gates}) and the new state (block {@code t+1}).
+   * The pointwise part of step {@code t} for batch rows {@code [rowFrom, rowTo)}. On entry rows
+   * {@code t*B + b} of {@code layer.gates [T*B, G*H]} hold the pre-activations {@code a_t + u_t}
+   * (GRU: {@code a_n} alone in the n block, {@code u_n} in {@code layer.hiddenNewProjection}); the
+   * step replaces them by the activated gates and writes the new state (block {@code t+1} of
+   * {@code layer.hidden}, {@code layer.cell}) from the previous one (block {@code t}).
    */
-  abstract void forwardStep(
-      LayerTrace layer, int t, int batch, float[] inputProjection, float[] hiddenProjection);
+  abstract void forwardStep(LayerTrace layer, int t, int batch, int rowFrom, int rowTo);
 
   // ----------------------------------------------------------------------------------------------
   // Backward: the forward in reverse, last layer first, last step first.
@@ -357,20 +413,7 @@ public abstract sealed class Recurrent implements Module permits Rnn, Lstm, Gru 
         if (dcN != null) System.arraycopy(dcN.data(), k * block, work.dcCarry, 0, block);
         else Arrays.fill(work.dcCarry, 0f);
       }
-      float[] recurrentWeight = weightHh[k].value().data();
-      for (int t = steps - 1; t >= 0; t--) {
-        // h_t feeds both the layer's output and step t+1.
-        int gradientOffset = (k * steps + t) * block;
-        Elementwise.add(
-            dLayerOutput, t * block, work.dhCarry, 0, work.hiddenGradients, gradientOffset, block);
-        backwardStep(layer, t, batch, gradientOffset, work);
-        // u_t = W_hh h_{t-1} + b_hh  =>  dh_{t-1} += du_t W_hh
-        MatMul.gemmNN(
-            batch, hiddenSize, gateRows,
-            work.dHiddenProjection, t * batch * gateRows, gateRows,
-            recurrentWeight, 0, hiddenSize,
-            work.dhCarry, 0, hiddenSize);
-      }
+      backwardThroughTime(k, layer, steps, batch, dLayerOutput, work);
       System.arraycopy(work.dhCarry, 0, dh0.data(), k * block, block);
       if (dc0 != null) System.arraycopy(work.dcCarry, 0, dc0.data(), k * block, block);
 
@@ -411,7 +454,48 @@ public abstract sealed class Recurrent implements Module permits Rnn, Lstm, Gru 
   }
 
   /**
-   * The reverse of {@link #forwardStep} for step {@code t}. On entry {@code
+   * The reverse of {@link #forwardLayer}'s time loop for layer {@code k}: from {@code dL/dh_t} of
+   * the layer's output ({@code dLayerOutput [T, B, H]}) and the carries (holding {@code dL/dhN},
+   * {@code dL/dcN}), fills the step gradients {@code dL/da_t}, {@code dL/du_t} of every step and
+   * leaves {@code dL/dh_{-1}} (and {@code dL/dc_{-1}}) in the carries. Only the gate gradients and
+   * {@code dh} are computed per step; every weight gradient is left to one product over all steps.
+   *
+   * <p>Parallel over the batch as the forward is: each thread walks all steps back for its rows,
+   * and {@code dh_{t-1} += du_t W_hh} on a row slice involves no other rows.
+   */
+  private void backwardThroughTime(
+      int k, LayerTrace layer, int steps, int batch, float[] dLayerOutput, BackwardBuffers work) {
+    float[] recurrentWeight = weightHh[k].value().data(); // [G*H, H], read a row at a time
+    int block = batch * hiddenSize;
+    Parallel.forRange(
+        batch,
+        (long) steps * gateRows * hiddenSize,
+        (rowFrom, rowTo) -> {
+          int slice = rowTo - rowFrom;
+          int sliceOffset = rowFrom * hiddenSize;
+          int sliceSize = slice * hiddenSize;
+          for (int t = steps - 1; t >= 0; t--) {
+            // h_t feeds both the layer's output and step t+1.
+            int gradientOffset = (k * steps + t) * block;
+            Elementwise.add(
+                dLayerOutput, t * block + sliceOffset,
+                work.dhCarry, sliceOffset,
+                work.hiddenGradients, gradientOffset + sliceOffset,
+                sliceSize);
+            backwardStep(layer, t, batch, rowFrom, rowTo, gradientOffset, work);
+            // u_t = h_{t-1} W_hh^T + b_hh  =>  dh_{t-1} += du_t W_hh
+            MatMul.gemmNNSingleThread(
+                slice, hiddenSize, gateRows,
+                work.dHiddenProjection, (t * batch + rowFrom) * gateRows, gateRows,
+                recurrentWeight, 0, hiddenSize,
+                work.dhCarry, sliceOffset, hiddenSize);
+          }
+        });
+  }
+
+  /**
+   * The reverse of {@link #forwardStep} for step {@code t} and batch rows {@code [rowFrom, rowTo)},
+   * touching only those rows of every buffer. On entry {@code
    * work.hiddenGradients[gradientOffset ..+ B*H)} holds {@code dL/dh_t} and (LSTM) {@code
    * work.dcCarry} holds what reaches {@code c_t} from step {@code t+1} and the loss. Writes block
    * {@code t} of {@code work.dInputProjection} and {@code work.dHiddenProjection}, (LSTM) the total
@@ -420,5 +504,6 @@ public abstract sealed class Recurrent implements Module permits Rnn, Lstm, Gru 
    * through {@code W_hh} (the caller adds that part).
    */
   abstract void backwardStep(
-      LayerTrace layer, int t, int batch, int gradientOffset, BackwardBuffers work);
+      LayerTrace layer, int t, int batch, int rowFrom, int rowTo, int gradientOffset,
+      BackwardBuffers work);
 }

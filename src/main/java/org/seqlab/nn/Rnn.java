@@ -36,26 +36,40 @@ public final class Rnn extends Recurrent {
   }
 
   @Override
-  void forwardStep(
-      LayerTrace layer, int t, int batch, float[] inputProjection, float[] hiddenProjection) {
+  void forwardStep(LayerTrace layer, int t, int batch, int rowFrom, int rowTo) {
     int h = hiddenSize();
-    for (int b = 0; b < batch; b++) {
-      int a = (t * batch + b) * h; // row of a_t and of the gates (G = 1)
-      int u = b * h; // row of u_t
-      int cur = a + batch * h; // h_t in the [T+1, B, H] states
-      for (int j = 0; j < h; j++) {
-        float pre = inputProjection[a + j] + hiddenProjection[u + j];
-        float next = relu ? Math.max(pre, 0f) : (float) Math.tanh(pre);
-        layer.gates[a + j] = next;
-        layer.hidden[cur + j] = next;
-      }
+    int row = t * batch + rowFrom;
+    cellForward(rowTo - rowFrom, h, relu, layer.gates, row * h, layer.hidden, (row + batch) * h);
+  }
+
+  /**
+   * {@code h_t = act(pre)} for {@code rows} consecutive batch rows: {@code gates [rows, H]} holds
+   * the pre-activations and is overwritten with {@code h_t}, which is also written to {@code
+   * hiddenNext}.
+   */
+  static void cellForward(
+      int rows, int h, boolean relu,
+      float[] gates, int gatesOffset,
+      float[] hiddenNext, int hiddenNextOffset) {
+    int n = rows * h;
+    for (int j = 0; j < n; j++) {
+      float pre = gates[gatesOffset + j];
+      float next = relu ? Math.max(pre, 0f) : (float) Math.tanh(pre);
+      gates[gatesOffset + j] = next;
+      hiddenNext[hiddenNextOffset + j] = next;
     }
   }
 
+  boolean relu() {
+    return relu;
+  }
+
   @Override
-  void backwardStep(LayerTrace layer, int t, int batch, int gradientOffset, BackwardBuffers work) {
+  void backwardStep(
+      LayerTrace layer, int t, int batch, int rowFrom, int rowTo, int gradientOffset,
+      BackwardBuffers work) {
     int h = hiddenSize();
-    for (int b = 0; b < batch; b++) {
+    for (int b = rowFrom; b < rowTo; b++) {
       int a = (t * batch + b) * h;
       for (int j = 0; j < h; j++) {
         int carry = b * h + j;

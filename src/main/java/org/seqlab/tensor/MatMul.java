@@ -49,6 +49,44 @@ public final class MatMul {
   }
 
   /**
+   * {@code C[m,n] += A[m,k] · B[k,n]} on the caller's thread alone, allocating nothing: for a
+   * product that is already one slice of a parallel loop (a recurrent step on one thread's batch
+   * rows) or that sits on a latency path (one streamed step), where handing work to other threads
+   * would cost more than the product.
+   *
+   * <p>Each element of C is one fixed sequence, {@code c = fma(A[i,p], B[p,j], c)} for {@code p =
+   * 0 .. k-1} in order, so a row's result does not depend on {@code m} or on which rows are
+   * computed together. Arguments as in {@link #gemmNN}.
+   */
+  public static void gemmNNSingleThread(
+      int m, int n, int k,
+      float[] a, int aOff, int lda,
+      float[] b, int bOff, int ldb,
+      float[] c, int cOff, int ldc) {
+    for (int i = 0; i < m; i++) {
+      int ci = cOff + i * ldc;
+      int ai = aOff + i * lda;
+      int p = 0;
+      // Four rows of B per pass over the row of C: a quarter of the loads and stores of C.
+      for (; p + 4 <= k; p += 4) {
+        float a0 = a[ai + p], a1 = a[ai + p + 1], a2 = a[ai + p + 2], a3 = a[ai + p + 3];
+        int b0 = bOff + p * ldb, b1 = b0 + ldb, b2 = b1 + ldb, b3 = b2 + ldb;
+        for (int j = 0; j < n; j++) {
+          float sum = Math.fma(a0, b[b0 + j], c[ci + j]);
+          sum = Math.fma(a1, b[b1 + j], sum);
+          sum = Math.fma(a2, b[b2 + j], sum);
+          c[ci + j] = Math.fma(a3, b[b3 + j], sum);
+        }
+      }
+      for (; p < k; p++) {
+        float aip = a[ai + p];
+        int bp = bOff + p * ldb;
+        for (int j = 0; j < n; j++) c[ci + j] = Math.fma(aip, b[bp + j], c[ci + j]);
+      }
+    }
+  }
+
+  /**
    * {@code C[m,n] += A[m,k] · B[n,k]^T}: every output element is the dot product of a row of A and
    * a row of B.
    */
