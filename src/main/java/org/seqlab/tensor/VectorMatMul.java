@@ -47,9 +47,16 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * Each element of C is computed by one fixed sequence: for each depth block in order, a sum that
  * starts at zero and adds {@code S[r,p] · V[p,q]} with a fused multiply-add for each {@code p} in
- * order, then one addition into C. The full tile, the single-row tail and the partial last panel
- * all follow this sequence lane by lane, so the result does not depend on which tile, or which
- * thread, computed an element: splitting rows over threads gives bit-identical results.
+ * order, then one addition into C. Full tiles, the last tile (its missing rows padded with zeros
+ * in the packed strip of S) and the last panel (padded with zeros) all follow this sequence lane
+ * by lane, so the result does not depend on which tile, or which thread, computed an element:
+ * splitting rows over threads gives bit-identical results. Only exactly specified lanewise
+ * operations are used (no {@code reduceLanes}), so compiled and interpreted code agree too.
+ *
+ * <h2>Few rows</h2>
+ *
+ * {@link #dotProducts} is the other kernel, for {@code C += A B^T} when A has only a few rows:
+ * there, transposing B into panels would cost as much as the product itself.
  */
 final class VectorMatMul {
   private VectorMatMul() {}
