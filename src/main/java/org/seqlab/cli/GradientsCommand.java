@@ -3,6 +3,7 @@ package org.seqlab.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -14,6 +15,7 @@ import org.seqlab.probe.GradientFlow;
 import org.seqlab.probe.GradientFlow.Result;
 import org.seqlab.tensor.NumpyRandom;
 import org.seqlab.view.Bars;
+import org.seqlab.view.Plots;
 import org.seqlab.view.ProgressBar;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -104,6 +106,9 @@ public final class GradientsCommand implements Callable<Integer> {
   @Option(names = "--every", description = "text: print every k-th step (default: about 60 lines)")
   Integer every;
 
+  @Option(names = "--plot", description = "also draw the gradient norms against the step, log scale, as a PNG file")
+  Path plot;
+
   @Override
   public Integer call() throws Exception {
     Result result;
@@ -119,6 +124,7 @@ public final class GradientsCommand implements Callable<Integer> {
       }
     }
     PrintWriter out = spec.commandLine().getOut();
+    if (plot != null) writePlot(result);
     switch (format) {
       case text -> printText(out, result);
       case csv -> printCsv(out, result);
@@ -320,6 +326,21 @@ public final class GradientsCommand implements Callable<Integer> {
     if (r.cellGradientNorm() != null) {
       double c = r.cellGradientNorm()[0] / r.cellGradientNorm()[t0 - 1];
       out.printf(Locale.ROOT, "Cell-state highway: ‖dL/dc_1‖ / ‖dL/dc_%d‖ = %s.%n", t0, ratio(c));
+    }
+  }
+
+  private void writePlot(Result r) {
+    int n = r.steps();
+    double[] x = new double[n];
+    for (int t = 0; t < n; t++) x[t] = t + 1;
+    String v = model == Model.transformer ? "x" : "h";
+    List<Plots.Series> series = new ArrayList<>();
+    series.add(new Plots.Series("‖dL/d" + v + "_t‖", x, r.hiddenGradientNorm()));
+    if (r.cellGradientNorm() != null) series.add(new Plots.Series("‖dL/dc_t‖", x, r.cellGradientNorm()));
+    try {
+      Plots.lineChart(plot, describe(), "step t", Plots.Scale.LINEAR, "gradient norm", Plots.Scale.LOG, series);
+    } catch (java.io.IOException e) {
+      throw new UserError("--plot: cannot write " + plot + ": " + e.getMessage(), e);
     }
   }
 

@@ -2,7 +2,12 @@ package org.seqlab.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -10,7 +15,9 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.seqlab.experiments.Parallelism;
+import org.seqlab.io.AtomicFiles;
 import org.seqlab.tensor.Parallel;
+import org.seqlab.view.Plots;
 import org.seqlab.view.ProgressBar;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -56,6 +63,14 @@ public final class ParallelismCommand implements Callable<Integer> {
 
   @Option(names = "--format", description = "text or json (default: ${DEFAULT-VALUE})", defaultValue = "text")
   String format;
+
+  @Option(
+      names = "--out",
+      description = "run directory for results.json and the plots (default: runs/parallelism-<date>-<time>)")
+  Path outDir;
+
+  @Option(names = "--no-plots", description = "write no run directory")
+  boolean noPlots;
 
   record Row(int steps, double lstm1, double lstmAll, double tfm1, double tfmAll, long lstmPath, long tfmPath) {}
 
@@ -111,10 +126,17 @@ public final class ParallelismCommand implements Callable<Integer> {
       Parallel.setThreads(saved);
     }
     PrintWriter out = spec.commandLine().getOut();
+    StringWriter json = new StringWriter();
+    printJson(new PrintWriter(json), rows, lstmParams, width, tfmParams, tau, cores);
     if (format.equals("json")) {
-      printJson(out, rows, lstmParams, width, tfmParams, tau, cores);
+      out.print(json);
     } else {
       printText(out, rows, lstmParams, width, tfmParams, tau, cores);
+    }
+    if (!noPlots) {
+      Path dir = outDir != null ? outDir : Path.of("runs", "parallelism-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+      writeRunDirectory(dir, json.toString(), rows, tau);
+      (format.equals("json") ? spec.commandLine().getErr() : out).printf(Locale.ROOT, "%nWrote results.json, step_time.png and projected_speedup.png to %s%n", dir);
     }
     out.flush();
     return 0;
@@ -180,6 +202,43 @@ public final class ParallelismCommand implements Callable<Integer> {
     }
     doc.put("rows", list);
     out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(doc));
+  }
+
+  private void writeRunDirectory(Path dir, String json, List<Row> rows, double tau) {
+    int n = rows.size();
+    double[] t = new double[n], l1 = new double[n], lAll = new double[n], f1 = new double[n], fAll = new double[n];
+    for (int i = 0; i < n; i++) {
+      Row r = rows.get(i);
+      t[i] = r.steps();
+      l1[i] = r.lstm1() * 1e3;
+      lAll[i] = r.lstmAll() * 1e3;
+      f1[i] = r.tfm1() * 1e3;
+      fAll[i] = r.tfmAll() * 1e3;
+    }
+    int cores = Runtime.getRuntime().availableProcessors();
+    List<Plots.Series> speedups = new ArrayList<>();
+    for (int p : projectTo) {
+      double[] ls = new double[n], fs = new double[n];
+      for (int i = 0; i < n; i++) {
+        Row r = rows.get(i);
+        ls[i] = Parallelism.projectedSpeedup(r.lstm1(), r.lstmPath(), tau, p);
+        fs[i] = Parallelism.projectedSpeedup(r.tfm1(), r.tfmPath(), tau, p);
+      }
+      speedups.add(new Plots.Series("LSTM, P=" + p, t, ls));
+      speedups.add(new Plots.Series("Transformer, P=" + p, t, fs));
+    }
+    try {
+      AtomicFiles.writeString(dir.resolve("results.json"), json);
+      Plots.lineChart(dir.resolve("step_time.png"), "One training step, measured on this machine (batch " + batch + ")",
+          "sequence length T", Plots.Scale.LOG, "milliseconds", Plots.Scale.LOG,
+          List.of(new Plots.Series("LSTM, 1 thread", t, l1), new Plots.Series("LSTM, " + cores + " threads", t, lAll),
+              new Plots.Series("Transformer, 1 thread", t, f1), new Plots.Series("Transformer, " + cores + " threads", t, fAll)));
+      Plots.lineChart(dir.resolve("projected_speedup.png"),
+          "PROJECTION (Brent's bound): speed-up on P cores, from critical path × " + String.format(Locale.ROOT, "%.1f µs", tau * 1e6),
+          "sequence length T", Plots.Scale.LOG, "projected speed-up over 1 core", Plots.Scale.LOG, speedups);
+    } catch (IOException e) {
+      throw new UserError("--out: cannot write " + dir + ": " + e.getMessage(), e);
+    }
   }
 
   private static void requireRange(String option, long value, long min, long max) {

@@ -10,8 +10,10 @@ package org.seqlab.tensor;
  * needs: forward {@code y += x W^T} ({@link #gemmNT}), input gradient {@code dx += dy W} ({@link
  * #gemmNN}), weight gradient {@code dW += dy^T x} ({@link #gemmTN}).
  *
- * <p>Loops are ordered so the innermost one walks contiguous memory, and accumulate in float like
- * every BLAS does.
+ * <p>Products of more than {@link #SMALL_PRODUCT} multiply-adds run on {@link VectorMatMul}'s
+ * packed, register-blocked vector kernel; smaller ones on {@link ScalarMatMul}, the plain loops
+ * that define the same result. Either way the sums are accumulated in float, like every BLAS, and
+ * the result is bit-identical whatever the number of threads.
  */
 public final class MatMul {
   private MatMul() {}
@@ -28,23 +30,11 @@ public final class MatMul {
       float[] a, int aOff, int lda,
       float[] b, int bOff, int ldb,
       float[] c, int cOff, int ldc) {
-    // Rows of C are independent: each thread takes a block of them.
-    Parallel.forRange(m, (long) n * k, (from, to) -> gemmNNRows(from, to, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc));
-  }
-
-  private static void gemmNNRows(
-      int rowFrom, int rowTo, int n, int k,
-      float[] a, int aOff, int lda,
-      float[] b, int bOff, int ldb,
-      float[] c, int cOff, int ldc) {
-    for (int i = rowFrom; i < rowTo; i++) {
-      int ci = cOff + i * ldc;
-      int ai = aOff + i * lda;
-      for (int p = 0; p < k; p++) {
-        float aip = a[ai + p];
-        int bp = bOff + p * ldb;
-        for (int j = 0; j < n; j++) c[ci + j] += aip * b[bp + j];
-      }
+    if (isSmall(m, n, k)) {
+      ScalarMatMul.gemmNN(m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
+    } else {
+      // C[i,j] += Σ_p A[i,p] · B[p,j]: rows of B are packed as they are, A is broadcast.
+      VectorMatMul.product(m, n, k, a, aOff, lda, 1, b, bOff, ldb, 1, c, cOff, ldc, 1);
     }
   }
 
@@ -88,58 +78,54 @@ public final class MatMul {
 
   /**
    * {@code C[m,n] += A[m,k] · B[n,k]^T}: every output element is the dot product of a row of A and
-   * a row of B.
+   * a row of B. Same arguments as {@link #gemmNN}, with row {@code j} of B at {@code bOff +
+   * j*ldb}.
    */
   public static void gemmNT(
       int m, int n, int k,
       float[] a, int aOff, int lda,
       float[] b, int bOff, int ldb,
       float[] c, int cOff, int ldc) {
-    Parallel.forRange(m, (long) n * k, (from, to) -> gemmNTRows(from, to, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc));
-  }
-
-  private static void gemmNTRows(
-      int rowFrom, int rowTo, int n, int k,
-      float[] a, int aOff, int lda,
-      float[] b, int bOff, int ldb,
-      float[] c, int cOff, int ldc) {
-    for (int i = rowFrom; i < rowTo; i++) {
-      int ai = aOff + i * lda;
-      int ci = cOff + i * ldc;
-      for (int j = 0; j < n; j++) {
-        int bj = bOff + j * ldb;
-        float s = 0f;
-        for (int p = 0; p < k; p++) s += a[ai + p] * b[bj + p];
-        c[ci + j] += s;
-      }
+    if (isSmall(m, n, k)) {
+      ScalarMatMul.gemmNT(m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
+    } else if (m <= DOT_PRODUCT_ROWS) {
+      // A few rows (one recurrent step of a small batch): transposing B into panels would cost
+      // about as much as the product, so take dot products of the rows as they lie.
+      VectorMatMul.dotProducts(m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
+    } else {
+      // C[i,j] += Σ_p A[i,p] · B[j,p]: B^T is packed (one transposition), A is broadcast.
+      VectorMatMul.product(m, n, k, a, aOff, lda, 1, b, bOff, 1, ldb, c, cOff, ldc, 1);
     }
   }
 
-  /** {@code C[m,n] += A[k,m]^T · B[k,n]}: a sum of outer products of rows of A and B. */
+  /**
+   * {@code C[m,n] += A[k,m]^T · B[k,n]}: a sum of outer products of rows of A and B. Same
+   * arguments as {@link #gemmNN}, with row {@code p} of A at {@code aOff + p*lda}.
+   */
   public static void gemmTN(
       int m, int n, int k,
       float[] a, int aOff, int lda,
       float[] b, int bOff, int ldb,
       float[] c, int cOff, int ldc) {
-    // Each thread owns a block of C's rows and sums the outer products over all of k for them, in
-    // the same order as one thread would: the result does not depend on the thread count.
-    Parallel.forRange(m, (long) n * k, (from, to) -> gemmTNRows(from, to, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc));
+    if (isSmall(m, n, k)) {
+      ScalarMatMul.gemmTN(m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
+    } else {
+      // C[i,j] += Σ_p A[p,i] · B[p,j]: rows of B are packed as they are, A is broadcast.
+      VectorMatMul.product(m, n, k, a, aOff, 1, lda, b, bOff, ldb, 1, c, cOff, ldc, 1);
+    }
   }
 
-  private static void gemmTNRows(
-      int rowFrom, int rowTo, int n, int k,
-      float[] a, int aOff, int lda,
-      float[] b, int bOff, int ldb,
-      float[] c, int cOff, int ldc) {
-    for (int p = 0; p < k; p++) {
-      int ap = aOff + p * lda;
-      int bp = bOff + p * ldb;
-      for (int i = rowFrom; i < rowTo; i++) {
-        float api = a[ap + i];
-        int ci = cOff + i * ldc;
-        for (int j = 0; j < n; j++) c[ci + j] += api * b[bp + j];
-      }
-    }
+  /** Multiply-adds below which packing costs more than it saves. */
+  static final long SMALL_PRODUCT = 1L << 12;
+
+  /**
+   * Rows of A up to which {@link #gemmNT} takes dot products rather than packing B^T: measured on
+   * AVX-512, dot products win below 32 rows and tie at 32 (k = 256), packing wins from 64 up.
+   */
+  static final int DOT_PRODUCT_ROWS = 32;
+
+  private static boolean isSmall(int m, int n, int k) {
+    return (long) m * n * k < SMALL_PRODUCT;
   }
 
   /** {@code C[m,n] += A[m,k] · B[k,n]} on whole tensors. */

@@ -121,6 +121,16 @@ class GradientsCommandTest {
   }
 
   @Test
+  void plotIsAPng(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+    java.nio.file.Path png = dir.resolve("sub").resolve("lstm.png");
+    CliRun run = CliRun.of("gradients", "--model", "lstm", "--hidden", "8", "--steps", "20", "--plot", png.toString());
+    assertEquals(0, run.status(), run.err());
+    java.awt.image.BufferedImage image = javax.imageio.ImageIO.read(png.toFile());
+    assertEquals(900, image.getWidth());
+    assertEquals(540, image.getHeight());
+  }
+
+  @Test
   void gradientBelowDoubleRangeStillGetsItsRate() {
     // 2000 steps at about 0.55 per step goes below 1e-308 after some 1200 steps.
     CliRun run = CliRun.of("gradients", "--model", "rnn", "--weight-scale", "0.1", "--steps", "2000", "--format", "json");

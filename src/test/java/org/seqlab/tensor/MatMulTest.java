@@ -36,7 +36,20 @@ class MatMulTest {
     }
   }
 
+  /** One of the three forms, as a method reference. */
+  private interface Gemm {
+    void run(
+        int m, int n, int k,
+        float[] a, int aOff, int lda,
+        float[] b, int bOff, int ldb,
+        float[] c, int cOff, int ldc);
+  }
+
   private static void check(Form form, int m, int n, int k, SplittableRandom rng) {
+    check(form, false, m, n, k, rng);
+  }
+
+  private static void check(Form form, boolean scalar, int m, int n, int k, SplittableRandom rng) {
     // Stored shapes: NN A[m,k] B[k,n]; NT A[m,k] B[n,k]; TN A[k,m] B[k,n].
     Operand a = form == Form.TN ? Operand.random(rng, k, m) : Operand.random(rng, m, k);
     Operand b = form == Form.NT ? Operand.random(rng, n, k) : Operand.random(rng, k, n);
@@ -44,7 +57,7 @@ class MatMulTest {
     float[] before = c.data().clone();
     switch (form) {
       case NN ->
-          MatMul.gemmNN(
+          (scalar ? (Gemm) ScalarMatMul::gemmNN : (Gemm) MatMul::gemmNN).run(
               m,
               n,
               k,
@@ -58,7 +71,7 @@ class MatMulTest {
               c.offset(),
               c.ld());
       case NT ->
-          MatMul.gemmNT(
+          (scalar ? (Gemm) ScalarMatMul::gemmNT : (Gemm) MatMul::gemmNT).run(
               m,
               n,
               k,
@@ -72,7 +85,7 @@ class MatMulTest {
               c.offset(),
               c.ld());
       case TN ->
-          MatMul.gemmTN(
+          (scalar ? (Gemm) ScalarMatMul::gemmTN : (Gemm) MatMul::gemmTN).run(
               m,
               n,
               k,
@@ -86,7 +99,7 @@ class MatMulTest {
               c.offset(),
               c.ld());
     }
-    String where = form + " m=" + m + " n=" + n + " k=" + k;
+    String where = form + (scalar ? " scalar" : "") + " m=" + m + " n=" + n + " k=" + k;
     boolean[] inside = new boolean[before.length];
     for (int i = 0; i < m; i++) {
       for (int j = 0; j < n; j++) {
@@ -100,11 +113,12 @@ class MatMulTest {
         }
         int index = c.offset() + i * c.ld() + j;
         inside[index] = true;
-        // float accumulation error grows with k and the size of the terms
+        // float accumulation error grows with k and the size of the terms; capped so that a
+        // missing block of terms is still caught when k is very large
         assertEquals(
             expected,
             c.data()[index],
-            1e-6 * (k + 1) * (magnitude + 1),
+            Math.min(1e-6 * (k + 1), 1e-4) * (magnitude + 1),
             where + " at (" + i + "," + j + ")");
       }
     }
@@ -126,6 +140,46 @@ class MatMulTest {
           }
         }
       }
+    }
+  }
+
+  @Test
+  void theScalarTwinMatchesANaiveLoop() {
+    SplittableRandom rng = new SplittableRandom(67);
+    for (Form form : Form.values()) {
+      for (int m : SIZES) {
+        for (int n : SIZES) {
+          check(form, true, m, n, 17, rng);
+        }
+      }
+    }
+  }
+
+  /**
+   * Shapes one below, at and one above every boundary of the vector kernels: the register tile's
+   * rows, the vector width, the packed panel width, the depth block, the rows up to which NT takes
+   * dot products, and the column chunk a very deep product is packed in.
+   */
+  @Test
+  void vectorKernelsAreExactAroundEveryBlockBoundary() {
+    int lanes = VectorMatMul.LANES, panel = VectorMatMul.PANEL, tile = VectorMatMul.TILE_ROWS;
+    int depthBlock = VectorMatMul.DEPTH_BLOCK, dotRows = MatMul.DOT_PRODUCT_ROWS;
+    int[] rows = {1, tile - 1, tile, tile + 1, 2 * tile + 3, dotRows, dotRows + 1};
+    int[] cols = {1, lanes - 1, lanes + 1, panel - 1, panel, panel + 1, 2 * panel + 3};
+    int[] depths = {1, lanes - 1, lanes + 1, depthBlock - 1, depthBlock + 1};
+    SplittableRandom rng = new SplittableRandom(71);
+    for (Form form : Form.values()) {
+      for (int m : rows) {
+        for (int n : cols) {
+          for (int k : depths) {
+            check(form, m, n, k, rng);
+          }
+        }
+      }
+      // Many panel groups, and a depth so long that the packed operand is cut into column chunks.
+      check(form, 2 * tile + 1, VectorMatMul.PANELS_PER_BLOCK * panel + 5, 300, rng);
+      check(form, tile + 1, 3 * panel + 7, 140_000, rng);
+      check(form, 3, 3 * panel + 7, 140_000, rng);
     }
   }
 

@@ -39,7 +39,8 @@ class ParallelMatMulTest {
   @Test
   void everyFormIsBitIdenticalAcrossThreadCounts() {
     SplittableRandom r = new SplittableRandom(7);
-    int[][] shapes = {{1, 300, 200}, {3, 97, 129}, {65, 33, 47}, {257, 64, 17}, {128, 128, 128}, {2, 1, 40000}};
+    int[][] shapes = {{1, 300, 200}, {3, 97, 129}, {65, 33, 47}, {257, 64, 17}, {128, 128, 128}, {2, 1, 40000},
+        {40, 515, 300}, {33, 70, 2100}, {9, 100, 140000}};
     for (int[] s : shapes) {
       int m = s[0], n = s[1], k = s[2];
       float[] a = random(r, m * k), b = random(r, k * n), c0 = random(r, m * n);

@@ -1,0 +1,434 @@
+package org.seqlab.tensor;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The fast path of {@link MatMul}: one packed, register-blocked kernel that all three forms reduce
+ * to.
+ *
+ * <h2>One product for every form</h2>
+ *
+ * Every form is written as {@code C[r, q] += Σ_p S[r, p] · V[p, q]}, where each of S, V and C is
+ * addressed by an array, an offset and one stride per index. S is the <em>broadcast side</em>: its
+ * elements are read one at a time and broadcast to every lane. V is the <em>vector side</em>: it is
+ * read a whole vector at a time along {@code q}. Choosing which operand plays which part, and
+ * whether {@code r} runs along the rows or the columns of C, turns {@code C += A B}, {@code C += A
+ * B^T} and {@code C += A^T B} into this one product (see {@link MatMul} for the choice).
+ *
+ * <h2>Packing</h2>
+ *
+ * V is first copied into <em>panels</em> of {@link #PANEL} columns (two vectors): panel {@code t}
+ * holds, for every {@code p}, the elements {@code V[p, t*PANEL ..< (t+1)*PANEL]} next to each
+ * other, and the last panel is padded with zeros. The kernel then reads V as one sequential stream
+ * whatever its layout: a transposed operand ({@code B^T} in {@code x W^T}) costs one transposition
+ * while packing instead of a strided read per multiply-add, and power-of-two leading dimensions
+ * stop evicting each other from the same cache sets. The packed copy lives in a per-thread buffer
+ * that grows and is reused, so steady-state calls do not allocate. Panels are packed in parallel.
+ *
+ * <h2>Register tile</h2>
+ *
+ * The kernel keeps a tile of {@link #TILE_ROWS} rows × 2 vectors of C in 16 accumulator registers.
+ * For each {@code p} it loads two vectors of the panel, and for each of the 8 rows broadcasts one
+ * element of S and issues two fused multiply-adds: 16 FMAs for 2 loads and 8 broadcasts, which keeps
+ * both FMA pipes busy instead of waiting on loads (a dot-product formulation needs a load per FMA
+ * and a horizontal sum per element). 16 accumulators + 2 panel vectors + 1 broadcast fit the 32
+ * vector registers of AVX-512 and of Arm SIMD; with 16 registers (AVX2) some spill, which is slower
+ * but still correct.
+ *
+ * <h2>Cache blocking</h2>
+ *
+ * The depth is cut into blocks of {@link #DEPTH_BLOCK} and the panels into groups of {@link
+ * #PANELS_PER_BLOCK}, so that one group of packed panels (about 512 KiB) stays in the L2 cache
+ * while every row tile of the thread sweeps over it, and one row tile's strip of S (8 × 256 floats)
+ * stays in L1.
+ *
+ * <h2>Same bits whatever the split</h2>
+ *
+ * Each element of C is computed by one fixed sequence: for each depth block in order, a sum that
+ * starts at zero and adds {@code S[r,p] · V[p,q]} with a fused multiply-add for each {@code p} in
+ * order, then one addition into C. Full tiles, the last tile (its missing rows padded with zeros
+ * in the packed strip of S) and the last panel (padded with zeros) all follow this sequence lane
+ * by lane, so the result does not depend on which tile, or which thread, computed an element:
+ * splitting rows over threads gives bit-identical results. Only exactly specified lanewise
+ * operations are used (no {@code reduceLanes}), so compiled and interpreted code agree too.
+ *
+ * <h2>Few rows</h2>
+ *
+ * {@link #dotProducts} is the other kernel, for {@code C += A B^T} when A has only a few rows:
+ * there, transposing B into panels would cost as much as the product itself.
+ */
+final class VectorMatMul {
+  private VectorMatMul() {}
+
+  private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
+
+  /** Floats per vector on this machine (16 with AVX-512, 8 with AVX2, 4 with Arm SIMD). */
+  static final int LANES = SPECIES.length();
+
+  /** Columns of a packed panel: two vectors. */
+  static final int PANEL = 2 * LANES;
+
+  /** Rows of the register tile. */
+  static final int TILE_ROWS = 8;
+
+  /** Depth of one cache block: a row tile's strip of S is {@code 8 × 256} floats, 8 KiB. */
+  static final int DEPTH_BLOCK = 256;
+
+  /** Panels of one cache block: {@code 256 × 512} floats of packed V, 512 KiB. */
+  static final int PANELS_PER_BLOCK = Math.max(1, 512 / PANEL);
+
+  /** Most floats packed at once; wider products are done in column chunks of this size. */
+  private static final int PACK_LIMIT = 1 << 22;
+
+  private static final ThreadLocal<float[]> PACKED = ThreadLocal.withInitial(() -> new float[0]);
+
+  /** Offsets of consecutive depth steps in a panel, for scattering a vector down a column. */
+  private static final int[] DEPTH_STEPS = new int[LANES];
+
+  static {
+    for (int l = 0; l < LANES; l++) DEPTH_STEPS[l] = l * PANEL;
+  }
+
+  /**
+   * {@code C[r, q] += Σ_p S[r, p] · V[p, q]} for {@code r < rows}, {@code q < cols}, {@code p <
+   * depth}, where {@code S[r, p] = s[sOff + r*sRowStride + p*sDepthStride]}, {@code V[p, q] =
+   * v[vOff + p*vDepthStride + q*vColStride]} and {@code C[r, q] = c[cOff + r*cRowStride +
+   * q*cColStride]}. Only C is modified.
+   */
+  static void product(
+      int rows, int cols, int depth,
+      float[] s, int sOff, int sRowStride, int sDepthStride,
+      float[] v, int vOff, int vDepthStride, int vColStride,
+      float[] c, int cOff, int cRowStride, int cColStride) {
+    if (rows == 0 || cols == 0 || depth == 0) return;
+    int chunkCols = Math.min(roundUp(cols, PANEL), Math.max(PANEL, PACK_LIMIT / depth / PANEL * PANEL));
+    float[] packed = packBuffer((long) depth * chunkCols);
+    int rowTiles = ceilDiv(rows, TILE_ROWS);
+    for (int q0 = 0; q0 < cols; q0 += chunkCols) {
+      int width = Math.min(chunkCols, cols - q0);
+      int vChunk = vOff + q0 * vColStride;
+      int cChunk = cOff + q0 * cColStride;
+      Parallel.forRange(ceilDiv(width, PANEL), (long) depth * PANEL, (from, to) -> {
+        for (int t = from; t < to; t++) {
+          packPanel(v, vChunk + t * PANEL * vColStride, vDepthStride, vColStride,
+              depth, Math.min(PANEL, width - t * PANEL), packed, t * depth * PANEL);
+        }
+      });
+      Parallel.forRange(rowTiles, (long) TILE_ROWS * width * depth, (from, to) ->
+          multiplyRows(from * TILE_ROWS, Math.min(rows, to * TILE_ROWS), width, depth,
+              s, sOff, sRowStride, sDepthStride, packed, c, cChunk, cRowStride, cColStride));
+    }
+  }
+
+  private static float[] packBuffer(long size) {
+    float[] buffer = PACKED.get();
+    if (buffer.length < size) {
+      buffer = new float[(int) size];
+      PACKED.set(buffer);
+    }
+    return buffer;
+  }
+
+  /**
+   * Copies {@code V[0..depth, 0..panelCols)} (starting at {@code vFirst}) into one panel at {@code
+   * packed[base..]}: {@code PANEL} floats per depth step, zeros beyond {@code panelCols}.
+   */
+  private static void packPanel(
+      float[] v, int vFirst, int vDepthStride, int vColStride,
+      int depth, int panelCols, float[] packed, int base) {
+    if (vColStride == 1 && panelCols == PANEL) {
+      // Rows of the panel are contiguous in V: copy them a vector at a time.
+      for (int p = 0; p < depth; p++) {
+        int from = vFirst + p * vDepthStride, to = base + p * PANEL;
+        FloatVector.fromArray(SPECIES, v, from).intoArray(packed, to);
+        FloatVector.fromArray(SPECIES, v, from + LANES).intoArray(packed, to + LANES);
+      }
+      return;
+    }
+    if (vColStride == 1) {
+      for (int p = 0; p < depth; p++) {
+        int from = vFirst + p * vDepthStride, to = base + p * PANEL;
+        for (int q = 0; q < panelCols; q++) packed[to + q] = v[from + q];
+        for (int q = panelCols; q < PANEL; q++) packed[to + q] = 0f;
+      }
+      return;
+    }
+    if (vDepthStride == 1) {
+      // Transposing: read each column of the panel (a row of the stored operand) a vector at a
+      // time, one row after another so the reads stream, and scatter it down the panel.
+      int vectorEnd = SPECIES.loopBound(depth);
+      for (int q = 0; q < panelCols; q++) {
+        int from = vFirst + q * vColStride;
+        for (int p = 0; p < vectorEnd; p += LANES) {
+          FloatVector.fromArray(SPECIES, v, from + p).intoArray(packed, base + p * PANEL + q, DEPTH_STEPS, 0);
+        }
+        for (int p = vectorEnd; p < depth; p++) packed[base + p * PANEL + q] = v[from + p];
+      }
+      for (int q = panelCols; q < PANEL; q++) {
+        for (int p = 0; p < depth; p++) packed[base + p * PANEL + q] = 0f;
+      }
+      return;
+    }
+    for (int q = 0; q < panelCols; q++) {
+      int from = vFirst + q * vColStride;
+      for (int p = 0; p < depth; p++) packed[base + p * PANEL + q] = v[from + p * vDepthStride];
+    }
+    for (int q = panelCols; q < PANEL; q++) {
+      for (int p = 0; p < depth; p++) packed[base + p * PANEL + q] = 0f;
+    }
+  }
+
+  /** The rows {@code [rowFrom, rowTo)} of one column chunk, all of its columns and depth. */
+  private static void multiplyRows(
+      int rowFrom, int rowTo, int width, int depth,
+      float[] s, int sOff, int sRowStride, int sDepthStride,
+      float[] packed,
+      float[] c, int cOff, int cRowStride, int cColStride) {
+    float[] strip = new float[DEPTH_BLOCK * TILE_ROWS];
+    float[] spill = new float[TILE_ROWS * PANEL];
+    int panels = ceilDiv(width, PANEL);
+    for (int t0 = 0; t0 < panels; t0 += PANELS_PER_BLOCK) {
+      int t1 = Math.min(panels, t0 + PANELS_PER_BLOCK);
+      for (int p0 = 0; p0 < depth; p0 += DEPTH_BLOCK) {
+        int blockDepth = Math.min(DEPTH_BLOCK, depth - p0);
+        for (int r = rowFrom; r < rowTo; r += TILE_ROWS) {
+          int tileRows = Math.min(TILE_ROWS, rowTo - r);
+          packStrip(s, sOff + r * sRowStride + p0 * sDepthStride, sRowStride, sDepthStride,
+              tileRows, blockDepth, strip);
+          for (int t = t0; t < t1; t++) {
+            tile(blockDepth, strip, packed, t * depth * PANEL + p0 * PANEL,
+                c, cOff + r * cRowStride + t * PANEL * cColStride, cRowStride, cColStride,
+                tileRows, Math.min(PANEL, width - t * PANEL), spill);
+          }
+        }
+      }
+    }
+  }
+
+  /**
+   * Copies {@code tileRows} rows of S, {@code depth} long, into {@code strip} as {@code
+   * strip[p*TILE_ROWS + row]}, zeros for missing rows: the kernel then reads S as one sequential
+   * stream, and every index it computes is a constant multiple of the loop counter, which lets the
+   * compiler drop the bounds checks.
+   */
+  private static void packStrip(
+      float[] s, int sFirst, int sRowStride, int sDepthStride, int tileRows, int depth, float[] strip) {
+    if (tileRows < TILE_ROWS) java.util.Arrays.fill(strip, 0, depth * TILE_ROWS, 0f);
+    if (sRowStride == 1) {
+      for (int p = 0; p < depth; p++) {
+        int from = sFirst + p * sDepthStride, to = p * TILE_ROWS;
+        for (int row = 0; row < tileRows; row++) strip[to + row] = s[from + row];
+      }
+      return;
+    }
+    for (int row = 0; row < tileRows; row++) {
+      int from = sFirst + row * sRowStride;
+      for (int p = 0; p < depth; p++) strip[p * TILE_ROWS + row] = s[from + p * sDepthStride];
+    }
+  }
+
+  /**
+   * One packed strip of S (8 rows) times one panel, added to the {@code tileRows × panelCols}
+   * corner of an 8 × PANEL tile of C.
+   */
+  private static void tile(
+      int depth, float[] strip, float[] packed, int panelStart,
+      float[] c, int c0, int cRowStride, int cColStride, int tileRows, int panelCols,
+      float[] spill) {
+    FloatVector zero = FloatVector.zero(SPECIES);
+    FloatVector c00 = zero, c01 = zero, c10 = zero, c11 = zero, c20 = zero, c21 = zero;
+    FloatVector c30 = zero, c31 = zero, c40 = zero, c41 = zero, c50 = zero, c51 = zero;
+    FloatVector c60 = zero, c61 = zero, c70 = zero, c71 = zero;
+    for (int p = 0; p < depth; p++) {
+      int at = panelStart + p * PANEL;
+      FloatVector b0 = FloatVector.fromArray(SPECIES, packed, at);
+      FloatVector b1 = FloatVector.fromArray(SPECIES, packed, at + LANES);
+      int sp = p * TILE_ROWS;
+      FloatVector a = FloatVector.broadcast(SPECIES, strip[sp]);
+      c00 = a.fma(b0, c00);
+      c01 = a.fma(b1, c01);
+      a = FloatVector.broadcast(SPECIES, strip[sp + 1]);
+      c10 = a.fma(b0, c10);
+      c11 = a.fma(b1, c11);
+      a = FloatVector.broadcast(SPECIES, strip[sp + 2]);
+      c20 = a.fma(b0, c20);
+      c21 = a.fma(b1, c21);
+      a = FloatVector.broadcast(SPECIES, strip[sp + 3]);
+      c30 = a.fma(b0, c30);
+      c31 = a.fma(b1, c31);
+      a = FloatVector.broadcast(SPECIES, strip[sp + 4]);
+      c40 = a.fma(b0, c40);
+      c41 = a.fma(b1, c41);
+      a = FloatVector.broadcast(SPECIES, strip[sp + 5]);
+      c50 = a.fma(b0, c50);
+      c51 = a.fma(b1, c51);
+      a = FloatVector.broadcast(SPECIES, strip[sp + 6]);
+      c60 = a.fma(b0, c60);
+      c61 = a.fma(b1, c61);
+      a = FloatVector.broadcast(SPECIES, strip[sp + 7]);
+      c70 = a.fma(b0, c70);
+      c71 = a.fma(b1, c71);
+    }
+    if (cColStride == 1 && panelCols == PANEL && tileRows == TILE_ROWS) {
+      // The common case, kept inline: handing vectors to a method that is not inlined would
+      // box them.
+      int c1 = c0 + cRowStride, c2 = c1 + cRowStride, c3 = c2 + cRowStride;
+      int c4 = c3 + cRowStride, c5 = c4 + cRowStride, c6 = c5 + cRowStride, c7 = c6 + cRowStride;
+      c00.add(FloatVector.fromArray(SPECIES, c, c0)).intoArray(c, c0);
+      c01.add(FloatVector.fromArray(SPECIES, c, c0 + LANES)).intoArray(c, c0 + LANES);
+      c10.add(FloatVector.fromArray(SPECIES, c, c1)).intoArray(c, c1);
+      c11.add(FloatVector.fromArray(SPECIES, c, c1 + LANES)).intoArray(c, c1 + LANES);
+      c20.add(FloatVector.fromArray(SPECIES, c, c2)).intoArray(c, c2);
+      c21.add(FloatVector.fromArray(SPECIES, c, c2 + LANES)).intoArray(c, c2 + LANES);
+      c30.add(FloatVector.fromArray(SPECIES, c, c3)).intoArray(c, c3);
+      c31.add(FloatVector.fromArray(SPECIES, c, c3 + LANES)).intoArray(c, c3 + LANES);
+      c40.add(FloatVector.fromArray(SPECIES, c, c4)).intoArray(c, c4);
+      c41.add(FloatVector.fromArray(SPECIES, c, c4 + LANES)).intoArray(c, c4 + LANES);
+      c50.add(FloatVector.fromArray(SPECIES, c, c5)).intoArray(c, c5);
+      c51.add(FloatVector.fromArray(SPECIES, c, c5 + LANES)).intoArray(c, c5 + LANES);
+      c60.add(FloatVector.fromArray(SPECIES, c, c6)).intoArray(c, c6);
+      c61.add(FloatVector.fromArray(SPECIES, c, c6 + LANES)).intoArray(c, c6 + LANES);
+      c70.add(FloatVector.fromArray(SPECIES, c, c7)).intoArray(c, c7);
+      c71.add(FloatVector.fromArray(SPECIES, c, c7 + LANES)).intoArray(c, c7 + LANES);
+      return;
+    }
+    c00.intoArray(spill, 0);
+    c01.intoArray(spill, LANES);
+    c10.intoArray(spill, PANEL);
+    c11.intoArray(spill, PANEL + LANES);
+    c20.intoArray(spill, 2 * PANEL);
+    c21.intoArray(spill, 2 * PANEL + LANES);
+    c30.intoArray(spill, 3 * PANEL);
+    c31.intoArray(spill, 3 * PANEL + LANES);
+    c40.intoArray(spill, 4 * PANEL);
+    c41.intoArray(spill, 4 * PANEL + LANES);
+    c50.intoArray(spill, 5 * PANEL);
+    c51.intoArray(spill, 5 * PANEL + LANES);
+    c60.intoArray(spill, 6 * PANEL);
+    c61.intoArray(spill, 6 * PANEL + LANES);
+    c70.intoArray(spill, 7 * PANEL);
+    c71.intoArray(spill, 7 * PANEL + LANES);
+    addSpilled(spill, tileRows, c, c0, cRowStride, cColStride, panelCols);
+  }
+
+  /**
+   * Adds a spilled tile ({@code rows} rows of {@code PANEL} floats) into C element by element, for
+   * a partial last panel or a transposed C; each addition rounds exactly as the vector one would.
+   */
+  private static void addSpilled(
+      float[] spill, int rows, float[] c, int c0, int cRowStride, int cColStride, int panelCols) {
+    for (int row = 0; row < rows; row++) {
+      int from = row * PANEL, to = c0 + row * cRowStride;
+      for (int q = 0; q < panelCols; q++) c[to + q * cColStride] += spill[from + q];
+    }
+  }
+
+  /**
+   * {@code C[m,n] += A[m,k] · B[n,k]^T} as dot products of rows, for an A of a few rows, where
+   * packing B^T would cost as much as the product. Blocks of 4 rows of A × 4 rows of B keep 16
+   * vector sums in registers, so each vector loaded from A or B feeds four FMAs. Each element of C
+   * is one fixed sequence whatever the split over threads: a vector sum over whole vectors of
+   * {@code p}, its lanes added in lane order, then the remaining {@code p} added with scalar FMAs,
+   * then one addition into C. The lanes are added by plain code rather than {@code reduceLanes},
+   * whose order is left open and does differ between compiled and interpreted code, which would
+   * make the result depend on which thread had warmed up.
+   */
+  static void dotProducts(
+      int m, int n, int k,
+      float[] a, int aOff, int lda,
+      float[] b, int bOff, int ldb,
+      float[] c, int cOff, int ldc) {
+    if (m == 0 || n == 0) return;
+    Parallel.forRange(ceilDiv(n, 4), 4L * m * k, (from, to) -> {
+      float[] lanes = new float[16 * LANES];
+      for (int i = 0; i < m; i += 4) {
+        for (int jBlock = from; jBlock < to; jBlock++) {
+          int j = 4 * jBlock;
+          dot4x4(Math.min(4, m - i), Math.min(4, n - j), k, a, aOff + i * lda, lda,
+              b, bOff + j * ldb, ldb, c, cOff + i * ldc + j, ldc, lanes);
+        }
+      }
+    });
+  }
+
+  /**
+   * Dot products of {@code rowsA ≤ 4} rows of A with {@code rowsB ≤ 4} rows of B, added into C.
+   * Missing rows are read as copies of the first one and their sums are dropped, so one kernel
+   * serves every edge.
+   */
+  private static void dot4x4(
+      int rowsA, int rowsB, int k,
+      float[] a, int a0, int lda,
+      float[] b, int b0, int ldb,
+      float[] c, int c0, int ldc, float[] lanes) {
+    int a1 = a0 + Math.min(1, rowsA - 1) * lda, a2 = a0 + Math.min(2, rowsA - 1) * lda;
+    int a3 = a0 + Math.min(3, rowsA - 1) * lda;
+    int b1 = b0 + Math.min(1, rowsB - 1) * ldb, b2 = b0 + Math.min(2, rowsB - 1) * ldb;
+    int b3 = b0 + Math.min(3, rowsB - 1) * ldb;
+    FloatVector zero = FloatVector.zero(SPECIES);
+    FloatVector d00 = zero, d01 = zero, d02 = zero, d03 = zero, d10 = zero, d11 = zero, d12 = zero, d13 = zero;
+    FloatVector d20 = zero, d21 = zero, d22 = zero, d23 = zero, d30 = zero, d31 = zero, d32 = zero, d33 = zero;
+    int vectorEnd = SPECIES.loopBound(k);
+    for (int p = 0; p < vectorEnd; p += LANES) {
+      FloatVector x0 = FloatVector.fromArray(SPECIES, a, a0 + p);
+      FloatVector x1 = FloatVector.fromArray(SPECIES, a, a1 + p);
+      FloatVector x2 = FloatVector.fromArray(SPECIES, a, a2 + p);
+      FloatVector x3 = FloatVector.fromArray(SPECIES, a, a3 + p);
+      FloatVector y0 = FloatVector.fromArray(SPECIES, b, b0 + p);
+      FloatVector y1 = FloatVector.fromArray(SPECIES, b, b1 + p);
+      FloatVector y2 = FloatVector.fromArray(SPECIES, b, b2 + p);
+      FloatVector y3 = FloatVector.fromArray(SPECIES, b, b3 + p);
+      d00 = x0.fma(y0, d00);
+      d01 = x0.fma(y1, d01);
+      d02 = x0.fma(y2, d02);
+      d03 = x0.fma(y3, d03);
+      d10 = x1.fma(y0, d10);
+      d11 = x1.fma(y1, d11);
+      d12 = x1.fma(y2, d12);
+      d13 = x1.fma(y3, d13);
+      d20 = x2.fma(y0, d20);
+      d21 = x2.fma(y1, d21);
+      d22 = x2.fma(y2, d22);
+      d23 = x2.fma(y3, d23);
+      d30 = x3.fma(y0, d30);
+      d31 = x3.fma(y1, d31);
+      d32 = x3.fma(y2, d32);
+      d33 = x3.fma(y3, d33);
+    }
+    d00.intoArray(lanes, 0 * LANES);
+    d01.intoArray(lanes, 1 * LANES);
+    d02.intoArray(lanes, 2 * LANES);
+    d03.intoArray(lanes, 3 * LANES);
+    d10.intoArray(lanes, 4 * LANES);
+    d11.intoArray(lanes, 5 * LANES);
+    d12.intoArray(lanes, 6 * LANES);
+    d13.intoArray(lanes, 7 * LANES);
+    d20.intoArray(lanes, 8 * LANES);
+    d21.intoArray(lanes, 9 * LANES);
+    d22.intoArray(lanes, 10 * LANES);
+    d23.intoArray(lanes, 11 * LANES);
+    d30.intoArray(lanes, 12 * LANES);
+    d31.intoArray(lanes, 13 * LANES);
+    d32.intoArray(lanes, 14 * LANES);
+    d33.intoArray(lanes, 15 * LANES);
+    for (int r = 0; r < rowsA; r++) {
+      int aRow = a0 + r * lda;
+      for (int q = 0; q < rowsB; q++) {
+        int bRow = b0 + q * ldb;
+        float sum = 0f;
+        for (int l = 0, at = (4 * r + q) * LANES; l < LANES; l++) sum += lanes[at + l];
+        for (int p = vectorEnd; p < k; p++) sum = Math.fma(a[aRow + p], b[bRow + p], sum);
+        c[c0 + r * ldc + q] += sum;
+      }
+    }
+  }
+
+  private static int ceilDiv(int a, int b) {
+    return (a + b - 1) / b;
+  }
+
+  private static int roundUp(int a, int b) {
+    return ceilDiv(a, b) * b;
+  }
+}

@@ -1,0 +1,73 @@
+package org.seqlab.view;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import org.knowm.xchart.BitmapEncoder;
+import org.seqlab.io.AtomicFiles;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYChartBuilder;
+import org.knowm.xchart.XYSeries;
+import org.knowm.xchart.style.Styler;
+import org.knowm.xchart.style.markers.SeriesMarkers;
+
+/** Line charts written as PNG files, for curves that say more than a table. */
+public final class Plots {
+  private Plots() {}
+
+  /** One named curve: {@code y[i]} at {@code x[i]}. */
+  public record Series(String name, double[] x, double[] y) {
+    public Series {
+      if (x.length != y.length) throw new IllegalArgumentException("series " + name + ": x and y differ in length");
+    }
+  }
+
+  /** Axis scales. */
+  public enum Scale {
+    LINEAR,
+    LOG
+  }
+
+  /**
+   * Draws {@code series} as lines on one chart and writes it to {@code png} atomically. Points that a log axis cannot show (zero, negative, NaN) are
+   * left out of that series.
+   */
+  public static void lineChart(
+      Path png, String title, String xLabel, Scale xScale, String yLabel, Scale yScale, List<Series> series)
+      throws IOException {
+    System.setProperty("java.awt.headless", "true");
+    XYChart chart = new XYChartBuilder().width(900).height(540).title(title).xAxisTitle(xLabel).yAxisTitle(yLabel).build();
+    chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS);
+    chart.getStyler().setLegendLayout(Styler.LegendLayout.Horizontal);
+    chart.getStyler().setPlotGridVerticalLinesVisible(false);
+    chart.getStyler().setPlotBackgroundColor(java.awt.Color.WHITE);
+    chart.getStyler().setXAxisLogarithmic(xScale == Scale.LOG);
+    chart.getStyler().setYAxisLogarithmic(yScale == Scale.LOG);
+    chart.getStyler().setChartBackgroundColor(java.awt.Color.WHITE);
+    for (Series s : series) {
+      double[][] kept = keepDrawable(s, xScale, yScale);
+      if (kept[0].length == 0) continue;
+      XYSeries line = chart.addSeries(s.name(), kept[0], kept[1]);
+      line.setMarker(kept[0].length <= 24 ? SeriesMarkers.CIRCLE : SeriesMarkers.NONE);
+    }
+    AtomicFiles.write(png, BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG));
+  }
+
+  private static double[][] keepDrawable(Series s, Scale xScale, Scale yScale) {
+    int n = 0;
+    for (int i = 0; i < s.x().length; i++) if (drawable(s.x()[i], xScale) && drawable(s.y()[i], yScale)) n++;
+    double[] x = new double[n], y = new double[n];
+    int j = 0;
+    for (int i = 0; i < s.x().length; i++) {
+      if (drawable(s.x()[i], xScale) && drawable(s.y()[i], yScale)) {
+        x[j] = s.x()[i];
+        y[j++] = s.y()[i];
+      }
+    }
+    return new double[][] {x, y};
+  }
+
+  private static boolean drawable(double v, Scale scale) {
+    return Double.isFinite(v) && (scale == Scale.LINEAR || v > 0);
+  }
+}
