@@ -1,9 +1,7 @@
 package org.seqlab.nn;
 
-import static org.seqlab.tensor.Elementwise.sigmoid;
-import static org.seqlab.tensor.Elementwise.tanh;
-
 import org.seqlab.nn.RecurrentTrace.LayerTrace;
+import org.seqlab.tensor.Elementwise;
 
 /**
  * A multi-layer GRU, as {@code torch.nn.GRU}. With {@code a_t = W_ih x_t + b_ih} and {@code u_t =
@@ -56,14 +54,13 @@ public final class Gru extends Recurrent {
       int u = hiddenNewOffset + b * h;
       int prev = hiddenPreviousOffset + b * h;
       int next = hiddenNextOffset + b * h;
+      int n = a + 2 * h;
+      Elementwise.sigmoid(gates, a, gates, a, 2 * h); // r and z are neighbours
+      for (int j = 0; j < h; j++) gates[n + j] += gates[a + j] * hiddenNew[u + j];
+      Elementwise.tanh(gates, n, gates, n, h);
       for (int j = 0; j < h; j++) {
-        float reset = sigmoid(gates[a + j]);
-        float update = sigmoid(gates[a + h + j]);
-        float n = tanh(gates[a + 2 * h + j] + reset * hiddenNew[u + j]);
-        gates[a + j] = reset;
-        gates[a + h + j] = update;
-        gates[a + 2 * h + j] = n;
-        hiddenNext[next + j] = (1f - update) * n + update * hiddenPrevious[prev + j];
+        float update = gates[a + h + j];
+        hiddenNext[next + j] = (1f - update) * gates[n + j] + update * hiddenPrevious[prev + j];
       }
     }
   }

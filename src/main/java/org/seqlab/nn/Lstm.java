@@ -1,9 +1,7 @@
 package org.seqlab.nn;
 
-import static org.seqlab.tensor.Elementwise.sigmoid;
-import static org.seqlab.tensor.Elementwise.tanh;
-
 import org.seqlab.nn.RecurrentTrace.LayerTrace;
+import org.seqlab.tensor.Elementwise;
 
 /**
  * A multi-layer LSTM, as {@code torch.nn.LSTM}. With {@code a_t = W_ih x_t + b_ih} and {@code u_t =
@@ -78,19 +76,17 @@ public final class Lstm extends Recurrent {
       int prev = cellPreviousOffset + b * h;
       int cellAt = cellNextOffset + b * h;
       int hiddenAt = hiddenNextOffset + b * h;
+      // The nonlinearities run on whole gate blocks with the vector kernels: i and f are
+      // neighbours, so one call covers both.
+      Elementwise.sigmoid(gates, a, gates, a, 2 * h);
+      Elementwise.tanh(gates, a + 2 * h, gates, a + 2 * h, h);
+      Elementwise.sigmoid(gates, a + 3 * h, gates, a + 3 * h, h);
       for (int j = 0; j < h; j++) {
-        float i = sigmoid(gates[a + j]);
-        float f = sigmoid(gates[a + h + j]);
-        float g = tanh(gates[a + 2 * h + j]);
-        float o = sigmoid(gates[a + 3 * h + j]);
-        float c = f * cellPrevious[prev + j] + i * g;
-        gates[a + j] = i;
-        gates[a + h + j] = f;
-        gates[a + 2 * h + j] = g;
-        gates[a + 3 * h + j] = o;
-        cellNext[cellAt + j] = c;
-        hiddenNext[hiddenAt + j] = o * tanh(c);
+        cellNext[cellAt + j] = gates[a + h + j] * cellPrevious[prev + j] + gates[a + j] * gates[a + 2 * h + j];
       }
+      // h_t = o ⊙ tanh(c_t): tanh straight into h_t, then scaled by o in place.
+      Elementwise.tanh(cellNext, cellAt, hiddenNext, hiddenAt, h);
+      for (int j = 0; j < h; j++) hiddenNext[hiddenAt + j] *= gates[a + 3 * h + j];
     }
   }
 
@@ -102,10 +98,12 @@ public final class Lstm extends Recurrent {
     float[] gates = layer.gates;
     float[] cell = layer.cell;
     float[] dPre = work.dInputProjection; // da_t = du_t: both enter the gates as a sum
+    float[] tanhCell = work.rowScratch; // this thread's rows of a [B, H] buffer
     for (int b = rowFrom; b < rowTo; b++) {
       int a = (t * batch + b) * gateRows;
       int prev = (t * batch + b) * h;
       int cur = prev + batch * h;
+      Elementwise.tanh(cell, cur, tanhCell, b * h, h);
       for (int j = 0; j < h; j++) {
         int carry = b * h + j;
         int grad = gradientOffset + carry;
@@ -113,7 +111,7 @@ public final class Lstm extends Recurrent {
         float f = gates[a + h + j];
         float g = gates[a + 2 * h + j];
         float o = gates[a + 3 * h + j];
-        float tanhC = tanh(cell[cur + j]);
+        float tanhC = tanhCell[b * h + j];
         float dh = work.hiddenGradients[grad];
         // h_t = o ⊙ tanh(c_t)
         float dO = dh * tanhC;

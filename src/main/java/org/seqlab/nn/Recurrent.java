@@ -356,6 +356,9 @@ public abstract sealed class Recurrent implements Module permits Rnn, Lstm, Gru 
     /** LSTM: {@code dL/dc_{t-1}} being gathered, {@code [B, H]}; else null. */
     final float[] dcCarry;
 
+    /** {@code [B, H]} for a step's intermediate values; each thread uses its own batch rows. */
+    final float[] rowScratch;
+
     BackwardBuffers(RecurrentKind kind, int layers, int steps, int batch, int hidden) {
       int perStep = Math.toIntExact(Tensor.checkedSize(layers, steps, batch, hidden));
       int projections = Math.toIntExact(Tensor.checkedSize(steps, batch, kind.gateCount(), hidden));
@@ -366,6 +369,7 @@ public abstract sealed class Recurrent implements Module permits Rnn, Lstm, Gru 
       dHiddenProjection = kind == RecurrentKind.GRU ? new float[projections] : dInputProjection;
       dhCarry = new float[batch * hidden];
       dcCarry = lstm ? new float[batch * hidden] : null;
+      rowScratch = new float[batch * hidden];
     }
   }
 

@@ -1,6 +1,7 @@
 package org.seqlab.nn;
 
 import org.seqlab.nn.RecurrentTrace.LayerTrace;
+import org.seqlab.tensor.Elementwise;
 
 /**
  * A multi-layer Elman RNN, as {@code torch.nn.RNN}:
@@ -52,12 +53,12 @@ public final class Rnn extends Recurrent {
       float[] gates, int gatesOffset,
       float[] hiddenNext, int hiddenNextOffset) {
     int n = rows * h;
-    for (int j = 0; j < n; j++) {
-      float pre = gates[gatesOffset + j];
-      float next = relu ? Math.max(pre, 0f) : (float) Math.tanh(pre);
-      gates[gatesOffset + j] = next;
-      hiddenNext[hiddenNextOffset + j] = next;
+    if (relu) {
+      for (int j = 0; j < n; j++) gates[gatesOffset + j] = Math.max(gates[gatesOffset + j], 0f);
+    } else {
+      Elementwise.tanh(gates, gatesOffset, gates, gatesOffset, n);
     }
+    System.arraycopy(gates, gatesOffset, hiddenNext, hiddenNextOffset, n);
   }
 
   boolean relu() {

@@ -1,5 +1,8 @@
 package org.seqlab.tensor;
 
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
 /**
  * Matrix products on row-major float arrays, always accumulating into the output: {@code C += op(A)
  * op(B)}. Operands are addressed by array, offset and leading dimension (the row stride), so a
@@ -42,37 +45,149 @@ public final class MatMul {
    * {@code C[m,n] += A[m,k] · B[k,n]} on the caller's thread alone, allocating nothing: for a
    * product that is already one slice of a parallel loop (a recurrent step on one thread's batch
    * rows) or that sits on a latency path (one streamed step), where handing work to other threads
-   * would cost more than the product.
+   * would cost more than the product. Arguments as in {@link #gemmNN}.
    *
    * <p>Each element of C is one fixed sequence, {@code c = fma(A[i,p], B[p,j], c)} for {@code p =
-   * 0 .. k-1} in order, so a row's result does not depend on {@code m} or on which rows are
-   * computed together. Arguments as in {@link #gemmNN}.
+   * 0 .. k-1} in order, whichever tile computes it, so a row's result does not depend on {@code m}
+   * or on which rows are computed together: splitting a batch over threads gives the same bits.
+   *
+   * <p>B is read as it lies, a row of {@code n} at a time, so nothing is packed per call: the
+   * caller lays B out once for many calls (a recurrent layer transposes {@code W_hh} once per
+   * pass, not once per step). Tiles of 8 rows × 2 vectors keep 16 sums in registers and issue 16
+   * fused multiply-adds per 2 loads of B; a single row (batch 1) takes 4 vectors at a time, which
+   * is what hides the latency of the multiply-add chain when every element of B is used once.
    */
   public static void gemmNNSingleThread(
       int m, int n, int k,
       float[] a, int aOff, int lda,
       float[] b, int bOff, int ldb,
       float[] c, int cOff, int ldc) {
-    for (int i = 0; i < m; i++) {
-      int ci = cOff + i * ldc;
-      int ai = aOff + i * lda;
-      int p = 0;
-      // Four rows of B per pass over the row of C: a quarter of the loads and stores of C.
-      for (; p + 4 <= k; p += 4) {
-        float a0 = a[ai + p], a1 = a[ai + p + 1], a2 = a[ai + p + 2], a3 = a[ai + p + 3];
-        int b0 = bOff + p * ldb, b1 = b0 + ldb, b2 = b1 + ldb, b3 = b2 + ldb;
-        for (int j = 0; j < n; j++) {
-          float sum = Math.fma(a0, b[b0 + j], c[ci + j]);
-          sum = Math.fma(a1, b[b1 + j], sum);
-          sum = Math.fma(a2, b[b2 + j], sum);
-          c[ci + j] = Math.fma(a3, b[b3 + j], sum);
-        }
+    int i = 0;
+    for (; i + TILE_ROWS <= m; i += TILE_ROWS) {
+      eightRows(n, k, a, aOff + i * lda, lda, b, bOff, ldb, c, cOff + i * ldc, ldc);
+    }
+    for (; i < m; i++) oneRow(n, k, a, aOff + i * lda, b, bOff, ldb, c, cOff + i * ldc);
+  }
+
+  private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
+  private static final int LANES = SPECIES.length();
+  private static final int TILE_ROWS = 8;
+
+  /** Rows {@code 0..7} of A (at {@code a0}) times B, added into rows {@code 0..7} of C. */
+  private static void eightRows(
+      int n, int k,
+      float[] a, int a0, int lda,
+      float[] b, int bOff, int ldb,
+      float[] c, int c0, int ldc) {
+    int a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda, a4 = a3 + lda, a5 = a4 + lda, a6 = a5 + lda;
+    int a7 = a6 + lda;
+    int c1 = c0 + ldc, c2 = c1 + ldc, c3 = c2 + ldc, c4 = c3 + ldc, c5 = c4 + ldc, c6 = c5 + ldc;
+    int c7 = c6 + ldc;
+    int j = 0;
+    for (; j + 2 * LANES <= n; j += 2 * LANES) {
+      int h = j + LANES;
+      FloatVector s00 = FloatVector.fromArray(SPECIES, c, c0 + j), s01 = FloatVector.fromArray(SPECIES, c, c0 + h);
+      FloatVector s10 = FloatVector.fromArray(SPECIES, c, c1 + j), s11 = FloatVector.fromArray(SPECIES, c, c1 + h);
+      FloatVector s20 = FloatVector.fromArray(SPECIES, c, c2 + j), s21 = FloatVector.fromArray(SPECIES, c, c2 + h);
+      FloatVector s30 = FloatVector.fromArray(SPECIES, c, c3 + j), s31 = FloatVector.fromArray(SPECIES, c, c3 + h);
+      FloatVector s40 = FloatVector.fromArray(SPECIES, c, c4 + j), s41 = FloatVector.fromArray(SPECIES, c, c4 + h);
+      FloatVector s50 = FloatVector.fromArray(SPECIES, c, c5 + j), s51 = FloatVector.fromArray(SPECIES, c, c5 + h);
+      FloatVector s60 = FloatVector.fromArray(SPECIES, c, c6 + j), s61 = FloatVector.fromArray(SPECIES, c, c6 + h);
+      FloatVector s70 = FloatVector.fromArray(SPECIES, c, c7 + j), s71 = FloatVector.fromArray(SPECIES, c, c7 + h);
+      for (int p = 0; p < k; p++) {
+        int bp = bOff + p * ldb + j;
+        FloatVector b0 = FloatVector.fromArray(SPECIES, b, bp);
+        FloatVector b1 = FloatVector.fromArray(SPECIES, b, bp + LANES);
+        FloatVector x = FloatVector.broadcast(SPECIES, a[a0 + p]);
+        s00 = x.fma(b0, s00);
+        s01 = x.fma(b1, s01);
+        x = FloatVector.broadcast(SPECIES, a[a1 + p]);
+        s10 = x.fma(b0, s10);
+        s11 = x.fma(b1, s11);
+        x = FloatVector.broadcast(SPECIES, a[a2 + p]);
+        s20 = x.fma(b0, s20);
+        s21 = x.fma(b1, s21);
+        x = FloatVector.broadcast(SPECIES, a[a3 + p]);
+        s30 = x.fma(b0, s30);
+        s31 = x.fma(b1, s31);
+        x = FloatVector.broadcast(SPECIES, a[a4 + p]);
+        s40 = x.fma(b0, s40);
+        s41 = x.fma(b1, s41);
+        x = FloatVector.broadcast(SPECIES, a[a5 + p]);
+        s50 = x.fma(b0, s50);
+        s51 = x.fma(b1, s51);
+        x = FloatVector.broadcast(SPECIES, a[a6 + p]);
+        s60 = x.fma(b0, s60);
+        s61 = x.fma(b1, s61);
+        x = FloatVector.broadcast(SPECIES, a[a7 + p]);
+        s70 = x.fma(b0, s70);
+        s71 = x.fma(b1, s71);
       }
-      for (; p < k; p++) {
-        float aip = a[ai + p];
-        int bp = bOff + p * ldb;
-        for (int j = 0; j < n; j++) c[ci + j] = Math.fma(aip, b[bp + j], c[ci + j]);
+      s00.intoArray(c, c0 + j);
+      s01.intoArray(c, c0 + h);
+      s10.intoArray(c, c1 + j);
+      s11.intoArray(c, c1 + h);
+      s20.intoArray(c, c2 + j);
+      s21.intoArray(c, c2 + h);
+      s30.intoArray(c, c3 + j);
+      s31.intoArray(c, c3 + h);
+      s40.intoArray(c, c4 + j);
+      s41.intoArray(c, c4 + h);
+      s50.intoArray(c, c5 + j);
+      s51.intoArray(c, c5 + h);
+      s60.intoArray(c, c6 + j);
+      s61.intoArray(c, c6 + h);
+      s70.intoArray(c, c7 + j);
+      s71.intoArray(c, c7 + h);
+    }
+    if (j < n) {
+      // Fewer than two vectors of columns left: row by row, the same sequence per element.
+      for (int r = 0; r < TILE_ROWS; r++) {
+        rowColumns(j, n, k, a, a0 + r * lda, b, bOff, ldb, c, c0 + r * ldc);
       }
+    }
+  }
+
+  /** One row of A (at {@code ai}) times B, added into one row of C (at {@code ci}). */
+  private static void oneRow(
+      int n, int k, float[] a, int ai, float[] b, int bOff, int ldb, float[] c, int ci) {
+    int j = 0;
+    for (; j + 4 * LANES <= n; j += 4 * LANES) {
+      FloatVector s0 = FloatVector.fromArray(SPECIES, c, ci + j);
+      FloatVector s1 = FloatVector.fromArray(SPECIES, c, ci + j + LANES);
+      FloatVector s2 = FloatVector.fromArray(SPECIES, c, ci + j + 2 * LANES);
+      FloatVector s3 = FloatVector.fromArray(SPECIES, c, ci + j + 3 * LANES);
+      for (int p = 0; p < k; p++) {
+        int bp = bOff + p * ldb + j;
+        FloatVector x = FloatVector.broadcast(SPECIES, a[ai + p]);
+        s0 = x.fma(FloatVector.fromArray(SPECIES, b, bp), s0);
+        s1 = x.fma(FloatVector.fromArray(SPECIES, b, bp + LANES), s1);
+        s2 = x.fma(FloatVector.fromArray(SPECIES, b, bp + 2 * LANES), s2);
+        s3 = x.fma(FloatVector.fromArray(SPECIES, b, bp + 3 * LANES), s3);
+      }
+      s0.intoArray(c, ci + j);
+      s1.intoArray(c, ci + j + LANES);
+      s2.intoArray(c, ci + j + 2 * LANES);
+      s3.intoArray(c, ci + j + 3 * LANES);
+    }
+    rowColumns(j, n, k, a, ai, b, bOff, ldb, c, ci);
+  }
+
+  /** Columns {@code [from, n)} of one row: whole vectors, then one column at a time. */
+  private static void rowColumns(
+      int from, int n, int k, float[] a, int ai, float[] b, int bOff, int ldb, float[] c, int ci) {
+    int j = from;
+    for (; j + LANES <= n; j += LANES) {
+      FloatVector s = FloatVector.fromArray(SPECIES, c, ci + j);
+      for (int p = 0; p < k; p++) {
+        s = FloatVector.broadcast(SPECIES, a[ai + p]).fma(FloatVector.fromArray(SPECIES, b, bOff + p * ldb + j), s);
+      }
+      s.intoArray(c, ci + j);
+    }
+    for (; j < n; j++) {
+      float s = c[ci + j];
+      for (int p = 0; p < k; p++) s = Math.fma(a[ai + p], b[bOff + p * ldb + j], s);
+      c[ci + j] = s;
     }
   }
 
