@@ -1,0 +1,114 @@
+package org.seqlab.nn;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.management.ManagementFactory;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.seqlab.tensor.Tensor;
+
+/** Streaming one step at a time is the forward pass over the whole sequence. */
+class RecurrentStreamTest {
+
+  private static Tensor random(SplittableRandom r, int... shape) {
+    Tensor t = Tensor.zeros(shape);
+    float[] d = t.data();
+    for (int i = 0; i < d.length; i++) d[i] = (float) (r.nextDouble() * 2 - 1);
+    return t;
+  }
+
+  private static void assertClose(float[] expected, int expectedOff, float[] actual, int actualOff, int n, String what) {
+    for (int i = 0; i < n; i++) {
+      float e = expected[expectedOff + i], a = actual[actualOff + i];
+      assertTrue(Math.abs(e - a) <= 2e-6f * (1 + Math.abs(e)), what + " element " + i + ": expected " + e + ", got " + a);
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(RecurrentKind.class)
+  void streamingEveryStepEqualsTheForwardPass(RecurrentKind kind) {
+    // Sizes that are not multiples of a vector, so every tail of the kernels is used.
+    int input = 13, hidden = 37, layers = 2, batch = 3, steps = 12;
+    Recurrent model = Recurrent.create(kind, input, hidden, layers);
+    model.initialize(new SplittableRandom(5));
+    SplittableRandom r = new SplittableRandom(6);
+    Tensor x = random(r, steps, batch, input);
+    Tensor h0 = random(r, layers, batch, hidden);
+    Tensor c0 = kind == RecurrentKind.LSTM ? random(r, layers, batch, hidden) : null;
+    RecurrentOutput whole = model.forward(x, h0, c0);
+
+    RecurrentStream stream = new RecurrentStream(model, batch);
+    stream.setState(h0, c0);
+    float[] out = new float[batch * hidden];
+    for (int t = 0; t < steps; t++) {
+      stream.step(x.data(), t * batch * input, out, 0);
+      assertClose(whole.output().data(), t * batch * hidden, out, 0, batch * hidden, kind + " step " + t);
+    }
+    assertClose(whole.hN().data(), 0, stream.hiddenState().data(), 0, layers * batch * hidden, "hN");
+    if (c0 != null) assertClose(whole.cN().data(), 0, stream.cellState().data(), 0, layers * batch * hidden, "cN");
+
+    // After reset the stream starts from zeros, as forward without an initial state.
+    stream.reset();
+    RecurrentOutput fromZero = model.forward(x, null, null);
+    for (int t = 0; t < steps; t++) stream.step(x.data(), t * batch * input, out, 0);
+    assertClose(fromZero.hN().data(), 0, stream.hiddenState().data(), 0, layers * batch * hidden, "hN after reset");
+  }
+
+  @Test
+  void stepsAllocateNothing() {
+    Recurrent model = Recurrent.create(RecurrentKind.LSTM, 64, 128, 1);
+    model.initialize(new SplittableRandom(1));
+    RecurrentStream[] streams = {
+      new RecurrentStream(model, 1),
+      new RecurrentStream(gru(), 1),
+      new RecurrentStream(Recurrent.create(RecurrentKind.RNN_TANH, 64, 128, 2), 2),
+    };
+    com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+    long id = Thread.currentThread().threadId();
+    assertTrue(threads.isThreadAllocatedMemorySupported() && threads.isThreadAllocatedMemoryEnabled());
+    float[] x = new float[2 * 64];
+    float[] out = new float[2 * 128];
+    for (RecurrentStream stream : streams) {
+      // Warm up until the compiler has removed the vectors' boxes.
+      for (int i = 0; i < 30_000; i++) stream.step(x, 0, out, 0);
+      long before = threads.getThreadAllocatedBytes(id);
+      for (int i = 0; i < 10_000; i++) stream.step(x, 0, out, 0);
+      long allocated = threads.getThreadAllocatedBytes(id) - before;
+      // One object per step would be at least 160 kB; allow a few stray bytes of the measurement.
+      assertTrue(allocated < 16_384, stream.kind() + ": " + allocated + " bytes over 10,000 steps");
+    }
+  }
+
+  private static Recurrent gru() {
+    Recurrent model = Recurrent.create(RecurrentKind.GRU, 64, 128, 1);
+    model.initialize(new SplittableRandom(2));
+    return model;
+  }
+
+  @Test
+  void badShapesAreRefusedClearly() {
+    Recurrent model = Recurrent.create(RecurrentKind.LSTM, 4, 6, 2);
+    IllegalArgumentException noBatch =
+        assertThrows(IllegalArgumentException.class, () -> new RecurrentStream(model, 0));
+    assertEquals("batch must be at least 1, got 0", noBatch.getMessage());
+
+    RecurrentStream stream = new RecurrentStream(model, 2);
+    IndexOutOfBoundsException shortInput =
+        assertThrows(IndexOutOfBoundsException.class, () -> stream.step(new float[7], 0, new float[12], 0));
+    assertEquals("x must hold [B, I] = [2, 4] floats from offset 0, but has length 7", shortInput.getMessage());
+    IndexOutOfBoundsException shortOutput =
+        assertThrows(IndexOutOfBoundsException.class, () -> stream.step(new float[8], 0, new float[12], 1));
+    assertEquals("out must hold [B, H] = [2, 6] floats from offset 1, but has length 12", shortOutput.getMessage());
+
+    assertThrows(IllegalArgumentException.class, () -> stream.setState(Tensor.zeros(2, 1, 6), null));
+    RecurrentStream gruStream = new RecurrentStream(Recurrent.create(RecurrentKind.GRU, 4, 6, 1), 1);
+    IllegalArgumentException cellForGru =
+        assertThrows(IllegalArgumentException.class, () -> gruStream.setState(null, Tensor.zeros(1, 1, 6)));
+    assertTrue(cellForGru.getMessage().startsWith("c0 is only for LSTM"), cellForGru.getMessage());
+    assertThrows(IllegalStateException.class, gruStream::cellState);
+  }
+}

@@ -1,0 +1,79 @@
+package org.seqlab.nn;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.seqlab.tensor.Parallel;
+import org.seqlab.tensor.Tensor;
+
+/**
+ * The time loops split the batch over threads: outputs, final states and every gradient must be
+ * the same bits with 1, 2 or 3 threads, for odd batches that do not split evenly.
+ */
+class RecurrentThreadsTest {
+  private final int savedThreads = Parallel.threads();
+
+  @AfterEach
+  void restore() {
+    Parallel.setThreads(savedThreads);
+  }
+
+  private static Tensor random(SplittableRandom r, int... shape) {
+    Tensor t = Tensor.zeros(shape);
+    float[] d = t.data();
+    for (int i = 0; i < d.length; i++) d[i] = (float) (r.nextDouble() * 2 - 1);
+    return t;
+  }
+
+  /** Every float a forward and backward pass produces, in a fixed order. */
+  private static List<float[]> run(RecurrentKind kind, int batch, int threads) {
+    int input = 11, hidden = 40, layers = 2, steps = 9;
+    Parallel.setThreads(threads);
+    Recurrent model = Recurrent.create(kind, input, hidden, layers);
+    model.initialize(new SplittableRandom(3));
+    SplittableRandom r = new SplittableRandom(4);
+    Tensor x = random(r, steps, batch, input);
+    Tensor h0 = random(r, layers, batch, hidden);
+    Tensor c0 = kind == RecurrentKind.LSTM ? random(r, layers, batch, hidden) : null;
+    Tensor dOutput = random(r, steps, batch, hidden);
+    Tensor dhN = random(r, layers, batch, hidden);
+    Tensor dcN = kind == RecurrentKind.LSTM ? random(r, layers, batch, hidden) : null;
+    RecurrentOutput out = model.forward(x, h0, c0);
+    RecurrentGradients g = model.backward(out, dOutput, dhN, dcN);
+    List<float[]> all = new ArrayList<>();
+    all.add(out.output().data());
+    all.add(out.hN().data());
+    if (out.cN() != null) all.add(out.cN().data());
+    for (int k = 0; k < layers; k++) all.add(out.trace().gates(k).data());
+    all.add(g.dInput().data());
+    all.add(g.dh0().data());
+    if (g.dc0() != null) all.add(g.dc0().data());
+    all.add(g.hiddenGradients().data());
+    for (Parameter p : model.parameters()) all.add(p.grad().data());
+    return all;
+  }
+
+  @ParameterizedTest
+  @EnumSource(RecurrentKind.class)
+  void resultsAreBitIdenticalForAnyThreadCount(RecurrentKind kind) {
+    for (int batch : new int[] {5, 7}) {
+      // Enough work that the time loop really is split (a small loop stays on one thread).
+      long perRow = 9L * kind.gateCount() * 40 * 40;
+      assertTrue(batch * perRow >= Parallel.MIN_PARALLEL_WORK, "test too small to split");
+      List<float[]> one = run(kind, batch, 1);
+      for (int threads : new int[] {2, 3}) {
+        List<float[]> many = run(kind, batch, threads);
+        for (int i = 0; i < one.size(); i++) {
+          assertArrayEquals(
+              one.get(i), many.get(i), kind + " batch " + batch + ", " + threads + " threads, result " + i);
+        }
+      }
+    }
+  }
+}
