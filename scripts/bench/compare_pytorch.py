@@ -9,6 +9,8 @@ throughput ratio and GFLOP/s. PyTorch is timed with 1 thread and with all cores;
 Run from the repository root:
   /usr/bin/python3 scripts/bench/compare_pytorch.py            # the configurations of BENCHMARKS.md
   /usr/bin/python3 scripts/bench/compare_pytorch.py --quick    # small sizes, a smoke test
+  /usr/bin/python3 scripts/bench/compare_pytorch.py --stream   # one step at a time: RecurrentStream
+                                                               # against nn.LSTMCell / nn.GRUCell
 """
 import argparse
 import json
@@ -33,6 +35,8 @@ FULL = [
     ("lstm", 512, 64, 50, "infer"),
 ]
 QUICK = [("lstm", 64, 8, 20, "train"), ("gru", 64, 8, 20, "infer")]
+# Streaming, one step at a time: model, input, hidden, batch, steps per timed run.
+STREAM = [("lstm", 64, 128, 1, 1000), ("gru", 64, 128, 1, 1000)]
 
 
 def flops(model, hidden, batch, steps, mode):
@@ -77,12 +81,70 @@ def torch_once(model, hidden, batch, steps, mode, repeats, threads):
     return statistics.median(times)
 
 
+def seqlab_stream_once(model, input_size, hidden, batch, steps, repeats):
+    cmd = [os.path.join(ROOT, "seqlab"), "bench", "--model", model, "--input", str(input_size), "--hidden",
+           str(hidden), "--batch", str(batch), "--steps", str(steps), "--mode", "stream", "--threads", "1",
+           "--repeats", str(repeats), "--format", "json"]
+    result = subprocess.run(cmd, capture_output=True, text=True)
+    if result.returncode != 0:
+        sys.exit(f"{' '.join(cmd)} failed:\n{result.stderr}")
+    return json.loads(result.stdout)["microseconds_per_time_step"]
+
+
+def torch_stream_once(model, input_size, hidden, batch, steps, repeats):
+    """Microseconds per step of nn.LSTMCell / nn.GRUCell called once per time step, under no_grad."""
+    torch.set_num_threads(1)  # one step is far too small to share; more threads only add hand-offs
+    torch.manual_seed(0)
+    cell = {"lstm": torch.nn.LSTMCell, "gru": torch.nn.GRUCell}[model](input_size, hidden)
+    xs = torch.randn(steps, batch, input_size)
+
+    def run():
+        with torch.no_grad():
+            h = torch.zeros(batch, hidden)
+            c = torch.zeros(batch, hidden)
+            for t in range(steps):
+                if model == "lstm":
+                    h, c = cell(xs[t], (h, c))
+                else:
+                    h = cell(xs[t], h)
+
+    start = time.perf_counter()
+    while time.perf_counter() - start < 0.5:
+        run()
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        run()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times) / steps * 1e6
+
+
+def stream_main(args):
+    print(f"torch {torch.__version__}, one thread each, {args.rounds} rounds x median of {args.repeats}")
+    header = f"{'stream config':<34} {'seqlab us/step':>15} {'PyTorch us/step':>16} {'ratio':>6}"
+    print(header)
+    print("-" * len(header))
+    for model, input_size, hidden, batch, steps in STREAM:
+        ours, theirs = [], []
+        for _ in range(args.rounds):
+            ours.append(seqlab_stream_once(model, input_size, hidden, batch, steps, args.repeats))
+            theirs.append(torch_stream_once(model, input_size, hidden, batch, steps, args.repeats))
+        ours_us, torch_us = statistics.median(ours), statistics.median(theirs)
+        name = f"{model} I={input_size} H={hidden} B={batch} (cell)"
+        print(f"{name:<34} {ours_us:>15.2f} {torch_us:>16.2f} {torch_us / ours_us:>6.2f}")
+    return 0
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="small sizes only")
     parser.add_argument("--rounds", type=int, default=3, help="alternations of seqlab and PyTorch")
     parser.add_argument("--repeats", type=int, default=9, help="timed runs per measurement")
+    parser.add_argument("--stream", action="store_true",
+                        help="one step at a time: RecurrentStream against nn.LSTMCell / nn.GRUCell")
     args = parser.parse_args()
+    if args.stream:
+        return stream_main(args)
     cores = os.cpu_count()
     print(f"torch {torch.__version__}, {cores} cores, {args.rounds} rounds x median of {args.repeats}")
     header = f"{'config':<28} {'seqlab tok/s':>13} {'PyTorch tok/s':>14} {'(threads)':>9} {'ratio':>6} {'seqlab GFLOP/s':>15}"

@@ -22,7 +22,8 @@ import picocli.CommandLine.Spec;
     description = {
       "Times one training step (forward + backward through time) or one inference pass of a layer over a"
           + " [T, B, I] batch: median of --repeats runs after warm-up.",
-      "Reports tokens/s (B*T per second), seconds per step and GFLOP/s of the matrix products."
+      "Reports tokens/s (B*T per second), seconds per step and GFLOP/s of the matrix products;"
+          + " --mode stream also the microseconds per time step of RecurrentStream."
     })
 public final class BenchCommand implements Callable<Integer> {
 
@@ -34,7 +35,8 @@ public final class BenchCommand implements Callable<Integer> {
 
   enum Mode {
     train,
-    infer
+    infer,
+    stream
   }
 
   enum Format {
@@ -65,7 +67,7 @@ public final class BenchCommand implements Callable<Integer> {
   @Option(names = "--threads", description = "threads (default: all cores)")
   Integer threads;
 
-  @Option(names = "--mode", description = "train or infer (default: ${DEFAULT-VALUE})", defaultValue = "train")
+  @Option(names = "--mode", description = "train, infer or stream (one step at a time, as RecurrentStream; default: ${DEFAULT-VALUE})", defaultValue = "train")
   Mode mode;
 
   @Option(names = "--repeats", description = "timed runs, the median is reported (default: ${DEFAULT-VALUE})", defaultValue = "9")
@@ -94,7 +96,12 @@ public final class BenchCommand implements Callable<Integer> {
         };
     LayerBenchmark.Config config =
         new LayerBenchmark.Config(kind, in, hidden, layers, batch, steps,
-            mode == Mode.train ? LayerBenchmark.Mode.TRAIN : LayerBenchmark.Mode.INFER, repeats);
+            switch (mode) {
+              case train -> LayerBenchmark.Mode.TRAIN;
+              case infer -> LayerBenchmark.Mode.INFER;
+              case stream -> LayerBenchmark.Mode.STREAM;
+            },
+            repeats);
     double have = Runtime.getRuntime().maxMemory();
     if (config.estimatedBytes() > have / 2) {
       throw new UserError(String.format(Locale.ROOT,
@@ -125,13 +132,21 @@ public final class BenchCommand implements Callable<Integer> {
       doc.put("seconds_per_step", result.secondsPerStep());
       doc.put("gflops", result.gflops());
       doc.put("all_seconds", result.allSeconds());
+      if (mode == Mode.stream) {
+        doc.put("microseconds_per_time_step", result.secondsPerTimeStep() * 1e6);
+        doc.put("time_steps_per_second", 1 / result.secondsPerTimeStep());
+      }
       out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(doc));
     } else {
       out.printf(Locale.ROOT, "%s %s: input %d, hidden %d, %d layer(s), batch %d, %d steps, %d thread(s)%n",
           model, mode, in, hidden, layers, batch, steps, useThreads);
-      out.printf(Locale.ROOT, "  %.3f ms per step (median of %d; fastest %.3f ms, slowest %.3f ms)%n",
-          result.secondsPerStep() * 1e3, repeats, result.allSeconds()[0] * 1e3, result.allSeconds()[repeats - 1] * 1e3);
+      out.printf(Locale.ROOT, "  %.3f ms per %s (median of %d; fastest %.3f ms, slowest %.3f ms)%n",
+          result.secondsPerStep() * 1e3, mode == Mode.stream ? "run of " + steps + " time steps" : "step", repeats, result.allSeconds()[0] * 1e3, result.allSeconds()[repeats - 1] * 1e3);
       out.printf(Locale.ROOT, "  %,.0f tokens/s, %.2f GFLOP/s in the matrix products%n", result.tokensPerSecond(), result.gflops());
+      if (mode == Mode.stream) {
+        out.printf(Locale.ROOT, "  %.3f µs per time step, %,.0f time steps/s (batch %d each)%n",
+            result.secondsPerTimeStep() * 1e6, 1 / result.secondsPerTimeStep(), batch);
+      }
     }
     out.flush();
     return 0;

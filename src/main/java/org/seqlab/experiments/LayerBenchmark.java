@@ -5,11 +5,13 @@ import java.util.SplittableRandom;
 import org.seqlab.nn.Recurrent;
 import org.seqlab.nn.RecurrentKind;
 import org.seqlab.nn.RecurrentOutput;
+import org.seqlab.nn.RecurrentStream;
 import org.seqlab.tensor.Tensor;
 
 /**
  * Times whole layers the way a user runs them: one training step (forward and backward through
- * time) or one inference pass over a {@code [T, B, I]} batch, reporting the median of several
+ * time), one inference pass over a {@code [T, B, I]} batch, or T steps of a {@link RecurrentStream}
+ * fed one {@code [B, I]} sample at a time, reporting the median of several
  * runs as tokens per second ({@code B*T / seconds}) and achieved GFLOP/s.
  *
  * <p>FLOPs count only the matrix products, 2 per multiply-add: a recurrent layer's forward is
@@ -21,7 +23,9 @@ public final class LayerBenchmark {
 
   public enum Mode {
     TRAIN,
-    INFER
+    INFER,
+    /** T steps of a {@link RecurrentStream}, one {@code [B, I]} input at a time. */
+    STREAM
   }
 
   /**
@@ -71,6 +75,11 @@ public final class LayerBenchmark {
     public double gflops() {
       return config.flops() / secondsPerStep / 1e9;
     }
+
+    /** Seconds per time step: of one run over T steps, the T-th part (what a stream pays per sample). */
+    public double secondsPerTimeStep() {
+      return secondsPerStep / config.steps();
+    }
   }
 
   public static Result run(Config config, long seed) {
@@ -80,13 +89,23 @@ public final class LayerBenchmark {
     Tensor x = Parallelism.gaussian(r, config.steps(), config.batch(), config.inputSize());
     Tensor dOutput = Parallelism.gaussian(r, config.steps(), config.batch(), config.hiddenSize());
     Runnable step =
-        config.mode() == Mode.TRAIN
-            ? () -> {
-              net.zeroGrad();
-              RecurrentOutput out = net.forward(x, null, null);
-              net.backward(out, dOutput, null, null);
-            }
-            : () -> net.forward(x, null, null);
+        switch (config.mode()) {
+          case TRAIN -> () -> {
+            net.zeroGrad();
+            RecurrentOutput out = net.forward(x, null, null);
+            net.backward(out, dOutput, null, null);
+          };
+          case INFER -> () -> net.forward(x, null, null);
+          case STREAM -> {
+            RecurrentStream stream = new RecurrentStream(net, config.batch());
+            float[] out = new float[config.batch() * config.hiddenSize()];
+            int stride = config.batch() * config.inputSize();
+            yield () -> {
+              stream.reset();
+              for (int t = 0; t < config.steps(); t++) stream.step(x.data(), t * stride, out, 0);
+            };
+          }
+        };
     // Warm up until the compiler has settled: at least two runs and half a second.
     long warmStart = System.nanoTime();
     for (int i = 0; i < 2 || System.nanoTime() - warmStart < 500_000_000L; i++) step.run();

@@ -25,6 +25,22 @@ class BenchCommandTest {
     assertEquals(3, doc.get("all_seconds").size());
   }
 
+  @Test
+  void streamModeReportsTimePerTimeStep() throws Exception {
+    CliRun run = CliRun.of("bench", "--model", "lstm", "--input", "4", "--hidden", "8", "--layers", "2",
+        "--batch", "1", "--steps", "20", "--mode", "stream", "--repeats", "3", "--format", "json");
+    assertEquals(0, run.status(), run.err());
+    JsonNode doc = new ObjectMapper().readTree(run.out());
+    double seconds = doc.get("seconds_per_step").asDouble();
+    assertEquals(seconds / 20 * 1e6, doc.get("microseconds_per_time_step").asDouble(), 1e-9 * seconds * 1e6);
+    assertEquals(20 / seconds, doc.get("time_steps_per_second").asDouble(), 1e-9 * (20 / seconds));
+
+    CliRun text = CliRun.of("bench", "--model", "gru", "--hidden", "8", "--batch", "2", "--steps", "5",
+        "--mode", "stream", "--repeats", "1");
+    assertEquals(0, text.status(), text.err());
+    assertTrue(text.out().contains("µs per time step"), text.out());
+  }
+
   @ParameterizedTest
   @ValueSource(strings = {"--hidden 0", "--batch -1", "--threads 0", "--model cnn", "--mode stream2", "--repeats 0",
       "--batch 1000000 --steps 1000000"})
