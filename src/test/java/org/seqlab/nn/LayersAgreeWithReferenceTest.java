@@ -10,6 +10,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import static org.seqlab.nn.ReferenceComparison.assertClose;
+import static org.seqlab.nn.ReferenceComparison.gaussian;
+import static org.seqlab.nn.ReferenceComparison.stack;
+import static org.seqlab.nn.ReferenceComparison.toDouble;
 import org.seqlab.nn.reference.Graph;
 import org.seqlab.nn.reference.ReferenceRecurrent;
 import org.seqlab.nn.reference.Var;
@@ -34,38 +38,9 @@ class LayersAgreeWithReferenceTest {
     return cases.stream();
   }
 
-  static float[] gaussian(Random r, int n, double scale) {
-    float[] a = new float[n];
-    for (int i = 0; i < n; i++) a[i] = (float) (scale * r.nextGaussian());
-    return a;
-  }
 
-  static double[] toDouble(float[] a) {
-    double[] d = new double[a.length];
-    for (int i = 0; i < a.length; i++) d[i] = a[i];
-    return d;
-  }
 
-  static void assertClose(String what, float[] actual, double[] expected) {
-    assertTrue(actual.length == expected.length, what + ": length " + actual.length + " vs " + expected.length);
-    double max = 0, worst = 0;
-    for (double v : expected) max = Math.max(max, Math.abs(v));
-    for (int i = 0; i < actual.length; i++) worst = Math.max(worst, Math.abs(actual[i] - expected[i]));
-    assertTrue(worst <= TOL * (1 + max), what + ": max |diff| " + worst + " (scale " + max + ")");
-  }
 
-  static double[] flatten(Var[] vars, boolean grad) {
-    int n = 0;
-    for (Var v : vars) n += v.value().length;
-    double[] all = new double[n];
-    int off = 0;
-    for (Var v : vars) {
-      double[] src = grad ? v.grad() : v.value();
-      System.arraycopy(src, 0, all, off, src.length);
-      off += src.length;
-    }
-    return all;
-  }
 
   @ParameterizedTest(name = "{0} T={1} B={2} I={3} H={4} L={5}")
   @MethodSource("shapes")
@@ -94,23 +69,23 @@ class LayersAgreeWithReferenceTest {
 
     Var[] outputs = new Var[T];
     for (int t = 0; t < T; t++) outputs[t] = run.output(t);
-    assertClose("output", out.output().data(), flatten(outputs, false));
+    assertClose("output", out.output().data(), stack(outputs, false), TOL);
     Var[] last = new Var[L];
     for (int k = 0; k < L; k++) last[k] = run.hidden()[k][T - 1];
-    assertClose("h_n", out.hN().data(), flatten(last, false));
+    assertClose("h_n", out.hN().data(), stack(last, false), TOL);
     if (lstm) {
       for (int k = 0; k < L; k++) last[k] = run.cell()[k][T - 1];
-      assertClose("c_n", out.cN().data(), flatten(last, false));
+      assertClose("c_n", out.cN().data(), stack(last, false), TOL);
     }
     for (Parameter p : net.parameters()) {
-      assertClose("grad " + p.name(), p.grad().data(), run.parameters().get(p.name()).grad());
+      assertClose("grad " + p.name(), p.grad().data(), run.parameters().get(p.name()).grad(), TOL);
     }
-    assertClose("grad input", grads.dInput().data(), flatten(run.inputs(), true));
-    assertClose("grad h0", grads.dh0().data(), flatten(run.h0(), true));
-    if (lstm) assertClose("grad c0", grads.dc0().data(), flatten(run.c0(), true));
+    assertClose("grad input", grads.dInput().data(), stack(run.inputs(), true), TOL);
+    assertClose("grad h0", grads.dh0().data(), stack(run.h0(), true), TOL);
+    if (lstm) assertClose("grad c0", grads.dc0().data(), stack(run.c0(), true), TOL);
     for (int k = 0; k < L; k++) {
-      assertClose("dL/dh_t layer " + k, grads.hiddenGradient(k).data(), flatten(run.hidden()[k], true));
-      if (lstm) assertClose("dL/dc_t layer " + k, grads.cellGradient(k).data(), flatten(run.cell()[k], true));
+      assertClose("dL/dh_t layer " + k, grads.hiddenGradient(k).data(), stack(run.hidden()[k], true), TOL);
+      if (lstm) assertClose("dL/dc_t layer " + k, grads.cellGradient(k).data(), stack(run.cell()[k], true), TOL);
     }
   }
 
@@ -131,10 +106,10 @@ class LayersAgreeWithReferenceTest {
       Var vx = g.leaf(toDouble(x), n, in), vw = g.leaf(toDouble(w), outF, in), vb = g.leaf(toDouble(b), 1, outF);
       Var vy = g.addBias(g.matmulTransposed(vx, vw), vb);
       g.backward(g.weightedSum(vy, toDouble(dy)));
-      assertClose("linear y", y.data(), vy.value());
-      assertClose("linear dx", dx.data(), vx.grad());
-      assertClose("linear dW", linear.weight().grad().data(), vw.grad());
-      assertClose("linear db", linear.bias().grad().data(), vb.grad());
+      assertClose("linear y", y.data(), vy.value(), TOL);
+      assertClose("linear dx", dx.data(), vx.grad(), TOL);
+      assertClose("linear dW", linear.weight().grad().data(), vw.grad(), TOL);
+      assertClose("linear db", linear.bias().grad().data(), vb.grad(), TOL);
     }
   }
 
@@ -153,7 +128,7 @@ class LayersAgreeWithReferenceTest {
     Var vt = g.leaf(toDouble(table), num, dim);
     Var vy = g.gatherRows(vt, ids);
     g.backward(g.weightedSum(vy, toDouble(dy)));
-    assertClose("embedding y", y.data(), vy.value());
-    assertClose("embedding dW", embedding.weight().grad().data(), vt.grad());
+    assertClose("embedding y", y.data(), vy.value(), TOL);
+    assertClose("embedding dW", embedding.weight().grad().data(), vt.grad(), TOL);
   }
 }

@@ -9,6 +9,10 @@ import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import static org.seqlab.nn.ReferenceComparison.assertClose;
+import static org.seqlab.nn.ReferenceComparison.gaussian;
+import static org.seqlab.nn.ReferenceComparison.stack;
+import static org.seqlab.nn.ReferenceComparison.toDouble;
 import org.seqlab.nn.reference.ReferenceTransformer;
 import org.seqlab.nn.reference.Var;
 import org.seqlab.tensor.Tensor;
@@ -33,39 +37,9 @@ class TransformerAgreesWithReferenceTest {
     return cases.stream();
   }
 
-  static float[] gaussian(Random r, int n, double scale) {
-    float[] a = new float[n];
-    for (int i = 0; i < n; i++) a[i] = (float) (scale * r.nextGaussian());
-    return a;
-  }
 
-  static double[] toDouble(float[] a) {
-    double[] d = new double[a.length];
-    for (int i = 0; i < a.length; i++) d[i] = a[i];
-    return d;
-  }
 
-  static void assertClose(String what, float[] actual, double[] expected) {
-    assertTrue(actual.length == expected.length, what + ": length " + actual.length + " vs " + expected.length);
-    double max = 0, worst = 0;
-    for (double v : expected) max = Math.max(max, Math.abs(v));
-    for (int i = 0; i < actual.length; i++) worst = Math.max(worst, Math.abs(actual[i] - expected[i]));
-    assertTrue(worst <= TOL * (1 + max), what + ": max |diff| " + worst + " (scale " + max + ")");
-  }
 
-  /** Rows of per-step [B, D] vars stacked time-major into one [T, B, D] array. */
-  static double[] stack(Var[] perStep, boolean grad) {
-    int n = 0;
-    for (Var v : perStep) n += v.value().length;
-    double[] all = new double[n];
-    int off = 0;
-    for (Var v : perStep) {
-      double[] src = grad ? v.grad() : v.value();
-      System.arraycopy(src, 0, all, off, src.length);
-      off += src.length;
-    }
-    return all;
-  }
 
   /** Copies the same random values into the float module and the reference, by name. */
   static void shareParameters(Random r, Module module, ReferenceTransformer ref, String prefix) {
@@ -99,18 +73,18 @@ class TransformerAgreesWithReferenceTest {
     ReferenceTransformer.Unrolled run = ref.unrollBlocks(toDouble(x), T, B, lengths, causal);
     run.backward(toDouble(dz));
 
-    assertClose("output", out.output().data(), stack(run.blockOutputs()[0], false));
+    assertClose("output", out.output().data(), stack(run.blockOutputs()[0], false), TOL);
     float[] attention = out.attentionWeights().data();
     for (int b = 0; b < B; b++) {
       for (int h = 0; h < heads; h++) {
         float[] map = java.util.Arrays.copyOfRange(attention, (b * heads + h) * T * T, (b * heads + h + 1) * T * T);
-        assertClose("attention b=" + b + " h=" + h, map, run.attention()[0][b][h].value());
+        assertClose("attention b=" + b + " h=" + h, map, run.attention()[0][b][h].value(), TOL);
       }
     }
     for (Parameter p : block.parameters()) {
-      assertClose("grad " + p.name(), p.grad().data(), run.parameters().get("blocks.0." + p.name()).grad());
+      assertClose("grad " + p.name(), p.grad().data(), run.parameters().get("blocks.0." + p.name()).grad(), TOL);
     }
-    assertClose("grad input", dx.data(), stack(run.inputs(), true));
+    assertClose("grad input", dx.data(), stack(run.inputs(), true), TOL);
   }
 
   @ParameterizedTest(name = "positions={0}")
@@ -142,9 +116,9 @@ class TransformerAgreesWithReferenceTest {
     ReferenceTransformer.UnrolledModel run = ref.unrollModel(tokens, T, B, lengths);
     double refLoss = run.backward(targets);
     assertTrue(Math.abs(loss.loss() - refLoss) <= TOL * (1 + Math.abs(refLoss)), "loss " + loss.loss() + " vs " + refLoss);
-    assertClose("logits", out.logits().data(), run.logits().value());
+    assertClose("logits", out.logits().data(), run.logits().value(), TOL);
     for (Parameter p : decoder.parameters()) {
-      assertClose("grad " + p.name(), p.grad().data(), run.parameters().get(p.name()).grad());
+      assertClose("grad " + p.name(), p.grad().data(), run.parameters().get(p.name()).grad(), TOL);
     }
   }
 
