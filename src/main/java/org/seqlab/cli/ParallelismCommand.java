@@ -55,7 +55,7 @@ public final class ParallelismCommand implements Callable<Integer> {
   @Option(names = "--max-steps", description = "longest sequence; lengths double from the shortest (default: ${DEFAULT-VALUE})", defaultValue = "1024")
   int maxSteps;
 
-  @Option(names = "--repeats", description = "timed runs per cell, median reported (default: ${DEFAULT-VALUE})", defaultValue = "3")
+  @Option(names = "--repeats", description = "timed runs per cell, median reported (default: ${DEFAULT-VALUE})", defaultValue = "5")
   int repeats;
 
   @Option(names = "--project", split = ",", description = "core counts P to project to (default: ${DEFAULT-VALUE})", defaultValue = "8,64,1024")
@@ -101,6 +101,10 @@ public final class ParallelismCommand implements Callable<Integer> {
     long tfmParams;
     try (ProgressBar bar = new ProgressBar(spec.commandLine().getErr(), ProgressBar.interactive())) {
       tau = Parallelism.meetingLatencySeconds(cores);
+      // Let the compiler settle on both models' code before anything is timed.
+      bar.update("warm-up", 0);
+      Parallelism.warmUp(Parallelism.lstm(hidden, layers, 64, batch, 1), 1.0);
+      Parallelism.warmUp(Parallelism.transformer(width, heads, layers, 64, batch, 1), 1.0);
       int lengths = 0;
       for (int t = minSteps; t <= maxSteps; t *= 2) lengths++;
       int done = 0;
@@ -158,7 +162,8 @@ public final class ParallelismCommand implements Callable<Integer> {
         + " (each step waits for the previous one, forward and again backward); the Transformer a constant %d per block"
         + " (every operation covers all T·B positions at once).%n", Parallelism.TRANSFORMER_BLOCK_CRITICAL_PATH);
     out.printf(Locale.ROOT, "%nPROJECTION, not a measurement: speed-up on P cores by Brent's bound T_P ≤ T_1/P + T_∞,"
-        + " with T_1 the 1-thread time above and T_∞ ≈ critical path × τ, τ = %.1f µs (measured here: the time for %d cores to meet once).%n",
+        + " with T_1 the 1-thread time above and T_∞ ≈ critical path × τ, τ = %.1f µs (measured here: the time for %d cores to meet once);"
+        + " 1.0x where spreading would cost more than it gains.%n",
         tau * 1e6, cores);
     StringBuilder head = new StringBuilder(String.format(Locale.ROOT, "%6s |", "T"));
     for (int p : projectTo) head.append(String.format(Locale.ROOT, " %9s", "LSTM P=" + p));

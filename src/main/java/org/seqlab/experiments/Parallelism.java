@@ -40,9 +40,13 @@ public final class Parallelism {
     long criticalPath();
   }
 
-  /** The median of {@code repeats} timings of {@code step} in seconds, after one warm-up run. */
+  /**
+   * The median of {@code repeats} timings of {@code step} in seconds, after warming up (at least
+   * two runs and 0.3 s) so that the compiled code, not the interpreter, is timed.
+   */
   public static double medianSeconds(Runnable step, int repeats) {
-    step.run();
+    long warmStart = System.nanoTime();
+    for (int i = 0; i < 2 || System.nanoTime() - warmStart < 300_000_000L; i++) step.run();
     double[] times = new double[repeats];
     for (int i = 0; i < repeats; i++) {
       long start = System.nanoTime();
@@ -51,6 +55,20 @@ public final class Parallelism {
     }
     Arrays.sort(times);
     return times[repeats / 2];
+  }
+
+  /** Runs {@code model}'s training step for about {@code seconds}, on one thread and on all. */
+  public static void warmUp(Model model, double seconds) {
+    int saved = Parallel.threads();
+    try {
+      for (int threads : new int[] {1, Runtime.getRuntime().availableProcessors()}) {
+        Parallel.setThreads(threads);
+        long start = System.nanoTime();
+        while (System.nanoTime() - start < seconds / 2 * 1e9) model.trainStep();
+      }
+    } finally {
+      Parallel.setThreads(saved);
+    }
   }
 
   /**
@@ -71,9 +89,14 @@ public final class Parallelism {
     }
   }
 
-  /** Brent's bound: the speed-up {@code T_1 / (T_1/P + criticalPath * tau)} on {@code p} cores. */
+  /**
+   * Brent's bound: the speed-up {@code T_1 / (T_1/P + criticalPath * tau)} on {@code p} cores, and
+   * never below 1: when meeting once per dependent step costs more than spreading the work gains,
+   * the step is best run on one core.
+   */
   public static double projectedSpeedup(double oneThreadSeconds, long criticalPath, double tau, int p) {
-    return oneThreadSeconds / (oneThreadSeconds / p + criticalPath * tau);
+    double spread = oneThreadSeconds / p + criticalPath * tau;
+    return oneThreadSeconds / Math.min(oneThreadSeconds, spread);
   }
 
   /** An LSTM with input size = hidden size, {@code layers} layers, over a random batch. */
