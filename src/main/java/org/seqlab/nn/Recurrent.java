@@ -8,6 +8,7 @@ import java.util.random.RandomGenerator;
 import org.seqlab.nn.RecurrentTrace.LayerTrace;
 import org.seqlab.tensor.Elementwise;
 import org.seqlab.tensor.MatMul;
+import org.seqlab.tensor.PanelMatVec;
 import org.seqlab.tensor.Parallel;
 import org.seqlab.tensor.Tensor;
 
@@ -265,6 +266,58 @@ public abstract sealed class Recurrent implements Module permits Rnn, Lstm, Gru 
   }
 
   /**
+   * {@code weightT [in, gateRows]} as {@code gateRows / h} gate blocks {@code [in, h]}, each packed
+   * by {@link PanelMatVec#pack}, block {@code g} from {@code g*in*h}.
+   */
+  static float[] packGateBlocks(float[] weightT, int in, int gateRows, int h) {
+    float[] packed = new float[weightT.length];
+    for (int g = 0; g * h < gateRows; g++) {
+      float[] block = PanelMatVec.pack(in, h, weightT, g * h, gateRows);
+      System.arraycopy(block, 0, packed, g * in * h, block.length);
+    }
+    return packed;
+  }
+
+  /**
+   * A step's product {@code out[b, 0 ..< columns] += v[b, :] · W^T[:, first ..< first + columns]}
+   * for {@code rows} batch rows, with {@code v [rows, in]} from {@code v[vOff]} (rows {@code in}
+   * apart), {@code out}'s rows from {@code outOff}, {@code ldOut} apart, {@code first} and {@code
+   * columns} multiples of {@code h}. {@code weightT} is {@code W^T [in, gateRows]} row-major, or
+   * when {@code panels} the same packed by {@link #packGateBlocks}.
+   *
+   * <p>Row-major suits 8 rows and more, which {@link MatMul#gemmNNSingleThread} computes together
+   * so that every weight loaded serves 8 rows; below that each row reads all the weights anyway,
+   * and the packed layout lets it read them sequentially. Either way every element is the same
+   * chain of fused multiply-adds: the choice never changes a bit.
+   */
+  static void stepProduct(
+      boolean panels, int rows, int columns, int in, int h, int gateRows,
+      float[] v, int vOff, float[] weightT, int first,
+      float[] out, int outOff, int ldOut) {
+    if (!panels) {
+      MatMul.gemmNNSingleThread(
+          rows, columns, in,
+          v, vOff, in,
+          weightT, first, gateRows,
+          out, outOff, ldOut);
+      return;
+    }
+    for (int b = 0; b < rows; b++) {
+      for (int column = 0; column < columns; column += h) {
+        int block = (first + column) / h;
+        PanelMatVec.multiplyAdd(
+            in, h, 0, h,
+            v, vOff + b * in,
+            weightT, block * in * h,
+            out, outOff + b * ldOut + column);
+      }
+    }
+  }
+
+  /** Batch sizes below which the per-step products read panel-packed weights ({@link #stepProduct}). */
+  static final int PANEL_BATCH = 8;
+
+  /**
    * One layer over all steps; {@code layer.hidden} (and {@code cell}) hold the initial state.
    *
    * <p>The input projection {@code a_t = W_ih x_t + b} does not depend on h, so all steps are one
@@ -294,7 +347,10 @@ public abstract sealed class Recurrent implements Module permits Rnn, Lstm, Gru 
       Elementwise.addRowVector(
           layer.hiddenNewProjection, 0, rows, biasHh[k].value().data(), summed, gateRows - summed);
     }
+    boolean panels = batch < PANEL_BATCH;
     float[] recurrentWeightT = transpose(weightHh[k].value().data(), gateRows, hiddenSize);
+    if (panels) recurrentWeightT = packGateBlocks(recurrentWeightT, hiddenSize, gateRows, hiddenSize);
+    float[] stepWeights = recurrentWeightT;
     Parallel.forRange(
         batch,
         (long) steps * gateRows * hiddenSize,
@@ -303,16 +359,14 @@ public abstract sealed class Recurrent implements Module permits Rnn, Lstm, Gru 
           for (int t = 0; t < steps; t++) {
             int row = t * batch + rowFrom; // first row of this slice at step t
             // u_t = h_{t-1} W_hh^T, h_{t-1} being block t of the [T+1, B, H] states
-            MatMul.gemmNNSingleThread(
-                slice, summed, hiddenSize,
-                layer.hidden, row * hiddenSize, hiddenSize,
-                recurrentWeightT, 0, gateRows,
+            stepProduct(
+                panels, slice, summed, hiddenSize, hiddenSize, gateRows,
+                layer.hidden, row * hiddenSize, stepWeights, 0,
                 preActivations, row * gateRows, gateRows);
             if (summed < gateRows) {
-              MatMul.gemmNNSingleThread(
-                  slice, gateRows - summed, hiddenSize,
-                  layer.hidden, row * hiddenSize, hiddenSize,
-                  recurrentWeightT, summed, gateRows,
+              stepProduct(
+                  panels, slice, gateRows - summed, hiddenSize, hiddenSize, gateRows,
+                  layer.hidden, row * hiddenSize, stepWeights, summed,
                   layer.hiddenNewProjection, row * hiddenSize, hiddenSize);
             }
             forwardStep(layer, t, batch, rowFrom, rowTo);

@@ -26,14 +26,15 @@ import org.seqlab.tensor.Tensor;
  * the two biases only appear as a sum (not inside the GRU's {@code r ⊙ (W_hn h + b_hn)}). Changing
  * the model's weights afterwards does not affect the stream: make a new one.
  *
- * <p>Below {@link #PANEL_BATCH} sequences a step is a few matrix-vector products that use every
- * weight once, bound by reading the weights from memory. There the transposed weights are stored
- * once more, packed for {@link PanelMatVec}, one gate block at a time: each block {@code [in, H]}
- * of {@code W^T} is cut into panels of columns that lie contiguous over {@code in}, so a step reads
- * the weights as one sequential stream instead of walking down strided columns. From {@link
- * #PANEL_BATCH} sequences up, {@link MatMul#gemmNNSingleThread} reuses each weight for 8 rows of
- * the batch and reads {@code W^T} as it is. Both compute every element by the same chain of fused
- * multiply-adds, so the layout does not change a bit of the result.
+ * <p>Below {@link Recurrent#PANEL_BATCH} sequences a step is a few matrix-vector products that use
+ * every weight once, bound by reading the weights from memory. There the transposed weights are
+ * packed for {@link PanelMatVec}, one gate block at a time: each block {@code [in, H]} of {@code
+ * W^T} is cut into panels of columns that lie contiguous over {@code in}, so a step reads the
+ * weights as one sequential stream instead of walking down strided columns. From {@link
+ * Recurrent#PANEL_BATCH} sequences up, {@link MatMul#gemmNNSingleThread} reuses each weight for 8
+ * rows of the batch and reads {@code W^T} as it lies. Both compute every element by the same chain
+ * of fused multiply-adds, so the layout does not change a bit of the result (see {@link
+ * Recurrent#stepProduct}).
  *
  * <p>A step runs on the caller's thread: at the sizes streamed one sample at a time, waking other
  * threads would cost more than the step. A stream is not safe for use by several threads at once.
@@ -48,9 +49,6 @@ public final class RecurrentStream {
   private final int gateRows;
   /** Columns of {@code u} summed straight into the pre-activations ({@code 2H} for the GRU). */
   private final int summedGateRows;
-
-  /** Batch sizes below which the weights are packed in panels (see the class comment). */
-  static final int PANEL_BATCH = 8;
 
   /** True when the products read the panel-packed weights. */
   private final boolean panels;
@@ -103,14 +101,14 @@ public final class RecurrentStream {
     recurrentWeightT = new float[numLayers][];
     foldedBias = new float[numLayers][];
     hiddenNewBias = new float[numLayers][];
-    panels = batch < PANEL_BATCH;
+    panels = batch < Recurrent.PANEL_BATCH;
     for (int k = 0; k < numLayers; k++) {
       int in = k == 0 ? inputSize : hiddenSize;
       inputWeightT[k] = Recurrent.transpose(model.weightIh(k).value().data(), gateRows, in);
       recurrentWeightT[k] = Recurrent.transpose(model.weightHh(k).value().data(), gateRows, hiddenSize);
       if (panels) {
-        inputWeightT[k] = packGateBlocks(inputWeightT[k], in, gateRows, hiddenSize);
-        recurrentWeightT[k] = packGateBlocks(recurrentWeightT[k], hiddenSize, gateRows, hiddenSize);
+        inputWeightT[k] = Recurrent.packGateBlocks(inputWeightT[k], in, gateRows, hiddenSize);
+        recurrentWeightT[k] = Recurrent.packGateBlocks(recurrentWeightT[k], hiddenSize, gateRows, hiddenSize);
       }
       foldedBias[k] = model.foldedBias(k);
       hiddenNewBias[k] =
@@ -176,45 +174,11 @@ public final class RecurrentStream {
     System.arraycopy(hidden, (numLayers - 1) * block, out, outOff, block);
   }
 
-  /**
-   * {@code out[b, 0 ..< columns] += v[b, :] · W^T[:, first ..< first + columns]} for every row
-   * {@code b} of the batch, where {@code v [B, in]} starts at {@code v[vOff]}, {@code W^T [in,
-   * G*H]} is {@code weightT} in this stream's layout, {@code first} is a multiple of {@code H} and
-   * {@code out}'s rows are {@code ldOut} apart.
-   */
+  /** {@link Recurrent#stepProduct} over the whole batch, in this stream's layout. */
   private void product(
       int columns, int in, float[] v, int vOff, float[] weightT, int first, float[] out, int ldOut) {
-    if (!panels) {
-      MatMul.gemmNNSingleThread(
-          batch, columns, in,
-          v, vOff, in,
-          weightT, first, gateRows,
-          out, 0, ldOut);
-      return;
-    }
-    for (int b = 0; b < batch; b++) {
-      for (int column = 0; column < columns; column += hiddenSize) {
-        int block = (first + column) / hiddenSize;
-        PanelMatVec.multiplyAdd(
-            in, hiddenSize, 0, hiddenSize,
-            v, vOff + b * in,
-            weightT, block * in * hiddenSize,
-            out, b * ldOut + column);
-      }
-    }
-  }
-
-  /**
-   * {@code weightT [in, gateRows]} as {@code gateRows / h} gate blocks {@code [in, h]}, each packed
-   * by {@link PanelMatVec#pack}, block {@code g} from {@code g*in*h}.
-   */
-  static float[] packGateBlocks(float[] weightT, int in, int gateRows, int h) {
-    float[] packed = new float[weightT.length];
-    for (int g = 0; g * h < gateRows; g++) {
-      float[] block = PanelMatVec.pack(in, h, weightT, g * h, gateRows);
-      System.arraycopy(block, 0, packed, g * in * h, block.length);
-    }
-    return packed;
+    Recurrent.stepProduct(
+        panels, batch, columns, in, hiddenSize, gateRows, v, vOff, weightT, first, out, 0, ldOut);
   }
 
   /** Sets every state to zero, as at construction. */

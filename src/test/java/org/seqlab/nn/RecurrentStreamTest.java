@@ -64,7 +64,7 @@ class RecurrentStreamTest {
     // A batch of PANEL_BATCH reads W^T row-major; a batch of one reads it packed in panels. The
     // hidden size spans full panels and a narrow one.
     int input = 19, hidden = 2 * org.seqlab.tensor.PanelMatVec.PANEL + 5, layers = 2, steps = 5;
-    int batch = RecurrentStream.PANEL_BATCH;
+    int batch = Recurrent.PANEL_BATCH;
     Recurrent model = Recurrent.create(kind, input, hidden, layers);
     model.initialize(new SplittableRandom(11));
     Tensor x = random(new SplittableRandom(12), steps, batch, input);
