@@ -10,6 +10,7 @@ import org.seqlab.tensor.Elementwise;
 import org.seqlab.tensor.MatMul;
 import org.seqlab.tensor.PanelMatVec;
 import org.seqlab.tensor.Parallel;
+import org.seqlab.tensor.SpinBarrier;
 import org.seqlab.tensor.Tensor;
 
 /**
@@ -351,6 +352,11 @@ public abstract sealed class Recurrent implements Module permits Rnn, Lstm, Gru 
     float[] recurrentWeightT = transpose(weightHh[k].value().data(), gateRows, hiddenSize);
     if (panels) recurrentWeightT = packGateBlocks(recurrentWeightT, hiddenSize, gateRows, hiddenSize);
     float[] stepWeights = recurrentWeightT;
+    int parties = Math.min(Parallel.threads(), ceilDiv(hiddenSize, PanelMatVec.PANEL));
+    if (panels && batch < parties && (long) batch * gateRows * hiddenSize >= unitSplitMinWork) {
+      forwardLayerSplitUnits(layer, steps, batch, parties, stepWeights);
+      return;
+    }
     Parallel.forRange(
         batch,
         (long) steps * gateRows * hiddenSize,
@@ -373,6 +379,85 @@ public abstract sealed class Recurrent implements Module permits Rnn, Lstm, Gru 
           }
         });
   }
+
+  /**
+   * Multiply-adds per step (batch × {@code G*H} × {@code H}) from which a batch smaller than the
+   * thread count splits each step by hidden units ({@link #forwardLayerSplitUnits}). Set by the
+   * system property {@code seqlab.recurrent.unitSplitMinWork}; by default the split is off: on two
+   * cores shared with other work, a step of {@code H = 1024} (4M multiply-adds, about 0.3 ms on one
+   * core) ran no faster on two threads, because the step is bound by memory bandwidth the cores
+   * share and any descheduling of one party stalls the other at the barrier.
+   */
+  static volatile long unitSplitMinWork =
+      Long.getLong("seqlab.recurrent.unitSplitMinWork", Long.MAX_VALUE);
+
+  private static int ceilDiv(int a, int b) {
+    return (a + b - 1) / b;
+  }
+
+  /**
+   * The time loop of {@link #forwardLayer} for a batch too small to give every thread rows: the
+   * hidden units are split instead, in whole panels of {@link PanelMatVec#PANEL}, between {@code
+   * parties} threads that stay alive for the whole sequence. At every step each thread computes,
+   * for all batch rows, the columns of {@code u_t} that belong to its units in every gate block
+   * (all G gates of a unit on the same thread), runs the cell update of those units right away,
+   * and then meets the others on a {@link SpinBarrier}: step {@code t+1} needs all of {@code h_t}.
+   * One barrier per step suffices because {@code h_t} and the gates of each step have their own
+   * blocks in the trace, so nothing is overwritten that another thread may still read.
+   *
+   * <p>Every element is computed by the same chain of multiply-adds as on one thread, and the
+   * nonlinearities are lane by lane, so the result is bit-identical to {@link #forwardLayer}'s.
+   */
+  private void forwardLayerSplitUnits(
+      LayerTrace layer, int steps, int batch, int parties, float[] packedRecurrentWeightT) {
+    int h = hiddenSize;
+    int summedBlocks = summedGateRows() / h;
+    int panelCount = ceilDiv(h, PanelMatVec.PANEL);
+    float[] preActivations = layer.gates;
+    SpinBarrier barrier = new SpinBarrier(parties);
+    Parallel.forRange(
+        parties,
+        (long) steps * batch * gateRows * h,
+        (partyFrom, partyTo) -> {
+          // A chunk that holds several parties (fewer threads than planned) does all their units
+          // and arrives for all of them.
+          int unitFrom = partyFrom * panelCount / parties * PanelMatVec.PANEL;
+          int unitTo = Math.min(h, partyTo * panelCount / parties * PanelMatVec.PANEL);
+          try {
+            for (int t = 0; t < steps; t++) {
+              for (int b = 0; b < batch; b++) {
+                int row = t * batch + b;
+                for (int g = 0; g < summedBlocks; g++) {
+                  PanelMatVec.multiplyAdd(
+                      h, h, unitFrom, unitTo,
+                      layer.hidden, row * h,
+                      packedRecurrentWeightT, g * h * h,
+                      preActivations, row * gateRows + g * h);
+                }
+                if (summedBlocks * h < gateRows) {
+                  PanelMatVec.multiplyAdd(
+                      h, h, unitFrom, unitTo,
+                      layer.hidden, row * h,
+                      packedRecurrentWeightT, summedBlocks * h * h,
+                      layer.hiddenNewProjection, row * h);
+                }
+              }
+              forwardStepUnits(layer, t, batch, unitFrom, unitTo);
+              barrier.await(partyTo - partyFrom);
+            }
+          } catch (RuntimeException | Error e) {
+            barrier.breakBarrier();
+            throw e;
+          }
+        });
+  }
+
+  /**
+   * {@link #forwardStep} of step {@code t} for every batch row but only hidden units {@code
+   * [unitFrom, unitTo)}: it reads and writes only those units' columns of each gate block and of
+   * the states, so threads with disjoint unit ranges can run it at once.
+   */
+  abstract void forwardStepUnits(LayerTrace layer, int t, int batch, int unitFrom, int unitTo);
 
   /**
    * The pointwise part of step {@code t} for batch rows {@code [rowFrom, rowTo)}. On entry rows
