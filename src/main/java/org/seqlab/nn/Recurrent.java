@@ -382,14 +382,13 @@ public abstract sealed class Recurrent implements Module permits Rnn, Lstm, Gru 
 
   /**
    * Multiply-adds per step (batch × {@code G*H} × {@code H}) from which a batch smaller than the
-   * thread count splits each step by hidden units ({@link #forwardLayerSplitUnits}). Set by the
-   * system property {@code seqlab.recurrent.unitSplitMinWork}; by default the split is off: on two
-   * cores shared with other work, a step of {@code H = 1024} (4M multiply-adds, about 0.3 ms on one
-   * core) ran no faster on two threads, because the step is bound by memory bandwidth the cores
-   * share and any descheduling of one party stalls the other at the barrier.
+   * thread count splits each step by hidden units ({@link #forwardLayerSplitUnits}); the system
+   * property {@code seqlab.recurrent.unitSplitMinWork} overrides it. Measured at batch 1 on two
+   * cores shared with other work: an LSTM step of {@code H = 1024} (4M multiply-adds) ran about
+   * 1.5 times faster on two threads than on one, one of {@code H = 256} (262k) no faster, the
+   * barrier and the shared memory bandwidth eating the gain. The default, 2M, lies between.
    */
-  static volatile long unitSplitMinWork =
-      Long.getLong("seqlab.recurrent.unitSplitMinWork", Long.MAX_VALUE);
+  static volatile long unitSplitMinWork = Long.getLong("seqlab.recurrent.unitSplitMinWork", 1L << 21);
 
   private static int ceilDiv(int a, int b) {
     return (a + b - 1) / b;
