@@ -58,6 +58,32 @@ class RecurrentStreamTest {
     assertClose(fromZero.hN().data(), 0, stream.hiddenState().data(), 0, layers * batch * hidden, "hN after reset");
   }
 
+  @ParameterizedTest
+  @EnumSource(RecurrentKind.class)
+  void panelPackedWeightsGiveTheSameBitsAsRowMajorWeights(RecurrentKind kind) {
+    // A batch of PANEL_BATCH reads W^T row-major; a batch of one reads it packed in panels. The
+    // hidden size spans full panels and a narrow one.
+    int input = 19, hidden = 2 * org.seqlab.tensor.PanelMatVec.PANEL + 5, layers = 2, steps = 5;
+    int batch = Recurrent.PANEL_BATCH;
+    Recurrent model = Recurrent.create(kind, input, hidden, layers);
+    model.initialize(new SplittableRandom(11));
+    Tensor x = random(new SplittableRandom(12), steps, batch, input);
+    RecurrentStream rowMajor = new RecurrentStream(model, batch);
+    RecurrentStream[] packed = new RecurrentStream[batch];
+    for (int b = 0; b < batch; b++) packed[b] = new RecurrentStream(model, 1);
+    float[] out = new float[batch * hidden];
+    float[] single = new float[hidden];
+    for (int t = 0; t < steps; t++) {
+      rowMajor.step(x.data(), t * batch * input, out, 0);
+      for (int b = 0; b < batch; b++) {
+        packed[b].step(x.data(), (t * batch + b) * input, single, 0);
+        for (int j = 0; j < hidden; j++) {
+          assertEquals(out[b * hidden + j], single[j], kind + " step " + t + " row " + b + " unit " + j);
+        }
+      }
+    }
+  }
+
   @Test
   void stepsAllocateNothing() {
     Recurrent model = Recurrent.create(RecurrentKind.LSTM, 64, 128, 1);
