@@ -11,6 +11,12 @@ Run from the repository root:
   /usr/bin/python3 scripts/bench/compare_pytorch.py --quick    # small sizes, a smoke test
   /usr/bin/python3 scripts/bench/compare_pytorch.py --stream   # one step at a time: RecurrentStream
                                                                # against nn.LSTMCell / nn.GRUCell
+  /usr/bin/python3 scripts/bench/compare_pytorch.py --only transformer   # one model's rows
+
+"transformer" is one causal pre-norm block, nn.TransformerEncoderLayer(H, 4, 4H, dropout=0,
+activation="gelu", norm_first=True) called with a causal src_mask (so PyTorch takes its general
+path, not the inference fast path, which refuses a src_mask). Its FLOPs count the projections and
+the causal half of the attention, as `seqlab bench --model transformer` does.
 """
 import argparse
 import json
@@ -33,13 +39,21 @@ FULL = [
     ("rnn", 256, 64, 100, "train"),
     ("lstm", 256, 64, 100, "infer"),
     ("lstm", 512, 64, 50, "infer"),
+    ("transformer", 256, 64, 100, "train"),
+    ("transformer", 256, 64, 100, "infer"),
 ]
-QUICK = [("lstm", 64, 8, 20, "train"), ("gru", 64, 8, 20, "infer")]
+QUICK = [("lstm", 64, 8, 20, "train"), ("gru", 64, 8, 20, "infer"), ("transformer", 64, 8, 20, "train")]
+HEADS = 4  # attention heads of the transformer block; its feed-forward width is 4 * hidden
 # Streaming, one step at a time: model, input, hidden, batch, steps per timed run.
 STREAM = [("lstm", 64, 128, 1, 1000), ("gru", 64, 128, 1, 1000)]
 
 
 def flops(model, hidden, batch, steps, mode):
+    if model == "transformer":
+        d, ff = hidden, 4 * hidden
+        per_token = 2 * (3 * d * d + d * d + 2 * d * ff) + 2 * 2 * d * (steps + 1) / 2  # causal half
+        forward = per_token * batch * steps
+        return 3 * forward if mode == "train" else forward
     forward = 2 * GATES[model] * hidden * (hidden + hidden) * batch * steps
     return 3 * forward if mode == "train" else forward
 
@@ -56,6 +70,8 @@ def seqlab_once(model, hidden, batch, steps, mode, repeats):
 def torch_once(model, hidden, batch, steps, mode, repeats, threads):
     torch.set_num_threads(threads)
     torch.manual_seed(0)
+    if model == "transformer":
+        return torch_block_once(hidden, batch, steps, mode, repeats)
     cls = {"lstm": torch.nn.LSTM, "gru": torch.nn.GRU, "rnn": torch.nn.RNN}[model]
     layer = cls(hidden, hidden, 1)
     x = torch.randn(steps, batch, hidden, requires_grad=(mode == "train"))
@@ -70,6 +86,40 @@ def torch_once(model, hidden, batch, steps, mode, repeats, threads):
             with torch.no_grad():
                 layer(x)
 
+    start = time.perf_counter()
+    while time.perf_counter() - start < 0.5:
+        step()
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        step()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def torch_block_once(hidden, batch, steps, mode, repeats):
+    """Seconds per step of one causal pre-norm nn.TransformerEncoderLayer over [T, B, D]."""
+    layer = torch.nn.TransformerEncoderLayer(hidden, HEADS, 4 * hidden, dropout=0.0, activation="gelu",
+                                             norm_first=True)
+    mask = torch.triu(torch.full((steps, steps), float("-inf")), diagonal=1)
+    x = torch.randn(steps, batch, hidden, requires_grad=(mode == "train"))
+    upstream = torch.randn(steps, batch, hidden)
+    if mode != "train":
+        layer.eval()
+
+    def step():
+        if mode == "train":
+            layer.zero_grad(set_to_none=True)
+            layer(x, src_mask=mask).backward(upstream)
+        else:
+            with torch.no_grad():
+                layer(x, src_mask=mask)
+
+    return timed(step, repeats)
+
+
+def timed(step, repeats):
+    """Median seconds of `repeats` calls of step, after half a second of warm-up."""
     start = time.perf_counter()
     while time.perf_counter() - start < 0.5:
         step()
@@ -140,6 +190,8 @@ def main():
     parser.add_argument("--quick", action="store_true", help="small sizes only")
     parser.add_argument("--rounds", type=int, default=3, help="alternations of seqlab and PyTorch")
     parser.add_argument("--repeats", type=int, default=9, help="timed runs per measurement")
+    parser.add_argument("--only", choices=sorted(GATES) + ["transformer"],
+                        help="run only this model's configurations")
     parser.add_argument("--stream", action="store_true",
                         help="one step at a time: RecurrentStream against nn.LSTMCell / nn.GRUCell")
     args = parser.parse_args()
@@ -151,6 +203,8 @@ def main():
     print(header)
     print("-" * len(header))
     for model, hidden, batch, steps, mode in (QUICK if args.quick else FULL):
+        if args.only and model != args.only:
+            continue
         ours, theirs = [], {1: [], cores: []}
         for _ in range(args.rounds):
             ours.append(seqlab_once(model, hidden, batch, steps, mode, args.repeats))

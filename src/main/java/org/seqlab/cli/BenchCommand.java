@@ -23,14 +23,17 @@ import picocli.CommandLine.Spec;
       "Times one training step (forward + backward through time) or one inference pass of a layer over a"
           + " [T, B, I] batch: median of --repeats runs after warm-up.",
       "Reports tokens/s (B*T per second), seconds per step and GFLOP/s of the matrix products;"
-          + " --mode stream also the microseconds per time step of RecurrentStream."
+          + " --mode stream also the microseconds per time step of RecurrentStream.",
+      "--model transformer times causal pre-norm Transformer blocks of width --hidden, --heads heads"
+          + " and feed-forward width --ff; its FLOPs count the causal half of the attention (keys s <= t)."
     })
 public final class BenchCommand implements Callable<Integer> {
 
   enum Model {
     lstm,
     gru,
-    rnn
+    rnn,
+    transformer
   }
 
   enum Mode {
@@ -46,11 +49,17 @@ public final class BenchCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
 
-  @Option(names = "--model", description = "lstm, gru or rnn (default: ${DEFAULT-VALUE})", defaultValue = "lstm")
+  @Option(names = "--model", description = "lstm, gru, rnn or transformer (default: ${DEFAULT-VALUE})", defaultValue = "lstm")
   Model model;
 
-  @Option(names = "--hidden", description = "hidden units H (default: ${DEFAULT-VALUE})", defaultValue = "256")
+  @Option(names = "--hidden", description = "hidden units H; the model width D of a transformer (default: ${DEFAULT-VALUE})", defaultValue = "256")
   int hidden;
+
+  @Option(names = "--heads", description = "attention heads of a transformer block (default: ${DEFAULT-VALUE})", defaultValue = "4")
+  int heads;
+
+  @Option(names = "--ff", description = "feed-forward width F of a transformer block (default: 4 × --hidden)")
+  Integer ff;
 
   @Option(names = "--input", description = "input features I (default: same as --hidden)")
   Integer input;
@@ -88,11 +97,13 @@ public final class BenchCommand implements Callable<Integer> {
     int cores = Runtime.getRuntime().availableProcessors();
     int useThreads = threads == null ? cores : threads;
     requireRange("--threads", useThreads, 1, 4096);
+    if (model == Model.transformer) return callTransformer(useThreads);
     RecurrentKind kind =
         switch (model) {
           case lstm -> RecurrentKind.LSTM;
           case gru -> RecurrentKind.GRU;
           case rnn -> RecurrentKind.RNN_TANH;
+          case transformer -> throw new IllegalStateException("handled by callTransformer");
         };
     LayerBenchmark.Config config =
         new LayerBenchmark.Config(kind, in, hidden, layers, batch, steps,
@@ -147,6 +158,66 @@ public final class BenchCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "  %.3f µs per time step, %,.0f time steps/s (batch %d each)%n",
             result.secondsPerTimeStep() * 1e6, 1 / result.secondsPerTimeStep(), batch);
       }
+    }
+    out.flush();
+    return 0;
+  }
+
+  /** {@code --model transformer}: causal pre-norm blocks, timed and reported like the recurrent layers. */
+  private int callTransformer(int useThreads) throws Exception {
+    int width = ff == null ? 4 * hidden : ff;
+    requireRange("--heads", heads, 1, hidden);
+    requireRange("--ff", width, 1, 1 << 20);
+    if (hidden % heads != 0) {
+      throw new UserError("--heads " + heads + " must divide --hidden " + hidden + " (each head gets D/H columns)");
+    }
+    if (input != null && input != hidden) {
+      throw new UserError("--input must equal --hidden for a transformer block (its input is [T, B, D])");
+    }
+    if (mode == Mode.stream) throw new UserError("--mode stream is for the recurrent models, not --model transformer");
+    LayerBenchmark.BlockConfig config =
+        new LayerBenchmark.BlockConfig(hidden, heads, width, layers, batch, steps,
+            mode == Mode.train ? LayerBenchmark.Mode.TRAIN : LayerBenchmark.Mode.INFER, repeats);
+    double have = Runtime.getRuntime().maxMemory();
+    if (config.estimatedBytes() > have / 2) {
+      throw new UserError(String.format(Locale.ROOT,
+          "--batch %d × --steps %d with --hidden %d needs about %.1f GiB; this JVM may use %.1f GiB (raise it with SEQLAB_JAVA_OPTS=-Xmx...)",
+          batch, steps, hidden, config.estimatedBytes() / (1L << 30), have / (1L << 30)));
+    }
+    int saved = Parallel.threads();
+    LayerBenchmark.Result result;
+    try {
+      Parallel.setThreads(useThreads);
+      result = LayerBenchmark.run(config, 42);
+    } finally {
+      Parallel.setThreads(saved);
+    }
+    PrintWriter out = spec.commandLine().getOut();
+    if (format == Format.json) {
+      Map<String, Object> doc = new LinkedHashMap<>();
+      doc.put("model", model.name());
+      doc.put("mode", mode.name());
+      doc.put("d_model", hidden);
+      doc.put("heads", heads);
+      doc.put("dim_feedforward", width);
+      doc.put("causal", true);
+      doc.put("layers", layers);
+      doc.put("batch", batch);
+      doc.put("steps", steps);
+      doc.put("threads", useThreads);
+      doc.put("repeats", repeats);
+      doc.put("tokens_per_second", result.tokensPerSecond());
+      doc.put("seconds_per_step", result.secondsPerStep());
+      doc.put("gflops", result.gflops());
+      doc.put("all_seconds", result.allSeconds());
+      out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(doc));
+    } else {
+      out.printf(Locale.ROOT, "transformer %s: d %d, %d heads, ff %d, causal, %d block(s), batch %d, %d steps, %d thread(s)%n",
+          mode, hidden, heads, width, layers, batch, steps, useThreads);
+      out.printf(Locale.ROOT, "  %.3f ms per step (median of %d; fastest %.3f ms, slowest %.3f ms)%n",
+          result.secondsPerStep() * 1e3, repeats, result.allSeconds()[0] * 1e3, result.allSeconds()[repeats - 1] * 1e3);
+      out.printf(Locale.ROOT, "  %,.0f tokens/s, %.2f GFLOP/s in the matrix products (causal half of the attention)%n",
+          result.tokensPerSecond(), result.gflops());
     }
     out.flush();
     return 0;

@@ -6,6 +6,7 @@ import org.seqlab.nn.Recurrent;
 import org.seqlab.nn.RecurrentKind;
 import org.seqlab.nn.RecurrentOutput;
 import org.seqlab.nn.RecurrentStream;
+import org.seqlab.nn.TransformerBlock;
 import org.seqlab.tensor.Tensor;
 
 /**
@@ -17,6 +18,12 @@ import org.seqlab.tensor.Tensor;
  * <p>FLOPs count only the matrix products, 2 per multiply-add: a recurrent layer's forward is
  * {@code 2 G H (I + H)} per token (input and recurrent products, {@code G} gate blocks); training
  * adds the input-gradient and weight-gradient products, three times the forward in all.
+ *
+ * <p>A stack of causal pre-norm {@link TransformerBlock}s ({@link BlockConfig}) counts, per token
+ * and block, {@code 2 (3D² + D² + 2 D F)} for the QKV, output and feed-forward projections plus
+ * {@code 2 · 2 · D · (T+1)/2} for {@code Q K^T} and {@code P V} over the keys a causal query
+ * actually sees: {@code s ≤ t}, {@code T(T+1)/2} (query, key) pairs per sequence and head, not the
+ * full {@code T²}. Training is again three times the forward.
  */
 public final class LayerBenchmark {
   private LayerBenchmark() {}
@@ -28,12 +35,31 @@ public final class LayerBenchmark {
     STREAM
   }
 
+  /** What the timing loop needs to know of a configuration. */
+  public sealed interface Workload permits Config, BlockConfig {
+    int steps();
+
+    Mode mode();
+
+    int repeats();
+
+    /** Tokens of one run, {@code B*T}. */
+    long tokens();
+
+    /** Matrix-product FLOPs of one run. */
+    double flops();
+
+    /** Bytes the run will hold, to refuse absurd sizes first. */
+    double estimatedBytes();
+  }
+
   /**
    * One configuration.
    *
    * @param repeats timed runs; the median is reported
    */
-  public record Config(RecurrentKind kind, int inputSize, int hiddenSize, int layers, int batch, int steps, Mode mode, int repeats) {
+  public record Config(RecurrentKind kind, int inputSize, int hiddenSize, int layers, int batch, int steps, Mode mode, int repeats)
+      implements Workload {
     public Config {
       if (inputSize < 1 || hiddenSize < 1 || layers < 1 || batch < 1 || steps < 1 || repeats < 1) {
         throw new IllegalArgumentException("sizes and repeats must be positive");
@@ -64,10 +90,53 @@ public final class LayerBenchmark {
   }
 
   /**
+   * A stack of {@code layers} causal pre-norm Transformer blocks over {@code [T, B, D]}.
+   *
+   * @param dModel {@code D}
+   * @param heads attention heads per block, dividing {@code D}
+   * @param dFF {@code F}, the feed-forward width
+   * @param repeats timed runs; the median is reported
+   */
+  public record BlockConfig(int dModel, int heads, int dFF, int layers, int batch, int steps, Mode mode, int repeats)
+      implements Workload {
+    public BlockConfig {
+      if (dModel < 1 || heads < 1 || dFF < 1 || layers < 1 || batch < 1 || steps < 1 || repeats < 1) {
+        throw new IllegalArgumentException("sizes and repeats must be positive");
+      }
+      if (dModel % heads != 0) {
+        throw new IllegalArgumentException("heads=" + heads + " must divide dModel=" + dModel);
+      }
+      if (mode == Mode.STREAM) throw new IllegalArgumentException("a Transformer block has no streaming mode");
+    }
+
+    @Override
+    public long tokens() {
+      return (long) batch * steps;
+    }
+
+    /** Projections plus causal attention (keys {@code s ≤ t} only), see the class comment. */
+    @Override
+    public double flops() {
+      double d = dModel, f = dFF;
+      double perToken = 2 * (3 * d * d + d * d + 2 * d * f) + 2 * 2 * d * (steps + 1) / 2.0;
+      double forward = perToken * tokens() * layers;
+      return mode == Mode.TRAIN ? 3 * forward : forward;
+    }
+
+    /** Per block: about 12 D + 2 F floats per token of activations, the attention maps, twice for training. */
+    @Override
+    public double estimatedBytes() {
+      double perBlock = 4.0 * tokens() * (12.0 * dModel + 2.0 * dFF) + 4.0 * batch * heads * (double) steps * steps;
+      double params = 4.0 * 2 * (4.0 * dModel * dModel + 2.0 * dModel * dFF) * layers;
+      return perBlock * layers * (mode == Mode.TRAIN ? 2 : 1) + params;
+    }
+  }
+
+  /**
    * @param secondsPerStep median seconds of one run
    * @param allSeconds every timed run, sorted
    */
-  public record Result(Config config, double secondsPerStep, double[] allSeconds) {
+  public record Result(Workload config, double secondsPerStep, double[] allSeconds) {
     public double tokensPerSecond() {
       return config.tokens() / secondsPerStep;
     }
@@ -106,6 +175,45 @@ public final class LayerBenchmark {
             };
           }
         };
+    return time(config, step);
+  }
+
+  /**
+   * Times {@code layers} causal pre-norm Transformer blocks: a training step (forward through the
+   * stack, backward in reverse, gradients zeroed first) or an inference pass.
+   */
+  public static Result run(BlockConfig config, long seed) {
+    java.util.Random init = new java.util.Random(seed);
+    TransformerBlock[] blocks = new TransformerBlock[config.layers()];
+    for (int k = 0; k < blocks.length; k++) {
+      blocks[k] = new TransformerBlock(config.dModel(), config.heads(), config.dFF());
+      blocks[k].initialize(init);
+    }
+    SplittableRandom r = new SplittableRandom(seed);
+    Tensor x = Parallelism.gaussian(r, config.steps(), config.batch(), config.dModel());
+    Tensor dOutput = Parallelism.gaussian(r, config.steps(), config.batch(), config.dModel());
+    TransformerBlock.Output[] outputs = new TransformerBlock.Output[blocks.length];
+    Runnable forward = () -> {
+      Tensor h = x;
+      for (int k = 0; k < blocks.length; k++) {
+        outputs[k] = blocks[k].forward(h, true, null);
+        h = outputs[k].output();
+      }
+    };
+    Runnable step =
+        config.mode() == Mode.TRAIN
+            ? () -> {
+              for (TransformerBlock block : blocks) block.zeroGrad();
+              forward.run();
+              Tensor d = dOutput;
+              for (int k = blocks.length - 1; k >= 0; k--) d = blocks[k].backward(outputs[k], d);
+            }
+            : forward;
+    return time(config, step);
+  }
+
+  /** The median of {@code repeats} timed runs of {@code step}, after warming up. */
+  private static Result time(Workload config, Runnable step) {
     // Warm up until the compiler has settled: at least two runs and half a second.
     long warmStart = System.nanoTime();
     for (int i = 0; i < 2 || System.nanoTime() - warmStart < 500_000_000L; i++) step.run();

@@ -41,6 +41,33 @@ class BenchCommandTest {
     assertTrue(text.out().contains("µs per time step"), text.out());
   }
 
+  @Test
+  void transformerCountsProjectionsAndTheCausalHalfOfTheAttention() throws Exception {
+    CliRun run = CliRun.of("bench", "--model", "transformer", "--hidden", "8", "--heads", "2", "--ff", "12",
+        "--batch", "3", "--steps", "5", "--repeats", "3", "--threads", "1", "--format", "json");
+    assertEquals(0, run.status(), run.err());
+    JsonNode doc = new ObjectMapper().readTree(run.out());
+    double seconds = doc.get("seconds_per_step").asDouble();
+    assertEquals(15 / seconds, doc.get("tokens_per_second").asDouble(), 1e-9 * (15 / seconds));
+    // Per token: 2·(3·64 + 64 + 2·8·12) for the projections, 2·2·8·(5+1)/2 for the causal attention;
+    // 15 tokens, three times for training.
+    double perToken = 2 * (3 * 64 + 64 + 2 * 8 * 12) + 2 * 2 * 8 * 3;
+    assertEquals(3 * perToken * 15 / seconds / 1e9, doc.get("gflops").asDouble(), 1e-9);
+
+    CliRun text = CliRun.of("bench", "--model", "transformer", "--hidden", "8", "--batch", "2", "--steps", "3",
+        "--mode", "infer", "--repeats", "1");
+    assertEquals(0, text.status(), text.err());
+    assertTrue(text.out().contains("4 heads, ff 32, causal"), text.out());
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"--heads 3", "--ff 0"})
+  void transformerOptionsAreChecked(String args) {
+    CliRun run = CliRun.of(("bench --model transformer --hidden 8 " + args).split(" "));
+    assertTrue(run.isOneLineUserError(), args + " -> " + run.err());
+    assertTrue(run.err().contains(args.split(" ")[0]), run.err());
+  }
+
   @ParameterizedTest
   @ValueSource(strings = {"--hidden 0", "--batch -1", "--threads 0", "--model cnn", "--mode stream2", "--repeats 0",
       "--batch 1000000 --steps 1000000"})
