@@ -19,10 +19,10 @@ import org.seqlab.tensor.Tensor;
  * <p>Backward reads the same path in reverse: {@code dh = dy W2}, {@code da = dh ⊙ gelu'(a)},
  * {@code dx = da W1}, with the weight gradients accumulated by the two {@link Linear} layers.
  *
- * <p>Shapes: input {@code x [*, D]}, output {@code y [*, D]}, with {@code D = dModel} and {@code F =
- * dFF}. Parameters, with PyTorch's names: {@code linear1.weight [F, D]}, {@code linear1.bias [F]},
- * {@code linear2.weight [D, F]}, {@code linear2.bias [D]}, initialised by {@link #initialize} as
- * PyTorch's Linear ({@code U(±1/sqrt(fan_in))}).
+ * <p>Shapes: input {@code x [*, D]}, output {@code y [*, D]}, with {@code D = dModel} and {@code F
+ * = dFF}. Parameters, with PyTorch's names: {@code linear1.weight [F, D]}, {@code linear1.bias
+ * [F]}, {@code linear2.weight [D, F]}, {@code linear2.bias [D]}, initialised by {@link #initialize}
+ * as PyTorch's Linear ({@code U(±1/sqrt(fan_in))}).
  */
 public final class FeedForward implements Module {
 

@@ -30,11 +30,16 @@ public final class Gru extends Recurrent {
     int h = hiddenSize();
     int row = t * batch + rowFrom;
     cellForward(
-        rowTo - rowFrom, h,
-        layer.gates, row * gateRows,
-        layer.hiddenNewProjection, row * h,
-        layer.hidden, row * h,
-        layer.hidden, (row + batch) * h);
+        rowTo - rowFrom,
+        h,
+        layer.gates,
+        row * gateRows,
+        layer.hiddenNewProjection,
+        row * h,
+        layer.hidden,
+        row * h,
+        layer.hidden,
+        (row + batch) * h);
   }
 
   /**
@@ -44,18 +49,29 @@ public final class Gru extends Recurrent {
    * from {@code h_{t-1}}, possibly over it (each element is read before it is written).
    */
   static void cellForward(
-      int rows, int h,
-      float[] gates, int gatesOffset,
-      float[] hiddenNew, int hiddenNewOffset,
-      float[] hiddenPrevious, int hiddenPreviousOffset,
-      float[] hiddenNext, int hiddenNextOffset) {
+      int rows,
+      int h,
+      float[] gates,
+      int gatesOffset,
+      float[] hiddenNew,
+      int hiddenNewOffset,
+      float[] hiddenPrevious,
+      int hiddenPreviousOffset,
+      float[] hiddenNext,
+      int hiddenNextOffset) {
     for (int b = 0; b < rows; b++) {
       cellForwardUnits(
-          h, 0, h,
-          gates, gatesOffset + b * 3 * h,
-          hiddenNew, hiddenNewOffset + b * h,
-          hiddenPrevious, hiddenPreviousOffset + b * h,
-          hiddenNext, hiddenNextOffset + b * h);
+          h,
+          0,
+          h,
+          gates,
+          gatesOffset + b * 3 * h,
+          hiddenNew,
+          hiddenNewOffset + b * h,
+          hiddenPrevious,
+          hiddenPreviousOffset + b * h,
+          hiddenNext,
+          hiddenNextOffset + b * h);
     }
   }
 
@@ -65,11 +81,17 @@ public final class Gru extends Recurrent {
     for (int b = 0; b < batch; b++) {
       int row = t * batch + b;
       cellForwardUnits(
-          h, unitFrom, unitTo,
-          layer.gates, row * gateRows,
-          layer.hiddenNewProjection, row * h,
-          layer.hidden, row * h,
-          layer.hidden, (row + batch) * h);
+          h,
+          unitFrom,
+          unitTo,
+          layer.gates,
+          row * gateRows,
+          layer.hiddenNewProjection,
+          row * h,
+          layer.hidden,
+          row * h,
+          layer.hidden,
+          (row + batch) * h);
     }
   }
 
@@ -78,11 +100,17 @@ public final class Gru extends Recurrent {
    * nonlinearity is lane by lane, so a unit's result does not depend on the range.
    */
   static void cellForwardUnits(
-      int h, int from, int to,
-      float[] gates, int a,
-      float[] hiddenNew, int u,
-      float[] hiddenPrevious, int prev,
-      float[] hiddenNext, int next) {
+      int h,
+      int from,
+      int to,
+      float[] gates,
+      int a,
+      float[] hiddenNew,
+      int u,
+      float[] hiddenPrevious,
+      int prev,
+      float[] hiddenNext,
+      int next) {
     int units = to - from;
     int n = a + 2 * h;
     Elementwise.sigmoid(gates, a + from, gates, a + from, units);
@@ -97,7 +125,12 @@ public final class Gru extends Recurrent {
 
   @Override
   void backwardStep(
-      LayerTrace layer, int t, int batch, int rowFrom, int rowTo, int gradientOffset,
+      LayerTrace layer,
+      int t,
+      int batch,
+      int rowFrom,
+      int rowTo,
+      int gradientOffset,
       BackwardBuffers work) {
     int h = hiddenSize();
     float[] gates = layer.gates;

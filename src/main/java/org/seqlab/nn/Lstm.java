@@ -52,11 +52,16 @@ public final class Lstm extends Recurrent {
     int h = hiddenSize();
     int row = t * batch + rowFrom;
     cellForward(
-        rowTo - rowFrom, h,
-        layer.gates, row * gateRows,
-        layer.cell, row * h,
-        layer.cell, (row + batch) * h,
-        layer.hidden, (row + batch) * h);
+        rowTo - rowFrom,
+        h,
+        layer.gates,
+        row * gateRows,
+        layer.cell,
+        row * h,
+        layer.cell,
+        (row + batch) * h,
+        layer.hidden,
+        (row + batch) * h);
   }
 
   /**
@@ -66,18 +71,29 @@ public final class Lstm extends Recurrent {
    * overwrite the previous one (same array and offset): each element is read before it is written.
    */
   static void cellForward(
-      int rows, int h,
-      float[] gates, int gatesOffset,
-      float[] cellPrevious, int cellPreviousOffset,
-      float[] cellNext, int cellNextOffset,
-      float[] hiddenNext, int hiddenNextOffset) {
+      int rows,
+      int h,
+      float[] gates,
+      int gatesOffset,
+      float[] cellPrevious,
+      int cellPreviousOffset,
+      float[] cellNext,
+      int cellNextOffset,
+      float[] hiddenNext,
+      int hiddenNextOffset) {
     for (int b = 0; b < rows; b++) {
       cellForwardUnits(
-          h, 0, h,
-          gates, gatesOffset + b * 4 * h,
-          cellPrevious, cellPreviousOffset + b * h,
-          cellNext, cellNextOffset + b * h,
-          hiddenNext, hiddenNextOffset + b * h);
+          h,
+          0,
+          h,
+          gates,
+          gatesOffset + b * 4 * h,
+          cellPrevious,
+          cellPreviousOffset + b * h,
+          cellNext,
+          cellNextOffset + b * h,
+          hiddenNext,
+          hiddenNextOffset + b * h);
     }
   }
 
@@ -87,11 +103,17 @@ public final class Lstm extends Recurrent {
     for (int b = 0; b < batch; b++) {
       int row = t * batch + b;
       cellForwardUnits(
-          h, unitFrom, unitTo,
-          layer.gates, row * gateRows,
-          layer.cell, row * h,
-          layer.cell, (row + batch) * h,
-          layer.hidden, (row + batch) * h);
+          h,
+          unitFrom,
+          unitTo,
+          layer.gates,
+          row * gateRows,
+          layer.cell,
+          row * h,
+          layer.cell,
+          (row + batch) * h,
+          layer.hidden,
+          (row + batch) * h);
     }
   }
 
@@ -102,18 +124,25 @@ public final class Lstm extends Recurrent {
    * computed in.
    */
   static void cellForwardUnits(
-      int h, int from, int to,
-      float[] gates, int a,
-      float[] cellPrevious, int prev,
-      float[] cellNext, int cellAt,
-      float[] hiddenNext, int hiddenAt) {
+      int h,
+      int from,
+      int to,
+      float[] gates,
+      int a,
+      float[] cellPrevious,
+      int prev,
+      float[] cellNext,
+      int cellAt,
+      float[] hiddenNext,
+      int hiddenAt) {
     int units = to - from;
     Elementwise.sigmoid(gates, a + from, gates, a + from, units);
     Elementwise.sigmoid(gates, a + h + from, gates, a + h + from, units);
     Elementwise.tanh(gates, a + 2 * h + from, gates, a + 2 * h + from, units);
     Elementwise.sigmoid(gates, a + 3 * h + from, gates, a + 3 * h + from, units);
     for (int j = from; j < to; j++) {
-      cellNext[cellAt + j] = gates[a + h + j] * cellPrevious[prev + j] + gates[a + j] * gates[a + 2 * h + j];
+      cellNext[cellAt + j] =
+          gates[a + h + j] * cellPrevious[prev + j] + gates[a + j] * gates[a + 2 * h + j];
     }
     // h_t = o ⊙ tanh(c_t): tanh straight into h_t, then scaled by o in place.
     Elementwise.tanh(cellNext, cellAt + from, hiddenNext, hiddenAt + from, units);
@@ -122,7 +151,12 @@ public final class Lstm extends Recurrent {
 
   @Override
   void backwardStep(
-      LayerTrace layer, int t, int batch, int rowFrom, int rowTo, int gradientOffset,
+      LayerTrace layer,
+      int t,
+      int batch,
+      int rowFrom,
+      int rowTo,
+      int gradientOffset,
       BackwardBuffers work) {
     int h = hiddenSize();
     float[] gates = layer.gates;

@@ -47,6 +47,7 @@ public final class RecurrentStream {
   private final int hiddenSize;
   private final int numLayers;
   private final int gateRows;
+
   /** Columns of {@code u} summed straight into the pre-activations ({@code 2H} for the GRU). */
   private final int summedGateRows;
 
@@ -62,7 +63,9 @@ public final class RecurrentStream {
   /** Per layer {@code W_hh^T [H, G*H]}, laid out as {@link #inputWeightT}. */
   private final float[][] recurrentWeightT;
 
-  /** Per layer the bias of the pre-activations, {@code [G*H]} (see {@link Recurrent#foldedBias}). */
+  /**
+   * Per layer the bias of the pre-activations, {@code [G*H]} (see {@link Recurrent#foldedBias}).
+   */
   private final float[][] foldedBias;
 
   /** GRU: per layer {@code b_hn [H]}, which stays inside the reset gate's product. */
@@ -105,10 +108,12 @@ public final class RecurrentStream {
     for (int k = 0; k < numLayers; k++) {
       int in = k == 0 ? inputSize : hiddenSize;
       inputWeightT[k] = Recurrent.transpose(model.weightIh(k).value().data(), gateRows, in);
-      recurrentWeightT[k] = Recurrent.transpose(model.weightHh(k).value().data(), gateRows, hiddenSize);
+      recurrentWeightT[k] =
+          Recurrent.transpose(model.weightHh(k).value().data(), gateRows, hiddenSize);
       if (panels) {
         inputWeightT[k] = Recurrent.packGateBlocks(inputWeightT[k], in, gateRows, hiddenSize);
-        recurrentWeightT[k] = Recurrent.packGateBlocks(recurrentWeightT[k], hiddenSize, gateRows, hiddenSize);
+        recurrentWeightT[k] =
+            Recurrent.packGateBlocks(recurrentWeightT[k], hiddenSize, gateRows, hiddenSize);
       }
       foldedBias[k] = model.foldedBias(k);
       hiddenNewBias[k] =
@@ -155,15 +160,20 @@ public final class RecurrentStream {
       product(summedGateRows, hiddenSize, hidden, state, recurrentWeightT[k], 0, gates, gateRows);
       switch (kind) {
         case LSTM ->
-            Lstm.cellForward(
-                batch, hiddenSize, gates, 0, cell, state, cell, state, hidden, state);
+            Lstm.cellForward(batch, hiddenSize, gates, 0, cell, state, cell, state, hidden, state);
         case GRU -> {
           for (int b = 0; b < batch; b++) {
             System.arraycopy(hiddenNewBias[k], 0, hiddenNew, b * hiddenSize, hiddenSize);
           }
           product(
-              hiddenSize, hiddenSize, hidden, state, recurrentWeightT[k], summedGateRows,
-              hiddenNew, hiddenSize);
+              hiddenSize,
+              hiddenSize,
+              hidden,
+              state,
+              recurrentWeightT[k],
+              summedGateRows,
+              hiddenNew,
+              hiddenSize);
           Gru.cellForward(batch, hiddenSize, gates, 0, hiddenNew, 0, hidden, state, hidden, state);
         }
         case RNN_TANH, RNN_RELU ->
@@ -176,7 +186,14 @@ public final class RecurrentStream {
 
   /** {@link Recurrent#stepProduct} over the whole batch, in this stream's layout. */
   private void product(
-      int columns, int in, float[] v, int vOff, float[] weightT, int first, float[] out, int ldOut) {
+      int columns,
+      int in,
+      float[] v,
+      int vOff,
+      float[] weightT,
+      int first,
+      float[] out,
+      int ldOut) {
     Recurrent.stepProduct(
         panels, batch, columns, in, hiddenSize, gateRows, v, vOff, weightT, first, out, 0, ldOut);
   }
@@ -195,7 +212,8 @@ public final class RecurrentStream {
    */
   public void setState(Tensor h0, Tensor c0) {
     if (kind != RecurrentKind.LSTM && c0 != null) {
-      throw new IllegalArgumentException("c0 is only for LSTM, this stream is " + kind.metadataName());
+      throw new IllegalArgumentException(
+          "c0 is only for LSTM, this stream is " + kind.metadataName());
     }
     if (h0 != null) h0.requireShape("h0", numLayers, batch, hiddenSize);
     if (c0 != null) c0.requireShape("c0", numLayers, batch, hiddenSize);
@@ -223,8 +241,17 @@ public final class RecurrentStream {
     int length = batch * width;
     if (offset < 0 || offset > array.length - length) {
       throw new IndexOutOfBoundsException(
-          name + " must hold [B, " + (name.equals("x") ? "I" : "H") + "] = [" + batch + ", "
-              + width + "] floats from offset " + offset + ", but has length " + array.length);
+          name
+              + " must hold [B, "
+              + (name.equals("x") ? "I" : "H")
+              + "] = ["
+              + batch
+              + ", "
+              + width
+              + "] floats from offset "
+              + offset
+              + ", but has length "
+              + array.length);
     }
   }
 }

@@ -65,9 +65,13 @@ public final class Rnn extends Recurrent {
    * hiddenNext}.
    */
   static void cellForward(
-      int rows, int h, boolean relu,
-      float[] gates, int gatesOffset,
-      float[] hiddenNext, int hiddenNextOffset) {
+      int rows,
+      int h,
+      boolean relu,
+      float[] gates,
+      int gatesOffset,
+      float[] hiddenNext,
+      int hiddenNextOffset) {
     int n = rows * h;
     if (relu) {
       for (int j = 0; j < n; j++) gates[gatesOffset + j] = Math.max(gates[gatesOffset + j], 0f);
@@ -83,7 +87,12 @@ public final class Rnn extends Recurrent {
 
   @Override
   void backwardStep(
-      LayerTrace layer, int t, int batch, int rowFrom, int rowTo, int gradientOffset,
+      LayerTrace layer,
+      int t,
+      int batch,
+      int rowFrom,
+      int rowTo,
+      int gradientOffset,
       BackwardBuffers work) {
     int h = hiddenSize();
     for (int b = rowFrom; b < rowTo; b++) {

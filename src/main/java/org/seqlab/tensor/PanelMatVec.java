@@ -22,8 +22,8 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>Each element is the same chain as in {@link MatMul#gemmNNSingleThread}, {@code c = fma(a[p],
  * B[p, j], c)} for {@code p = 0 .. k-1} in order, so the two give the same bits; and a column's
- * result does not depend on which other columns are computed with it, so a product split by
- * panels between threads is bit-identical to one computed whole.
+ * result does not depend on which other columns are computed with it, so a product split by panels
+ * between threads is bit-identical to one computed whole.
  */
 public final class PanelMatVec {
   private PanelMatVec() {}
@@ -59,10 +59,16 @@ public final class PanelMatVec {
    * @throws IllegalArgumentException if the range does not fall on panel boundaries
    */
   public static void multiplyAdd(
-      int k, int n, int from, int to,
-      float[] a, int aOff,
-      float[] packed, int packedOff,
-      float[] c, int cOff) {
+      int k,
+      int n,
+      int from,
+      int to,
+      float[] a,
+      int aOff,
+      float[] packed,
+      int packedOff,
+      float[] c,
+      int cOff) {
     if (from < 0 || to > n || from > to || from % PANEL != 0 || (to % PANEL != 0 && to != n)) {
       throw new IllegalArgumentException(
           "columns [" + from + ", " + to + ") of " + n + " do not fall on panels of " + PANEL);
@@ -106,8 +112,9 @@ public final class PanelMatVec {
     for (; j + LANES <= width; j += LANES) {
       FloatVector s = FloatVector.fromArray(SPECIES, c, ci + j);
       for (int p = 0; p < k; p++) {
-        s = FloatVector.broadcast(SPECIES, a[aOff + p])
-            .fma(FloatVector.fromArray(SPECIES, packed, panel + p * width + j), s);
+        s =
+            FloatVector.broadcast(SPECIES, a[aOff + p])
+                .fma(FloatVector.fromArray(SPECIES, packed, panel + p * width + j), s);
       }
       s.intoArray(c, ci + j);
     }

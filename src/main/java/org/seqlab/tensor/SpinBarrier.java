@@ -8,12 +8,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  * parking a thread (then waking it) would cost as much as the step.
  *
  * <p>Each round counts arrivals; the arrival that completes the count resets it and then advances
- * the round number, which is what the others watch. A waiter spins with {@link
- * Thread#onSpinWait()} for a bounded number of checks and then yields between checks, so that on
- * cores shared with other work a waiting thread gives way to the one it waits for.
+ * the round number, which is what the others watch. A waiter spins with {@link Thread#onSpinWait()}
+ * for a bounded number of checks and then yields between checks, so that on cores shared with other
+ * work a waiting thread gives way to the one it waits for.
  *
- * <p>Memory: everything a party wrote before {@link #await} is visible to every party after it
- * (the count is updated atomically and the round number is volatile).
+ * <p>Memory: everything a party wrote before {@link #await} is visible to every party after it (the
+ * count is updated atomically and the round number is volatile).
  *
  * <p>If a party fails, it calls {@link #breakBarrier()} so that the others stop waiting: their
  * {@code await} throws instead of spinning forever.
@@ -32,7 +32,8 @@ public final class SpinBarrier {
    * @throws IllegalArgumentException if {@code parties < 1}
    */
   public SpinBarrier(int parties) {
-    if (parties < 1) throw new IllegalArgumentException("parties must be at least 1, got " + parties);
+    if (parties < 1)
+      throw new IllegalArgumentException("parties must be at least 1, got " + parties);
     this.parties = parties;
   }
 

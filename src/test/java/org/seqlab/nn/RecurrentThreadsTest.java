@@ -14,8 +14,8 @@ import org.seqlab.tensor.Parallel;
 import org.seqlab.tensor.Tensor;
 
 /**
- * The time loops split the batch over threads: outputs, final states and every gradient must be
- * the same bits with 1, 2 or 3 threads, for odd batches that do not split evenly.
+ * The time loops split the batch over threads: outputs, final states and every gradient must be the
+ * same bits with 1, 2 or 3 threads, for odd batches that do not split evenly.
  */
 class RecurrentThreadsTest {
   private final int savedThreads = Parallel.threads();
@@ -78,7 +78,9 @@ class RecurrentThreadsTest {
         List<float[]> many = run(kind, batch, threads);
         for (int i = 0; i < one.size(); i++) {
           assertArrayEquals(
-              one.get(i), many.get(i), kind + " batch " + batch + ", " + threads + " threads, result " + i);
+              one.get(i),
+              many.get(i),
+              kind + " batch " + batch + ", " + threads + " threads, result " + i);
         }
       }
     }
@@ -100,7 +102,9 @@ class RecurrentThreadsTest {
         List<float[]> split = run(kind, batch, threads, hidden);
         for (int i = 0; i < one.size(); i++) {
           assertArrayEquals(
-              one.get(i), split.get(i), kind + " batch " + batch + ", " + threads + " threads, result " + i);
+              one.get(i),
+              split.get(i),
+              kind + " batch " + batch + ", " + threads + " threads, result " + i);
         }
       }
     }

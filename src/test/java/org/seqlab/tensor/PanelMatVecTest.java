@@ -9,8 +9,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * {@link PanelMatVec}: a known answer, the packed layout itself, and random shapes against {@link
- * MatMul#gemmNNSingleThread}, which computes every element by the same chain of fused
- * multiply-adds and so must give the same bits, whole or split into panel ranges.
+ * MatMul#gemmNNSingleThread}, which computes every element by the same chain of fused multiply-adds
+ * and so must give the same bits, whole or split into panel ranges.
  */
 class PanelMatVecTest {
 
@@ -41,7 +41,10 @@ class PanelMatVecTest {
       for (int j = 0; j < n; j++) {
         int q0 = j / P * P;
         int width = Math.min(P, n - q0);
-        assertEquals(b[bOff + p * ldb + j], packed[q0 * k + p * width + (j - q0)], "B[" + p + ", " + j + "]");
+        assertEquals(
+            b[bOff + p * ldb + j],
+            packed[q0 * k + p * width + (j - q0)],
+            "B[" + p + ", " + j + "]");
       }
     }
   }
@@ -53,7 +56,10 @@ class PanelMatVecTest {
     int[] ns = {1, 5, P - 1, P, P + 1, 3 * P + 7, 4 * P};
     for (int k : ks) {
       for (int n : ns) {
-        int ldb = n + rng.nextInt(3), bOff = rng.nextInt(4), aOff = rng.nextInt(4), cOff = rng.nextInt(4);
+        int ldb = n + rng.nextInt(3),
+            bOff = rng.nextInt(4),
+            aOff = rng.nextInt(4),
+            cOff = rng.nextInt(4);
         float[] b = random(rng, bOff + k * ldb);
         float[] a = random(rng, aOff + k);
         float[] expected = random(rng, cOff + n + 2);
@@ -74,8 +80,14 @@ class PanelMatVecTest {
     float[] packed = new float[2 * P + 1];
     float[] a = {1};
     float[] c = new float[2 * P + 1];
-    assertThrows(IllegalArgumentException.class, () -> PanelMatVec.multiplyAdd(1, 2 * P + 1, 1, P, a, 0, packed, 0, c, 0));
-    assertThrows(IllegalArgumentException.class, () -> PanelMatVec.multiplyAdd(1, 2 * P + 1, 0, P + 1, a, 0, packed, 0, c, 0));
-    assertThrows(IllegalArgumentException.class, () -> PanelMatVec.multiplyAdd(1, 2 * P + 1, P, 2 * P + 2, a, 0, packed, 0, c, 0));
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> PanelMatVec.multiplyAdd(1, 2 * P + 1, 1, P, a, 0, packed, 0, c, 0));
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> PanelMatVec.multiplyAdd(1, 2 * P + 1, 0, P + 1, a, 0, packed, 0, c, 0));
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> PanelMatVec.multiplyAdd(1, 2 * P + 1, P, 2 * P + 2, a, 0, packed, 0, c, 0));
   }
 }

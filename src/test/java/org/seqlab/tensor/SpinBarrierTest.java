@@ -49,7 +49,8 @@ class SpinBarrierTest {
                           barrier.await();
                           assertEquals(parties, arrivals.get(r), "released early in round " + r);
                           for (int other = 0; other < parties; other++) {
-                            assertEquals(r + 1, written[other][r], "write not visible in round " + r);
+                            assertEquals(
+                                r + 1, written[other][r], "write not visible in round " + r);
                           }
                           departures.incrementAndGet(r);
                         }
