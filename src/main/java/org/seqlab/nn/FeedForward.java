@@ -4,6 +4,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.random.RandomGenerator;
+import org.seqlab.tensor.MatMul;
+import org.seqlab.tensor.Parallel;
 import org.seqlab.tensor.Tensor;
 
 /**
@@ -18,6 +20,13 @@ import org.seqlab.tensor.Tensor;
  *
  * <p>Backward reads the same path in reverse: {@code dh = dy W2}, {@code da = dh ⊙ gelu'(a)},
  * {@code dx = da W1}, with the weight gradients accumulated by the two {@link Linear} layers.
+ *
+ * <p>Fusions: the first product is written without its bias, and one pass over its rows then adds
+ * {@code b1} in place (keeping {@code a} for the backward pass) and writes {@code h = gelu(a)}
+ * ({@link Gelu#forwardAddingBias}); backward turns {@code dh} into {@code da} in place. Each of
+ * these {@code [*, F]} arrays, the widest of the block, is so streamed through the cache once
+ * instead of two or three times. The passes are split over the cores by rows; the GELU is evaluated
+ * per element, so the split does not change the result.
  *
  * <p>Shapes: input {@code x [*, D]}, output {@code y [*, D]}, with {@code D = dModel} and {@code F
  * = dFF}. Parameters, with PyTorch's names: {@code linear1.weight [F, D]}, {@code linear1.bias
@@ -89,18 +98,60 @@ public final class FeedForward implements Module {
 
   /** {@code y [*, D] = gelu(x W1^T + b1) W2^T + b2}. */
   public Output forward(Tensor x) {
-    Tensor a = linear1.forward(x);
-    Tensor h = Tensor.zeros(a.shape());
-    Gelu.forward(h.data(), 0, a.data(), 0, a.size());
+    int dModel = dModel(), dFF = dFF();
+    if (x.rank() < 2 || x.dim(x.rank() - 1) != dModel) {
+      throw new IllegalArgumentException(
+          "x has shape " + java.util.Arrays.toString(x.shape()) + ", expected [*, " + dModel + "]");
+    }
+    int rows = x.size() / dModel;
+    int[] hiddenShape = x.shape();
+    hiddenShape[hiddenShape.length - 1] = dFF;
+    Tensor a = Tensor.zeros(hiddenShape);
+    MatMul.gemmNT(
+        rows,
+        dFF,
+        dModel,
+        x.data(),
+        0,
+        dModel,
+        linear1.weight().value().data(),
+        0,
+        dModel,
+        a.data(),
+        0,
+        dFF);
+    Tensor h = Tensor.zeros(hiddenShape);
+    float[] pre = a.data(), act = h.data(), bias = linear1.bias().value().data();
+    Parallel.forRange(
+        rows,
+        GELU_WORK_PER_ELEMENT * dFF,
+        (from, to) -> {
+          for (int r = from; r < to; r++)
+            Gelu.forwardAddingBias(act, r * dFF, pre, r * dFF, bias, 0, dFF);
+        });
     return new Output(linear2.forward(h), x, a, h);
   }
+
+  /**
+   * Rough cost of one GELU (or its derivative) in multiply-adds, for splitting the passes over
+   * cores.
+   */
+  private static final long GELU_WORK_PER_ELEMENT = 8;
 
   /** Accumulates all four gradients and returns {@code dx [*, D]}. */
   public Tensor backward(Output forward, Tensor dy) {
     Tensor dh = linear2.backward(forward.activation(), dy);
     Tensor a = forward.preActivation();
-    Tensor da = Tensor.zeros(a.shape());
-    Gelu.backward(da.data(), 0, a.data(), 0, dh.data(), 0, a.size());
-    return linear1.backward(forward.input(), da);
+    int dFF = dFF(), rows = a.size() / dFF;
+    float[] pre = a.data(), grad = dh.data();
+    // da = dh ⊙ gelu'(a), written over dh: nothing else reads dh.
+    Parallel.forRange(
+        rows,
+        GELU_WORK_PER_ELEMENT * dFF,
+        (from, to) -> {
+          for (int r = from; r < to; r++)
+            Gelu.backwardOverwrite(grad, r * dFF, pre, r * dFF, grad, r * dFF, dFF);
+        });
+    return linear1.backward(forward.input(), dh);
   }
 }
