@@ -150,26 +150,8 @@ public final class BenchCommand implements Callable<Integer> {
               case stream -> LayerBenchmark.Mode.STREAM;
             },
             repeats);
-    double have = Runtime.getRuntime().maxMemory();
-    if (config.estimatedBytes() > have / 2) {
-      throw new UserError(
-          String.format(
-              Locale.ROOT,
-              "--batch %d × --steps %d with --hidden %d needs about %.1f GiB; this JVM may use %.1f GiB (raise it with SEQLAB_JAVA_OPTS=-Xmx...)",
-              batch,
-              steps,
-              hidden,
-              config.estimatedBytes() / (1L << 30),
-              have / (1L << 30)));
-    }
-    int saved = Parallel.threads();
-    LayerBenchmark.Result result;
-    try {
-      Parallel.setThreads(useThreads);
-      result = LayerBenchmark.run(config, 42);
-    } finally {
-      Parallel.setThreads(saved);
-    }
+    requireMemory(config.estimatedBytes());
+    LayerBenchmark.Result result = onThreads(useThreads, () -> LayerBenchmark.run(config, 42));
     PrintWriter out = spec.commandLine().getOut();
     if (format == Format.json) {
       Map<String, Object> doc = new LinkedHashMap<>();
@@ -180,12 +162,7 @@ public final class BenchCommand implements Callable<Integer> {
       doc.put("layers", layers);
       doc.put("batch", batch);
       doc.put("steps", steps);
-      doc.put("threads", useThreads);
-      doc.put("repeats", repeats);
-      doc.put("tokens_per_second", result.tokensPerSecond());
-      doc.put("seconds_per_step", result.secondsPerStep());
-      doc.put("gflops", result.gflops());
-      doc.put("all_seconds", result.allSeconds());
+      putTimings(doc, useThreads, result);
       if (mode == Mode.stream) {
         doc.put("microseconds_per_time_step", result.secondsPerTimeStep() * 1e6);
         doc.put("time_steps_per_second", 1 / result.secondsPerTimeStep());
@@ -258,26 +235,8 @@ public final class BenchCommand implements Callable<Integer> {
             steps,
             mode == Mode.train ? LayerBenchmark.Mode.TRAIN : LayerBenchmark.Mode.INFER,
             repeats);
-    double have = Runtime.getRuntime().maxMemory();
-    if (config.estimatedBytes() > have / 2) {
-      throw new UserError(
-          String.format(
-              Locale.ROOT,
-              "--batch %d × --steps %d with --hidden %d needs about %.1f GiB; this JVM may use %.1f GiB (raise it with SEQLAB_JAVA_OPTS=-Xmx...)",
-              batch,
-              steps,
-              hidden,
-              config.estimatedBytes() / (1L << 30),
-              have / (1L << 30)));
-    }
-    int saved = Parallel.threads();
-    LayerBenchmark.Result result;
-    try {
-      Parallel.setThreads(useThreads);
-      result = LayerBenchmark.run(config, 42);
-    } finally {
-      Parallel.setThreads(saved);
-    }
+    requireMemory(config.estimatedBytes());
+    LayerBenchmark.Result result = onThreads(useThreads, () -> LayerBenchmark.run(config, 42));
     PrintWriter out = spec.commandLine().getOut();
     if (format == Format.json) {
       Map<String, Object> doc = new LinkedHashMap<>();
@@ -290,12 +249,7 @@ public final class BenchCommand implements Callable<Integer> {
       doc.put("layers", layers);
       doc.put("batch", batch);
       doc.put("steps", steps);
-      doc.put("threads", useThreads);
-      doc.put("repeats", repeats);
-      doc.put("tokens_per_second", result.tokensPerSecond());
-      doc.put("seconds_per_step", result.secondsPerStep());
-      doc.put("gflops", result.gflops());
-      doc.put("all_seconds", result.allSeconds());
+      putTimings(doc, useThreads, result);
       out.println(
           new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(doc));
     } else {
@@ -331,5 +285,45 @@ public final class BenchCommand implements Callable<Integer> {
     if (value < min || value > max) {
       throw new UserError(option + " must be between " + min + " and " + max + ", got " + value);
     }
+  }
+
+  /** Refuses a run whose buffers would not fit, before allocating them. */
+  private void requireMemory(double bytes) {
+    double have = Runtime.getRuntime().maxMemory();
+    if (bytes > have / 2) {
+      throw new UserError(
+          String.format(
+              Locale.ROOT,
+              "--batch %d × --steps %d with --hidden %d needs about %.1f GiB; this JVM may use %.1f GiB (raise it with SEQLAB_JAVA_OPTS=-Xmx...)",
+              batch,
+              steps,
+              hidden,
+              bytes / (1L << 30),
+              have / (1L << 30)));
+    }
+  }
+
+  /**
+   * Runs {@code benchmark} with the kernels on {@code threads} threads, then restores the count.
+   */
+  private static LayerBenchmark.Result onThreads(
+      int threads, java.util.function.Supplier<LayerBenchmark.Result> benchmark) {
+    int saved = Parallel.threads();
+    try {
+      Parallel.setThreads(threads);
+      return benchmark.get();
+    } finally {
+      Parallel.setThreads(saved);
+    }
+  }
+
+  /** The keys every JSON report shares. */
+  private void putTimings(Map<String, Object> doc, int threads, LayerBenchmark.Result result) {
+    doc.put("threads", threads);
+    doc.put("repeats", repeats);
+    doc.put("tokens_per_second", result.tokensPerSecond());
+    doc.put("seconds_per_step", result.secondsPerStep());
+    doc.put("gflops", result.gflops());
+    doc.put("all_seconds", result.allSeconds());
   }
 }
