@@ -3,6 +3,9 @@ package org.seqlab.nn;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+import org.seqlab.tensor.Parallel;
 import org.seqlab.tensor.Tensor;
 
 /**
@@ -25,7 +28,15 @@ import org.seqlab.tensor.Tensor;
  *
  * <p>Shapes: input {@code x [*, D]} with at least one leading dimension, output {@code [*, D]};
  * {@code N} is the product of the leading dimensions. The forward pass caches {@code mean [N]} and
- * {@code rstd [N]} (computed in double, stored in float) for the backward pass.
+ * {@code rstd [N]} for the backward pass.
+ *
+ * <p>Both passes run a vector at a time. Forward reads each row twice while it is in the L1 cache:
+ * once for the mean, once for the variance about it (two passes, not the one-pass {@code E[x²] -
+ * mean²}, which cancels when the mean is large against the spread), then writes {@code y}; the sums
+ * are float lanes added in lane order, {@code rstd} is taken in double. Rows are split over the
+ * cores. Backward computes {@code dx} by rows, split over the cores, and {@code dweight}, {@code
+ * dbias} by columns, split over the cores, each column summed over the rows in order: no per-thread
+ * partial sums, so the result does not depend on the number of threads.
  *
  * <p>Parameters: {@code weight [D]} (ones) and {@code bias [D]} (zeros), PyTorch's initialisation.
  */
@@ -96,23 +107,47 @@ public final class LayerNorm implements Module {
     float[] out = y.data();
     float[] w = weight.value().data();
     float[] b = bias.value().data();
-    for (int r = 0; r < rows; r++) {
-      int row = r * dim;
-      double sum = 0;
-      for (int j = 0; j < dim; j++) sum += in[row + j];
-      double m = sum / dim;
-      double squares = 0;
-      for (int j = 0; j < dim; j++) {
-        double d = in[row + j] - m;
-        squares += d * d;
-      }
-      double s = 1.0 / Math.sqrt(squares / dim + EPS);
-      for (int j = 0; j < dim; j++) {
-        out[row + j] = (float) ((in[row + j] - m) * s) * w[j] + b[j];
-      }
-      mean.data()[r] = (float) m;
-      rstd.data()[r] = (float) s;
-    }
+    float[] means = mean.data();
+    float[] rstds = rstd.data();
+    Parallel.forRange(
+        rows,
+        4L * dim,
+        (from, to) -> {
+          float[] lanes = new float[LANES];
+          for (int r = from; r < to; r++) {
+            int row = r * dim;
+            int vectorEnd = SPECIES.loopBound(dim);
+            FloatVector sum = FloatVector.zero(SPECIES);
+            int j = 0;
+            for (; j < vectorEnd; j += LANES)
+              sum = sum.add(FloatVector.fromArray(SPECIES, in, row + j));
+            float total = addLanes(sum, lanes);
+            for (; j < dim; j++) total += in[row + j];
+            float m = total / dim;
+            FloatVector meanVector = FloatVector.broadcast(SPECIES, m);
+            FloatVector squares = FloatVector.zero(SPECIES);
+            for (j = 0; j < vectorEnd; j += LANES) {
+              FloatVector d = FloatVector.fromArray(SPECIES, in, row + j).sub(meanVector);
+              squares = d.fma(d, squares);
+            }
+            float squareTotal = addLanes(squares, lanes);
+            for (; j < dim; j++) {
+              float d = in[row + j] - m;
+              squareTotal = Math.fma(d, d, squareTotal);
+            }
+            float s = (float) (1.0 / Math.sqrt((double) squareTotal / dim + EPS));
+            FloatVector scale = FloatVector.broadcast(SPECIES, s);
+            for (j = 0; j < vectorEnd; j += LANES) {
+              FloatVector xhat =
+                  FloatVector.fromArray(SPECIES, in, row + j).sub(meanVector).mul(scale);
+              xhat.fma(FloatVector.fromArray(SPECIES, w, j), FloatVector.fromArray(SPECIES, b, j))
+                  .intoArray(out, row + j);
+            }
+            for (; j < dim; j++) out[row + j] = Math.fma((in[row + j] - m) * s, w[j], b[j]);
+            means[r] = m;
+            rstds[r] = s;
+          }
+        });
     return new Output(y, x, mean, rstd);
   }
 
@@ -133,30 +168,108 @@ public final class LayerNorm implements Module {
     float[] db = bias.grad().data();
     float[] means = forward.mean().data();
     float[] rstds = forward.rstd().data();
-    for (int r = 0; r < rows; r++) {
-      int row = r * dim;
-      float m = means[r];
-      float s = rstds[r];
-      // Two reductions over the row: mean(g) and mean(g ⊙ xhat).
-      float gMean = 0f;
-      float gxMean = 0f;
-      for (int j = 0; j < dim; j++) {
-        float xhat = (in[row + j] - m) * s;
-        float gj = g[row + j] * w[j];
-        gMean += gj;
-        gxMean += gj * xhat;
-      }
-      gMean /= dim;
-      gxMean /= dim;
-      for (int j = 0; j < dim; j++) {
-        float xhat = (in[row + j] - m) * s;
-        float dyj = g[row + j];
-        db[j] += dyj;
-        dw[j] += dyj * xhat;
-        out[row + j] += s * (dyj * w[j] - gMean - xhat * gxMean);
-      }
-    }
+    // dx, by rows: two reductions over the row, mean(g) and mean(g ⊙ xhat), then one pass.
+    Parallel.forRange(
+        rows,
+        6L * dim,
+        (from, to) -> {
+          float[] lanes = new float[LANES];
+          int vectorEnd = SPECIES.loopBound(dim);
+          for (int r = from; r < to; r++) {
+            int row = r * dim;
+            float m = means[r];
+            float s = rstds[r];
+            FloatVector meanVector = FloatVector.broadcast(SPECIES, m);
+            FloatVector scale = FloatVector.broadcast(SPECIES, s);
+            FloatVector gSum = FloatVector.zero(SPECIES);
+            FloatVector gxSum = FloatVector.zero(SPECIES);
+            int j = 0;
+            for (; j < vectorEnd; j += LANES) {
+              FloatVector xhat =
+                  FloatVector.fromArray(SPECIES, in, row + j).sub(meanVector).mul(scale);
+              FloatVector gj =
+                  FloatVector.fromArray(SPECIES, g, row + j)
+                      .mul(FloatVector.fromArray(SPECIES, w, j));
+              gSum = gSum.add(gj);
+              gxSum = gj.fma(xhat, gxSum);
+            }
+            float gMean = addLanes(gSum, lanes);
+            float gxMean = addLanes(gxSum, lanes);
+            for (; j < dim; j++) {
+              float xhat = (in[row + j] - m) * s;
+              float gj = g[row + j] * w[j];
+              gMean += gj;
+              gxMean = Math.fma(gj, xhat, gxMean);
+            }
+            gMean /= dim;
+            gxMean /= dim;
+            FloatVector gMeanVector = FloatVector.broadcast(SPECIES, gMean);
+            FloatVector gxMeanVector = FloatVector.broadcast(SPECIES, gxMean);
+            for (j = 0; j < vectorEnd; j += LANES) {
+              FloatVector xhat =
+                  FloatVector.fromArray(SPECIES, in, row + j).sub(meanVector).mul(scale);
+              FloatVector gj =
+                  FloatVector.fromArray(SPECIES, g, row + j)
+                      .mul(FloatVector.fromArray(SPECIES, w, j));
+              FloatVector centred = gj.sub(gMeanVector).sub(xhat.mul(gxMeanVector));
+              centred
+                  .fma(scale, FloatVector.fromArray(SPECIES, out, row + j))
+                  .intoArray(out, row + j);
+            }
+            for (; j < dim; j++) {
+              float xhat = (in[row + j] - m) * s;
+              out[row + j] += s * (g[row + j] * w[j] - gMean - xhat * gxMean);
+            }
+          }
+        });
+    // dweight and dbias, by columns: each column sums its rows in order. Items are whole vectors
+    // of columns (the last one possibly partial).
+    int columnVectors = (dim + LANES - 1) / LANES;
+    Parallel.forRange(
+        columnVectors,
+        3L * rows * LANES,
+        (from, to) -> {
+          for (int c = from; c < to; c++) {
+            int j0 = c * LANES;
+            if (j0 + LANES <= dim) {
+              FloatVector dbSum = FloatVector.fromArray(SPECIES, db, j0);
+              FloatVector dwSum = FloatVector.fromArray(SPECIES, dw, j0);
+              for (int r = 0; r < rows; r++) {
+                int row = r * dim;
+                FloatVector dyj = FloatVector.fromArray(SPECIES, g, row + j0);
+                FloatVector xhat =
+                    FloatVector.fromArray(SPECIES, in, row + j0)
+                        .sub(FloatVector.broadcast(SPECIES, means[r]))
+                        .mul(FloatVector.broadcast(SPECIES, rstds[r]));
+                dbSum = dbSum.add(dyj);
+                dwSum = dwSum.add(dyj.mul(xhat));
+              }
+              dbSum.intoArray(db, j0);
+              dwSum.intoArray(dw, j0);
+            } else {
+              for (int r = 0; r < rows; r++) {
+                int row = r * dim;
+                for (int j = j0; j < dim; j++) {
+                  float dyj = g[row + j];
+                  db[j] += dyj;
+                  dw[j] += dyj * ((in[row + j] - means[r]) * rstds[r]);
+                }
+              }
+            }
+          }
+        });
     return dx;
+  }
+
+  private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
+  private static final int LANES = SPECIES.length();
+
+  /** The lanes of {@code v} added in lane order (a fixed order, unlike {@code reduceLanes}). */
+  private static float addLanes(FloatVector v, float[] lanes) {
+    v.intoArray(lanes, 0);
+    float total = 0f;
+    for (float lane : lanes) total += lane;
+    return total;
   }
 
   private int rows(Tensor x, String name) {

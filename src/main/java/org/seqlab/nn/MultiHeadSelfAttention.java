@@ -51,7 +51,9 @@ import org.seqlab.tensor.Tensor;
  * </ul>
  *
  * <p>The projections are single matrix products over all {@code T*B} rows; only the attention
- * itself runs per (batch, head), reading Q, K and V in place through row strides.
+ * itself runs per (batch, head), reading Q, K and V in place through row strides, on {@link
+ * AttentionHeads}: causal attention computes only the keys {@code s ≤ t} (blockwise), and the
+ * scaling, masking and softmax are one fused pass per row.
  */
 public final class MultiHeadSelfAttention implements Module {
 
@@ -208,37 +210,31 @@ public final class MultiHeadSelfAttention implements Module {
     // Row t of head h of sequence b starts at t*B*3D + b*3D + h*dh: stride B*3D between steps.
     int qkvStride = batch * qkvWidth;
     int contextStride = batch * dModel;
-    // Every (sequence, head) pair is independent: the pairs are spread over the cores.
+    // Every (sequence, head) pair is independent: the pairs are spread over the cores, each
+    // chunk with its own scratch.
     Parallel.forRange(
         batch * numHeads,
         2L * steps * steps * headDim,
         (fromPair, toPair) -> {
+          AttentionHeads heads = new AttentionHeads(steps, headDim);
           for (int pair = fromPair; pair < toPair; pair++) {
             int b = pair / numHeads, h = pair % numHeads;
             int validKeys = lengths == null ? steps : lengths[b];
             int qOff = b * qkvWidth + h * headDim;
-            int kOff = qOff + dModel;
-            int vOff = qOff + 2 * dModel;
-            int pOff = pair * steps * steps;
-            MatMul.gemmNT(
-                steps, steps, headDim, q, qOff, qkvStride, q, kOff, qkvStride, p, pOff, steps);
-            for (int t = 0; t < steps; t++) {
-              int keys = causal ? Math.min(validKeys, t + 1) : validKeys;
-              softmaxRow(p, pOff + t * steps, keys, steps, scale);
-            }
-            MatMul.gemmNN(
-                steps,
-                headDim,
-                steps,
-                p,
-                pOff,
-                steps,
+            heads.forward(
                 q,
-                vOff,
+                qOff,
+                qOff + dModel,
+                qOff + 2 * dModel,
                 qkvStride,
+                p,
+                pair * steps * steps,
                 context.data(),
                 b * dModel + h * headDim,
-                contextStride);
+                contextStride,
+                causal,
+                validKeys,
+                scale);
           }
         });
 
@@ -258,24 +254,6 @@ public final class MultiHeadSelfAttention implements Module {
         0,
         dModel);
     return new Output(y, x, qkv, probs, context, causal, lengths);
-  }
-
-  /**
-   * Replaces the raw scores {@code row[0, n)} by {@code softmax(scale · row[0, keys))} and zeroes
-   * the masked tail {@code [keys, n)}. The maximum is subtracted first so nothing overflows.
-   */
-  private static void softmaxRow(float[] row, int off, int keys, int n, float scale) {
-    float max = Float.NEGATIVE_INFINITY;
-    for (int s = 0; s < keys; s++) max = Math.max(max, row[off + s] * scale);
-    double sum = 0;
-    for (int s = 0; s < keys; s++) {
-      float e = (float) Math.exp(row[off + s] * scale - max);
-      row[off + s] = e;
-      sum += e;
-    }
-    float inv = (float) (1.0 / sum);
-    for (int s = 0; s < keys; s++) row[off + s] *= inv;
-    Arrays.fill(row, off + keys, off + n, 0f);
   }
 
   /**
@@ -331,51 +309,32 @@ public final class MultiHeadSelfAttention implements Module {
     float scale = (float) (1.0 / Math.sqrt(headDim));
     int qkvStride = batch * qkvWidth;
     int contextStride = batch * dModel;
+    int[] lengths = forward.lengths();
+    boolean causal = forward.causal();
     Parallel.forRange(
         batch * numHeads,
         4L * steps * steps * headDim,
         (fromPair, toPair) -> {
-          float[] dScores = new float[steps * steps]; // scratch, one per thread's chunk
+          AttentionHeads heads = new AttentionHeads(steps, headDim);
           for (int pair = fromPair; pair < toPair; pair++) {
             int b = pair / numHeads, h = pair % numHeads;
+            int validKeys = lengths == null ? steps : lengths[b];
             int qOff = b * qkvWidth + h * headDim;
-            int kOff = qOff + dModel;
-            int vOff = qOff + 2 * dModel;
-            int gOff = b * dModel + h * headDim;
-            int pOff = pair * steps * steps;
-            // dV = P^T G
-            MatMul.gemmTN(
-                steps, headDim, steps, p, pOff, steps, g, gOff, contextStride, dq, vOff, qkvStride);
-            // dP = G V^T
-            Arrays.fill(dScores, 0f);
-            MatMul.gemmNT(
-                steps,
-                steps,
-                headDim,
-                g,
-                gOff,
-                contextStride,
+            heads.backward(
                 q,
-                vOff,
+                qOff,
+                qOff + dModel,
+                qOff + 2 * dModel,
                 qkvStride,
-                dScores,
-                0,
-                steps);
-            // Softmax backward, scaled: masked entries have P = 0, so their gradient is zero.
-            for (int t = 0; t < steps; t++) {
-              int row = t * steps;
-              int pRow = pOff + row;
-              float dot = 0f;
-              for (int s = 0; s < steps; s++) dot += dScores[row + s] * p[pRow + s];
-              for (int s = 0; s < steps; s++) {
-                dScores[row + s] = p[pRow + s] * (dScores[row + s] - dot) * scale;
-              }
-            }
-            // dQ = dS K, dK = dS^T Q
-            MatMul.gemmNN(
-                steps, headDim, steps, dScores, 0, steps, q, kOff, qkvStride, dq, qOff, qkvStride);
-            MatMul.gemmTN(
-                steps, headDim, steps, dScores, 0, steps, q, qOff, qkvStride, dq, kOff, qkvStride);
+                p,
+                pair * steps * steps,
+                g,
+                b * dModel + h * headDim,
+                contextStride,
+                dq,
+                causal,
+                validKeys,
+                scale);
           }
         });
 
