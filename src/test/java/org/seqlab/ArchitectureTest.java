@@ -14,33 +14,61 @@ class ArchitectureTest {
 
   @BeforeAll
   static void importClasses() {
-    classes = new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS).importPackages("org.seqlab");
+    classes =
+        new ClassFileImporter()
+            .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+            .importPackages("org.seqlab");
   }
 
   @Test
   void kernelsDependOnNoOtherPackage() {
-    noClasses().that().resideInAPackage("org.seqlab.tensor..")
-        .should().dependOnClassesThat().resideInAnyPackage(
-            "org.seqlab.nn..", "org.seqlab.train..", "org.seqlab.probe..", "org.seqlab.experiments..",
-            "org.seqlab.io..", "org.seqlab.view..", "org.seqlab.cli..")
+    noClasses()
+        .that()
+        .resideInAPackage("org.seqlab.tensor..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage(
+            "org.seqlab.nn..",
+            "org.seqlab.train..",
+            "org.seqlab.probe..",
+            "org.seqlab.experiments..",
+            "org.seqlab.io..",
+            "org.seqlab.view..",
+            "org.seqlab.cli..")
         .check(classes);
   }
 
   @Test
   void layersNeverReachTheSurface() {
-    noClasses().that().resideInAnyPackage("org.seqlab.nn..", "org.seqlab.train..")
-        .should().dependOnClassesThat().resideInAnyPackage(
-            "org.seqlab.probe..", "org.seqlab.experiments..", "org.seqlab.io..", "org.seqlab.view..", "org.seqlab.cli..")
+    noClasses()
+        .that()
+        .resideInAnyPackage("org.seqlab.nn..", "org.seqlab.train..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage(
+            "org.seqlab.probe..",
+            "org.seqlab.experiments..",
+            "org.seqlab.io..",
+            "org.seqlab.view..",
+            "org.seqlab.cli..")
         .check(classes);
   }
 
   @Test
   void onlyTheCommandLineKnowsTheCommandLine() {
-    noClasses().that().resideOutsideOfPackage("org.seqlab.cli..")
-        .should().dependOnClassesThat().resideInAPackage("org.seqlab.cli..")
+    noClasses()
+        .that()
+        .resideOutsideOfPackage("org.seqlab.cli..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAPackage("org.seqlab.cli..")
         .check(classes);
-    noClasses().that().resideOutsideOfPackage("org.seqlab.cli..")
-        .should().dependOnClassesThat().resideInAPackage("picocli..")
+    noClasses()
+        .that()
+        .resideOutsideOfPackage("org.seqlab.cli..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAPackage("picocli..")
         .check(classes);
   }
 }

@@ -19,16 +19,18 @@ import org.seqlab.tensor.ScalarMatMul;
 
 /**
  * The three matrix-product forms on one thread, plain loops ({@link ScalarMatMul}) against the
- * vector kernels ({@link MatMul}), at the shapes of an LSTM with 256 inputs and 256 hidden units
- * (4 gates: 1024 outputs): one step of a batch of 64, a whole sequence of 100 steps at once
- * (6400 rows), and a weight gradient. Time per call; GFLOP/s = 2 m n k / time.
+ * vector kernels ({@link MatMul}), at the shapes of an LSTM with 256 inputs and 256 hidden units (4
+ * gates: 1024 outputs): one step of a batch of 64, a whole sequence of 100 steps at once (6400
+ * rows), and a weight gradient. Time per call; GFLOP/s = 2 m n k / time.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {"--add-modules=jdk.incubator.vector", "-Xss16m"})
+@Fork(
+    value = 1,
+    jvmArgsAppend = {"--add-modules=jdk.incubator.vector", "-Xss16m"})
 public class MatMulBenchmark {
 
   /** {@code m x n x k}: C is m x n, the sum runs over k. */

@@ -49,40 +49,71 @@ public final class BenchCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
 
-  @Option(names = "--model", description = "lstm, gru, rnn or transformer (default: ${DEFAULT-VALUE})", defaultValue = "lstm")
+  @Option(
+      names = "--model",
+      description = "lstm, gru, rnn or transformer (default: ${DEFAULT-VALUE})",
+      defaultValue = "lstm")
   Model model;
 
-  @Option(names = "--hidden", description = "hidden units H; the model width D of a transformer (default: ${DEFAULT-VALUE})", defaultValue = "256")
+  @Option(
+      names = "--hidden",
+      description =
+          "hidden units H; the model width D of a transformer (default: ${DEFAULT-VALUE})",
+      defaultValue = "256")
   int hidden;
 
-  @Option(names = "--heads", description = "attention heads of a transformer block (default: ${DEFAULT-VALUE})", defaultValue = "4")
+  @Option(
+      names = "--heads",
+      description = "attention heads of a transformer block (default: ${DEFAULT-VALUE})",
+      defaultValue = "4")
   int heads;
 
-  @Option(names = "--ff", description = "feed-forward width F of a transformer block (default: 4 × --hidden)")
+  @Option(
+      names = "--ff",
+      description = "feed-forward width F of a transformer block (default: 4 × --hidden)")
   Integer ff;
 
   @Option(names = "--input", description = "input features I (default: same as --hidden)")
   Integer input;
 
-  @Option(names = "--layers", description = "stacked layers (default: ${DEFAULT-VALUE})", defaultValue = "1")
+  @Option(
+      names = "--layers",
+      description = "stacked layers (default: ${DEFAULT-VALUE})",
+      defaultValue = "1")
   int layers;
 
-  @Option(names = "--batch", description = "batch B (default: ${DEFAULT-VALUE})", defaultValue = "64")
+  @Option(
+      names = "--batch",
+      description = "batch B (default: ${DEFAULT-VALUE})",
+      defaultValue = "64")
   int batch;
 
-  @Option(names = "--steps", description = "sequence length T (default: ${DEFAULT-VALUE})", defaultValue = "100")
+  @Option(
+      names = "--steps",
+      description = "sequence length T (default: ${DEFAULT-VALUE})",
+      defaultValue = "100")
   int steps;
 
   @Option(names = "--threads", description = "threads (default: all cores)")
   Integer threads;
 
-  @Option(names = "--mode", description = "train, infer or stream (one step at a time, as RecurrentStream; default: ${DEFAULT-VALUE})", defaultValue = "train")
+  @Option(
+      names = "--mode",
+      description =
+          "train, infer or stream (one step at a time, as RecurrentStream; default: ${DEFAULT-VALUE})",
+      defaultValue = "train")
   Mode mode;
 
-  @Option(names = "--repeats", description = "timed runs, the median is reported (default: ${DEFAULT-VALUE})", defaultValue = "9")
+  @Option(
+      names = "--repeats",
+      description = "timed runs, the median is reported (default: ${DEFAULT-VALUE})",
+      defaultValue = "9")
   int repeats;
 
-  @Option(names = "--format", description = "text or json (default: ${DEFAULT-VALUE})", defaultValue = "text")
+  @Option(
+      names = "--format",
+      description = "text or json (default: ${DEFAULT-VALUE})",
+      defaultValue = "text")
   Format format;
 
   @Override
@@ -106,27 +137,21 @@ public final class BenchCommand implements Callable<Integer> {
           case transformer -> throw new IllegalStateException("handled by callTransformer");
         };
     LayerBenchmark.Config config =
-        new LayerBenchmark.Config(kind, in, hidden, layers, batch, steps,
+        new LayerBenchmark.Config(
+            kind,
+            in,
+            hidden,
+            layers,
+            batch,
+            steps,
             switch (mode) {
               case train -> LayerBenchmark.Mode.TRAIN;
               case infer -> LayerBenchmark.Mode.INFER;
               case stream -> LayerBenchmark.Mode.STREAM;
             },
             repeats);
-    double have = Runtime.getRuntime().maxMemory();
-    if (config.estimatedBytes() > have / 2) {
-      throw new UserError(String.format(Locale.ROOT,
-          "--batch %d × --steps %d with --hidden %d needs about %.1f GiB; this JVM may use %.1f GiB (raise it with SEQLAB_JAVA_OPTS=-Xmx...)",
-          batch, steps, hidden, config.estimatedBytes() / (1L << 30), have / (1L << 30)));
-    }
-    int saved = Parallel.threads();
-    LayerBenchmark.Result result;
-    try {
-      Parallel.setThreads(useThreads);
-      result = LayerBenchmark.run(config, 42);
-    } finally {
-      Parallel.setThreads(saved);
-    }
+    requireMemory(config.estimatedBytes());
+    LayerBenchmark.Result result = onThreads(useThreads, () -> LayerBenchmark.run(config, 42));
     PrintWriter out = spec.commandLine().getOut();
     if (format == Format.json) {
       Map<String, Object> doc = new LinkedHashMap<>();
@@ -137,61 +162,81 @@ public final class BenchCommand implements Callable<Integer> {
       doc.put("layers", layers);
       doc.put("batch", batch);
       doc.put("steps", steps);
-      doc.put("threads", useThreads);
-      doc.put("repeats", repeats);
-      doc.put("tokens_per_second", result.tokensPerSecond());
-      doc.put("seconds_per_step", result.secondsPerStep());
-      doc.put("gflops", result.gflops());
-      doc.put("all_seconds", result.allSeconds());
+      putTimings(doc, useThreads, result);
       if (mode == Mode.stream) {
         doc.put("microseconds_per_time_step", result.secondsPerTimeStep() * 1e6);
         doc.put("time_steps_per_second", 1 / result.secondsPerTimeStep());
       }
-      out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(doc));
+      out.println(
+          new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(doc));
     } else {
-      out.printf(Locale.ROOT, "%s %s: input %d, hidden %d, %d layer(s), batch %d, %d steps, %d thread(s)%n",
-          model, mode, in, hidden, layers, batch, steps, useThreads);
-      out.printf(Locale.ROOT, "  %.3f ms per %s (median of %d; fastest %.3f ms, slowest %.3f ms)%n",
-          result.secondsPerStep() * 1e3, mode == Mode.stream ? "run of " + steps + " time steps" : "step", repeats, result.allSeconds()[0] * 1e3, result.allSeconds()[repeats - 1] * 1e3);
-      out.printf(Locale.ROOT, "  %,.0f tokens/s, %.2f GFLOP/s in the matrix products%n", result.tokensPerSecond(), result.gflops());
+      out.printf(
+          Locale.ROOT,
+          "%s %s: input %d, hidden %d, %d layer(s), batch %d, %d steps, %d thread(s)%n",
+          model,
+          mode,
+          in,
+          hidden,
+          layers,
+          batch,
+          steps,
+          useThreads);
+      out.printf(
+          Locale.ROOT,
+          "  %.3f ms per %s (median of %d; fastest %.3f ms, slowest %.3f ms)%n",
+          result.secondsPerStep() * 1e3,
+          mode == Mode.stream ? "run of " + steps + " time steps" : "step",
+          repeats,
+          result.allSeconds()[0] * 1e3,
+          result.allSeconds()[repeats - 1] * 1e3);
+      out.printf(
+          Locale.ROOT,
+          "  %,.0f tokens/s, %.2f GFLOP/s in the matrix products%n",
+          result.tokensPerSecond(),
+          result.gflops());
       if (mode == Mode.stream) {
-        out.printf(Locale.ROOT, "  %.3f µs per time step, %,.0f time steps/s (batch %d each)%n",
-            result.secondsPerTimeStep() * 1e6, 1 / result.secondsPerTimeStep(), batch);
+        out.printf(
+            Locale.ROOT,
+            "  %.3f µs per time step, %,.0f time steps/s (batch %d each)%n",
+            result.secondsPerTimeStep() * 1e6,
+            1 / result.secondsPerTimeStep(),
+            batch);
       }
     }
     out.flush();
     return 0;
   }
 
-  /** {@code --model transformer}: causal pre-norm blocks, timed and reported like the recurrent layers. */
+  /**
+   * {@code --model transformer}: causal pre-norm blocks, timed and reported like the recurrent
+   * layers.
+   */
   private int callTransformer(int useThreads) throws Exception {
     int width = ff == null ? 4 * hidden : ff;
     requireRange("--heads", heads, 1, hidden);
     requireRange("--ff", width, 1, 1 << 20);
     if (hidden % heads != 0) {
-      throw new UserError("--heads " + heads + " must divide --hidden " + hidden + " (each head gets D/H columns)");
+      throw new UserError(
+          "--heads " + heads + " must divide --hidden " + hidden + " (each head gets D/H columns)");
     }
     if (input != null && input != hidden) {
-      throw new UserError("--input must equal --hidden for a transformer block (its input is [T, B, D])");
+      throw new UserError(
+          "--input must equal --hidden for a transformer block (its input is [T, B, D])");
     }
-    if (mode == Mode.stream) throw new UserError("--mode stream is for the recurrent models, not --model transformer");
+    if (mode == Mode.stream)
+      throw new UserError("--mode stream is for the recurrent models, not --model transformer");
     LayerBenchmark.BlockConfig config =
-        new LayerBenchmark.BlockConfig(hidden, heads, width, layers, batch, steps,
-            mode == Mode.train ? LayerBenchmark.Mode.TRAIN : LayerBenchmark.Mode.INFER, repeats);
-    double have = Runtime.getRuntime().maxMemory();
-    if (config.estimatedBytes() > have / 2) {
-      throw new UserError(String.format(Locale.ROOT,
-          "--batch %d × --steps %d with --hidden %d needs about %.1f GiB; this JVM may use %.1f GiB (raise it with SEQLAB_JAVA_OPTS=-Xmx...)",
-          batch, steps, hidden, config.estimatedBytes() / (1L << 30), have / (1L << 30)));
-    }
-    int saved = Parallel.threads();
-    LayerBenchmark.Result result;
-    try {
-      Parallel.setThreads(useThreads);
-      result = LayerBenchmark.run(config, 42);
-    } finally {
-      Parallel.setThreads(saved);
-    }
+        new LayerBenchmark.BlockConfig(
+            hidden,
+            heads,
+            width,
+            layers,
+            batch,
+            steps,
+            mode == Mode.train ? LayerBenchmark.Mode.TRAIN : LayerBenchmark.Mode.INFER,
+            repeats);
+    requireMemory(config.estimatedBytes());
+    LayerBenchmark.Result result = onThreads(useThreads, () -> LayerBenchmark.run(config, 42));
     PrintWriter out = spec.commandLine().getOut();
     if (format == Format.json) {
       Map<String, Object> doc = new LinkedHashMap<>();
@@ -204,20 +249,33 @@ public final class BenchCommand implements Callable<Integer> {
       doc.put("layers", layers);
       doc.put("batch", batch);
       doc.put("steps", steps);
-      doc.put("threads", useThreads);
-      doc.put("repeats", repeats);
-      doc.put("tokens_per_second", result.tokensPerSecond());
-      doc.put("seconds_per_step", result.secondsPerStep());
-      doc.put("gflops", result.gflops());
-      doc.put("all_seconds", result.allSeconds());
-      out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(doc));
+      putTimings(doc, useThreads, result);
+      out.println(
+          new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(doc));
     } else {
-      out.printf(Locale.ROOT, "transformer %s: d %d, %d heads, ff %d, causal, %d block(s), batch %d, %d steps, %d thread(s)%n",
-          mode, hidden, heads, width, layers, batch, steps, useThreads);
-      out.printf(Locale.ROOT, "  %.3f ms per step (median of %d; fastest %.3f ms, slowest %.3f ms)%n",
-          result.secondsPerStep() * 1e3, repeats, result.allSeconds()[0] * 1e3, result.allSeconds()[repeats - 1] * 1e3);
-      out.printf(Locale.ROOT, "  %,.0f tokens/s, %.2f GFLOP/s in the matrix products (causal half of the attention)%n",
-          result.tokensPerSecond(), result.gflops());
+      out.printf(
+          Locale.ROOT,
+          "transformer %s: d %d, %d heads, ff %d, causal, %d block(s), batch %d, %d steps, %d thread(s)%n",
+          mode,
+          hidden,
+          heads,
+          width,
+          layers,
+          batch,
+          steps,
+          useThreads);
+      out.printf(
+          Locale.ROOT,
+          "  %.3f ms per step (median of %d; fastest %.3f ms, slowest %.3f ms)%n",
+          result.secondsPerStep() * 1e3,
+          repeats,
+          result.allSeconds()[0] * 1e3,
+          result.allSeconds()[repeats - 1] * 1e3);
+      out.printf(
+          Locale.ROOT,
+          "  %,.0f tokens/s, %.2f GFLOP/s in the matrix products (causal half of the attention)%n",
+          result.tokensPerSecond(),
+          result.gflops());
     }
     out.flush();
     return 0;
@@ -227,5 +285,45 @@ public final class BenchCommand implements Callable<Integer> {
     if (value < min || value > max) {
       throw new UserError(option + " must be between " + min + " and " + max + ", got " + value);
     }
+  }
+
+  /** Refuses a run whose buffers would not fit, before allocating them. */
+  private void requireMemory(double bytes) {
+    double have = Runtime.getRuntime().maxMemory();
+    if (bytes > have / 2) {
+      throw new UserError(
+          String.format(
+              Locale.ROOT,
+              "--batch %d × --steps %d with --hidden %d needs about %.1f GiB; this JVM may use %.1f GiB (raise it with SEQLAB_JAVA_OPTS=-Xmx...)",
+              batch,
+              steps,
+              hidden,
+              bytes / (1L << 30),
+              have / (1L << 30)));
+    }
+  }
+
+  /**
+   * Runs {@code benchmark} with the kernels on {@code threads} threads, then restores the count.
+   */
+  private static LayerBenchmark.Result onThreads(
+      int threads, java.util.function.Supplier<LayerBenchmark.Result> benchmark) {
+    int saved = Parallel.threads();
+    try {
+      Parallel.setThreads(threads);
+      return benchmark.get();
+    } finally {
+      Parallel.setThreads(saved);
+    }
+  }
+
+  /** The keys every JSON report shares. */
+  private void putTimings(Map<String, Object> doc, int threads, LayerBenchmark.Result result) {
+    doc.put("threads", threads);
+    doc.put("repeats", repeats);
+    doc.put("tokens_per_second", result.tokensPerSecond());
+    doc.put("seconds_per_step", result.secondsPerStep());
+    doc.put("gflops", result.gflops());
+    doc.put("all_seconds", result.allSeconds());
   }
 }

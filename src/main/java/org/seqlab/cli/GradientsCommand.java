@@ -60,53 +60,87 @@ public final class GradientsCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
 
-  @Option(names = "--model", description = "rnn, lstm, gru or transformer (default: ${DEFAULT-VALUE})", defaultValue = "rnn")
+  @Option(
+      names = "--model",
+      description = "rnn, lstm, gru or transformer (default: ${DEFAULT-VALUE})",
+      defaultValue = "rnn")
   Model model;
 
-  @Option(names = "--hidden", description = "hidden units H; the Transformer's width D (default: ${DEFAULT-VALUE})", defaultValue = "32")
+  @Option(
+      names = "--hidden",
+      description = "hidden units H; the Transformer's width D (default: ${DEFAULT-VALUE})",
+      defaultValue = "32")
   int hidden;
 
-  @Option(names = "--heads", description = "Transformer: attention heads, dividing --hidden (default: ${DEFAULT-VALUE})", defaultValue = "4")
+  @Option(
+      names = "--heads",
+      description = "Transformer: attention heads, dividing --hidden (default: ${DEFAULT-VALUE})",
+      defaultValue = "4")
   int heads;
 
-  @Option(names = "--layers", description = "Transformer: blocks (default: ${DEFAULT-VALUE})", defaultValue = "1")
+  @Option(
+      names = "--layers",
+      description = "Transformer: blocks (default: ${DEFAULT-VALUE})",
+      defaultValue = "1")
   int layers;
 
-  @Option(names = "--steps", description = "sequence length T (default: ${DEFAULT-VALUE})", defaultValue = "50")
+  @Option(
+      names = "--steps",
+      description = "sequence length T (default: ${DEFAULT-VALUE})",
+      defaultValue = "50")
   int steps;
 
-  @Option(names = "--input", description = "input features per step (default: ${DEFAULT-VALUE})", defaultValue = "10")
+  @Option(
+      names = "--input",
+      description = "input features per step (default: ${DEFAULT-VALUE})",
+      defaultValue = "10")
   int input;
 
   static final class Init {
     @Option(
         names = "--weight-scale",
-        description = "draw weights as randn * s, biases zero, as the article does (default: PyTorch's U(±1/sqrt(H)))")
+        description =
+            "draw weights as randn * s, biases zero, as the article does (default: PyTorch's U(±1/sqrt(H)))")
     Double weightScale;
 
-    @Option(names = "--spectral-radius", description = "rescale each H×H block of W_hh to exactly this spectral radius")
+    @Option(
+        names = "--spectral-radius",
+        description = "rescale each H×H block of W_hh to exactly this spectral radius")
     Double spectralRadius;
   }
 
   @ArgGroup(exclusive = true, multiplicity = "0..1")
   Init init = new Init();
 
-  @Option(names = "--forget-bias", description = "LSTM: the forget gate's bias b_f (PyTorch's default init otherwise)")
+  @Option(
+      names = "--forget-bias",
+      description = "LSTM: the forget gate's bias b_f (PyTorch's default init otherwise)")
   Double forgetBias;
 
-  @Option(names = "--activation", description = "RNN: tanh or relu (default: ${DEFAULT-VALUE})", defaultValue = "tanh")
+  @Option(
+      names = "--activation",
+      description = "RNN: tanh or relu (default: ${DEFAULT-VALUE})",
+      defaultValue = "tanh")
   Activation activation;
 
-  @Option(names = "--seed", description = "numpy-compatible seed, 0 to 4294967295 (default: ${DEFAULT-VALUE})", defaultValue = "42")
+  @Option(
+      names = "--seed",
+      description = "numpy-compatible seed, 0 to 4294967295 (default: ${DEFAULT-VALUE})",
+      defaultValue = "42")
   long seed;
 
-  @Option(names = "--format", description = "text, csv or json (default: ${DEFAULT-VALUE})", defaultValue = "text")
+  @Option(
+      names = "--format",
+      description = "text, csv or json (default: ${DEFAULT-VALUE})",
+      defaultValue = "text")
   Format format;
 
   @Option(names = "--every", description = "text: print every k-th step (default: about 60 lines)")
   Integer every;
 
-  @Option(names = "--plot", description = "also draw the gradient norms against the step, log scale, as a PNG file")
+  @Option(
+      names = "--plot",
+      description = "also draw the gradient norms against the step, log scale, as a PNG file")
   Path plot;
 
   @Override
@@ -114,12 +148,14 @@ public final class GradientsCommand implements Callable<Integer> {
     Result result;
     if (model == Model.transformer) {
       GradientFlow.TransformerConfig config = transformerConfig();
-      try (ProgressBar bar = new ProgressBar(spec.commandLine().getErr(), ProgressBar.interactive())) {
+      try (ProgressBar bar =
+          new ProgressBar(spec.commandLine().getErr(), ProgressBar.interactive())) {
         result = GradientFlow.measureTransformer(config, new NumpyRandom(seed), bar::update);
       }
     } else {
       GradientFlow.Config config = config();
-      try (ProgressBar bar = new ProgressBar(spec.commandLine().getErr(), ProgressBar.interactive())) {
+      try (ProgressBar bar =
+          new ProgressBar(spec.commandLine().getErr(), ProgressBar.interactive())) {
         result = GradientFlow.measure(config, new NumpyRandom(seed), bar::update);
       }
     }
@@ -140,11 +176,20 @@ public final class GradientsCommand implements Callable<Integer> {
     requireRange("--heads", heads, 1, hidden);
     requireRange("--layers", layers, 1, 64);
     if (hidden % heads != 0) {
-      throw new UserError("--heads " + heads + " does not divide --hidden " + hidden + " (each head takes hidden/heads columns)");
+      throw new UserError(
+          "--heads "
+              + heads
+              + " does not divide --hidden "
+              + hidden
+              + " (each head takes hidden/heads columns)");
     }
-    if (init.spectralRadius != null) throw new UserError("--spectral-radius applies to recurrent models only (W_hh), not transformer");
-    if (forgetBias != null) throw new UserError("--forget-bias applies to --model lstm only, not transformer");
-    if (activation == Activation.relu) throw new UserError("--activation applies to --model rnn only, not transformer");
+    if (init.spectralRadius != null)
+      throw new UserError(
+          "--spectral-radius applies to recurrent models only (W_hh), not transformer");
+    if (forgetBias != null)
+      throw new UserError("--forget-bias applies to --model lstm only, not transformer");
+    if (activation == Activation.relu)
+      throw new UserError("--activation applies to --model rnn only, not transformer");
     GradientFlow.WeightInit weights =
         init.weightScale != null
             ? new GradientFlow.WeightInit.GaussianScaled(init.weightScale)
@@ -163,7 +208,8 @@ public final class GradientsCommand implements Callable<Integer> {
       throw new UserError("--seed must be between 0 and 4294967295, got " + seed);
     }
     if (init.weightScale != null && !(init.weightScale > 0 && Double.isFinite(init.weightScale))) {
-      throw new UserError("--weight-scale must be a positive finite number, got " + init.weightScale);
+      throw new UserError(
+          "--weight-scale must be a positive finite number, got " + init.weightScale);
     }
     if (every != null && every < 1) throw new UserError("--every must be at least 1, got " + every);
   }
@@ -175,15 +221,20 @@ public final class GradientsCommand implements Callable<Integer> {
           String.format(
               Locale.ROOT,
               "--hidden %d with --steps %d needs about %s of memory; this JVM may use %s (raise it with SEQLAB_JAVA_OPTS=-Xmx...)",
-              hidden, steps, bytes(need), bytes(have)));
+              hidden,
+              steps,
+              bytes(need),
+              bytes(have)));
     }
   }
 
   /** Validates every option, naming it and what is allowed, before anything is allocated. */
   GradientFlow.Config config() {
     requireCommon();
-    if (init.spectralRadius != null && !(init.spectralRadius > 0 && Double.isFinite(init.spectralRadius))) {
-      throw new UserError("--spectral-radius must be a positive finite number, got " + init.spectralRadius);
+    if (init.spectralRadius != null
+        && !(init.spectralRadius > 0 && Double.isFinite(init.spectralRadius))) {
+      throw new UserError(
+          "--spectral-radius must be a positive finite number, got " + init.spectralRadius);
     }
     if (forgetBias != null && model != Model.lstm) {
       throw new UserError("--forget-bias applies to --model lstm only, not " + model);
@@ -196,10 +247,12 @@ public final class GradientsCommand implements Callable<Integer> {
     }
     RecurrentKind kind =
         switch (model) {
-          case rnn -> activation == Activation.relu ? RecurrentKind.RNN_RELU : RecurrentKind.RNN_TANH;
+          case rnn ->
+              activation == Activation.relu ? RecurrentKind.RNN_RELU : RecurrentKind.RNN_TANH;
           case lstm -> RecurrentKind.LSTM;
           case gru -> RecurrentKind.GRU;
-          case transformer -> throw new IllegalStateException("the transformer has its own configuration");
+          case transformer ->
+              throw new IllegalStateException("the transformer has its own configuration");
         };
     GradientFlow.WeightInit weights =
         init.weightScale != null
@@ -236,17 +289,29 @@ public final class GradientsCommand implements Callable<Integer> {
     String weights =
         init.weightScale != null
             ? "weights randn × " + init.weightScale + ", biases 0"
-            : model == Model.transformer ? "PyTorch's default init" : "PyTorch default init U(±1/√H)";
+            : model == Model.transformer
+                ? "PyTorch's default init"
+                : "PyTorch default init U(±1/√H)";
     String what =
         switch (model) {
-          case rnn -> String.format(Locale.ROOT, "rnn (%s), hidden %d, input %d", activation, hidden, input);
+          case rnn ->
+              String.format(
+                  Locale.ROOT, "rnn (%s), hidden %d, input %d", activation, hidden, input);
           case lstm -> String.format(Locale.ROOT, "lstm, hidden %d, input %d", hidden, input);
           case gru -> String.format(Locale.ROOT, "gru, hidden %d, input %d", hidden, input);
-          case transformer -> String.format(Locale.ROOT,
-              "transformer, %d causal pre-norm block(s), width %d, %d heads, feed-forward %d", layers, hidden, heads, 4 * hidden);
+          case transformer ->
+              String.format(
+                  Locale.ROOT,
+                  "transformer, %d causal pre-norm block(s), width %d, %d heads, feed-forward %d",
+                  layers,
+                  hidden,
+                  heads,
+                  4 * hidden);
         };
     StringBuilder s = new StringBuilder();
-    s.append(String.format(Locale.ROOT, "Gradient flow: %s, %d steps, %s, seed %d", what, steps, weights, seed));
+    s.append(
+        String.format(
+            Locale.ROOT, "Gradient flow: %s, %d steps, %s, seed %d", what, steps, weights, seed));
     if (forgetBias != null) s.append(String.format(Locale.ROOT, ", forget bias %.3g", forgetBias));
     return s.toString();
   }
@@ -263,7 +328,10 @@ public final class GradientsCommand implements Callable<Integer> {
       out.printf(
           Locale.ROOT,
           "Loss on the final step: L = Σ h_%d, so dL/dh_%d = 1 in every unit (norm √%d = %.4f).%n",
-          t0, t0, hidden, Math.sqrt(hidden));
+          t0,
+          t0,
+          hidden,
+          Math.sqrt(hidden));
       out.printf(
           Locale.ROOT,
           "Spectral radius of W_hh: %.4f%s%n",
@@ -280,13 +348,29 @@ public final class GradientsCommand implements Callable<Integer> {
     out.printf(
         Locale.ROOT,
         "Bars: log scale, full = the largest norm, empty = 12 decades below it%s.%n",
-        stride > 1 ? String.format(Locale.ROOT, "; every %d steps shown (--format csv for all)", stride) : "");
+        stride > 1
+            ? String.format(Locale.ROOT, "; every %d steps shown (--format csv for all)", stride)
+            : "");
     int width = lstm ? 24 : 40;
-    if (lstm) out.printf(Locale.ROOT, "%-11s %-12s %-" + width + "s   %-12s %s%n", "", "‖dL/dh_t‖", "", "‖dL/dc_t‖", "");
+    if (lstm)
+      out.printf(
+          Locale.ROOT,
+          "%-11s %-12s %-" + width + "s   %-12s %s%n",
+          "",
+          "‖dL/dh_t‖",
+          "",
+          "‖dL/dc_t‖",
+          "");
     for (int t = t0; t >= 1; t--) {
       if ((t0 - t) % stride != 0 && t != 1) continue;
       double g = r.hiddenGradientNorm()[t - 1];
-      String line = String.format(Locale.ROOT, "step %5d: %.6e %-" + width + "s", t, g, Bars.logBar(g, maxH, 12, width));
+      String line =
+          String.format(
+              Locale.ROOT,
+              "step %5d: %.6e %-" + width + "s",
+              t,
+              g,
+              Bars.logBar(g, maxH, 12, width));
       if (lstm) {
         double c = r.cellGradientNorm()[t - 1];
         line += String.format(Locale.ROOT, " | %.6e %s", c, Bars.logBar(c, maxC, 12, width));
@@ -304,7 +388,13 @@ public final class GradientsCommand implements Callable<Integer> {
     String fall =
         below == 0
             ? "it never falls below 1e-6 of ‖dL/d" + v + "_" + t0 + "‖"
-            : String.format(Locale.ROOT, "it first falls below 1e-6 of ‖dL/d%s_%d‖ at step %d (%d steps back)", v, t0, below, t0 - below);
+            : String.format(
+                Locale.ROOT,
+                "it first falls below 1e-6 of ‖dL/d%s_%d‖ at step %d (%d steps back)",
+                v,
+                t0,
+                below,
+                t0 - below);
     String what =
         switch (r.verdict()) {
           case VANISHING -> "VANISHING";
@@ -316,12 +406,20 @@ public final class GradientsCommand implements Callable<Integer> {
         Locale.ROOT,
         "Verdict: %s. The gradient norm changes by a factor %.4g per step back (least-squares trend%s);"
             + " ‖dL/d%s_1‖ / ‖dL/d%s_%d‖ = %s; %s.%n",
-        what, r.factorPerStep(), over, v, v, t0, ratio(r.firstToLastRatio()), fall);
+        what,
+        r.factorPerStep(),
+        over,
+        v,
+        v,
+        t0,
+        ratio(r.firstToLastRatio()),
+        fall);
     if (measurable > 1) {
       out.printf(
           Locale.ROOT,
           "From step %d back the norm is outside double precision's range (1e-308 to 1e308) and reads as %s.%n",
-          measurable - 1, r.hiddenGradientNorm()[measurable - 2] == 0 ? "0" : "infinity");
+          measurable - 1,
+          r.hiddenGradientNorm()[measurable - 2] == 0 ? "0" : "infinity");
     }
     if (r.cellGradientNorm() != null) {
       double c = r.cellGradientNorm()[0] / r.cellGradientNorm()[t0 - 1];
@@ -336,9 +434,11 @@ public final class GradientsCommand implements Callable<Integer> {
     String v = model == Model.transformer ? "x" : "h";
     List<Plots.Series> series = new ArrayList<>();
     series.add(new Plots.Series("‖dL/d" + v + "_t‖", x, r.hiddenGradientNorm()));
-    if (r.cellGradientNorm() != null) series.add(new Plots.Series("‖dL/dc_t‖", x, r.cellGradientNorm()));
+    if (r.cellGradientNorm() != null)
+      series.add(new Plots.Series("‖dL/dc_t‖", x, r.cellGradientNorm()));
     try {
-      Plots.lineChart(plot, describe(), "step t", Plots.Scale.LINEAR, "gradient norm", Plots.Scale.LOG, series);
+      Plots.lineChart(
+          plot, describe(), "step t", Plots.Scale.LINEAR, "gradient norm", Plots.Scale.LOG, series);
     } catch (java.io.IOException e) {
       throw new UserError("--plot: cannot write " + plot + ": " + e.getMessage(), e);
     }
@@ -355,7 +455,12 @@ public final class GradientsCommand implements Callable<Integer> {
     out.println(lstm ? "step,grad_norm,cell_grad_norm" : "step,grad_norm");
     for (int t = 1; t <= r.steps(); t++) {
       if (lstm) {
-        out.printf(Locale.ROOT, "%d,%.17g,%.17g%n", t, r.hiddenGradientNorm()[t - 1], r.cellGradientNorm()[t - 1]);
+        out.printf(
+            Locale.ROOT,
+            "%d,%.17g,%.17g%n",
+            t,
+            r.hiddenGradientNorm()[t - 1],
+            r.cellGradientNorm()[t - 1]);
       } else {
         out.printf(Locale.ROOT, "%d,%.17g%n", t, r.hiddenGradientNorm()[t - 1]);
       }
@@ -392,7 +497,9 @@ public final class GradientsCommand implements Callable<Integer> {
     verdict.put("factor_per_step", r.factorPerStep());
     verdict.put("earliest_measurable_step", r.earliestMeasurableStep());
     verdict.put("first_to_last_ratio", r.firstToLastRatio());
-    verdict.put("first_step_below_1e-6", r.firstStepBelowMillionth() == 0 ? null : r.firstStepBelowMillionth());
+    verdict.put(
+        "first_step_below_1e-6",
+        r.firstStepBelowMillionth() == 0 ? null : r.firstStepBelowMillionth());
     Map<String, Object> doc = new LinkedHashMap<>();
     doc.put("config", config);
     if (model != Model.transformer) doc.put("spectral_radius_w_hh", r.spectralRadius());

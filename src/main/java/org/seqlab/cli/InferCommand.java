@@ -36,10 +36,16 @@ public final class InferCommand implements Callable<Integer> {
   @Option(names = "--weights", required = true, description = "the model, a .safetensors file")
   Path weights;
 
-  @Option(names = "--input", required = true, description = "a .safetensors file with 'input' [T, B, I], optional 'h0', 'c0'")
+  @Option(
+      names = "--input",
+      required = true,
+      description = "a .safetensors file with 'input' [T, B, I], optional 'h0', 'c0'")
   Path input;
 
-  @Option(names = "--output", required = true, description = "where to write 'output', 'h_n' (and 'c_n')")
+  @Option(
+      names = "--output",
+      required = true,
+      description = "where to write 'output', 'h_n' (and 'c_n')")
   Path output;
 
   @Option(
@@ -59,16 +65,23 @@ public final class InferCommand implements Callable<Integer> {
     }
     int[] shape = x.shape("input");
     if (shape.length != 3 || shape[2] != net.inputSize()) {
-      throw new UserError(String.format(Locale.ROOT,
-          "--input: 'input' has shape %s; expected [T, B, %d] for this model", java.util.Arrays.toString(shape), net.inputSize()));
+      throw new UserError(
+          String.format(
+              Locale.ROOT,
+              "--input: 'input' has shape %s; expected [T, B, %d] for this model",
+              java.util.Arrays.toString(shape),
+              net.inputSize()));
     }
     int steps = shape[0], batch = shape[1];
-    if (steps == 0 || batch == 0) throw new UserError("--input: 'input' is empty (shape " + java.util.Arrays.toString(shape) + ")");
+    if (steps == 0 || batch == 0)
+      throw new UserError(
+          "--input: 'input' is empty (shape " + java.util.Arrays.toString(shape) + ")");
     requireMemory(net, steps, batch);
     Tensor h0 = initialState(x, "h0", net, batch);
     Tensor c0 = initialState(x, "c0", net, batch);
     if (c0 != null && net.kind() != RecurrentKind.LSTM) {
-      throw new UserError("--input has 'c0' but a " + net.kind().metadataName() + " has no cell state");
+      throw new UserError(
+          "--input has 'c0' but a " + net.kind().metadataName() + " has no cell state");
     }
     RecurrentOutput result = net.forward(x.tensor("input"), h0, c0);
 
@@ -88,9 +101,17 @@ public final class InferCommand implements Callable<Integer> {
       throw new UserError("--output: cannot write " + output + ": " + e.getMessage(), e);
     }
     PrintWriter out = spec.commandLine().getOut();
-    out.printf(Locale.ROOT, "%s: %d layer(s), input %d, hidden %d; ran %d steps × batch %d; wrote %s to %s%n",
-        net.kind().metadataName(), net.numLayers(), net.inputSize(), net.hiddenSize(), steps, batch,
-        outputs.keySet(), output);
+    out.printf(
+        Locale.ROOT,
+        "%s: %d layer(s), input %d, hidden %d; ran %d steps × batch %d; wrote %s to %s%n",
+        net.kind().metadataName(),
+        net.numLayers(),
+        net.inputSize(),
+        net.hiddenSize(),
+        steps,
+        batch,
+        outputs.keySet(),
+        output);
     return 0;
   }
 
@@ -126,8 +147,13 @@ public final class InferCommand implements Callable<Integer> {
     if (!x.contains(name)) return null;
     int[] expected = {net.numLayers(), batch, net.hiddenSize()};
     if (!java.util.Arrays.equals(x.shape(name), expected)) {
-      throw new UserError(String.format(Locale.ROOT, "--input: '%s' has shape %s; expected %s [L, B, H]",
-          name, java.util.Arrays.toString(x.shape(name)), java.util.Arrays.toString(expected)));
+      throw new UserError(
+          String.format(
+              Locale.ROOT,
+              "--input: '%s' has shape %s; expected %s [L, B, H]",
+              name,
+              java.util.Arrays.toString(x.shape(name)),
+              java.util.Arrays.toString(expected)));
     }
     try {
       return x.tensor(name);
@@ -142,9 +168,14 @@ public final class InferCommand implements Callable<Integer> {
     double need = perLayer * net.numLayers();
     long have = Runtime.getRuntime().maxMemory();
     if (need > have / 2.0) {
-      throw new UserError(String.format(Locale.ROOT,
-          "--input: %d steps × batch %d needs about %.1f GiB for this model; this JVM may use %.1f GiB (raise it with SEQLAB_JAVA_OPTS=-Xmx...)",
-          steps, batch, need / (1L << 30), have / (double) (1L << 30)));
+      throw new UserError(
+          String.format(
+              Locale.ROOT,
+              "--input: %d steps × batch %d needs about %.1f GiB for this model; this JVM may use %.1f GiB (raise it with SEQLAB_JAVA_OPTS=-Xmx...)",
+              steps,
+              batch,
+              need / (1L << 30),
+              have / (double) (1L << 30)));
     }
   }
 }

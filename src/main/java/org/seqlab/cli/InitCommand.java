@@ -15,7 +15,10 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** {@code seqlab init}: a freshly initialised recurrent model, saved as a PyTorch-loadable checkpoint. */
+/**
+ * {@code seqlab init}: a freshly initialised recurrent model, saved as a PyTorch-loadable
+ * checkpoint.
+ */
 @Command(
     name = "init",
     mixinStandardHelpOptions = true,
@@ -35,13 +38,19 @@ public final class InitCommand implements Callable<Integer> {
   @Option(names = "--hidden", required = true, description = "hidden units H")
   int hidden;
 
-  @Option(names = "--layers", description = "stacked layers L (default: ${DEFAULT-VALUE})", defaultValue = "1")
+  @Option(
+      names = "--layers",
+      description = "stacked layers L (default: ${DEFAULT-VALUE})",
+      defaultValue = "1")
   int layers;
 
   @Option(names = "--forget-bias", description = "LSTM: set the forget gate's bias to this value")
   Double forgetBias;
 
-  @Option(names = "--seed", description = "numpy-compatible seed, 0 to 4294967295 (default: ${DEFAULT-VALUE})", defaultValue = "0")
+  @Option(
+      names = "--seed",
+      description = "numpy-compatible seed, 0 to 4294967295 (default: ${DEFAULT-VALUE})",
+      defaultValue = "0")
   long seed;
 
   @Option(names = "--output", required = true, description = "the .safetensors file to write")
@@ -53,21 +62,36 @@ public final class InitCommand implements Callable<Integer> {
   @Override
   public Integer call() throws IOException {
     RecurrentKind kind = InferCommand.parseKind(model);
-    if (input < 1 || input > 1 << 20) throw new UserError("--input must be between 1 and 1048576, got " + input);
-    if (hidden < 1 || hidden > 1 << 16) throw new UserError("--hidden must be between 1 and 65536, got " + hidden);
-    if (layers < 1 || layers > 64) throw new UserError("--layers must be between 1 and 64, got " + layers);
-    if (seed < 0 || seed > 0xFFFF_FFFFL) throw new UserError("--seed must be between 0 and 4294967295, got " + seed);
-    if (forgetBias != null && kind != RecurrentKind.LSTM) throw new UserError("--forget-bias applies to --model lstm only");
-    if (forgetBias != null && !Double.isFinite(forgetBias)) throw new UserError("--forget-bias must be finite");
+    if (input < 1 || input > 1 << 20)
+      throw new UserError("--input must be between 1 and 1048576, got " + input);
+    if (hidden < 1 || hidden > 1 << 16)
+      throw new UserError("--hidden must be between 1 and 65536, got " + hidden);
+    if (layers < 1 || layers > 64)
+      throw new UserError("--layers must be between 1 and 64, got " + layers);
+    if (seed < 0 || seed > 0xFFFF_FFFFL)
+      throw new UserError("--seed must be between 0 and 4294967295, got " + seed);
+    if (forgetBias != null && kind != RecurrentKind.LSTM)
+      throw new UserError("--forget-bias applies to --model lstm only");
+    if (forgetBias != null && !Double.isFinite(forgetBias))
+      throw new UserError("--forget-bias must be finite");
     long g = kind.gateCount();
-    long count = g * hidden * ((long) input + hidden + 2) + (layers - 1L) * g * hidden * (2L * hidden + 2);
+    long count =
+        g * hidden * ((long) input + hidden + 2) + (layers - 1L) * g * hidden * (2L * hidden + 2);
     if (count > MAX_PARAMETERS || 4.0 * count * 2 > Runtime.getRuntime().maxMemory()) {
-      throw new UserError(String.format(Locale.ROOT,
-          "--hidden %d --input %d --layers %d gives %,d parameters (%.1f GiB); the limit here is %,d",
-          hidden, input, layers, count, 4.0 * count / (1L << 30), Math.min(MAX_PARAMETERS, Runtime.getRuntime().maxMemory() / 8)));
+      throw new UserError(
+          String.format(
+              Locale.ROOT,
+              "--hidden %d --input %d --layers %d gives %,d parameters (%.1f GiB); the limit here is %,d",
+              hidden,
+              input,
+              layers,
+              count,
+              4.0 * count / (1L << 30),
+              Math.min(MAX_PARAMETERS, Runtime.getRuntime().maxMemory() / 8)));
     }
     Path parent = output.toAbsolutePath().getParent();
-    if (parent != null && !Files.isDirectory(parent)) throw new UserError("--output: directory " + parent + " does not exist");
+    if (parent != null && !Files.isDirectory(parent))
+      throw new UserError("--output: directory " + parent + " does not exist");
 
     Recurrent net = Recurrent.create(kind, input, hidden, layers);
     net.initialize(new NumpyRandom(seed));
@@ -77,10 +101,18 @@ public final class InitCommand implements Callable<Integer> {
     } catch (IOException e) {
       throw new UserError("--output: cannot write " + output + ": " + e.getMessage(), e);
     }
-    spec.commandLine().getOut().printf(Locale.ROOT, "%s: %d layer(s), input %d, hidden %d, %,d parameters (%s) -> %s%n",
-        kind.metadataName(), layers, input, hidden, net.parameterCount(),
-        GradientsCommand.bytes(4 * net.parameterCount()), output);
+    spec.commandLine()
+        .getOut()
+        .printf(
+            Locale.ROOT,
+            "%s: %d layer(s), input %d, hidden %d, %,d parameters (%s) -> %s%n",
+            kind.metadataName(),
+            layers,
+            input,
+            hidden,
+            net.parameterCount(),
+            GradientsCommand.bytes(4 * net.parameterCount()),
+            output);
     return 0;
   }
-
 }

@@ -45,7 +45,11 @@ public final class Main implements Callable<Integer> {
           // One line: what was wrong and where the allowed values are listed.
           cmd.getErr()
               .println(
-                  "seqlab: " + ex.getMessage() + " (see '" + cmd.getCommandSpec().qualifiedName() + " --help')");
+                  "seqlab: "
+                      + ex.getMessage()
+                      + " (see '"
+                      + cmd.getCommandSpec().qualifiedName()
+                      + " --help')");
           cmd.getErr().flush();
           return EXIT_USAGE;
         });

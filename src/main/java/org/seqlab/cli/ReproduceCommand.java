@@ -6,7 +6,6 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import java.util.stream.Collectors;
 import org.seqlab.experiments.ArticleLstmGates;
 import org.seqlab.experiments.ArticleRnnVanishing;
 import org.seqlab.tensor.NumpyRandom;
@@ -52,7 +51,8 @@ public final class ReproduceCommand implements Callable<Integer> {
 
   /** The program names, for help and shell completion. */
   static final class Names implements Iterable<String> {
-    static final List<String> ALL = Arrays.stream(Program.values()).map(p -> p.commandName).toList();
+    static final List<String> ALL =
+        Arrays.stream(Program.values()).map(p -> p.commandName).toList();
 
     @Override
     public Iterator<String> iterator() {
@@ -101,7 +101,10 @@ public final class ReproduceCommand implements Callable<Integer> {
             Locale.ROOT,
             "Gradient norm at each step, most recent to oldest (tanh RNN, seed %d, d_in %d, d_h %d,"
                 + " %d steps, weights %s·N(0,1)):",
-            config.seed(), config.inputSize(), config.hiddenSize(), config.steps(),
+            config.seed(),
+            config.inputSize(),
+            config.hiddenSize(),
+            config.steps(),
             decimal(config.weightScale())));
     for (ArticleRnnVanishing.StepGradient step : result.gradientNorms()) {
       out.println(step.articleLine());
@@ -129,8 +132,12 @@ public final class ReproduceCommand implements Callable<Integer> {
             Locale.ROOT,
             "LSTM cell, every %d steps (seed %d, d_in %d, d_h %d, %d steps, weights %s·N(0,1),"
                 + " zero bias):",
-            ArticleLstmGates.PRINT_EVERY, config.seed(), config.inputSize(), config.hiddenSize(),
-            config.steps(), decimal(config.weightScale())));
+            ArticleLstmGates.PRINT_EVERY,
+            config.seed(),
+            config.inputSize(),
+            config.hiddenSize(),
+            config.steps(),
+            decimal(config.weightScale())));
     for (ArticleLstmGates.StepGates step : result.printedSteps()) {
       out.println(step.articleLine());
     }

@@ -25,8 +25,7 @@ import org.seqlab.tensor.NumpyRandom;
  *   h_t = o_t ⊙ tanh(c_t)
  * </pre>
  *
- * The article sets no seed, so its printed numbers differ run to run; here the seed is a
- * parameter.
+ * The article sets no seed, so its printed numbers differ run to run; here the seed is a parameter.
  */
 public final class ArticleLstmGates {
 
@@ -53,11 +52,13 @@ public final class ArticleLstmGates {
         throw new IllegalArgumentException("seed must be between 0 and 2^32 - 1, got " + seed);
       }
       if (inputSize < 1 || hiddenSize < 1) {
-        throw new IllegalArgumentException("sizes must be positive: input " + inputSize + ", hidden " + hiddenSize);
+        throw new IllegalArgumentException(
+            "sizes must be positive: input " + inputSize + ", hidden " + hiddenSize);
       }
       if (steps < 1) throw new IllegalArgumentException("need at least 1 step, got " + steps);
       if (!(weightScale > 0) || Double.isInfinite(weightScale)) {
-        throw new IllegalArgumentException("weight scale must be positive and finite, got " + weightScale);
+        throw new IllegalArgumentException(
+            "weight scale must be positive and finite, got " + weightScale);
       }
     }
 
@@ -98,8 +99,8 @@ public final class ArticleLstmGates {
    * @param config what ran
    * @param steps every step, step 0 first (the article prints every fifth)
    * @param meanForgetGate the forget gate averaged over units and steps
-   * @param cellPathGains per unit {@code j}, {@code ∂c_{T-1}[j]/∂c_0[j]} along the cell path, {@code
-   *     ∏_{t=1}^{T-1} f_t[j]}: how much of the first cell, or of a gradient on the last one,
+   * @param cellPathGains per unit {@code j}, {@code ∂c_{T-1}[j]/∂c_0[j]} along the cell path,
+   *     {@code ∏_{t=1}^{T-1} f_t[j]}: how much of the first cell, or of a gradient on the last one,
    *     survives the whole run
    * @param interpretation what the numbers mean, one sentence a line
    */
@@ -163,7 +164,8 @@ public final class ArticleLstmGates {
         c[j] = forgetGate * c[j] + inputGate * candidate;
         nextH[j] = outputGate * Math.tanh(c[j]);
         forgetMean += forgetGate;
-        // c_0 is the first non-zero cell; from it to c_{T-1} the cell path multiplies by f_1 … f_{T-1}.
+        // c_0 is the first non-zero cell; from it to c_{T-1} the cell path multiplies by f_1 …
+        // f_{T-1}.
         if (t > 0) cellPathGains[j] *= forgetGate;
       }
       h = nextH;
@@ -173,7 +175,11 @@ public final class ArticleLstmGates {
     }
     double meanForget = forgetSum / config.steps();
     return new Result(
-        config, steps, meanForget, cellPathGains, interpret(config, steps, meanForget, cellPathGains));
+        config,
+        steps,
+        meanForget,
+        cellPathGains,
+        interpret(config, steps, meanForget, cellPathGains));
   }
 
   /** {@code 1 / (1 + e^{-clip(a, -20, 20)})}, clipped as in the article so exp never overflows. */
@@ -199,7 +205,10 @@ public final class ArticleLstmGates {
         format(
             "Forget gates average %.3f over the %d steps (per-step means %.3f to %.3f): with"
                 + " weights %s·N(0,1) and zero bias the gate inputs stay near 0, and σ(0) = 0.5.",
-            meanForget, config.steps(), lowest, highest,
+            meanForget,
+            config.steps(),
+            lowest,
+            highest,
             BigDecimal.valueOf(config.weightScale()).stripTrailingZeros().toPlainString()));
     lines.add(
         format(

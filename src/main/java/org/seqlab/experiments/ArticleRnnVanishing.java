@@ -9,8 +9,8 @@ import org.seqlab.probe.Spectral;
 import org.seqlab.tensor.NumpyRandom;
 
 /**
- * The article's first program: a vanilla tanh RNN run forward over random inputs, then a
- * simplified backpropagation through time that records how the gradient norm shrinks.
+ * The article's first program: a vanilla tanh RNN run forward over random inputs, then a simplified
+ * backpropagation through time that records how the gradient norm shrinks.
  *
  * <p>Symbols: {@code I} input size, {@code H} hidden size, {@code T} steps. With numpy's legacy
  * stream seeded once, the draws are, in this order: {@code W_x = s·randn(H, I)}, {@code W_h =
@@ -57,11 +57,13 @@ public final class ArticleRnnVanishing {
         throw new IllegalArgumentException("seed must be between 0 and 2^32 - 1, got " + seed);
       }
       if (inputSize < 1 || hiddenSize < 1) {
-        throw new IllegalArgumentException("sizes must be positive: input " + inputSize + ", hidden " + hiddenSize);
+        throw new IllegalArgumentException(
+            "sizes must be positive: input " + inputSize + ", hidden " + hiddenSize);
       }
       if (steps < 2) throw new IllegalArgumentException("need at least 2 steps, got " + steps);
       if (!(weightScale > 0) || Double.isInfinite(weightScale)) {
-        throw new IllegalArgumentException("weight scale must be positive and finite, got " + weightScale);
+        throw new IllegalArgumentException(
+            "weight scale must be positive and finite, got " + weightScale);
       }
     }
 
@@ -91,7 +93,8 @@ public final class ArticleRnnVanishing {
 
     /** The line the article's code prints: {@code f" step {t:3d}: {norm:.6f} {bar}"}. */
     public String articleLine() {
-      return String.format(Locale.ROOT, " step %3d: %s %s", step, PythonFormat.fixed(norm, 6), bar());
+      return String.format(
+          Locale.ROOT, " step %3d: %s %s", step, PythonFormat.fixed(norm, 6), bar());
     }
 
     /** {@code "█" * min(40, int(norm * 200))}: one block per 0.005 of norm, at most 40. */
@@ -156,7 +159,8 @@ public final class ArticleRnnVanishing {
     // Draw order matters: it is what makes the weights equal numpy's.
     NumpyRandom random = new NumpyRandom(config.seed());
     double[] inputWeights = scaled(random.randn(hidden, inputs), config.weightScale()); // [H, I]
-    double[] recurrentWeights = scaled(random.randn(hidden, hidden), config.weightScale()); // [H, H]
+    double[] recurrentWeights =
+        scaled(random.randn(hidden, hidden), config.weightScale()); // [H, H]
     double[] bias = new double[hidden]; // [H], zero as in the article
     double[][] sequence = new double[steps][];
     for (int t = 0; t < steps; t++) sequence[t] = random.randn(inputs); // [T][I]
@@ -243,7 +247,10 @@ public final class ArticleRnnVanishing {
         format(
             "W_h (%d×%d, entries %s·N(0,1)): spectral radius ρ(W_h) = %.4f, spectral norm ‖W_h‖₂ ="
                 + " %.4f (always ρ ≤ ‖W_h‖₂).",
-            hidden, hidden, BigDecimal.valueOf(config.weightScale()).stripTrailingZeros().toPlainString(), radius,
+            hidden,
+            hidden,
+            BigDecimal.valueOf(config.weightScale()).stripTrailingZeros().toPlainString(),
+            radius,
             spectralNorm));
 
     // Per-step bound: the largest measured one-step ratio against ‖W_h‖₂·max tanh' at that step.
@@ -270,8 +277,13 @@ public final class ArticleRnnVanishing {
         format(
             "  No single step can grow the norm by more than ‖W_h‖₂ = %.4f; the largest measured"
                 + " one-step ratio is %.4f (step %d, where ‖W_h‖₂ · max|tanh'| = %.4f)%s.",
-            spectralNorm, worstRatio, worstStep, boundAtWorst,
-            boundHolds ? "; the bound holds at every step" : "; the bound fails at some step, which only rounding error could cause"));
+            spectralNorm,
+            worstRatio,
+            worstStep,
+            boundAtWorst,
+            boundHolds
+                ? "; the bound holds at every step"
+                : "; the bound fails at some step, which only rounding error could cause"));
     lines.add(
         format(
             "Over many steps: ‖(W_hᵀ)^k‖^{1/k} → ρ(W_h), so with tanh' = 1 the norm would change by"
@@ -283,9 +295,11 @@ public final class ArticleRnnVanishing {
             decay));
     String verdict =
         decay < 1
-            ? format("The gradient vanishes geometrically (ρ(W_h) %s 1, measured decay %.3f < 1)",
+            ? format(
+                "The gradient vanishes geometrically (ρ(W_h) %s 1, measured decay %.3f < 1)",
                 radius < 1 ? "<" : "≥", decay)
-            : format("The gradient does not vanish (ρ(W_h) = %.4f, measured decay %.3f ≥ 1)",
+            : format(
+                "The gradient does not vanish (ρ(W_h) = %.4f, measured decay %.3f ≥ 1)",
                 radius, decay);
     int stepsToOnePercent = -1;
     for (StepGradient step : norms) {
@@ -312,7 +326,9 @@ public final class ArticleRnnVanishing {
         format(
             "The prose says about %.1f at the last step; the code prints %s at step %d, %.2f times"
                 + " that.",
-            PROSE_NORM_AT_LAST_STEP, PythonFormat.fixed(lastStep.norm(), 6), lastStep.step(),
+            PROSE_NORM_AT_LAST_STEP,
+            PythonFormat.fixed(lastStep.norm(), 6),
+            lastStep.step(),
             lastStep.norm() / PROSE_NORM_AT_LAST_STEP));
     lines.add(
         format(
@@ -331,10 +347,13 @@ public final class ArticleRnnVanishing {
     lines.add(
         format(
             "The prose says about %s by step %d; the code prints %s there, %.1f times smaller%s.",
-            PythonFormat.fixed(PROSE_NORM_AT_STEP_30, 4), PROSE_STEP,
-            PythonFormat.fixed(atProseStep, 6), PROSE_NORM_AT_STEP_30 / atProseStep,
+            PythonFormat.fixed(PROSE_NORM_AT_STEP_30, 4),
+            PROSE_STEP,
+            PythonFormat.fixed(atProseStep, 6),
+            PROSE_NORM_AT_STEP_30 / atProseStep,
             firstBelow > 0
-                ? format(" (the norm first drops below %s at step %d)",
+                ? format(
+                    " (the norm first drops below %s at step %d)",
                     PythonFormat.fixed(PROSE_NORM_AT_STEP_30, 4), firstBelow)
                 : ""));
     return lines;

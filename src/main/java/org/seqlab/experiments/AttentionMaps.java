@@ -14,12 +14,12 @@ import org.seqlab.train.GradientClipping;
 /**
  * Where a Transformer looks: the attention weights of every layer and head on one sequence.
  *
- * <p>To show attention doing what a recurrence cannot, the model is first trained on <em>first-token
- * recall</em>: the input is a random sequence of tokens, and at every position the target is the
- * token at position 1. A recurrent network must carry that token through every step; attention can
- * fetch it in one step, and after training one head's map is a bright column at position 1: every
- * position t looking straight back at the start. With no training the maps show the untrained
- * model.
+ * <p>To show attention doing what a recurrence cannot, the model is first trained on
+ * <em>first-token recall</em>: the input is a random sequence of tokens, and at every position the
+ * target is the token at position 1. A recurrent network must carry that token through every step;
+ * attention can fetch it in one step, and after training one head's map is a bright column at
+ * position 1: every position t looking straight back at the start. With no training the maps show
+ * the untrained model.
  */
 public final class AttentionMaps {
   private AttentionMaps() {}
@@ -30,12 +30,27 @@ public final class AttentionMaps {
    * @param trainSteps Adam steps on the recall task (0 for the untrained model)
    */
   public record Config(
-      int vocab, int steps, int width, int heads, int layers, int batch, int trainSteps, double learningRate, long seed) {
+      int vocab,
+      int steps,
+      int width,
+      int heads,
+      int layers,
+      int batch,
+      int trainSteps,
+      double learningRate,
+      long seed) {
     public Config {
-      if (vocab < 2 || steps < 1 || width < 1 || heads < 1 || layers < 1 || batch < 1 || trainSteps < 0) {
+      if (vocab < 2
+          || steps < 1
+          || width < 1
+          || heads < 1
+          || layers < 1
+          || batch < 1
+          || trainSteps < 0) {
         throw new IllegalArgumentException("sizes must be positive (vocabulary at least 2)");
       }
-      if (width % heads != 0) throw new IllegalArgumentException(heads + " heads do not divide the width " + width);
+      if (width % heads != 0)
+        throw new IllegalArgumentException(heads + " heads do not divide the width " + width);
     }
   }
 
@@ -75,7 +90,12 @@ public final class AttentionMaps {
     TransformerDecoder model =
         new TransformerDecoder(
             new TransformerDecoder.Config(
-                config.vocab(), config.width(), config.heads(), 4 * config.width(), config.layers(), config.steps(),
+                config.vocab(),
+                config.width(),
+                config.heads(),
+                4 * config.width(),
+                config.layers(),
+                config.steps(),
                 PositionalEncoding.Kind.LEARNED));
     model.initialize(rng);
     double before = recallAccuracy(model, config, rng);
@@ -126,7 +146,10 @@ public final class AttentionMaps {
     return targets;
   }
 
-  /** Fraction of positions 2..T whose most likely token is the sequence's first, on 256 fresh sequences. */
+  /**
+   * Fraction of positions 2..T whose most likely token is the sequence's first, on 256 fresh
+   * sequences.
+   */
   static double recallAccuracy(TransformerDecoder model, Config config, RandomGenerator rng) {
     int batch = 256, steps = config.steps(), vocab = config.vocab();
     if (steps < 2) return Double.NaN;
@@ -150,7 +173,10 @@ public final class AttentionMaps {
     for (int l = 0; l < result.attention().length; l++) {
       for (int h = 0; h < result.attention()[l].length; h++) heads.add(new int[] {l, h});
     }
-    heads.sort((a, b) -> Double.compare(result.attentionOnFirst(b[0], b[1]), result.attentionOnFirst(a[0], a[1])));
+    heads.sort(
+        (a, b) ->
+            Double.compare(
+                result.attentionOnFirst(b[0], b[1]), result.attentionOnFirst(a[0], a[1])));
     return heads;
   }
 }

@@ -12,8 +12,8 @@ import org.seqlab.tensor.Tensor;
 /**
  * Times whole layers the way a user runs them: one training step (forward and backward through
  * time), one inference pass over a {@code [T, B, I]} batch, or T steps of a {@link RecurrentStream}
- * fed one {@code [B, I]} sample at a time, reporting the median of several
- * runs as tokens per second ({@code B*T / seconds}) and achieved GFLOP/s.
+ * fed one {@code [B, I]} sample at a time, reporting the median of several runs as tokens per
+ * second ({@code B*T / seconds}) and achieved GFLOP/s.
  *
  * <p>FLOPs count only the matrix products, 2 per multiply-add: a recurrent layer's forward is
  * {@code 2 G H (I + H)} per token (input and recurrent products, {@code G} gate blocks); training
@@ -58,7 +58,15 @@ public final class LayerBenchmark {
    *
    * @param repeats timed runs; the median is reported
    */
-  public record Config(RecurrentKind kind, int inputSize, int hiddenSize, int layers, int batch, int steps, Mode mode, int repeats)
+  public record Config(
+      RecurrentKind kind,
+      int inputSize,
+      int hiddenSize,
+      int layers,
+      int batch,
+      int steps,
+      Mode mode,
+      int repeats)
       implements Workload {
     public Config {
       if (inputSize < 1 || hiddenSize < 1 || layers < 1 || batch < 1 || steps < 1 || repeats < 1) {
@@ -83,8 +91,10 @@ public final class LayerBenchmark {
 
     /** Bytes the run will hold (activations, gates, gradients), to refuse absurd sizes first. */
     public double estimatedBytes() {
-      double perLayer = 4.0 * tokens() * hiddenSize * (kind.gateCount() + 6) + 4.0 * tokens() * inputSize * 2;
-      double params = 4.0 * 3 * kind.gateCount() * hiddenSize * ((double) inputSize + hiddenSize * layers + 2);
+      double perLayer =
+          4.0 * tokens() * hiddenSize * (kind.gateCount() + 6) + 4.0 * tokens() * inputSize * 2;
+      double params =
+          4.0 * 3 * kind.gateCount() * hiddenSize * ((double) inputSize + hiddenSize * layers + 2);
       return perLayer * layers + params;
     }
   }
@@ -97,16 +107,24 @@ public final class LayerBenchmark {
    * @param dFF {@code F}, the feed-forward width
    * @param repeats timed runs; the median is reported
    */
-  public record BlockConfig(int dModel, int heads, int dFF, int layers, int batch, int steps, Mode mode, int repeats)
+  public record BlockConfig(
+      int dModel, int heads, int dFF, int layers, int batch, int steps, Mode mode, int repeats)
       implements Workload {
     public BlockConfig {
-      if (dModel < 1 || heads < 1 || dFF < 1 || layers < 1 || batch < 1 || steps < 1 || repeats < 1) {
+      if (dModel < 1
+          || heads < 1
+          || dFF < 1
+          || layers < 1
+          || batch < 1
+          || steps < 1
+          || repeats < 1) {
         throw new IllegalArgumentException("sizes and repeats must be positive");
       }
       if (dModel % heads != 0) {
         throw new IllegalArgumentException("heads=" + heads + " must divide dModel=" + dModel);
       }
-      if (mode == Mode.STREAM) throw new IllegalArgumentException("a Transformer block has no streaming mode");
+      if (mode == Mode.STREAM)
+        throw new IllegalArgumentException("a Transformer block has no streaming mode");
     }
 
     @Override
@@ -123,10 +141,15 @@ public final class LayerBenchmark {
       return mode == Mode.TRAIN ? 3 * forward : forward;
     }
 
-    /** Per block: about 12 D + 2 F floats per token of activations, the attention maps, twice for training. */
+    /**
+     * Per block: about 12 D + 2 F floats per token of activations, the attention maps, twice for
+     * training.
+     */
     @Override
     public double estimatedBytes() {
-      double perBlock = 4.0 * tokens() * (12.0 * dModel + 2.0 * dFF) + 4.0 * batch * heads * (double) steps * steps;
+      double perBlock =
+          4.0 * tokens() * (12.0 * dModel + 2.0 * dFF)
+              + 4.0 * batch * heads * (double) steps * steps;
       double params = 4.0 * 2 * (4.0 * dModel * dModel + 2.0 * dModel * dFF) * layers;
       return perBlock * layers * (mode == Mode.TRAIN ? 2 : 1) + params;
     }
@@ -145,25 +168,30 @@ public final class LayerBenchmark {
       return config.flops() / secondsPerStep / 1e9;
     }
 
-    /** Seconds per time step: of one run over T steps, the T-th part (what a stream pays per sample). */
+    /**
+     * Seconds per time step: of one run over T steps, the T-th part (what a stream pays per
+     * sample).
+     */
     public double secondsPerTimeStep() {
       return secondsPerStep / config.steps();
     }
   }
 
   public static Result run(Config config, long seed) {
-    Recurrent net = Recurrent.create(config.kind(), config.inputSize(), config.hiddenSize(), config.layers());
+    Recurrent net =
+        Recurrent.create(config.kind(), config.inputSize(), config.hiddenSize(), config.layers());
     net.initialize(new java.util.Random(seed));
     SplittableRandom r = new SplittableRandom(seed);
     Tensor x = Parallelism.gaussian(r, config.steps(), config.batch(), config.inputSize());
     Tensor dOutput = Parallelism.gaussian(r, config.steps(), config.batch(), config.hiddenSize());
     Runnable step =
         switch (config.mode()) {
-          case TRAIN -> () -> {
-            net.zeroGrad();
-            RecurrentOutput out = net.forward(x, null, null);
-            net.backward(out, dOutput, null, null);
-          };
+          case TRAIN ->
+              () -> {
+                net.zeroGrad();
+                RecurrentOutput out = net.forward(x, null, null);
+                net.backward(out, dOutput, null, null);
+              };
           case INFER -> () -> net.forward(x, null, null);
           case STREAM -> {
             RecurrentStream stream = new RecurrentStream(net, config.batch());
@@ -193,13 +221,14 @@ public final class LayerBenchmark {
     Tensor x = Parallelism.gaussian(r, config.steps(), config.batch(), config.dModel());
     Tensor dOutput = Parallelism.gaussian(r, config.steps(), config.batch(), config.dModel());
     TransformerBlock.Output[] outputs = new TransformerBlock.Output[blocks.length];
-    Runnable forward = () -> {
-      Tensor h = x;
-      for (int k = 0; k < blocks.length; k++) {
-        outputs[k] = blocks[k].forward(h, true, null);
-        h = outputs[k].output();
-      }
-    };
+    Runnable forward =
+        () -> {
+          Tensor h = x;
+          for (int k = 0; k < blocks.length; k++) {
+            outputs[k] = blocks[k].forward(h, true, null);
+            h = outputs[k].output();
+          }
+        };
     Runnable step =
         config.mode() == Mode.TRAIN
             ? () -> {

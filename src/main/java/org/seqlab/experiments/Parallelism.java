@@ -72,17 +72,19 @@ public final class Parallelism {
   }
 
   /**
-   * tau: the median time, in seconds, for all of {@code threads} threads to run one empty chunk
-   * of a parallel loop and meet again — the least a dependent step spread over cores can cost.
+   * tau: the median time, in seconds, for all of {@code threads} threads to run one empty chunk of
+   * a parallel loop and meet again — the least a dependent step spread over cores can cost.
    */
   public static double meetingLatencySeconds(int threads) {
     int saved = Parallel.threads();
     try {
       Parallel.setThreads(threads);
       int rounds = 2000;
-      Runnable meet = () -> {
-        for (int i = 0; i < rounds; i++) Parallel.forRange(threads, Parallel.MIN_PARALLEL_WORK, (from, to) -> {});
-      };
+      Runnable meet =
+          () -> {
+            for (int i = 0; i < rounds; i++)
+              Parallel.forRange(threads, Parallel.MIN_PARALLEL_WORK, (from, to) -> {});
+          };
       return medianSeconds(meet, 5) / rounds;
     } finally {
       Parallel.setThreads(saved);
@@ -94,7 +96,8 @@ public final class Parallelism {
    * never below 1: when meeting once per dependent step costs more than spreading the work gains,
    * the step is best run on one core.
    */
-  public static double projectedSpeedup(double oneThreadSeconds, long criticalPath, double tau, int p) {
+  public static double projectedSpeedup(
+      double oneThreadSeconds, long criticalPath, double tau, int p) {
     double spread = oneThreadSeconds / p + criticalPath * tau;
     return oneThreadSeconds / Math.min(oneThreadSeconds, spread);
   }
@@ -143,7 +146,8 @@ public final class Parallelism {
    * A stack of {@code layers} causal pre-norm blocks of width {@code dModel}, {@code numHeads}
    * heads and feed-forward width {@code 4*dModel}, over a random {@code [T, B, D]} batch.
    */
-  public static Model transformer(int dModel, int numHeads, int layers, int steps, int batch, long seed) {
+  public static Model transformer(
+      int dModel, int numHeads, int layers, int steps, int batch, long seed) {
     TransformerBlock[] blocks = new TransformerBlock[layers];
     java.util.Random init = new java.util.Random(seed);
     long count = 0;

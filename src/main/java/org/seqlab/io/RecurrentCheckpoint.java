@@ -67,22 +67,31 @@ public final class RecurrentCheckpoint {
       kind = RecurrentKind.fromMetadataName(named);
       if (kindIfMissing != null && kindIfMissing != kind) {
         throw new IllegalArgumentException(
-            where + " describes a " + kind.metadataName() + " model, not " + kindIfMissing.metadataName());
+            where
+                + " describes a "
+                + kind.metadataName()
+                + " model, not "
+                + kindIfMissing.metadataName());
       }
     } else if (kindIfMissing != null) {
       kind = kindIfMissing;
     } else {
       throw new IllegalArgumentException(
-          where + " has no '" + MODEL + "' metadata; name the model (rnn_tanh, rnn_relu, lstm or gru)");
+          where
+              + " has no '"
+              + MODEL
+              + "' metadata; name the model (rnn_tanh, rnn_relu, lstm or gru)");
     }
     for (String required : new String[] {"weight_ih_l0", "weight_hh_l0"}) {
       if (!file.contains(required)) {
-        throw new IllegalArgumentException(where + " has no tensor '" + required + "'; it is not a recurrent model's state_dict");
+        throw new IllegalArgumentException(
+            where + " has no tensor '" + required + "'; it is not a recurrent model's state_dict");
       }
     }
     int[] wih = file.shape("weight_ih_l0"), whh = file.shape("weight_hh_l0");
     if (wih.length != 2 || whh.length != 2) {
-      throw new IllegalArgumentException(where + ": weight_ih_l0 and weight_hh_l0 must be matrices");
+      throw new IllegalArgumentException(
+          where + ": weight_ih_l0 and weight_hh_l0 must be matrices");
     }
     int hidden = whh[1];
     int input = wih[1];
@@ -92,7 +101,12 @@ public final class RecurrentCheckpoint {
       throw new IllegalArgumentException(
           String.format(
               "%s: weight_hh_l0 has %d rows; a %s with hidden size %d needs %d (%d gate blocks)",
-              where, whh[0], kind.metadataName(), hidden, kind.gateCount() * hidden, kind.gateCount()));
+              where,
+              whh[0],
+              kind.metadataName(),
+              hidden,
+              kind.gateCount() * hidden,
+              kind.gateCount()));
     }
     checkMetadata(meta, INPUT_SIZE, input, where);
     checkMetadata(meta, HIDDEN_SIZE, hidden, where);
@@ -109,7 +123,8 @@ public final class RecurrentCheckpoint {
     return model;
   }
 
-  private static void checkMetadata(Map<String, String> meta, String key, int fromShapes, String where) {
+  private static void checkMetadata(
+      Map<String, String> meta, String key, int fromShapes, String where) {
     String value = meta.get(key);
     if (value == null) return;
     if (!value.equals(Integer.toString(fromShapes))) {

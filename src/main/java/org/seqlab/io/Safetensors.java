@@ -39,12 +39,12 @@ import org.seqlab.tensor.Tensor;
  *   [ data region : the raw elements of every tensor, little-endian ]
  * </pre>
  *
- * The header is one JSON object. Each key is a tensor name and maps to
- * {@code {"dtype": "F32", "shape": [2, 3], "data_offsets": [begin, end]}}: the element type (see
- * {@link DType}), the dimensions (an empty list for a scalar) and the byte range {@code [begin,
- * end)} of the tensor's elements, counted from the start of the data region, in row-major order.
- * The one key that is not a tensor, {@code "__metadata__"}, is optional and maps strings to strings
- * (free-form notes such as the framework or the training step).
+ * The header is one JSON object. Each key is a tensor name and maps to {@code {"dtype": "F32",
+ * "shape": [2, 3], "data_offsets": [begin, end]}}: the element type (see {@link DType}), the
+ * dimensions (an empty list for a scalar) and the byte range {@code [begin, end)} of the tensor's
+ * elements, counted from the start of the data region, in row-major order. The one key that is not
+ * a tensor, {@code "__metadata__"}, is optional and maps strings to strings (free-form notes such
+ * as the framework or the training step).
  *
  * <h2>Rules a file must follow</h2>
  *
@@ -64,8 +64,8 @@ import org.seqlab.tensor.Tensor;
  * <h2>What this class writes</h2>
  *
  * Compact JSON with {@code "__metadata__"} first (when there is metadata) and the tensors in the
- * order given, their data laid out back to back in that order; the header is padded with spaces to a
- * multiple of 8 bytes, so the data region starts aligned, as the reference implementation does.
+ * order given, their data laid out back to back in that order; the header is padded with spaces to
+ * a multiple of 8 bytes, so the data region starts aligned, as the reference implementation does.
  * Writes replace the target file atomically: readers see the old file or the new one, never half of
  * one.
  */
@@ -144,9 +144,11 @@ public final class Safetensors {
       Map<String, SafetensorsFile.StoredTensor> tensors = new LinkedHashMap<>();
       for (Entry entry : header.entries()) {
         // Sizes were checked against the file and the array limit in checkLayout and parseEntry.
-        ByteBuffer bytes = readFully(channel, file, dataStart + entry.begin(), (int) entry.byteLength());
+        ByteBuffer bytes =
+            readFully(channel, file, dataStart + entry.begin(), (int) entry.byteLength());
         tensors.put(
-            entry.name(), new SafetensorsFile.StoredTensor(entry.dtype(), entry.shape(), bytes.array()));
+            entry.name(),
+            new SafetensorsFile.StoredTensor(entry.dtype(), entry.shape(), bytes.array()));
       }
       return new SafetensorsFile(file, header.metadata(), tensors);
     }
@@ -218,7 +220,9 @@ public final class Safetensors {
       String reason = oneLine(e.getOriginalMessage());
       if (reason.startsWith("Duplicate")) {
         throw new SafetensorsException(
-            file, "header names a key twice (" + reason + "); each tensor name must appear once", e);
+            file,
+            "header names a key twice (" + reason + "); each tensor name must appear once",
+            e);
       }
       throw new SafetensorsException(file, "header is not valid JSON (" + reason + ")", e);
     }
@@ -262,7 +266,8 @@ public final class Safetensors {
     if (node.isNull()) return Map.of();
     if (!node.isObject()) {
       throw new SafetensorsException(
-          file, METADATA_KEY + " must be a JSON object mapping strings to strings, got " + excerpt(node));
+          file,
+          METADATA_KEY + " must be a JSON object mapping strings to strings, got " + excerpt(node));
     }
     Map<String, String> metadata = new LinkedHashMap<>();
     for (Map.Entry<String, JsonNode> field : node.properties()) {
@@ -285,11 +290,17 @@ public final class Safetensors {
     String tensor = "tensor " + quote(name);
     if (!node.isObject()) {
       throw new SafetensorsException(
-          file, tensor + " must map to an object with dtype, shape and data_offsets, got " + excerpt(node));
+          file,
+          tensor
+              + " must map to an object with dtype, shape and data_offsets, got "
+              + excerpt(node));
     }
 
     JsonNode dtypeNode = node.get("dtype");
-    DType dtype = dtypeNode != null && dtypeNode.isTextual() ? DType.byHeaderName(dtypeNode.textValue()) : null;
+    DType dtype =
+        dtypeNode != null && dtypeNode.isTextual()
+            ? DType.byHeaderName(dtypeNode.textValue())
+            : null;
     if (dtype == null) {
       throw new SafetensorsException(
           file,
@@ -304,7 +315,10 @@ public final class Safetensors {
     if (shapeNode == null || !shapeNode.isArray()) {
       throw new SafetensorsException(
           file,
-          tensor + " has shape " + excerpt(shapeNode) + "; shape must be a list of non-negative integers");
+          tensor
+              + " has shape "
+              + excerpt(shapeNode)
+              + "; shape must be a list of non-negative integers");
     }
     int[] shape = new int[shapeNode.size()];
     for (int axis = 0; axis < shape.length; axis++) {
@@ -351,7 +365,13 @@ public final class Safetensors {
     long end = offsets.get(1).longValue();
     if (begin > end) {
       throw new SafetensorsException(
-          file, tensor + " has data_offsets [" + begin + ", " + end + "] with begin > end; begin must be <= end");
+          file,
+          tensor
+              + " has data_offsets ["
+              + begin
+              + ", "
+              + end
+              + "] with begin > end; begin must be <= end");
     }
     long expectedBytes = elements * dtype.byteSize();
     if (end - begin != expectedBytes) {

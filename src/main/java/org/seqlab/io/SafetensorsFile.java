@@ -88,10 +88,12 @@ public final class SafetensorsFile {
     switch (stored.dtype()) {
       case F32 -> bytes.asFloatBuffer().get(values);
       case F64 -> {
-        for (int i = 0; i < values.length; i++) values[i] = (float) bytes.getDouble(i * Double.BYTES);
+        for (int i = 0; i < values.length; i++)
+          values[i] = (float) bytes.getDouble(i * Double.BYTES);
       }
       case F16 -> {
-        for (int i = 0; i < values.length; i++) values[i] = Float.float16ToFloat(bytes.getShort(i * 2));
+        for (int i = 0; i < values.length; i++)
+          values[i] = Float.float16ToFloat(bytes.getShort(i * 2));
       }
       case BF16 -> {
         for (int i = 0; i < values.length; i++) values[i] = bfloat16ToFloat(bytes.getShort(i * 2));
@@ -117,7 +119,8 @@ public final class SafetensorsFile {
         for (int i = 0; i < values.length; i++) values[i] = bytes.getFloat(i * Float.BYTES);
       }
       case F16 -> {
-        for (int i = 0; i < values.length; i++) values[i] = Float.float16ToFloat(bytes.getShort(i * 2));
+        for (int i = 0; i < values.length; i++)
+          values[i] = Float.float16ToFloat(bytes.getShort(i * 2));
       }
       case BF16 -> {
         for (int i = 0; i < values.length; i++) values[i] = bfloat16ToFloat(bytes.getShort(i * 2));
@@ -143,13 +146,15 @@ public final class SafetensorsFile {
         for (int i = 0; i < values.length; i++) values[i] = bytes.getInt(i * 4);
       }
       case U32 -> {
-        for (int i = 0; i < values.length; i++) values[i] = Integer.toUnsignedLong(bytes.getInt(i * 4));
+        for (int i = 0; i < values.length; i++)
+          values[i] = Integer.toUnsignedLong(bytes.getInt(i * 4));
       }
       case I16 -> {
         for (int i = 0; i < values.length; i++) values[i] = bytes.getShort(i * 2);
       }
       case U16 -> {
-        for (int i = 0; i < values.length; i++) values[i] = Short.toUnsignedLong(bytes.getShort(i * 2));
+        for (int i = 0; i < values.length; i++)
+          values[i] = Short.toUnsignedLong(bytes.getShort(i * 2));
       }
       case I8 -> {
         for (int i = 0; i < values.length; i++) values[i] = bytes.get(i);
@@ -158,7 +163,8 @@ public final class SafetensorsFile {
         for (int i = 0; i < values.length; i++) values[i] = Byte.toUnsignedLong(bytes.get(i));
       }
       default ->
-          throw conversionRefused(name, stored.dtype(), "longs", "I64, I32, I16, I8, U32, U16, U8 or BOOL");
+          throw conversionRefused(
+              name, stored.dtype(), "longs", "I64, I32, I16, I8, U32, U16, U8 or BOOL");
     }
     return values;
   }
@@ -180,7 +186,10 @@ public final class SafetensorsFile {
   private String describeNames() {
     if (tensors.isEmpty()) return "no tensors";
     String listed =
-        tensors.keySet().stream().limit(NAMES_IN_MESSAGES).map(Safetensors::quote).collect(Collectors.joining(", "));
+        tensors.keySet().stream()
+            .limit(NAMES_IN_MESSAGES)
+            .map(Safetensors::quote)
+            .collect(Collectors.joining(", "));
     int more = tensors.size() - NAMES_IN_MESSAGES;
     return tensors.size() + " tensors: " + listed + (more > 0 ? ", and " + more + " more" : "");
   }
@@ -201,10 +210,16 @@ public final class SafetensorsFile {
 
   @Override
   public String toString() {
-    return "SafetensorsFile[" + source + ", " + tensors.size() + " tensors: "
+    return "SafetensorsFile["
+        + source
+        + ", "
+        + tensors.size()
+        + " tensors: "
         + tensors.entrySet().stream()
             .limit(NAMES_IN_MESSAGES)
-            .map(e -> e.getKey() + " " + e.getValue().dtype() + Arrays.toString(e.getValue().shape()))
+            .map(
+                e ->
+                    e.getKey() + " " + e.getValue().dtype() + Arrays.toString(e.getValue().shape()))
             .collect(Collectors.joining(", "))
         + (tensors.size() > NAMES_IN_MESSAGES ? ", ..." : "")
         + "]";

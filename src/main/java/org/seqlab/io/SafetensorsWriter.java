@@ -204,10 +204,15 @@ public final class SafetensorsWriter {
   private SafetensorsWriter add(String name, Pending tensor) {
     if (name == null || name.equals(Safetensors.METADATA_KEY)) {
       throw new IllegalArgumentException(
-          "tensor name " + name + " is not allowed; " + Safetensors.METADATA_KEY + " holds the metadata");
+          "tensor name "
+              + name
+              + " is not allowed; "
+              + Safetensors.METADATA_KEY
+              + " holds the metadata");
     }
     if (tensors.containsKey(name)) {
-      throw new IllegalArgumentException("tensor " + Safetensors.quote(name) + " was already added");
+      throw new IllegalArgumentException(
+          "tensor " + Safetensors.quote(name) + " was already added");
     }
     tensors.put(name, tensor);
     return this;

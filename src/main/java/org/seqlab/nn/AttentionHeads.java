@@ -24,26 +24,26 @@ import org.seqlab.tensor.MatMul;
  *
  * <h2>Skipping the masked triangle</h2>
  *
- * Queries are taken in blocks of {@link #QUERY_BLOCK} rows, and each block's products run over
- * only the keys its last row sees, rounded up to a whole vector: for causal attention that is
- * about half of the {@code T × T} square, in every one of the four products. Inside a block, the
- * few scores beyond a row's own {@code keys(t)} are computed and then ignored by the softmax (its
- * probabilities there are exactly 0), so no product needs a per-element mask. In the backward
- * pass the products over keys ({@code dV}, {@code dK}) take key blocks and, when causal, start at
- * the block's first key: {@code P} and {@code dS} are zero above the diagonal.
+ * Queries are taken in blocks of {@link #QUERY_BLOCK} rows, and each block's products run over only
+ * the keys its last row sees, rounded up to a whole vector: for causal attention that is about half
+ * of the {@code T × T} square, in every one of the four products. Inside a block, the few scores
+ * beyond a row's own {@code keys(t)} are computed and then ignored by the softmax (its
+ * probabilities there are exactly 0), so no product needs a per-element mask. In the backward pass
+ * the products over keys ({@code dV}, {@code dK}) take key blocks and, when causal, start at the
+ * block's first key: {@code P} and {@code dS} are zero above the diagonal.
  *
  * <h2>Layout</h2>
  *
- * Q, K, V, the context and their gradients are read and written in place in the {@code [T, B,
- * ·]} arrays through row strides. Only the operands that a product needs the other way round are
- * transposed into scratch ({@code K^T} and {@code V^T}, {@code [dh, T]}), so that the products
- * over queries are {@code C += A B} with B read a row at a time, on {@link
- * MatMul#gemmNNSingleThread}: the pairs are already spread over the cores, and that kernel neither
- * allocates nor hands work to other threads. The products over keys ({@code dV += P^T G}, {@code
- * dK += dS^T Q}) run on {@link #productTransposedA}, the same register tile reading A down its
- * columns, so neither {@code T × T} matrix is transposed. Score rows are computed a whole number
- * of tile widths (two vectors) wide: the few extra columns cost less than a narrower kernel. One {@link AttentionHeads} is a thread's scratch,
- * allocated once per parallel chunk, never per pair.
+ * Q, K, V, the context and their gradients are read and written in place in the {@code [T, B, ·]}
+ * arrays through row strides. Only the operands that a product needs the other way round are
+ * transposed into scratch ({@code K^T} and {@code V^T}, {@code [dh, T]}), so that the products over
+ * queries are {@code C += A B} with B read a row at a time, on {@link MatMul#gemmNNSingleThread}:
+ * the pairs are already spread over the cores, and that kernel neither allocates nor hands work to
+ * other threads. The products over keys ({@code dV += P^T G}, {@code dK += dS^T Q}) run on {@link
+ * #productTransposedA}, the same register tile reading A down its columns, so neither {@code T × T}
+ * matrix is transposed. Score rows are computed a whole number of tile widths (two vectors) wide:
+ * the few extra columns cost less than a narrower kernel. One {@link AttentionHeads} is a thread's
+ * scratch, allocated once per parallel chunk, never per pair.
  *
  * <h2>Fused softmax</h2>
  *
@@ -63,8 +63,12 @@ final class AttentionHeads {
 
   private final int steps;
   private final int headDim;
-  /** Row length of the {@code [T, ·]} scratch: T rounded up to whole vectors, so blocks never spill. */
+
+  /**
+   * Row length of the {@code [T, ·]} scratch: T rounded up to whole vectors, so blocks never spill.
+   */
   private final int paddedSteps;
+
   private final float[] transposedKeys; // [dh, paddedSteps]: K^T, later V^T
   private final float[] scores; // [T, paddedSteps]: S, later dP and dS
   private final float[] laneSums = new float[LANES];
@@ -98,32 +102,64 @@ final class AttentionHeads {
    *     contextStride} apart
    */
   void forward(
-      float[] q, int qOff, int kOff, int vOff, int qkvStride,
-      float[] p, int pOff,
-      float[] context, int cOff, int contextStride,
-      boolean causal, int validKeys, float scale) {
+      float[] q,
+      int qOff,
+      int kOff,
+      int vOff,
+      int qkvStride,
+      float[] p,
+      int pOff,
+      float[] context,
+      int cOff,
+      int contextStride,
+      boolean causal,
+      int validKeys,
+      float scale) {
     transposeRows(q, kOff, qkvStride, transposedKeys);
     for (int t0 = 0; t0 < steps; t0 += QUERY_BLOCK) {
       int rows = Math.min(QUERY_BLOCK, steps - t0);
       int width = roundUp(blockKeys(t0, causal, validKeys), 2 * LANES);
       int sBlock = t0 * paddedSteps;
-      for (int r = 0; r < rows; r++) Arrays.fill(scores, sBlock + r * paddedSteps, sBlock + r * paddedSteps + width, 0f);
+      for (int r = 0; r < rows; r++)
+        Arrays.fill(scores, sBlock + r * paddedSteps, sBlock + r * paddedSteps + width, 0f);
       // S[t0.., 0..width) = Q[t0..] K^T
       MatMul.gemmNNSingleThread(
-          rows, width, headDim,
-          q, qOff + t0 * qkvStride, qkvStride,
-          transposedKeys, 0, paddedSteps,
-          scores, sBlock, paddedSteps);
+          rows,
+          width,
+          headDim,
+          q,
+          qOff + t0 * qkvStride,
+          qkvStride,
+          transposedKeys,
+          0,
+          paddedSteps,
+          scores,
+          sBlock,
+          paddedSteps);
       for (int r = 0; r < rows; r++) {
         int t = t0 + r;
-        softmaxRow(scores, sBlock + r * paddedSteps, keys(t, causal, validKeys), scale, p, pOff + t * steps);
+        softmaxRow(
+            scores,
+            sBlock + r * paddedSteps,
+            keys(t, causal, validKeys),
+            scale,
+            p,
+            pOff + t * steps);
       }
       // C[t0..] += P[t0.., 0..keys) V[0..keys)
       MatMul.gemmNNSingleThread(
-          rows, headDim, blockKeys(t0, causal, validKeys),
-          p, pOff + t0 * steps, steps,
-          q, vOff, qkvStride,
-          context, cOff + t0 * contextStride, contextStride);
+          rows,
+          headDim,
+          blockKeys(t0, causal, validKeys),
+          p,
+          pOff + t0 * steps,
+          steps,
+          q,
+          vOff,
+          qkvStride,
+          context,
+          cOff + t0 * contextStride,
+          contextStride);
     }
   }
 
@@ -132,20 +168,37 @@ final class AttentionHeads {
    * dL/dC}, adds {@code dQ}, {@code dK}, {@code dV} into {@code dq} (laid out as {@code q}).
    */
   void backward(
-      float[] q, int qOff, int kOff, int vOff, int qkvStride,
-      float[] p, int pOff,
-      float[] g, int gOff, int contextStride,
+      float[] q,
+      int qOff,
+      int kOff,
+      int vOff,
+      int qkvStride,
+      float[] p,
+      int pOff,
+      float[] g,
+      int gOff,
+      int contextStride,
       float[] dq,
-      boolean causal, int validKeys, float scale) {
+      boolean causal,
+      int validKeys,
+      float scale) {
     // dV[s0..] += P[t, s0..]^T G[t] over the queries t that see key block s0.. (t ≥ s0 if causal).
     for (int s0 = 0; s0 < validKeys; s0 += QUERY_BLOCK) {
       int rows = Math.min(QUERY_BLOCK, validKeys - s0);
       int tFrom = causal ? s0 : 0;
       productTransposedA(
-          rows, headDim, steps - tFrom,
-          p, pOff + tFrom * steps + s0, steps,
-          g, gOff + tFrom * contextStride, contextStride,
-          dq, vOff + s0 * qkvStride, qkvStride);
+          rows,
+          headDim,
+          steps - tFrom,
+          p,
+          pOff + tFrom * steps + s0,
+          steps,
+          g,
+          gOff + tFrom * contextStride,
+          contextStride,
+          dq,
+          vOff + s0 * qkvStride,
+          qkvStride);
     }
     // dP = G V^T, then dS, block by block of queries, as the scores were computed.
     transposeRows(q, vOff, qkvStride, transposedKeys);
@@ -156,10 +209,18 @@ final class AttentionHeads {
       int width = roundUp(blockKeys, 2 * LANES);
       int sBlock = t0 * paddedSteps;
       MatMul.gemmNNSingleThread(
-          rows, width, headDim,
-          g, gOff + t0 * contextStride, contextStride,
-          transposedKeys, 0, paddedSteps,
-          scores, sBlock, paddedSteps);
+          rows,
+          width,
+          headDim,
+          g,
+          gOff + t0 * contextStride,
+          contextStride,
+          transposedKeys,
+          0,
+          paddedSteps,
+          scores,
+          sBlock,
+          paddedSteps);
       for (int r = 0; r < rows; r++) {
         int t = t0 + r;
         int keys = keys(t, causal, validKeys);
@@ -170,20 +231,36 @@ final class AttentionHeads {
       }
       // dQ[t0..] += dS[t0.., 0..keys) K[0..keys)
       MatMul.gemmNNSingleThread(
-          rows, headDim, blockKeys,
-          scores, sBlock, paddedSteps,
-          q, kOff, qkvStride,
-          dq, qOff + t0 * qkvStride, qkvStride);
+          rows,
+          headDim,
+          blockKeys,
+          scores,
+          sBlock,
+          paddedSteps,
+          q,
+          kOff,
+          qkvStride,
+          dq,
+          qOff + t0 * qkvStride,
+          qkvStride);
     }
     // dK[s0..] += dS[t, s0..]^T Q[t], over the queries that see the key block.
     for (int s0 = 0; s0 < validKeys; s0 += QUERY_BLOCK) {
       int rows = Math.min(QUERY_BLOCK, validKeys - s0);
       int tFrom = causal ? s0 : 0;
       productTransposedA(
-          rows, headDim, steps - tFrom,
-          scores, tFrom * paddedSteps + s0, paddedSteps,
-          q, qOff + tFrom * qkvStride, qkvStride,
-          dq, kOff + s0 * qkvStride, qkvStride);
+          rows,
+          headDim,
+          steps - tFrom,
+          scores,
+          tFrom * paddedSteps + s0,
+          paddedSteps,
+          q,
+          qOff + tFrom * qkvStride,
+          qkvStride,
+          dq,
+          kOff + s0 * qkvStride,
+          qkvStride);
     }
   }
 
@@ -196,7 +273,8 @@ final class AttentionHeads {
       int from = off + s * stride;
       for (int j = 0; j < headDim; j++) out[j * paddedSteps + s] = x[from + j];
     }
-    for (int j = 0; j < headDim; j++) Arrays.fill(out, j * paddedSteps + steps, (j + 1) * paddedSteps, 0f);
+    for (int j = 0; j < headDim; j++)
+      Arrays.fill(out, j * paddedSteps + steps, (j + 1) * paddedSteps, 0f);
   }
 
   private static final float LOG2_E = 1.44269504088896341f;
@@ -209,13 +287,13 @@ final class AttentionHeads {
   private static final float EXP_MIN_ARGUMENT = -87f;
 
   /**
-   * {@code p[pRow + s] = softmax(scale · row[0, keys))_s} for {@code s < keys}, from the raw
-   * scores at {@code scores[row..]}, whose row is padded to whole vectors; {@code p} beyond {@code
-   * keys} is left as it is (zero). The exponentials are kept in the scores row, lanes beyond
-   * {@code keys} set to 0, so the sum runs over whole vectors and no memory access needs a mask.
+   * {@code p[pRow + s] = softmax(scale · row[0, keys))_s} for {@code s < keys}, from the raw scores
+   * at {@code scores[row..]}, whose row is padded to whole vectors; {@code p} beyond {@code keys}
+   * is left as it is (zero). The exponentials are kept in the scores row, lanes beyond {@code keys}
+   * set to 0, so the sum runs over whole vectors and no memory access needs a mask.
    *
-   * <p>The exponential is the Cephes expf scheme (as {@link Elementwise#exp}: {@code n ln2 + r},
-   * a degree-6 polynomial in {@code r}, relative error below 2 units in the last place), written
+   * <p>The exponential is the Cephes expf scheme (as {@link Elementwise#exp}: {@code n ln2 + r}, a
+   * degree-6 polynomial in {@code r}, relative error below 2 units in the last place), written
    * inline: the arguments here are never positive, and below -87 the probability is 0.
    */
   private void softmaxRow(float[] scores, int row, int keys, float scale, float[] p, int pRow) {
@@ -239,7 +317,10 @@ final class AttentionHeads {
     FloatVector sum = zero;
     for (int s = 0; s < vectorKeys; s += LANES) {
       // (S - max) · scale in one rounding: S·scale - max·scale with the product kept exact.
-      FloatVector x = FloatVector.fromArray(SPECIES, scores, row + s).fma(scaleVector, shift).max(EXP_MIN_ARGUMENT);
+      FloatVector x =
+          FloatVector.fromArray(SPECIES, scores, row + s)
+              .fma(scaleVector, shift)
+              .max(EXP_MIN_ARGUMENT);
       FloatVector shifted = x.fma(LOG2_E, ROUND_TO_INTEGER);
       FloatVector whole = shifted.sub(ROUND_TO_INTEGER);
       FloatVector r = whole.fma(minusLn2High, x);
@@ -250,10 +331,12 @@ final class AttentionHeads {
       e = e.fma(r, FloatVector.broadcast(SPECIES, 1.6666665459e-1f));
       e = e.fma(r, FloatVector.broadcast(SPECIES, 5.0000001201e-1f));
       e = e.fma(r.mul(r), r).add(one);
-      FloatVector scaleBits = shifted.reinterpretAsInts()
-          .sub(Float.floatToRawIntBits(ROUND_TO_INTEGER) - 127)
-          .lanewise(VectorOperators.LSHL, 23)
-          .reinterpretAsFloats();
+      FloatVector scaleBits =
+          shifted
+              .reinterpretAsInts()
+              .sub(Float.floatToRawIntBits(ROUND_TO_INTEGER) - 127)
+              .lanewise(VectorOperators.LSHL, 23)
+              .reinterpretAsFloats();
       e = zero.blend(e.mul(scaleBits), SPECIES.indexInRange(s, keys));
       e.intoArray(scores, row + s);
       sum = sum.add(e);
@@ -275,12 +358,15 @@ final class AttentionHeads {
    * Over {@code dP} at {@code grad[row..row+keys)}: {@code dS = P ⊙ (dP - Σ dP ⊙ P) · scale}, in
    * place.
    */
-  private void softmaxBackwardRow(float[] grad, int row, float[] p, int pRow, int keys, float scale) {
+  private void softmaxBackwardRow(
+      float[] grad, int row, float[] p, int pRow, int keys, float scale) {
     FloatVector dot = FloatVector.zero(SPECIES);
     int end = SPECIES.loopBound(keys);
     int s = 0;
     for (; s < end; s += LANES) {
-      dot = FloatVector.fromArray(SPECIES, grad, row + s).fma(FloatVector.fromArray(SPECIES, p, pRow + s), dot);
+      dot =
+          FloatVector.fromArray(SPECIES, grad, row + s)
+              .fma(FloatVector.fromArray(SPECIES, p, pRow + s), dot);
     }
     dot.intoArray(laneSums, 0);
     float total = 0f;
@@ -302,20 +388,33 @@ final class AttentionHeads {
    * {@code C[m,n] += A[k,m]^T · B[k,n]}, row {@code p} of A at {@code aOff + p*lda}, of B at {@code
    * bOff + p*ldb}, row {@code i} of C at {@code cOff + i*ldc}. Tiles of 8 rows of C × 2 vectors
    * keep 16 sums in registers; for each {@code p} the tile's 8 elements of A are contiguous (a
-   * piece of one row of A) and are broadcast, B's two vectors loaded once. Each element of C is
-   * one sequence of fused multiply-adds over {@code p} in order, started from zero and added to C
-   * at the end, whichever path (tile or edge) computes it.
+   * piece of one row of A) and are broadcast, B's two vectors loaded once. Each element of C is one
+   * sequence of fused multiply-adds over {@code p} in order, started from zero and added to C at
+   * the end, whichever path (tile or edge) computes it.
    */
   static void productTransposedA(
-      int m, int n, int k,
-      float[] a, int aOff, int lda,
-      float[] b, int bOff, int ldb,
-      float[] c, int cOff, int ldc) {
+      int m,
+      int n,
+      int k,
+      float[] a,
+      int aOff,
+      int lda,
+      float[] b,
+      int bOff,
+      int ldb,
+      float[] c,
+      int cOff,
+      int ldc) {
     int i = 0;
     int vectorColumns = n / (2 * LANES) * (2 * LANES);
     for (; i + TILE_ROWS <= m; i += TILE_ROWS) {
       for (int j = 0; j < vectorColumns; j += 2 * LANES) {
-        FloatVector s00 = FloatVector.zero(SPECIES), s01 = s00, s10 = s00, s11 = s00, s20 = s00, s21 = s00;
+        FloatVector s00 = FloatVector.zero(SPECIES),
+            s01 = s00,
+            s10 = s00,
+            s11 = s00,
+            s20 = s00,
+            s21 = s00;
         FloatVector s30 = s00, s31 = s00, s40 = s00, s41 = s00, s50 = s00, s51 = s00;
         FloatVector s60 = s00, s61 = s00, s70 = s00, s71 = s00;
         for (int p = 0; p < k; p++) {
@@ -349,7 +448,13 @@ final class AttentionHeads {
           s71 = x.fma(b1, s71);
         }
         int c0 = cOff + i * ldc + j;
-        int c1 = c0 + ldc, c2 = c1 + ldc, c3 = c2 + ldc, c4 = c3 + ldc, c5 = c4 + ldc, c6 = c5 + ldc, c7 = c6 + ldc;
+        int c1 = c0 + ldc,
+            c2 = c1 + ldc,
+            c3 = c2 + ldc,
+            c4 = c3 + ldc,
+            c5 = c4 + ldc,
+            c6 = c5 + ldc,
+            c7 = c6 + ldc;
         s00.add(FloatVector.fromArray(SPECIES, c, c0)).intoArray(c, c0);
         s01.add(FloatVector.fromArray(SPECIES, c, c0 + LANES)).intoArray(c, c0 + LANES);
         s10.add(FloatVector.fromArray(SPECIES, c, c1)).intoArray(c, c1);
@@ -372,16 +477,30 @@ final class AttentionHeads {
     edge(i, m, 0, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
   }
 
-  /** Rows {@code [i0, i1)} × columns {@code [j0, n)} of {@link #productTransposedA}, element by element. */
+  /**
+   * Rows {@code [i0, i1)} × columns {@code [j0, n)} of {@link #productTransposedA}, element by
+   * element.
+   */
   private static void edge(
-      int i0, int i1, int j0, int n, int k,
-      float[] a, int aOff, int lda,
-      float[] b, int bOff, int ldb,
-      float[] c, int cOff, int ldc) {
+      int i0,
+      int i1,
+      int j0,
+      int n,
+      int k,
+      float[] a,
+      int aOff,
+      int lda,
+      float[] b,
+      int bOff,
+      int ldb,
+      float[] c,
+      int cOff,
+      int ldc) {
     for (int i = i0; i < i1; i++) {
       for (int j = j0; j < n; j++) {
         float sum = 0f;
-        for (int p = 0; p < k; p++) sum = Math.fma(a[aOff + p * lda + i], b[bOff + p * ldb + j], sum);
+        for (int p = 0; p < k; p++)
+          sum = Math.fma(a[aOff + p * lda + i], b[bOff + p * ldb + j], sum);
         c[cOff + i * ldc + j] += sum;
       }
     }

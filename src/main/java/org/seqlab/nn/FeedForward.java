@@ -25,13 +25,13 @@ import org.seqlab.tensor.Tensor;
  * {@code b1} in place (keeping {@code a} for the backward pass) and writes {@code h = gelu(a)}
  * ({@link Gelu#forwardAddingBias}); backward turns {@code dh} into {@code da} in place. Each of
  * these {@code [*, F]} arrays, the widest of the block, is so streamed through the cache once
- * instead of two or three times. The passes are split over the cores by rows; the GELU is
- * evaluated per element, so the split does not change the result.
+ * instead of two or three times. The passes are split over the cores by rows; the GELU is evaluated
+ * per element, so the split does not change the result.
  *
- * <p>Shapes: input {@code x [*, D]}, output {@code y [*, D]}, with {@code D = dModel} and {@code F =
- * dFF}. Parameters, with PyTorch's names: {@code linear1.weight [F, D]}, {@code linear1.bias [F]},
- * {@code linear2.weight [D, F]}, {@code linear2.bias [D]}, initialised by {@link #initialize} as
- * PyTorch's Linear ({@code U(±1/sqrt(fan_in))}).
+ * <p>Shapes: input {@code x [*, D]}, output {@code y [*, D]}, with {@code D = dModel} and {@code F
+ * = dFF}. Parameters, with PyTorch's names: {@code linear1.weight [F, D]}, {@code linear1.bias
+ * [F]}, {@code linear2.weight [D, F]}, {@code linear2.bias [D]}, initialised by {@link #initialize}
+ * as PyTorch's Linear ({@code U(±1/sqrt(fan_in))}).
  */
 public final class FeedForward implements Module {
 
@@ -108,19 +108,34 @@ public final class FeedForward implements Module {
     hiddenShape[hiddenShape.length - 1] = dFF;
     Tensor a = Tensor.zeros(hiddenShape);
     MatMul.gemmNT(
-        rows, dFF, dModel,
-        x.data(), 0, dModel,
-        linear1.weight().value().data(), 0, dModel,
-        a.data(), 0, dFF);
+        rows,
+        dFF,
+        dModel,
+        x.data(),
+        0,
+        dModel,
+        linear1.weight().value().data(),
+        0,
+        dModel,
+        a.data(),
+        0,
+        dFF);
     Tensor h = Tensor.zeros(hiddenShape);
     float[] pre = a.data(), act = h.data(), bias = linear1.bias().value().data();
-    Parallel.forRange(rows, GELU_WORK_PER_ELEMENT * dFF, (from, to) -> {
-      for (int r = from; r < to; r++) Gelu.forwardAddingBias(act, r * dFF, pre, r * dFF, bias, 0, dFF);
-    });
+    Parallel.forRange(
+        rows,
+        GELU_WORK_PER_ELEMENT * dFF,
+        (from, to) -> {
+          for (int r = from; r < to; r++)
+            Gelu.forwardAddingBias(act, r * dFF, pre, r * dFF, bias, 0, dFF);
+        });
     return new Output(linear2.forward(h), x, a, h);
   }
 
-  /** Rough cost of one GELU (or its derivative) in multiply-adds, for splitting the passes over cores. */
+  /**
+   * Rough cost of one GELU (or its derivative) in multiply-adds, for splitting the passes over
+   * cores.
+   */
   private static final long GELU_WORK_PER_ELEMENT = 8;
 
   /** Accumulates all four gradients and returns {@code dx [*, D]}. */
@@ -130,9 +145,13 @@ public final class FeedForward implements Module {
     int dFF = dFF(), rows = a.size() / dFF;
     float[] pre = a.data(), grad = dh.data();
     // da = dh ⊙ gelu'(a), written over dh: nothing else reads dh.
-    Parallel.forRange(rows, GELU_WORK_PER_ELEMENT * dFF, (from, to) -> {
-      for (int r = from; r < to; r++) Gelu.backwardOverwrite(grad, r * dFF, pre, r * dFF, grad, r * dFF, dFF);
-    });
+    Parallel.forRange(
+        rows,
+        GELU_WORK_PER_ELEMENT * dFF,
+        (from, to) -> {
+          for (int r = from; r < to; r++)
+            Gelu.backwardOverwrite(grad, r * dFF, pre, r * dFF, grad, r * dFF, dFF);
+        });
     return linear1.backward(forward.input(), dh);
   }
 }

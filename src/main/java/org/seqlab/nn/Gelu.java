@@ -124,6 +124,7 @@ public final class Gelu {
 
   /** Below this |x|, Φ is the polynomial; from it on, the exponential form. */
   private static final float NEAR_LIMIT = 1f;
+
   /** From this |x| on, Φ(-|x|) = 0 and φ(x) = 0 in float. */
   private static final float TAIL_LIMIT = 13f;
 
@@ -153,16 +154,20 @@ public final class Gelu {
   private static final float ROUND_TO_INTEGER = 12582912f;
 
   /**
-   * The one loop behind the array forms. {@code out} receives gelu (forward) or {@code dy ·
-   * gelu'} (backward); {@code x} is the input, with {@code bias} added to it in place first for
-   * {@link #FORWARD_ADDING_BIAS}.
+   * The one loop behind the array forms. {@code out} receives gelu (forward) or {@code dy · gelu'}
+   * (backward); {@code x} is the input, with {@code bias} added to it in place first for {@link
+   * #FORWARD_ADDING_BIAS}.
    */
   private static void apply(
       int mode,
-      float[] out, int outOff,
-      float[] x, int xOff,
-      float[] dy, int dyOff,
-      float[] bias, int biasOff,
+      float[] out,
+      int outOff,
+      float[] x,
+      int xOff,
+      float[] dy,
+      int dyOff,
+      float[] bias,
+      int biasOff,
       int n) {
     FloatVector one = FloatVector.broadcast(SPECIES, 1f);
     FloatVector zero = FloatVector.zero(SPECIES);
@@ -192,7 +197,8 @@ public final class Gelu {
       FloatVector argument = square.mul(-0.5f);
       FloatVector shifted = argument.fma(LOG2_E, ROUND_TO_INTEGER);
       FloatVector whole = shifted.sub(ROUND_TO_INTEGER);
-      IntVector exponent = shifted.reinterpretAsInts().sub(Float.floatToRawIntBits(ROUND_TO_INTEGER));
+      IntVector exponent =
+          shifted.reinterpretAsInts().sub(Float.floatToRawIntBits(ROUND_TO_INTEGER));
       FloatVector r = whole.fma(minusLn2High, argument);
       r = whole.fma(minusLn2Low, r);
       FloatVector e = r.fma(1.9875691500e-4f, 1.3981999507e-3f);
@@ -201,7 +207,8 @@ public final class Gelu {
       e = e.fma(r, FloatVector.broadcast(SPECIES, 1.6666665459e-1f));
       e = e.fma(r, FloatVector.broadcast(SPECIES, 5.0000001201e-1f));
       e = e.fma(r.mul(r), r).add(one);
-      FloatVector scale = exponent.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+      FloatVector scale =
+          exponent.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
       e = e.mul(scale);
       // e^{-u²/2} = e^{-square/2} e^{-squareError/2}, the second factor to first order.
       FloatVector gauss = e.fma(squareError.mul(-0.5f), e);
@@ -224,7 +231,8 @@ public final class Gelu {
         v.mul(cdf).intoArray(out, outOff + i, inRange);
       } else {
         // gelu'(x) = Φ(x) + x φ(x), φ(x) = gauss / √(2π).
-        FloatVector slope = v.mul(gauss).fma(FloatVector.broadcast(SPECIES, INV_SQRT_2PI_FLOAT), cdf);
+        FloatVector slope =
+            v.mul(gauss).fma(FloatVector.broadcast(SPECIES, INV_SQRT_2PI_FLOAT), cdf);
         FloatVector grad = FloatVector.fromArray(SPECIES, dy, dyOff + i, inRange).mul(slope);
         if (mode == BACKWARD_ACCUMULATE) {
           grad = grad.add(FloatVector.fromArray(SPECIES, out, outOff + i, inRange));

@@ -30,11 +30,16 @@ public final class Gru extends Recurrent {
     int h = hiddenSize();
     int row = t * batch + rowFrom;
     cellForward(
-        rowTo - rowFrom, h,
-        layer.gates, row * gateRows,
-        layer.hiddenNewProjection, row * h,
-        layer.hidden, row * h,
-        layer.hidden, (row + batch) * h);
+        rowTo - rowFrom,
+        h,
+        layer.gates,
+        row * gateRows,
+        layer.hiddenNewProjection,
+        row * h,
+        layer.hidden,
+        row * h,
+        layer.hidden,
+        (row + batch) * h);
   }
 
   /**
@@ -44,30 +49,88 @@ public final class Gru extends Recurrent {
    * from {@code h_{t-1}}, possibly over it (each element is read before it is written).
    */
   static void cellForward(
-      int rows, int h,
-      float[] gates, int gatesOffset,
-      float[] hiddenNew, int hiddenNewOffset,
-      float[] hiddenPrevious, int hiddenPreviousOffset,
-      float[] hiddenNext, int hiddenNextOffset) {
+      int rows,
+      int h,
+      float[] gates,
+      int gatesOffset,
+      float[] hiddenNew,
+      int hiddenNewOffset,
+      float[] hiddenPrevious,
+      int hiddenPreviousOffset,
+      float[] hiddenNext,
+      int hiddenNextOffset) {
     for (int b = 0; b < rows; b++) {
-      int a = gatesOffset + b * 3 * h;
-      int u = hiddenNewOffset + b * h;
-      int prev = hiddenPreviousOffset + b * h;
-      int next = hiddenNextOffset + b * h;
-      int n = a + 2 * h;
-      Elementwise.sigmoid(gates, a, gates, a, 2 * h); // r and z are neighbours
-      for (int j = 0; j < h; j++) gates[n + j] += gates[a + j] * hiddenNew[u + j];
-      Elementwise.tanh(gates, n, gates, n, h);
-      for (int j = 0; j < h; j++) {
-        float update = gates[a + h + j];
-        hiddenNext[next + j] = (1f - update) * gates[n + j] + update * hiddenPrevious[prev + j];
-      }
+      cellForwardUnits(
+          h,
+          0,
+          h,
+          gates,
+          gatesOffset + b * 3 * h,
+          hiddenNew,
+          hiddenNewOffset + b * h,
+          hiddenPrevious,
+          hiddenPreviousOffset + b * h,
+          hiddenNext,
+          hiddenNextOffset + b * h);
+    }
+  }
+
+  @Override
+  void forwardStepUnits(LayerTrace layer, int t, int batch, int unitFrom, int unitTo) {
+    int h = hiddenSize();
+    for (int b = 0; b < batch; b++) {
+      int row = t * batch + b;
+      cellForwardUnits(
+          h,
+          unitFrom,
+          unitTo,
+          layer.gates,
+          row * gateRows,
+          layer.hiddenNewProjection,
+          row * h,
+          layer.hidden,
+          row * h,
+          layer.hidden,
+          (row + batch) * h);
+    }
+  }
+
+  /**
+   * {@link #cellForward} of one batch row, for hidden units {@code [from, to)} only; every
+   * nonlinearity is lane by lane, so a unit's result does not depend on the range.
+   */
+  static void cellForwardUnits(
+      int h,
+      int from,
+      int to,
+      float[] gates,
+      int a,
+      float[] hiddenNew,
+      int u,
+      float[] hiddenPrevious,
+      int prev,
+      float[] hiddenNext,
+      int next) {
+    int units = to - from;
+    int n = a + 2 * h;
+    Elementwise.sigmoid(gates, a + from, gates, a + from, units);
+    Elementwise.sigmoid(gates, a + h + from, gates, a + h + from, units);
+    for (int j = from; j < to; j++) gates[n + j] += gates[a + j] * hiddenNew[u + j];
+    Elementwise.tanh(gates, n + from, gates, n + from, units);
+    for (int j = from; j < to; j++) {
+      float update = gates[a + h + j];
+      hiddenNext[next + j] = (1f - update) * gates[n + j] + update * hiddenPrevious[prev + j];
     }
   }
 
   @Override
   void backwardStep(
-      LayerTrace layer, int t, int batch, int rowFrom, int rowTo, int gradientOffset,
+      LayerTrace layer,
+      int t,
+      int batch,
+      int rowFrom,
+      int rowTo,
+      int gradientOffset,
       BackwardBuffers work) {
     int h = hiddenSize();
     float[] gates = layer.gates;

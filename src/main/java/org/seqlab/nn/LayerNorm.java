@@ -32,11 +32,11 @@ import org.seqlab.tensor.Tensor;
  *
  * <p>Both passes run a vector at a time. Forward reads each row twice while it is in the L1 cache:
  * once for the mean, once for the variance about it (two passes, not the one-pass {@code E[x²] -
- * mean²}, which cancels when the mean is large against the spread), then writes {@code y}; the
- * sums are float lanes added in lane order, {@code rstd} is taken in double. Rows are split over
- * the cores. Backward computes {@code dx} by rows, split over the cores, and {@code dweight},
- * {@code dbias} by columns, split over the cores, each column summed over the rows in order: no
- * per-thread partial sums, so the result does not depend on the number of threads.
+ * mean²}, which cancels when the mean is large against the spread), then writes {@code y}; the sums
+ * are float lanes added in lane order, {@code rstd} is taken in double. Rows are split over the
+ * cores. Backward computes {@code dx} by rows, split over the cores, and {@code dweight}, {@code
+ * dbias} by columns, split over the cores, each column summed over the rows in order: no per-thread
+ * partial sums, so the result does not depend on the number of threads.
  *
  * <p>Parameters: {@code weight [D]} (ones) and {@code bias [D]} (zeros), PyTorch's initialisation.
  */
@@ -109,39 +109,45 @@ public final class LayerNorm implements Module {
     float[] b = bias.value().data();
     float[] means = mean.data();
     float[] rstds = rstd.data();
-    Parallel.forRange(rows, 4L * dim, (from, to) -> {
-      float[] lanes = new float[LANES];
-      for (int r = from; r < to; r++) {
-        int row = r * dim;
-        int vectorEnd = SPECIES.loopBound(dim);
-        FloatVector sum = FloatVector.zero(SPECIES);
-        int j = 0;
-        for (; j < vectorEnd; j += LANES) sum = sum.add(FloatVector.fromArray(SPECIES, in, row + j));
-        float total = addLanes(sum, lanes);
-        for (; j < dim; j++) total += in[row + j];
-        float m = total / dim;
-        FloatVector meanVector = FloatVector.broadcast(SPECIES, m);
-        FloatVector squares = FloatVector.zero(SPECIES);
-        for (j = 0; j < vectorEnd; j += LANES) {
-          FloatVector d = FloatVector.fromArray(SPECIES, in, row + j).sub(meanVector);
-          squares = d.fma(d, squares);
-        }
-        float squareTotal = addLanes(squares, lanes);
-        for (; j < dim; j++) {
-          float d = in[row + j] - m;
-          squareTotal = Math.fma(d, d, squareTotal);
-        }
-        float s = (float) (1.0 / Math.sqrt((double) squareTotal / dim + EPS));
-        FloatVector scale = FloatVector.broadcast(SPECIES, s);
-        for (j = 0; j < vectorEnd; j += LANES) {
-          FloatVector xhat = FloatVector.fromArray(SPECIES, in, row + j).sub(meanVector).mul(scale);
-          xhat.fma(FloatVector.fromArray(SPECIES, w, j), FloatVector.fromArray(SPECIES, b, j)).intoArray(out, row + j);
-        }
-        for (; j < dim; j++) out[row + j] = Math.fma((in[row + j] - m) * s, w[j], b[j]);
-        means[r] = m;
-        rstds[r] = s;
-      }
-    });
+    Parallel.forRange(
+        rows,
+        4L * dim,
+        (from, to) -> {
+          float[] lanes = new float[LANES];
+          for (int r = from; r < to; r++) {
+            int row = r * dim;
+            int vectorEnd = SPECIES.loopBound(dim);
+            FloatVector sum = FloatVector.zero(SPECIES);
+            int j = 0;
+            for (; j < vectorEnd; j += LANES)
+              sum = sum.add(FloatVector.fromArray(SPECIES, in, row + j));
+            float total = addLanes(sum, lanes);
+            for (; j < dim; j++) total += in[row + j];
+            float m = total / dim;
+            FloatVector meanVector = FloatVector.broadcast(SPECIES, m);
+            FloatVector squares = FloatVector.zero(SPECIES);
+            for (j = 0; j < vectorEnd; j += LANES) {
+              FloatVector d = FloatVector.fromArray(SPECIES, in, row + j).sub(meanVector);
+              squares = d.fma(d, squares);
+            }
+            float squareTotal = addLanes(squares, lanes);
+            for (; j < dim; j++) {
+              float d = in[row + j] - m;
+              squareTotal = Math.fma(d, d, squareTotal);
+            }
+            float s = (float) (1.0 / Math.sqrt((double) squareTotal / dim + EPS));
+            FloatVector scale = FloatVector.broadcast(SPECIES, s);
+            for (j = 0; j < vectorEnd; j += LANES) {
+              FloatVector xhat =
+                  FloatVector.fromArray(SPECIES, in, row + j).sub(meanVector).mul(scale);
+              xhat.fma(FloatVector.fromArray(SPECIES, w, j), FloatVector.fromArray(SPECIES, b, j))
+                  .intoArray(out, row + j);
+            }
+            for (; j < dim; j++) out[row + j] = Math.fma((in[row + j] - m) * s, w[j], b[j]);
+            means[r] = m;
+            rstds[r] = s;
+          }
+        });
     return new Output(y, x, mean, rstd);
   }
 
@@ -163,80 +169,95 @@ public final class LayerNorm implements Module {
     float[] means = forward.mean().data();
     float[] rstds = forward.rstd().data();
     // dx, by rows: two reductions over the row, mean(g) and mean(g ⊙ xhat), then one pass.
-    Parallel.forRange(rows, 6L * dim, (from, to) -> {
-      float[] lanes = new float[LANES];
-      int vectorEnd = SPECIES.loopBound(dim);
-      for (int r = from; r < to; r++) {
-        int row = r * dim;
-        float m = means[r];
-        float s = rstds[r];
-        FloatVector meanVector = FloatVector.broadcast(SPECIES, m);
-        FloatVector scale = FloatVector.broadcast(SPECIES, s);
-        FloatVector gSum = FloatVector.zero(SPECIES);
-        FloatVector gxSum = FloatVector.zero(SPECIES);
-        int j = 0;
-        for (; j < vectorEnd; j += LANES) {
-          FloatVector xhat = FloatVector.fromArray(SPECIES, in, row + j).sub(meanVector).mul(scale);
-          FloatVector gj = FloatVector.fromArray(SPECIES, g, row + j).mul(FloatVector.fromArray(SPECIES, w, j));
-          gSum = gSum.add(gj);
-          gxSum = gj.fma(xhat, gxSum);
-        }
-        float gMean = addLanes(gSum, lanes);
-        float gxMean = addLanes(gxSum, lanes);
-        for (; j < dim; j++) {
-          float xhat = (in[row + j] - m) * s;
-          float gj = g[row + j] * w[j];
-          gMean += gj;
-          gxMean = Math.fma(gj, xhat, gxMean);
-        }
-        gMean /= dim;
-        gxMean /= dim;
-        FloatVector gMeanVector = FloatVector.broadcast(SPECIES, gMean);
-        FloatVector gxMeanVector = FloatVector.broadcast(SPECIES, gxMean);
-        for (j = 0; j < vectorEnd; j += LANES) {
-          FloatVector xhat = FloatVector.fromArray(SPECIES, in, row + j).sub(meanVector).mul(scale);
-          FloatVector gj = FloatVector.fromArray(SPECIES, g, row + j).mul(FloatVector.fromArray(SPECIES, w, j));
-          FloatVector centred = gj.sub(gMeanVector).sub(xhat.mul(gxMeanVector));
-          centred.fma(scale, FloatVector.fromArray(SPECIES, out, row + j)).intoArray(out, row + j);
-        }
-        for (; j < dim; j++) {
-          float xhat = (in[row + j] - m) * s;
-          out[row + j] += s * (g[row + j] * w[j] - gMean - xhat * gxMean);
-        }
-      }
-    });
+    Parallel.forRange(
+        rows,
+        6L * dim,
+        (from, to) -> {
+          float[] lanes = new float[LANES];
+          int vectorEnd = SPECIES.loopBound(dim);
+          for (int r = from; r < to; r++) {
+            int row = r * dim;
+            float m = means[r];
+            float s = rstds[r];
+            FloatVector meanVector = FloatVector.broadcast(SPECIES, m);
+            FloatVector scale = FloatVector.broadcast(SPECIES, s);
+            FloatVector gSum = FloatVector.zero(SPECIES);
+            FloatVector gxSum = FloatVector.zero(SPECIES);
+            int j = 0;
+            for (; j < vectorEnd; j += LANES) {
+              FloatVector xhat =
+                  FloatVector.fromArray(SPECIES, in, row + j).sub(meanVector).mul(scale);
+              FloatVector gj =
+                  FloatVector.fromArray(SPECIES, g, row + j)
+                      .mul(FloatVector.fromArray(SPECIES, w, j));
+              gSum = gSum.add(gj);
+              gxSum = gj.fma(xhat, gxSum);
+            }
+            float gMean = addLanes(gSum, lanes);
+            float gxMean = addLanes(gxSum, lanes);
+            for (; j < dim; j++) {
+              float xhat = (in[row + j] - m) * s;
+              float gj = g[row + j] * w[j];
+              gMean += gj;
+              gxMean = Math.fma(gj, xhat, gxMean);
+            }
+            gMean /= dim;
+            gxMean /= dim;
+            FloatVector gMeanVector = FloatVector.broadcast(SPECIES, gMean);
+            FloatVector gxMeanVector = FloatVector.broadcast(SPECIES, gxMean);
+            for (j = 0; j < vectorEnd; j += LANES) {
+              FloatVector xhat =
+                  FloatVector.fromArray(SPECIES, in, row + j).sub(meanVector).mul(scale);
+              FloatVector gj =
+                  FloatVector.fromArray(SPECIES, g, row + j)
+                      .mul(FloatVector.fromArray(SPECIES, w, j));
+              FloatVector centred = gj.sub(gMeanVector).sub(xhat.mul(gxMeanVector));
+              centred
+                  .fma(scale, FloatVector.fromArray(SPECIES, out, row + j))
+                  .intoArray(out, row + j);
+            }
+            for (; j < dim; j++) {
+              float xhat = (in[row + j] - m) * s;
+              out[row + j] += s * (g[row + j] * w[j] - gMean - xhat * gxMean);
+            }
+          }
+        });
     // dweight and dbias, by columns: each column sums its rows in order. Items are whole vectors
     // of columns (the last one possibly partial).
     int columnVectors = (dim + LANES - 1) / LANES;
-    Parallel.forRange(columnVectors, 3L * rows * LANES, (from, to) -> {
-      for (int c = from; c < to; c++) {
-        int j0 = c * LANES;
-        if (j0 + LANES <= dim) {
-          FloatVector dbSum = FloatVector.fromArray(SPECIES, db, j0);
-          FloatVector dwSum = FloatVector.fromArray(SPECIES, dw, j0);
-          for (int r = 0; r < rows; r++) {
-            int row = r * dim;
-            FloatVector dyj = FloatVector.fromArray(SPECIES, g, row + j0);
-            FloatVector xhat = FloatVector.fromArray(SPECIES, in, row + j0)
-                .sub(FloatVector.broadcast(SPECIES, means[r]))
-                .mul(FloatVector.broadcast(SPECIES, rstds[r]));
-            dbSum = dbSum.add(dyj);
-            dwSum = dwSum.add(dyj.mul(xhat));
-          }
-          dbSum.intoArray(db, j0);
-          dwSum.intoArray(dw, j0);
-        } else {
-          for (int r = 0; r < rows; r++) {
-            int row = r * dim;
-            for (int j = j0; j < dim; j++) {
-              float dyj = g[row + j];
-              db[j] += dyj;
-              dw[j] += dyj * ((in[row + j] - means[r]) * rstds[r]);
+    Parallel.forRange(
+        columnVectors,
+        3L * rows * LANES,
+        (from, to) -> {
+          for (int c = from; c < to; c++) {
+            int j0 = c * LANES;
+            if (j0 + LANES <= dim) {
+              FloatVector dbSum = FloatVector.fromArray(SPECIES, db, j0);
+              FloatVector dwSum = FloatVector.fromArray(SPECIES, dw, j0);
+              for (int r = 0; r < rows; r++) {
+                int row = r * dim;
+                FloatVector dyj = FloatVector.fromArray(SPECIES, g, row + j0);
+                FloatVector xhat =
+                    FloatVector.fromArray(SPECIES, in, row + j0)
+                        .sub(FloatVector.broadcast(SPECIES, means[r]))
+                        .mul(FloatVector.broadcast(SPECIES, rstds[r]));
+                dbSum = dbSum.add(dyj);
+                dwSum = dwSum.add(dyj.mul(xhat));
+              }
+              dbSum.intoArray(db, j0);
+              dwSum.intoArray(dw, j0);
+            } else {
+              for (int r = 0; r < rows; r++) {
+                int row = r * dim;
+                for (int j = j0; j < dim; j++) {
+                  float dyj = g[row + j];
+                  db[j] += dyj;
+                  dw[j] += dyj * ((in[row + j] - means[r]) * rstds[r]);
+                }
+              }
             }
           }
-        }
-      }
-    });
+        });
     return dx;
   }
 

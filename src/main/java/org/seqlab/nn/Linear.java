@@ -83,10 +83,18 @@ public final class Linear implements Module {
     Tensor y = Tensor.zeros(outShape);
     Elementwise.addRowVector(y.data(), 0, n, bias.value().data(), 0, outFeatures);
     MatMul.gemmNT(
-        n, outFeatures, inFeatures,
-        x.data(), 0, inFeatures,
-        weight.value().data(), 0, inFeatures,
-        y.data(), 0, outFeatures);
+        n,
+        outFeatures,
+        inFeatures,
+        x.data(),
+        0,
+        inFeatures,
+        weight.value().data(),
+        0,
+        inFeatures,
+        y.data(),
+        0,
+        outFeatures);
     return y;
   }
 
@@ -101,15 +109,31 @@ public final class Linear implements Module {
     dy.requireShape("dy", outShape);
     Tensor dx = Tensor.zeros(x.shape());
     MatMul.gemmNN(
-        n, inFeatures, outFeatures,
-        dy.data(), 0, outFeatures,
-        weight.value().data(), 0, inFeatures,
-        dx.data(), 0, inFeatures);
+        n,
+        inFeatures,
+        outFeatures,
+        dy.data(),
+        0,
+        outFeatures,
+        weight.value().data(),
+        0,
+        inFeatures,
+        dx.data(),
+        0,
+        inFeatures);
     MatMul.gemmTN(
-        outFeatures, inFeatures, n,
-        dy.data(), 0, outFeatures,
-        x.data(), 0, inFeatures,
-        weight.grad().data(), 0, inFeatures);
+        outFeatures,
+        inFeatures,
+        n,
+        dy.data(),
+        0,
+        outFeatures,
+        x.data(),
+        0,
+        inFeatures,
+        weight.grad().data(),
+        0,
+        inFeatures);
     Elementwise.sumRowsInto(dy.data(), 0, n, outFeatures, bias.grad().data(), 0);
     return dx;
   }

@@ -52,11 +52,16 @@ public final class Lstm extends Recurrent {
     int h = hiddenSize();
     int row = t * batch + rowFrom;
     cellForward(
-        rowTo - rowFrom, h,
-        layer.gates, row * gateRows,
-        layer.cell, row * h,
-        layer.cell, (row + batch) * h,
-        layer.hidden, (row + batch) * h);
+        rowTo - rowFrom,
+        h,
+        layer.gates,
+        row * gateRows,
+        layer.cell,
+        row * h,
+        layer.cell,
+        (row + batch) * h,
+        layer.hidden,
+        (row + batch) * h);
   }
 
   /**
@@ -66,33 +71,92 @@ public final class Lstm extends Recurrent {
    * overwrite the previous one (same array and offset): each element is read before it is written.
    */
   static void cellForward(
-      int rows, int h,
-      float[] gates, int gatesOffset,
-      float[] cellPrevious, int cellPreviousOffset,
-      float[] cellNext, int cellNextOffset,
-      float[] hiddenNext, int hiddenNextOffset) {
+      int rows,
+      int h,
+      float[] gates,
+      int gatesOffset,
+      float[] cellPrevious,
+      int cellPreviousOffset,
+      float[] cellNext,
+      int cellNextOffset,
+      float[] hiddenNext,
+      int hiddenNextOffset) {
     for (int b = 0; b < rows; b++) {
-      int a = gatesOffset + b * 4 * h;
-      int prev = cellPreviousOffset + b * h;
-      int cellAt = cellNextOffset + b * h;
-      int hiddenAt = hiddenNextOffset + b * h;
-      // The nonlinearities run on whole gate blocks with the vector kernels: i and f are
-      // neighbours, so one call covers both.
-      Elementwise.sigmoid(gates, a, gates, a, 2 * h);
-      Elementwise.tanh(gates, a + 2 * h, gates, a + 2 * h, h);
-      Elementwise.sigmoid(gates, a + 3 * h, gates, a + 3 * h, h);
-      for (int j = 0; j < h; j++) {
-        cellNext[cellAt + j] = gates[a + h + j] * cellPrevious[prev + j] + gates[a + j] * gates[a + 2 * h + j];
-      }
-      // h_t = o ⊙ tanh(c_t): tanh straight into h_t, then scaled by o in place.
-      Elementwise.tanh(cellNext, cellAt, hiddenNext, hiddenAt, h);
-      for (int j = 0; j < h; j++) hiddenNext[hiddenAt + j] *= gates[a + 3 * h + j];
+      cellForwardUnits(
+          h,
+          0,
+          h,
+          gates,
+          gatesOffset + b * 4 * h,
+          cellPrevious,
+          cellPreviousOffset + b * h,
+          cellNext,
+          cellNextOffset + b * h,
+          hiddenNext,
+          hiddenNextOffset + b * h);
     }
   }
 
   @Override
+  void forwardStepUnits(LayerTrace layer, int t, int batch, int unitFrom, int unitTo) {
+    int h = hiddenSize();
+    for (int b = 0; b < batch; b++) {
+      int row = t * batch + b;
+      cellForwardUnits(
+          h,
+          unitFrom,
+          unitTo,
+          layer.gates,
+          row * gateRows,
+          layer.cell,
+          row * h,
+          layer.cell,
+          (row + batch) * h,
+          layer.hidden,
+          (row + batch) * h);
+    }
+  }
+
+  /**
+   * {@link #cellForward} of one batch row, for hidden units {@code [from, to)} only: it reads and
+   * writes nothing outside those units' columns of each gate block and of the states. Every
+   * nonlinearity is computed lane by lane, so a unit's result does not depend on the range it is
+   * computed in.
+   */
+  static void cellForwardUnits(
+      int h,
+      int from,
+      int to,
+      float[] gates,
+      int a,
+      float[] cellPrevious,
+      int prev,
+      float[] cellNext,
+      int cellAt,
+      float[] hiddenNext,
+      int hiddenAt) {
+    int units = to - from;
+    Elementwise.sigmoid(gates, a + from, gates, a + from, units);
+    Elementwise.sigmoid(gates, a + h + from, gates, a + h + from, units);
+    Elementwise.tanh(gates, a + 2 * h + from, gates, a + 2 * h + from, units);
+    Elementwise.sigmoid(gates, a + 3 * h + from, gates, a + 3 * h + from, units);
+    for (int j = from; j < to; j++) {
+      cellNext[cellAt + j] =
+          gates[a + h + j] * cellPrevious[prev + j] + gates[a + j] * gates[a + 2 * h + j];
+    }
+    // h_t = o ⊙ tanh(c_t): tanh straight into h_t, then scaled by o in place.
+    Elementwise.tanh(cellNext, cellAt + from, hiddenNext, hiddenAt + from, units);
+    for (int j = from; j < to; j++) hiddenNext[hiddenAt + j] *= gates[a + 3 * h + j];
+  }
+
+  @Override
   void backwardStep(
-      LayerTrace layer, int t, int batch, int rowFrom, int rowTo, int gradientOffset,
+      LayerTrace layer,
+      int t,
+      int batch,
+      int rowFrom,
+      int rowTo,
+      int gradientOffset,
       BackwardBuffers work) {
     int h = hiddenSize();
     float[] gates = layer.gates;

@@ -23,10 +23,11 @@ import org.seqlab.tensor.Tensor;
  *   y = C W_o^T + b_o                                    [T, B, D]
  * </pre>
  *
- * <p>Masks: with {@code causal}, position {@code t} attends only to {@code s ≤ t}; with key lengths,
- * sequence {@code b} attends only to keys {@code s < lengths[b]}. Masked probabilities are exactly
- * zero. Queries at padded positions ({@code t ≥ lengths[b]}) are computed normally, attending to
- * the valid keys, as PyTorch does with {@code key_padding_mask}; a loss should ignore them.
+ * <p>Masks: with {@code causal}, position {@code t} attends only to {@code s ≤ t}; with key
+ * lengths, sequence {@code b} attends only to keys {@code s < lengths[b]}. Masked probabilities are
+ * exactly zero. Queries at padded positions ({@code t ≥ lengths[b]}) are computed normally,
+ * attending to the valid keys, as PyTorch does with {@code key_padding_mask}; a loss should ignore
+ * them.
  *
  * <p>Backward, per batch and head, with {@code G = dy W_o} the gradient of C:
  *
@@ -188,10 +189,18 @@ public final class MultiHeadSelfAttention implements Module {
     Tensor qkv = Tensor.zeros(steps, batch, qkvWidth);
     Elementwise.addRowVector(qkv.data(), 0, rows, inProjBias.value().data(), 0, qkvWidth);
     MatMul.gemmNT(
-        rows, qkvWidth, dModel,
-        x.data(), 0, dModel,
-        inProjWeight.value().data(), 0, dModel,
-        qkv.data(), 0, qkvWidth);
+        rows,
+        qkvWidth,
+        dModel,
+        x.data(),
+        0,
+        dModel,
+        inProjWeight.value().data(),
+        0,
+        dModel,
+        qkv.data(),
+        0,
+        qkvWidth);
 
     Tensor probs = Tensor.zeros(batch, numHeads, steps, steps);
     Tensor context = Tensor.zeros(steps, batch, dModel);
@@ -213,20 +222,37 @@ public final class MultiHeadSelfAttention implements Module {
             int validKeys = lengths == null ? steps : lengths[b];
             int qOff = b * qkvWidth + h * headDim;
             heads.forward(
-                q, qOff, qOff + dModel, qOff + 2 * dModel, qkvStride,
-                p, pair * steps * steps,
-                context.data(), b * dModel + h * headDim, contextStride,
-                causal, validKeys, scale);
+                q,
+                qOff,
+                qOff + dModel,
+                qOff + 2 * dModel,
+                qkvStride,
+                p,
+                pair * steps * steps,
+                context.data(),
+                b * dModel + h * headDim,
+                contextStride,
+                causal,
+                validKeys,
+                scale);
           }
         });
 
     Tensor y = Tensor.zeros(steps, batch, dModel);
     Elementwise.addRowVector(y.data(), 0, rows, outProjBias.value().data(), 0, dModel);
     MatMul.gemmNT(
-        rows, dModel, dModel,
-        context.data(), 0, dModel,
-        outProjWeight.value().data(), 0, dModel,
-        y.data(), 0, dModel);
+        rows,
+        dModel,
+        dModel,
+        context.data(),
+        0,
+        dModel,
+        outProjWeight.value().data(),
+        0,
+        dModel,
+        y.data(),
+        0,
+        dModel);
     return new Output(y, x, qkv, probs, context, causal, lengths);
   }
 
@@ -247,15 +273,31 @@ public final class MultiHeadSelfAttention implements Module {
     // Out-projection: y = C W_o^T + b_o.
     Tensor dContext = Tensor.zeros(steps, batch, dModel);
     MatMul.gemmNN(
-        rows, dModel, dModel,
-        dy.data(), 0, dModel,
-        outProjWeight.value().data(), 0, dModel,
-        dContext.data(), 0, dModel);
+        rows,
+        dModel,
+        dModel,
+        dy.data(),
+        0,
+        dModel,
+        outProjWeight.value().data(),
+        0,
+        dModel,
+        dContext.data(),
+        0,
+        dModel);
     MatMul.gemmTN(
-        dModel, dModel, rows,
-        dy.data(), 0, dModel,
-        context.data(), 0, dModel,
-        outProjWeight.grad().data(), 0, dModel);
+        dModel,
+        dModel,
+        rows,
+        dy.data(),
+        0,
+        dModel,
+        context.data(),
+        0,
+        dModel,
+        outProjWeight.grad().data(),
+        0,
+        dModel);
     Elementwise.sumRowsInto(dy.data(), 0, rows, dModel, outProjBias.grad().data(), 0);
 
     // Attention, per sequence and head.
@@ -279,26 +321,51 @@ public final class MultiHeadSelfAttention implements Module {
             int validKeys = lengths == null ? steps : lengths[b];
             int qOff = b * qkvWidth + h * headDim;
             heads.backward(
-                q, qOff, qOff + dModel, qOff + 2 * dModel, qkvStride,
-                p, pair * steps * steps,
-                g, b * dModel + h * headDim, contextStride,
+                q,
+                qOff,
+                qOff + dModel,
+                qOff + 2 * dModel,
+                qkvStride,
+                p,
+                pair * steps * steps,
+                g,
+                b * dModel + h * headDim,
+                contextStride,
                 dq,
-                causal, validKeys, scale);
+                causal,
+                validKeys,
+                scale);
           }
         });
 
     // In-projection: [Q | K | V] = x W_in^T + b_in.
     Tensor dx = Tensor.zeros(steps, batch, dModel);
     MatMul.gemmNN(
-        rows, dModel, qkvWidth,
-        dq, 0, qkvWidth,
-        inProjWeight.value().data(), 0, dModel,
-        dx.data(), 0, dModel);
+        rows,
+        dModel,
+        qkvWidth,
+        dq,
+        0,
+        qkvWidth,
+        inProjWeight.value().data(),
+        0,
+        dModel,
+        dx.data(),
+        0,
+        dModel);
     MatMul.gemmTN(
-        qkvWidth, dModel, rows,
-        dq, 0, qkvWidth,
-        x.data(), 0, dModel,
-        inProjWeight.grad().data(), 0, dModel);
+        qkvWidth,
+        dModel,
+        rows,
+        dq,
+        0,
+        qkvWidth,
+        x.data(),
+        0,
+        dModel,
+        inProjWeight.grad().data(),
+        0,
+        dModel);
     Elementwise.sumRowsInto(dq, 0, rows, qkvWidth, inProjBias.grad().data(), 0);
     return dx;
   }

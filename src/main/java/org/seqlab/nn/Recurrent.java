@@ -8,7 +8,9 @@ import java.util.random.RandomGenerator;
 import org.seqlab.nn.RecurrentTrace.LayerTrace;
 import org.seqlab.tensor.Elementwise;
 import org.seqlab.tensor.MatMul;
+import org.seqlab.tensor.PanelMatVec;
 import org.seqlab.tensor.Parallel;
+import org.seqlab.tensor.SpinBarrier;
 import org.seqlab.tensor.Tensor;
 
 /**
@@ -265,6 +267,73 @@ public abstract sealed class Recurrent implements Module permits Rnn, Lstm, Gru 
   }
 
   /**
+   * {@code weightT [in, gateRows]} as {@code gateRows / h} gate blocks {@code [in, h]}, each packed
+   * by {@link PanelMatVec#pack}, block {@code g} from {@code g*in*h}.
+   */
+  static float[] packGateBlocks(float[] weightT, int in, int gateRows, int h) {
+    float[] packed = new float[weightT.length];
+    for (int g = 0; g * h < gateRows; g++) {
+      float[] block = PanelMatVec.pack(in, h, weightT, g * h, gateRows);
+      System.arraycopy(block, 0, packed, g * in * h, block.length);
+    }
+    return packed;
+  }
+
+  /**
+   * A step's product {@code out[b, 0 ..< columns] += v[b, :] · W^T[:, first ..< first + columns]}
+   * for {@code rows} batch rows, with {@code v [rows, in]} from {@code v[vOff]} (rows {@code in}
+   * apart), {@code out}'s rows from {@code outOff}, {@code ldOut} apart, {@code first} and {@code
+   * columns} multiples of {@code h}. {@code weightT} is {@code W^T [in, gateRows]} row-major, or
+   * when {@code panels} the same packed by {@link #packGateBlocks}.
+   *
+   * <p>Row-major suits 8 rows and more, which {@link MatMul#gemmNNSingleThread} computes together
+   * so that every weight loaded serves 8 rows; below that each row reads all the weights anyway,
+   * and the packed layout lets it read them sequentially. Either way every element is the same
+   * chain of fused multiply-adds: the choice never changes a bit.
+   */
+  static void stepProduct(
+      boolean panels,
+      int rows,
+      int columns,
+      int in,
+      int h,
+      int gateRows,
+      float[] v,
+      int vOff,
+      float[] weightT,
+      int first,
+      float[] out,
+      int outOff,
+      int ldOut) {
+    if (!panels) {
+      MatMul.gemmNNSingleThread(
+          rows, columns, in, v, vOff, in, weightT, first, gateRows, out, outOff, ldOut);
+      return;
+    }
+    for (int b = 0; b < rows; b++) {
+      for (int column = 0; column < columns; column += h) {
+        int block = (first + column) / h;
+        PanelMatVec.multiplyAdd(
+            in,
+            h,
+            0,
+            h,
+            v,
+            vOff + b * in,
+            weightT,
+            block * in * h,
+            out,
+            outOff + b * ldOut + column);
+      }
+    }
+  }
+
+  /**
+   * Batch sizes below which the per-step products read panel-packed weights ({@link #stepProduct}).
+   */
+  static final int PANEL_BATCH = 8;
+
+  /**
    * One layer over all steps; {@code layer.hidden} (and {@code cell}) hold the initial state.
    *
    * <p>The input projection {@code a_t = W_ih x_t + b} does not depend on h, so all steps are one
@@ -284,17 +353,34 @@ public abstract sealed class Recurrent implements Module permits Rnn, Lstm, Gru 
     float[] preActivations = layer.gates; // [T*B, G*H], activated in place step by step
     Elementwise.addRowVector(preActivations, 0, rows, foldedBias(k), 0, gateRows);
     MatMul.gemmNT(
-        rows, gateRows, in,
-        layer.input, layer.inputOffset, in,
-        weightIh[k].value().data(), 0, in,
-        preActivations, 0, gateRows);
+        rows,
+        gateRows,
+        in,
+        layer.input,
+        layer.inputOffset,
+        in,
+        weightIh[k].value().data(),
+        0,
+        in,
+        preActivations,
+        0,
+        gateRows);
     int summed = summedGateRows();
     if (summed < gateRows) {
       // GRU: u_n = W_hn h_{t-1} + b_hn goes to its own [T, B, H] buffer, starting from b_hn.
       Elementwise.addRowVector(
           layer.hiddenNewProjection, 0, rows, biasHh[k].value().data(), summed, gateRows - summed);
     }
+    boolean panels = batch < PANEL_BATCH;
     float[] recurrentWeightT = transpose(weightHh[k].value().data(), gateRows, hiddenSize);
+    if (panels)
+      recurrentWeightT = packGateBlocks(recurrentWeightT, hiddenSize, gateRows, hiddenSize);
+    float[] stepWeights = recurrentWeightT;
+    int parties = Math.min(Parallel.threads(), ceilDiv(hiddenSize, PanelMatVec.PANEL));
+    if (panels && batch < parties && (long) batch * gateRows * hiddenSize >= unitSplitMinWork) {
+      forwardLayerSplitUnits(layer, steps, batch, parties, stepWeights);
+      return;
+    }
     Parallel.forRange(
         batch,
         (long) steps * gateRows * hiddenSize,
@@ -303,17 +389,35 @@ public abstract sealed class Recurrent implements Module permits Rnn, Lstm, Gru 
           for (int t = 0; t < steps; t++) {
             int row = t * batch + rowFrom; // first row of this slice at step t
             // u_t = h_{t-1} W_hh^T, h_{t-1} being block t of the [T+1, B, H] states
-            MatMul.gemmNNSingleThread(
-                slice, summed, hiddenSize,
-                layer.hidden, row * hiddenSize, hiddenSize,
-                recurrentWeightT, 0, gateRows,
-                preActivations, row * gateRows, gateRows);
+            stepProduct(
+                panels,
+                slice,
+                summed,
+                hiddenSize,
+                hiddenSize,
+                gateRows,
+                layer.hidden,
+                row * hiddenSize,
+                stepWeights,
+                0,
+                preActivations,
+                row * gateRows,
+                gateRows);
             if (summed < gateRows) {
-              MatMul.gemmNNSingleThread(
-                  slice, gateRows - summed, hiddenSize,
-                  layer.hidden, row * hiddenSize, hiddenSize,
-                  recurrentWeightT, summed, gateRows,
-                  layer.hiddenNewProjection, row * hiddenSize, hiddenSize);
+              stepProduct(
+                  panels,
+                  slice,
+                  gateRows - summed,
+                  hiddenSize,
+                  hiddenSize,
+                  gateRows,
+                  layer.hidden,
+                  row * hiddenSize,
+                  stepWeights,
+                  summed,
+                  layer.hiddenNewProjection,
+                  row * hiddenSize,
+                  hiddenSize);
             }
             forwardStep(layer, t, batch, rowFrom, rowTo);
           }
@@ -321,11 +425,102 @@ public abstract sealed class Recurrent implements Module permits Rnn, Lstm, Gru 
   }
 
   /**
+   * Multiply-adds per step (batch × {@code G*H} × {@code H}) from which a batch smaller than the
+   * thread count splits each step by hidden units ({@link #forwardLayerSplitUnits}); the system
+   * property {@code seqlab.recurrent.unitSplitMinWork} overrides it. Measured at batch 1 on two
+   * cores shared with other work: an LSTM step of {@code H = 1024} (4M multiply-adds) ran about 1.5
+   * times faster on two threads than on one, one of {@code H = 256} (262k) no faster, the barrier
+   * and the shared memory bandwidth eating the gain. The default, 2M, lies between.
+   */
+  static volatile long unitSplitMinWork =
+      Long.getLong("seqlab.recurrent.unitSplitMinWork", 1L << 21);
+
+  private static int ceilDiv(int a, int b) {
+    return (a + b - 1) / b;
+  }
+
+  /**
+   * The time loop of {@link #forwardLayer} for a batch too small to give every thread rows: the
+   * hidden units are split instead, in whole panels of {@link PanelMatVec#PANEL}, between {@code
+   * parties} threads that stay alive for the whole sequence. At every step each thread computes,
+   * for all batch rows, the columns of {@code u_t} that belong to its units in every gate block
+   * (all G gates of a unit on the same thread), runs the cell update of those units right away, and
+   * then meets the others on a {@link SpinBarrier}: step {@code t+1} needs all of {@code h_t}. One
+   * barrier per step suffices because {@code h_t} and the gates of each step have their own blocks
+   * in the trace, so nothing is overwritten that another thread may still read.
+   *
+   * <p>Every element is computed by the same chain of multiply-adds as on one thread, and the
+   * nonlinearities are lane by lane, so the result is bit-identical to {@link #forwardLayer}'s.
+   */
+  private void forwardLayerSplitUnits(
+      LayerTrace layer, int steps, int batch, int parties, float[] packedRecurrentWeightT) {
+    int h = hiddenSize;
+    int summedBlocks = summedGateRows() / h;
+    int panelCount = ceilDiv(h, PanelMatVec.PANEL);
+    float[] preActivations = layer.gates;
+    SpinBarrier barrier = new SpinBarrier(parties);
+    Parallel.forRange(
+        parties,
+        (long) steps * batch * gateRows * h,
+        (partyFrom, partyTo) -> {
+          // A chunk that holds several parties (fewer threads than planned) does all their units
+          // and arrives for all of them.
+          int unitFrom = partyFrom * panelCount / parties * PanelMatVec.PANEL;
+          int unitTo = Math.min(h, partyTo * panelCount / parties * PanelMatVec.PANEL);
+          try {
+            for (int t = 0; t < steps; t++) {
+              for (int b = 0; b < batch; b++) {
+                int row = t * batch + b;
+                for (int g = 0; g < summedBlocks; g++) {
+                  PanelMatVec.multiplyAdd(
+                      h,
+                      h,
+                      unitFrom,
+                      unitTo,
+                      layer.hidden,
+                      row * h,
+                      packedRecurrentWeightT,
+                      g * h * h,
+                      preActivations,
+                      row * gateRows + g * h);
+                }
+                if (summedBlocks * h < gateRows) {
+                  PanelMatVec.multiplyAdd(
+                      h,
+                      h,
+                      unitFrom,
+                      unitTo,
+                      layer.hidden,
+                      row * h,
+                      packedRecurrentWeightT,
+                      summedBlocks * h * h,
+                      layer.hiddenNewProjection,
+                      row * h);
+                }
+              }
+              forwardStepUnits(layer, t, batch, unitFrom, unitTo);
+              barrier.await(partyTo - partyFrom);
+            }
+          } catch (RuntimeException | Error e) {
+            barrier.breakBarrier();
+            throw e;
+          }
+        });
+  }
+
+  /**
+   * {@link #forwardStep} of step {@code t} for every batch row but only hidden units {@code
+   * [unitFrom, unitTo)}: it reads and writes only those units' columns of each gate block and of
+   * the states, so threads with disjoint unit ranges can run it at once.
+   */
+  abstract void forwardStepUnits(LayerTrace layer, int t, int batch, int unitFrom, int unitTo);
+
+  /**
    * The pointwise part of step {@code t} for batch rows {@code [rowFrom, rowTo)}. On entry rows
    * {@code t*B + b} of {@code layer.gates [T*B, G*H]} hold the pre-activations {@code a_t + u_t}
    * (GRU: {@code a_n} alone in the n block, {@code u_n} in {@code layer.hiddenNewProjection}); the
-   * step replaces them by the activated gates and writes the new state (block {@code t+1} of
-   * {@code layer.hidden}, {@code layer.cell}) from the previous one (block {@code t}).
+   * step replaces them by the activated gates and writes the new state (block {@code t+1} of {@code
+   * layer.hidden}, {@code layer.cell}) from the previous one (block {@code t}).
    */
   abstract void forwardStep(LayerTrace layer, int t, int batch, int rowFrom, int rowTo);
 
@@ -426,27 +621,51 @@ public abstract sealed class Recurrent implements Module permits Rnn, Lstm, Gru 
       int rows = steps * batch;
       // a_t = W_ih x_t + b_ih  =>  dW_ih += Σ_t da_t^T x_t,  db_ih += Σ_t da_t
       MatMul.gemmTN(
-          gateRows, in, rows,
-          work.dInputProjection, 0, gateRows,
-          layer.input, layer.inputOffset, in,
-          weightIh[k].grad().data(), 0, in);
+          gateRows,
+          in,
+          rows,
+          work.dInputProjection,
+          0,
+          gateRows,
+          layer.input,
+          layer.inputOffset,
+          in,
+          weightIh[k].grad().data(),
+          0,
+          in);
       Elementwise.sumRowsInto(work.dInputProjection, 0, rows, gateRows, biasIh[k].grad().data(), 0);
       // u_t = W_hh h_{t-1} + b_hh  =>  dW_hh += Σ_t du_t^T h_{t-1}, h_{t-1} being blocks 0..T-1
       MatMul.gemmTN(
-          gateRows, hiddenSize, rows,
-          work.dHiddenProjection, 0, gateRows,
-          layer.hidden, 0, hiddenSize,
-          weightHh[k].grad().data(), 0, hiddenSize);
+          gateRows,
+          hiddenSize,
+          rows,
+          work.dHiddenProjection,
+          0,
+          gateRows,
+          layer.hidden,
+          0,
+          hiddenSize,
+          weightHh[k].grad().data(),
+          0,
+          hiddenSize);
       Elementwise.sumRowsInto(
           work.dHiddenProjection, 0, rows, gateRows, biasHh[k].grad().data(), 0);
       // dx_t = da_t W_ih: the model's input gradient, or the output gradient of the layer below.
       float[] dLayerInput = k == 0 ? dInput.data() : dLayerOutput;
       Arrays.fill(dLayerInput, 0f);
       MatMul.gemmNN(
-          rows, in, gateRows,
-          work.dInputProjection, 0, gateRows,
-          weightIh[k].value().data(), 0, in,
-          dLayerInput, 0, in);
+          rows,
+          in,
+          gateRows,
+          work.dInputProjection,
+          0,
+          gateRows,
+          weightIh[k].value().data(),
+          0,
+          in,
+          dLayerInput,
+          0,
+          in);
     }
 
     Tensor hiddenGradients = Tensor.wrap(work.hiddenGradients, numLayers, steps, batch, hiddenSize);
@@ -482,32 +701,48 @@ public abstract sealed class Recurrent implements Module permits Rnn, Lstm, Gru 
             // h_t feeds both the layer's output and step t+1.
             int gradientOffset = (k * steps + t) * block;
             Elementwise.add(
-                dLayerOutput, t * block + sliceOffset,
-                work.dhCarry, sliceOffset,
-                work.hiddenGradients, gradientOffset + sliceOffset,
+                dLayerOutput,
+                t * block + sliceOffset,
+                work.dhCarry,
+                sliceOffset,
+                work.hiddenGradients,
+                gradientOffset + sliceOffset,
                 sliceSize);
             backwardStep(layer, t, batch, rowFrom, rowTo, gradientOffset, work);
             // u_t = h_{t-1} W_hh^T + b_hh  =>  dh_{t-1} += du_t W_hh
             MatMul.gemmNNSingleThread(
-                slice, hiddenSize, gateRows,
-                work.dHiddenProjection, (t * batch + rowFrom) * gateRows, gateRows,
-                recurrentWeight, 0, hiddenSize,
-                work.dhCarry, sliceOffset, hiddenSize);
+                slice,
+                hiddenSize,
+                gateRows,
+                work.dHiddenProjection,
+                (t * batch + rowFrom) * gateRows,
+                gateRows,
+                recurrentWeight,
+                0,
+                hiddenSize,
+                work.dhCarry,
+                sliceOffset,
+                hiddenSize);
           }
         });
   }
 
   /**
    * The reverse of {@link #forwardStep} for step {@code t} and batch rows {@code [rowFrom, rowTo)},
-   * touching only those rows of every buffer. On entry {@code
-   * work.hiddenGradients[gradientOffset ..+ B*H)} holds {@code dL/dh_t} and (LSTM) {@code
-   * work.dcCarry} holds what reaches {@code c_t} from step {@code t+1} and the loss. Writes block
-   * {@code t} of {@code work.dInputProjection} and {@code work.dHiddenProjection}, (LSTM) the total
-   * {@code dL/dc_t} into {@code work.cellGradients}, and replaces the carries: {@code dcCarry} with
-   * {@code dL/dc_{t-1}}, {@code dhCarry} with the part of {@code dL/dh_{t-1}} that does not pass
-   * through {@code W_hh} (the caller adds that part).
+   * touching only those rows of every buffer. On entry {@code work.hiddenGradients[gradientOffset
+   * ..+ B*H)} holds {@code dL/dh_t} and (LSTM) {@code work.dcCarry} holds what reaches {@code c_t}
+   * from step {@code t+1} and the loss. Writes block {@code t} of {@code work.dInputProjection} and
+   * {@code work.dHiddenProjection}, (LSTM) the total {@code dL/dc_t} into {@code
+   * work.cellGradients}, and replaces the carries: {@code dcCarry} with {@code dL/dc_{t-1}}, {@code
+   * dhCarry} with the part of {@code dL/dh_{t-1}} that does not pass through {@code W_hh} (the
+   * caller adds that part).
    */
   abstract void backwardStep(
-      LayerTrace layer, int t, int batch, int rowFrom, int rowTo, int gradientOffset,
+      LayerTrace layer,
+      int t,
+      int batch,
+      int rowFrom,
+      int rowTo,
+      int gradientOffset,
       BackwardBuffers work);
 }

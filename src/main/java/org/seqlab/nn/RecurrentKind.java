@@ -35,7 +35,11 @@ public enum RecurrentKind {
       if (k.metadataName.equals(name)) return k;
     }
     throw new IllegalArgumentException(
-        "unknown model '" + name + "'; allowed: "
-            + Arrays.stream(values()).map(RecurrentKind::metadataName).collect(Collectors.joining(", ")));
+        "unknown model '"
+            + name
+            + "'; allowed: "
+            + Arrays.stream(values())
+                .map(RecurrentKind::metadataName)
+                .collect(Collectors.joining(", ")));
   }
 }

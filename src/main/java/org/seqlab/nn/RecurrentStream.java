@@ -3,6 +3,7 @@ package org.seqlab.nn;
 import java.util.Arrays;
 import java.util.Objects;
 import org.seqlab.tensor.MatMul;
+import org.seqlab.tensor.PanelMatVec;
 import org.seqlab.tensor.Tensor;
 
 /**
@@ -25,9 +26,18 @@ import org.seqlab.tensor.Tensor;
  * the two biases only appear as a sum (not inside the GRU's {@code r ⊙ (W_hn h + b_hn)}). Changing
  * the model's weights afterwards does not affect the stream: make a new one.
  *
- * <p>A step runs on the caller's thread with {@link MatMul#gemmNNSingleThread}: at the sizes
- * streamed one sample at a time, waking other threads would cost more than the step. A stream is
- * not safe for use by several threads at once.
+ * <p>Below {@link Recurrent#PANEL_BATCH} sequences a step is a few matrix-vector products that use
+ * every weight once, bound by reading the weights from memory. There the transposed weights are
+ * packed for {@link PanelMatVec}, one gate block at a time: each block {@code [in, H]} of {@code
+ * W^T} is cut into panels of columns that lie contiguous over {@code in}, so a step reads the
+ * weights as one sequential stream instead of walking down strided columns. From {@link
+ * Recurrent#PANEL_BATCH} sequences up, {@link MatMul#gemmNNSingleThread} reuses each weight for 8
+ * rows of the batch and reads {@code W^T} as it lies. Both compute every element by the same chain
+ * of fused multiply-adds, so the layout does not change a bit of the result (see {@link
+ * Recurrent#stepProduct}).
+ *
+ * <p>A step runs on the caller's thread: at the sizes streamed one sample at a time, waking other
+ * threads would cost more than the step. A stream is not safe for use by several threads at once.
  */
 public final class RecurrentStream {
 
@@ -37,16 +47,25 @@ public final class RecurrentStream {
   private final int hiddenSize;
   private final int numLayers;
   private final int gateRows;
+
   /** Columns of {@code u} summed straight into the pre-activations ({@code 2H} for the GRU). */
   private final int summedGateRows;
 
-  /** Per layer {@code W_ih^T [in_k, G*H]}. */
+  /** True when the products read the panel-packed weights. */
+  private final boolean panels;
+
+  /**
+   * Per layer {@code W_ih^T [in_k, G*H]}, as it lies or (when {@link #panels}) as {@code G} packed
+   * gate blocks of {@code [in_k, H]}, block {@code g} from {@code g*in_k*H}.
+   */
   private final float[][] inputWeightT;
 
-  /** Per layer {@code W_hh^T [H, G*H]}. */
+  /** Per layer {@code W_hh^T [H, G*H]}, laid out as {@link #inputWeightT}. */
   private final float[][] recurrentWeightT;
 
-  /** Per layer the bias of the pre-activations, {@code [G*H]} (see {@link Recurrent#foldedBias}). */
+  /**
+   * Per layer the bias of the pre-activations, {@code [G*H]} (see {@link Recurrent#foldedBias}).
+   */
   private final float[][] foldedBias;
 
   /** GRU: per layer {@code b_hn [H]}, which stays inside the reset gate's product. */
@@ -85,10 +104,17 @@ public final class RecurrentStream {
     recurrentWeightT = new float[numLayers][];
     foldedBias = new float[numLayers][];
     hiddenNewBias = new float[numLayers][];
+    panels = batch < Recurrent.PANEL_BATCH;
     for (int k = 0; k < numLayers; k++) {
       int in = k == 0 ? inputSize : hiddenSize;
       inputWeightT[k] = Recurrent.transpose(model.weightIh(k).value().data(), gateRows, in);
-      recurrentWeightT[k] = Recurrent.transpose(model.weightHh(k).value().data(), gateRows, hiddenSize);
+      recurrentWeightT[k] =
+          Recurrent.transpose(model.weightHh(k).value().data(), gateRows, hiddenSize);
+      if (panels) {
+        inputWeightT[k] = Recurrent.packGateBlocks(inputWeightT[k], in, gateRows, hiddenSize);
+        recurrentWeightT[k] =
+            Recurrent.packGateBlocks(recurrentWeightT[k], hiddenSize, gateRows, hiddenSize);
+      }
       foldedBias[k] = model.foldedBias(k);
       hiddenNewBias[k] =
           summedGateRows < gateRows
@@ -130,29 +156,24 @@ public final class RecurrentStream {
       for (int b = 0; b < batch; b++) {
         System.arraycopy(foldedBias[k], 0, gates, b * gateRows, gateRows);
       }
-      MatMul.gemmNNSingleThread(
-          batch, gateRows, in,
-          layerInput, layerInputOffset, in,
-          inputWeightT[k], 0, gateRows,
-          gates, 0, gateRows);
-      MatMul.gemmNNSingleThread(
-          batch, summedGateRows, hiddenSize,
-          hidden, state, hiddenSize,
-          recurrentWeightT[k], 0, gateRows,
-          gates, 0, gateRows);
+      product(gateRows, in, layerInput, layerInputOffset, inputWeightT[k], 0, gates, gateRows);
+      product(summedGateRows, hiddenSize, hidden, state, recurrentWeightT[k], 0, gates, gateRows);
       switch (kind) {
         case LSTM ->
-            Lstm.cellForward(
-                batch, hiddenSize, gates, 0, cell, state, cell, state, hidden, state);
+            Lstm.cellForward(batch, hiddenSize, gates, 0, cell, state, cell, state, hidden, state);
         case GRU -> {
           for (int b = 0; b < batch; b++) {
             System.arraycopy(hiddenNewBias[k], 0, hiddenNew, b * hiddenSize, hiddenSize);
           }
-          MatMul.gemmNNSingleThread(
-              batch, hiddenSize, hiddenSize,
-              hidden, state, hiddenSize,
-              recurrentWeightT[k], summedGateRows, gateRows,
-              hiddenNew, 0, hiddenSize);
+          product(
+              hiddenSize,
+              hiddenSize,
+              hidden,
+              state,
+              recurrentWeightT[k],
+              summedGateRows,
+              hiddenNew,
+              hiddenSize);
           Gru.cellForward(batch, hiddenSize, gates, 0, hiddenNew, 0, hidden, state, hidden, state);
         }
         case RNN_TANH, RNN_RELU ->
@@ -161,6 +182,20 @@ public final class RecurrentStream {
       }
     }
     System.arraycopy(hidden, (numLayers - 1) * block, out, outOff, block);
+  }
+
+  /** {@link Recurrent#stepProduct} over the whole batch, in this stream's layout. */
+  private void product(
+      int columns,
+      int in,
+      float[] v,
+      int vOff,
+      float[] weightT,
+      int first,
+      float[] out,
+      int ldOut) {
+    Recurrent.stepProduct(
+        panels, batch, columns, in, hiddenSize, gateRows, v, vOff, weightT, first, out, 0, ldOut);
   }
 
   /** Sets every state to zero, as at construction. */
@@ -177,7 +212,8 @@ public final class RecurrentStream {
    */
   public void setState(Tensor h0, Tensor c0) {
     if (kind != RecurrentKind.LSTM && c0 != null) {
-      throw new IllegalArgumentException("c0 is only for LSTM, this stream is " + kind.metadataName());
+      throw new IllegalArgumentException(
+          "c0 is only for LSTM, this stream is " + kind.metadataName());
     }
     if (h0 != null) h0.requireShape("h0", numLayers, batch, hiddenSize);
     if (c0 != null) c0.requireShape("c0", numLayers, batch, hiddenSize);
@@ -205,8 +241,17 @@ public final class RecurrentStream {
     int length = batch * width;
     if (offset < 0 || offset > array.length - length) {
       throw new IndexOutOfBoundsException(
-          name + " must hold [B, " + (name.equals("x") ? "I" : "H") + "] = [" + batch + ", "
-              + width + "] floats from offset " + offset + ", but has length " + array.length);
+          name
+              + " must hold [B, "
+              + (name.equals("x") ? "I" : "H")
+              + "] = ["
+              + batch
+              + ", "
+              + width
+              + "] floats from offset "
+              + offset
+              + ", but has length "
+              + array.length);
     }
   }
 }

@@ -43,15 +43,35 @@ public final class Rnn extends Recurrent {
     cellForward(rowTo - rowFrom, h, relu, layer.gates, row * h, layer.hidden, (row + batch) * h);
   }
 
+  @Override
+  void forwardStepUnits(LayerTrace layer, int t, int batch, int unitFrom, int unitTo) {
+    int h = hiddenSize();
+    for (int b = 0; b < batch; b++) {
+      int row = t * batch + b;
+      int pre = row * h + unitFrom;
+      int units = unitTo - unitFrom;
+      if (relu) {
+        for (int j = pre; j < pre + units; j++) layer.gates[j] = Math.max(layer.gates[j], 0f);
+      } else {
+        Elementwise.tanh(layer.gates, pre, layer.gates, pre, units);
+      }
+      System.arraycopy(layer.gates, pre, layer.hidden, (row + batch) * h + unitFrom, units);
+    }
+  }
+
   /**
    * {@code h_t = act(pre)} for {@code rows} consecutive batch rows: {@code gates [rows, H]} holds
    * the pre-activations and is overwritten with {@code h_t}, which is also written to {@code
    * hiddenNext}.
    */
   static void cellForward(
-      int rows, int h, boolean relu,
-      float[] gates, int gatesOffset,
-      float[] hiddenNext, int hiddenNextOffset) {
+      int rows,
+      int h,
+      boolean relu,
+      float[] gates,
+      int gatesOffset,
+      float[] hiddenNext,
+      int hiddenNextOffset) {
     int n = rows * h;
     if (relu) {
       for (int j = 0; j < n; j++) gates[gatesOffset + j] = Math.max(gates[gatesOffset + j], 0f);
@@ -67,7 +87,12 @@ public final class Rnn extends Recurrent {
 
   @Override
   void backwardStep(
-      LayerTrace layer, int t, int batch, int rowFrom, int rowTo, int gradientOffset,
+      LayerTrace layer,
+      int t,
+      int batch,
+      int rowFrom,
+      int rowTo,
+      int gradientOffset,
       BackwardBuffers work) {
     int h = hiddenSize();
     for (int b = rowFrom; b < rowTo; b++) {

@@ -19,8 +19,8 @@ import org.seqlab.tensor.Tensor;
  * <p>Backward reads it in reverse; each residual connection passes its gradient straight through
  * and adds the branch's: {@code dy = dz + LN2'(FF'(dz))}, {@code dx = dy + LN1'(SA'(dy))}.
  *
- * <p>Parameters, in the order and with the names of that PyTorch layer's {@code state_dict}:
- * {@code self_attn.in_proj_weight [3D, D]}, {@code self_attn.in_proj_bias [3D]}, {@code
+ * <p>Parameters, in the order and with the names of that PyTorch layer's {@code state_dict}: {@code
+ * self_attn.in_proj_weight [3D, D]}, {@code self_attn.in_proj_bias [3D]}, {@code
  * self_attn.out_proj.weight [D, D]}, {@code self_attn.out_proj.bias [D]}, {@code linear1.weight [F,
  * D]}, {@code linear1.bias [F]}, {@code linear2.weight [D, F]}, {@code linear2.bias [D]}, {@code
  * norm1.weight [D]}, {@code norm1.bias [D]}, {@code norm2.weight [D]}, {@code norm2.bias [D]}. See

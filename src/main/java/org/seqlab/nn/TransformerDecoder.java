@@ -8,8 +8,8 @@ import java.util.random.RandomGenerator;
 import org.seqlab.tensor.Tensor;
 
 /**
- * A decoder-only Transformer language model: token embedding, positions, a stack of causal
- * pre-norm {@link TransformerBlock}s, a final LayerNorm and a linear head over the vocabulary.
+ * A decoder-only Transformer language model: token embedding, positions, a stack of causal pre-norm
+ * {@link TransformerBlock}s, a final LayerNorm and a linear head over the vocabulary.
  *
  * <pre>
  *   e_0 = E[tokens] + PE[t]                          [T, B, D]   (the embedded input)

@@ -67,7 +67,8 @@ public final class GradientFlow {
 
     /**
      * Bytes the measurement needs, estimated before anything is allocated: every value and gradient
-     * of the unrolled graph (about 24 vectors of width G*H... per step, generously) plus parameters.
+     * of the unrolled graph (about 24 vectors of width G*H... per step, generously) plus
+     * parameters.
      */
     public long estimatedBytes() {
       long g = kind.gateCount();
@@ -85,7 +86,8 @@ public final class GradientFlow {
    * @param spectralRadius {@code ρ} of {@code W_hh} (the largest over gate blocks) as used; NaN for
    *     the Transformer, which has no recurrent matrix
    */
-  public record Result(double[] hiddenGradientNorm, double[] cellGradientNorm, double spectralRadius) {
+  public record Result(
+      double[] hiddenGradientNorm, double[] cellGradientNorm, double spectralRadius) {
 
     public int steps() {
       return hiddenGradientNorm.length;
@@ -154,8 +156,8 @@ public final class GradientFlow {
 
     /**
      * Vanishing when the fitted trend loses more than a factor 100 over the sequence, exploding
-     * when it gains more than 100, stable otherwise. The trend, not the two end points, decides:
-     * a flat profile with one large value at the last step (where the loss lands) is stable.
+     * when it gains more than 100, stable otherwise. The trend, not the two end points, decides: a
+     * flat profile with one large value at the last step (where the loss lands) is stable.
      */
     public Verdict verdict() {
       double trend = Math.pow(factorPerStep(), Math.max(1, steps() - 1));
@@ -216,7 +218,13 @@ public final class GradientFlow {
     for (int i = 0; i < input.length; i++) input[i] = rng.nextGaussian();
 
     ReferenceRecurrent.Unrolled run =
-        model.unroll(input, config.steps(), 1, null, null, progress == null ? null : f -> progress.update("forward", f));
+        model.unroll(
+            input,
+            config.steps(),
+            1,
+            null,
+            null,
+            progress == null ? null : f -> progress.update("forward", f));
     double[] ones = new double[h];
     java.util.Arrays.fill(ones, 1);
     run.backward(null, ones, null, progress == null ? null : f -> progress.update("backward", f));
@@ -240,7 +248,8 @@ public final class GradientFlow {
    * @param init PyTorch's initialisation of {@code nn.TransformerEncoderLayer}, or the article's
    *     {@code randn * scale} for every weight matrix (biases 0, LayerNorm 1 and 0)
    */
-  public record TransformerConfig(int width, int heads, int feedForward, int layers, int steps, WeightInit init, long seed) {
+  public record TransformerConfig(
+      int width, int heads, int feedForward, int layers, int steps, WeightInit init, long seed) {
     public TransformerConfig {
       if (width <= 0 || heads <= 0 || feedForward <= 0 || layers <= 0 || steps <= 0) {
         throw new IllegalArgumentException("sizes must be positive");
@@ -252,16 +261,22 @@ public final class GradientFlow {
 
     /** Bytes of the unrolled graph, estimated before allocating: attention is T×T per head. */
     public long estimatedBytes() {
-      long perLayer = 2L * 8 * ((long) heads * steps * steps * 4 + (long) steps * (20L * width + 4L * feedForward));
+      long perLayer =
+          2L
+              * 8
+              * ((long) heads * steps * steps * 4
+                  + (long) steps * (20L * width + 4L * feedForward));
       long params = 2L * 8 * layers * (4L * width * width + 2L * width * feedForward);
       return perLayer * layers + params;
     }
   }
 
   /** Measures {@code ‖∂L/∂x_t‖} for every position of a Transformer stack. */
-  public static Result measureTransformer(TransformerConfig config, RandomGenerator rng, Progress progress) {
+  public static Result measureTransformer(
+      TransformerConfig config, RandomGenerator rng, Progress progress) {
     ReferenceTransformer model =
-        ReferenceTransformer.blocks(config.width(), config.heads(), config.feedForward(), config.layers());
+        ReferenceTransformer.blocks(
+            config.width(), config.heads(), config.feedForward(), config.layers());
     for (String name : model.parameters().keySet()) {
       double[] p = model.parameter(name);
       int[] shape = model.shape(name);
@@ -295,7 +310,8 @@ public final class GradientFlow {
    * the attention in-projection, zero attention biases, and Linear's U(±1/sqrt(fan_in)) for the
    * out-projection weight and both feed-forward layers.
    */
-  private static double pytorchInit(String name, int[] shape, TransformerConfig config, RandomGenerator rng) {
+  private static double pytorchInit(
+      String name, int[] shape, TransformerConfig config, RandomGenerator rng) {
     double bound;
     if (name.endsWith("in_proj_weight")) {
       bound = Math.sqrt(6.0 / (shape[0] + shape[1]));

@@ -17,8 +17,8 @@ import org.ejml.interfaces.decomposition.SingularValueDecomposition_F64;
  * <ul>
  *   <li>the <b>spectral norm</b> {@code ‖W_h‖₂ = σ_max(W_h)} bounds every single step: {@code
  *       ‖∂L/∂h_{t-1}‖ ≤ ‖W_h‖₂ ‖∂L/∂h_t‖};
- *   <li>the <b>spectral radius</b> {@code ρ(W_h) = max |λ_i(W_h)|} is the long-run rate when
- *       {@code tanh' ≈ 1}: {@code ‖(W_hᵀ)^k‖^{1/k} → ρ(W_h)} (Gelfand's formula), so {@code ρ < 1}
+ *   <li>the <b>spectral radius</b> {@code ρ(W_h) = max |λ_i(W_h)|} is the long-run rate when {@code
+ *       tanh' ≈ 1}: {@code ‖(W_hᵀ)^k‖^{1/k} → ρ(W_h)} (Gelfand's formula), so {@code ρ < 1}
  *       vanishes and {@code ρ > 1} explodes, and {@code ρ ≤ ‖W_h‖₂} always.
  * </ul>
  *
@@ -87,13 +87,14 @@ public final class Spectral {
    * Eigenvalues scale with the matrix, so {@code ρ(M') = target} (up to the rounding of the
    * eigenvalue solver) and the eigenvectors, hence the direction of the dynamics, are unchanged.
    *
-   * @throws IllegalArgumentException if {@code target} is negative or not finite, or if {@code
-   *     ρ(M) ≤ RADIUS_FLOOR · ‖M‖₂} (for instance the zero matrix or a nilpotent one): no factor
-   *     gives such a matrix a non-zero radius
+   * @throws IllegalArgumentException if {@code target} is negative or not finite, or if {@code ρ(M)
+   *     ≤ RADIUS_FLOOR · ‖M‖₂} (for instance the zero matrix or a nilpotent one): no factor gives
+   *     such a matrix a non-zero radius
    */
   public static double[] scaleToSpectralRadius(double[] m, int n, double target) {
     if (!(target >= 0) || Double.isInfinite(target)) {
-      throw new IllegalArgumentException("target spectral radius must be finite and >= 0, got " + target);
+      throw new IllegalArgumentException(
+          "target spectral radius must be finite and >= 0, got " + target);
     }
     double radius = spectralRadius(m, n);
     double norm = spectralNorm(m, n);
@@ -121,7 +122,13 @@ public final class Spectral {
     for (int i = 0; i < m.length; i++) {
       if (!Double.isFinite(m[i])) {
         throw new IllegalArgumentException(
-            "matrix entry (" + i / n + ", " + i % n + ") is " + m[i] + "; spectra need finite values");
+            "matrix entry ("
+                + i / n
+                + ", "
+                + i % n
+                + ") is "
+                + m[i]
+                + "; spectra need finite values");
       }
     }
     // EJML may decompose in place; the caller's array stays untouched.

@@ -7,17 +7,17 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Elementwise functions and their derivatives, on float arrays with explicit ranges. Derivatives are
- * written in terms of the function's output where that is cheaper ({@code tanh' = 1 - y^2},
+ * Elementwise functions and their derivatives, on float arrays with explicit ranges. Derivatives
+ * are written in terms of the function's output where that is cheaper ({@code tanh' = 1 - y^2},
  * {@code sigmoid' = y (1 - y)}), which is what backward passes cache.
  *
  * <p>The single-value {@link #sigmoid(float)} and {@link #tanh(float)} go through double and are
  * correctly rounded in practice. The array forms ({@link #exp(float[], int, float[], int, int)},
  * {@link #sigmoid(float[], int, float[], int, int)}, {@link #tanh(float[], int, float[], int,
  * int)}) run on the Vector API in float and are within a few units in the last place of them (the
- * bound each one meets is in its Javadoc and tested on a sweep of all floats); an element gets
- * the same result wherever it sits in the array. The sums and additions are exact per element, so
- * their vector forms give the same bits as the plain loops.
+ * bound each one meets is in its Javadoc and tested on a sweep of all floats); an element gets the
+ * same result wherever it sits in the array. The sums and additions are exact per element, so their
+ * vector forms give the same bits as the plain loops.
  */
 public final class Elementwise {
   private Elementwise() {}
@@ -60,7 +60,10 @@ public final class Elementwise {
     for (; i < n; i++) y[yOff + i] += x[xOff + i];
   }
 
-  /** Adds {@code bias[0..n)} to each of the {@code rows} rows of length {@code n} starting at {@code yOff}. */
+  /**
+   * Adds {@code bias[0..n)} to each of the {@code rows} rows of length {@code n} starting at {@code
+   * yOff}.
+   */
   public static void addRowVector(float[] y, int yOff, int rows, float[] bias, int biasOff, int n) {
     for (int r = 0; r < rows; r++) addInPlace(y, yOff + r * n, bias, biasOff, n);
   }
@@ -74,9 +77,9 @@ public final class Elementwise {
   }
 
   /**
-   * {@code y[i] = e^x[i]} for {@code n} elements, in float, within 2 units in the last place of
-   * the exact value over the whole float range (subnormal results included; overflow gives
-   * infinity, {@code -∞} gives 0, NaN gives NaN). {@code x} and {@code y} may be the same range.
+   * {@code y[i] = e^x[i]} for {@code n} elements, in float, within 2 units in the last place of the
+   * exact value over the whole float range (subnormal results included; overflow gives infinity,
+   * {@code -∞} gives 0, NaN gives NaN). {@code x} and {@code y} may be the same range.
    */
   public static void exp(float[] x, int xOff, float[] y, int yOff, int n) {
     expFamily(EXP, x, xOff, y, yOff, n);
@@ -119,9 +122,9 @@ public final class Elementwise {
    * <p>The exponential: {@code t = n ln2 + r} with {@code |r| ≤ ln2/2}, {@code e^r} by the Cephes
    * expf polynomial (degree 6, relative error below 1.5e-7), then multiplied by {@code 2^n} in two
    * exact halves so that results in the subnormal range and up to overflow are rounded once. Every
-   * step is an exactly specified lanewise operation, so the result does not depend on the
-   * hardware or on whether the code is compiled ({@code lanewise(EXP)} is faster where it maps to
-   * a vendor library, but its rounding is left open and its fallback is a scalar call per lane).
+   * step is an exactly specified lanewise operation, so the result does not depend on the hardware
+   * or on whether the code is compiled ({@code lanewise(EXP)} is faster where it maps to a vendor
+   * library, but its rounding is left open and its fallback is a scalar call per lane).
    *
    * <p>Everything is written in this one method, not in helpers taking vectors: a helper that the
    * compiler declines to inline makes every vector an object, a hundred times slower.
@@ -143,7 +146,8 @@ public final class Elementwise {
       FloatVector clamped = t.max(EXP_MIN_ARGUMENT).min(EXP_MAX_ARGUMENT);
       FloatVector shifted = clamped.fma(LOG2_E, ROUND_TO_INTEGER);
       FloatVector whole = shifted.sub(ROUND_TO_INTEGER);
-      IntVector exponent = shifted.reinterpretAsInts().sub(Float.floatToRawIntBits(ROUND_TO_INTEGER));
+      IntVector exponent =
+          shifted.reinterpretAsInts().sub(Float.floatToRawIntBits(ROUND_TO_INTEGER));
       FloatVector r = whole.fma(minusLn2High, clamped);
       r = whole.fma(minusLn2Low, r);
       FloatVector p = r.fma(1.9875691500e-4f, 1.3981999507e-3f);
@@ -153,8 +157,10 @@ public final class Elementwise {
       p = p.fma(r, FloatVector.broadcast(SPECIES, 5.0000001201e-1f));
       p = p.fma(r.mul(r), r).add(one);
       IntVector half = exponent.lanewise(VectorOperators.ASHR, 1);
-      FloatVector scaleHigh = half.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
-      FloatVector scaleLow = exponent.sub(half).add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+      FloatVector scaleHigh =
+          half.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+      FloatVector scaleLow =
+          exponent.sub(half).add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
       FloatVector e = p.mul(scaleHigh).mul(scaleLow);
       // NaN in, NaN out (the clamping would have turned it into a number).
       FloatVector result = e.blend(t, t.test(VectorOperators.IS_NAN));
@@ -175,7 +181,8 @@ public final class Elementwise {
         near = near.fma(z, FloatVector.broadcast(SPECIES, 1.33314422036e-1f));
         near = near.fma(z, FloatVector.broadcast(SPECIES, -3.33332819422e-1f));
         near = near.mul(z).fma(magnitude, magnitude);
-        FloatVector unsigned = near.blend(far, magnitude.compare(VectorOperators.GE, TANH_POLYNOMIAL_LIMIT));
+        FloatVector unsigned =
+            near.blend(far, magnitude.compare(VectorOperators.GE, TANH_POLYNOMIAL_LIMIT));
         // Put back the sign of x bit for bit, so tanh(-0) = -0 and tanh(-x) = -tanh(x) exactly.
         IntVector sign = v.reinterpretAsInts().and(0x80000000);
         result = unsigned.reinterpretAsInts().or(sign).reinterpretAsFloats();

@@ -29,10 +29,18 @@ public final class MatMul {
    * @param b right operand; row {@code p} starts at {@code bOff + p*ldb}
    */
   public static void gemmNN(
-      int m, int n, int k,
-      float[] a, int aOff, int lda,
-      float[] b, int bOff, int ldb,
-      float[] c, int cOff, int ldc) {
+      int m,
+      int n,
+      int k,
+      float[] a,
+      int aOff,
+      int lda,
+      float[] b,
+      int bOff,
+      int ldb,
+      float[] c,
+      int cOff,
+      int ldc) {
     if (isSmall(m, n, k)) {
       ScalarMatMul.gemmNN(m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
     } else {
@@ -47,21 +55,29 @@ public final class MatMul {
    * rows) or that sits on a latency path (one streamed step), where handing work to other threads
    * would cost more than the product. Arguments as in {@link #gemmNN}.
    *
-   * <p>Each element of C is one fixed sequence, {@code c = fma(A[i,p], B[p,j], c)} for {@code p =
-   * 0 .. k-1} in order, whichever tile computes it, so a row's result does not depend on {@code m}
-   * or on which rows are computed together: splitting a batch over threads gives the same bits.
+   * <p>Each element of C is one fixed sequence, {@code c = fma(A[i,p], B[p,j], c)} for {@code p = 0
+   * .. k-1} in order, whichever tile computes it, so a row's result does not depend on {@code m} or
+   * on which rows are computed together: splitting a batch over threads gives the same bits.
    *
    * <p>B is read as it lies, a row of {@code n} at a time, so nothing is packed per call: the
-   * caller lays B out once for many calls (a recurrent layer transposes {@code W_hh} once per
-   * pass, not once per step). Tiles of 8 rows × 2 vectors keep 16 sums in registers and issue 16
-   * fused multiply-adds per 2 loads of B; a single row (batch 1) takes 4 vectors at a time, which
-   * is what hides the latency of the multiply-add chain when every element of B is used once.
+   * caller lays B out once for many calls (a recurrent layer transposes {@code W_hh} once per pass,
+   * not once per step). Tiles of 8 rows × 2 vectors keep 16 sums in registers and issue 16 fused
+   * multiply-adds per 2 loads of B; a single row (batch 1) takes 4 vectors at a time, which is what
+   * hides the latency of the multiply-add chain when every element of B is used once.
    */
   public static void gemmNNSingleThread(
-      int m, int n, int k,
-      float[] a, int aOff, int lda,
-      float[] b, int bOff, int ldb,
-      float[] c, int cOff, int ldc) {
+      int m,
+      int n,
+      int k,
+      float[] a,
+      int aOff,
+      int lda,
+      float[] b,
+      int bOff,
+      int ldb,
+      float[] c,
+      int cOff,
+      int ldc) {
     int i = 0;
     for (; i + TILE_ROWS <= m; i += TILE_ROWS) {
       eightRows(n, k, a, aOff + i * lda, lda, b, bOff, ldb, c, cOff + i * ldc, ldc);
@@ -75,10 +91,17 @@ public final class MatMul {
 
   /** Rows {@code 0..7} of A (at {@code a0}) times B, added into rows {@code 0..7} of C. */
   private static void eightRows(
-      int n, int k,
-      float[] a, int a0, int lda,
-      float[] b, int bOff, int ldb,
-      float[] c, int c0, int ldc) {
+      int n,
+      int k,
+      float[] a,
+      int a0,
+      int lda,
+      float[] b,
+      int bOff,
+      int ldb,
+      float[] c,
+      int c0,
+      int ldc) {
     int a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda, a4 = a3 + lda, a5 = a4 + lda, a6 = a5 + lda;
     int a7 = a6 + lda;
     int c1 = c0 + ldc, c2 = c1 + ldc, c3 = c2 + ldc, c4 = c3 + ldc, c5 = c4 + ldc, c6 = c5 + ldc;
@@ -86,14 +109,22 @@ public final class MatMul {
     int j = 0;
     for (; j + 2 * LANES <= n; j += 2 * LANES) {
       int h = j + LANES;
-      FloatVector s00 = FloatVector.fromArray(SPECIES, c, c0 + j), s01 = FloatVector.fromArray(SPECIES, c, c0 + h);
-      FloatVector s10 = FloatVector.fromArray(SPECIES, c, c1 + j), s11 = FloatVector.fromArray(SPECIES, c, c1 + h);
-      FloatVector s20 = FloatVector.fromArray(SPECIES, c, c2 + j), s21 = FloatVector.fromArray(SPECIES, c, c2 + h);
-      FloatVector s30 = FloatVector.fromArray(SPECIES, c, c3 + j), s31 = FloatVector.fromArray(SPECIES, c, c3 + h);
-      FloatVector s40 = FloatVector.fromArray(SPECIES, c, c4 + j), s41 = FloatVector.fromArray(SPECIES, c, c4 + h);
-      FloatVector s50 = FloatVector.fromArray(SPECIES, c, c5 + j), s51 = FloatVector.fromArray(SPECIES, c, c5 + h);
-      FloatVector s60 = FloatVector.fromArray(SPECIES, c, c6 + j), s61 = FloatVector.fromArray(SPECIES, c, c6 + h);
-      FloatVector s70 = FloatVector.fromArray(SPECIES, c, c7 + j), s71 = FloatVector.fromArray(SPECIES, c, c7 + h);
+      FloatVector s00 = FloatVector.fromArray(SPECIES, c, c0 + j),
+          s01 = FloatVector.fromArray(SPECIES, c, c0 + h);
+      FloatVector s10 = FloatVector.fromArray(SPECIES, c, c1 + j),
+          s11 = FloatVector.fromArray(SPECIES, c, c1 + h);
+      FloatVector s20 = FloatVector.fromArray(SPECIES, c, c2 + j),
+          s21 = FloatVector.fromArray(SPECIES, c, c2 + h);
+      FloatVector s30 = FloatVector.fromArray(SPECIES, c, c3 + j),
+          s31 = FloatVector.fromArray(SPECIES, c, c3 + h);
+      FloatVector s40 = FloatVector.fromArray(SPECIES, c, c4 + j),
+          s41 = FloatVector.fromArray(SPECIES, c, c4 + h);
+      FloatVector s50 = FloatVector.fromArray(SPECIES, c, c5 + j),
+          s51 = FloatVector.fromArray(SPECIES, c, c5 + h);
+      FloatVector s60 = FloatVector.fromArray(SPECIES, c, c6 + j),
+          s61 = FloatVector.fromArray(SPECIES, c, c6 + h);
+      FloatVector s70 = FloatVector.fromArray(SPECIES, c, c7 + j),
+          s71 = FloatVector.fromArray(SPECIES, c, c7 + h);
       for (int p = 0; p < k; p++) {
         int bp = bOff + p * ldb + j;
         FloatVector b0 = FloatVector.fromArray(SPECIES, b, bp);
@@ -180,7 +211,9 @@ public final class MatMul {
     for (; j + LANES <= n; j += LANES) {
       FloatVector s = FloatVector.fromArray(SPECIES, c, ci + j);
       for (int p = 0; p < k; p++) {
-        s = FloatVector.broadcast(SPECIES, a[ai + p]).fma(FloatVector.fromArray(SPECIES, b, bOff + p * ldb + j), s);
+        s =
+            FloatVector.broadcast(SPECIES, a[ai + p])
+                .fma(FloatVector.fromArray(SPECIES, b, bOff + p * ldb + j), s);
       }
       s.intoArray(c, ci + j);
     }
@@ -193,14 +226,21 @@ public final class MatMul {
 
   /**
    * {@code C[m,n] += A[m,k] · B[n,k]^T}: every output element is the dot product of a row of A and
-   * a row of B. Same arguments as {@link #gemmNN}, with row {@code j} of B at {@code bOff +
-   * j*ldb}.
+   * a row of B. Same arguments as {@link #gemmNN}, with row {@code j} of B at {@code bOff + j*ldb}.
    */
   public static void gemmNT(
-      int m, int n, int k,
-      float[] a, int aOff, int lda,
-      float[] b, int bOff, int ldb,
-      float[] c, int cOff, int ldc) {
+      int m,
+      int n,
+      int k,
+      float[] a,
+      int aOff,
+      int lda,
+      float[] b,
+      int bOff,
+      int ldb,
+      float[] c,
+      int cOff,
+      int ldc) {
     if (isSmall(m, n, k)) {
       ScalarMatMul.gemmNT(m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
     } else if (m <= DOT_PRODUCT_ROWS) {
@@ -214,14 +254,22 @@ public final class MatMul {
   }
 
   /**
-   * {@code C[m,n] += A[k,m]^T · B[k,n]}: a sum of outer products of rows of A and B. Same
-   * arguments as {@link #gemmNN}, with row {@code p} of A at {@code aOff + p*lda}.
+   * {@code C[m,n] += A[k,m]^T · B[k,n]}: a sum of outer products of rows of A and B. Same arguments
+   * as {@link #gemmNN}, with row {@code p} of A at {@code aOff + p*lda}.
    */
   public static void gemmTN(
-      int m, int n, int k,
-      float[] a, int aOff, int lda,
-      float[] b, int bOff, int ldb,
-      float[] c, int cOff, int ldc) {
+      int m,
+      int n,
+      int k,
+      float[] a,
+      int aOff,
+      int lda,
+      float[] b,
+      int bOff,
+      int ldb,
+      float[] c,
+      int cOff,
+      int ldc) {
     if (isSmall(m, n, k)) {
       ScalarMatMul.gemmTN(m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
     } else {

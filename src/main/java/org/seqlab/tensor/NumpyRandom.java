@@ -10,27 +10,27 @@ import java.util.random.RandomGenerator;
  * numpy's legacy random stream ({@code np.random.seed(s)}, {@code np.random.RandomState(s)})
  * reproduced bit for bit, so an experiment written against numpy draws the same weights here.
  *
- * <p>The bit generator is MT19937 seeded with Matsumoto and Nishimura's {@code init_genrand}: for
- * a 32-bit seed {@code s}, {@code key[0] = s} and {@code key[i] = 1812433253 · (key[i-1] ⊕
- * (key[i-1] >>> 30)) + i (mod 2³²)}. On top of it:
+ * <p>The bit generator is MT19937 seeded with Matsumoto and Nishimura's {@code init_genrand}: for a
+ * 32-bit seed {@code s}, {@code key[0] = s} and {@code key[i] = 1812433253 · (key[i-1] ⊕ (key[i-1]
+ * >>> 30)) + i (mod 2³²)}. On top of it:
  *
  * <ul>
- *   <li>{@link #randomSample()} ({@code rand}): {@code (a·2²⁶ + b) / 2⁵³} with {@code a} the top
- *       27 bits and {@code b} the top 26 bits of two successive words, a double in [0, 1).
+ *   <li>{@link #randomSample()} ({@code rand}): {@code (a·2²⁶ + b) / 2⁵³} with {@code a} the top 27
+ *       bits and {@code b} the top 26 bits of two successive words, a double in [0, 1).
  *   <li>{@link #gauss()} ({@code randn}): the polar Box–Muller method. Draw {@code x₁, x₂} uniform
  *       in (-1, 1) until {@code 0 < r² = x₁² + x₂² < 1}, let {@code f = √(-2 ln r² / r²)}, return
  *       {@code f·x₂} and keep {@code f·x₁} for the next call.
- *   <li>{@link #randint(long, long)}: masked rejection sampling on {@code [low, high)}. With
- *       {@code r = high - 1 - low}, draw words, keep the bits under the smallest all-ones mask
- *       {@code ≥ r}, and retry while the result exceeds {@code r}. Ranges with {@code r < 2³²} use
- *       one 32-bit word per try, wider ones a 64-bit word made of two ({@code hi << 32 | lo}).
+ *   <li>{@link #randint(long, long)}: masked rejection sampling on {@code [low, high)}. With {@code
+ *       r = high - 1 - low}, draw words, keep the bits under the smallest all-ones mask {@code ≥
+ *       r}, and retry while the result exceeds {@code r}. Ranges with {@code r < 2³²} use one
+ *       32-bit word per try, wider ones a 64-bit word made of two ({@code hi << 32 | lo}).
  *   <li>{@link #uniform(double, double)}: {@code low + (high - low) · rand()}.
  * </ul>
  *
  * <p>numpy computes {@code ln r²} with the C library's {@code log}. Neither Java log rounds like
- * glibc's in every case: on a million polar draws {@code Math.log} differed from it in the last
- * bit 820 times and {@code StrictMath.log} 72 413 times, and one differing bit changes a Gaussian.
- * So this class calls the C library's {@code log} itself (through the foreign function API, which
+ * glibc's in every case: on a million polar draws {@code Math.log} differed from it in the last bit
+ * 820 times and {@code StrictMath.log} 72 413 times, and one differing bit changes a Gaussian. So
+ * this class calls the C library's {@code log} itself (through the foreign function API, which
  * needs {@code --enable-native-access=ALL-UNNAMED} to run without a warning) and falls back to
  * {@code Math.log} where native calls are not allowed. Like numpy's own stream, the Gaussians then
  * depend on the platform's C library; the golden tests pin glibc's.
@@ -188,7 +188,8 @@ public final class NumpyRandom implements RandomGenerator {
   /** {@code high - 1 - low}, the width of the closed range, as an unsigned 64-bit value. */
   private static long closedRange(long low, long high) {
     if (low >= high) {
-      throw new IllegalArgumentException("randint needs low < high, got low=" + low + " high=" + high);
+      throw new IllegalArgumentException(
+          "randint needs low < high, got low=" + low + " high=" + high);
     }
     return high - 1 - low; // may exceed Long.MAX_VALUE: read as unsigned from here on
   }
@@ -253,7 +254,9 @@ public final class NumpyRandom implements RandomGenerator {
     return gauss();
   }
 
-  /** The C library's {@code log}, which numpy's polar method calls, or {@code Math.log} without it. */
+  /**
+   * The C library's {@code log}, which numpy's polar method calls, or {@code Math.log} without it.
+   */
   private static final class CLibraryLog {
     private static final MethodHandle LOG = lookUp();
 

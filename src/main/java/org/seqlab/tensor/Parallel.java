@@ -73,7 +73,8 @@ public final class Parallel {
   }
 
   /** Per thread: true while it runs a chunk of a parallel loop. */
-  private static final ThreadLocal<boolean[]> INSIDE = ThreadLocal.withInitial(() -> new boolean[1]);
+  private static final ThreadLocal<boolean[]> INSIDE =
+      ThreadLocal.withInitial(() -> new boolean[1]);
 
   private static void runInside(RangeBody body, int from, int to) {
     boolean[] inside = INSIDE.get();

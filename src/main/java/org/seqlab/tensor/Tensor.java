@@ -7,8 +7,8 @@ import java.util.Arrays;
  *
  * <p>Sequences are time-major, {@code [T, B, F]}: the slice for step {@code t} is the contiguous
  * block {@code data[t*B*F, (t+1)*B*F)}, so a recurrent step reads one {@code [B, F]} matrix without
- * copying. The class holds no per-element objects; kernels in {@link MatMul} and {@link Elementwise}
- * work on the backing array with explicit offsets.
+ * copying. The class holds no per-element objects; kernels in {@link MatMul} and {@link
+ * Elementwise} work on the backing array with explicit offsets.
  */
 public final class Tensor {
 
@@ -35,7 +35,12 @@ public final class Tensor {
     long size = checkedSize(copy);
     if (size != data.length) {
       throw new IllegalArgumentException(
-          "shape " + Arrays.toString(copy) + " holds " + size + " elements but data has " + data.length);
+          "shape "
+              + Arrays.toString(copy)
+              + " holds "
+              + size
+              + " elements but data has "
+              + data.length);
     }
     return new Tensor(copy, data);
   }
@@ -49,12 +54,14 @@ public final class Tensor {
 
   /**
    * The number of elements of {@code shape}, checked: every dimension must be non-negative and the
-   * product at most {@link #MAX_ELEMENTS}. Call this before allocating anything sized by user input.
+   * product at most {@link #MAX_ELEMENTS}. Call this before allocating anything sized by user
+   * input.
    */
   public static long checkedSize(int... shape) {
     long size = 1;
     for (int d : shape) {
-      if (d < 0) throw new IllegalArgumentException("negative dimension in shape " + Arrays.toString(shape));
+      if (d < 0)
+        throw new IllegalArgumentException("negative dimension in shape " + Arrays.toString(shape));
       size *= d;
       if (size > MAX_ELEMENTS) {
         throw new IllegalArgumentException(
@@ -135,7 +142,11 @@ public final class Tensor {
   public Tensor requireShape(String name, int... expected) {
     if (!Arrays.equals(shape, expected)) {
       throw new IllegalArgumentException(
-          name + " has shape " + Arrays.toString(shape) + ", expected " + Arrays.toString(expected));
+          name
+              + " has shape "
+              + Arrays.toString(shape)
+              + ", expected "
+              + Arrays.toString(expected));
     }
     return this;
   }

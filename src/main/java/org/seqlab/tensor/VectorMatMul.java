@@ -30,9 +30,9 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * The kernel keeps a tile of {@link #TILE_ROWS} rows × 2 vectors of C in 16 accumulator registers.
  * For each {@code p} it loads two vectors of the panel, and for each of the 8 rows broadcasts one
- * element of S and issues two fused multiply-adds: 16 FMAs for 2 loads and 8 broadcasts, which keeps
- * both FMA pipes busy instead of waiting on loads (a dot-product formulation needs a load per FMA
- * and a horizontal sum per element). 16 accumulators + 2 panel vectors + 1 broadcast fit the 32
+ * element of S and issues two fused multiply-adds: 16 FMAs for 2 loads and 8 broadcasts, which
+ * keeps both FMA pipes busy instead of waiting on loads (a dot-product formulation needs a load per
+ * FMA and a horizontal sum per element). 16 accumulators + 2 panel vectors + 1 broadcast fit the 32
  * vector registers of AVX-512 and of Arm SIMD; with 16 registers (AVX2) some spill, which is slower
  * but still correct.
  *
@@ -47,9 +47,9 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * Each element of C is computed by one fixed sequence: for each depth block in order, a sum that
  * starts at zero and adds {@code S[r,p] · V[p,q]} with a fused multiply-add for each {@code p} in
- * order, then one addition into C. Full tiles, the last tile (its missing rows padded with zeros
- * in the packed strip of S) and the last panel (padded with zeros) all follow this sequence lane
- * by lane, so the result does not depend on which tile, or which thread, computed an element:
+ * order, then one addition into C. Full tiles, the last tile (its missing rows padded with zeros in
+ * the packed strip of S) and the last panel (padded with zeros) all follow this sequence lane by
+ * lane, so the result does not depend on which tile, or which thread, computed an element:
  * splitting rows over threads gives bit-identical results. Only exactly specified lanewise
  * operations are used (no {@code reduceLanes}), so compiled and interpreted code agree too.
  *
@@ -97,27 +97,64 @@ final class VectorMatMul {
    * q*cColStride]}. Only C is modified.
    */
   static void product(
-      int rows, int cols, int depth,
-      float[] s, int sOff, int sRowStride, int sDepthStride,
-      float[] v, int vOff, int vDepthStride, int vColStride,
-      float[] c, int cOff, int cRowStride, int cColStride) {
+      int rows,
+      int cols,
+      int depth,
+      float[] s,
+      int sOff,
+      int sRowStride,
+      int sDepthStride,
+      float[] v,
+      int vOff,
+      int vDepthStride,
+      int vColStride,
+      float[] c,
+      int cOff,
+      int cRowStride,
+      int cColStride) {
     if (rows == 0 || cols == 0 || depth == 0) return;
-    int chunkCols = Math.min(roundUp(cols, PANEL), Math.max(PANEL, PACK_LIMIT / depth / PANEL * PANEL));
+    int chunkCols =
+        Math.min(roundUp(cols, PANEL), Math.max(PANEL, PACK_LIMIT / depth / PANEL * PANEL));
     float[] packed = packBuffer((long) depth * chunkCols);
     int rowTiles = ceilDiv(rows, TILE_ROWS);
     for (int q0 = 0; q0 < cols; q0 += chunkCols) {
       int width = Math.min(chunkCols, cols - q0);
       int vChunk = vOff + q0 * vColStride;
       int cChunk = cOff + q0 * cColStride;
-      Parallel.forRange(ceilDiv(width, PANEL), (long) depth * PANEL, (from, to) -> {
-        for (int t = from; t < to; t++) {
-          packPanel(v, vChunk + t * PANEL * vColStride, vDepthStride, vColStride,
-              depth, Math.min(PANEL, width - t * PANEL), packed, t * depth * PANEL);
-        }
-      });
-      Parallel.forRange(rowTiles, (long) TILE_ROWS * width * depth, (from, to) ->
-          multiplyRows(from * TILE_ROWS, Math.min(rows, to * TILE_ROWS), width, depth,
-              s, sOff, sRowStride, sDepthStride, packed, c, cChunk, cRowStride, cColStride));
+      Parallel.forRange(
+          ceilDiv(width, PANEL),
+          (long) depth * PANEL,
+          (from, to) -> {
+            for (int t = from; t < to; t++) {
+              packPanel(
+                  v,
+                  vChunk + t * PANEL * vColStride,
+                  vDepthStride,
+                  vColStride,
+                  depth,
+                  Math.min(PANEL, width - t * PANEL),
+                  packed,
+                  t * depth * PANEL);
+            }
+          });
+      Parallel.forRange(
+          rowTiles,
+          (long) TILE_ROWS * width * depth,
+          (from, to) ->
+              multiplyRows(
+                  from * TILE_ROWS,
+                  Math.min(rows, to * TILE_ROWS),
+                  width,
+                  depth,
+                  s,
+                  sOff,
+                  sRowStride,
+                  sDepthStride,
+                  packed,
+                  c,
+                  cChunk,
+                  cRowStride,
+                  cColStride));
     }
   }
 
@@ -135,8 +172,14 @@ final class VectorMatMul {
    * packed[base..]}: {@code PANEL} floats per depth step, zeros beyond {@code panelCols}.
    */
   private static void packPanel(
-      float[] v, int vFirst, int vDepthStride, int vColStride,
-      int depth, int panelCols, float[] packed, int base) {
+      float[] v,
+      int vFirst,
+      int vDepthStride,
+      int vColStride,
+      int depth,
+      int panelCols,
+      float[] packed,
+      int base) {
     if (vColStride == 1 && panelCols == PANEL) {
       // Rows of the panel are contiguous in V: copy them a vector at a time.
       for (int p = 0; p < depth; p++) {
@@ -161,7 +204,8 @@ final class VectorMatMul {
       for (int q = 0; q < panelCols; q++) {
         int from = vFirst + q * vColStride;
         for (int p = 0; p < vectorEnd; p += LANES) {
-          FloatVector.fromArray(SPECIES, v, from + p).intoArray(packed, base + p * PANEL + q, DEPTH_STEPS, 0);
+          FloatVector.fromArray(SPECIES, v, from + p)
+              .intoArray(packed, base + p * PANEL + q, DEPTH_STEPS, 0);
         }
         for (int p = vectorEnd; p < depth; p++) packed[base + p * PANEL + q] = v[from + p];
       }
@@ -181,10 +225,19 @@ final class VectorMatMul {
 
   /** The rows {@code [rowFrom, rowTo)} of one column chunk, all of its columns and depth. */
   private static void multiplyRows(
-      int rowFrom, int rowTo, int width, int depth,
-      float[] s, int sOff, int sRowStride, int sDepthStride,
+      int rowFrom,
+      int rowTo,
+      int width,
+      int depth,
+      float[] s,
+      int sOff,
+      int sRowStride,
+      int sDepthStride,
       float[] packed,
-      float[] c, int cOff, int cRowStride, int cColStride) {
+      float[] c,
+      int cOff,
+      int cRowStride,
+      int cColStride) {
     float[] strip = new float[DEPTH_BLOCK * TILE_ROWS];
     float[] spill = new float[TILE_ROWS * PANEL];
     int panels = ceilDiv(width, PANEL);
@@ -194,12 +247,27 @@ final class VectorMatMul {
         int blockDepth = Math.min(DEPTH_BLOCK, depth - p0);
         for (int r = rowFrom; r < rowTo; r += TILE_ROWS) {
           int tileRows = Math.min(TILE_ROWS, rowTo - r);
-          packStrip(s, sOff + r * sRowStride + p0 * sDepthStride, sRowStride, sDepthStride,
-              tileRows, blockDepth, strip);
+          packStrip(
+              s,
+              sOff + r * sRowStride + p0 * sDepthStride,
+              sRowStride,
+              sDepthStride,
+              tileRows,
+              blockDepth,
+              strip);
           for (int t = t0; t < t1; t++) {
-            tile(blockDepth, strip, packed, t * depth * PANEL + p0 * PANEL,
-                c, cOff + r * cRowStride + t * PANEL * cColStride, cRowStride, cColStride,
-                tileRows, Math.min(PANEL, width - t * PANEL), spill);
+            tile(
+                blockDepth,
+                strip,
+                packed,
+                t * depth * PANEL + p0 * PANEL,
+                c,
+                cOff + r * cRowStride + t * PANEL * cColStride,
+                cRowStride,
+                cColStride,
+                tileRows,
+                Math.min(PANEL, width - t * PANEL),
+                spill);
           }
         }
       }
@@ -213,7 +281,13 @@ final class VectorMatMul {
    * compiler drop the bounds checks.
    */
   private static void packStrip(
-      float[] s, int sFirst, int sRowStride, int sDepthStride, int tileRows, int depth, float[] strip) {
+      float[] s,
+      int sFirst,
+      int sRowStride,
+      int sDepthStride,
+      int tileRows,
+      int depth,
+      float[] strip) {
     if (tileRows < TILE_ROWS) java.util.Arrays.fill(strip, 0, depth * TILE_ROWS, 0f);
     if (sRowStride == 1) {
       for (int p = 0; p < depth; p++) {
@@ -233,8 +307,16 @@ final class VectorMatMul {
    * corner of an 8 × PANEL tile of C.
    */
   private static void tile(
-      int depth, float[] strip, float[] packed, int panelStart,
-      float[] c, int c0, int cRowStride, int cColStride, int tileRows, int panelCols,
+      int depth,
+      float[] strip,
+      float[] packed,
+      int panelStart,
+      float[] c,
+      int c0,
+      int cRowStride,
+      int cColStride,
+      int tileRows,
+      int panelCols,
       float[] spill) {
     FloatVector zero = FloatVector.zero(SPECIES);
     FloatVector c00 = zero, c01 = zero, c10 = zero, c11 = zero, c20 = zero, c21 = zero;
@@ -335,21 +417,44 @@ final class VectorMatMul {
    * make the result depend on which thread had warmed up.
    */
   static void dotProducts(
-      int m, int n, int k,
-      float[] a, int aOff, int lda,
-      float[] b, int bOff, int ldb,
-      float[] c, int cOff, int ldc) {
+      int m,
+      int n,
+      int k,
+      float[] a,
+      int aOff,
+      int lda,
+      float[] b,
+      int bOff,
+      int ldb,
+      float[] c,
+      int cOff,
+      int ldc) {
     if (m == 0 || n == 0) return;
-    Parallel.forRange(ceilDiv(n, 4), 4L * m * k, (from, to) -> {
-      float[] lanes = new float[16 * LANES];
-      for (int i = 0; i < m; i += 4) {
-        for (int jBlock = from; jBlock < to; jBlock++) {
-          int j = 4 * jBlock;
-          dot4x4(Math.min(4, m - i), Math.min(4, n - j), k, a, aOff + i * lda, lda,
-              b, bOff + j * ldb, ldb, c, cOff + i * ldc + j, ldc, lanes);
-        }
-      }
-    });
+    Parallel.forRange(
+        ceilDiv(n, 4),
+        4L * m * k,
+        (from, to) -> {
+          float[] lanes = new float[16 * LANES];
+          for (int i = 0; i < m; i += 4) {
+            for (int jBlock = from; jBlock < to; jBlock++) {
+              int j = 4 * jBlock;
+              dot4x4(
+                  Math.min(4, m - i),
+                  Math.min(4, n - j),
+                  k,
+                  a,
+                  aOff + i * lda,
+                  lda,
+                  b,
+                  bOff + j * ldb,
+                  ldb,
+                  c,
+                  cOff + i * ldc + j,
+                  ldc,
+                  lanes);
+            }
+          }
+        });
   }
 
   /**
@@ -358,17 +463,40 @@ final class VectorMatMul {
    * serves every edge.
    */
   private static void dot4x4(
-      int rowsA, int rowsB, int k,
-      float[] a, int a0, int lda,
-      float[] b, int b0, int ldb,
-      float[] c, int c0, int ldc, float[] lanes) {
+      int rowsA,
+      int rowsB,
+      int k,
+      float[] a,
+      int a0,
+      int lda,
+      float[] b,
+      int b0,
+      int ldb,
+      float[] c,
+      int c0,
+      int ldc,
+      float[] lanes) {
     int a1 = a0 + Math.min(1, rowsA - 1) * lda, a2 = a0 + Math.min(2, rowsA - 1) * lda;
     int a3 = a0 + Math.min(3, rowsA - 1) * lda;
     int b1 = b0 + Math.min(1, rowsB - 1) * ldb, b2 = b0 + Math.min(2, rowsB - 1) * ldb;
     int b3 = b0 + Math.min(3, rowsB - 1) * ldb;
     FloatVector zero = FloatVector.zero(SPECIES);
-    FloatVector d00 = zero, d01 = zero, d02 = zero, d03 = zero, d10 = zero, d11 = zero, d12 = zero, d13 = zero;
-    FloatVector d20 = zero, d21 = zero, d22 = zero, d23 = zero, d30 = zero, d31 = zero, d32 = zero, d33 = zero;
+    FloatVector d00 = zero,
+        d01 = zero,
+        d02 = zero,
+        d03 = zero,
+        d10 = zero,
+        d11 = zero,
+        d12 = zero,
+        d13 = zero;
+    FloatVector d20 = zero,
+        d21 = zero,
+        d22 = zero,
+        d23 = zero,
+        d30 = zero,
+        d31 = zero,
+        d32 = zero,
+        d33 = zero;
     int vectorEnd = SPECIES.loopBound(k);
     for (int p = 0; p < vectorEnd; p += LANES) {
       FloatVector x0 = FloatVector.fromArray(SPECIES, a, a0 + p);

@@ -31,14 +31,17 @@ public final class Adam {
     this(parameters, learningRate, 0.9, 0.999, 1e-8);
   }
 
-  public Adam(List<Parameter> parameters, double learningRate, double beta1, double beta2, double epsilon) {
+  public Adam(
+      List<Parameter> parameters, double learningRate, double beta1, double beta2, double epsilon) {
     if (!(learningRate > 0) || !Double.isFinite(learningRate)) {
-      throw new IllegalArgumentException("learning rate must be a positive finite number, got " + learningRate);
+      throw new IllegalArgumentException(
+          "learning rate must be a positive finite number, got " + learningRate);
     }
     if (!(beta1 >= 0 && beta1 < 1) || !(beta2 >= 0 && beta2 < 1)) {
       throw new IllegalArgumentException("betas must be in [0, 1), got " + beta1 + ", " + beta2);
     }
-    if (!(epsilon > 0)) throw new IllegalArgumentException("epsilon must be positive, got " + epsilon);
+    if (!(epsilon > 0))
+      throw new IllegalArgumentException("epsilon must be positive, got " + epsilon);
     this.parameters = List.copyOf(parameters);
     this.learningRate = learningRate;
     this.beta1 = beta1;

@@ -15,7 +15,8 @@ public final class GradientClipping {
    * @return the norm before clipping (NaN or infinite if a gradient is)
    */
   public static double clipGlobalNorm(List<Parameter> parameters, double maxNorm) {
-    if (!(maxNorm > 0)) throw new IllegalArgumentException("max norm must be positive, got " + maxNorm);
+    if (!(maxNorm > 0))
+      throw new IllegalArgumentException("max norm must be positive, got " + maxNorm);
     double sum = 0;
     for (Parameter p : parameters) {
       for (float g : p.grad().data()) sum += (double) g * g;

@@ -4,12 +4,12 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import org.knowm.xchart.BitmapEncoder;
-import org.seqlab.io.AtomicFiles;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.XYSeries;
 import org.knowm.xchart.style.Styler;
 import org.knowm.xchart.style.markers.SeriesMarkers;
+import org.seqlab.io.AtomicFiles;
 
 /** Line charts written as PNG files, for curves that say more than a table. */
 public final class Plots {
@@ -18,7 +18,8 @@ public final class Plots {
   /** One named curve: {@code y[i]} at {@code x[i]}. */
   public record Series(String name, double[] x, double[] y) {
     public Series {
-      if (x.length != y.length) throw new IllegalArgumentException("series " + name + ": x and y differ in length");
+      if (x.length != y.length)
+        throw new IllegalArgumentException("series " + name + ": x and y differ in length");
     }
   }
 
@@ -29,14 +30,27 @@ public final class Plots {
   }
 
   /**
-   * Draws {@code series} as lines on one chart and writes it to {@code png} atomically. Points that a log axis cannot show (zero, negative, NaN) are
-   * left out of that series.
+   * Draws {@code series} as lines on one chart and writes it to {@code png} atomically. Points that
+   * a log axis cannot show (zero, negative, NaN) are left out of that series.
    */
   public static void lineChart(
-      Path png, String title, String xLabel, Scale xScale, String yLabel, Scale yScale, List<Series> series)
+      Path png,
+      String title,
+      String xLabel,
+      Scale xScale,
+      String yLabel,
+      Scale yScale,
+      List<Series> series)
       throws IOException {
     System.setProperty("java.awt.headless", "true");
-    XYChart chart = new XYChartBuilder().width(900).height(540).title(title).xAxisTitle(xLabel).yAxisTitle(yLabel).build();
+    XYChart chart =
+        new XYChartBuilder()
+            .width(900)
+            .height(540)
+            .title(title)
+            .xAxisTitle(xLabel)
+            .yAxisTitle(yLabel)
+            .build();
     chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS);
     chart.getStyler().setLegendLayout(Styler.LegendLayout.Horizontal);
     chart.getStyler().setPlotGridVerticalLinesVisible(false);
@@ -55,7 +69,8 @@ public final class Plots {
 
   private static double[][] keepDrawable(Series s, Scale xScale, Scale yScale) {
     int n = 0;
-    for (int i = 0; i < s.x().length; i++) if (drawable(s.x()[i], xScale) && drawable(s.y()[i], yScale)) n++;
+    for (int i = 0; i < s.x().length; i++)
+      if (drawable(s.x()[i], xScale) && drawable(s.y()[i], yScale)) n++;
     double[] x = new double[n], y = new double[n];
     int j = 0;
     for (int i = 0; i < s.x().length; i++) {

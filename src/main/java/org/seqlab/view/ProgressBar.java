@@ -4,7 +4,7 @@ import java.io.PrintWriter;
 import java.util.Locale;
 
 /**
- * A one-line progress bar on the terminal's error stream: {@code forward  [██████······] 52%  3.1 s}.
+ * A one-line progress bar on the terminal's error stream: {@code forward [██████······] 52% 3.1 s}.
  * It draws only after the work has run for a moment, so quick runs print nothing, and redraws at
  * most ten times a second. Phases ({@code forward}, {@code backward}) share one bar each.
  */
@@ -30,8 +30,8 @@ public final class ProgressBar implements AutoCloseable {
 
   /**
    * True when standard error is a terminal a person is watching, as the {@code seqlab} launcher
-   * tells through the system property {@code seqlab.stderr.terminal} (Java cannot ask the
-   * operating system about one stream alone).
+   * tells through the system property {@code seqlab.stderr.terminal} (Java cannot ask the operating
+   * system about one stream alone).
    */
   public static boolean interactive() {
     return Boolean.getBoolean("seqlab.stderr.terminal");
@@ -42,7 +42,8 @@ public final class ProgressBar implements AutoCloseable {
     if (!enabled) return;
     long now = System.nanoTime();
     boolean newPhase = !phase.equals(this.phase);
-    if (now - start < QUIET_NANOS || (!newPhase && now - lastDraw < REDRAW_NANOS && fraction < 1)) return;
+    if (now - start < QUIET_NANOS || (!newPhase && now - lastDraw < REDRAW_NANOS && fraction < 1))
+      return;
     this.phase = phase;
     lastDraw = now;
     int filled = (int) Math.round(Math.max(0, Math.min(1, fraction)) * WIDTH);

@@ -13,8 +13,23 @@ class BenchCommandTest {
 
   @Test
   void jsonReportsThroughputConsistently() throws Exception {
-    CliRun run = CliRun.of("bench", "--model", "gru", "--hidden", "8", "--batch", "3", "--steps", "5",
-        "--repeats", "3", "--threads", "1", "--format", "json");
+    CliRun run =
+        CliRun.of(
+            "bench",
+            "--model",
+            "gru",
+            "--hidden",
+            "8",
+            "--batch",
+            "3",
+            "--steps",
+            "5",
+            "--repeats",
+            "3",
+            "--threads",
+            "1",
+            "--format",
+            "json");
     assertEquals(0, run.status(), run.err());
     JsonNode doc = new ObjectMapper().readTree(run.out());
     double seconds = doc.get("seconds_per_step").asDouble();
@@ -27,35 +42,101 @@ class BenchCommandTest {
 
   @Test
   void streamModeReportsTimePerTimeStep() throws Exception {
-    CliRun run = CliRun.of("bench", "--model", "lstm", "--input", "4", "--hidden", "8", "--layers", "2",
-        "--batch", "1", "--steps", "20", "--mode", "stream", "--repeats", "3", "--format", "json");
+    CliRun run =
+        CliRun.of(
+            "bench",
+            "--model",
+            "lstm",
+            "--input",
+            "4",
+            "--hidden",
+            "8",
+            "--layers",
+            "2",
+            "--batch",
+            "1",
+            "--steps",
+            "20",
+            "--mode",
+            "stream",
+            "--repeats",
+            "3",
+            "--format",
+            "json");
     assertEquals(0, run.status(), run.err());
     JsonNode doc = new ObjectMapper().readTree(run.out());
     double seconds = doc.get("seconds_per_step").asDouble();
-    assertEquals(seconds / 20 * 1e6, doc.get("microseconds_per_time_step").asDouble(), 1e-9 * seconds * 1e6);
+    assertEquals(
+        seconds / 20 * 1e6, doc.get("microseconds_per_time_step").asDouble(), 1e-9 * seconds * 1e6);
     assertEquals(20 / seconds, doc.get("time_steps_per_second").asDouble(), 1e-9 * (20 / seconds));
 
-    CliRun text = CliRun.of("bench", "--model", "gru", "--hidden", "8", "--batch", "2", "--steps", "5",
-        "--mode", "stream", "--repeats", "1");
+    CliRun text =
+        CliRun.of(
+            "bench",
+            "--model",
+            "gru",
+            "--hidden",
+            "8",
+            "--batch",
+            "2",
+            "--steps",
+            "5",
+            "--mode",
+            "stream",
+            "--repeats",
+            "1");
     assertEquals(0, text.status(), text.err());
     assertTrue(text.out().contains("µs per time step"), text.out());
   }
 
   @Test
   void transformerCountsProjectionsAndTheCausalHalfOfTheAttention() throws Exception {
-    CliRun run = CliRun.of("bench", "--model", "transformer", "--hidden", "8", "--heads", "2", "--ff", "12",
-        "--batch", "3", "--steps", "5", "--repeats", "3", "--threads", "1", "--format", "json");
+    CliRun run =
+        CliRun.of(
+            "bench",
+            "--model",
+            "transformer",
+            "--hidden",
+            "8",
+            "--heads",
+            "2",
+            "--ff",
+            "12",
+            "--batch",
+            "3",
+            "--steps",
+            "5",
+            "--repeats",
+            "3",
+            "--threads",
+            "1",
+            "--format",
+            "json");
     assertEquals(0, run.status(), run.err());
     JsonNode doc = new ObjectMapper().readTree(run.out());
     double seconds = doc.get("seconds_per_step").asDouble();
     assertEquals(15 / seconds, doc.get("tokens_per_second").asDouble(), 1e-9 * (15 / seconds));
-    // Per token: 2·(3·64 + 64 + 2·8·12) for the projections, 2·2·8·(5+1)/2 for the causal attention;
+    // Per token: 2·(3·64 + 64 + 2·8·12) for the projections, 2·2·8·(5+1)/2 for the causal
+    // attention;
     // 15 tokens, three times for training.
     double perToken = 2 * (3 * 64 + 64 + 2 * 8 * 12) + 2 * 2 * 8 * 3;
     assertEquals(3 * perToken * 15 / seconds / 1e9, doc.get("gflops").asDouble(), 1e-9);
 
-    CliRun text = CliRun.of("bench", "--model", "transformer", "--hidden", "8", "--batch", "2", "--steps", "3",
-        "--mode", "infer", "--repeats", "1");
+    CliRun text =
+        CliRun.of(
+            "bench",
+            "--model",
+            "transformer",
+            "--hidden",
+            "8",
+            "--batch",
+            "2",
+            "--steps",
+            "3",
+            "--mode",
+            "infer",
+            "--repeats",
+            "1");
     assertEquals(0, text.status(), text.err());
     assertTrue(text.out().contains("4 heads, ff 32, causal"), text.out());
   }
@@ -69,8 +150,16 @@ class BenchCommandTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"--hidden 0", "--batch -1", "--threads 0", "--model cnn", "--mode stream2", "--repeats 0",
-      "--batch 1000000 --steps 1000000"})
+  @ValueSource(
+      strings = {
+        "--hidden 0",
+        "--batch -1",
+        "--threads 0",
+        "--model cnn",
+        "--mode stream2",
+        "--repeats 0",
+        "--batch 1000000 --steps 1000000"
+      })
   void badOptionsGiveOneLineErrors(String args) {
     CliRun run = CliRun.of(("bench " + args).split(" "));
     assertTrue(run.isOneLineUserError(), args + " -> " + run.err());

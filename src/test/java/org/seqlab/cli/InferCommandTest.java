@@ -35,9 +35,24 @@ class InferCommandTest {
   @ParameterizedTest
   @EnumSource(RecurrentKind.class)
   void initThenInferGivesTheLayersOutput(RecurrentKind kind) throws Exception {
-    Path weights = dir.resolve("w.safetensors"), x = dir.resolve("x.safetensors"), y = dir.resolve("y.safetensors");
-    CliRun init = CliRun.of("init", "--model", kind.metadataName(), "--input", "3", "--hidden", "5", "--layers", "2",
-        "--seed", "9", "--output", weights.toString());
+    Path weights = dir.resolve("w.safetensors"),
+        x = dir.resolve("x.safetensors"),
+        y = dir.resolve("y.safetensors");
+    CliRun init =
+        CliRun.of(
+            "init",
+            "--model",
+            kind.metadataName(),
+            "--input",
+            "3",
+            "--hidden",
+            "5",
+            "--layers",
+            "2",
+            "--seed",
+            "9",
+            "--output",
+            weights.toString());
     assertEquals(0, init.status(), init.err());
 
     Random r = new Random(1);
@@ -48,12 +63,21 @@ class InferCommandTest {
     if (lstm) inputs.put("c0", gaussian(r, 2, 2, 5));
     Safetensors.write(x, inputs, Map.of());
 
-    CliRun infer = CliRun.of("infer", "--weights", weights.toString(), "--input", x.toString(), "--output", y.toString());
+    CliRun infer =
+        CliRun.of(
+            "infer",
+            "--weights",
+            weights.toString(),
+            "--input",
+            x.toString(),
+            "--output",
+            y.toString());
     assertEquals(0, infer.status(), infer.err());
 
     Recurrent model = RecurrentCheckpoint.load(weights, null);
     assertEquals(kind, model.kind());
-    RecurrentOutput expected = model.forward(inputs.get("input"), inputs.get("h0"), inputs.get("c0"));
+    RecurrentOutput expected =
+        model.forward(inputs.get("input"), inputs.get("h0"), inputs.get("c0"));
     SafetensorsFile out = Safetensors.read(y);
     assertArrayEquals(expected.output().data(), out.tensor("output").data());
     assertArrayEquals(new int[] {4, 2, 5}, out.shape("output"));
@@ -66,33 +90,77 @@ class InferCommandTest {
   void bareStateDictNeedsTheModelNamed() throws Exception {
     Recurrent gru = Recurrent.create(RecurrentKind.GRU, 3, 4, 1);
     gru.initialize(new Random(2));
-    Path weights = dir.resolve("bare.safetensors"), x = dir.resolve("x.safetensors"), y = dir.resolve("y.safetensors");
+    Path weights = dir.resolve("bare.safetensors"),
+        x = dir.resolve("x.safetensors"),
+        y = dir.resolve("y.safetensors");
     Safetensors.write(weights, gru.stateDict(), Map.of());
     Safetensors.write(x, Map.of("input", gaussian(new Random(3), 2, 1, 3)), Map.of());
 
-    CliRun unnamed = CliRun.of("infer", "--weights", weights.toString(), "--input", x.toString(), "--output", y.toString());
+    CliRun unnamed =
+        CliRun.of(
+            "infer",
+            "--weights",
+            weights.toString(),
+            "--input",
+            x.toString(),
+            "--output",
+            y.toString());
     assertTrue(unnamed.isOneLineUserError(), unnamed.err());
     assertTrue(unnamed.err().contains("name the model"), unnamed.err());
     assertFalse(Files.exists(y));
 
-    CliRun wrongKind = CliRun.of("infer", "--weights", weights.toString(), "--model", "lstm", "--input", x.toString(), "--output", y.toString());
+    CliRun wrongKind =
+        CliRun.of(
+            "infer",
+            "--weights",
+            weights.toString(),
+            "--model",
+            "lstm",
+            "--input",
+            x.toString(),
+            "--output",
+            y.toString());
     assertTrue(wrongKind.isOneLineUserError(), wrongKind.err());
     assertTrue(wrongKind.err().contains("weight_hh_l0 has 12 rows"), wrongKind.err());
 
-    CliRun named = CliRun.of("infer", "--weights", weights.toString(), "--model", "gru", "--input", x.toString(), "--output", y.toString());
+    CliRun named =
+        CliRun.of(
+            "infer",
+            "--weights",
+            weights.toString(),
+            "--model",
+            "gru",
+            "--input",
+            x.toString(),
+            "--output",
+            y.toString());
     assertEquals(0, named.status(), named.err());
-    assertArrayEquals(gru.forward(Safetensors.read(x).tensor("input"), null, null).output().data(),
+    assertArrayEquals(
+        gru.forward(Safetensors.read(x).tensor("input"), null, null).output().data(),
         Safetensors.read(y).tensor("output").data());
   }
 
   @Test
   void badInputsGiveOneLineErrorsAndWriteNothing() throws Exception {
     Path weights = dir.resolve("w.safetensors"), y = dir.resolve("y.safetensors");
-    assertEquals(0, CliRun.of("init", "--model", "lstm", "--input", "3", "--hidden", "4", "--output", weights.toString()).status());
+    assertEquals(
+        0,
+        CliRun.of(
+                "init",
+                "--model",
+                "lstm",
+                "--input",
+                "3",
+                "--hidden",
+                "4",
+                "--output",
+                weights.toString())
+            .status());
     Path wrongWidth = dir.resolve("wide.safetensors");
     Safetensors.write(wrongWidth, Map.of("input", Tensor.zeros(2, 1, 7)), Map.of());
     Path badH0 = dir.resolve("h0.safetensors");
-    Safetensors.write(badH0, Map.of("input", Tensor.zeros(2, 1, 3), "h0", Tensor.zeros(1, 2, 4)), Map.of());
+    Safetensors.write(
+        badH0, Map.of("input", Tensor.zeros(2, 1, 3), "h0", Tensor.zeros(1, 2, 4)), Map.of());
     Path noInput = dir.resolve("none.safetensors");
     Safetensors.write(noInput, Map.of("x", Tensor.zeros(2, 1, 3)), Map.of());
     Path corrupt = dir.resolve("corrupt.safetensors");
@@ -103,7 +171,13 @@ class InferCommandTest {
       {"--weights", weights.toString(), "--input", badH0.toString(), "'h0' has shape [1, 2, 4]"},
       {"--weights", weights.toString(), "--input", noInput.toString(), "no tensor named 'input'"},
       {"--weights", corrupt.toString(), "--input", wrongWidth.toString(), "--weights"},
-      {"--weights", dir.resolve("missing").toString(), "--input", noInput.toString(), "no such file"},
+      {
+        "--weights",
+        dir.resolve("missing").toString(),
+        "--input",
+        noInput.toString(),
+        "no such file"
+      },
     };
     for (String[] c : cases) {
       CliRun run = CliRun.of("infer", c[0], c[1], c[2], c[3], "--output", y.toString());
@@ -115,23 +189,81 @@ class InferCommandTest {
 
   @Test
   void initRefusesAbsurdSizesBeforeAllocating() {
-    CliRun huge = CliRun.of("init", "--model", "lstm", "--input", "1048576", "--hidden", "65536", "--layers", "64", "--output", dir.resolve("w").toString());
+    CliRun huge =
+        CliRun.of(
+            "init",
+            "--model",
+            "lstm",
+            "--input",
+            "1048576",
+            "--hidden",
+            "65536",
+            "--layers",
+            "64",
+            "--output",
+            dir.resolve("w").toString());
     assertTrue(huge.isOneLineUserError(), huge.err());
     assertTrue(huge.err().contains("parameters"), huge.err());
-    CliRun zero = CliRun.of("init", "--model", "gru", "--input", "0", "--hidden", "4", "--output", dir.resolve("w").toString());
+    CliRun zero =
+        CliRun.of(
+            "init",
+            "--model",
+            "gru",
+            "--input",
+            "0",
+            "--hidden",
+            "4",
+            "--output",
+            dir.resolve("w").toString());
     assertTrue(zero.isOneLineUserError(), zero.err());
     assertTrue(zero.err().contains("--input"), zero.err());
-    CliRun kind = CliRun.of("init", "--model", "transformer9", "--input", "2", "--hidden", "4", "--output", dir.resolve("w").toString());
+    CliRun kind =
+        CliRun.of(
+            "init",
+            "--model",
+            "transformer9",
+            "--input",
+            "2",
+            "--hidden",
+            "4",
+            "--output",
+            dir.resolve("w").toString());
     assertTrue(kind.isOneLineUserError(), kind.err());
     assertTrue(kind.err().contains("rnn_tanh, rnn_relu, lstm, gru"), kind.err());
-    CliRun bias = CliRun.of("init", "--model", "gru", "--input", "2", "--hidden", "4", "--forget-bias", "1", "--output", dir.resolve("w").toString());
+    CliRun bias =
+        CliRun.of(
+            "init",
+            "--model",
+            "gru",
+            "--input",
+            "2",
+            "--hidden",
+            "4",
+            "--forget-bias",
+            "1",
+            "--output",
+            dir.resolve("w").toString());
     assertTrue(bias.isOneLineUserError(), bias.err());
   }
 
   @Test
   void forgetBiasIsWrittenToTheCheckpoint() throws Exception {
     Path weights = dir.resolve("w.safetensors");
-    assertEquals(0, CliRun.of("init", "--model", "lstm", "--input", "2", "--hidden", "3", "--forget-bias", "1.5", "--output", weights.toString()).status());
+    assertEquals(
+        0,
+        CliRun.of(
+                "init",
+                "--model",
+                "lstm",
+                "--input",
+                "2",
+                "--hidden",
+                "3",
+                "--forget-bias",
+                "1.5",
+                "--output",
+                weights.toString())
+            .status());
     SafetensorsFile f = Safetensors.read(weights);
     float[] bIh = f.tensor("bias_ih_l0").data(), bHh = f.tensor("bias_hh_l0").data();
     for (int j = 3; j < 6; j++) assertEquals(1.5f, bIh[j] + bHh[j], 0f);

@@ -21,8 +21,21 @@ class ParallelismCommandTest {
   @Test
   void measuresBothModelsAndWritesTheRunDirectory() throws Exception {
     Path out = dir.resolve("run");
-    CliRun run = CliRun.of("parallelism", "--hidden", "8", "--batch", "2", "--min-steps", "4", "--max-steps", "16",
-        "--repeats", "1", "--out", out.toString());
+    CliRun run =
+        CliRun.of(
+            "parallelism",
+            "--hidden",
+            "8",
+            "--batch",
+            "2",
+            "--min-steps",
+            "4",
+            "--max-steps",
+            "16",
+            "--repeats",
+            "1",
+            "--out",
+            out.toString());
     assertEquals(0, run.status(), run.err());
     assertTrue(run.out().contains("PROJECTION, not a measurement"), run.out());
     JsonNode doc = new ObjectMapper().readTree(Files.readString(out.resolve("results.json")));
@@ -30,7 +43,9 @@ class ParallelismCommandTest {
     for (JsonNode row : doc.get("rows")) {
       int t = row.get("steps").asInt();
       assertEquals(2L * t, row.get("lstm_critical_path").asLong());
-      assertEquals(Parallelism.TRANSFORMER_BLOCK_CRITICAL_PATH, row.get("transformer_critical_path").asLong());
+      assertEquals(
+          Parallelism.TRANSFORMER_BLOCK_CRITICAL_PATH,
+          row.get("transformer_critical_path").asLong());
       assertTrue(row.get("lstm_seconds_1_thread").asDouble() > 0);
       assertTrue(row.get("transformer_seconds_all_cores").asDouble() > 0);
     }
@@ -57,8 +72,16 @@ class ParallelismCommandTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"--hidden 0", "--min-steps 0", "--max-steps 8 --min-steps 16", "--repeats 0",
-      "--project 0", "--format xml", "--max-steps 65536 --batch 4096"})
+  @ValueSource(
+      strings = {
+        "--hidden 0",
+        "--min-steps 0",
+        "--max-steps 8 --min-steps 16",
+        "--repeats 0",
+        "--project 0",
+        "--format xml",
+        "--max-steps 65536 --batch 4096"
+      })
   void badOptionsGiveOneLineErrors(String args) {
     CliRun run = CliRun.of(("parallelism --no-plots " + args).split(" "));
     assertTrue(run.isOneLineUserError(), args + " -> " + run.err());

@@ -93,7 +93,8 @@ class ReproduceCommandTest {
     assertEquals(Main.EXIT_USAGE, run.status());
     List<String> errLines = run.err().lines().toList();
     assertEquals(1, errLines.size(), run.err());
-    assertTrue(errLines.getFirst().startsWith("seqlab: --seed must be between 0 and 2^32-1"), run.err());
+    assertTrue(
+        errLines.getFirst().startsWith("seqlab: --seed must be between 0 and 2^32-1"), run.err());
     assertFalse(run.err().contains("Exception"), run.err());
     assertEquals("", run.out());
   }

@@ -6,16 +6,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.util.List;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.Test;
 
 class ArticleLstmGatesTest {
 
   @ParameterizedTest
   @ValueSource(longs = {42, 7})
   void printsWhatTheArticlesCodePrints(long seed) throws IOException {
-    List<String> expected = ArticleRnnVanishingTest.golden("article_lstm_gates_seed" + seed + ".txt");
+    List<String> expected =
+        ArticleRnnVanishingTest.golden("article_lstm_gates_seed" + seed + ".txt");
     List<String> got =
         ArticleLstmGates.run(seed).printedSteps().stream()
             .map(ArticleLstmGates.StepGates::articleLine)
@@ -28,7 +29,9 @@ class ArticleLstmGatesTest {
   void recordsEveryStep() {
     ArticleLstmGates.Result result = ArticleLstmGates.run(ArticleLstmGates.DEFAULT_SEED);
     assertEquals(20, result.steps().size());
-    assertEquals(List.of(0, 5, 10, 15), result.printedSteps().stream().map(ArticleLstmGates.StepGates::step).toList());
+    assertEquals(
+        List.of(0, 5, 10, 15),
+        result.printedSteps().stream().map(ArticleLstmGates.StepGates::step).toList());
     double sum = 0;
     for (ArticleLstmGates.StepGates step : result.steps()) {
       sum += step.forgetGateMean();
@@ -64,7 +67,9 @@ class ArticleLstmGatesTest {
   @Test
   void configRefusesNonsense() {
     assertThrows(IllegalArgumentException.class, () -> ArticleLstmGates.run(1L << 32));
-    assertThrows(IllegalArgumentException.class, () -> new ArticleLstmGates.Config(1, 10, 0, 20, 0.1));
-    assertThrows(IllegalArgumentException.class, () -> new ArticleLstmGates.Config(1, 10, 32, 0, 0.1));
+    assertThrows(
+        IllegalArgumentException.class, () -> new ArticleLstmGates.Config(1, 10, 0, 20, 0.1));
+    assertThrows(
+        IllegalArgumentException.class, () -> new ArticleLstmGates.Config(1, 10, 32, 0, 0.1));
   }
 }

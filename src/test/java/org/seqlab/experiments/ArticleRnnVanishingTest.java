@@ -56,7 +56,8 @@ class ArticleRnnVanishingTest {
     ArticleRnnVanishing.Result result = ArticleRnnVanishing.run();
     List<ArticleRnnVanishing.StepGradient> norms = result.gradientNorms();
     double logSum = 0;
-    for (int k = 1; k < norms.size(); k++) logSum += Math.log(norms.get(k).norm() / norms.get(k - 1).norm());
+    for (int k = 1; k < norms.size(); k++)
+      logSum += Math.log(norms.get(k).norm() / norms.get(k - 1).norm());
     assertEquals(Math.exp(logSum / (norms.size() - 1)), result.meanDecayPerStep(), 1e-12);
     assertTrue(result.meanDecayPerStep() < result.spectralRadius(), "tanh slopes only damp here");
   }
@@ -78,7 +79,8 @@ class ArticleRnnVanishingTest {
 
   @Test
   void otherSeedsSkipTheProseComparison() {
-    ArticleRnnVanishing.Result result = ArticleRnnVanishing.run(ArticleRnnVanishing.Config.withSeed(7));
+    ArticleRnnVanishing.Result result =
+        ArticleRnnVanishing.run(ArticleRnnVanishing.Config.withSeed(7));
     assertTrue(result.proseComparison().isEmpty());
     assertTrue(result.normAtStep(50) != ArticleRnnVanishing.run().normAtStep(50));
   }
@@ -86,9 +88,13 @@ class ArticleRnnVanishingTest {
   @Test
   void configRefusesNonsense() {
     assertThrows(IllegalArgumentException.class, () -> ArticleRnnVanishing.Config.withSeed(-1));
-    assertThrows(IllegalArgumentException.class, () -> new ArticleRnnVanishing.Config(1, 10, 32, 1, 0.1));
-    assertThrows(IllegalArgumentException.class, () -> new ArticleRnnVanishing.Config(1, 0, 32, 5, 0.1));
-    assertThrows(IllegalArgumentException.class, () -> new ArticleRnnVanishing.Config(1, 10, 32, 5, Double.NaN));
+    assertThrows(
+        IllegalArgumentException.class, () -> new ArticleRnnVanishing.Config(1, 10, 32, 1, 0.1));
+    assertThrows(
+        IllegalArgumentException.class, () -> new ArticleRnnVanishing.Config(1, 0, 32, 5, 0.1));
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> new ArticleRnnVanishing.Config(1, 10, 32, 5, Double.NaN));
     assertThrows(IllegalArgumentException.class, () -> ArticleRnnVanishing.run().normAtStep(51));
   }
 }

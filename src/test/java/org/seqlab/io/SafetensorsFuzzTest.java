@@ -51,7 +51,9 @@ class SafetensorsFuzzTest {
             } catch (SafetensorsException expected) {
               outcomes[1]++;
             } catch (Throwable unexpected) {
-              fail("mutant " + i + " (" + HexFormat.of().formatHex(mutant) + ") threw " + unexpected, unexpected);
+              fail(
+                  "mutant " + i + " (" + HexFormat.of().formatHex(mutant) + ") threw " + unexpected,
+                  unexpected);
             }
           }
         });
@@ -92,7 +94,8 @@ class SafetensorsFuzzTest {
       }
       case 3 -> { // replace header characters with JSON-ish ones
         for (int edits = 1 + random.nextInt(3); edits > 0; edits--) {
-          mutant[8 + random.nextInt(headerLength)] = HEADER_ALPHABET[random.nextInt(HEADER_ALPHABET.length)];
+          mutant[8 + random.nextInt(headerLength)] =
+              HEADER_ALPHABET[random.nextInt(HEADER_ALPHABET.length)];
         }
       }
       case 4 -> { // change one digit of the header: shapes and offsets stay well-formed JSON
@@ -100,12 +103,14 @@ class SafetensorsFuzzTest {
         if (at >= 0) mutant[at] = (byte) ('0' + random.nextInt(10));
       }
       case 5 -> mutant = spliceHeader(base, headerLength, random, true); // delete a header range
-      case 6 -> mutant = spliceHeader(base, headerLength, random, false); // duplicate a header range
+      case 6 ->
+          mutant = spliceHeader(base, headerLength, random, false); // duplicate a header range
       default -> { // append bytes or drop some data at the end
         mutant =
             random.nextBoolean()
                 ? Arrays.copyOf(base, base.length + 1 + random.nextInt(16))
-                : Arrays.copyOf(base, Math.max(8 + headerLength, base.length - 1 - random.nextInt(8)));
+                : Arrays.copyOf(
+                    base, Math.max(8 + headerLength, base.length - 1 - random.nextInt(8)));
       }
     }
     return mutant;

@@ -16,8 +16,8 @@ import org.seqlab.tensor.Tensor;
 
 /**
  * Reads {@code io/golden.safetensors}, whose element bytes PyTorch produced (see {@code
- * scripts/golden/safetensors_fixture.py}). The expected values are written out here by hand, so
- * the test checks our decoding of F16, BF16 and the integer types against PyTorch's encoding.
+ * scripts/golden/safetensors_fixture.py}). The expected values are written out here by hand, so the
+ * test checks our decoding of F16, BF16 and the integer types against PyTorch's encoding.
  */
 class SafetensorsGoldenTest {
 
@@ -26,16 +26,20 @@ class SafetensorsGoldenTest {
   @BeforeAll
   static void readFixture() throws IOException, URISyntaxException {
     golden =
-        Safetensors.read(Path.of(SafetensorsGoldenTest.class.getResource("/io/golden.safetensors").toURI()));
+        Safetensors.read(
+            Path.of(SafetensorsGoldenTest.class.getResource("/io/golden.safetensors").toURI()));
   }
 
   @Test
   void namesComeInDataOrderAndMetadataIsKept() {
     assertEquals(
-        List.of("f64", "i64", "empty", "f32", "i32", "scalar", "bf16", "f16", "i16", "i8", "mask", "u8"),
+        List.of(
+            "f64", "i64", "empty", "f32", "i32", "scalar", "bf16", "f16", "i16", "i8", "mask",
+            "u8"),
         List.copyOf(golden.names()));
     assertEquals(
-        Map.of("format", "pt", "source", "scripts/golden/safetensors_fixture.py"), golden.metadata());
+        Map.of("format", "pt", "source", "scripts/golden/safetensors_fixture.py"),
+        golden.metadata());
   }
 
   @Test
@@ -96,12 +100,15 @@ class SafetensorsGoldenTest {
 
   @Test
   void integerTensorsAreNotReadAsFloatsNorFloatsAsIntegers() {
-    IllegalArgumentException asFloat = assertThrows(IllegalArgumentException.class, () -> golden.tensor("i64"));
+    IllegalArgumentException asFloat =
+        assertThrows(IllegalArgumentException.class, () -> golden.tensor("i64"));
     assertTrue(asFloat.getMessage().contains("\"i64\" is stored as I64"), asFloat.getMessage());
     assertTrue(asFloat.getMessage().contains("F32, F64, F16 or BF16"), asFloat.getMessage());
-    IllegalArgumentException asDoubles = assertThrows(IllegalArgumentException.class, () -> golden.doubles("u8"));
+    IllegalArgumentException asDoubles =
+        assertThrows(IllegalArgumentException.class, () -> golden.doubles("u8"));
     assertTrue(asDoubles.getMessage().contains("stored as U8"), asDoubles.getMessage());
-    IllegalArgumentException asLongs = assertThrows(IllegalArgumentException.class, () -> golden.longs("f16"));
+    IllegalArgumentException asLongs =
+        assertThrows(IllegalArgumentException.class, () -> golden.longs("f16"));
     assertTrue(asLongs.getMessage().contains("stored as F16"), asLongs.getMessage());
   }
 }

@@ -26,7 +26,10 @@ class SafetensorsLayoutTest {
 
   @TempDir Path dir;
 
-  /** {"__metadata__":{"k":"v"},"a":{...F32 [2]...},"b":{...I64 []...}} is 132 bytes; 4 spaces pad it. */
+  /**
+   * {"__metadata__":{"k":"v"},"a":{...F32 [2]...},"b":{...I64 []...}} is 132 bytes; 4 spaces pad
+   * it.
+   */
   private static final String TINY_HEADER =
       "{\"__metadata__\":{\"k\":\"v\"},"
           + "\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
@@ -73,7 +76,8 @@ class SafetensorsLayoutTest {
   void headerIsPaddedWithFewerThanEightSpacesToAMultipleOfEight() throws IOException {
     for (int nameLength = 1; nameLength <= 16; nameLength++) {
       Path file = dir.resolve("pad" + nameLength + ".safetensors");
-      Safetensors.write(file, Map.of("x".repeat(nameLength), Tensor.wrap(new float[] {7f}, 1)), Map.of());
+      Safetensors.write(
+          file, Map.of("x".repeat(nameLength), Tensor.wrap(new float[] {7f}, 1)), Map.of());
 
       byte[] bytes = Files.readAllBytes(file);
       int headerLength = (int) ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).getLong();
@@ -83,8 +87,10 @@ class SafetensorsLayoutTest {
       assertEquals(0, headerLength % 8, where);
       assertTrue(json.endsWith("}"), where);
       assertTrue(headerLength - json.length() < 8, where);
-      assertEquals(" ".repeat(headerLength - json.length()), header.substring(json.length()), where);
-      assertArrayEquals(HandBuiltFile.f32(7f), Arrays.copyOfRange(bytes, 8 + headerLength, bytes.length));
+      assertEquals(
+          " ".repeat(headerLength - json.length()), header.substring(json.length()), where);
+      assertArrayEquals(
+          HandBuiltFile.f32(7f), Arrays.copyOfRange(bytes, 8 + headerLength, bytes.length));
     }
   }
 

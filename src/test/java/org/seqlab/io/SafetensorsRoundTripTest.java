@@ -57,7 +57,8 @@ class SafetensorsRoundTripTest {
     SafetensorsFile read = Safetensors.read(file);
 
     assertEquals(
-        List.of("encoder.weight", "cube", "doubles", "scalar", "step", "empty", "ids", "no_doubles"),
+        List.of(
+            "encoder.weight", "cube", "doubles", "scalar", "step", "empty", "ids", "no_doubles"),
         List.copyOf(read.names()));
     assertEquals(
         Map.of("format", "pt", "note", "ünïcödé, \"quotes\" and\nnewlines"), read.metadata());
@@ -128,7 +129,8 @@ class SafetensorsRoundTripTest {
     for (var access :
         List.<java.util.function.Consumer<String>>of(
             read::tensor, read::doubles, read::longs, read::shape, read::dtype)) {
-      IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> access.accept("wieght"));
+      IllegalArgumentException e =
+          assertThrows(IllegalArgumentException.class, () -> access.accept("wieght"));
       assertTrue(e.getMessage().contains("no tensor \"wieght\""), e.getMessage());
       assertTrue(e.getMessage().contains("2 tensors: \"weight\", \"bias\""), e.getMessage());
       assertTrue(e.getMessage().startsWith(file.toString()), e.getMessage());
@@ -142,13 +144,17 @@ class SafetensorsRoundTripTest {
         assertThrows(IllegalArgumentException.class, () -> writer.f32("a", Tensor.zeros(2)));
     assertTrue(duplicate.getMessage().contains("already added"), duplicate.getMessage());
     IllegalArgumentException reserved =
-        assertThrows(IllegalArgumentException.class, () -> writer.f32("__metadata__", Tensor.zeros(1)));
+        assertThrows(
+            IllegalArgumentException.class, () -> writer.f32("__metadata__", Tensor.zeros(1)));
     assertTrue(reserved.getMessage().contains("__metadata__"), reserved.getMessage());
     IllegalArgumentException wrongLength =
         assertThrows(
             IllegalArgumentException.class, () -> writer.f64("d", new int[] {2, 2}, new double[3]));
-    assertTrue(wrongLength.getMessage().contains("holds 4 elements but 3 values"), wrongLength.getMessage());
-    assertThrows(IllegalArgumentException.class, () -> writer.i64("n", new int[] {-1}, new long[0]));
+    assertTrue(
+        wrongLength.getMessage().contains("holds 4 elements but 3 values"),
+        wrongLength.getMessage());
+    assertThrows(
+        IllegalArgumentException.class, () -> writer.i64("n", new int[] {-1}, new long[0]));
   }
 
   @Test

@@ -24,7 +24,8 @@ class SafetensorsValidationTest {
 
   @TempDir Path dir;
 
-  private static final String ONE_F32 = "\"w\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}";
+  private static final String ONE_F32 =
+      "\"w\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}";
   private static final byte[] TWO_FLOATS = HandBuiltFile.f32(1f, 2f);
 
   /** Writes {@code bytes}, expects the read to fail, checks the message, returns the exception. */
@@ -35,7 +36,8 @@ class SafetensorsValidationTest {
     String message = e.getMessage();
     assertTrue(message.startsWith(file + ": "), message);
     assertFalse(message.contains("\n"), "one line: " + message);
-    for (String part : messageParts) assertTrue(message.contains(part), "'" + part + "' in: " + message);
+    for (String part : messageParts)
+      assertTrue(message.contains(part), "'" + part + "' in: " + message);
     return e;
   }
 
@@ -62,36 +64,59 @@ class SafetensorsValidationTest {
   @Test
   void headerLengthBeyondTheFile() throws IOException {
     byte[] header = ("{" + ONE_F32 + "}").getBytes(StandardCharsets.UTF_8);
-    byte[] bytes = HandBuiltFile.concat(HandBuiltFile.lengthPrefix(header.length + 9), header, TWO_FLOATS);
-    refused(bytes, "header length " + (header.length + 9), "larger than the " + (header.length + 8) + " bytes");
+    byte[] bytes =
+        HandBuiltFile.concat(HandBuiltFile.lengthPrefix(header.length + 9), header, TWO_FLOATS);
+    refused(
+        bytes,
+        "header length " + (header.length + 9),
+        "larger than the " + (header.length + 8) + " bytes");
   }
 
   @Test
   void headerLengthJustUnderTheLimitInATinyFileIsRefusedWithoutReadingIt() throws IOException {
     // Refused by comparing with the file size, before a 100 MB buffer could be allocated.
-    refused(HandBuiltFile.concat(HandBuiltFile.lengthPrefix(99_999_999), "{}".getBytes()), "header length 99999999", "larger than the 2 bytes");
+    refused(
+        HandBuiltFile.concat(HandBuiltFile.lengthPrefix(99_999_999), "{}".getBytes()),
+        "header length 99999999",
+        "larger than the 2 bytes");
   }
 
   @Test
   void headerLengthOverTheFormatLimit() throws IOException {
-    refused(HandBuiltFile.concat(HandBuiltFile.lengthPrefix(100_000_001), "{}".getBytes()), "header length 100000001", "limit of 100000000");
+    refused(
+        HandBuiltFile.concat(HandBuiltFile.lengthPrefix(100_000_001), "{}".getBytes()),
+        "header length 100000001",
+        "limit of 100000000");
   }
 
   @Test
   void headerLengthAboveTheSignedRangeIsReadAsUnsigned() throws IOException {
-    refused(HandBuiltFile.concat(HandBuiltFile.lengthPrefix(-1), "{}".getBytes()), "18446744073709551615", "limit of 100000000");
+    refused(
+        HandBuiltFile.concat(HandBuiltFile.lengthPrefix(-1), "{}".getBytes()),
+        "18446744073709551615",
+        "limit of 100000000");
   }
 
   // ---- header text ------------------------------------------------------------------------------
 
   @Test
   void headerThatIsNotUtf8() throws IOException {
-    byte[] header = HandBuiltFile.concat("{\"w".getBytes(), new byte[] {(byte) 0xff, (byte) 0xfe}, "\":1}".getBytes());
+    byte[] header =
+        HandBuiltFile.concat(
+            "{\"w".getBytes(), new byte[] {(byte) 0xff, (byte) 0xfe}, "\":1}".getBytes());
     refused(HandBuiltFile.of(header, new byte[0]), "not valid UTF-8", "header offset 3");
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"{\"w\":", "{\"w\" {}}", "{} {}", "{}x", "{'w':{}}", "{\"w\":{\"dtype\":\"F32\",}}"})
+  @ValueSource(
+      strings = {
+        "{\"w\":",
+        "{\"w\" {}}",
+        "{} {}",
+        "{}x",
+        "{'w':{}}",
+        "{\"w\":{\"dtype\":\"F32\",}}"
+      })
   void headerThatIsNotJson(String header) throws IOException {
     refused(header, new byte[0], "header is not valid JSON");
   }
@@ -106,7 +131,8 @@ class SafetensorsValidationTest {
   void duplicateTensorName() throws IOException {
     String twice =
         "{" + ONE_F32 + ",\"w\":{\"dtype\":\"F32\",\"shape\":[0],\"data_offsets\":[8,8]}}";
-    SafetensorsException e = refused(twice, TWO_FLOATS, "header names a key twice", "'w'", "must appear once");
+    SafetensorsException e =
+        refused(twice, TWO_FLOATS, "header names a key twice", "'w'", "must appear once");
     assertTrue(e.getCause() instanceof com.fasterxml.jackson.core.JsonProcessingException);
   }
 
@@ -130,13 +156,18 @@ class SafetensorsValidationTest {
 
   @Test
   void missingDtype() throws IOException {
-    refused("{\"w\":{\"shape\":[2],\"data_offsets\":[0,8]}}", TWO_FLOATS, "tensor \"w\" has no dtype", "known dtypes");
+    refused(
+        "{\"w\":{\"shape\":[2],\"data_offsets\":[0,8]}}",
+        TWO_FLOATS,
+        "tensor \"w\" has no dtype",
+        "known dtypes");
   }
 
   // ---- shape ------------------------------------------------------------------------------------
 
   @ParameterizedTest
-  @ValueSource(strings = {"2", "[-1]", "[2.0]", "[2.5]", "[\"2\"]", "[[2]]", "[null]", "[3000000000]", "{}"})
+  @ValueSource(
+      strings = {"2", "[-1]", "[2.0]", "[2.5]", "[\"2\"]", "[[2]]", "[null]", "[3000000000]", "{}"})
   void shapeThatIsNotAListOfNonNegativeInts(String shape) throws IOException {
     refused(
         "{\"w\":{\"dtype\":\"F32\",\"shape\":" + shape + ",\"data_offsets\":[0,8]}}",
@@ -147,7 +178,11 @@ class SafetensorsValidationTest {
 
   @Test
   void missingShape() throws IOException {
-    refused("{\"w\":{\"dtype\":\"F32\",\"data_offsets\":[0,8]}}", TWO_FLOATS, "has shape (missing)", "non-negative integers");
+    refused(
+        "{\"w\":{\"dtype\":\"F32\",\"data_offsets\":[0,8]}}",
+        TWO_FLOATS,
+        "has shape (missing)",
+        "non-negative integers");
   }
 
   @Test
@@ -181,7 +216,17 @@ class SafetensorsValidationTest {
   // ---- data_offsets -----------------------------------------------------------------------------
 
   @ParameterizedTest
-  @ValueSource(strings = {"[0]", "[0,8,8]", "[\"0\",8]", "[-1,7]", "[0.0,8]", "[0,8.5]", "8", "[0,18446744073709551616]"})
+  @ValueSource(
+      strings = {
+        "[0]",
+        "[0,8,8]",
+        "[\"0\",8]",
+        "[-1,7]",
+        "[0.0,8]",
+        "[0,8.5]",
+        "8",
+        "[0,18446744073709551616]"
+      })
   void offsetsThatAreNotTwoNonNegativeInts(String offsets) throws IOException {
     refused(
         "{\"w\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":" + offsets + "}}",
@@ -192,7 +237,11 @@ class SafetensorsValidationTest {
 
   @Test
   void missingOffsets() throws IOException {
-    refused("{\"w\":{\"dtype\":\"F32\",\"shape\":[2]}}", TWO_FLOATS, "data_offsets (missing)", "[begin, end]");
+    refused(
+        "{\"w\":{\"dtype\":\"F32\",\"shape\":[2]}}",
+        TWO_FLOATS,
+        "data_offsets (missing)",
+        "[begin, end]");
   }
 
   @Test
@@ -216,7 +265,11 @@ class SafetensorsValidationTest {
 
   @Test
   void offsetsBeyondTheEndOfTheFile() throws IOException {
-    refused("{" + ONE_F32 + "}", HandBuiltFile.f32(1f), "data_offsets [0, 8] beyond the data region, which has 4 bytes", "truncated");
+    refused(
+        "{" + ONE_F32 + "}",
+        HandBuiltFile.f32(1f),
+        "data_offsets [0, 8] beyond the data region, which has 4 bytes",
+        "truncated");
   }
 
   @Test
@@ -232,7 +285,8 @@ class SafetensorsValidationTest {
     String header =
         "{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
             + "\"b\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[4,12]}}";
-    refused(header, HandBuiltFile.f32(1f, 2f, 3f), "tensors \"a\" [0, 8) and \"b\" [4, 12) overlap");
+    refused(
+        header, HandBuiltFile.f32(1f, 2f, 3f), "tensors \"a\" [0, 8) and \"b\" [4, 12) overlap");
   }
 
   @Test
@@ -248,7 +302,11 @@ class SafetensorsValidationTest {
     String header =
         "{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},"
             + "\"b\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[8,12]}}";
-    refused(header, HandBuiltFile.f32(1f, 2f, 3f), "bytes [4, 8) of the data region belong to no tensor", "hole before \"b\"");
+    refused(
+        header,
+        HandBuiltFile.f32(1f, 2f, 3f),
+        "bytes [4, 8) of the data region belong to no tensor",
+        "hole before \"b\"");
   }
 
   @Test
@@ -261,21 +319,39 @@ class SafetensorsValidationTest {
 
   @Test
   void dataRegionLongerThanTheTensorsCover() throws IOException {
-    refused("{" + ONE_F32 + "}", HandBuiltFile.f32(1f, 2f, 3f), "data region has 12 bytes but the tensors cover only 8");
+    refused(
+        "{" + ONE_F32 + "}",
+        HandBuiltFile.f32(1f, 2f, 3f),
+        "data region has 12 bytes but the tensors cover only 8");
     refused("{}", new byte[] {0}, "data region has 1 bytes but the tensors cover only 0");
   }
 
   // ---- metadata ---------------------------------------------------------------------------------
 
   @ParameterizedTest
-  @ValueSource(strings = {"\"text\"", "[\"a\",\"b\"]", "{\"epoch\":3}", "{\"nested\":{\"a\":\"b\"}}", "{\"n\":null}", "7"})
+  @ValueSource(
+      strings = {
+        "\"text\"",
+        "[\"a\",\"b\"]",
+        "{\"epoch\":3}",
+        "{\"nested\":{\"a\":\"b\"}}",
+        "{\"n\":null}",
+        "7"
+      })
   void metadataThatIsNotAStringMap(String metadata) throws IOException {
-    refused("{\"__metadata__\":" + metadata + "," + ONE_F32 + "}", TWO_FLOATS, "__metadata__ must ", "strings to strings");
+    refused(
+        "{\"__metadata__\":" + metadata + "," + ONE_F32 + "}",
+        TWO_FLOATS,
+        "__metadata__ must ",
+        "strings to strings");
   }
 
   @Test
   void metadataWithADuplicateKey() throws IOException {
-    refused("{\"__metadata__\":{\"k\":\"1\",\"k\":\"2\"}," + ONE_F32 + "}", TWO_FLOATS, "header names a key twice");
+    refused(
+        "{\"__metadata__\":{\"k\":\"1\",\"k\":\"2\"}," + ONE_F32 + "}",
+        TWO_FLOATS,
+        "header names a key twice");
   }
 
   // ---- accepted variations ----------------------------------------------------------------------
@@ -303,14 +379,18 @@ class SafetensorsValidationTest {
   void metadataStringLongerThanJacksonsDefaultCapIsRead() throws IOException {
     Path file = dir.resolve("long-metadata.safetensors");
     String note = "x".repeat(21_000_000);
-    Files.write(file, HandBuiltFile.of("{\"__metadata__\":{\"note\":\"" + note + "\"}}", new byte[0]));
+    Files.write(
+        file, HandBuiltFile.of("{\"__metadata__\":{\"note\":\"" + note + "\"}}", new byte[0]));
 
     assertEquals(note.length(), Safetensors.read(file).metadata().get("note").length());
   }
 
   @Test
   void controlCharactersInANameCannotBreakTheMessageLine() throws IOException {
-    refused("{\"bad\\nname\":{\"dtype\":\"Q\",\"shape\":[],\"data_offsets\":[0,0]}}", new byte[0], "tensor \"bad\\nname\"");
+    refused(
+        "{\"bad\\nname\":{\"dtype\":\"Q\",\"shape\":[],\"data_offsets\":[0,0]}}",
+        new byte[0],
+        "tensor \"bad\\nname\"");
   }
 
   @Test

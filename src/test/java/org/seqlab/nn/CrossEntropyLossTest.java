@@ -70,9 +70,7 @@ class CrossEntropyLossTest {
         new int[] {-1, 0},
         "target -1 at row 0 is outside [0, V=3) and is not the ignore index -100");
     assertRefused(
-        logits,
-        new int[] {0},
-        "targets has 1 entries, expected one per row of logits [2, 3] (2)");
+        logits, new int[] {0}, "targets has 1 entries, expected one per row of logits [2, 3] (2)");
     assertRefused(
         logits,
         new int[] {-100, -100},

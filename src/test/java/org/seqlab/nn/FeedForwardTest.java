@@ -48,8 +48,12 @@ class FeedForwardTest {
     SplittableRandom rng = new SplittableRandom(11);
     FeedForward ff = new FeedForward(4, 6);
     for (Parameter p : ff.parameters()) {
-      System.arraycopy(GradientCheck.random(rng, 1, p.value().shape()).data(), 0,
-          p.value().data(), 0, p.value().size());
+      System.arraycopy(
+          GradientCheck.random(rng, 1, p.value().shape()).data(),
+          0,
+          p.value().data(),
+          0,
+          p.value().size());
     }
     Tensor x = GradientCheck.random(rng, 1.5, 3, 2, 4);
     Tensor r = GradientCheck.random(rng, 1, 3, 2, 4);
@@ -81,7 +85,6 @@ class FeedForwardTest {
   @Test
   void refusesZeroSizes() {
     TransformerTesting.assertRefused(
-        "FeedForward needs positive sizes, got dModel=4, dFF=0",
-        () -> new FeedForward(4, 0));
+        "FeedForward needs positive sizes, got dModel=4, dFF=0", () -> new FeedForward(4, 0));
   }
 }

@@ -9,8 +9,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The vectorised float GELU and its derivative against the exact double {@link Gelu#value} and
- * {@link Gelu#derivative}, on a dense sweep: the errors are bounded as the class comment says,
- * and printed.
+ * {@link Gelu#derivative}, on a dense sweep: the errors are bounded as the class comment says, and
+ * printed.
  */
 class GeluTest {
 
@@ -46,11 +46,16 @@ class GeluTest {
         worstAt = x[i];
       }
       // The error on Φ itself, where x is large enough to divide by.
-      if (Math.abs(x[i]) >= 0.5) worstCdf = Math.max(worstCdf, Math.abs(y[i] / x[i] - exact / x[i]));
+      if (Math.abs(x[i]) >= 0.5)
+        worstCdf = Math.max(worstCdf, Math.abs(y[i] / x[i] - exact / x[i]));
     }
-    System.out.printf(Locale.ROOT,
+    System.out.printf(
+        Locale.ROOT,
         "gelu over %d points: max |error| / max(1, |x|) = %.3e (at x = %g); implied max |error of Φ| = %.3e%n",
-        x.length, worst, worstAt, worstCdf);
+        x.length,
+        worst,
+        worstAt,
+        worstCdf);
     assertTrue(worst <= 1.5e-7, "gelu error " + worst + " at " + worstAt);
     assertTrue(worstCdf <= 1.5e-7, "Φ error " + worstCdf);
   }
@@ -70,7 +75,12 @@ class GeluTest {
         worstAt = x[i];
       }
     }
-    System.out.printf(Locale.ROOT, "gelu' over %d points: max |error| = %.3e (at x = %g)%n", x.length, worst, worstAt);
+    System.out.printf(
+        Locale.ROOT,
+        "gelu' over %d points: max |error| = %.3e (at x = %g)%n",
+        x.length,
+        worst,
+        worstAt);
     assertTrue(worst <= 2e-7, "gelu' error " + worst + " at " + worstAt);
   }
 
@@ -135,7 +145,10 @@ class GeluTest {
       Gelu.backward(acc, off, x, off, dy, off, n);
       for (int i = 0; i < n; i++) {
         assertEquals(over[off + i] + 0.25f, acc[off + i], 0f);
-        assertEquals(dy[off + i] * Gelu.derivative(x[off + i]), over[off + i], 3e-7 * (1 + Math.abs(dy[off + i])));
+        assertEquals(
+            dy[off + i] * Gelu.derivative(x[off + i]),
+            over[off + i],
+            3e-7 * (1 + Math.abs(dy[off + i])));
       }
       for (int i = 0; i < off; i++) assertEquals(0.25f, acc[i]);
     }

@@ -74,16 +74,13 @@ class LayerNormTest {
 
   @Test
   void refusesBadSizesAndShapes() {
-    var zero =
-        assertThrows(IllegalArgumentException.class, () -> new LayerNorm(0));
+    var zero = assertThrows(IllegalArgumentException.class, () -> new LayerNorm(0));
     assertTrue(zero.getMessage().contains("dim"), zero.getMessage());
     LayerNorm norm = new LayerNorm(4);
     TransformerTesting.assertRefused(
-        "x has shape [2, 3], expected [*, 4]",
-        () -> norm.forward(Tensor.zeros(2, 3)));
+        "x has shape [2, 3], expected [*, 4]", () -> norm.forward(Tensor.zeros(2, 3)));
     LayerNorm.Output out = norm.forward(Tensor.zeros(2, 4));
     TransformerTesting.assertRefused(
-        "dy has shape [4, 2], expected [2, 4]",
-        () -> norm.backward(out, Tensor.zeros(4, 2)));
+        "dy has shape [4, 2], expected [2, 4]", () -> norm.backward(out, Tensor.zeros(4, 2)));
   }
 }

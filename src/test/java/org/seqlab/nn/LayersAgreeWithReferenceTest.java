@@ -1,6 +1,9 @@
 package org.seqlab.nn;
 
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.seqlab.nn.ReferenceComparison.assertClose;
+import static org.seqlab.nn.ReferenceComparison.gaussian;
+import static org.seqlab.nn.ReferenceComparison.stack;
+import static org.seqlab.nn.ReferenceComparison.toDouble;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -10,10 +13,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
-import static org.seqlab.nn.ReferenceComparison.assertClose;
-import static org.seqlab.nn.ReferenceComparison.gaussian;
-import static org.seqlab.nn.ReferenceComparison.stack;
-import static org.seqlab.nn.ReferenceComparison.toDouble;
 import org.seqlab.nn.reference.Graph;
 import org.seqlab.nn.reference.ReferenceRecurrent;
 import org.seqlab.nn.reference.Var;
@@ -22,8 +21,8 @@ import org.seqlab.tensor.Tensor;
 /**
  * The float32 layers, forward and hand-written backward, against the double-precision reference
  * whose gradients are checked by finite differences ({@code ReferenceRecurrentGradientCheckTest}):
- * random shapes including odd and size-1 ones, every output, final state, parameter gradient,
- * input gradient, initial-state gradient and per-step hidden/cell gradient.
+ * random shapes including odd and size-1 ones, every output, final state, parameter gradient, input
+ * gradient, initial-state gradient and per-step hidden/cell gradient.
  */
 class LayersAgreeWithReferenceTest {
   /** float32 against double: |a - b| <= TOL * (1 + max|b|) per tensor. */
@@ -31,16 +30,14 @@ class LayersAgreeWithReferenceTest {
 
   static Stream<Arguments> shapes() {
     List<Arguments> cases = new ArrayList<>();
-    int[][] sizes = {{1, 1, 1, 1, 1}, {3, 2, 5, 7, 2}, {7, 3, 1, 4, 3}, {2, 5, 9, 3, 1}, {11, 1, 3, 17, 2}};
+    int[][] sizes = {
+      {1, 1, 1, 1, 1}, {3, 2, 5, 7, 2}, {7, 3, 1, 4, 3}, {2, 5, 9, 3, 1}, {11, 1, 3, 17, 2}
+    };
     for (RecurrentKind kind : RecurrentKind.values()) {
       for (int[] s : sizes) cases.add(Arguments.of(kind, s[0], s[1], s[2], s[3], s[4]));
     }
     return cases.stream();
   }
-
-
-
-
 
   @ParameterizedTest(name = "{0} T={1} B={2} I={3} H={4} L={5}")
   @MethodSource("shapes")
@@ -60,11 +57,19 @@ class LayersAgreeWithReferenceTest {
     float[] dcN = lstm ? gaussian(r, L * B * H, 1) : null;
 
     RecurrentOutput out =
-        net.forward(Tensor.wrap(x, T, B, I), Tensor.wrap(h0, L, B, H), lstm ? Tensor.wrap(c0, L, B, H) : null);
+        net.forward(
+            Tensor.wrap(x, T, B, I),
+            Tensor.wrap(h0, L, B, H),
+            lstm ? Tensor.wrap(c0, L, B, H) : null);
     RecurrentGradients grads =
-        net.backward(out, Tensor.wrap(dOut, T, B, H), Tensor.wrap(dhN, L, B, H), lstm ? Tensor.wrap(dcN, L, B, H) : null);
+        net.backward(
+            out,
+            Tensor.wrap(dOut, T, B, H),
+            Tensor.wrap(dhN, L, B, H),
+            lstm ? Tensor.wrap(dcN, L, B, H) : null);
 
-    ReferenceRecurrent.Unrolled run = ref.unroll(toDouble(x), T, B, toDouble(h0), lstm ? toDouble(c0) : null);
+    ReferenceRecurrent.Unrolled run =
+        ref.unroll(toDouble(x), T, B, toDouble(h0), lstm ? toDouble(c0) : null);
     run.backward(toDouble(dOut), toDouble(dhN), lstm ? toDouble(dcN) : null);
 
     Var[] outputs = new Var[T];
@@ -84,8 +89,11 @@ class LayersAgreeWithReferenceTest {
     assertClose("grad h0", grads.dh0().data(), stack(run.h0(), true), TOL);
     if (lstm) assertClose("grad c0", grads.dc0().data(), stack(run.c0(), true), TOL);
     for (int k = 0; k < L; k++) {
-      assertClose("dL/dh_t layer " + k, grads.hiddenGradient(k).data(), stack(run.hidden()[k], true), TOL);
-      if (lstm) assertClose("dL/dc_t layer " + k, grads.cellGradient(k).data(), stack(run.cell()[k], true), TOL);
+      assertClose(
+          "dL/dh_t layer " + k, grads.hiddenGradient(k).data(), stack(run.hidden()[k], true), TOL);
+      if (lstm)
+        assertClose(
+            "dL/dc_t layer " + k, grads.cellGradient(k).data(), stack(run.cell()[k], true), TOL);
     }
   }
 
@@ -95,7 +103,9 @@ class LayersAgreeWithReferenceTest {
     for (int[] s : new int[][] {{1, 1, 1}, {4, 3, 5}, {7, 17, 9}}) {
       int n = s[0], in = s[1], outF = s[2];
       Linear linear = new Linear(in, outF);
-      float[] w = gaussian(r, outF * in, 0.5), b = gaussian(r, outF, 0.5), x = gaussian(r, n * in, 1);
+      float[] w = gaussian(r, outF * in, 0.5),
+          b = gaussian(r, outF, 0.5),
+          x = gaussian(r, n * in, 1);
       float[] dy = gaussian(r, n * outF, 1);
       System.arraycopy(w, 0, linear.weight().value().data(), 0, w.length);
       System.arraycopy(b, 0, linear.bias().value().data(), 0, b.length);
@@ -103,7 +113,9 @@ class LayersAgreeWithReferenceTest {
       Tensor dx = linear.backward(Tensor.wrap(x, n, in), Tensor.wrap(dy, n, outF));
 
       Graph g = new Graph();
-      Var vx = g.leaf(toDouble(x), n, in), vw = g.leaf(toDouble(w), outF, in), vb = g.leaf(toDouble(b), 1, outF);
+      Var vx = g.leaf(toDouble(x), n, in),
+          vw = g.leaf(toDouble(w), outF, in),
+          vb = g.leaf(toDouble(b), 1, outF);
       Var vy = g.addBias(g.matmulTransposed(vx, vw), vb);
       g.backward(g.weightedSum(vy, toDouble(dy)));
       assertClose("linear y", y.data(), vy.value(), TOL);

@@ -21,10 +21,13 @@ class RecurrentStreamTest {
     return t;
   }
 
-  private static void assertClose(float[] expected, int expectedOff, float[] actual, int actualOff, int n, String what) {
+  private static void assertClose(
+      float[] expected, int expectedOff, float[] actual, int actualOff, int n, String what) {
     for (int i = 0; i < n; i++) {
       float e = expected[expectedOff + i], a = actual[actualOff + i];
-      assertTrue(Math.abs(e - a) <= 2e-6f * (1 + Math.abs(e)), what + " element " + i + ": expected " + e + ", got " + a);
+      assertTrue(
+          Math.abs(e - a) <= 2e-6f * (1 + Math.abs(e)),
+          what + " element " + i + ": expected " + e + ", got " + a);
     }
   }
 
@@ -46,16 +49,53 @@ class RecurrentStreamTest {
     float[] out = new float[batch * hidden];
     for (int t = 0; t < steps; t++) {
       stream.step(x.data(), t * batch * input, out, 0);
-      assertClose(whole.output().data(), t * batch * hidden, out, 0, batch * hidden, kind + " step " + t);
+      assertClose(
+          whole.output().data(), t * batch * hidden, out, 0, batch * hidden, kind + " step " + t);
     }
-    assertClose(whole.hN().data(), 0, stream.hiddenState().data(), 0, layers * batch * hidden, "hN");
-    if (c0 != null) assertClose(whole.cN().data(), 0, stream.cellState().data(), 0, layers * batch * hidden, "cN");
+    assertClose(
+        whole.hN().data(), 0, stream.hiddenState().data(), 0, layers * batch * hidden, "hN");
+    if (c0 != null)
+      assertClose(
+          whole.cN().data(), 0, stream.cellState().data(), 0, layers * batch * hidden, "cN");
 
     // After reset the stream starts from zeros, as forward without an initial state.
     stream.reset();
     RecurrentOutput fromZero = model.forward(x, null, null);
     for (int t = 0; t < steps; t++) stream.step(x.data(), t * batch * input, out, 0);
-    assertClose(fromZero.hN().data(), 0, stream.hiddenState().data(), 0, layers * batch * hidden, "hN after reset");
+    assertClose(
+        fromZero.hN().data(),
+        0,
+        stream.hiddenState().data(),
+        0,
+        layers * batch * hidden,
+        "hN after reset");
+  }
+
+  @ParameterizedTest
+  @EnumSource(RecurrentKind.class)
+  void panelPackedWeightsGiveTheSameBitsAsRowMajorWeights(RecurrentKind kind) {
+    // A batch of PANEL_BATCH reads W^T row-major; a batch of one reads it packed in panels. The
+    // hidden size spans full panels and a narrow one.
+    int input = 19, hidden = 2 * org.seqlab.tensor.PanelMatVec.PANEL + 5, layers = 2, steps = 5;
+    int batch = Recurrent.PANEL_BATCH;
+    Recurrent model = Recurrent.create(kind, input, hidden, layers);
+    model.initialize(new SplittableRandom(11));
+    Tensor x = random(new SplittableRandom(12), steps, batch, input);
+    RecurrentStream rowMajor = new RecurrentStream(model, batch);
+    RecurrentStream[] packed = new RecurrentStream[batch];
+    for (int b = 0; b < batch; b++) packed[b] = new RecurrentStream(model, 1);
+    float[] out = new float[batch * hidden];
+    float[] single = new float[hidden];
+    for (int t = 0; t < steps; t++) {
+      rowMajor.step(x.data(), t * batch * input, out, 0);
+      for (int b = 0; b < batch; b++) {
+        packed[b].step(x.data(), (t * batch + b) * input, single, 0);
+        for (int j = 0; j < hidden; j++) {
+          assertEquals(
+              out[b * hidden + j], single[j], kind + " step " + t + " row " + b + " unit " + j);
+        }
+      }
+    }
   }
 
   @Test
@@ -67,9 +107,11 @@ class RecurrentStreamTest {
       new RecurrentStream(gru(), 1),
       new RecurrentStream(Recurrent.create(RecurrentKind.RNN_TANH, 64, 128, 2), 2),
     };
-    com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+    com.sun.management.ThreadMXBean threads =
+        (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
     long id = Thread.currentThread().threadId();
-    assertTrue(threads.isThreadAllocatedMemorySupported() && threads.isThreadAllocatedMemoryEnabled());
+    assertTrue(
+        threads.isThreadAllocatedMemorySupported() && threads.isThreadAllocatedMemoryEnabled());
     float[] x = new float[2 * 64];
     float[] out = new float[2 * 128];
     for (RecurrentStream stream : streams) {
@@ -98,16 +140,25 @@ class RecurrentStreamTest {
 
     RecurrentStream stream = new RecurrentStream(model, 2);
     IndexOutOfBoundsException shortInput =
-        assertThrows(IndexOutOfBoundsException.class, () -> stream.step(new float[7], 0, new float[12], 0));
-    assertEquals("x must hold [B, I] = [2, 4] floats from offset 0, but has length 7", shortInput.getMessage());
+        assertThrows(
+            IndexOutOfBoundsException.class, () -> stream.step(new float[7], 0, new float[12], 0));
+    assertEquals(
+        "x must hold [B, I] = [2, 4] floats from offset 0, but has length 7",
+        shortInput.getMessage());
     IndexOutOfBoundsException shortOutput =
-        assertThrows(IndexOutOfBoundsException.class, () -> stream.step(new float[8], 0, new float[12], 1));
-    assertEquals("out must hold [B, H] = [2, 6] floats from offset 1, but has length 12", shortOutput.getMessage());
+        assertThrows(
+            IndexOutOfBoundsException.class, () -> stream.step(new float[8], 0, new float[12], 1));
+    assertEquals(
+        "out must hold [B, H] = [2, 6] floats from offset 1, but has length 12",
+        shortOutput.getMessage());
 
-    assertThrows(IllegalArgumentException.class, () -> stream.setState(Tensor.zeros(2, 1, 6), null));
-    RecurrentStream gruStream = new RecurrentStream(Recurrent.create(RecurrentKind.GRU, 4, 6, 1), 1);
+    assertThrows(
+        IllegalArgumentException.class, () -> stream.setState(Tensor.zeros(2, 1, 6), null));
+    RecurrentStream gruStream =
+        new RecurrentStream(Recurrent.create(RecurrentKind.GRU, 4, 6, 1), 1);
     IllegalArgumentException cellForGru =
-        assertThrows(IllegalArgumentException.class, () -> gruStream.setState(null, Tensor.zeros(1, 1, 6)));
+        assertThrows(
+            IllegalArgumentException.class, () -> gruStream.setState(null, Tensor.zeros(1, 1, 6)));
     assertTrue(cellForGru.getMessage().startsWith("c0 is only for LSTM"), cellForGru.getMessage());
     assertThrows(IllegalStateException.class, gruStream::cellState);
   }

@@ -9,19 +9,22 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.seqlab.tensor.PanelMatVec;
 import org.seqlab.tensor.Parallel;
 import org.seqlab.tensor.Tensor;
 
 /**
- * The time loops split the batch over threads: outputs, final states and every gradient must be
- * the same bits with 1, 2 or 3 threads, for odd batches that do not split evenly.
+ * The time loops split the batch over threads: outputs, final states and every gradient must be the
+ * same bits with 1, 2 or 3 threads, for odd batches that do not split evenly.
  */
 class RecurrentThreadsTest {
   private final int savedThreads = Parallel.threads();
+  private final long savedUnitSplitMinWork = Recurrent.unitSplitMinWork;
 
   @AfterEach
   void restore() {
     Parallel.setThreads(savedThreads);
+    Recurrent.unitSplitMinWork = savedUnitSplitMinWork;
   }
 
   private static Tensor random(SplittableRandom r, int... shape) {
@@ -33,7 +36,11 @@ class RecurrentThreadsTest {
 
   /** Every float a forward and backward pass produces, in a fixed order. */
   private static List<float[]> run(RecurrentKind kind, int batch, int threads) {
-    int input = 11, hidden = 40, layers = 2, steps = 9;
+    return run(kind, batch, threads, 40);
+  }
+
+  private static List<float[]> run(RecurrentKind kind, int batch, int threads, int hidden) {
+    int input = 11, layers = 2, steps = 9;
     Parallel.setThreads(threads);
     Recurrent model = Recurrent.create(kind, input, hidden, layers);
     model.initialize(new SplittableRandom(3));
@@ -71,7 +78,33 @@ class RecurrentThreadsTest {
         List<float[]> many = run(kind, batch, threads);
         for (int i = 0; i < one.size(); i++) {
           assertArrayEquals(
-              one.get(i), many.get(i), kind + " batch " + batch + ", " + threads + " threads, result " + i);
+              one.get(i),
+              many.get(i),
+              kind + " batch " + batch + ", " + threads + " threads, result " + i);
+        }
+      }
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(RecurrentKind.class)
+  void splittingEachStepByHiddenUnitsGivesTheSameBits(RecurrentKind kind) {
+    // Batches below the thread count split every step's units between threads that meet on a
+    // barrier; three panels of units, the last one narrow, so 2 and 3 threads split unevenly.
+    int hidden = 2 * PanelMatVec.PANEL + 5;
+    Recurrent.unitSplitMinWork = Long.MAX_VALUE;
+    List<float[]> reference = run(kind, 1, 1, hidden);
+    List<float[]> referencePair = run(kind, 2, 1, hidden);
+    Recurrent.unitSplitMinWork = 0;
+    for (int threads : new int[] {2, 3}) {
+      for (int batch = 1; batch < threads; batch++) {
+        List<float[]> one = batch == 1 ? reference : referencePair;
+        List<float[]> split = run(kind, batch, threads, hidden);
+        for (int i = 0; i < one.size(); i++) {
+          assertArrayEquals(
+              one.get(i),
+              split.get(i),
+              kind + " batch " + batch + ", " + threads + " threads, result " + i);
         }
       }
     }

@@ -23,11 +23,15 @@ final class ReferenceComparison {
 
   /** Asserts {@code max |actual - expected| <= tolerance * (1 + max |expected|)}. */
   static void assertClose(String what, float[] actual, double[] expected, double tolerance) {
-    assertTrue(actual.length == expected.length, what + ": length " + actual.length + " vs " + expected.length);
+    assertTrue(
+        actual.length == expected.length,
+        what + ": length " + actual.length + " vs " + expected.length);
     double max = 0, worst = 0;
     for (double v : expected) max = Math.max(max, Math.abs(v));
-    for (int i = 0; i < actual.length; i++) worst = Math.max(worst, Math.abs(actual[i] - expected[i]));
-    assertTrue(worst <= tolerance * (1 + max), what + ": max |diff| " + worst + " (scale " + max + ")");
+    for (int i = 0; i < actual.length; i++)
+      worst = Math.max(worst, Math.abs(actual[i] - expected[i]));
+    assertTrue(
+        worst <= tolerance * (1 + max), what + ": max |diff| " + worst + " (scale " + max + ")");
   }
 
   /** The values (or gradients) of per-step {@code [B, F]} nodes, stacked time-major. */

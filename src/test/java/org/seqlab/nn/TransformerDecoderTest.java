@@ -60,8 +60,9 @@ class TransformerDecoderTest {
     assertEquals(out.blockOutputs().get(0), out.blockInputs().get(1));
     assertArrayEquals(new int[] {2, 2, 3, 3}, out.attentionWeights().get(1).shape());
     // The first block's input is token embedding plus position: token 3 is at t=1, b=1.
-    float expected = decoder.tokenEmbedding().weight().value().get(3, 2)
-        + decoder.positionalEncoding().table().get(1, 2);
+    float expected =
+        decoder.tokenEmbedding().weight().value().get(3, 2)
+            + decoder.positionalEncoding().table().get(1, 2);
     assertEquals(expected, out.embedded().get(1, 1, 2));
   }
 
@@ -151,20 +152,17 @@ class TransformerDecoderTest {
         "vocabSize must be positive, got 0",
         () -> new TransformerDecoder.Config(0, 8, 2, 8, 1, 4, k));
     TransformerTesting.assertRefused(
-        "dModel must be positive, got 0",
-        () -> new TransformerDecoder.Config(5, 0, 2, 8, 1, 4, k));
+        "dModel must be positive, got 0", () -> new TransformerDecoder.Config(5, 0, 2, 8, 1, 4, k));
     TransformerTesting.assertRefused(
         "numHeads must be positive, got 0",
         () -> new TransformerDecoder.Config(5, 8, 0, 8, 1, 4, k));
     TransformerTesting.assertRefused(
-        "dFF must be positive, got -1",
-        () -> new TransformerDecoder.Config(5, 8, 2, -1, 1, 4, k));
+        "dFF must be positive, got -1", () -> new TransformerDecoder.Config(5, 8, 2, -1, 1, 4, k));
     TransformerTesting.assertRefused(
         "numLayers must be positive, got 0",
         () -> new TransformerDecoder.Config(5, 8, 2, 8, 0, 4, k));
     TransformerTesting.assertRefused(
-        "maxLen must be positive, got 0",
-        () -> new TransformerDecoder.Config(5, 8, 2, 8, 1, 0, k));
+        "maxLen must be positive, got 0", () -> new TransformerDecoder.Config(5, 8, 2, 8, 1, 0, k));
     TransformerTesting.assertRefused(
         "numHeads=3 must divide dModel=8 (each head gets D/H columns)",
         () -> new TransformerDecoder.Config(5, 8, 3, 8, 1, 4, k));

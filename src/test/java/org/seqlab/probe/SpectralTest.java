@@ -81,11 +81,15 @@ class SpectralTest {
   void scalingRefusesMatricesWithoutNonZeroEigenvalues() {
     double[] zero = new double[9];
     IllegalArgumentException e =
-        assertThrows(IllegalArgumentException.class, () -> Spectral.scaleToSpectralRadius(zero, 3, 1));
+        assertThrows(
+            IllegalArgumentException.class, () -> Spectral.scaleToSpectralRadius(zero, 3, 1));
     assertTrue(e.getMessage().contains("spectral radius"), e.getMessage());
     double[] nilpotent = {0, 1, 0, 0, 0, 1, 0, 0, 0};
-    assertThrows(IllegalArgumentException.class, () -> Spectral.scaleToSpectralRadius(nilpotent, 3, 1));
-    assertThrows(IllegalArgumentException.class, () -> Spectral.scaleToSpectralRadius(new double[] {1}, 1, -1));
+    assertThrows(
+        IllegalArgumentException.class, () -> Spectral.scaleToSpectralRadius(nilpotent, 3, 1));
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> Spectral.scaleToSpectralRadius(new double[] {1}, 1, -1));
   }
 
   @Test
@@ -93,6 +97,7 @@ class SpectralTest {
     assertThrows(IllegalArgumentException.class, () -> Spectral.spectralRadius(new double[5], 2));
     assertThrows(IllegalArgumentException.class, () -> Spectral.spectralNorm(new double[0], 0));
     assertThrows(
-        IllegalArgumentException.class, () -> Spectral.spectralRadius(new double[] {1, Double.NaN, 0, 1}, 2));
+        IllegalArgumentException.class,
+        () -> Spectral.spectralRadius(new double[] {1, Double.NaN, 0, 1}, 2));
   }
 }

@@ -15,13 +15,38 @@ import org.junit.jupiter.api.Test;
  */
 class ElementwiseTest {
 
-  /** Every 1021st bit pattern (about 4.2 million floats of every sign and exponent) and specials. */
+  /**
+   * Every 1021st bit pattern (about 4.2 million floats of every sign and exponent) and specials.
+   */
   private static float[] sweep() {
     float[] specials = {
-      0f, -0f, Float.MIN_VALUE, -Float.MIN_VALUE, Float.MIN_NORMAL, -Float.MIN_NORMAL,
-      Float.MAX_VALUE, -Float.MAX_VALUE, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY,
-      Float.NaN, 1f, -1f, 0.625f, -0.625f, Math.nextDown(0.625f), 1e-30f, -1e-30f,
-      88.72283f, 88.72284f, 89f, -87.33655f, -103.27893f, -103.97208f, -104f, 9.01f, -9.01f
+      0f,
+      -0f,
+      Float.MIN_VALUE,
+      -Float.MIN_VALUE,
+      Float.MIN_NORMAL,
+      -Float.MIN_NORMAL,
+      Float.MAX_VALUE,
+      -Float.MAX_VALUE,
+      Float.POSITIVE_INFINITY,
+      Float.NEGATIVE_INFINITY,
+      Float.NaN,
+      1f,
+      -1f,
+      0.625f,
+      -0.625f,
+      Math.nextDown(0.625f),
+      1e-30f,
+      -1e-30f,
+      88.72283f,
+      88.72284f,
+      89f,
+      -87.33655f,
+      -103.27893f,
+      -103.97208f,
+      -104f,
+      9.01f,
+      -9.01f
     };
     int step = 1021;
     int count = (int) ((1L << 32) / step);
@@ -35,7 +60,10 @@ class ElementwiseTest {
     void run(float[] x, int xOff, float[] y, int yOff, int n);
   }
 
-  /** The largest error of {@code kernel} over the sweep, in ulps of the float nearest the exact value. */
+  /**
+   * The largest error of {@code kernel} over the sweep, in ulps of the float nearest the exact
+   * value.
+   */
   private static double maxUlpError(String name, ArrayKernel kernel, DoubleUnaryOperator exact) {
     float[] x = sweep();
     float[] y = new float[x.length];
@@ -98,7 +126,8 @@ class ElementwiseTest {
     assertArrayEquals(new float[] {0.5f, 0.5f}, new float[] {y[0], y[1]});
     assertEquals(0f, y[3]);
     assertEquals(1f, y[4]);
-    assertEquals(2.0611537e-9f, y[5], 2 * Math.ulp(2.0611537e-9f), "sigmoid(-20) keeps its tiny value");
+    assertEquals(
+        2.0611537e-9f, y[5], 2 * Math.ulp(2.0611537e-9f), "sigmoid(-20) keeps its tiny value");
     Elementwise.exp(x, 0, y, 0, x.length);
     assertArrayEquals(new float[] {1f, 1f}, new float[] {y[0], y[1]});
     assertEquals((float) Math.E, y[2], Math.ulp((float) Math.E));
@@ -107,8 +136,8 @@ class ElementwiseTest {
   }
 
   /**
-   * Offsets, every length around the vector width, and writing in place: each element gets the
-   * same bits wherever it sits, and nothing outside the range is written.
+   * Offsets, every length around the vector width, and writing in place: each element gets the same
+   * bits wherever it sits, and nothing outside the range is written.
    */
   @Test
   void arrayKernelsRespectRangesAndDoNotDependOnPosition() {
@@ -133,7 +162,8 @@ class ElementwiseTest {
         }
         float[] inPlace = java.util.Arrays.copyOfRange(x, xOff, xOff + n);
         kernel.run(inPlace, 0, inPlace, 0, n);
-        assertArrayEquals(java.util.Arrays.copyOfRange(y, yOff, yOff + n), inPlace, "in place, n = " + n);
+        assertArrayEquals(
+            java.util.Arrays.copyOfRange(y, yOff, yOff + n), inPlace, "in place, n = " + n);
       }
     }
   }
@@ -164,7 +194,8 @@ class ElementwiseTest {
 
       float[] added = new float[n + 3];
       Elementwise.add(x, 2, bias, 1, added, 3 - 0, n);
-      for (int j = 0; j < n; j++) assertEquals(x[2 + j] + bias[1 + j], added[3 + j], "add n = " + n);
+      for (int j = 0; j < n; j++)
+        assertEquals(x[2 + j] + bias[1 + j], added[3 + j], "add n = " + n);
       assertEquals(0f, added[0]);
     }
   }

@@ -39,10 +39,18 @@ class MatMulTest {
   /** One of the three forms, as a method reference. */
   private interface Gemm {
     void run(
-        int m, int n, int k,
-        float[] a, int aOff, int lda,
-        float[] b, int bOff, int ldb,
-        float[] c, int cOff, int ldc);
+        int m,
+        int n,
+        int k,
+        float[] a,
+        int aOff,
+        int lda,
+        float[] b,
+        int bOff,
+        int ldb,
+        float[] c,
+        int cOff,
+        int ldc);
   }
 
   private static void check(Form form, int m, int n, int k, SplittableRandom rng) {
@@ -57,47 +65,50 @@ class MatMulTest {
     float[] before = c.data().clone();
     switch (form) {
       case NN ->
-          (scalar ? (Gemm) ScalarMatMul::gemmNN : (Gemm) MatMul::gemmNN).run(
-              m,
-              n,
-              k,
-              a.data(),
-              a.offset(),
-              a.ld(),
-              b.data(),
-              b.offset(),
-              b.ld(),
-              c.data(),
-              c.offset(),
-              c.ld());
+          (scalar ? (Gemm) ScalarMatMul::gemmNN : (Gemm) MatMul::gemmNN)
+              .run(
+                  m,
+                  n,
+                  k,
+                  a.data(),
+                  a.offset(),
+                  a.ld(),
+                  b.data(),
+                  b.offset(),
+                  b.ld(),
+                  c.data(),
+                  c.offset(),
+                  c.ld());
       case NT ->
-          (scalar ? (Gemm) ScalarMatMul::gemmNT : (Gemm) MatMul::gemmNT).run(
-              m,
-              n,
-              k,
-              a.data(),
-              a.offset(),
-              a.ld(),
-              b.data(),
-              b.offset(),
-              b.ld(),
-              c.data(),
-              c.offset(),
-              c.ld());
+          (scalar ? (Gemm) ScalarMatMul::gemmNT : (Gemm) MatMul::gemmNT)
+              .run(
+                  m,
+                  n,
+                  k,
+                  a.data(),
+                  a.offset(),
+                  a.ld(),
+                  b.data(),
+                  b.offset(),
+                  b.ld(),
+                  c.data(),
+                  c.offset(),
+                  c.ld());
       case TN ->
-          (scalar ? (Gemm) ScalarMatMul::gemmTN : (Gemm) MatMul::gemmTN).run(
-              m,
-              n,
-              k,
-              a.data(),
-              a.offset(),
-              a.ld(),
-              b.data(),
-              b.offset(),
-              b.ld(),
-              c.data(),
-              c.offset(),
-              c.ld());
+          (scalar ? (Gemm) ScalarMatMul::gemmTN : (Gemm) MatMul::gemmTN)
+              .run(
+                  m,
+                  n,
+                  k,
+                  a.data(),
+                  a.offset(),
+                  a.ld(),
+                  b.data(),
+                  b.offset(),
+                  b.ld(),
+                  c.data(),
+                  c.offset(),
+                  c.ld());
     }
     String where = form + (scalar ? " scalar" : "") + " m=" + m + " n=" + n + " k=" + k;
     boolean[] inside = new boolean[before.length];

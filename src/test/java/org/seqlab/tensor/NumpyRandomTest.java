@@ -33,13 +33,16 @@ class NumpyRandomTest {
     List<DynamicTest> tests = new ArrayList<>();
     for (JsonNode seedEntry : golden().get("seeds")) {
       long seed = seedEntry.get("seed").longValue();
-      tests.add(DynamicTest.dynamicTest("seed " + seed, () -> replay(seed, seedEntry.get("calls"))));
+      tests.add(
+          DynamicTest.dynamicTest("seed " + seed, () -> replay(seed, seedEntry.get("calls"))));
     }
     assertEquals(4, tests.size(), "seeds in the golden file");
     return tests;
   }
 
-  /** Runs the recorded calls in order on one generator, as the script ran them on one RandomState. */
+  /**
+   * Runs the recorded calls in order on one generator, as the script ran them on one RandomState.
+   */
   private static void replay(long seed, JsonNode calls) {
     NumpyRandom random = new NumpyRandom(seed);
     int index = 0;
@@ -112,7 +115,8 @@ class NumpyRandomTest {
     assertThrows(IllegalArgumentException.class, () -> random.randint(5, 5));
     assertThrows(IllegalArgumentException.class, () -> random.randint(5, 4, 3));
     assertThrows(IllegalArgumentException.class, () -> random.randint(0, 4, -1));
-    assertThrows(IllegalArgumentException.class, () -> random.uniform(-Double.MAX_VALUE, Double.MAX_VALUE));
+    assertThrows(
+        IllegalArgumentException.class, () -> random.uniform(-Double.MAX_VALUE, Double.MAX_VALUE));
   }
 
   @Test
@@ -126,7 +130,8 @@ class NumpyRandomTest {
   void randomGeneratorMethodsFollowTheNumpyStream() {
     NumpyRandom a = new NumpyRandom(42);
     NumpyRandom b = new NumpyRandom(42);
-    assertEquals(Double.doubleToLongBits(a.randomSample()), Double.doubleToLongBits(b.nextDouble()));
+    assertEquals(
+        Double.doubleToLongBits(a.randomSample()), Double.doubleToLongBits(b.nextDouble()));
     assertEquals(Double.doubleToLongBits(a.gauss()), Double.doubleToLongBits(b.nextGaussian()));
     assertEquals(Double.doubleToLongBits(a.gauss()), Double.doubleToLongBits(b.nextGaussian()));
     long high = a.nextUint32();

@@ -17,13 +17,16 @@ class AdamTest {
 
   @Test
   void threeStepsMatchPyTorch() throws Exception {
-    SafetensorsFile golden = Safetensors.read(Path.of("src/test/resources/golden/adam.safetensors"));
+    SafetensorsFile golden =
+        Safetensors.read(Path.of("src/test/resources/golden/adam.safetensors"));
     Parameter a = Parameter.of("a", golden.tensor("a")), b = Parameter.of("b", golden.tensor("b"));
     List<Parameter> params = List.of(a, b);
     Adam adam = new Adam(params, 0.01);
     for (int step = 0; step < 3; step++) {
-      System.arraycopy(golden.tensor("grad" + step + ".a").data(), 0, a.grad().data(), 0, a.grad().size());
-      System.arraycopy(golden.tensor("grad" + step + ".b").data(), 0, b.grad().data(), 0, b.grad().size());
+      System.arraycopy(
+          golden.tensor("grad" + step + ".a").data(), 0, a.grad().data(), 0, a.grad().size());
+      System.arraycopy(
+          golden.tensor("grad" + step + ".b").data(), 0, b.grad().data(), 0, b.grad().size());
       double norm = GradientClipping.clipGlobalNorm(params, 1.0);
       assertEquals(golden.doubles("norm" + step)[0], norm, 1e-5 * norm, "norm at step " + step);
       adam.step();
@@ -56,8 +59,14 @@ class AdamTest {
   @Test
   void badSettingsAreRefused() {
     List<Parameter> none = List.of();
-    assertTrue(assertThrows(IllegalArgumentException.class, () -> new Adam(none, 0)).getMessage().contains("learning rate"));
-    assertTrue(assertThrows(IllegalArgumentException.class, () -> new Adam(none, 1e-3, 1.0, 0.999, 1e-8)).getMessage().contains("betas"));
+    assertTrue(
+        assertThrows(IllegalArgumentException.class, () -> new Adam(none, 0))
+            .getMessage()
+            .contains("learning rate"));
+    assertTrue(
+        assertThrows(IllegalArgumentException.class, () -> new Adam(none, 1e-3, 1.0, 0.999, 1e-8))
+            .getMessage()
+            .contains("betas"));
     assertThrows(IllegalArgumentException.class, () -> GradientClipping.clipGlobalNorm(none, 0));
   }
 }

@@ -7,8 +7,8 @@ import org.apache.commons.numbers.gamma.Erfc;
 
 /**
  * A tape of double-precision matrix operations with reverse-mode differentiation: the slow,
- * obviously correct oracle against which seqlab's fast float32 layers are checked, and the engine of
- * the gradient-flow probes, where double precision lets a vanishing gradient be followed down to
+ * obviously correct oracle against which seqlab's fast float32 layers are checked, and the engine
+ * of the gradient-flow probes, where double precision lets a vanishing gradient be followed down to
  * 1e-300 instead of underflowing at 1e-38.
  *
  * <p>Every operation computes its value when called and records, right beside it, how to send its
@@ -35,7 +35,16 @@ public final class Graph {
   private static void requireSameShape(String op, Var a, Var b) {
     if (a.rows != b.rows || a.cols != b.cols) {
       throw new IllegalArgumentException(
-          op + ": shapes [" + a.rows + ", " + a.cols + "] and [" + b.rows + ", " + b.cols + "] differ");
+          op
+              + ": shapes ["
+              + a.rows
+              + ", "
+              + a.cols
+              + "] and ["
+              + b.rows
+              + ", "
+              + b.cols
+              + "] differ");
     }
   }
 
@@ -182,12 +191,14 @@ public final class Graph {
     }
     int width = to - from;
     double[] y = new double[a.rows * width];
-    for (int i = 0; i < a.rows; i++) System.arraycopy(a.value, i * a.cols + from, y, i * width, width);
+    for (int i = 0; i < a.rows; i++)
+      System.arraycopy(a.value, i * a.cols + from, y, i * width, width);
     Var result = node(y, a.rows, width);
     result.backward =
         () -> {
           for (int i = 0; i < a.rows; i++) {
-            for (int j = 0; j < width; j++) a.grad[i * a.cols + from + j] += result.grad[i * width + j];
+            for (int j = 0; j < width; j++)
+              a.grad[i * a.cols + from + j] += result.grad[i * width + j];
           }
         };
     return result;
@@ -207,13 +218,16 @@ public final class Graph {
     result.backward =
         () -> {
           for (int i = 0; i < ids.length; i++) {
-            for (int j = 0; j < width; j++) table.grad[ids[i] * width + j] += result.grad[i * width + j];
+            for (int j = 0; j < width; j++)
+              table.grad[ids[i] * width + j] += result.grad[i * width + j];
           }
         };
     return result;
   }
 
-  /** {@code y = a b} for {@code a [n, k]}, {@code b [k, m]}: attention probabilities times values. */
+  /**
+   * {@code y = a b} for {@code a [n, k]}, {@code b [k, m]}: attention probabilities times values.
+   */
   public Var matmul(Var a, Var b) {
     if (a.cols != b.rows) {
       throw new IllegalArgumentException(
@@ -260,10 +274,10 @@ public final class Graph {
 
   /**
    * The softmax of each row over its allowed entries: {@code p_ij = e^(a_ij) / Σ_{k allowed}
-   * e^(a_ik)} where {@code allowed[i * cols + j]}, and exactly {@code 0} elsewhere. A masked entry's
-   * value is never read (it may be anything, even NaN) and it receives no gradient, which is what
-   * an additive {@code -∞} mask means in the limit. The backward is {@code da_ij = p_ij (dp_ij -
-   * Σ_k p_ik dp_ik)}.
+   * e^(a_ik)} where {@code allowed[i * cols + j]}, and exactly {@code 0} elsewhere. A masked
+   * entry's value is never read (it may be anything, even NaN) and it receives no gradient, which
+   * is what an additive {@code -∞} mask means in the limit. The backward is {@code da_ij = p_ij
+   * (dp_ij - Σ_k p_ik dp_ik)}.
    *
    * @param allowed one flag per entry of {@code a}, row-major; null allows everything
    * @throws IllegalArgumentException if a row has no allowed entry: its softmax is undefined
@@ -271,7 +285,13 @@ public final class Graph {
   public Var softmaxRows(Var a, boolean[] allowed) {
     if (allowed != null && allowed.length != a.value.length) {
       throw new IllegalArgumentException(
-          "softmaxRows: mask has " + allowed.length + " entries for [" + a.rows + ", " + a.cols + "]");
+          "softmaxRows: mask has "
+              + allowed.length
+              + " entries for ["
+              + a.rows
+              + ", "
+              + a.cols
+              + "]");
     }
     int cols = a.cols;
     double[] p = new double[a.value.length];
@@ -302,7 +322,8 @@ public final class Graph {
             double dot = 0;
             for (int j = 0; j < cols; j++) dot += p[row + j] * result.grad[row + j];
             // p = 0 on masked entries, so they receive exactly nothing.
-            for (int j = 0; j < cols; j++) a.grad[row + j] += p[row + j] * (result.grad[row + j] - dot);
+            for (int j = 0; j < cols; j++)
+              a.grad[row + j] += p[row + j] * (result.grad[row + j] - dot);
           }
         };
     return result;
@@ -331,7 +352,8 @@ public final class Graph {
       for (int j = 0; j < cols; j++) mean += a.value[row + j];
       mean /= cols;
       double variance = 0;
-      for (int j = 0; j < cols; j++) variance += (a.value[row + j] - mean) * (a.value[row + j] - mean);
+      for (int j = 0; j < cols; j++)
+        variance += (a.value[row + j] - mean) * (a.value[row + j] - mean);
       variance /= cols;
       rstd[i] = 1 / Math.sqrt(variance + eps);
       for (int j = 0; j < cols; j++) {
@@ -394,7 +416,8 @@ public final class Graph {
     int rows = parts[0].rows, width = 0;
     for (Var p : parts) {
       if (p.rows != rows) {
-        throw new IllegalArgumentException("concatColumns: parts have " + rows + " and " + p.rows + " rows");
+        throw new IllegalArgumentException(
+            "concatColumns: parts have " + rows + " and " + p.rows + " rows");
       }
       width += p.cols;
     }
@@ -413,7 +436,8 @@ public final class Graph {
           for (int k = 0; k < parts.length; k++) {
             Var p = parts[k];
             for (int i = 0; i < rows; i++) {
-              for (int j = 0; j < p.cols; j++) p.grad[i * p.cols + j] += result.grad[i * totalWidth + offsets[k] + j];
+              for (int j = 0; j < p.cols; j++)
+                p.grad[i * p.cols + j] += result.grad[i * totalWidth + offsets[k] + j];
             }
           }
         };
@@ -426,7 +450,8 @@ public final class Graph {
     int cols = parts[0].cols, length = 0;
     for (Var p : parts) {
       if (p.cols != cols) {
-        throw new IllegalArgumentException("concatRows: parts have " + cols + " and " + p.cols + " columns");
+        throw new IllegalArgumentException(
+            "concatRows: parts have " + cols + " and " + p.cols + " columns");
       }
       length += p.value.length;
     }
@@ -438,7 +463,8 @@ public final class Graph {
     result.backward =
         () -> {
           for (int k = 0, offset = 0; k < parts.length; offset += parts[k].value.length, k++) {
-            for (int i = 0; i < parts[k].grad.length; i++) parts[k].grad[i] += result.grad[offset + i];
+            for (int i = 0; i < parts[k].grad.length; i++)
+              parts[k].grad[i] += result.grad[offset + i];
           }
         };
     return result;
@@ -472,11 +498,14 @@ public final class Graph {
   public Var crossEntropy(Var logits, int[] targets) {
     int n = logits.rows, classes = logits.cols;
     if (targets.length != n) {
-      throw new IllegalArgumentException("crossEntropy: " + targets.length + " targets for " + n + " rows");
+      throw new IllegalArgumentException(
+          "crossEntropy: " + targets.length + " targets for " + n + " rows");
     }
     int counted = 0;
     for (int target : targets) {
-      if (target >= classes) throw new IllegalArgumentException("crossEntropy: target " + target + " outside [0, " + classes + ")");
+      if (target >= classes)
+        throw new IllegalArgumentException(
+            "crossEntropy: target " + target + " outside [0, " + classes + ")");
       if (target >= 0) counted++;
     }
     if (counted == 0) throw new IllegalArgumentException("crossEntropy: every target is ignored");
@@ -490,7 +519,8 @@ public final class Graph {
       double sum = 0;
       for (int j = 0; j < classes; j++) sum += Math.exp(logits.value[row + j] - max);
       double logSum = max + Math.log(sum);
-      for (int j = 0; j < classes; j++) probabilities[row + j] = Math.exp(logits.value[row + j] - logSum);
+      for (int j = 0; j < classes; j++)
+        probabilities[row + j] = Math.exp(logits.value[row + j] - logSum);
       total += logSum - logits.value[row + targets[i]];
     }
     int count = counted;
@@ -514,7 +544,8 @@ public final class Graph {
    */
   public Var weightedSum(Var a, double[] weights) {
     if (weights.length != a.value.length) {
-      throw new IllegalArgumentException("weightedSum: " + weights.length + " weights for " + a.value.length + " values");
+      throw new IllegalArgumentException(
+          "weightedSum: " + weights.length + " weights for " + a.value.length + " values");
     }
     double s = 0;
     for (int i = 0; i < weights.length; i++) s += a.value[i] * weights[i];
@@ -528,7 +559,8 @@ public final class Graph {
 
   /** {@code a + b} for two scalars {@code [1, 1]}: to add up the terms of a loss. */
   public Var addScalars(Var a, Var b) {
-    if (a.value.length != 1 || b.value.length != 1) throw new IllegalArgumentException("addScalars needs [1, 1] values");
+    if (a.value.length != 1 || b.value.length != 1)
+      throw new IllegalArgumentException("addScalars needs [1, 1] values");
     return add(a, b);
   }
 
@@ -540,7 +572,9 @@ public final class Graph {
     backward(loss, null);
   }
 
-  /** As {@link #backward(Var)}, telling {@code progress} the fraction done (0 to 1) now and then. */
+  /**
+   * As {@link #backward(Var)}, telling {@code progress} the fraction done (0 to 1) now and then.
+   */
   public void backward(Var loss, DoubleConsumer progress) {
     if (loss.value.length != 1) throw new IllegalArgumentException("the loss must be a scalar");
     loss.grad[0] += 1;

@@ -35,7 +35,12 @@ public final class ReferenceRecurrent {
   public ReferenceRecurrent(RecurrentKind kind, int inputSize, int hiddenSize, int numLayers) {
     if (inputSize <= 0 || hiddenSize <= 0 || numLayers <= 0) {
       throw new IllegalArgumentException(
-          "sizes must be positive: input " + inputSize + ", hidden " + hiddenSize + ", layers " + numLayers);
+          "sizes must be positive: input "
+              + inputSize
+              + ", hidden "
+              + hiddenSize
+              + ", layers "
+              + numLayers);
     }
     this.kind = kind;
     this.inputSize = inputSize;
@@ -82,7 +87,9 @@ public final class ReferenceRecurrent {
   /** The live array of one parameter. */
   public double[] parameter(String name) {
     double[] p = parameters.get(name);
-    if (p == null) throw new IllegalArgumentException("no parameter '" + name + "'; have " + parameters.keySet());
+    if (p == null)
+      throw new IllegalArgumentException(
+          "no parameter '" + name + "'; have " + parameters.keySet());
     return p;
   }
 
@@ -101,7 +108,13 @@ public final class ReferenceRecurrent {
    * @param c0 initial cell state leaves (LSTM), one per layer, else null
    */
   public record Unrolled(
-      Graph graph, Var[][] hidden, Var[][] cell, Map<String, Var> parameters, Var[] inputs, Var[] h0, Var[] c0) {
+      Graph graph,
+      Var[][] hidden,
+      Var[][] cell,
+      Map<String, Var> parameters,
+      Var[] inputs,
+      Var[] h0,
+      Var[] c0) {
 
     public int steps() {
       return inputs.length;
@@ -113,8 +126,8 @@ public final class ReferenceRecurrent {
     }
 
     /**
-     * Builds the loss {@code L = Σ_t Σ output_t ⊙ dOutput_t + Σ_k Σ h_n[k] ⊙ dhN[k] + Σ_k Σ c_n[k] ⊙
-     * dcN[k]}, whose gradients with respect to the outputs and final states are exactly the given
+     * Builds the loss {@code L = Σ_t Σ output_t ⊙ dOutput_t + Σ_k Σ h_n[k] ⊙ dhN[k] + Σ_k Σ c_n[k]
+     * ⊙ dcN[k]}, whose gradients with respect to the outputs and final states are exactly the given
      * upstream gradients, and back-propagates it. Null arrays mean zero. Returns L.
      *
      * @param dOutput {@code [T, B, H]} flattened
@@ -136,8 +149,10 @@ public final class ReferenceRecurrent {
         }
       }
       for (int k = 0; k < hidden.length; k++) {
-        if (dhN != null) loss = graph.add(loss, graph.weightedSum(hidden[k][steps - 1], slice(dhN, k, perStep)));
-        if (dcN != null) loss = graph.add(loss, graph.weightedSum(cell[k][steps - 1], slice(dcN, k, perStep)));
+        if (dhN != null)
+          loss = graph.add(loss, graph.weightedSum(hidden[k][steps - 1], slice(dhN, k, perStep)));
+        if (dcN != null)
+          loss = graph.add(loss, graph.weightedSum(cell[k][steps - 1], slice(dcN, k, perStep)));
       }
       graph.backward(loss, progress);
       return loss.value[0];
@@ -158,17 +173,31 @@ public final class ReferenceRecurrent {
     return unroll(input, steps, batch, h0, c0, null);
   }
 
-  /** As {@link #unroll(double[], int, int, double[], double[])}, reporting the fraction of steps done. */
+  /**
+   * As {@link #unroll(double[], int, int, double[], double[])}, reporting the fraction of steps
+   * done.
+   */
   public Unrolled unroll(
       double[] input, int steps, int batch, double[] h0, double[] c0, DoubleConsumer progress) {
     if ((long) steps * batch * inputSize != input.length) {
-      throw new IllegalArgumentException("input has " + input.length + " values, expected [" + steps + ", " + batch + ", " + inputSize + "]");
+      throw new IllegalArgumentException(
+          "input has "
+              + input.length
+              + " values, expected ["
+              + steps
+              + ", "
+              + batch
+              + ", "
+              + inputSize
+              + "]");
     }
     Graph g = new Graph();
     Map<String, Var> leaves = new LinkedHashMap<>();
     for (var e : parameters.entrySet()) {
       int[] s = shapes.get(e.getKey());
-      leaves.put(e.getKey(), s.length == 2 ? g.leaf(e.getValue(), s[0], s[1]) : g.leaf(e.getValue(), 1, s[0]));
+      leaves.put(
+          e.getKey(),
+          s.length == 2 ? g.leaf(e.getValue(), s[0], s[1]) : g.leaf(e.getValue(), 1, s[0]));
     }
     Var[] inputs = new Var[steps];
     for (int t = 0; t < steps; t++) {
@@ -178,7 +207,8 @@ public final class ReferenceRecurrent {
     }
     Var[] h0Leaves = initialState(g, h0, batch, "h0");
     Var[] c0Leaves = kind == RecurrentKind.LSTM ? initialState(g, c0, batch, "c0") : null;
-    if (kind != RecurrentKind.LSTM && c0 != null) throw new IllegalArgumentException("c0 is only for the LSTM");
+    if (kind != RecurrentKind.LSTM && c0 != null)
+      throw new IllegalArgumentException("c0 is only for the LSTM");
 
     Var[][] hidden = new Var[numLayers][steps];
     Var[][] cell = kind == RecurrentKind.LSTM ? new Var[numLayers][steps] : null;
@@ -208,13 +238,19 @@ public final class ReferenceRecurrent {
           case GRU -> {
             int n = hiddenSize;
             Var r = g.sigmoid(g.add(g.columns(fromInput, 0, n), g.columns(fromHidden, 0, n)));
-            Var z = g.sigmoid(g.add(g.columns(fromInput, n, 2 * n), g.columns(fromHidden, n, 2 * n)));
-            Var cand = g.tanh(g.add(g.columns(fromInput, 2 * n, 3 * n), g.mul(r, g.columns(fromHidden, 2 * n, 3 * n))));
+            Var z =
+                g.sigmoid(g.add(g.columns(fromInput, n, 2 * n), g.columns(fromHidden, n, 2 * n)));
+            Var cand =
+                g.tanh(
+                    g.add(
+                        g.columns(fromInput, 2 * n, 3 * n),
+                        g.mul(r, g.columns(fromHidden, 2 * n, 3 * n))));
             h = g.add(g.mul(g.oneMinus(z), cand), g.mul(z, h));
           }
         }
         hidden[k][t] = h;
-        if (progress != null) progress.accept((k * (double) steps + t + 1) / ((double) numLayers * steps));
+        if (progress != null)
+          progress.accept((k * (double) steps + t + 1) / ((double) numLayers * steps));
       }
     }
     return new Unrolled(g, hidden, cell, leaves, inputs, h0Leaves, c0Leaves);
@@ -223,7 +259,17 @@ public final class ReferenceRecurrent {
   private Var[] initialState(Graph g, double[] state, int batch, String name) {
     int perLayer = batch * hiddenSize;
     if (state != null && state.length != numLayers * perLayer) {
-      throw new IllegalArgumentException(name + " has " + state.length + " values, expected [" + numLayers + ", " + batch + ", " + hiddenSize + "]");
+      throw new IllegalArgumentException(
+          name
+              + " has "
+              + state.length
+              + " values, expected ["
+              + numLayers
+              + ", "
+              + batch
+              + ", "
+              + hiddenSize
+              + "]");
     }
     Var[] leaves = new Var[numLayers];
     for (int k = 0; k < numLayers; k++) {

@@ -11,8 +11,8 @@ import java.util.Map;
  *
  * <p>Symbols: {@code T} steps, {@code B} batch, {@code D} model size, {@code h} heads of size
  * {@code d_h = D / h}, {@code F} feed-forward size, {@code V} vocabulary. Sequences are time-major:
- * row {@code t*B + b} of a {@code [T*B, D]} matrix is step {@code t} of sequence {@code b}. One block
- * is {@code torch.nn.TransformerEncoderLayer(D, h, F, dropout=0, activation="gelu",
+ * row {@code t*B + b} of a {@code [T*B, D]} matrix is step {@code t} of sequence {@code b}. One
+ * block is {@code torch.nn.TransformerEncoderLayer(D, h, F, dropout=0, activation="gelu",
  * norm_first=True)}:
  *
  * <pre>
@@ -26,8 +26,8 @@ import java.util.Map;
  *
  * The decoder embeds {@code x_t = E[token_t] + P[t]} (a learned table, or the fixed sinusoidal one
  * of {@link #sinusoidalTable}), runs the blocks with the causal mask, and reads out {@code logits =
- * LN_f(z) W_head^T + b_head}. Every layer norm uses {@code eps = }{@value #LAYER_NORM_EPS}, PyTorch's
- * default.
+ * LN_f(z) W_head^T + b_head}. Every layer norm uses {@code eps = }{@value #LAYER_NORM_EPS},
+ * PyTorch's default.
  *
  * <p>Parameters have PyTorch's names and layout; block {@code i}'s are prefixed {@code blocks.i.}:
  * {@code self_attn.in_proj_weight [3D, D]} (rows q, k, v), {@code self_attn.in_proj_bias [3D]},
@@ -62,13 +62,27 @@ public final class ReferenceTransformer {
   private final Map<String, int[]> shapes = new LinkedHashMap<>();
 
   private ReferenceTransformer(
-      int vocabSize, int maxLength, Positions positions, int modelSize, int heads, int feedForwardSize, int numLayers) {
+      int vocabSize,
+      int maxLength,
+      Positions positions,
+      int modelSize,
+      int heads,
+      int feedForwardSize,
+      int numLayers) {
     if (modelSize <= 0 || heads <= 0 || feedForwardSize <= 0 || numLayers <= 0) {
       throw new IllegalArgumentException(
-          "sizes must be positive: model " + modelSize + ", heads " + heads + ", feed-forward " + feedForwardSize + ", layers " + numLayers);
+          "sizes must be positive: model "
+              + modelSize
+              + ", heads "
+              + heads
+              + ", feed-forward "
+              + feedForwardSize
+              + ", layers "
+              + numLayers);
     }
     if (modelSize % heads != 0) {
-      throw new IllegalArgumentException(heads + " heads do not divide the model size " + modelSize);
+      throw new IllegalArgumentException(
+          heads + " heads do not divide the model size " + modelSize);
     }
     this.vocabSize = vocabSize;
     this.maxLength = maxLength;
@@ -107,7 +121,8 @@ public final class ReferenceTransformer {
    * or read-out. Every parameter is zero except the layer norms' weights, which are one as in
    * PyTorch; fill them through {@link #parameter(String)}.
    */
-  public static ReferenceTransformer blocks(int modelSize, int heads, int feedForwardSize, int numLayers) {
+  public static ReferenceTransformer blocks(
+      int modelSize, int heads, int feedForwardSize, int numLayers) {
     return new ReferenceTransformer(0, 0, null, modelSize, heads, feedForwardSize, numLayers);
   }
 
@@ -116,12 +131,21 @@ public final class ReferenceTransformer {
    * maxLength} steps, initialised as {@link #blocks}.
    */
   public static ReferenceTransformer decoder(
-      int vocabSize, int maxLength, Positions positions, int modelSize, int heads, int feedForwardSize, int numLayers) {
+      int vocabSize,
+      int maxLength,
+      Positions positions,
+      int modelSize,
+      int heads,
+      int feedForwardSize,
+      int numLayers) {
     if (vocabSize <= 0 || maxLength <= 0) {
-      throw new IllegalArgumentException("sizes must be positive: vocabulary " + vocabSize + ", maxLength " + maxLength);
+      throw new IllegalArgumentException(
+          "sizes must be positive: vocabulary " + vocabSize + ", maxLength " + maxLength);
     }
-    if (positions == null) throw new IllegalArgumentException("positions must be LEARNED or SINUSOIDAL");
-    return new ReferenceTransformer(vocabSize, maxLength, positions, modelSize, heads, feedForwardSize, numLayers);
+    if (positions == null)
+      throw new IllegalArgumentException("positions must be LEARNED or SINUSOIDAL");
+    return new ReferenceTransformer(
+        vocabSize, maxLength, positions, modelSize, heads, feedForwardSize, numLayers);
   }
 
   /**
@@ -198,7 +222,9 @@ public final class ReferenceTransformer {
   /** The live array of one parameter. */
   public double[] parameter(String name) {
     double[] p = parameters.get(name);
-    if (p == null) throw new IllegalArgumentException("no parameter '" + name + "'; have " + parameters.keySet());
+    if (p == null)
+      throw new IllegalArgumentException(
+          "no parameter '" + name + "'; have " + parameters.keySet());
     return p;
   }
 
@@ -211,16 +237,20 @@ public final class ReferenceTransformer {
   /**
    * The graph of one run of the blocks and the handles to everything in it.
    *
-   * @param inputs the input leaves, one {@code [B, D]} per step: {@code inputs[t].grad()} is
-   *     {@code ∂L/∂x_t}
-   * @param blockOutputs {@code blockOutputs[k][t]}: block k's output {@code [B, D]} at step t;
-   *     its gradient is the total derivative, as for a recurrent hidden state
+   * @param inputs the input leaves, one {@code [B, D]} per step: {@code inputs[t].grad()} is {@code
+   *     ∂L/∂x_t}
+   * @param blockOutputs {@code blockOutputs[k][t]}: block k's output {@code [B, D]} at step t; its
+   *     gradient is the total derivative, as for a recurrent hidden state
    * @param attention {@code attention[k][b][j]}: the probabilities {@code [T, T]} (query t, key s)
    *     of head j of block k for sequence b
    * @param parameters the parameter leaves by name; their gradients fill on backward
    */
   public record Unrolled(
-      Graph graph, Var[] inputs, Var[][] blockOutputs, Var[][][] attention, Map<String, Var> parameters) {
+      Graph graph,
+      Var[] inputs,
+      Var[][] blockOutputs,
+      Var[][][] attention,
+      Map<String, Var> parameters) {
 
     public int steps() {
       return inputs.length;
@@ -240,7 +270,8 @@ public final class ReferenceTransformer {
     public double backward(double[] dOutput) {
       int perStep = output(0).value.length;
       if (dOutput.length != steps() * perStep) {
-        throw new IllegalArgumentException("dOutput has " + dOutput.length + " values, expected " + steps() * perStep);
+        throw new IllegalArgumentException(
+            "dOutput has " + dOutput.length + " values, expected " + steps() * perStep);
       }
       Var loss = graph.leaf(new double[1], 1, 1);
       for (int t = 0; t < steps(); t++) {
@@ -264,7 +295,12 @@ public final class ReferenceTransformer {
    * @param parameters the parameter leaves by name
    */
   public record UnrolledModel(
-      Graph graph, Var[] embedded, Var[][] blockOutputs, Var[][][] attention, Var logits, Map<String, Var> parameters) {
+      Graph graph,
+      Var[] embedded,
+      Var[][] blockOutputs,
+      Var[][][] attention,
+      Var logits,
+      Map<String, Var> parameters) {
 
     public int steps() {
       return embedded.length;
@@ -289,11 +325,20 @@ public final class ReferenceTransformer {
    *     steps {@code s ≥ lengths[b]} are masked; null means every sequence is {@code T} long
    * @param causal whether step t attends only to steps {@code s ≤ t}
    */
-  public Unrolled unrollBlocks(double[] input, int steps, int batch, int[] lengths, boolean causal) {
+  public Unrolled unrollBlocks(
+      double[] input, int steps, int batch, int[] lengths, boolean causal) {
     requireSteps(steps, batch);
     if ((long) steps * batch * modelSize != input.length) {
       throw new IllegalArgumentException(
-          "input has " + input.length + " values, expected [" + steps + ", " + batch + ", " + modelSize + "]");
+          "input has "
+              + input.length
+              + " values, expected ["
+              + steps
+              + ", "
+              + batch
+              + ", "
+              + modelSize
+              + "]");
     }
     Graph g = new Graph();
     Map<String, Var> leaves = parameterLeaves(g);
@@ -305,7 +350,14 @@ public final class ReferenceTransformer {
     }
     Var[][] outputs = new Var[numLayers][];
     Var[][][] attention = new Var[numLayers][][];
-    runBlocks(g, leaves, inputs, batch, attentionMasks(steps, batch, lengths, causal), outputs, attention);
+    runBlocks(
+        g,
+        leaves,
+        inputs,
+        batch,
+        attentionMasks(steps, batch, lengths, causal),
+        outputs,
+        attention);
     return new Unrolled(g, inputs, outputs, attention, leaves);
   }
 
@@ -314,13 +366,16 @@ public final class ReferenceTransformer {
    * mask, and key padding by {@code lengths} as in {@link #unrollBlocks} (null for none).
    */
   public UnrolledModel unrollModel(int[] tokens, int steps, int batch, int[] lengths) {
-    if (!isDecoder()) throw new IllegalStateException("a stack of blocks has no embedding: use unrollBlocks");
+    if (!isDecoder())
+      throw new IllegalStateException("a stack of blocks has no embedding: use unrollBlocks");
     requireSteps(steps, batch);
     if (steps > maxLength) {
-      throw new IllegalArgumentException("a sequence of " + steps + " steps is longer than maxLength " + maxLength);
+      throw new IllegalArgumentException(
+          "a sequence of " + steps + " steps is longer than maxLength " + maxLength);
     }
     if ((long) steps * batch != tokens.length) {
-      throw new IllegalArgumentException("tokens has " + tokens.length + " values, expected [" + steps + ", " + batch + "]");
+      throw new IllegalArgumentException(
+          "tokens has " + tokens.length + " values, expected [" + steps + ", " + batch + "]");
     }
     Graph g = new Graph();
     Map<String, Var> leaves = parameterLeaves(g);
@@ -340,16 +395,28 @@ public final class ReferenceTransformer {
     }
     Var[][] outputs = new Var[numLayers][];
     Var[][][] attention = new Var[numLayers][][];
-    runBlocks(g, leaves, embedded, batch, attentionMasks(steps, batch, lengths, true), outputs, attention);
+    runBlocks(
+        g,
+        leaves,
+        embedded,
+        batch,
+        attentionMasks(steps, batch, lengths, true),
+        outputs,
+        attention);
     Var last = g.concatRows(outputs[numLayers - 1]);
-    Var normalized = g.layerNorm(last, leaves.get("final_norm.weight"), leaves.get("final_norm.bias"), LAYER_NORM_EPS);
-    Var logits = g.addBias(g.matmulTransposed(normalized, leaves.get("head.weight")), leaves.get("head.bias"));
+    Var normalized =
+        g.layerNorm(
+            last, leaves.get("final_norm.weight"), leaves.get("final_norm.bias"), LAYER_NORM_EPS);
+    Var logits =
+        g.addBias(
+            g.matmulTransposed(normalized, leaves.get("head.weight")), leaves.get("head.bias"));
     return new UnrolledModel(g, embedded, outputs, attention, logits, leaves);
   }
 
   private static void requireSteps(int steps, int batch) {
     if (steps <= 0 || batch <= 0) {
-      throw new IllegalArgumentException("steps and batch must be positive: " + steps + ", " + batch);
+      throw new IllegalArgumentException(
+          "steps and batch must be positive: " + steps + ", " + batch);
     }
   }
 
@@ -357,7 +424,9 @@ public final class ReferenceTransformer {
     Map<String, Var> leaves = new LinkedHashMap<>();
     for (var e : parameters.entrySet()) {
       int[] s = shapes.get(e.getKey());
-      leaves.put(e.getKey(), s.length == 2 ? g.leaf(e.getValue(), s[0], s[1]) : g.leaf(e.getValue(), 1, s[0]));
+      leaves.put(
+          e.getKey(),
+          s.length == 2 ? g.leaf(e.getValue(), s[0], s[1]) : g.leaf(e.getValue(), 1, s[0]));
     }
     return leaves;
   }
@@ -369,11 +438,13 @@ public final class ReferenceTransformer {
   private static boolean[][] attentionMasks(int steps, int batch, int[] lengths, boolean causal) {
     if (lengths != null) {
       if (lengths.length != batch) {
-        throw new IllegalArgumentException("lengths has " + lengths.length + " values for a batch of " + batch);
+        throw new IllegalArgumentException(
+            "lengths has " + lengths.length + " values for a batch of " + batch);
       }
       for (int b = 0; b < batch; b++) {
         if (lengths[b] < 1 || lengths[b] > steps) {
-          throw new IllegalArgumentException("lengths[" + b + "] = " + lengths[b] + " outside [1, " + steps + "]");
+          throw new IllegalArgumentException(
+              "lengths[" + b + "] = " + lengths[b] + " outside [1, " + steps + "]");
         }
       }
     }
@@ -388,9 +459,18 @@ public final class ReferenceTransformer {
     return masks;
   }
 
-  /** Runs every block, filling {@code outputs[k]} (one {@code [B, D]} per step) and {@code attention[k]}. */
+  /**
+   * Runs every block, filling {@code outputs[k]} (one {@code [B, D]} per step) and {@code
+   * attention[k]}.
+   */
   private void runBlocks(
-      Graph g, Map<String, Var> leaves, Var[] inputs, int batch, boolean[][] masks, Var[][] outputs, Var[][][] attention) {
+      Graph g,
+      Map<String, Var> leaves,
+      Var[] inputs,
+      int batch,
+      boolean[][] masks,
+      Var[][] outputs,
+      Var[][][] attention) {
     Var[] x = inputs;
     for (int k = 0; k < numLayers; k++) {
       attention[k] = new Var[batch][heads];
@@ -400,13 +480,25 @@ public final class ReferenceTransformer {
   }
 
   /** One pre-norm block over the steps {@code input[t] [B, D]}; returns its output per step. */
-  private Var[] block(Graph g, Map<String, Var> p, String prefix, Var[] input, int batch, boolean[][] masks, Var[][] attention) {
+  private Var[] block(
+      Graph g,
+      Map<String, Var> p,
+      String prefix,
+      Var[] input,
+      int batch,
+      boolean[][] masks,
+      Var[][] attention) {
     int steps = input.length, d = modelSize, dh = headSize();
     // Row-wise operations (norms, projections, feed-forward) run on all T*B rows at once; only
     // attention mixes rows, and only within one sequence.
     Var x = g.concatRows(input); // [T*B, D]
-    Var n1 = g.layerNorm(x, p.get(prefix + "norm1.weight"), p.get(prefix + "norm1.bias"), LAYER_NORM_EPS);
-    Var qkv = g.addBias(g.matmulTransposed(n1, p.get(prefix + "self_attn.in_proj_weight")), p.get(prefix + "self_attn.in_proj_bias")); // [T*B, 3D]
+    Var n1 =
+        g.layerNorm(
+            x, p.get(prefix + "norm1.weight"), p.get(prefix + "norm1.bias"), LAYER_NORM_EPS);
+    Var qkv =
+        g.addBias(
+            g.matmulTransposed(n1, p.get(prefix + "self_attn.in_proj_weight")),
+            p.get(prefix + "self_attn.in_proj_bias")); // [T*B, 3D]
     Var[] perSequence = new Var[batch];
     for (int b = 0; b < batch; b++) {
       int[] rowsOfSequence = new int[steps];
@@ -426,13 +518,28 @@ public final class ReferenceTransformer {
     }
     // Back from sequence-major (row b*T + t) to time-major (row t*B + b).
     int[] timeMajor = new int[steps * batch];
-    for (int t = 0; t < steps; t++) for (int b = 0; b < batch; b++) timeMajor[t * batch + b] = b * steps + t;
+    for (int t = 0; t < steps; t++)
+      for (int b = 0; b < batch; b++) timeMajor[t * batch + b] = b * steps + t;
     Var joined = g.gatherRows(g.concatRows(perSequence), timeMajor); // [T*B, D]
-    Var attended = g.addBias(g.matmulTransposed(joined, p.get(prefix + "self_attn.out_proj.weight")), p.get(prefix + "self_attn.out_proj.bias"));
+    Var attended =
+        g.addBias(
+            g.matmulTransposed(joined, p.get(prefix + "self_attn.out_proj.weight")),
+            p.get(prefix + "self_attn.out_proj.bias"));
     Var y = g.add(x, attended);
-    Var n2 = g.layerNorm(y, p.get(prefix + "norm2.weight"), p.get(prefix + "norm2.bias"), LAYER_NORM_EPS);
-    Var hidden = g.gelu(g.addBias(g.matmulTransposed(n2, p.get(prefix + "linear1.weight")), p.get(prefix + "linear1.bias"))); // [T*B, F]
-    Var z = g.add(y, g.addBias(g.matmulTransposed(hidden, p.get(prefix + "linear2.weight")), p.get(prefix + "linear2.bias")));
+    Var n2 =
+        g.layerNorm(
+            y, p.get(prefix + "norm2.weight"), p.get(prefix + "norm2.bias"), LAYER_NORM_EPS);
+    Var hidden =
+        g.gelu(
+            g.addBias(
+                g.matmulTransposed(n2, p.get(prefix + "linear1.weight")),
+                p.get(prefix + "linear1.bias"))); // [T*B, F]
+    Var z =
+        g.add(
+            y,
+            g.addBias(
+                g.matmulTransposed(hidden, p.get(prefix + "linear2.weight")),
+                p.get(prefix + "linear2.bias")));
     Var[] output = new Var[steps];
     for (int t = 0; t < steps; t++) output[t] = g.rows(z, t * batch, (t + 1) * batch);
     return output;

@@ -14,6 +14,7 @@ public final class Var {
   final double[] grad;
   final int rows;
   final int cols;
+
   /** Propagates this node's gradient to its inputs; null for leaves. */
   Runnable backward;
 

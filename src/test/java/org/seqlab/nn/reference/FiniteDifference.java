@@ -10,8 +10,10 @@ import java.util.function.DoubleSupplier;
  */
 final class FiniteDifference {
   static final double EPS = 1e-6;
+
   /** Allowed |analytic - numeric| is ATOL + RTOL * max(|analytic|, |numeric|). */
   static final double RTOL = 1e-5;
+
   static final double ATOL = 1e-8;
 
   private FiniteDifference() {}

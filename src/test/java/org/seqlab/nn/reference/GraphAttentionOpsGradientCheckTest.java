@@ -35,7 +35,8 @@ class GraphAttentionOpsGradientCheckTest {
         (wantGrad) -> {
           Graph g = new Graph();
           Var[] leaves = new Var[inputs.length];
-          for (int k = 0; k < inputs.length; k++) leaves[k] = g.leaf(inputs[k], shapes[k][0], shapes[k][1]);
+          for (int k = 0; k < inputs.length; k++)
+            leaves[k] = g.leaf(inputs[k], shapes[k][0], shapes[k][1]);
           Var y = op.apply(g, leaves);
           if (weights[0] == null) weights[0] = randomArray(y.value().length, 1);
           Var loss = g.weightedSum(y, weights[0]);
@@ -47,7 +48,8 @@ class GraphAttentionOpsGradientCheckTest {
         };
     double[][] analytic = run.apply(true);
     for (int k = 0; k < inputs.length; k++) {
-      FiniteDifference.check(name + "." + k, inputs[k], analytic[k], () -> run.apply(false)[inputs.length][0]);
+      FiniteDifference.check(
+          name + "." + k, inputs[k], analytic[k], () -> run.apply(false)[inputs.length][0]);
     }
   }
 
@@ -57,8 +59,16 @@ class GraphAttentionOpsGradientCheckTest {
 
   @Test
   void matmul() {
-    check("matmul", new double[][] {randomArray(12, 1), randomArray(20, 1)}, new int[][] {{3, 4}, {4, 5}}, (g, v) -> g.matmul(v[0], v[1]));
-    check("matmul 1x1", new double[][] {randomArray(1, 1), randomArray(1, 1)}, new int[][] {{1, 1}, {1, 1}}, (g, v) -> g.matmul(v[0], v[1]));
+    check(
+        "matmul",
+        new double[][] {randomArray(12, 1), randomArray(20, 1)},
+        new int[][] {{3, 4}, {4, 5}},
+        (g, v) -> g.matmul(v[0], v[1]));
+    check(
+        "matmul 1x1",
+        new double[][] {randomArray(1, 1), randomArray(1, 1)},
+        new int[][] {{1, 1}, {1, 1}},
+        (g, v) -> g.matmul(v[0], v[1]));
   }
 
   @Test
@@ -116,9 +126,12 @@ class GraphAttentionOpsGradientCheckTest {
 
     Var a = g.leaf(new double[4], 2, 2);
     IllegalArgumentException empty =
-        assertThrows(IllegalArgumentException.class, () -> g.softmaxRows(a, new boolean[] {true, false, false, false}));
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> g.softmaxRows(a, new boolean[] {true, false, false, false}));
     assertEquals("softmaxRows: row 1 has no allowed entry", empty.getMessage());
-    IllegalArgumentException size = assertThrows(IllegalArgumentException.class, () -> g.softmaxRows(a, new boolean[3]));
+    IllegalArgumentException size =
+        assertThrows(IllegalArgumentException.class, () -> g.softmaxRows(a, new boolean[3]));
     assertEquals("softmaxRows: mask has 3 entries for [2, 2]", size.getMessage());
   }
 
@@ -138,9 +151,13 @@ class GraphAttentionOpsGradientCheckTest {
     Graph g = new Graph();
     Var a = g.leaf(new double[] {1, 2, 3}, 1, 3);
     // Mean 2, biased variance 2/3: (x - 2) / √(2/3) = ±√1.5, then ⊙ γ + β.
-    Var y = g.layerNorm(a, g.leaf(new double[] {1, 1, 2}, 1, 3), g.leaf(new double[] {0, 5, 0}, 1, 3), 0);
+    Var y =
+        g.layerNorm(
+            a, g.leaf(new double[] {1, 1, 2}, 1, 3), g.leaf(new double[] {0, 5, 0}, 1, 3), 0);
     assertArrayEquals(new double[] {-Math.sqrt(1.5), 5, 2 * Math.sqrt(1.5)}, y.value(), 1e-15);
-    assertThrows(IllegalArgumentException.class, () -> g.layerNorm(a, g.leaf(new double[2], 1, 2), g.leaf(new double[3], 1, 3), 1e-5));
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> g.layerNorm(a, g.leaf(new double[2], 1, 2), g.leaf(new double[3], 1, 3), 1e-5));
   }
 
   @Test
@@ -179,7 +196,8 @@ class GraphAttentionOpsGradientCheckTest {
     assertArrayEquals(new double[] {1, 2, 5, 3, 4, 6}, g.concatColumns(a, b).value());
     assertArrayEquals(new double[] {1, 2, 3, 4, 1, 2, 3, 4}, g.concatRows(a, a).value());
     assertThrows(IllegalArgumentException.class, () -> g.concatRows(a, b));
-    assertThrows(IllegalArgumentException.class, () -> g.concatColumns(a, g.leaf(new double[3], 3, 1)));
+    assertThrows(
+        IllegalArgumentException.class, () -> g.concatColumns(a, g.leaf(new double[3], 3, 1)));
   }
 
   @Test
@@ -188,14 +206,20 @@ class GraphAttentionOpsGradientCheckTest {
     Graph g = new Graph();
     Var a = g.leaf(new double[] {1, 2, 3, 4, 5, 6}, 3, 2);
     assertArrayEquals(new double[] {3, 4, 5, 6}, g.rows(a, 1, 3).value());
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> g.rows(a, 2, 4));
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> g.rows(a, 2, 4));
     assertEquals("rows [2, 4) of 3", e.getMessage());
   }
 
   @Test
   void crossEntropy() {
     checkUnary("crossEntropy", 4, 5, 2, (g, v) -> g.crossEntropy(v[0], new int[] {0, 4, 2, 2}));
-    checkUnary("crossEntropy ignoring", 4, 5, 2, (g, v) -> g.crossEntropy(v[0], new int[] {1, -100, 3, -1}));
+    checkUnary(
+        "crossEntropy ignoring",
+        4,
+        5,
+        2,
+        (g, v) -> g.crossEntropy(v[0], new int[] {1, -100, 3, -1}));
   }
 
   @Test
@@ -206,11 +230,16 @@ class GraphAttentionOpsGradientCheckTest {
     assertEquals(Math.log(4), g.crossEntropy(uniform, new int[] {2, -100}).value()[0], 1e-15);
     // Row 0: log(e^0 + e^(ln 3)) - ln 3 = log(4/3); row 1: log(2) - 0. Mean of the two.
     Var two = g.leaf(new double[] {0, Math.log(3), 0, 0}, 2, 2);
-    assertEquals(0.5 * (Math.log(4.0 / 3) + Math.log(2)), g.crossEntropy(two, new int[] {1, 0}).value()[0], 1e-15);
+    assertEquals(
+        0.5 * (Math.log(4.0 / 3) + Math.log(2)),
+        g.crossEntropy(two, new int[] {1, 0}).value()[0],
+        1e-15);
 
     assertThrows(IllegalArgumentException.class, () -> g.crossEntropy(two, new int[] {1}));
     assertThrows(IllegalArgumentException.class, () -> g.crossEntropy(two, new int[] {1, 2}));
-    IllegalArgumentException none = assertThrows(IllegalArgumentException.class, () -> g.crossEntropy(two, new int[] {-1, -100}));
+    IllegalArgumentException none =
+        assertThrows(
+            IllegalArgumentException.class, () -> g.crossEntropy(two, new int[] {-1, -100}));
     assertEquals("crossEntropy: every target is ignored", none.getMessage());
   }
 }

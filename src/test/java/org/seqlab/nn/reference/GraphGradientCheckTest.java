@@ -95,7 +95,8 @@ class GraphGradientCheckTest {
   void columnsAndGather() {
     checkUnary("columns", randomArray(15, 1), 3, 5, (g, v) -> g.columns(v, 1, 4));
     // Repeated ids: their gradients must add up in the shared row.
-    checkUnary("gatherRows", randomArray(12, 1), 4, 3, (g, v) -> g.gatherRows(v, new int[] {2, 0, 2, 3}));
+    checkUnary(
+        "gatherRows", randomArray(12, 1), 4, 3, (g, v) -> g.gatherRows(v, new int[] {2, 0, 2, 3}));
   }
 
   @Test

@@ -12,9 +12,9 @@ import org.seqlab.io.SafetensorsFile;
 import org.seqlab.nn.RecurrentKind;
 
 /**
- * The double-precision reference against PyTorch's float64 golden files, to near machine
- * precision: both compute the same function in the same precision, so they may differ only by the
- * order of floating-point additions.
+ * The double-precision reference against PyTorch's float64 golden files, to near machine precision:
+ * both compute the same function in the same precision, so they may differ only by the order of
+ * floating-point additions.
  */
 class ReferenceGoldenTest {
   static final double TOL = 1e-12;
@@ -23,7 +23,8 @@ class ReferenceGoldenTest {
   @EnumSource(RecurrentKind.class)
   void matchesPyTorchInDoublePrecision(RecurrentKind kind) throws Exception {
     SafetensorsFile golden =
-        Safetensors.read(Path.of("src/test/resources/golden/" + kind.metadataName() + ".safetensors"));
+        Safetensors.read(
+            Path.of("src/test/resources/golden/" + kind.metadataName() + ".safetensors"));
     Map<String, String> meta = golden.metadata();
     assertEquals(kind.metadataName(), meta.get("model"));
     int[] x = golden.shape("input");
@@ -39,8 +40,14 @@ class ReferenceGoldenTest {
     }
     boolean lstm = kind == RecurrentKind.LSTM;
     ReferenceRecurrent.Unrolled run =
-        model.unroll(golden.doubles("input"), x[0], x[1], golden.doubles("h0"), lstm ? golden.doubles("c0") : null);
-    run.backward(golden.doubles("dOutput"), golden.doubles("dhN"), lstm ? golden.doubles("dcN") : null);
+        model.unroll(
+            golden.doubles("input"),
+            x[0],
+            x[1],
+            golden.doubles("h0"),
+            lstm ? golden.doubles("c0") : null);
+    run.backward(
+        golden.doubles("dOutput"), golden.doubles("dhN"), lstm ? golden.doubles("dcN") : null);
 
     int steps = x[0], layers = model.numLayers();
     Var[] outputs = new Var[steps];
@@ -50,15 +57,34 @@ class ReferenceGoldenTest {
       hN[k] = run.hidden()[k][steps - 1];
       if (lstm) cN[k] = run.cell()[k][steps - 1];
     }
-    assertClose(kind + " output", ReferenceRecurrentGradientCheckTest.concatValues(outputs), golden.doubles("output"));
-    assertClose(kind + " h_n", ReferenceRecurrentGradientCheckTest.concatValues(hN), golden.doubles("h_n"));
-    if (lstm) assertClose(kind + " c_n", ReferenceRecurrentGradientCheckTest.concatValues(cN), golden.doubles("c_n"));
+    assertClose(
+        kind + " output",
+        ReferenceRecurrentGradientCheckTest.concatValues(outputs),
+        golden.doubles("output"));
+    assertClose(
+        kind + " h_n", ReferenceRecurrentGradientCheckTest.concatValues(hN), golden.doubles("h_n"));
+    if (lstm)
+      assertClose(
+          kind + " c_n",
+          ReferenceRecurrentGradientCheckTest.concatValues(cN),
+          golden.doubles("c_n"));
     for (var p : run.parameters().entrySet()) {
-      assertClose(kind + " grad." + p.getKey(), p.getValue().grad(), golden.doubles("grad." + p.getKey()));
+      assertClose(
+          kind + " grad." + p.getKey(), p.getValue().grad(), golden.doubles("grad." + p.getKey()));
     }
-    assertClose(kind + " grad.input", ReferenceRecurrentGradientCheckTest.concat(run.inputs()), golden.doubles("grad.input"));
-    assertClose(kind + " grad.h0", ReferenceRecurrentGradientCheckTest.concat(run.h0()), golden.doubles("grad.h0"));
-    if (lstm) assertClose(kind + " grad.c0", ReferenceRecurrentGradientCheckTest.concat(run.c0()), golden.doubles("grad.c0"));
+    assertClose(
+        kind + " grad.input",
+        ReferenceRecurrentGradientCheckTest.concat(run.inputs()),
+        golden.doubles("grad.input"));
+    assertClose(
+        kind + " grad.h0",
+        ReferenceRecurrentGradientCheckTest.concat(run.h0()),
+        golden.doubles("grad.h0"));
+    if (lstm)
+      assertClose(
+          kind + " grad.c0",
+          ReferenceRecurrentGradientCheckTest.concat(run.c0()),
+          golden.doubles("grad.c0"));
   }
 
   static void assertClose(String what, double[] actual, double[] expected) {

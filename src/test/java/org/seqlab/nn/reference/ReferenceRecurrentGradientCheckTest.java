@@ -10,9 +10,9 @@ import org.junit.jupiter.params.provider.EnumSource;
 import org.seqlab.nn.RecurrentKind;
 
 /**
- * Double-precision finite-difference checks of the reference RNN, LSTM and GRU: two stacked
- * layers, a non-zero initial state, and a loss that touches every output and final state, checked
- * for every entry of every parameter, the input and the initial states.
+ * Double-precision finite-difference checks of the reference RNN, LSTM and GRU: two stacked layers,
+ * a non-zero initial state, and a loss that touches every output and final state, checked for every
+ * entry of every parameter, the input and the initial states.
  */
 class ReferenceRecurrentGradientCheckTest {
   static final int T = 4, B = 2, I = 3, H = 5, L = 2;
@@ -44,7 +44,8 @@ class ReferenceRecurrentGradientCheckTest {
         () -> model.unroll(input, T, B, h0, c0).backward(dOutput, dhN, dcN);
 
     for (Map.Entry<String, Var> p : run.parameters().entrySet()) {
-      FiniteDifference.check(kind + " " + p.getKey(), model.parameter(p.getKey()), p.getValue().grad(), loss);
+      FiniteDifference.check(
+          kind + " " + p.getKey(), model.parameter(p.getKey()), p.getValue().grad(), loss);
     }
     FiniteDifference.check(kind + " input", input, concat(run.inputs()), loss);
     FiniteDifference.check(kind + " h0", h0, concat(run.h0()), loss);
@@ -68,7 +69,8 @@ class ReferenceRecurrentGradientCheckTest {
   void hiddenGradientAtLastStepIsTheUpstreamGradient(RecurrentKind kind) {
     Random r = new Random(3);
     ReferenceRecurrent model = new ReferenceRecurrent(kind, I, H, 1);
-    for (double[] p : model.parameters().values()) System.arraycopy(gaussian(r, p.length, 0.3), 0, p, 0, p.length);
+    for (double[] p : model.parameters().values())
+      System.arraycopy(gaussian(r, p.length, 0.3), 0, p, 0, p.length);
     ReferenceRecurrent.Unrolled run = model.unroll(gaussian(r, T * B * I, 1), T, B, null, null);
     double[] ones = new double[B * H];
     java.util.Arrays.fill(ones, 1);

@@ -32,7 +32,8 @@ class ReferenceTransformerGoldenTest {
 
   /** The probabilities of {@code attention[b][j]}, in the golden order {@code [B, heads, T, T]}. */
   private static double[] attentionValues(Var[][] attention) {
-    return concatValues(java.util.Arrays.stream(attention).flatMap(java.util.Arrays::stream).toArray(Var[]::new));
+    return concatValues(
+        java.util.Arrays.stream(attention).flatMap(java.util.Arrays::stream).toArray(Var[]::new));
   }
 
   @Test
@@ -44,20 +45,29 @@ class ReferenceTransformerGoldenTest {
     int steps = x[0], batch = x[1];
     ReferenceTransformer model =
         ReferenceTransformer.blocks(
-            Integer.parseInt(meta.get("d_model")), Integer.parseInt(meta.get("num_heads")), Integer.parseInt(meta.get("dim_feedforward")), 1);
+            Integer.parseInt(meta.get("d_model")),
+            Integer.parseInt(meta.get("num_heads")),
+            Integer.parseInt(meta.get("dim_feedforward")),
+            1);
     // The file holds one torch.nn.TransformerEncoderLayer, whose names lack the "blocks.0." prefix.
     for (String name : model.parameters().keySet()) {
       double[] values = golden.doubles(name.substring("blocks.0.".length()));
       System.arraycopy(values, 0, model.parameter(name), 0, values.length);
     }
     ReferenceTransformer.Unrolled run =
-        model.unrollBlocks(golden.doubles("input"), steps, batch, ints(golden.longs("lengths")), Boolean.parseBoolean(meta.get("causal")));
+        model.unrollBlocks(
+            golden.doubles("input"),
+            steps,
+            batch,
+            ints(golden.longs("lengths")),
+            Boolean.parseBoolean(meta.get("causal")));
     run.backward(golden.doubles("dOutput"));
 
     Var[] outputs = new Var[steps];
     for (int t = 0; t < steps; t++) outputs[t] = run.output(t);
     assertClose("block output", concatValues(outputs), golden.doubles("output"));
-    assertClose("block attention", attentionValues(run.attention()[0]), golden.doubles("attention"));
+    assertClose(
+        "block attention", attentionValues(run.attention()[0]), golden.doubles("attention"));
     for (var p : run.parameters().entrySet()) {
       String name = p.getKey().substring("blocks.0.".length());
       assertClose("block grad." + name, p.getValue().grad(), golden.doubles("grad." + name));
@@ -93,17 +103,22 @@ class ReferenceTransformerGoldenTest {
       System.arraycopy(values, 0, model.parameter(name), 0, values.length);
     }
     int[] lengths = golden.contains("lengths") ? ints(golden.longs("lengths")) : null;
-    ReferenceTransformer.UnrolledModel run = model.unrollModel(ints(golden.longs("tokens")), steps, batch, lengths);
+    ReferenceTransformer.UnrolledModel run =
+        model.unrollModel(ints(golden.longs("tokens")), steps, batch, lengths);
     double loss = run.backward(ints(golden.longs("targets")));
 
     assertClose(file + " embedded", concatValues(run.embedded()), golden.doubles("embedded"));
     assertClose(file + " logits", run.logits().value(), golden.doubles("logits"));
     assertClose(file + " loss", new double[] {loss}, golden.doubles("loss"));
     for (int k = 0; k < model.numLayers(); k++) {
-      assertClose(file + " attention." + k, attentionValues(run.attention()[k]), golden.doubles("attention." + k));
+      assertClose(
+          file + " attention." + k,
+          attentionValues(run.attention()[k]),
+          golden.doubles("attention." + k));
     }
     for (var p : run.parameters().entrySet()) {
-      assertClose(file + " grad." + p.getKey(), p.getValue().grad(), golden.doubles("grad." + p.getKey()));
+      assertClose(
+          file + " grad." + p.getKey(), p.getValue().grad(), golden.doubles("grad." + p.getKey()));
     }
     assertClose(file + " grad.logits", run.logits().grad(), golden.doubles("grad.logits"));
     assertClose(file + " grad.embedded", concat(run.embedded()), golden.doubles("grad.embedded"));

@@ -36,7 +36,10 @@ class ReferenceTransformerGradientCheckTest {
   static void randomize(ReferenceTransformer model, Random r) {
     for (var e : model.parameters().entrySet()) {
       double[] p = e.getValue();
-      boolean normWeight = e.getKey().endsWith("norm1.weight") || e.getKey().endsWith("norm2.weight") || e.getKey().equals("final_norm.weight");
+      boolean normWeight =
+          e.getKey().endsWith("norm1.weight")
+              || e.getKey().endsWith("norm2.weight")
+              || e.getKey().equals("final_norm.weight");
       for (int i = 0; i < p.length; i++) p[i] = (normWeight ? 1 : 0) + 0.5 * r.nextGaussian();
     }
   }
@@ -50,21 +53,26 @@ class ReferenceTransformerGradientCheckTest {
     double[] input = ReferenceRecurrentGradientCheckTest.gaussian(r, T * B * D, 1);
     double[] dOutput = ReferenceRecurrentGradientCheckTest.gaussian(r, T * B * D, 1);
 
-    ReferenceTransformer.Unrolled run = model.unrollBlocks(input, T, B, masking.lengths, masking.causal);
+    ReferenceTransformer.Unrolled run =
+        model.unrollBlocks(input, T, B, masking.lengths, masking.causal);
     run.backward(dOutput);
-    DoubleSupplier loss = () -> model.unrollBlocks(input, T, B, masking.lengths, masking.causal).backward(dOutput);
+    DoubleSupplier loss =
+        () -> model.unrollBlocks(input, T, B, masking.lengths, masking.causal).backward(dOutput);
 
     for (Map.Entry<String, Var> p : run.parameters().entrySet()) {
-      FiniteDifference.check(masking + " " + p.getKey(), model.parameter(p.getKey()), p.getValue().grad(), loss);
+      FiniteDifference.check(
+          masking + " " + p.getKey(), model.parameter(p.getKey()), p.getValue().grad(), loss);
     }
-    FiniteDifference.check(masking + " input", input, ReferenceRecurrentGradientCheckTest.concat(run.inputs()), loss);
+    FiniteDifference.check(
+        masking + " input", input, ReferenceRecurrentGradientCheckTest.concat(run.inputs()), loss);
   }
 
   @ParameterizedTest
   @EnumSource(ReferenceTransformer.Positions.class)
   void everyDecoderGradientMatchesFiniteDifferences(ReferenceTransformer.Positions positions) {
     Random r = new Random(positions.ordinal() + 202);
-    ReferenceTransformer model = ReferenceTransformer.decoder(V, MAX_LENGTH, positions, D, HEADS, F, LAYERS);
+    ReferenceTransformer model =
+        ReferenceTransformer.decoder(V, MAX_LENGTH, positions, D, HEADS, F, LAYERS);
     randomize(model, r);
     int[] tokens = new int[T * B], targets = new int[T * B];
     for (int i = 0; i < tokens.length; i++) {
@@ -80,7 +88,8 @@ class ReferenceTransformerGradientCheckTest {
     DoubleSupplier loss = () -> model.unrollModel(tokens, T, B, lengths).backward(targets);
 
     for (Map.Entry<String, Var> p : run.parameters().entrySet()) {
-      FiniteDifference.check(positions + " " + p.getKey(), model.parameter(p.getKey()), p.getValue().grad(), loss);
+      FiniteDifference.check(
+          positions + " " + p.getKey(), model.parameter(p.getKey()), p.getValue().grad(), loss);
     }
   }
 }

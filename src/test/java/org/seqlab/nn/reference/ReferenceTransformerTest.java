@@ -41,12 +41,20 @@ class ReferenceTransformerTest {
       for (int i = s * B * D; i < changed.length; i++) changed[i] += r.nextGaussian();
       ReferenceTransformer.Unrolled after = model.unrollBlocks(changed, T, B, null, true);
       for (int t = 0; t < s; t++) {
-        assertArrayEquals(before.output(t).value(), after.output(t).value(), 0, "step " + t + " after changing steps ≥ " + s);
+        assertArrayEquals(
+            before.output(t).value(),
+            after.output(t).value(),
+            0,
+            "step " + t + " after changing steps ≥ " + s);
       }
-      assertFalse(Arrays.equals(before.output(s).value(), after.output(s).value()), "step " + s + " sees its own input");
+      assertFalse(
+          Arrays.equals(before.output(s).value(), after.output(s).value()),
+          "step " + s + " sees its own input");
       // Without the mask the change reaches back to step 0.
       assertFalse(
-          Arrays.equals(model.unrollBlocks(x, T, B, null, false).output(0).value(), model.unrollBlocks(changed, T, B, null, false).output(0).value()));
+          Arrays.equals(
+              model.unrollBlocks(x, T, B, null, false).output(0).value(),
+              model.unrollBlocks(changed, T, B, null, false).output(0).value()));
     }
   }
 
@@ -64,12 +72,17 @@ class ReferenceTransformerTest {
       ReferenceTransformer.Unrolled before = model.unrollBlocks(x, T, B, lengths, causal);
       ReferenceTransformer.Unrolled after = model.unrollBlocks(changed, T, B, lengths, causal);
       for (int t = 0; t < T; t++) {
-        assertArrayEquals(output(before, t, 0), output(after, t, 0), 0, "the other sequence, step " + t);
-        if (t < lengths[1]) assertArrayEquals(output(before, t, 1), output(after, t, 1), 0, "valid step " + t);
+        assertArrayEquals(
+            output(before, t, 0), output(after, t, 0), 0, "the other sequence, step " + t);
+        if (t < lengths[1])
+          assertArrayEquals(output(before, t, 1), output(after, t, 1), 0, "valid step " + t);
       }
     }
     // Without padding the valid steps do see the change.
-    assertFalse(Arrays.equals(output(model.unrollBlocks(x, T, B, null, false), 0, 1), output(model.unrollBlocks(changed, T, B, null, false), 0, 1)));
+    assertFalse(
+        Arrays.equals(
+            output(model.unrollBlocks(x, T, B, null, false), 0, 1),
+            output(model.unrollBlocks(changed, T, B, null, false), 0, 1)));
   }
 
   @Test
@@ -77,7 +90,12 @@ class ReferenceTransformerTest {
     ReferenceTransformer model = randomBlocks(2, 5);
     int[] lengths = {3, T};
     ReferenceTransformer.Unrolled run =
-        model.unrollBlocks(ReferenceRecurrentGradientCheckTest.gaussian(new Random(6), T * B * D, 1), T, B, lengths, true);
+        model.unrollBlocks(
+            ReferenceRecurrentGradientCheckTest.gaussian(new Random(6), T * B * D, 1),
+            T,
+            B,
+            lengths,
+            true);
     assertEquals(2, run.attention().length);
     for (Var[][] layer : run.attention()) {
       assertEquals(B, layer.length);
@@ -104,7 +122,8 @@ class ReferenceTransformerTest {
   @Test
   void uniformAttentionAveragesThePastKnownAnswer() {
     // D = 2, one head, W_q = W_k = 0 (uniform attention), W_v = W_o = I, no feed-forward: the
-    // output is x_t + mean_{s ≤ t} LN(x_s), and LN([a, b]) = ((a - b)/2) / √((a - b)²/4 + eps) [1, -1].
+    // output is x_t + mean_{s ≤ t} LN(x_s), and LN([a, b]) = ((a - b)/2) / √((a - b)²/4 + eps) [1,
+    // -1].
     ReferenceTransformer model = ReferenceTransformer.blocks(2, 1, 1, 1);
     double[] inProj = model.parameter("blocks.0.self_attn.in_proj_weight");
     inProj[4 * 2] = 1;
@@ -123,13 +142,19 @@ class ReferenceTransformerTest {
     double mean = 0;
     for (int t = 0; t < 3; t++) {
       mean += (normalized[t] - mean) / (t + 1);
-      assertArrayEquals(new double[] {x[2 * t] + mean, x[2 * t + 1] - mean}, run.output(t).value(), 1e-15, "step " + t);
+      assertArrayEquals(
+          new double[] {x[2 * t] + mean, x[2 * t + 1] - mean},
+          run.output(t).value(),
+          1e-15,
+          "step " + t);
     }
   }
 
   @Test
   void decoderLogitsDoNotSeeLaterTokens() {
-    ReferenceTransformer model = ReferenceTransformer.decoder(9, T, ReferenceTransformer.Positions.SINUSOIDAL, D, HEADS, F, 2);
+    ReferenceTransformer model =
+        ReferenceTransformer.decoder(
+            9, T, ReferenceTransformer.Positions.SINUSOIDAL, D, HEADS, F, 2);
     ReferenceTransformerGradientCheckTest.randomize(model, new Random(7));
     int[] tokens = {1, 2, 3, 4, 5, 6, 7, 8, 0, 1};
     int[] changed = tokens.clone();
@@ -140,14 +165,21 @@ class ReferenceTransformerTest {
     assertEquals(T * B * 9, a.length);
     int perStep = B * 9;
     assertArrayEquals(Arrays.copyOf(a, 3 * perStep), Arrays.copyOf(c, 3 * perStep), 0);
-    assertFalse(Arrays.equals(Arrays.copyOfRange(a, 3 * perStep, 3 * perStep + 9), Arrays.copyOfRange(c, 3 * perStep, 3 * perStep + 9)));
+    assertFalse(
+        Arrays.equals(
+            Arrays.copyOfRange(a, 3 * perStep, 3 * perStep + 9),
+            Arrays.copyOfRange(c, 3 * perStep, 3 * perStep + 9)));
     // The other sequence at step 3 is untouched.
-    assertArrayEquals(Arrays.copyOfRange(a, 3 * perStep + 9, 4 * perStep), Arrays.copyOfRange(c, 3 * perStep + 9, 4 * perStep), 0);
+    assertArrayEquals(
+        Arrays.copyOfRange(a, 3 * perStep + 9, 4 * perStep),
+        Arrays.copyOfRange(c, 3 * perStep + 9, 4 * perStep),
+        0);
   }
 
   @Test
   void decoderEmbeddedInputIsTokenPlusPosition() {
-    ReferenceTransformer model = ReferenceTransformer.decoder(4, 3, ReferenceTransformer.Positions.LEARNED, 2, 1, 1, 1);
+    ReferenceTransformer model =
+        ReferenceTransformer.decoder(4, 3, ReferenceTransformer.Positions.LEARNED, 2, 1, 1, 1);
     double[] tokenTable = model.parameter("token_embedding.weight");
     double[] positionTable = model.parameter("position_embedding.weight");
     for (int i = 0; i < tokenTable.length; i++) tokenTable[i] = i;
@@ -173,7 +205,8 @@ class ReferenceTransformerTest {
 
   @Test
   void parametersHavePyTorchNamesAndShapes() {
-    ReferenceTransformer model = ReferenceTransformer.decoder(11, 8, ReferenceTransformer.Positions.LEARNED, 6, 2, 5, 1);
+    ReferenceTransformer model =
+        ReferenceTransformer.decoder(11, 8, ReferenceTransformer.Positions.LEARNED, 6, 2, 5, 1);
     assertEquals(
         List.of(
             "token_embedding.weight",
@@ -206,7 +239,8 @@ class ReferenceTransformerTest {
     assertArrayEquals(new double[] {1, 1, 1, 1, 1, 1}, model.parameter("blocks.0.norm1.weight"));
     assertArrayEquals(new double[6], model.parameter("blocks.0.norm1.bias"));
 
-    ReferenceTransformer sinusoidal = ReferenceTransformer.decoder(11, 8, ReferenceTransformer.Positions.SINUSOIDAL, 6, 2, 5, 1);
+    ReferenceTransformer sinusoidal =
+        ReferenceTransformer.decoder(11, 8, ReferenceTransformer.Positions.SINUSOIDAL, 6, 2, 5, 1);
     assertFalse(sinusoidal.parameters().containsKey("position_embedding.weight"));
     ReferenceTransformer stack = ReferenceTransformer.blocks(6, 2, 5, 2);
     assertEquals(24, stack.parameters().size());
@@ -215,28 +249,43 @@ class ReferenceTransformerTest {
 
   @Test
   void badArgumentsAreRefusedClearly() {
-    IllegalArgumentException heads = assertThrows(IllegalArgumentException.class, () -> ReferenceTransformer.blocks(6, 4, 5, 1));
+    IllegalArgumentException heads =
+        assertThrows(IllegalArgumentException.class, () -> ReferenceTransformer.blocks(6, 4, 5, 1));
     assertEquals("4 heads do not divide the model size 6", heads.getMessage());
 
-    ReferenceTransformer decoder = ReferenceTransformer.decoder(5, 3, ReferenceTransformer.Positions.LEARNED, 4, 2, 3, 1);
+    ReferenceTransformer decoder =
+        ReferenceTransformer.decoder(5, 3, ReferenceTransformer.Positions.LEARNED, 4, 2, 3, 1);
     IllegalArgumentException tooLong =
-        assertThrows(IllegalArgumentException.class, () -> decoder.unrollModel(new int[4], 4, 1, null));
+        assertThrows(
+            IllegalArgumentException.class, () -> decoder.unrollModel(new int[4], 4, 1, null));
     assertEquals("a sequence of 4 steps is longer than maxLength 3", tooLong.getMessage());
     IllegalArgumentException token =
-        assertThrows(IllegalArgumentException.class, () -> decoder.unrollModel(new int[] {0, 5}, 2, 1, null));
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> decoder.unrollModel(new int[] {0, 5}, 2, 1, null));
     assertEquals("id 5 outside [0, 5)", token.getMessage());
 
     ReferenceTransformer stack = ReferenceTransformer.blocks(4, 2, 3, 1);
     double[] x = new double[3 * 2 * 4];
-    IllegalArgumentException zero = assertThrows(IllegalArgumentException.class, () -> stack.unrollBlocks(x, 3, 2, new int[] {3, 0}, false));
+    IllegalArgumentException zero =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> stack.unrollBlocks(x, 3, 2, new int[] {3, 0}, false));
     assertEquals("lengths[1] = 0 outside [1, 3]", zero.getMessage());
-    IllegalArgumentException over = assertThrows(IllegalArgumentException.class, () -> stack.unrollBlocks(x, 3, 2, new int[] {4, 1}, true));
+    IllegalArgumentException over =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> stack.unrollBlocks(x, 3, 2, new int[] {4, 1}, true));
     assertEquals("lengths[0] = 4 outside [1, 3]", over.getMessage());
-    IllegalArgumentException count = assertThrows(IllegalArgumentException.class, () -> stack.unrollBlocks(x, 3, 2, new int[] {3}, true));
+    IllegalArgumentException count =
+        assertThrows(
+            IllegalArgumentException.class, () -> stack.unrollBlocks(x, 3, 2, new int[] {3}, true));
     assertEquals("lengths has 1 values for a batch of 2", count.getMessage());
-    IllegalArgumentException size = assertThrows(IllegalArgumentException.class, () -> stack.unrollBlocks(x, 2, 2, null, true));
+    IllegalArgumentException size =
+        assertThrows(IllegalArgumentException.class, () -> stack.unrollBlocks(x, 2, 2, null, true));
     assertEquals("input has 24 values, expected [2, 2, 4]", size.getMessage());
-    IllegalStateException noEmbedding = assertThrows(IllegalStateException.class, () -> stack.unrollModel(new int[2], 2, 1, null));
+    IllegalStateException noEmbedding =
+        assertThrows(IllegalStateException.class, () -> stack.unrollModel(new int[2], 2, 1, null));
     assertEquals("a stack of blocks has no embedding: use unrollBlocks", noEmbedding.getMessage());
     assertThrows(IllegalArgumentException.class, () -> stack.parameter("head.weight"));
   }
