@@ -7,9 +7,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * The per-pair attention kernels against plain double loops over the whole {@code T × T} square,
- * on random shapes (odd steps and head widths, fewer and more steps than a query block, padded
- * keys), with Q, K, V and the context read through the strides of a {@code [T, B, ·]} layout.
+ * The per-pair attention kernels against plain double loops over the whole {@code T × T} square, on
+ * random shapes (odd steps and head widths, fewer and more steps than a query block, padded keys),
+ * with Q, K, V and the context read through the strides of a {@code [T, B, ·]} layout.
  */
 class AttentionHeadsTest {
 
@@ -28,13 +28,22 @@ class AttentionHeadsTest {
       }
     }
     AttentionHeads.productTransposedA(m, n, k, a, 1, lda, b, 2, ldb, c, 4, ldc);
-    for (int i = 0; i < c.length; i++) assertEquals(expected[i], c[i], 1e-5 * (1 + Math.sqrt(k)), "element " + i);
+    for (int i = 0; i < c.length; i++)
+      assertEquals(expected[i], c[i], 1e-5 * (1 + Math.sqrt(k)), "element " + i);
   }
 
   @ParameterizedTest(name = "T={0} dh={1} causal={2} validKeys={3}")
   @CsvSource({
-    "1,1,true,1", "5,3,true,5", "17,7,true,17", "17,7,false,17", "33,16,true,20", "33,16,false,9",
-    "40,64,true,40", "100,64,true,100", "31,33,false,31", "16,5,true,16"
+    "1,1,true,1",
+    "5,3,true,5",
+    "17,7,true,17",
+    "17,7,false,17",
+    "33,16,true,20",
+    "33,16,false,9",
+    "40,64,true,40",
+    "100,64,true,100",
+    "31,33,false,31",
+    "16,5,true,16"
   })
   void forwardAndBackwardMatchTheDefinition(int steps, int headDim, boolean causal, int validKeys) {
     Random r = new Random(steps * 100 + headDim + (causal ? 7 : 0));
@@ -55,7 +64,8 @@ class AttentionHeadsTest {
       double max = Double.NEGATIVE_INFINITY;
       double[] s = new double[keys];
       for (int k = 0; k < keys; k++) {
-        for (int j = 0; j < headDim; j++) s[k] += (double) q[qOff + t * qkvStride + j] * q[kOff + k * qkvStride + j];
+        for (int j = 0; j < headDim; j++)
+          s[k] += (double) q[qOff + t * qkvStride + j] * q[kOff + k * qkvStride + j];
         s[k] *= scale;
         max = Math.max(max, s[k]);
       }
@@ -66,12 +76,15 @@ class AttentionHeadsTest {
         for (int k = 0; k < keys; k++) context[t][j] += p[t][k] * q[vOff + k * qkvStride + j];
       }
     }
-    double[][] dQ = new double[steps][headDim], dK = new double[steps][headDim], dV = new double[steps][headDim];
+    double[][] dQ = new double[steps][headDim],
+        dK = new double[steps][headDim],
+        dV = new double[steps][headDim];
     for (int t = 0; t < steps; t++) {
       double[] dp = new double[steps];
       double dot = 0;
       for (int k = 0; k < steps; k++) {
-        for (int j = 0; j < headDim; j++) dp[k] += (double) g[cOff + t * contextStride + j] * q[vOff + k * qkvStride + j];
+        for (int j = 0; j < headDim; j++)
+          dp[k] += (double) g[cOff + t * contextStride + j] * q[vOff + k * qkvStride + j];
         dot += dp[k] * p[t][k];
       }
       for (int k = 0; k < steps; k++) {
@@ -93,14 +106,43 @@ class AttentionHeadsTest {
       java.util.Arrays.fill(probs, 0f);
       java.util.Arrays.fill(ctx, 0f);
       java.util.Arrays.fill(dq, 0f);
-      kernels.forward(q, qOff, kOff, vOff, qkvStride, probs, 3, ctx, cOff, contextStride, causal, validKeys, scale);
-      kernels.backward(q, qOff, kOff, vOff, qkvStride, probs, 3, g, cOff, contextStride, dq, causal, validKeys, scale);
+      kernels.forward(
+          q,
+          qOff,
+          kOff,
+          vOff,
+          qkvStride,
+          probs,
+          3,
+          ctx,
+          cOff,
+          contextStride,
+          causal,
+          validKeys,
+          scale);
+      kernels.backward(
+          q,
+          qOff,
+          kOff,
+          vOff,
+          qkvStride,
+          probs,
+          3,
+          g,
+          cOff,
+          contextStride,
+          dq,
+          causal,
+          validKeys,
+          scale);
     }
     double tol = 2e-5 * (1 + Math.sqrt(steps));
     for (int t = 0; t < steps; t++) {
-      for (int k = 0; k < steps; k++) assertEquals(p[t][k], probs[3 + t * steps + k], 1e-6, "P[" + t + "," + k + "]");
+      for (int k = 0; k < steps; k++)
+        assertEquals(p[t][k], probs[3 + t * steps + k], 1e-6, "P[" + t + "," + k + "]");
       for (int j = 0; j < headDim; j++) {
-        assertEquals(context[t][j], ctx[cOff + t * contextStride + j], tol, "C[" + t + "," + j + "]");
+        assertEquals(
+            context[t][j], ctx[cOff + t * contextStride + j], tol, "C[" + t + "," + j + "]");
         assertEquals(dQ[t][j], dq[qOff + t * qkvStride + j], tol, "dQ[" + t + "," + j + "]");
         assertEquals(dK[t][j], dq[kOff + t * qkvStride + j], tol, "dK[" + t + "," + j + "]");
         assertEquals(dV[t][j], dq[vOff + t * qkvStride + j], tol, "dV[" + t + "," + j + "]");
@@ -110,8 +152,10 @@ class AttentionHeadsTest {
     for (int t = 0; t < steps; t++) {
       for (int col = 0; col < qkvWidth * batch; col++) {
         int at = t * qkvStride + col;
-        boolean mine = col >= qOff && col < qOff + headDim || col >= kOff && col < kOff + headDim
-            || col >= vOff && col < vOff + headDim;
+        boolean mine =
+            col >= qOff && col < qOff + headDim
+                || col >= kOff && col < kOff + headDim
+                || col >= vOff && col < vOff + headDim;
         if (!mine) assertEquals(0f, dq[at], 0f, "dq outside the pair at " + at);
       }
     }
