@@ -4,7 +4,15 @@
 For each configuration, runs `seqlab bench ... --format json` and the same layer in PyTorch
 (forward + backward for train, forward under no_grad for infer), alternating the two for --rounds
 rounds so that both see the same machine load, and prints the medians, the seqlab/PyTorch
-throughput ratio and GFLOP/s. PyTorch is timed with 1 thread and with all cores; its best is used.
+throughput ratio and GFLOP/s. PyTorch is timed with torch.set_num_threads(1) and with all cores; its
+best is used. Its "cores" column is the process CPU time over wall time while it ran: Debian's
+PyTorch hands its matrix products to OpenBLAS, whose own threads use every core even under
+set_num_threads(1).
+
+Every round also measures the machine's peak (`seqlab bench --model peak`: independent vector FMAs
+in registers on all cores, best of 3), and both sides' GFLOP/s are printed as a percentage of the
+median peak: on a shared machine what a core gives changes from minute to minute, so the peak is
+measured in the same run, not taken from a data sheet.
 
 Run from the repository root:
   /usr/bin/python3 scripts/bench/compare_pytorch.py            # the configurations of BENCHMARKS.md
@@ -58,13 +66,22 @@ def flops(model, hidden, batch, steps, mode):
     return 3 * forward if mode == "train" else forward
 
 
-def seqlab_once(model, hidden, batch, steps, mode, repeats):
-    cmd = [os.path.join(ROOT, "seqlab"), "bench", "--model", model, "--hidden", str(hidden), "--batch", str(batch),
-           "--steps", str(steps), "--mode", mode, "--repeats", str(repeats), "--format", "json"]
+def run_seqlab(args):
+    cmd = [os.path.join(ROOT, "seqlab"), "bench"] + [str(a) for a in args] + ["--format", "json"]
     result = subprocess.run(cmd, capture_output=True, text=True)
     if result.returncode != 0:
         sys.exit(f"{' '.join(cmd)} failed:\n{result.stderr}")
-    return json.loads(result.stdout)["seconds_per_step"]
+    return json.loads(result.stdout)
+
+
+def seqlab_once(model, hidden, batch, steps, mode, repeats):
+    return run_seqlab(["--model", model, "--hidden", hidden, "--batch", batch, "--steps", steps, "--mode", mode,
+                       "--repeats", repeats])["seconds_per_step"]
+
+
+def peak_once(threads):
+    """GFLOP/s of independent vector FMAs on `threads` threads: the machine's limit right now."""
+    return run_seqlab(["--model", "peak", "--threads", threads, "--repeats", 3])["gflops"]
 
 
 def torch_once(model, hidden, batch, steps, mode, repeats, threads):
@@ -86,15 +103,7 @@ def torch_once(model, hidden, batch, steps, mode, repeats, threads):
             with torch.no_grad():
                 layer(x)
 
-    start = time.perf_counter()
-    while time.perf_counter() - start < 0.5:
-        step()
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        step()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+    return timed(step, repeats)
 
 
 def torch_block_once(hidden, batch, steps, mode, repeats):
@@ -119,16 +128,19 @@ def torch_block_once(hidden, batch, steps, mode, repeats):
 
 
 def timed(step, repeats):
-    """Median seconds of `repeats` calls of step, after half a second of warm-up."""
+    """(median seconds of `repeats` calls of step, CPU seconds per wall second while timing), after
+    a second of warm-up."""
     start = time.perf_counter()
-    while time.perf_counter() - start < 0.5:
+    while time.perf_counter() - start < 1.0:
         step()
     times = []
+    cpu0, wall0 = time.process_time(), time.perf_counter()
     for _ in range(repeats):
         t0 = time.perf_counter()
         step()
         times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+    cores = (time.process_time() - cpu0) / (time.perf_counter() - wall0)
+    return statistics.median(times), cores
 
 
 def seqlab_stream_once(model, input_size, hidden, batch, steps, repeats):
@@ -194,29 +206,48 @@ def main():
                         help="run only this model's configurations")
     parser.add_argument("--stream", action="store_true",
                         help="one step at a time: RecurrentStream against nn.LSTMCell / nn.GRUCell")
+    parser.add_argument("--json", metavar="FILE", help="also write the table as JSON to FILE")
     args = parser.parse_args()
     if args.stream:
         return stream_main(args)
     cores = os.cpu_count()
-    print(f"torch {torch.__version__}, {cores} cores, {args.rounds} rounds x median of {args.repeats}")
-    header = f"{'config':<28} {'seqlab tok/s':>13} {'PyTorch tok/s':>14} {'(threads)':>9} {'ratio':>6} {'seqlab GFLOP/s':>15}"
+    print(f"torch {torch.__version__}, {cores} cores, {args.rounds} rounds x median of {args.repeats}; "
+          f"peak = seqlab bench --model peak on {cores} threads, median of the rounds")
+    header = (f"{'config':<34} {'seqlab tok/s':>13} {'PyTorch tok/s':>14} {'threads':>7} {'cores':>5} {'ratio':>6}"
+              f" {'seqlab GFLOP/s':>15} {'% peak':>6} {'PyTorch % peak':>14}")
     print(header)
     print("-" * len(header))
+    rows = []
     for model, hidden, batch, steps, mode in (QUICK if args.quick else FULL):
         if args.only and model != args.only:
             continue
-        ours, theirs = [], {1: [], cores: []}
+        ours, peaks, theirs = [], [], {1: [], cores: []}
         for _ in range(args.rounds):
+            peaks.append(peak_once(cores))
             ours.append(seqlab_once(model, hidden, batch, steps, mode, args.repeats))
             for threads in theirs:
                 theirs[threads].append(torch_once(model, hidden, batch, steps, mode, args.repeats, threads))
         ours_s = statistics.median(ours)
-        best_threads = min(theirs, key=lambda t: statistics.median(theirs[t]))
-        torch_s = statistics.median(theirs[best_threads])
+        peak = statistics.median(peaks)
+        best_threads = min(theirs, key=lambda t: statistics.median(s for s, _ in theirs[t]))
+        torch_s = statistics.median(s for s, _ in theirs[best_threads])
+        torch_cores = statistics.median(c for _, c in theirs[best_threads])
         tokens = batch * steps
+        work = flops(model, hidden, batch, steps, mode)
         name = f"{model} {mode} H={hidden} B={batch} T={steps}"
-        print(f"{name:<28} {tokens / ours_s:>13,.0f} {tokens / torch_s:>14,.0f} {best_threads:>9} "
-              f"{torch_s / ours_s:>6.2f} {flops(model, hidden, batch, steps, mode) / ours_s / 1e9:>15.1f}")
+        ours_gflops, torch_gflops = work / ours_s / 1e9, work / torch_s / 1e9
+        print(f"{name:<34} {tokens / ours_s:>13,.0f} {tokens / torch_s:>14,.0f} {best_threads:>7} {torch_cores:>5.2f}"
+              f" {torch_s / ours_s:>6.2f} {ours_gflops:>15.1f} {100 * ours_gflops / peak:>5.0f}%"
+              f" {100 * torch_gflops / peak:>13.0f}%", flush=True)
+        rows.append({"model": model, "mode": mode, "hidden": hidden, "batch": batch, "steps": steps,
+                     "seqlab_seconds_per_step": ours_s, "pytorch_seconds_per_step": torch_s,
+                     "pytorch_threads": best_threads, "pytorch_cores_used": torch_cores,
+                     "ratio": torch_s / ours_s, "seqlab_gflops": ours_gflops, "pytorch_gflops": torch_gflops,
+                     "peak_gflops": peak, "peaks_gflops": peaks})
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({"torch": torch.__version__, "cores": cores, "rounds": args.rounds, "repeats": args.repeats,
+                       "rows": rows}, f, indent=2)
     return 0
 
 

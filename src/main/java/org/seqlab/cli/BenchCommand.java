@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import org.seqlab.experiments.LayerBenchmark;
 import org.seqlab.nn.RecurrentKind;
+import org.seqlab.tensor.FmaPeak;
 import org.seqlab.tensor.Parallel;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -25,7 +26,9 @@ import picocli.CommandLine.Spec;
       "Reports tokens/s (B*T per second), seconds per step and GFLOP/s of the matrix products;"
           + " --mode stream also the microseconds per time step of RecurrentStream.",
       "--model transformer times causal pre-norm Transformer blocks of width --hidden, --heads heads"
-          + " and feed-forward width --ff; its FLOPs count the causal half of the attention (keys s <= t)."
+          + " and feed-forward width --ff; its FLOPs count the causal half of the attention (keys s <= t).",
+      "--model peak measures the machine's limit instead: GFLOP/s of independent vector FMAs on --threads"
+          + " threads, the figure the layers' GFLOP/s are a fraction of."
     })
 public final class BenchCommand implements Callable<Integer> {
 
@@ -33,7 +36,8 @@ public final class BenchCommand implements Callable<Integer> {
     lstm,
     gru,
     rnn,
-    transformer
+    transformer,
+    peak
   }
 
   enum Mode {
@@ -51,7 +55,7 @@ public final class BenchCommand implements Callable<Integer> {
 
   @Option(
       names = "--model",
-      description = "lstm, gru, rnn or transformer (default: ${DEFAULT-VALUE})",
+      description = "lstm, gru, rnn, transformer or peak (default: ${DEFAULT-VALUE})",
       defaultValue = "lstm")
   Model model;
 
@@ -111,6 +115,13 @@ public final class BenchCommand implements Callable<Integer> {
   int repeats;
 
   @Option(
+      names = "--warmup",
+      description =
+          "seconds of untimed runs first, at least three runs (default: ${DEFAULT-VALUE})",
+      defaultValue = "3")
+  double warmup;
+
+  @Option(
       names = "--format",
       description = "text or json (default: ${DEFAULT-VALUE})",
       defaultValue = "text")
@@ -125,16 +136,20 @@ public final class BenchCommand implements Callable<Integer> {
     requireRange("--batch", batch, 1, 1 << 20);
     requireRange("--steps", steps, 1, 1 << 20);
     requireRange("--repeats", repeats, 1, 1000);
+    if (!(warmup >= 0 && warmup <= 600)) {
+      throw new UserError("--warmup must be between 0 and 600 seconds, got " + warmup);
+    }
     int cores = Runtime.getRuntime().availableProcessors();
     int useThreads = threads == null ? cores : threads;
     requireRange("--threads", useThreads, 1, 4096);
+    if (model == Model.peak) return callPeak(useThreads);
     if (model == Model.transformer) return callTransformer(useThreads);
     RecurrentKind kind =
         switch (model) {
           case lstm -> RecurrentKind.LSTM;
           case gru -> RecurrentKind.GRU;
           case rnn -> RecurrentKind.RNN_TANH;
-          case transformer -> throw new IllegalStateException("handled by callTransformer");
+          case transformer, peak -> throw new IllegalStateException("handled above");
         };
     LayerBenchmark.Config config =
         new LayerBenchmark.Config(
@@ -151,7 +166,8 @@ public final class BenchCommand implements Callable<Integer> {
             },
             repeats);
     requireMemory(config.estimatedBytes());
-    LayerBenchmark.Result result = onThreads(useThreads, () -> LayerBenchmark.run(config, 42));
+    LayerBenchmark.Result result =
+        onThreads(useThreads, () -> LayerBenchmark.run(config, 42, warmup));
     PrintWriter out = spec.commandLine().getOut();
     if (format == Format.json) {
       Map<String, Object> doc = new LinkedHashMap<>();
@@ -236,7 +252,8 @@ public final class BenchCommand implements Callable<Integer> {
             mode == Mode.train ? LayerBenchmark.Mode.TRAIN : LayerBenchmark.Mode.INFER,
             repeats);
     requireMemory(config.estimatedBytes());
-    LayerBenchmark.Result result = onThreads(useThreads, () -> LayerBenchmark.run(config, 42));
+    LayerBenchmark.Result result =
+        onThreads(useThreads, () -> LayerBenchmark.run(config, 42, warmup));
     PrintWriter out = spec.commandLine().getOut();
     if (format == Format.json) {
       Map<String, Object> doc = new LinkedHashMap<>();
@@ -276,6 +293,33 @@ public final class BenchCommand implements Callable<Integer> {
           "  %,.0f tokens/s, %.2f GFLOP/s in the matrix products (causal half of the attention)%n",
           result.tokensPerSecond(),
           result.gflops());
+    }
+    out.flush();
+    return 0;
+  }
+
+  /** {@code --model peak}: the vector FMA rate of {@code threads} threads, best of the repeats. */
+  private int callPeak(int useThreads) throws Exception {
+    double gflops = FmaPeak.measure(useThreads, 0.2, repeats);
+    PrintWriter out = spec.commandLine().getOut();
+    if (format == Format.json) {
+      Map<String, Object> doc = new LinkedHashMap<>();
+      doc.put("model", model.name());
+      doc.put("threads", useThreads);
+      doc.put("lanes", FmaPeak.lanes());
+      doc.put("repeats", repeats);
+      doc.put("gflops", gflops);
+      doc.put("gflops_per_thread", gflops / useThreads);
+      out.println(
+          new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(doc));
+    } else {
+      out.printf(
+          Locale.ROOT,
+          "peak: independent %d-lane float FMAs in registers on %d thread(s), best of %d runs of 0.2 s%n",
+          FmaPeak.lanes(),
+          useThreads,
+          repeats);
+      out.printf(Locale.ROOT, "  %.1f GFLOP/s (%.1f per thread)%n", gflops, gflops / useThreads);
     }
     out.flush();
     return 0;

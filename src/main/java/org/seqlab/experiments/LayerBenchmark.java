@@ -178,6 +178,11 @@ public final class LayerBenchmark {
   }
 
   public static Result run(Config config, long seed) {
+    return run(config, seed, DEFAULT_WARM_UP_SECONDS);
+  }
+
+  /** {@link #run(Config, long)} after {@code warmUpSeconds} of untimed runs (at least three). */
+  public static Result run(Config config, long seed, double warmUpSeconds) {
     Recurrent net =
         Recurrent.create(config.kind(), config.inputSize(), config.hiddenSize(), config.layers());
     net.initialize(new java.util.Random(seed));
@@ -203,7 +208,7 @@ public final class LayerBenchmark {
             };
           }
         };
-    return time(config, step);
+    return time(config, step, warmUpSeconds);
   }
 
   /**
@@ -211,6 +216,13 @@ public final class LayerBenchmark {
    * stack, backward in reverse, gradients zeroed first) or an inference pass.
    */
   public static Result run(BlockConfig config, long seed) {
+    return run(config, seed, DEFAULT_WARM_UP_SECONDS);
+  }
+
+  /**
+   * {@link #run(BlockConfig, long)} after {@code warmUpSeconds} of untimed runs (at least three).
+   */
+  public static Result run(BlockConfig config, long seed, double warmUpSeconds) {
     java.util.Random init = new java.util.Random(seed);
     TransformerBlock[] blocks = new TransformerBlock[config.layers()];
     for (int k = 0; k < blocks.length; k++) {
@@ -238,14 +250,21 @@ public final class LayerBenchmark {
               for (int k = blocks.length - 1; k >= 0; k--) d = blocks[k].backward(outputs[k], d);
             }
             : forward;
-    return time(config, step);
+    return time(config, step, warmUpSeconds);
   }
 
+  /**
+   * Seconds of untimed runs before timing: the vector kernels reach full speed only once the
+   * optimising compiler has compiled them, and an LSTM training step measured here took about 1.5
+   * seconds of running to settle.
+   */
+  public static final double DEFAULT_WARM_UP_SECONDS = 3;
+
   /** The median of {@code repeats} timed runs of {@code step}, after warming up. */
-  private static Result time(Workload config, Runnable step) {
-    // Warm up until the compiler has settled: at least two runs and half a second.
+  private static Result time(Workload config, Runnable step, double warmUpSeconds) {
     long warmStart = System.nanoTime();
-    for (int i = 0; i < 2 || System.nanoTime() - warmStart < 500_000_000L; i++) step.run();
+    long warmNanos = (long) (warmUpSeconds * 1e9);
+    for (int i = 0; i < 3 || System.nanoTime() - warmStart < warmNanos; i++) step.run();
     double[] times = new double[config.repeats()];
     for (int i = 0; i < times.length; i++) {
       long start = System.nanoTime();

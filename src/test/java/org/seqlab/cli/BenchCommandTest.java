@@ -24,6 +24,8 @@ class BenchCommandTest {
             "3",
             "--steps",
             "5",
+            "--warmup",
+            "0",
             "--repeats",
             "3",
             "--threads",
@@ -59,6 +61,8 @@ class BenchCommandTest {
             "20",
             "--mode",
             "stream",
+            "--warmup",
+            "0",
             "--repeats",
             "3",
             "--format",
@@ -83,6 +87,8 @@ class BenchCommandTest {
             "5",
             "--mode",
             "stream",
+            "--warmup",
+            "0",
             "--repeats",
             "1");
     assertEquals(0, text.status(), text.err());
@@ -106,6 +112,8 @@ class BenchCommandTest {
             "3",
             "--steps",
             "5",
+            "--warmup",
+            "0",
             "--repeats",
             "3",
             "--threads",
@@ -135,6 +143,8 @@ class BenchCommandTest {
             "3",
             "--mode",
             "infer",
+            "--warmup",
+            "0",
             "--repeats",
             "1");
     assertEquals(0, text.status(), text.err());
@@ -158,11 +168,34 @@ class BenchCommandTest {
         "--model cnn",
         "--mode stream2",
         "--repeats 0",
+        "--warmup -1",
+        "--warmup 1e9",
         "--batch 1000000 --steps 1000000"
       })
   void badOptionsGiveOneLineErrors(String args) {
     CliRun run = CliRun.of(("bench " + args).split(" "));
     assertTrue(run.isOneLineUserError(), args + " -> " + run.err());
     assertTrue(run.err().contains(args.split(" ")[0]), run.err());
+  }
+
+  @Test
+  void peakReportsTheVectorFmaRateOfTheThreads() throws Exception {
+    CliRun run =
+        CliRun.of(
+            "bench", "--model", "peak", "--threads", "2", "--repeats", "1", "--format", "json");
+    assertEquals(0, run.status(), run.err());
+    JsonNode doc = new ObjectMapper().readTree(run.out());
+    assertEquals("peak", doc.get("model").asText());
+    assertEquals(2, doc.get("threads").asInt());
+    double gflops = doc.get("gflops").asDouble();
+    // Any core that runs Java does more than 0.1 GFLOP/s in registers, and none reaches 100
+    // TFLOP/s.
+    assertTrue(gflops > 0.1 && gflops < 1e5, "gflops " + gflops);
+    assertEquals(gflops / 2, doc.get("gflops_per_thread").asDouble(), 1e-9 * gflops);
+    assertTrue(doc.get("lanes").asInt() >= 1);
+
+    CliRun text = CliRun.of("bench", "--model", "peak", "--threads", "1", "--repeats", "1");
+    assertEquals(0, text.status(), text.err());
+    assertTrue(text.out().contains("GFLOP/s (") && text.out().contains("per thread"), text.out());
   }
 }
