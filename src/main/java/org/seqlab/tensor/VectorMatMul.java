@@ -40,16 +40,16 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * The depth is cut into blocks of {@link #DEPTH_BLOCK} and the panels into groups of {@link
  * #PANELS_PER_BLOCK}, so that one group of packed panels (about 512 KiB) stays in the L2 cache
- * while every row tile of the thread sweeps over it, and one row tile's strip of S (8 × 256 floats)
- * stays in L1.
+ * while every row tile of the thread sweeps over it, and one row tile's 8 rows of S (8 × 256
+ * floats, read where they lie when S is row-major, else first copied into a strip) stays in L1.
  *
  * <h2>Same bits whatever the split</h2>
  *
  * Each element of C is computed by one fixed sequence: for each depth block in order, a sum that
  * starts at zero and adds {@code S[r,p] · V[p,q]} with a fused multiply-add for each {@code p} in
- * order, then one addition into C. Full tiles, the last tile (its missing rows padded with zeros in
- * the packed strip of S) and the last panel (padded with zeros) all follow this sequence lane by
- * lane, so the result does not depend on which tile, or which thread, computed an element:
+ * order, then one addition into C. Full tiles, the last tile (its missing rows computed from a copy
+ * of the first row and dropped) and the last panel (padded with zeros) all follow this sequence
+ * lane by lane, so the result does not depend on which tile, or which thread, computed an element:
  * splitting rows over threads gives bit-identical results. Only exactly specified lanewise
  * operations are used (no {@code reduceLanes}), so compiled and interpreted code agree too.
  *
@@ -247,18 +247,28 @@ final class VectorMatMul {
         int blockDepth = Math.min(DEPTH_BLOCK, depth - p0);
         for (int r = rowFrom; r < rowTo; r += TILE_ROWS) {
           int tileRows = Math.min(TILE_ROWS, rowTo - r);
-          packStrip(
-              s,
-              sOff + r * sRowStride + p0 * sDepthStride,
-              sRowStride,
-              sDepthStride,
-              tileRows,
-              blockDepth,
-              strip);
+          // Rows of S that lie along the depth are read where they are; others (S = A^T) are
+          // first copied into a strip so that the kernel reads them as rows too.
+          boolean direct = sDepthStride == 1;
+          float[] rowsOfS = direct ? s : strip;
+          int first = direct ? sOff + r * sRowStride + p0 : 0;
+          int rowStride = direct ? sRowStride : DEPTH_BLOCK;
+          if (!direct) {
+            packStrip(
+                s,
+                sOff + r * sRowStride + p0 * sDepthStride,
+                sRowStride,
+                sDepthStride,
+                tileRows,
+                blockDepth,
+                strip);
+          }
           for (int t = t0; t < t1; t++) {
             tile(
                 blockDepth,
-                strip,
+                rowsOfS,
+                first,
+                rowStride,
                 packed,
                 t * depth * PANEL + p0 * PANEL,
                 c,
@@ -276,9 +286,8 @@ final class VectorMatMul {
 
   /**
    * Copies {@code tileRows} rows of S, {@code depth} long, into {@code strip} as {@code
-   * strip[p*TILE_ROWS + row]}, zeros for missing rows: the kernel then reads S as one sequential
-   * stream, and every index it computes is a constant multiple of the loop counter, which lets the
-   * compiler drop the bounds checks.
+   * strip[row*DEPTH_BLOCK + p]}: rows of S that are columns of the stored operand become contiguous
+   * rows, which {@link #tile} reads like those of a row-major operand.
    */
   private static void packStrip(
       float[] s,
@@ -288,27 +297,29 @@ final class VectorMatMul {
       int tileRows,
       int depth,
       float[] strip) {
-    if (tileRows < TILE_ROWS) java.util.Arrays.fill(strip, 0, depth * TILE_ROWS, 0f);
     if (sRowStride == 1) {
       for (int p = 0; p < depth; p++) {
-        int from = sFirst + p * sDepthStride, to = p * TILE_ROWS;
-        for (int row = 0; row < tileRows; row++) strip[to + row] = s[from + row];
+        int from = sFirst + p * sDepthStride;
+        for (int row = 0; row < tileRows; row++) strip[row * DEPTH_BLOCK + p] = s[from + row];
       }
       return;
     }
     for (int row = 0; row < tileRows; row++) {
       int from = sFirst + row * sRowStride;
-      for (int p = 0; p < depth; p++) strip[p * TILE_ROWS + row] = s[from + p * sDepthStride];
+      for (int p = 0; p < depth; p++) strip[row * DEPTH_BLOCK + p] = s[from + p * sDepthStride];
     }
   }
 
   /**
-   * One packed strip of S (8 rows) times one panel, added to the {@code tileRows × panelCols}
-   * corner of an 8 × PANEL tile of C.
+   * Eight rows of S times one panel, added to the {@code tileRows × panelCols} corner of an 8 ×
+   * PANEL tile of C. Row {@code i} of S is {@code s[s0 + i*sRowStride ..+ depth)}; rows past {@code
+   * tileRows} are read as copies of row 0 (any readable row would do) and their sums dropped.
    */
   private static void tile(
       int depth,
-      float[] strip,
+      float[] s,
+      int s0,
+      int sRowStride,
       float[] packed,
       int panelStart,
       float[] c,
@@ -322,33 +333,39 @@ final class VectorMatMul {
     FloatVector c00 = zero, c01 = zero, c10 = zero, c11 = zero, c20 = zero, c21 = zero;
     FloatVector c30 = zero, c31 = zero, c40 = zero, c41 = zero, c50 = zero, c51 = zero;
     FloatVector c60 = zero, c61 = zero, c70 = zero, c71 = zero;
+    int r0 = s0, r1 = s0 + (tileRows > 1 ? sRowStride : 0);
+    int r2 = s0 + (tileRows > 2 ? 2 * sRowStride : 0),
+        r3 = s0 + (tileRows > 3 ? 3 * sRowStride : 0);
+    int r4 = s0 + (tileRows > 4 ? 4 * sRowStride : 0),
+        r5 = s0 + (tileRows > 5 ? 5 * sRowStride : 0);
+    int r6 = s0 + (tileRows > 6 ? 6 * sRowStride : 0),
+        r7 = s0 + (tileRows > 7 ? 7 * sRowStride : 0);
     for (int p = 0; p < depth; p++) {
       int at = panelStart + p * PANEL;
       FloatVector b0 = FloatVector.fromArray(SPECIES, packed, at);
       FloatVector b1 = FloatVector.fromArray(SPECIES, packed, at + LANES);
-      int sp = p * TILE_ROWS;
-      FloatVector a = FloatVector.broadcast(SPECIES, strip[sp]);
+      FloatVector a = FloatVector.broadcast(SPECIES, s[r0 + p]);
       c00 = a.fma(b0, c00);
       c01 = a.fma(b1, c01);
-      a = FloatVector.broadcast(SPECIES, strip[sp + 1]);
+      a = FloatVector.broadcast(SPECIES, s[r1 + p]);
       c10 = a.fma(b0, c10);
       c11 = a.fma(b1, c11);
-      a = FloatVector.broadcast(SPECIES, strip[sp + 2]);
+      a = FloatVector.broadcast(SPECIES, s[r2 + p]);
       c20 = a.fma(b0, c20);
       c21 = a.fma(b1, c21);
-      a = FloatVector.broadcast(SPECIES, strip[sp + 3]);
+      a = FloatVector.broadcast(SPECIES, s[r3 + p]);
       c30 = a.fma(b0, c30);
       c31 = a.fma(b1, c31);
-      a = FloatVector.broadcast(SPECIES, strip[sp + 4]);
+      a = FloatVector.broadcast(SPECIES, s[r4 + p]);
       c40 = a.fma(b0, c40);
       c41 = a.fma(b1, c41);
-      a = FloatVector.broadcast(SPECIES, strip[sp + 5]);
+      a = FloatVector.broadcast(SPECIES, s[r5 + p]);
       c50 = a.fma(b0, c50);
       c51 = a.fma(b1, c51);
-      a = FloatVector.broadcast(SPECIES, strip[sp + 6]);
+      a = FloatVector.broadcast(SPECIES, s[r6 + p]);
       c60 = a.fma(b0, c60);
       c61 = a.fma(b1, c61);
-      a = FloatVector.broadcast(SPECIES, strip[sp + 7]);
+      a = FloatVector.broadcast(SPECIES, s[r7 + p]);
       c70 = a.fma(b0, c70);
       c71 = a.fma(b1, c71);
     }
