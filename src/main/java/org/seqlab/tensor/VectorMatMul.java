@@ -252,7 +252,8 @@ final class VectorMatMul {
           boolean direct = sDepthStride == 1;
           float[] rowsOfS = direct ? s : strip;
           int first = direct ? sOff + r * sRowStride + p0 : 0;
-          int rowStride = direct ? sRowStride : DEPTH_BLOCK;
+          int rowStride = direct ? sRowStride : 1;
+          int depthStride = direct ? 1 : TILE_ROWS;
           if (!direct) {
             packStrip(
                 s,
@@ -269,6 +270,7 @@ final class VectorMatMul {
                 rowsOfS,
                 first,
                 rowStride,
+                depthStride,
                 packed,
                 t * depth * PANEL + p0 * PANEL,
                 c,
@@ -286,8 +288,8 @@ final class VectorMatMul {
 
   /**
    * Copies {@code tileRows} rows of S, {@code depth} long, into {@code strip} as {@code
-   * strip[row*DEPTH_BLOCK + p]}: rows of S that are columns of the stored operand become contiguous
-   * rows, which {@link #tile} reads like those of a row-major operand.
+   * strip[p*TILE_ROWS + row]}: for S = A^T the rows of S at one depth are contiguous in A, so each
+   * depth step is one short contiguous copy.
    */
   private static void packStrip(
       float[] s,
@@ -297,29 +299,35 @@ final class VectorMatMul {
       int tileRows,
       int depth,
       float[] strip) {
-    if (sRowStride == 1) {
+    if (sRowStride == 1 && tileRows == TILE_ROWS) {
       for (int p = 0; p < depth; p++) {
-        int from = sFirst + p * sDepthStride;
-        for (int row = 0; row < tileRows; row++) strip[row * DEPTH_BLOCK + p] = s[from + row];
+        FloatVector.fromArray(STRIP_SPECIES, s, sFirst + p * sDepthStride)
+            .intoArray(strip, p * TILE_ROWS);
       }
       return;
     }
     for (int row = 0; row < tileRows; row++) {
       int from = sFirst + row * sRowStride;
-      for (int p = 0; p < depth; p++) strip[row * DEPTH_BLOCK + p] = s[from + p * sDepthStride];
+      for (int p = 0; p < depth; p++) strip[p * TILE_ROWS + row] = s[from + p * sDepthStride];
     }
   }
 
+  /** Vectors of {@link #TILE_ROWS} floats, for copying the rows of S at one depth. */
+  private static final VectorSpecies<Float> STRIP_SPECIES =
+      VectorSpecies.of(float.class, jdk.incubator.vector.VectorShape.forBitSize(32 * TILE_ROWS));
+
   /**
    * Eight rows of S times one panel, added to the {@code tileRows × panelCols} corner of an 8 ×
-   * PANEL tile of C. Row {@code i} of S is {@code s[s0 + i*sRowStride ..+ depth)}; rows past {@code
-   * tileRows} are read as copies of row 0 (any readable row would do) and their sums dropped.
+   * PANEL tile of C. {@code S[i, p]} is {@code s[s0 + i*sRowStride + p*sDepthStride]}; rows past
+   * {@code tileRows} are read as copies of row 0 (any readable row would do) and their sums
+   * dropped.
    */
   private static void tile(
       int depth,
       float[] s,
       int s0,
       int sRowStride,
+      int sDepthStride,
       float[] packed,
       int panelStart,
       float[] c,
@@ -344,28 +352,28 @@ final class VectorMatMul {
       int at = panelStart + p * PANEL;
       FloatVector b0 = FloatVector.fromArray(SPECIES, packed, at);
       FloatVector b1 = FloatVector.fromArray(SPECIES, packed, at + LANES);
-      FloatVector a = FloatVector.broadcast(SPECIES, s[r0 + p]);
+      FloatVector a = FloatVector.broadcast(SPECIES, s[r0 + p * sDepthStride]);
       c00 = a.fma(b0, c00);
       c01 = a.fma(b1, c01);
-      a = FloatVector.broadcast(SPECIES, s[r1 + p]);
+      a = FloatVector.broadcast(SPECIES, s[r1 + p * sDepthStride]);
       c10 = a.fma(b0, c10);
       c11 = a.fma(b1, c11);
-      a = FloatVector.broadcast(SPECIES, s[r2 + p]);
+      a = FloatVector.broadcast(SPECIES, s[r2 + p * sDepthStride]);
       c20 = a.fma(b0, c20);
       c21 = a.fma(b1, c21);
-      a = FloatVector.broadcast(SPECIES, s[r3 + p]);
+      a = FloatVector.broadcast(SPECIES, s[r3 + p * sDepthStride]);
       c30 = a.fma(b0, c30);
       c31 = a.fma(b1, c31);
-      a = FloatVector.broadcast(SPECIES, s[r4 + p]);
+      a = FloatVector.broadcast(SPECIES, s[r4 + p * sDepthStride]);
       c40 = a.fma(b0, c40);
       c41 = a.fma(b1, c41);
-      a = FloatVector.broadcast(SPECIES, s[r5 + p]);
+      a = FloatVector.broadcast(SPECIES, s[r5 + p * sDepthStride]);
       c50 = a.fma(b0, c50);
       c51 = a.fma(b1, c51);
-      a = FloatVector.broadcast(SPECIES, s[r6 + p]);
+      a = FloatVector.broadcast(SPECIES, s[r6 + p * sDepthStride]);
       c60 = a.fma(b0, c60);
       c61 = a.fma(b1, c61);
-      a = FloatVector.broadcast(SPECIES, s[r7 + p]);
+      a = FloatVector.broadcast(SPECIES, s[r7 + p * sDepthStride]);
       c70 = a.fma(b0, c70);
       c71 = a.fma(b1, c71);
     }
