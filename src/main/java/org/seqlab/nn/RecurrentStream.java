@@ -26,15 +26,14 @@ import org.seqlab.tensor.Tensor;
  * the two biases only appear as a sum (not inside the GRU's {@code r ⊙ (W_hn h + b_hn)}). Changing
  * the model's weights afterwards does not affect the stream: make a new one.
  *
- * <p>Below {@link Recurrent#PANEL_BATCH} sequences a step is a few matrix-vector products that use
- * every weight once, bound by reading the weights from memory. There the transposed weights are
- * packed for {@link PanelMatVec}, one gate block at a time: each block {@code [in, H]} of {@code
- * W^T} is cut into panels of columns that lie contiguous over {@code in}, so a step reads the
- * weights as one sequential stream instead of walking down strided columns. From {@link
- * Recurrent#PANEL_BATCH} sequences up, {@link MatMul#gemmNNSingleThread} reuses each weight for 8
- * rows of the batch and reads {@code W^T} as it lies. Both compute every element by the same chain
- * of fused multiply-adds, so the layout does not change a bit of the result (see {@link
- * Recurrent#stepProduct}).
+ * <p>The transposed weights are packed once, one gate block at a time: each block {@code [in, H]}
+ * of {@code W^T} is cut into panels of columns that lie contiguous over {@code in}, so a step reads
+ * the weights as one sequential stream instead of walking down strided columns. Below {@link
+ * Recurrent#PANEL_BATCH} sequences a step is a few matrix-vector products ({@link PanelMatVec})
+ * that use every weight once, bound by reading the weights; from {@link Recurrent#PANEL_BATCH}
+ * sequences up, {@link MatMul#gemmNNSingleThread} reuses each weight for 8 rows of the batch. Both
+ * compute every element by the same chain of fused multiply-adds, so the batch size does not change
+ * a bit of a sequence's result (see {@link Recurrent#stepProduct}).
  *
  * <p>A step runs on the caller's thread: at the sizes streamed one sample at a time, waking other
  * threads would cost more than the step. A stream is not safe for use by several threads at once.
@@ -51,12 +50,9 @@ public final class RecurrentStream {
   /** Columns of {@code u} summed straight into the pre-activations ({@code 2H} for the GRU). */
   private final int summedGateRows;
 
-  /** True when the products read the panel-packed weights. */
-  private final boolean panels;
-
   /**
-   * Per layer {@code W_ih^T [in_k, G*H]}, as it lies or (when {@link #panels}) as {@code G} packed
-   * gate blocks of {@code [in_k, H]}, block {@code g} from {@code g*in_k*H}.
+   * Per layer {@code W_ih^T [in_k, G*H]} as {@code G} packed gate blocks of {@code [in_k, H]},
+   * block {@code g} from {@code g*in_k*H} ({@link Recurrent#packGateBlocks}).
    */
   private final float[][] inputWeightT;
 
@@ -104,17 +100,20 @@ public final class RecurrentStream {
     recurrentWeightT = new float[numLayers][];
     foldedBias = new float[numLayers][];
     hiddenNewBias = new float[numLayers][];
-    panels = batch < Recurrent.PANEL_BATCH;
     for (int k = 0; k < numLayers; k++) {
       int in = k == 0 ? inputSize : hiddenSize;
-      inputWeightT[k] = Recurrent.transpose(model.weightIh(k).value().data(), gateRows, in);
+      inputWeightT[k] =
+          Recurrent.packGateBlocks(
+              Recurrent.transpose(model.weightIh(k).value().data(), gateRows, in),
+              in,
+              gateRows,
+              hiddenSize);
       recurrentWeightT[k] =
-          Recurrent.transpose(model.weightHh(k).value().data(), gateRows, hiddenSize);
-      if (panels) {
-        inputWeightT[k] = Recurrent.packGateBlocks(inputWeightT[k], in, gateRows, hiddenSize);
-        recurrentWeightT[k] =
-            Recurrent.packGateBlocks(recurrentWeightT[k], hiddenSize, gateRows, hiddenSize);
-      }
+          Recurrent.packGateBlocks(
+              Recurrent.transpose(model.weightHh(k).value().data(), gateRows, hiddenSize),
+              hiddenSize,
+              gateRows,
+              hiddenSize);
       foldedBias[k] = model.foldedBias(k);
       hiddenNewBias[k] =
           summedGateRows < gateRows
@@ -194,8 +193,7 @@ public final class RecurrentStream {
       int first,
       float[] out,
       int ldOut) {
-    Recurrent.stepProduct(
-        panels, batch, columns, in, hiddenSize, gateRows, v, vOff, weightT, first, out, 0, ldOut);
+    Recurrent.stepProduct(batch, columns, in, hiddenSize, v, vOff, weightT, first, out, 0, ldOut);
   }
 
   /** Sets every state to zero, as at construction. */

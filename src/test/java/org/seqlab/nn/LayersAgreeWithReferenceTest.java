@@ -31,7 +31,13 @@ class LayersAgreeWithReferenceTest {
   static Stream<Arguments> shapes() {
     List<Arguments> cases = new ArrayList<>();
     int[][] sizes = {
-      {1, 1, 1, 1, 1}, {3, 2, 5, 7, 2}, {7, 3, 1, 4, 3}, {2, 5, 9, 3, 1}, {11, 1, 3, 17, 2}
+      {1, 1, 1, 1, 1},
+      {3, 2, 5, 7, 2},
+      {7, 3, 1, 4, 3},
+      {2, 5, 9, 3, 1},
+      {11, 1, 3, 17, 2},
+      // 8 rows and more take the per-step products 8 rows at a time; 70 units end in a part panel
+      {3, 9, 5, 70, 2}
     };
     for (RecurrentKind kind : RecurrentKind.values()) {
       for (int[] s : sizes) cases.add(Arguments.of(kind, s[0], s[1], s[2], s[3], s[4]));

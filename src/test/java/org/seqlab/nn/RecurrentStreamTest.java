@@ -35,7 +35,19 @@ class RecurrentStreamTest {
   @EnumSource(RecurrentKind.class)
   void streamingEveryStepEqualsTheForwardPass(RecurrentKind kind) {
     // Sizes that are not multiples of a vector, so every tail of the kernels is used.
-    int input = 13, hidden = 37, layers = 2, batch = 3, steps = 12;
+    streamingEqualsTheForwardPass(kind, 13, 37, 3);
+  }
+
+  @ParameterizedTest
+  @EnumSource(RecurrentKind.class)
+  void streamingEqualsTheForwardPassFromEightSequencesUp(RecurrentKind kind) {
+    // 9 sequences: products 8 rows at a time plus one; 70 units: one whole panel and a part one.
+    streamingEqualsTheForwardPass(kind, 5, 70, 9);
+  }
+
+  private static void streamingEqualsTheForwardPass(
+      RecurrentKind kind, int input, int hidden, int batch) {
+    int layers = 2, steps = 12;
     Recurrent model = Recurrent.create(kind, input, hidden, layers);
     model.initialize(new SplittableRandom(5));
     SplittableRandom r = new SplittableRandom(6);
