@@ -1,5 +1,8 @@
 package org.seqlab.nn;
 
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorSpecies;
 import org.seqlab.nn.RecurrentTrace.LayerTrace;
 import org.seqlab.tensor.Elementwise;
 
@@ -20,6 +23,9 @@ import org.seqlab.tensor.Elementwise;
  * inside the reset gate's product, the two biases of the n block are not interchangeable.
  */
 public final class Gru extends Recurrent {
+
+  private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
+  private static final int LANES = SPECIES.length();
 
   public Gru(int inputSize, int hiddenSize, int numLayers) {
     super(RecurrentKind.GRU, inputSize, hiddenSize, numLayers);
@@ -137,32 +143,39 @@ public final class Gru extends Recurrent {
     float[] hidden = layer.hidden;
     float[] dInputPre = work.dInputProjection;
     float[] dHiddenPre = work.dHiddenProjection;
+    FloatVector one = FloatVector.broadcast(SPECIES, 1f);
     for (int b = rowFrom; b < rowTo; b++) {
       int a = (t * batch + b) * gateRows;
       int prev = (t * batch + b) * h;
-      for (int j = 0; j < h; j++) {
-        int carry = b * h + j;
-        float reset = gates[a + j];
-        float update = gates[a + h + j];
-        float n = gates[a + 2 * h + j];
-        float hiddenNew = layer.hiddenNewProjection[prev + j];
-        float dh = work.hiddenGradients[gradientOffset + carry];
+      int carry = b * h;
+      // Lane by lane the same operations as the equations: a vector computes exactly what a
+      // scalar loop would.
+      for (int j = 0; j < h; j += LANES) {
+        VectorMask<Float> m = SPECIES.indexInRange(j, h);
+        FloatVector reset = FloatVector.fromArray(SPECIES, gates, a + j, m);
+        FloatVector update = FloatVector.fromArray(SPECIES, gates, a + h + j, m);
+        FloatVector n = FloatVector.fromArray(SPECIES, gates, a + 2 * h + j, m);
+        FloatVector hiddenNew =
+            FloatVector.fromArray(SPECIES, layer.hiddenNewProjection, prev + j, m);
+        FloatVector dh =
+            FloatVector.fromArray(SPECIES, work.hiddenGradients, gradientOffset + carry + j, m);
         // h_t = (1 - z) ⊙ n + z ⊙ h_{t-1}
-        float dN = dh * (1f - update);
-        float dUpdate = dh * (hidden[prev + j] - n);
-        work.dhCarry[carry] = dh * update; // the direct path; W_hh's part is added by the caller
+        FloatVector dN = dh.mul(one.sub(update));
+        FloatVector dUpdate = dh.mul(FloatVector.fromArray(SPECIES, hidden, prev + j, m).sub(n));
+        // the direct path; W_hh's part is added by the caller
+        dh.mul(update).intoArray(work.dhCarry, carry + j, m);
         // n = tanh(a_n + r ⊙ u_n)
-        float dNPre = dN * (1f - n * n);
-        float dReset = dNPre * hiddenNew;
-        dInputPre[a + 2 * h + j] = dNPre;
-        dHiddenPre[a + 2 * h + j] = dNPre * reset;
+        FloatVector dNPre = dN.mul(one.sub(n.mul(n)));
+        FloatVector dReset = dNPre.mul(hiddenNew);
+        dNPre.intoArray(dInputPre, a + 2 * h + j, m);
+        dNPre.mul(reset).intoArray(dHiddenPre, a + 2 * h + j, m);
         // r = σ(a_r + u_r), z = σ(a_z + u_z): both projections see the same gradient
-        float dResetPre = dReset * reset * (1f - reset);
-        float dUpdatePre = dUpdate * update * (1f - update);
-        dInputPre[a + j] = dResetPre;
-        dHiddenPre[a + j] = dResetPre;
-        dInputPre[a + h + j] = dUpdatePre;
-        dHiddenPre[a + h + j] = dUpdatePre;
+        FloatVector dResetPre = dReset.mul(reset).mul(one.sub(reset));
+        FloatVector dUpdatePre = dUpdate.mul(update).mul(one.sub(update));
+        dResetPre.intoArray(dInputPre, a + j, m);
+        dResetPre.intoArray(dHiddenPre, a + j, m);
+        dUpdatePre.intoArray(dInputPre, a + h + j, m);
+        dUpdatePre.intoArray(dHiddenPre, a + h + j, m);
       }
     }
   }

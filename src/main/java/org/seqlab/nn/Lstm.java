@@ -1,5 +1,8 @@
 package org.seqlab.nn;
 
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorSpecies;
 import org.seqlab.nn.RecurrentTrace.LayerTrace;
 import org.seqlab.tensor.Elementwise;
 
@@ -24,6 +27,9 @@ import org.seqlab.tensor.Elementwise;
  * by the forget gate and squashed by nothing, so the forget gate decides what survives a step.
  */
 public final class Lstm extends Recurrent {
+
+  private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
+  private static final int LANES = SPECIES.length();
 
   public Lstm(int inputSize, int hiddenSize, int numLayers) {
     super(RecurrentKind.LSTM, inputSize, hiddenSize, numLayers);
@@ -163,35 +169,42 @@ public final class Lstm extends Recurrent {
     float[] cell = layer.cell;
     float[] dPre = work.dInputProjection; // da_t = du_t: both enter the gates as a sum
     float[] tanhCell = work.rowScratch; // this thread's rows of a [B, H] buffer
+    FloatVector one = FloatVector.broadcast(SPECIES, 1f);
     for (int b = rowFrom; b < rowTo; b++) {
       int a = (t * batch + b) * gateRows;
       int prev = (t * batch + b) * h;
       int cur = prev + batch * h;
-      Elementwise.tanh(cell, cur, tanhCell, b * h, h);
-      for (int j = 0; j < h; j++) {
-        int carry = b * h + j;
-        int grad = gradientOffset + carry;
-        float i = gates[a + j];
-        float f = gates[a + h + j];
-        float g = gates[a + 2 * h + j];
-        float o = gates[a + 3 * h + j];
-        float tanhC = tanhCell[b * h + j];
-        float dh = work.hiddenGradients[grad];
+      int carry = b * h;
+      int grad = gradientOffset + carry;
+      Elementwise.tanh(cell, cur, tanhCell, carry, h);
+      // Lane by lane the same multiplications and subtractions as the equations, so a vector
+      // computes exactly what a scalar loop would.
+      for (int j = 0; j < h; j += LANES) {
+        VectorMask<Float> m = SPECIES.indexInRange(j, h);
+        FloatVector i = FloatVector.fromArray(SPECIES, gates, a + j, m);
+        FloatVector f = FloatVector.fromArray(SPECIES, gates, a + h + j, m);
+        FloatVector g = FloatVector.fromArray(SPECIES, gates, a + 2 * h + j, m);
+        FloatVector o = FloatVector.fromArray(SPECIES, gates, a + 3 * h + j, m);
+        FloatVector tanhC = FloatVector.fromArray(SPECIES, tanhCell, carry + j, m);
+        FloatVector dh = FloatVector.fromArray(SPECIES, work.hiddenGradients, grad + j, m);
         // h_t = o ⊙ tanh(c_t)
-        float dO = dh * tanhC;
-        float dc = work.dcCarry[carry] + dh * o * (1f - tanhC * tanhC);
-        work.cellGradients[grad] = dc;
+        FloatVector dO = dh.mul(tanhC);
+        FloatVector dc =
+            FloatVector.fromArray(SPECIES, work.dcCarry, carry + j, m)
+                .add(dh.mul(o).mul(one.sub(tanhC.mul(tanhC))));
+        dc.intoArray(work.cellGradients, grad + j, m);
         // c_t = f ⊙ c_{t-1} + i ⊙ g
-        float dI = dc * g;
-        float dF = dc * cell[prev + j];
-        float dG = dc * i;
-        work.dcCarry[carry] = dc * f;
-        work.dhCarry[carry] = 0f; // h_{t-1} reaches step t only through W_hh
+        FloatVector dI = dc.mul(g);
+        FloatVector dF = dc.mul(FloatVector.fromArray(SPECIES, cell, prev + j, m));
+        FloatVector dG = dc.mul(i);
+        dc.mul(f).intoArray(work.dcCarry, carry + j, m);
+        // h_{t-1} reaches step t only through W_hh, which the caller adds.
+        FloatVector.zero(SPECIES).intoArray(work.dhCarry, carry + j, m);
         // through σ and tanh to the pre-activations
-        dPre[a + j] = dI * i * (1f - i);
-        dPre[a + h + j] = dF * f * (1f - f);
-        dPre[a + 2 * h + j] = dG * (1f - g * g);
-        dPre[a + 3 * h + j] = dO * o * (1f - o);
+        dI.mul(i).mul(one.sub(i)).intoArray(dPre, a + j, m);
+        dF.mul(f).mul(one.sub(f)).intoArray(dPre, a + h + j, m);
+        dG.mul(one.sub(g.mul(g))).intoArray(dPre, a + 2 * h + j, m);
+        dO.mul(o).mul(one.sub(o)).intoArray(dPre, a + 3 * h + j, m);
       }
     }
   }

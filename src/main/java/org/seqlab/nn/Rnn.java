@@ -1,5 +1,9 @@
 package org.seqlab.nn;
 
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
 import org.seqlab.nn.RecurrentTrace.LayerTrace;
 import org.seqlab.tensor.Elementwise;
 
@@ -18,6 +22,9 @@ import org.seqlab.tensor.Elementwise;
  * vanishes or explodes over long sequences.
  */
 public final class Rnn extends Recurrent {
+
+  private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
+  private static final int LANES = SPECIES.length();
 
   private final boolean relu;
 
@@ -95,16 +102,21 @@ public final class Rnn extends Recurrent {
       int gradientOffset,
       BackwardBuffers work) {
     int h = hiddenSize();
+    FloatVector one = FloatVector.broadcast(SPECIES, 1f);
+    FloatVector zero = FloatVector.zero(SPECIES);
     for (int b = rowFrom; b < rowTo; b++) {
       int a = (t * batch + b) * h;
-      for (int j = 0; j < h; j++) {
-        int carry = b * h + j;
-        float next = layer.gates[a + j];
-        float dh = work.hiddenGradients[gradientOffset + carry];
+      int carry = b * h;
+      for (int j = 0; j < h; j += LANES) {
+        VectorMask<Float> m = SPECIES.indexInRange(j, h);
+        FloatVector next = FloatVector.fromArray(SPECIES, layer.gates, a + j, m);
+        FloatVector dh =
+            FloatVector.fromArray(SPECIES, work.hiddenGradients, gradientOffset + carry + j, m);
         // act' from the output: tanh' = 1 - h^2; relu' = 1 where h > 0 (0 at 0, as PyTorch)
-        float slope = relu ? (next > 0f ? 1f : 0f) : 1f - next * next;
-        work.dInputProjection[a + j] = dh * slope;
-        work.dhCarry[carry] = 0f; // h_{t-1} reaches step t only through W_hh
+        FloatVector slope =
+            relu ? zero.blend(one, next.compare(VectorOperators.GT, 0f)) : one.sub(next.mul(next));
+        dh.mul(slope).intoArray(work.dInputProjection, a + j, m);
+        zero.intoArray(work.dhCarry, carry + j, m); // h_{t-1} reaches step t only through W_hh
       }
     }
   }
