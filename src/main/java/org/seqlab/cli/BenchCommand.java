@@ -118,7 +118,7 @@ public final class BenchCommand implements Callable<Integer> {
       names = "--warmup",
       description =
           "seconds of untimed runs first, at least three runs (default: ${DEFAULT-VALUE})",
-      defaultValue = "3")
+      defaultValue = "5")
   double warmup;
 
   @Option(

@@ -16,9 +16,10 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>Layout: the columns are cut into panels of {@link #PANEL} columns (the last one may be
  * narrower, of width {@code w = n - q*PANEL}). Panel {@code q} starts at {@code q * PANEL * k} and
  * holds its {@code k} rows one after the other, each {@code w} floats: element {@code B[p, j]} lies
- * at {@code q*PANEL*k + p*w + (j - q*PANEL)}. A panel is four vectors wide, so four independent
- * multiply-add chains hide the latency of each one, and the whole packed matrix is exactly {@code
- * k*n} floats.
+ * at {@code q*PANEL*k + p*w + (j - q*PANEL)}, so the whole packed matrix is exactly {@code k*n}
+ * floats. A panel is four vectors wide, and two neighbouring panels are computed together where the
+ * range has two: eight independent multiply-add chains hide the latency of each one (four measured
+ * about half as fast, each chain waiting on its previous multiply-add).
  *
  * <p>Each element is the same chain as in {@link MatMul#gemmNNSingleThread}, {@code c = fma(a[p],
  * B[p, j], c)} for {@code p = 0 .. k-1} in order, so the two give the same bits; and a column's
@@ -73,7 +74,13 @@ public final class PanelMatVec {
       throw new IllegalArgumentException(
           "columns [" + from + ", " + to + ") of " + n + " do not fall on panels of " + PANEL);
     }
-    for (int q0 = from; q0 < to; q0 += PANEL) {
+    int q0 = from;
+    // Two panels at once where there are two: 8 independent sums instead of 4, enough to keep
+    // the multiply-add units busy while each sum waits for its previous multiply-add.
+    for (; q0 + 2 * PANEL <= to; q0 += 2 * PANEL) {
+      fullPanelPair(k, a, aOff, packed, packedOff + q0 * k, c, cOff + q0);
+    }
+    for (; q0 < to; q0 += PANEL) {
       int width = Math.min(PANEL, n - q0);
       int panel = packedOff + q0 * k;
       if (width == PANEL) {
@@ -106,6 +113,42 @@ public final class PanelMatVec {
   }
 
   /** The last, narrower panel: a vector at a time, then one column at a time. */
+  /**
+   * {@link #fullPanel} of two consecutive panels, which lie {@code k * PANEL} floats apart: every
+   * element is the same chain of multiply-adds, two chains' worth of them in flight.
+   */
+  private static void fullPanelPair(
+      int k, float[] a, int aOff, float[] packed, int panel, float[] c, int ci) {
+    FloatVector s0 = FloatVector.fromArray(SPECIES, c, ci);
+    FloatVector s1 = FloatVector.fromArray(SPECIES, c, ci + LANES);
+    FloatVector s2 = FloatVector.fromArray(SPECIES, c, ci + 2 * LANES);
+    FloatVector s3 = FloatVector.fromArray(SPECIES, c, ci + 3 * LANES);
+    FloatVector s4 = FloatVector.fromArray(SPECIES, c, ci + 4 * LANES);
+    FloatVector s5 = FloatVector.fromArray(SPECIES, c, ci + 5 * LANES);
+    FloatVector s6 = FloatVector.fromArray(SPECIES, c, ci + 6 * LANES);
+    FloatVector s7 = FloatVector.fromArray(SPECIES, c, ci + 7 * LANES);
+    int row = panel, second = panel + k * PANEL;
+    for (int p = 0; p < k; p++, row += PANEL, second += PANEL) {
+      FloatVector x = FloatVector.broadcast(SPECIES, a[aOff + p]);
+      s0 = x.fma(FloatVector.fromArray(SPECIES, packed, row), s0);
+      s1 = x.fma(FloatVector.fromArray(SPECIES, packed, row + LANES), s1);
+      s2 = x.fma(FloatVector.fromArray(SPECIES, packed, row + 2 * LANES), s2);
+      s3 = x.fma(FloatVector.fromArray(SPECIES, packed, row + 3 * LANES), s3);
+      s4 = x.fma(FloatVector.fromArray(SPECIES, packed, second), s4);
+      s5 = x.fma(FloatVector.fromArray(SPECIES, packed, second + LANES), s5);
+      s6 = x.fma(FloatVector.fromArray(SPECIES, packed, second + 2 * LANES), s6);
+      s7 = x.fma(FloatVector.fromArray(SPECIES, packed, second + 3 * LANES), s7);
+    }
+    s0.intoArray(c, ci);
+    s1.intoArray(c, ci + LANES);
+    s2.intoArray(c, ci + 2 * LANES);
+    s3.intoArray(c, ci + 3 * LANES);
+    s4.intoArray(c, ci + 4 * LANES);
+    s5.intoArray(c, ci + 5 * LANES);
+    s6.intoArray(c, ci + 6 * LANES);
+    s7.intoArray(c, ci + 7 * LANES);
+  }
+
   private static void narrowPanel(
       int k, int width, float[] a, int aOff, float[] packed, int panel, float[] c, int ci) {
     int j = 0;
