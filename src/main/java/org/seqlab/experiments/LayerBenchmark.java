@@ -7,6 +7,7 @@ import org.seqlab.nn.RecurrentKind;
 import org.seqlab.nn.RecurrentOutput;
 import org.seqlab.nn.RecurrentStream;
 import org.seqlab.nn.TransformerBlock;
+import org.seqlab.tensor.Parallel;
 import org.seqlab.tensor.Tensor;
 
 /**
@@ -189,6 +190,11 @@ public final class LayerBenchmark {
     SplittableRandom r = new SplittableRandom(seed);
     Tensor x = Parallelism.gaussian(r, config.steps(), config.batch(), config.inputSize());
     Tensor dOutput = Parallelism.gaussian(r, config.steps(), config.batch(), config.hiddenSize());
+    // A stream's helper threads are stopped once the timing is done.
+    RecurrentStream stream =
+        config.mode() == Mode.STREAM
+            ? new RecurrentStream(net, config.batch(), Parallel.threads())
+            : null;
     Runnable step =
         switch (config.mode()) {
           case TRAIN ->
@@ -199,7 +205,6 @@ public final class LayerBenchmark {
               };
           case INFER -> () -> net.forward(x, null, null);
           case STREAM -> {
-            RecurrentStream stream = new RecurrentStream(net, config.batch());
             float[] out = new float[config.batch() * config.hiddenSize()];
             int stride = config.batch() * config.inputSize();
             yield () -> {
@@ -208,7 +213,11 @@ public final class LayerBenchmark {
             };
           }
         };
-    return time(config, step, warmUpSeconds);
+    try {
+      return time(config, step, warmUpSeconds);
+    } finally {
+      if (stream != null) stream.close();
+    }
   }
 
   /**

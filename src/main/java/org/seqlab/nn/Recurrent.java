@@ -306,10 +306,32 @@ public abstract sealed class Recurrent implements Module permits Rnn, Lstm, Gru 
       float[] out,
       int outOff,
       int ldOut) {
+    stepProduct(rows, columns, in, h, 0, h, v, vOff, packedWeightT, first, out, outOff, ldOut);
+  }
+
+  /**
+   * {@link #stepProduct} for hidden units {@code [unitFrom, unitTo)} of every gate block only
+   * ({@code unitFrom} on a panel boundary, {@code unitTo} too or {@code h}): threads that split the
+   * units between them compute their columns of every gate without touching the others'.
+   */
+  static void stepProduct(
+      int rows,
+      int columns,
+      int in,
+      int h,
+      int unitFrom,
+      int unitTo,
+      float[] v,
+      int vOff,
+      float[] packedWeightT,
+      int first,
+      float[] out,
+      int outOff,
+      int ldOut) {
     if (rows >= PANEL_BATCH) {
       for (int column = 0; column < columns; column += h) {
         int block = (first + column) / h;
-        for (int q0 = 0; q0 < h; q0 += PanelMatVec.PANEL) {
+        for (int q0 = unitFrom; q0 < unitTo; q0 += PanelMatVec.PANEL) {
           int width = Math.min(PanelMatVec.PANEL, h - q0);
           MatMul.gemmNNSingleThread(
               rows,
@@ -328,20 +350,33 @@ public abstract sealed class Recurrent implements Module permits Rnn, Lstm, Gru 
       }
       return;
     }
+    int panel = PanelMatVec.PANEL;
     for (int b = 0; b < rows; b++) {
+      int row = vOff + b * in;
+      // Full panels two at a time, also across gate blocks (a thread's share of each gate may be
+      // a single panel), so that eight multiply-add chains are in flight.
+      int waiting = -1, waitingOut = -1;
       for (int column = 0; column < columns; column += h) {
         int block = (first + column) / h;
+        for (int q0 = unitFrom; q0 < unitTo; q0 += panel) {
+          int at = block * in * h + q0 * in;
+          int to = outOff + b * ldOut + column + q0;
+          if (h - q0 < panel) {
+            // the block's narrow last panel
+            PanelMatVec.multiplyAdd(in, h - q0, 0, h - q0, v, row, packedWeightT, at, out, to);
+          } else if (waiting < 0) {
+            waiting = at;
+            waitingOut = to;
+          } else {
+            PanelMatVec.multiplyAddTwoPanels(
+                in, v, row, packedWeightT, waiting, at, out, waitingOut, to);
+            waiting = -1;
+          }
+        }
+      }
+      if (waiting >= 0) {
         PanelMatVec.multiplyAdd(
-            in,
-            h,
-            0,
-            h,
-            v,
-            vOff + b * in,
-            packedWeightT,
-            block * in * h,
-            out,
-            outOff + b * ldOut + column);
+            in, panel, 0, panel, v, row, packedWeightT, waiting, out, waitingOut);
       }
     }
   }

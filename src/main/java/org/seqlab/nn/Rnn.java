@@ -55,15 +55,26 @@ public final class Rnn extends Recurrent {
     int h = hiddenSize();
     for (int b = 0; b < batch; b++) {
       int row = t * batch + b;
-      int pre = row * h + unitFrom;
-      int units = unitTo - unitFrom;
-      if (relu) {
-        for (int j = pre; j < pre + units; j++) layer.gates[j] = Math.max(layer.gates[j], 0f);
-      } else {
-        Elementwise.tanh(layer.gates, pre, layer.gates, pre, units);
-      }
-      System.arraycopy(layer.gates, pre, layer.hidden, (row + batch) * h + unitFrom, units);
+      cellForwardUnits(
+          unitFrom, unitTo, relu, layer.gates, row * h, layer.hidden, (row + batch) * h);
     }
+  }
+
+  /**
+   * {@code h_t = act(pre)} of one batch row for hidden units {@code [from, to)}: the
+   * pre-activations at {@code gates[row + from ..< row + to]} are replaced by {@code h_t}, which is
+   * also written to {@code hiddenNext[next + from ..< next + to]}.
+   */
+  static void cellForwardUnits(
+      int from, int to, boolean relu, float[] gates, int row, float[] hiddenNext, int next) {
+    int pre = row + from;
+    int units = to - from;
+    if (relu) {
+      for (int j = pre; j < pre + units; j++) gates[j] = Math.max(gates[j], 0f);
+    } else {
+      Elementwise.tanh(gates, pre, gates, pre, units);
+    }
+    System.arraycopy(gates, pre, hiddenNext, next + from, units);
   }
 
   /**

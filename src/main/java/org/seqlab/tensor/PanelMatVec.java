@@ -79,7 +79,8 @@ public final class PanelMatVec {
     // Two panels at once where there are two: 8 independent sums instead of 4, enough to keep
     // the multiply-add units busy while each sum waits for its previous multiply-add.
     for (; q0 + 2 * PANEL <= to; q0 += 2 * PANEL) {
-      fullPanelPair(k, a, aOff, packed, packedOff + q0 * k, c, cOff + q0);
+      int panel = packedOff + q0 * k;
+      fullPanelPair(k, a, aOff, packed, panel, panel + k * PANEL, c, cOff + q0, cOff + q0 + PANEL);
     }
     for (; q0 < to; q0 += PANEL) {
       int width = Math.min(PANEL, n - q0);
@@ -115,20 +116,49 @@ public final class PanelMatVec {
 
   /** The last, narrower panel: a vector at a time, then one column at a time. */
   /**
-   * {@link #fullPanel} of two consecutive panels, which lie {@code k * PANEL} floats apart: every
-   * element is the same chain of multiply-adds, two chains' worth of them in flight.
+   * Two full panels, each packed as a {@code [k, PANEL]} block ({@link #pack} of a block of {@code
+   * PANEL} columns) anywhere in {@code packed}: {@code c[c1 + j] += Σ_p a[p] · P1[p, j]} and {@code
+   * c[c2 + j] += Σ_p a[p] · P2[p, j]} for {@code j < PANEL}, every element by the same chain as
+   * {@link #multiplyAdd}. For callers whose ranges hold one panel per block (a thread's share of
+   * each gate), so that two blocks' panels can still be computed together.
+   */
+  public static void multiplyAddTwoPanels(
+      int k,
+      float[] a,
+      int aOff,
+      float[] packed,
+      int panel1,
+      int panel2,
+      float[] c,
+      int c1,
+      int c2) {
+    fullPanelPair(k, a, aOff, packed, panel1, panel2, c, c1, c2);
+  }
+
+  /**
+   * {@link #fullPanel} of two panels, from {@code first} and {@code second} in {@code packed}, into
+   * {@code c} from {@code c1} and {@code c2}: every element is the same chain of multiply-adds, two
+   * chains' worth of them in flight.
    */
   private static void fullPanelPair(
-      int k, float[] a, int aOff, float[] packed, int panel, float[] c, int ci) {
-    FloatVector s0 = FloatVector.fromArray(SPECIES, c, ci);
-    FloatVector s1 = FloatVector.fromArray(SPECIES, c, ci + LANES);
-    FloatVector s2 = FloatVector.fromArray(SPECIES, c, ci + 2 * LANES);
-    FloatVector s3 = FloatVector.fromArray(SPECIES, c, ci + 3 * LANES);
-    FloatVector s4 = FloatVector.fromArray(SPECIES, c, ci + 4 * LANES);
-    FloatVector s5 = FloatVector.fromArray(SPECIES, c, ci + 5 * LANES);
-    FloatVector s6 = FloatVector.fromArray(SPECIES, c, ci + 6 * LANES);
-    FloatVector s7 = FloatVector.fromArray(SPECIES, c, ci + 7 * LANES);
-    int row = panel, second = panel + k * PANEL;
+      int k,
+      float[] a,
+      int aOff,
+      float[] packed,
+      int first,
+      int second,
+      float[] c,
+      int c1,
+      int c2) {
+    FloatVector s0 = FloatVector.fromArray(SPECIES, c, c1);
+    FloatVector s1 = FloatVector.fromArray(SPECIES, c, c1 + LANES);
+    FloatVector s2 = FloatVector.fromArray(SPECIES, c, c1 + 2 * LANES);
+    FloatVector s3 = FloatVector.fromArray(SPECIES, c, c1 + 3 * LANES);
+    FloatVector s4 = FloatVector.fromArray(SPECIES, c, c2);
+    FloatVector s5 = FloatVector.fromArray(SPECIES, c, c2 + LANES);
+    FloatVector s6 = FloatVector.fromArray(SPECIES, c, c2 + 2 * LANES);
+    FloatVector s7 = FloatVector.fromArray(SPECIES, c, c2 + 3 * LANES);
+    int row = first;
     for (int p = 0; p < k; p++, row += PANEL, second += PANEL) {
       FloatVector x = FloatVector.broadcast(SPECIES, a[aOff + p]);
       s0 = x.fma(FloatVector.fromArray(SPECIES, packed, row), s0);
@@ -140,14 +170,14 @@ public final class PanelMatVec {
       s6 = x.fma(FloatVector.fromArray(SPECIES, packed, second + 2 * LANES), s6);
       s7 = x.fma(FloatVector.fromArray(SPECIES, packed, second + 3 * LANES), s7);
     }
-    s0.intoArray(c, ci);
-    s1.intoArray(c, ci + LANES);
-    s2.intoArray(c, ci + 2 * LANES);
-    s3.intoArray(c, ci + 3 * LANES);
-    s4.intoArray(c, ci + 4 * LANES);
-    s5.intoArray(c, ci + 5 * LANES);
-    s6.intoArray(c, ci + 6 * LANES);
-    s7.intoArray(c, ci + 7 * LANES);
+    s0.intoArray(c, c1);
+    s1.intoArray(c, c1 + LANES);
+    s2.intoArray(c, c1 + 2 * LANES);
+    s3.intoArray(c, c1 + 3 * LANES);
+    s4.intoArray(c, c2);
+    s5.intoArray(c, c2 + LANES);
+    s6.intoArray(c, c2 + 2 * LANES);
+    s7.intoArray(c, c2 + 3 * LANES);
   }
 
   private static void narrowPanel(

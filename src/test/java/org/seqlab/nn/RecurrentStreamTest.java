@@ -1,5 +1,6 @@
 package org.seqlab.nn;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -85,21 +86,21 @@ class RecurrentStreamTest {
 
   @ParameterizedTest
   @EnumSource(RecurrentKind.class)
-  void panelPackedWeightsGiveTheSameBitsAsRowMajorWeights(RecurrentKind kind) {
-    // A batch of PANEL_BATCH reads W^T row-major; a batch of one reads it packed in panels. The
-    // hidden size spans full panels and a narrow one.
+  void eightRowsAtATimeGiveTheSameBitsAsOneRow(RecurrentKind kind) {
+    // A batch of PANEL_BATCH takes its products 8 rows at a time; a batch of one row by row, two
+    // panels at a time. The hidden size spans full panels and a narrow one.
     int input = 19, hidden = 2 * org.seqlab.tensor.PanelMatVec.PANEL + 5, layers = 2, steps = 5;
     int batch = Recurrent.PANEL_BATCH;
     Recurrent model = Recurrent.create(kind, input, hidden, layers);
     model.initialize(new SplittableRandom(11));
     Tensor x = random(new SplittableRandom(12), steps, batch, input);
-    RecurrentStream rowMajor = new RecurrentStream(model, batch);
+    RecurrentStream eightRows = new RecurrentStream(model, batch);
     RecurrentStream[] packed = new RecurrentStream[batch];
     for (int b = 0; b < batch; b++) packed[b] = new RecurrentStream(model, 1);
     float[] out = new float[batch * hidden];
     float[] single = new float[hidden];
     for (int t = 0; t < steps; t++) {
-      rowMajor.step(x.data(), t * batch * input, out, 0);
+      eightRows.step(x.data(), t * batch * input, out, 0);
       for (int b = 0; b < batch; b++) {
         packed[b].step(x.data(), (t * batch + b) * input, single, 0);
         for (int j = 0; j < hidden; j++) {
@@ -118,6 +119,7 @@ class RecurrentStreamTest {
       new RecurrentStream(model, 1),
       new RecurrentStream(gru(), 1),
       new RecurrentStream(Recurrent.create(RecurrentKind.RNN_TANH, 64, 128, 2), 2),
+      new RecurrentStream(model, 1, 2),
     };
     com.sun.management.ThreadMXBean threads =
         (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
@@ -134,7 +136,95 @@ class RecurrentStreamTest {
       long allocated = threads.getThreadAllocatedBytes(id) - before;
       // One object per step would be at least 160 kB; allow a few stray bytes of the measurement.
       assertTrue(allocated < 16_384, stream.kind() + ": " + allocated + " bytes over 10,000 steps");
+      stream.close();
     }
+  }
+
+  @ParameterizedTest
+  @EnumSource(RecurrentKind.class)
+  void threadsGiveTheSameBitsAsOneThread(RecurrentKind kind) {
+    // Three panels of units (the last one narrow), split between 2 and 3 threads; batch 1 goes row
+    // by row, batch 9 eight rows at a time plus one.
+    int input = 11, hidden = 2 * org.seqlab.tensor.PanelMatVec.PANEL + 5, layers = 2, steps = 6;
+    Recurrent model = Recurrent.create(kind, input, hidden, layers);
+    model.initialize(new SplittableRandom(21));
+    for (int batch : new int[] {1, 9}) {
+      Tensor x = random(new SplittableRandom(22), steps, batch, input);
+      Tensor h0 = random(new SplittableRandom(23), layers, batch, hidden);
+      Tensor c0 =
+          kind == RecurrentKind.LSTM
+              ? random(new SplittableRandom(24), layers, batch, hidden)
+              : null;
+      RecurrentStream alone = new RecurrentStream(model, batch);
+      alone.setState(h0, c0);
+      float[][] expected = new float[steps][batch * hidden];
+      for (int t = 0; t < steps; t++) alone.step(x.data(), t * batch * input, expected[t], 0);
+      for (int threads : new int[] {2, 3}) {
+        try (RecurrentStream shared = new RecurrentStream(model, batch, threads)) {
+          assertEquals(threads, shared.threads());
+          shared.setState(h0, c0);
+          float[] out = new float[batch * hidden];
+          for (int t = 0; t < steps; t++) {
+            shared.step(x.data(), t * batch * input, out, 0);
+            assertArrayEquals(
+                expected[t], out, kind + " B=" + batch + " threads=" + threads + " step " + t);
+          }
+          assertArrayEquals(alone.hiddenState().data(), shared.hiddenState().data());
+          if (c0 != null) assertArrayEquals(alone.cellState().data(), shared.cellState().data());
+        }
+      }
+    }
+  }
+
+  @Test
+  void idleHelpersParkAndWakeForTheNextStep() throws InterruptedException {
+    Recurrent model =
+        Recurrent.create(RecurrentKind.LSTM, 7, 2 * org.seqlab.tensor.PanelMatVec.PANEL, 1);
+    model.initialize(new SplittableRandom(31));
+    Tensor x = random(new SplittableRandom(32), 4, 1, 7);
+    RecurrentStream alone = new RecurrentStream(model, 1);
+    float[] expected = new float[model.hiddenSize()], out = new float[model.hiddenSize()];
+    try (RecurrentStream shared = new RecurrentStream(model, 1, 2)) {
+      for (int t = 0; t < 4; t++) {
+        // Far longer than a helper spins: it parks, and the step must wake it.
+        Thread.sleep(20);
+        alone.step(x.data(), t * 7, expected, 0);
+        shared.step(x.data(), t * 7, out, 0);
+        assertArrayEquals(expected, out, "step " + t);
+      }
+    }
+  }
+
+  @Test
+  void closingStopsTheHelpersAndLaterStepsAreRefused() throws InterruptedException {
+    Recurrent model =
+        Recurrent.create(RecurrentKind.GRU, 5, 3 * org.seqlab.tensor.PanelMatVec.PANEL, 1);
+    model.initialize(new SplittableRandom(41));
+    RecurrentStream stream = new RecurrentStream(model, 1, 3);
+    float[] x = new float[5], out = new float[model.hiddenSize()];
+    stream.step(x, 0, out, 0);
+    assertEquals(2, helpersAlive(stream));
+    stream.close();
+    assertEquals(0, helpersAlive(stream));
+    IllegalStateException closed =
+        assertThrows(IllegalStateException.class, () -> stream.step(x, 0, out, 0));
+    assertEquals("this stream has been closed", closed.getMessage());
+    stream.close(); // again: nothing to do
+
+    // More threads than panels of units: the stream uses what it can split.
+    try (RecurrentStream narrow =
+        new RecurrentStream(Recurrent.create(RecurrentKind.RNN_TANH, 3, 10, 1), 1, 4)) {
+      assertEquals(1, narrow.threads());
+    }
+    assertThrows(IllegalArgumentException.class, () -> new RecurrentStream(model, 1, 0));
+  }
+
+  /** Live threads named as this stream's helpers are. */
+  private static long helpersAlive(RecurrentStream stream) throws InterruptedException {
+    Thread.sleep(50);
+    return Thread.getAllStackTraces().keySet().stream()
+        .filter(t -> t.isAlive() && t.getName().startsWith("seqlab-stream-"))
+        .count();
   }
 
   private static Recurrent gru() {
