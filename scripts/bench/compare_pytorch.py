@@ -18,7 +18,8 @@ Run from the repository root:
   /usr/bin/python3 scripts/bench/compare_pytorch.py            # the configurations of BENCHMARKS.md
   /usr/bin/python3 scripts/bench/compare_pytorch.py --quick    # small sizes, a smoke test
   /usr/bin/python3 scripts/bench/compare_pytorch.py --stream   # one step at a time: RecurrentStream
-                                                               # against nn.LSTMCell / nn.GRUCell
+                                                               # (1 thread, and helper threads on all
+                                                               # cores) against nn.LSTMCell / GRUCell
   /usr/bin/python3 scripts/bench/compare_pytorch.py --only transformer   # one model's rows
 
 "transformer" is one causal pre-norm block, nn.TransformerEncoderLayer(H, 4, 4H, dropout=0,
@@ -143,14 +144,9 @@ def timed(step, repeats):
     return statistics.median(times), cores
 
 
-def seqlab_stream_once(model, input_size, hidden, batch, steps, repeats):
-    cmd = [os.path.join(ROOT, "seqlab"), "bench", "--model", model, "--input", str(input_size), "--hidden",
-           str(hidden), "--batch", str(batch), "--steps", str(steps), "--mode", "stream", "--threads", "1",
-           "--repeats", str(repeats), "--format", "json"]
-    result = subprocess.run(cmd, capture_output=True, text=True)
-    if result.returncode != 0:
-        sys.exit(f"{' '.join(cmd)} failed:\n{result.stderr}")
-    return json.loads(result.stdout)["microseconds_per_time_step"]
+def seqlab_stream_once(model, input_size, hidden, batch, steps, repeats, threads):
+    return run_seqlab(["--model", model, "--input", input_size, "--hidden", hidden, "--batch", batch, "--steps", steps,
+                       "--mode", "stream", "--threads", threads, "--repeats", repeats])["microseconds_per_time_step"]
 
 
 def torch_stream_once(model, input_size, hidden, batch, steps, repeats):
@@ -182,18 +178,24 @@ def torch_stream_once(model, input_size, hidden, batch, steps, repeats):
 
 
 def stream_main(args):
-    print(f"torch {torch.__version__}, one thread each, {args.rounds} rounds x median of {args.repeats}")
-    header = f"{'stream config':<34} {'seqlab us/step':>15} {'PyTorch us/step':>16} {'ratio':>6}"
+    cores = os.cpu_count()
+    print(f"torch {torch.__version__}, {cores} cores, {args.rounds} rounds x median of {args.repeats}; "
+          f"PyTorch on 1 thread (its best for one step), seqlab on 1 thread and on {cores}")
+    header = (f"{'stream config':<30} {'seqlab us/step 1 thr':>21} {f'{cores} thr':>7} {'PyTorch us/step':>16}"
+              f" {'ratio 1 thr':>11} {f'ratio {cores} thr':>11}")
     print(header)
     print("-" * len(header))
     for model, input_size, hidden, batch, steps in STREAM:
-        ours, theirs = [], []
+        alone, shared, theirs = [], [], []
         for _ in range(args.rounds):
-            ours.append(seqlab_stream_once(model, input_size, hidden, batch, steps, args.repeats))
+            alone.append(seqlab_stream_once(model, input_size, hidden, batch, steps, args.repeats, 1))
+            shared.append(seqlab_stream_once(model, input_size, hidden, batch, steps, args.repeats, cores))
             theirs.append(torch_stream_once(model, input_size, hidden, batch, steps, args.repeats))
-        ours_us, torch_us = statistics.median(ours), statistics.median(theirs)
+        alone_us, shared_us = statistics.median(alone), statistics.median(shared)
+        torch_us = statistics.median(theirs)
         name = f"{model} I={input_size} H={hidden} B={batch} (cell)"
-        print(f"{name:<34} {ours_us:>15.2f} {torch_us:>16.2f} {torch_us / ours_us:>6.2f}")
+        print(f"{name:<30} {alone_us:>21.2f} {shared_us:>7.2f} {torch_us:>16.2f} {torch_us / alone_us:>11.2f}"
+              f" {torch_us / shared_us:>11.2f}", flush=True)
     return 0
 
 
