@@ -254,27 +254,28 @@ public abstract sealed class Recurrent implements Module permits Rnn, Lstm, Gru 
   }
 
   /**
-   * {@code W^T} of a {@code [rows, cols]} weight, {@code [cols, rows]}: the per-step products read
-   * {@code W_hh^T} a row at a time, {@code u_t[b, :] += Σ_p h_{t-1}[b, p] W_hh^T[p, :]}, so every
-   * load is contiguous and a thread's rows need no transposition of their own.
+   * {@code W^T} of a weight {@code W [gateRows, in]} made of {@code gateRows / h} gate blocks,
+   * packed for the per-step products: gate block {@code g} of {@code W^T}, {@code [in, h]}, in the
+   * panel layout of {@link PanelMatVec#pack} (panels of {@link PanelMatVec#PANEL} columns, the last
+   * one narrower), from {@code g*in*h}. The per-step products then read each panel as one
+   * contiguous stream, {@code u_t[b, :] += Σ_p h_{t-1}[b, p] W^T[p, :]}.
+   *
+   * <p>Built straight from {@code W}, a row of {@code W} (one output unit) at a time: the row is
+   * read contiguously and written down one column of its panel, {@code PANEL} floats apart, which
+   * stays within the panel's few kilobytes of cache, where transposing the whole of {@code W} first
+   * would write {@code gateRows} floats apart.
    */
-  static float[] transpose(float[] weight, int rows, int cols) {
-    float[] transposed = new float[weight.length];
-    for (int r = 0; r < rows; r++) {
-      for (int c = 0; c < cols; c++) transposed[c * rows + r] = weight[r * cols + c];
-    }
-    return transposed;
-  }
-
-  /**
-   * {@code weightT [in, gateRows]} as {@code gateRows / h} gate blocks {@code [in, h]}, each packed
-   * by {@link PanelMatVec#pack}, block {@code g} from {@code g*in*h}.
-   */
-  static float[] packGateBlocks(float[] weightT, int in, int gateRows, int h) {
-    float[] packed = new float[weightT.length];
+  static float[] packTransposedGateBlocks(float[] weight, int gateRows, int in, int h) {
+    float[] packed = new float[Math.toIntExact((long) gateRows * in)];
     for (int g = 0; g * h < gateRows; g++) {
-      float[] block = PanelMatVec.pack(in, h, weightT, g * h, gateRows);
-      System.arraycopy(block, 0, packed, g * in * h, block.length);
+      for (int q0 = 0; q0 < h; q0 += PanelMatVec.PANEL) {
+        int width = Math.min(PanelMatVec.PANEL, h - q0);
+        int panel = g * in * h + q0 * in;
+        for (int j = 0; j < width; j++) {
+          int row = (g * h + q0 + j) * in;
+          for (int p = 0; p < in; p++) packed[panel + p * width + j] = weight[row + p];
+        }
+      }
     }
     return packed;
   }
@@ -284,10 +285,11 @@ public abstract sealed class Recurrent implements Module permits Rnn, Lstm, Gru 
    * for {@code rows} batch rows, with {@code v [rows, in]} from {@code v[vOff]} (rows {@code in}
    * apart), {@code out}'s rows from {@code outOff}, {@code ldOut} apart, {@code first} and {@code
    * columns} multiples of {@code h}. {@code packedWeightT} is {@code W^T [in, gateRows]} packed by
-   * {@link #packGateBlocks}: every panel of {@link PanelMatVec#PANEL} columns lies contiguous, so
-   * the product streams through it instead of striding a row of {@code gateRows} floats per
-   * multiply-add (with {@code gateRows} a power of two those strides also evict each other from the
-   * cache; the packed layout measured about 12% faster at batch 64, {@code H = 256}).
+   * {@link #packTransposedGateBlocks}: every panel of {@link PanelMatVec#PANEL} columns lies
+   * contiguous, so the product streams through it instead of striding a row of {@code gateRows}
+   * floats per multiply-add (with {@code gateRows} a power of two those strides also evict each
+   * other from the cache; the packed layout measured about 12% faster at batch 64, {@code H =
+   * 256}).
    *
    * <p>From {@link #PANEL_BATCH} rows up, each panel is one {@link MatMul#gemmNNSingleThread},
    * which computes 8 rows together so that every weight loaded serves 8 rows; below that each row
@@ -423,11 +425,7 @@ public abstract sealed class Recurrent implements Module permits Rnn, Lstm, Gru 
           layer.hiddenNewProjection, 0, rows, biasHh[k].value().data(), summed, gateRows - summed);
     }
     float[] stepWeights =
-        packGateBlocks(
-            transpose(weightHh[k].value().data(), gateRows, hiddenSize),
-            hiddenSize,
-            gateRows,
-            hiddenSize);
+        packTransposedGateBlocks(weightHh[k].value().data(), gateRows, hiddenSize, hiddenSize);
     int parties = Math.min(Parallel.threads(), ceilDiv(hiddenSize, PanelMatVec.PANEL));
     if (batch < parties && (long) batch * gateRows * hiddenSize >= unitSplitMinWork) {
       forwardLayerSplitUnits(layer, steps, batch, parties, stepWeights);

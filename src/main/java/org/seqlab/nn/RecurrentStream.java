@@ -69,7 +69,7 @@ public final class RecurrentStream implements AutoCloseable {
 
   /**
    * Per layer {@code W_ih^T [in_k, G*H]} as {@code G} packed gate blocks of {@code [in_k, H]},
-   * block {@code g} from {@code g*in_k*H} ({@link Recurrent#packGateBlocks}).
+   * block {@code g} from {@code g*in_k*H} ({@link Recurrent#packTransposedGateBlocks}).
    */
   private final float[][] inputWeightT;
 
@@ -140,17 +140,11 @@ public final class RecurrentStream implements AutoCloseable {
     for (int k = 0; k < numLayers; k++) {
       int in = k == 0 ? inputSize : hiddenSize;
       inputWeightT[k] =
-          Recurrent.packGateBlocks(
-              Recurrent.transpose(model.weightIh(k).value().data(), gateRows, in),
-              in,
-              gateRows,
-              hiddenSize);
+          Recurrent.packTransposedGateBlocks(
+              model.weightIh(k).value().data(), gateRows, in, hiddenSize);
       recurrentWeightT[k] =
-          Recurrent.packGateBlocks(
-              Recurrent.transpose(model.weightHh(k).value().data(), gateRows, hiddenSize),
-              hiddenSize,
-              gateRows,
-              hiddenSize);
+          Recurrent.packTransposedGateBlocks(
+              model.weightHh(k).value().data(), gateRows, hiddenSize, hiddenSize);
       foldedBias[k] = model.foldedBias(k);
       hiddenNewBias[k] =
           summedGateRows < gateRows
