@@ -389,11 +389,14 @@ public abstract sealed class Recurrent implements Module permits Rnn, Lstm, Gru 
   /**
    * One layer over all steps; {@code layer.hidden} (and {@code cell}) hold the initial state.
    *
-   * <p>The input projection {@code a_t = W_ih x_t + b} does not depend on h, so all steps are one
-   * {@code [T*B, in]} product, which is parallel inside {@link MatMul}. It is written straight into
-   * {@code layer.gates}, where each step then adds {@code u_t} and replaces the sum by the
-   * activated gates: no separate projection buffers, and the gate rows are still in cache when the
-   * cell update reads them.
+   * <p>The input projection {@code W_ih x_t} does not depend on h, so all steps are one {@code
+   * [T*B, in]} product, which is parallel inside {@link MatMul}. It is written straight into {@code
+   * layer.gates}, where each step then adds the biases and {@code u_t} and replaces the sum by the
+   * activated gates: no separate projection buffers, no pass over all T*B rows just for the biases,
+   * and the gate rows are still in cache when the cell update reads them.
+   *
+   * <p>{@code W_hh^T} is packed once per pass into panels ({@link #packTransposedGateBlocks}), which
+   * every step then reads as contiguous streams.
    *
    * <p>The time loop is parallel over the batch: rows of the batch never interact, so each thread
    * runs all T steps for its block of rows, with no synchronisation between steps. Every product
@@ -404,7 +407,10 @@ public abstract sealed class Recurrent implements Module permits Rnn, Lstm, Gru 
     int in = layer.inputSize;
     int rows = steps * batch;
     float[] preActivations = layer.gates; // [T*B, G*H], activated in place step by step
-    Elementwise.addRowVector(preActivations, 0, rows, foldedBias(k), 0, gateRows);
+    // The biases are added step by step, while a step's rows are in cache, not in a pass of their
+    // own over all T*B rows.
+    float[] bias = foldedBias(k);
+    float[] hiddenNewBias = biasHh[k].value().data(); // GRU: b_hn, its last block
     MatMul.gemmNT(
         rows,
         gateRows,
@@ -419,16 +425,11 @@ public abstract sealed class Recurrent implements Module permits Rnn, Lstm, Gru 
         0,
         gateRows);
     int summed = summedGateRows();
-    if (summed < gateRows) {
-      // GRU: u_n = W_hn h_{t-1} + b_hn goes to its own [T, B, H] buffer, starting from b_hn.
-      Elementwise.addRowVector(
-          layer.hiddenNewProjection, 0, rows, biasHh[k].value().data(), summed, gateRows - summed);
-    }
     float[] stepWeights =
         packTransposedGateBlocks(weightHh[k].value().data(), gateRows, hiddenSize, hiddenSize);
     int parties = Math.min(Parallel.threads(), ceilDiv(hiddenSize, PanelMatVec.PANEL));
     if (batch < parties && (long) batch * gateRows * hiddenSize >= unitSplitMinWork) {
-      forwardLayerSplitUnits(layer, steps, batch, parties, stepWeights);
+      forwardLayerSplitUnits(layer, steps, batch, parties, stepWeights, bias, hiddenNewBias);
       return;
     }
     Parallel.forRange(
@@ -438,6 +439,7 @@ public abstract sealed class Recurrent implements Module permits Rnn, Lstm, Gru 
           int slice = rowTo - rowFrom;
           for (int t = 0; t < steps; t++) {
             int row = t * batch + rowFrom; // first row of this slice at step t
+            addBias(preActivations, row, slice, 0, hiddenSize, bias, hiddenNewBias, layer);
             // u_t = h_{t-1} W_hh^T, h_{t-1} being block t of the [T+1, B, H] states
             stepProduct(
                 slice,
@@ -471,6 +473,36 @@ public abstract sealed class Recurrent implements Module permits Rnn, Lstm, Gru 
   }
 
   /**
+   * Adds the biases to {@code rows} rows of pre-activations from row {@code firstRow}, for hidden
+   * units {@code [unitFrom, unitTo)} of every gate block: {@code bias} ({@link #foldedBias}) to
+   * {@code gates}, and for the GRU {@code b_hn} (the last block of {@code hiddenNewBias}) to {@code
+   * layer.hiddenNewProjection}. Each element gets one addition, so the order in which rows or units
+   * are done does not matter.
+   */
+  private void addBias(
+      float[] gates,
+      int firstRow,
+      int rows,
+      int unitFrom,
+      int unitTo,
+      float[] bias,
+      float[] hiddenNewBias,
+      LayerTrace layer) {
+    int h = hiddenSize;
+    int units = unitTo - unitFrom;
+    int summed = summedGateRows();
+    for (int row = firstRow; row < firstRow + rows; row++) {
+      for (int g = 0; g < gateRows; g += h) {
+        Elementwise.addInPlace(gates, row * gateRows + g + unitFrom, bias, g + unitFrom, units);
+      }
+      if (summed < gateRows) {
+        Elementwise.addInPlace(
+            layer.hiddenNewProjection, row * h + unitFrom, hiddenNewBias, summed + unitFrom, units);
+      }
+    }
+  }
+
+  /**
    * Multiply-adds per step (batch × {@code G*H} × {@code H}) from which a batch smaller than the
    * thread count splits each step by hidden units ({@link #forwardLayerSplitUnits}); the system
    * property {@code seqlab.recurrent.unitSplitMinWork} overrides it. Measured at batch 1 on two
@@ -499,7 +531,13 @@ public abstract sealed class Recurrent implements Module permits Rnn, Lstm, Gru 
    * nonlinearities are lane by lane, so the result is bit-identical to {@link #forwardLayer}'s.
    */
   private void forwardLayerSplitUnits(
-      LayerTrace layer, int steps, int batch, int parties, float[] packedRecurrentWeightT) {
+      LayerTrace layer,
+      int steps,
+      int batch,
+      int parties,
+      float[] packedRecurrentWeightT,
+      float[] bias,
+      float[] hiddenNewBias) {
     int h = hiddenSize;
     int summedBlocks = summedGateRows() / h;
     int panelCount = ceilDiv(h, PanelMatVec.PANEL);
@@ -515,6 +553,8 @@ public abstract sealed class Recurrent implements Module permits Rnn, Lstm, Gru 
           int unitTo = Math.min(h, partyTo * panelCount / parties * PanelMatVec.PANEL);
           try {
             for (int t = 0; t < steps; t++) {
+              addBias(
+                  preActivations, t * batch, batch, unitFrom, unitTo, bias, hiddenNewBias, layer);
               for (int b = 0; b < batch; b++) {
                 int row = t * batch + b;
                 for (int g = 0; g < summedBlocks; g++) {
