@@ -395,8 +395,8 @@ public abstract sealed class Recurrent implements Module permits Rnn, Lstm, Gru 
    * activated gates: no separate projection buffers, no pass over all T*B rows just for the biases,
    * and the gate rows are still in cache when the cell update reads them.
    *
-   * <p>{@code W_hh^T} is packed once per pass into panels ({@link #packTransposedGateBlocks}), which
-   * every step then reads as contiguous streams.
+   * <p>{@code W_hh^T} is packed once per pass into panels ({@link #packTransposedGateBlocks}),
+   * which every step then reads as contiguous streams.
    *
    * <p>The time loop is parallel over the batch: rows of the batch never interact, so each thread
    * runs all T steps for its block of rows, with no synchronisation between steps. Every product
@@ -719,7 +719,18 @@ public abstract sealed class Recurrent implements Module permits Rnn, Lstm, Gru 
           weightIh[k].grad().data(),
           0,
           in);
-      Elementwise.sumRowsInto(work.dInputProjection, 0, rows, gateRows, biasIh[k].grad().data(), 0);
+      if (work.dHiddenProjection == work.dInputProjection) {
+        // b_ih and b_hh enter only as a sum, so their gradients are one sum over all rows.
+        float[] biasGradient = new float[gateRows];
+        Elementwise.sumRowsInto(work.dInputProjection, 0, rows, gateRows, biasGradient, 0);
+        Elementwise.addInPlace(biasIh[k].grad().data(), 0, biasGradient, 0, gateRows);
+        Elementwise.addInPlace(biasHh[k].grad().data(), 0, biasGradient, 0, gateRows);
+      } else {
+        Elementwise.sumRowsInto(
+            work.dInputProjection, 0, rows, gateRows, biasIh[k].grad().data(), 0);
+        Elementwise.sumRowsInto(
+            work.dHiddenProjection, 0, rows, gateRows, biasHh[k].grad().data(), 0);
+      }
       // u_t = W_hh h_{t-1} + b_hh  =>  dW_hh += Σ_t du_t^T h_{t-1}, h_{t-1} being blocks 0..T-1
       MatMul.gemmTN(
           gateRows,
@@ -734,8 +745,6 @@ public abstract sealed class Recurrent implements Module permits Rnn, Lstm, Gru 
           weightHh[k].grad().data(),
           0,
           hiddenSize);
-      Elementwise.sumRowsInto(
-          work.dHiddenProjection, 0, rows, gateRows, biasHh[k].grad().data(), 0);
       // dx_t = da_t W_ih: the model's input gradient, or the output gradient of the layer below.
       float[] dLayerInput = k == 0 ? dInput.data() : dLayerOutput;
       Arrays.fill(dLayerInput, 0f);

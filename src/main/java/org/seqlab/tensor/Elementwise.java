@@ -70,10 +70,21 @@ public final class Elementwise {
 
   /**
    * {@code sum[j] += Σ_r x[r, j]}: the bias gradient of a layer applied to {@code rows} rows. Rows
-   * are added in order, so each {@code sum[j]} sees the same additions as in a plain loop.
+   * are added in order, so each {@code sum[j]} sees the same additions as in a plain loop. Threads
+   * split the columns (in whole vectors), never the rows, so the result does not depend on how many
+   * there are.
    */
   public static void sumRowsInto(float[] x, int xOff, int rows, int n, float[] sum, int sumOff) {
-    for (int r = 0; r < rows; r++) addInPlace(sum, sumOff, x, xOff + r * n, n);
+    int vectors = (n + LANES - 1) / LANES;
+    Parallel.forRange(
+        vectors,
+        (long) rows * LANES,
+        (from, to) -> {
+          int first = from * LANES, width = Math.min(n, to * LANES) - first;
+          for (int r = 0; r < rows; r++) {
+            addInPlace(sum, sumOff + first, x, xOff + r * n + first, width);
+          }
+        });
   }
 
   /**

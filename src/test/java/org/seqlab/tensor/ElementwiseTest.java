@@ -199,4 +199,29 @@ class ElementwiseTest {
       assertEquals(0f, added[0]);
     }
   }
+
+  @Test
+  void columnSumsOnSeveralThreadsEqualThePlainLoop() {
+    // Large enough to be split between threads; odd widths leave a part vector at the end.
+    SplittableRandom rng = new SplittableRandom(17);
+    int saved = Parallel.threads();
+    try {
+      for (int n : new int[] {1, 37, 1000}) {
+        int rows = 3000;
+        float[] x = new float[1 + rows * n];
+        for (int i = 0; i < x.length; i++) x[i] = (float) rng.nextDouble(-1, 1);
+        float[] expected = new float[n + 2];
+        for (int r = 0; r < rows; r++)
+          for (int j = 0; j < n; j++) expected[2 + j] += x[1 + r * n + j];
+        for (int threads : new int[] {1, 2, 3}) {
+          Parallel.setThreads(threads);
+          float[] sum = new float[n + 2];
+          Elementwise.sumRowsInto(x, 1, rows, n, sum, 2);
+          assertArrayEquals(expected, sum, "n = " + n + ", threads = " + threads);
+        }
+      }
+    } finally {
+      Parallel.setThreads(saved);
+    }
+  }
 }
