@@ -238,48 +238,54 @@ final class VectorMatMul {
       int cOff,
       int cRowStride,
       int cColStride) {
-    float[] strip = new float[DEPTH_BLOCK * TILE_ROWS];
     float[] spill = new float[TILE_ROWS * PANEL];
+    // Rows of S that lie along the depth are read where they are. Others (S = A^T) are first
+    // copied into strips, STRIP_ROWS rows at a time, so that the kernel reads them as rows too.
+    boolean direct = sDepthStride == 1;
+    float[] strips =
+        direct
+            ? null
+            : new float[Math.min(STRIP_ROWS, roundUp(rowTo - rowFrom, TILE_ROWS)) * DEPTH_BLOCK];
     int panels = ceilDiv(width, PANEL);
     for (int t0 = 0; t0 < panels; t0 += PANELS_PER_BLOCK) {
       int t1 = Math.min(panels, t0 + PANELS_PER_BLOCK);
       for (int p0 = 0; p0 < depth; p0 += DEPTH_BLOCK) {
         int blockDepth = Math.min(DEPTH_BLOCK, depth - p0);
-        for (int r = rowFrom; r < rowTo; r += TILE_ROWS) {
-          int tileRows = Math.min(TILE_ROWS, rowTo - r);
-          // Rows of S that lie along the depth are read where they are; others (S = A^T) are
-          // first copied into a strip so that the kernel reads them as rows too.
-          boolean direct = sDepthStride == 1;
-          float[] rowsOfS = direct ? s : strip;
-          int first = direct ? sOff + r * sRowStride + p0 : 0;
-          int rowStride = direct ? sRowStride : 1;
-          int depthStride = direct ? 1 : TILE_ROWS;
+        for (int r0 = rowFrom; r0 < rowTo; r0 += STRIP_ROWS) {
+          int r1 = Math.min(rowTo, r0 + STRIP_ROWS);
           if (!direct) {
-            packStrip(
+            packStrips(
                 s,
-                sOff + r * sRowStride + p0 * sDepthStride,
+                sOff + r0 * sRowStride + p0 * sDepthStride,
                 sRowStride,
                 sDepthStride,
-                tileRows,
+                r1 - r0,
                 blockDepth,
-                strip);
+                strips);
           }
-          for (int t = t0; t < t1; t++) {
-            tile(
-                blockDepth,
-                rowsOfS,
-                first,
-                rowStride,
-                depthStride,
-                packed,
-                t * depth * PANEL + p0 * PANEL,
-                c,
-                cOff + r * cRowStride + t * PANEL * cColStride,
-                cRowStride,
-                cColStride,
-                tileRows,
-                Math.min(PANEL, width - t * PANEL),
-                spill);
+          for (int r = r0; r < r1; r += TILE_ROWS) {
+            int tileRows = Math.min(TILE_ROWS, r1 - r);
+            float[] rowsOfS = direct ? s : strips;
+            int first = direct ? sOff + r * sRowStride + p0 : (r - r0) * DEPTH_BLOCK;
+            int rowStride = direct ? sRowStride : 1;
+            int depthStride = direct ? 1 : TILE_ROWS;
+            for (int t = t0; t < t1; t++) {
+              tile(
+                  blockDepth,
+                  rowsOfS,
+                  first,
+                  rowStride,
+                  depthStride,
+                  packed,
+                  t * depth * PANEL + p0 * PANEL,
+                  c,
+                  cOff + r * cRowStride + t * PANEL * cColStride,
+                  cRowStride,
+                  cColStride,
+                  tileRows,
+                  Math.min(PANEL, width - t * PANEL),
+                  spill);
+            }
           }
         }
       }
@@ -287,28 +293,47 @@ final class VectorMatMul {
   }
 
   /**
-   * Copies {@code tileRows} rows of S, {@code depth} long, into {@code strip} as {@code
-   * strip[p*TILE_ROWS + row]}: for S = A^T the rows of S at one depth are contiguous in A, so each
-   * depth step is one short contiguous copy.
+   * Rows of S copied into strips at once: 512 rows × 256 depth steps, 512 KiB, which stays in the
+   * L2 cache while every panel of the group sweeps over it.
    */
-  private static void packStrip(
+  static final int STRIP_ROWS = 512;
+
+  /**
+   * Copies {@code rows} rows of S, {@code depth} long, into strips of {@link #TILE_ROWS} rows: tile
+   * {@code i} (rows {@code 8i ..< 8i+8}) from {@code i*TILE_ROWS*DEPTH_BLOCK}, laid out as {@code
+   * strip[p*TILE_ROWS + row]}. For S = A^T the rows of S at one depth step are contiguous in A, so
+   * depth step by depth step every row of A is read once, sequentially, and each tile's 8 floats of
+   * it are one short copy. (Copying a tile at a time instead would read A a column of 8 floats at a
+   * time, its rows a power of two apart, which the caches handle badly.) Rows of a last partial
+   * tile beyond {@code rows} are left as they are: the kernel never reads them.
+   */
+  private static void packStrips(
       float[] s,
       int sFirst,
       int sRowStride,
       int sDepthStride,
-      int tileRows,
+      int rows,
       int depth,
-      float[] strip) {
-    if (sRowStride == 1 && tileRows == TILE_ROWS) {
+      float[] strips) {
+    int fullTiles = rows / TILE_ROWS;
+    int tileSize = TILE_ROWS * DEPTH_BLOCK;
+    if (sRowStride == 1) {
       for (int p = 0; p < depth; p++) {
-        FloatVector.fromArray(STRIP_SPECIES, s, sFirst + p * sDepthStride)
-            .intoArray(strip, p * TILE_ROWS);
+        int from = sFirst + p * sDepthStride, to = p * TILE_ROWS;
+        for (int tile = 0; tile < fullTiles; tile++) {
+          FloatVector.fromArray(STRIP_SPECIES, s, from + tile * TILE_ROWS)
+              .intoArray(strips, tile * tileSize + to);
+        }
+        for (int row = fullTiles * TILE_ROWS; row < rows; row++) {
+          strips[fullTiles * tileSize + to + row % TILE_ROWS] = s[from + row];
+        }
       }
       return;
     }
-    for (int row = 0; row < tileRows; row++) {
+    for (int row = 0; row < rows; row++) {
       int from = sFirst + row * sRowStride;
-      for (int p = 0; p < depth; p++) strip[p * TILE_ROWS + row] = s[from + p * sDepthStride];
+      int base = row / TILE_ROWS * tileSize + row % TILE_ROWS;
+      for (int p = 0; p < depth; p++) strips[base + p * TILE_ROWS] = s[from + p * sDepthStride];
     }
   }
 

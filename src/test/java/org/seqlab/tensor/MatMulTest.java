@@ -169,7 +169,8 @@ class MatMulTest {
   /**
    * Shapes one below, at and one above every boundary of the vector kernels: the register tile's
    * rows, the vector width, the packed panel width, the depth block, the rows up to which NT takes
-   * dot products, and the column chunk a very deep product is packed in.
+   * dot products, the column chunk a very deep product is packed in, and the block of rows copied
+   * into strips at once.
    */
   @Test
   void vectorKernelsAreExactAroundEveryBlockBoundary() {
@@ -191,6 +192,10 @@ class MatMulTest {
       check(form, 2 * tile + 1, VectorMatMul.PANELS_PER_BLOCK * panel + 5, 300, rng);
       check(form, tile + 1, 3 * panel + 7, 140_000, rng);
       check(form, 3, 3 * panel + 7, 140_000, rng);
+      // Rows of S copied into strips a block of STRIP_ROWS at a time: around that block's end.
+      for (int m : new int[] {VectorMatMul.STRIP_ROWS - 3, VectorMatMul.STRIP_ROWS + 5}) {
+        check(form, m, panel + 3, depthBlock + 7, rng);
+      }
     }
   }
 
