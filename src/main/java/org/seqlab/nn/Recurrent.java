@@ -284,37 +284,19 @@ public abstract sealed class Recurrent implements Module permits Rnn, Lstm, Gru 
    * A step's product {@code out[b, 0 ..< columns] += v[b, :] · W^T[:, first ..< first + columns]}
    * for {@code rows} batch rows, with {@code v [rows, in]} from {@code v[vOff]} (rows {@code in}
    * apart), {@code out}'s rows from {@code outOff}, {@code ldOut} apart, {@code first} and {@code
-   * columns} multiples of {@code h}. {@code packedWeightT} is {@code W^T [in, gateRows]} packed by
-   * {@link #packTransposedGateBlocks}: every panel of {@link PanelMatVec#PANEL} columns lies
-   * contiguous, so the product streams through it instead of striding a row of {@code gateRows}
-   * floats per multiply-add (with {@code gateRows} a power of two those strides also evict each
-   * other from the cache; the packed layout measured about 12% faster at batch 64, {@code H =
-   * 256}).
+   * columns} multiples of {@code h}; but only for hidden units {@code [unitFrom, unitTo)} of each
+   * gate block ({@code 0, h} for all; otherwise on panel boundaries, or {@code unitTo = h}), so
+   * that threads that split the units compute their columns of every gate without touching the
+   * others'. {@code packedWeightT} is {@code W^T [in, gateRows]} packed by {@link
+   * #packTransposedGateBlocks}: every panel of {@link PanelMatVec#PANEL} columns lies contiguous,
+   * so the product streams through it instead of striding a row of {@code gateRows} floats per
+   * multiply-add (with {@code gateRows} a power of two those strides also evict each other from the
+   * cache; the packed layout measured about 12% faster at batch 64, {@code H = 256}).
    *
    * <p>From {@link #PANEL_BATCH} rows up, each panel is one {@link MatMul#gemmNNSingleThread},
    * which computes 8 rows together so that every weight loaded serves 8 rows; below that each row
    * reads all the weights anyway, a panel at a time ({@link PanelMatVec}). Either way every element
    * is the same chain of fused multiply-adds: the choice never changes a bit.
-   */
-  static void stepProduct(
-      int rows,
-      int columns,
-      int in,
-      int h,
-      float[] v,
-      int vOff,
-      float[] packedWeightT,
-      int first,
-      float[] out,
-      int outOff,
-      int ldOut) {
-    stepProduct(rows, columns, in, h, 0, h, v, vOff, packedWeightT, first, out, outOff, ldOut);
-  }
-
-  /**
-   * {@link #stepProduct} for hidden units {@code [unitFrom, unitTo)} of every gate block only
-   * ({@code unitFrom} on a panel boundary, {@code unitTo} too or {@code h}): threads that split the
-   * units between them compute their columns of every gate without touching the others'.
    */
   static void stepProduct(
       int rows,
@@ -446,6 +428,8 @@ public abstract sealed class Recurrent implements Module permits Rnn, Lstm, Gru 
                 summed,
                 hiddenSize,
                 hiddenSize,
+                0,
+                hiddenSize,
                 layer.hidden,
                 row * hiddenSize,
                 stepWeights,
@@ -458,6 +442,8 @@ public abstract sealed class Recurrent implements Module permits Rnn, Lstm, Gru 
                   slice,
                   gateRows - summed,
                   hiddenSize,
+                  hiddenSize,
+                  0,
                   hiddenSize,
                   layer.hidden,
                   row * hiddenSize,

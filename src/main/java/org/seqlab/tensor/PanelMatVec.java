@@ -114,7 +114,6 @@ public final class PanelMatVec {
     s3.intoArray(c, ci + 3 * LANES);
   }
 
-  /** The last, narrower panel: a vector at a time, then one column at a time. */
   /**
    * Two full panels, each packed as a {@code [k, PANEL]} block ({@link #pack} of a block of {@code
    * PANEL} columns) anywhere in {@code packed}: {@code c[c1 + j] += Σ_p a[p] · P1[p, j]} and {@code
@@ -180,6 +179,7 @@ public final class PanelMatVec {
     s7.intoArray(c, c2 + 3 * LANES);
   }
 
+  /** The last, narrower panel: a vector at a time, then one column at a time. */
   private static void narrowPanel(
       int k, int width, float[] a, int aOff, float[] packed, int panel, float[] c, int ci) {
     int j = 0;
