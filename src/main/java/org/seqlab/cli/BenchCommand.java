@@ -24,7 +24,8 @@ import picocli.CommandLine.Spec;
       "Times one training step (forward + backward through time) or one inference pass of a layer over a"
           + " [T, B, I] batch: median of --repeats runs after warm-up.",
       "Reports tokens/s (B*T per second), seconds per step and GFLOP/s of the matrix products;"
-          + " --mode stream also the microseconds per time step of RecurrentStream.",
+          + " --mode stream also the microseconds per time step of RecurrentStream, whose steps"
+          + " --threads threads share (the caller and helpers, each with its share of the units).",
       "--model transformer times causal pre-norm Transformer blocks of width --hidden, --heads heads"
           + " and feed-forward width --ff; its FLOPs count the causal half of the attention (keys s <= t).",
       "--model peak measures the machine's limit instead: GFLOP/s of independent vector FMAs on --threads"
