@@ -4,9 +4,11 @@ import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ForkJoinTask;
 
 /**
- * The one concurrency primitive of the kernels: split a range of independent items (rows of a
- * matrix product, batch elements) into one contiguous chunk per thread, run them at once, and wait.
- * The caller's thread takes the first chunk, so one thread means a plain loop with no hand-off.
+ * The concurrency primitive of the kernels: split a range of independent items (rows of a matrix
+ * product, batch elements) into one contiguous chunk per thread, run them at once, and wait. The
+ * caller's thread takes the first chunk, so one thread means a plain loop with no hand-off. {@link
+ * #forRangeBalanced} cuts the range finer and lets the threads share the pieces out as they finish,
+ * for the matrix products, where a core slowed by other work would otherwise hold up the rest.
  *
  * <p>Work below {@link #MIN_PARALLEL_WORK} multiply-adds stays on the caller's thread: waking a
  * worker costs microseconds, as much as a small product.
@@ -69,6 +71,41 @@ public final class Parallel {
       others[c - 1] = workers.submit(() -> runInside(body, from, to));
     }
     runInside(body, 0, (int) ((long) n / chunks));
+    for (ForkJoinTask<?> task : others) task.join();
+  }
+
+  /**
+   * Like {@link #forRange}, but the range is cut into {@code pieces} contiguous pieces (more than
+   * the threads) that the threads take one after another as they finish, so that a thread slowed by
+   * other work on its core takes fewer of them instead of holding up the rest. For loops whose
+   * items are independent and may run in any order and on any thread; never for bodies that wait
+   * for one another.
+   *
+   * @param pieces how many pieces to cut {@code [0, n)} into, at most {@code n}
+   */
+  public static void forRangeBalanced(int n, int pieces, long workPerItem, RangeBody body) {
+    int p = threads;
+    boolean[] inside = INSIDE.get();
+    if (p <= 1 || n < 2 || inside[0] || (long) n * workPerItem < MIN_PARALLEL_WORK) {
+      body.run(0, n);
+      return;
+    }
+    int count = Math.max(1, Math.min(n, pieces));
+    java.util.concurrent.atomic.AtomicInteger next =
+        new java.util.concurrent.atomic.AtomicInteger();
+    Runnable takePieces =
+        () -> {
+          for (int piece = next.getAndIncrement(); piece < count; piece = next.getAndIncrement()) {
+            body.run((int) ((long) n * piece / count), (int) ((long) n * (piece + 1) / count));
+          }
+        };
+    int helpers = Math.min(p, count) - 1;
+    ForkJoinPool workers = pool;
+    ForkJoinTask<?>[] others = new ForkJoinTask<?>[helpers];
+    for (int h = 0; h < helpers; h++) {
+      others[h] = workers.submit(() -> runInside((from, to) -> takePieces.run(), 0, 0));
+    }
+    runInside((from, to) -> takePieces.run(), 0, 0);
     for (ForkJoinTask<?> task : others) task.join();
   }
 

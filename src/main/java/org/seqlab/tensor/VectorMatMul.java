@@ -78,6 +78,9 @@ final class VectorMatMul {
   /** Panels of one cache block: {@code 256 × 512} floats of packed V, 512 KiB. */
   static final int PANELS_PER_BLOCK = Math.max(1, 512 / PANEL);
 
+  /** Pieces of rows per thread that the threads share out as they finish. */
+  static final int ROW_PIECES_PER_THREAD = 4;
+
   /** Most floats packed at once; wider products are done in column chunks of this size. */
   private static final int PACK_LIMIT = 1 << 22;
 
@@ -137,8 +140,11 @@ final class VectorMatMul {
                   t * depth * PANEL);
             }
           });
-      Parallel.forRange(
+      // Pieces of rows rather than one block per thread: on a core shared with other work one
+      // thread can run well behind the other, and then it takes fewer pieces.
+      Parallel.forRangeBalanced(
           rowTiles,
+          Parallel.threads() * ROW_PIECES_PER_THREAD,
           (long) TILE_ROWS * width * depth,
           (from, to) ->
               multiplyRows(
