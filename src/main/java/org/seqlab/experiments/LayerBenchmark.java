@@ -32,7 +32,10 @@ public final class LayerBenchmark {
   public enum Mode {
     TRAIN,
     INFER,
-    /** T steps of a {@link RecurrentStream}, one {@code [B, I]} input at a time. */
+    /**
+     * T steps of a {@link RecurrentStream}, one {@code [B, I]} input at a time, shared by {@link
+     * org.seqlab.tensor.Parallel#threads()} threads.
+     */
     STREAM
   }
 
