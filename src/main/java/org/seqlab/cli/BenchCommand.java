@@ -184,8 +184,7 @@ public final class BenchCommand implements Callable<Integer> {
         doc.put("microseconds_per_time_step", result.secondsPerTimeStep() * 1e6);
         doc.put("time_steps_per_second", 1 / result.secondsPerTimeStep());
       }
-      out.println(
-          new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(doc));
+      printJson(out, doc);
     } else {
       out.printf(
           Locale.ROOT,
@@ -268,8 +267,7 @@ public final class BenchCommand implements Callable<Integer> {
       doc.put("batch", batch);
       doc.put("steps", steps);
       putTimings(doc, useThreads, result);
-      out.println(
-          new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(doc));
+      printJson(out, doc);
     } else {
       out.printf(
           Locale.ROOT,
@@ -311,8 +309,7 @@ public final class BenchCommand implements Callable<Integer> {
       doc.put("repeats", repeats);
       doc.put("gflops", gflops);
       doc.put("gflops_per_thread", gflops / useThreads);
-      out.println(
-          new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(doc));
+      printJson(out, doc);
     } else {
       out.printf(
           Locale.ROOT,
@@ -324,6 +321,12 @@ public final class BenchCommand implements Callable<Integer> {
     }
     out.flush();
     return 0;
+  }
+
+  /** Writes a report as indented JSON. */
+  private static void printJson(PrintWriter out, Map<String, Object> doc) throws Exception {
+    out.println(
+        new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(doc));
   }
 
   private static void requireRange(String option, long value, long min, long max) {
