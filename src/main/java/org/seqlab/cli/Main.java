@@ -19,7 +19,9 @@ import picocli.CommandLine.Command;
       InferCommand.class,
       BenchCommand.class,
       ParallelismCommand.class,
-      AttentionCommand.class
+      AttentionCommand.class,
+      TrainCommand.class,
+      SampleCommand.class
     })
 public final class Main implements Callable<Integer> {
 

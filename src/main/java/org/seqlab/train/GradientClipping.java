@@ -15,13 +15,27 @@ public final class GradientClipping {
    * @return the norm before clipping (NaN or infinite if a gradient is)
    */
   public static double clipGlobalNorm(List<Parameter> parameters, double maxNorm) {
-    if (!(maxNorm > 0))
-      throw new IllegalArgumentException("max norm must be positive, got " + maxNorm);
+    checkMaxNorm(maxNorm);
     double sum = 0;
-    for (Parameter p : parameters) {
-      for (float g : p.grad().data()) sum += (double) g * g;
-    }
+    for (Parameter p : parameters) sum += sumOfSquares(p);
     double norm = Math.sqrt(sum);
+    scaleToNorm(parameters, norm, maxNorm);
+    return norm;
+  }
+
+  /** {@code Σ g²} over the gradient of {@code p}, in double. */
+  public static double sumOfSquares(Parameter p) {
+    double sum = 0;
+    for (float g : p.grad().data()) sum += (double) g * g;
+    return sum;
+  }
+
+  /**
+   * The second half of {@link #clipGlobalNorm} for a caller that has measured the global {@code
+   * norm} already: scales every gradient by {@code maxNorm / (norm + 1e-6)} if that is below 1.
+   */
+  public static void scaleToNorm(List<Parameter> parameters, double norm, double maxNorm) {
+    checkMaxNorm(maxNorm);
     double scale = maxNorm / (norm + 1e-6);
     if (scale < 1) {
       for (Parameter p : parameters) {
@@ -29,6 +43,10 @@ public final class GradientClipping {
         for (int j = 0; j < g.length; j++) g[j] = (float) (g[j] * scale);
       }
     }
-    return norm;
+  }
+
+  private static void checkMaxNorm(double maxNorm) {
+    if (!(maxNorm > 0))
+      throw new IllegalArgumentException("max norm must be positive, got " + maxNorm);
   }
 }

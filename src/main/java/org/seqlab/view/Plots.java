@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.VectorGraphicsEncoder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.XYSeries;
@@ -42,6 +43,23 @@ public final class Plots {
       Scale yScale,
       List<Series> series)
       throws IOException {
+    lineChart(png, false, title, xLabel, xScale, yLabel, yScale, series);
+  }
+
+  /**
+   * As {@link #lineChart(Path, String, String, Scale, String, Scale, List)}, and with {@code
+   * alsoSvg} the same chart as an SVG file beside the PNG ({@code loss.png} and {@code loss.svg}).
+   */
+  public static void lineChart(
+      Path png,
+      boolean alsoSvg,
+      String title,
+      String xLabel,
+      Scale xScale,
+      String yLabel,
+      Scale yScale,
+      List<Series> series)
+      throws IOException {
     System.setProperty("java.awt.headless", "true");
     XYChart chart =
         new XYChartBuilder()
@@ -65,6 +83,13 @@ public final class Plots {
       line.setMarker(kept[0].length <= 24 ? SeriesMarkers.CIRCLE : SeriesMarkers.NONE);
     }
     AtomicFiles.write(png, BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG));
+    if (alsoSvg) {
+      java.io.ByteArrayOutputStream svg = new java.io.ByteArrayOutputStream();
+      VectorGraphicsEncoder.saveVectorGraphic(
+          chart, svg, VectorGraphicsEncoder.VectorGraphicsFormat.SVG);
+      String name = png.getFileName().toString().replaceFirst("\\.png$", "") + ".svg";
+      AtomicFiles.write(png.resolveSibling(name), svg.toByteArray());
+    }
   }
 
   private static double[][] keepDrawable(Series s, Scale xScale, Scale yScale) {

@@ -1,0 +1,103 @@
+package org.seqlab.cli;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import org.seqlab.experiments.TextSampler;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code seqlab sample}: generates text from a trained character model. */
+@Command(
+    name = "sample",
+    mixinStandardHelpOptions = true,
+    sortOptions = false,
+    description = {
+      "Generates text from a model trained by seqlab train, printing each character as it is"
+          + " generated: the prompt first, then what the model writes after it (an autocomplete).",
+      "",
+      "Example: seqlab sample --checkpoint runs/shakespeare --prompt \"ROMEO:\" --length 400",
+      ""
+    })
+public final class SampleCommand implements Callable<Integer> {
+
+  @Spec CommandSpec spec;
+
+  @Option(
+      names = "--checkpoint",
+      required = true,
+      paramLabel = "DIR|FILE",
+      description = "a run directory (its best model) or a model .safetensors file")
+  Path checkpoint;
+
+  @Option(
+      names = "--prompt",
+      defaultValue = "",
+      description = "text to continue (default: a new line)")
+  String prompt;
+
+  @Option(
+      names = "--length",
+      defaultValue = "500",
+      description = "characters to generate (default 500)")
+  int length;
+
+  @Option(
+      names = "--temperature",
+      defaultValue = "0.8",
+      description = "below 1 safer, above 1 wilder, 0 always the likeliest (default 0.8)")
+  double temperature;
+
+  @Option(
+      names = "--top-k",
+      defaultValue = "0",
+      description = "draw only among the k likeliest characters (default 0: all)")
+  int topK;
+
+  @Option(names = "--seed", defaultValue = "42", description = "seed of the draws (default 42)")
+  long seed;
+
+  @Override
+  public Integer call() throws IOException {
+    TextSampler.Options options;
+    TextSampler.Loaded loaded;
+    try {
+      options = new TextSampler.Options(prompt, length, temperature, topK, seed);
+      loaded = TextSampler.load(checkpoint);
+    } catch (IllegalArgumentException e) {
+      throw new UserError(
+          e.getMessage().startsWith("--") ? e.getMessage() : "--checkpoint: " + e.getMessage(), e);
+    }
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    err.printf(
+        "%s, %d layer(s) x %d, vocabulary %d (%s)%n",
+        loaded.config().model(),
+        loaded.config().layers(),
+        loaded.config().hidden(),
+        loaded.vocabulary().size(),
+        loaded.note());
+    err.flush();
+    try {
+      // Check the prompt before printing it.
+      loaded.vocabulary().encode(prompt);
+    } catch (IllegalArgumentException e) {
+      throw new UserError("--prompt: " + e.getMessage(), e);
+    }
+    out.print(prompt);
+    out.flush();
+    TextSampler.generate(
+        loaded,
+        options,
+        c -> {
+          out.print(c);
+          out.flush();
+        });
+    out.println();
+    out.flush();
+    return 0;
+  }
+}

@@ -1,0 +1,449 @@
+package org.seqlab.cli;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.seqlab.experiments.TrainingRun;
+import org.seqlab.experiments.TrainingRunConfig;
+import org.seqlab.io.RunDirectory;
+import org.seqlab.train.TrainingResult;
+import org.seqlab.view.ProgressBar;
+import org.seqlab.view.TrainingProgress;
+import org.seqlab.view.Units;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParseResult;
+import picocli.CommandLine.Spec;
+
+/** {@code seqlab train}: trains a model into a run directory, or resumes one. */
+@Command(
+    name = "train",
+    mixinStandardHelpOptions = true,
+    sortOptions = false,
+    description = {
+      "Trains a character language model on a UTF-8 text (the last 10% is validation) and records"
+          + " the run in --out: config.json, metrics.csv, gradient-norms.csv, result.json,"
+          + " checkpoint.safetensors (written atomically), model.safetensors (best validation loss),"
+          + " loss and gradient-norm plots (PNG and SVG).",
+      "--resume DIR continues a stopped or killed run from its last checkpoint and ends with the"
+          + " numbers of a run that never stopped. Ctrl-C stops a run after the current step and"
+          + " checkpoints it.",
+      "",
+      "Example: seqlab train --task char-lm --text input.txt --model lstm --layers 2 --hidden 256"
+          + " --time-limit 12m --out runs/shakespeare",
+      ""
+    })
+public final class TrainCommand implements Callable<Integer> {
+
+  /** Exit status of a run whose loss or gradient stopped being finite. */
+  public static final int EXIT_DIVERGED = 3;
+
+  @Spec CommandSpec spec;
+
+  @Option(names = "--task", defaultValue = "char-lm", description = "the task: char-lm (default)")
+  String task;
+
+  @Option(names = "--text", paramLabel = "FILE", description = "the UTF-8 text of char-lm")
+  Path text;
+
+  @Option(
+      names = "--model",
+      defaultValue = "lstm",
+      description = "rnn, rnn_relu, lstm, gru or transformer (default ${DEFAULT-VALUE})")
+  String model;
+
+  @Option(names = "--layers", defaultValue = "2", description = "layers or blocks (default 2)")
+  int layers;
+
+  @Option(
+      names = "--hidden",
+      defaultValue = "256",
+      description = "hidden size; a Transformer's width (default 256)")
+  int hidden;
+
+  @Option(
+      names = "--embedding",
+      defaultValue = "64",
+      description = "recurrent models: embedding width (default 64)")
+  int embedding;
+
+  @Option(
+      names = "--dropout",
+      defaultValue = "0",
+      description =
+          "recurrent models: dropout on the embedding, between layers and before the head, in [0,"
+              + " 1) (default 0)")
+  double dropout;
+
+  @Option(
+      names = "--heads",
+      defaultValue = "4",
+      description = "Transformer: attention heads, dividing --hidden (default 4)")
+  int heads;
+
+  @Option(names = "--ff", description = "Transformer: feed-forward width (default 4 x --hidden)")
+  Integer feedForward;
+
+  @Option(names = "--batch", defaultValue = "64", description = "sequences per step (default 64)")
+  int batch;
+
+  @Option(
+      names = "--seq-len",
+      defaultValue = "64",
+      description = "the truncated-BPTT window T; a Transformer's context (default 64)")
+  int seqLen;
+
+  @Option(
+      names = "--optimizer",
+      defaultValue = "adam",
+      description = "sgd (with --momentum), adam or adamw (default adam)")
+  String optimizer;
+
+  @Option(names = "--lr", defaultValue = "2e-3", description = "peak learning rate (default 2e-3)")
+  double lr;
+
+  @Option(
+      names = "--schedule",
+      defaultValue = "constant",
+      description =
+          "constant, warmup (linear warm-up, then constant) or cosine (warm-up, then cosine decay"
+              + " to --min-lr over the step or time limit) (default constant)")
+  String schedule;
+
+  @Option(names = "--warmup", defaultValue = "0", description = "warm-up steps (default 0)")
+  int warmup;
+
+  @Option(
+      names = "--min-lr",
+      defaultValue = "0",
+      description = "the cosine schedule's final rate (default 0)")
+  double minLr;
+
+  @Option(
+      names = "--clip",
+      defaultValue = "5",
+      description = "clip the global gradient norm to this; 0 turns clipping off (default 5)")
+  double clip;
+
+  @Option(names = "--momentum", defaultValue = "0.9", description = "SGD momentum (default 0.9)")
+  double momentum;
+
+  @Option(
+      names = "--weight-decay",
+      description = "weight decay (default 0; adamw 0.01): decoupled for adamw, L2 otherwise")
+  Double weightDecay;
+
+  @Option(names = "--beta1", defaultValue = "0.9", description = "Adam's β1 (default 0.9)")
+  double beta1;
+
+  @Option(names = "--beta2", defaultValue = "0.999", description = "Adam's β2 (default 0.999)")
+  double beta2;
+
+  @Option(names = "--eps", defaultValue = "1e-8", description = "Adam's ε (default 1e-8)")
+  double epsilon;
+
+  @Option(
+      names = "--max-steps",
+      defaultValue = "0",
+      paramLabel = "N",
+      description = "stop after N steps (0: no step limit)")
+  long maxSteps;
+
+  @Option(
+      names = "--time-limit",
+      paramLabel = "DURATION",
+      converter = DurationConverter.class,
+      description =
+          "stop after this wall-clock time, e.g. 90s, 12m, 1h30m (a bare number: seconds)")
+  Double timeLimit;
+
+  @Option(
+      names = "--val-every",
+      defaultValue = "200",
+      paramLabel = "N",
+      description = "validate every N steps, and at the end (default 200; 0: only at the end)")
+  int validateEvery;
+
+  @Option(
+      names = "--patience",
+      defaultValue = "0",
+      paramLabel = "N",
+      description = "stop after N validations without a new best (default 0: never)")
+  int patience;
+
+  @Option(
+      names = "--checkpoint-every",
+      defaultValue = "0",
+      paramLabel = "N",
+      description = "checkpoint every N steps (default 0: at every validation), and at the end")
+  int checkpointEvery;
+
+  @Option(
+      names = "--seed",
+      defaultValue = "42",
+      description = "seed of initialisation, data order and dropout (default 42)")
+  long seed;
+
+  @Option(
+      names = "--threads",
+      paramLabel = "N",
+      description =
+          "worker threads (default: all cores); the same seed and threads give the same numbers")
+  Integer threads;
+
+  @Option(
+      names = "--out",
+      paramLabel = "DIR",
+      description = "the run directory (default runs/DATE-TIME-MODEL); must be new or empty")
+  Path out;
+
+  @Option(names = "--force", description = "replace the files of an earlier run in --out")
+  boolean force;
+
+  @Option(
+      names = "--resume",
+      paramLabel = "DIR",
+      description =
+          "continue the run in DIR from its last checkpoint; only --max-steps, --time-limit and"
+              + " --threads may be given again, with new values")
+  Path resume;
+
+  /** Option name to {@code config.json} field, for the options a resumed run compares. */
+  private static final Map<String, String> FIELDS = new LinkedHashMap<>();
+
+  static {
+    String[][] pairs = {
+      {"--task", "task"},
+      {"--text", "text"},
+      {"--model", "model"},
+      {"--layers", "layers"},
+      {"--hidden", "hidden"},
+      {"--embedding", "embedding"},
+      {"--dropout", "dropout"},
+      {"--heads", "heads"},
+      {"--ff", "feed_forward"},
+      {"--batch", "batch"},
+      {"--seq-len", "seq_len"},
+      {"--optimizer", "optimizer"},
+      {"--lr", "lr"},
+      {"--schedule", "schedule"},
+      {"--warmup", "warmup_steps"},
+      {"--min-lr", "min_lr"},
+      {"--clip", "clip"},
+      {"--momentum", "momentum"},
+      {"--weight-decay", "weight_decay"},
+      {"--beta1", "beta1"},
+      {"--beta2", "beta2"},
+      {"--eps", "epsilon"},
+      {"--max-steps", "max_steps"},
+      {"--time-limit", "time_limit_seconds"},
+      {"--val-every", "validate_every"},
+      {"--patience", "patience"},
+      {"--checkpoint-every", "checkpoint_every"},
+      {"--seed", "seed"},
+      {"--threads", "threads"}
+    };
+    for (String[] p : pairs) FIELDS.put(p[0], p[1]);
+  }
+
+  @Override
+  public Integer call() throws IOException {
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    TrainingRun run;
+    try {
+      run = resume != null ? resumeRun() : startRun();
+    } catch (IllegalArgumentException e) {
+      throw new UserError(e.getMessage(), e);
+    }
+    TrainingRunConfig c = run.config();
+    out.printf(
+        Locale.ROOT,
+        "%s %s: %d layer(s) x %d, %,d parameters, vocabulary %d; batch %d x %d steps, %s lr %s, clip %s, %d thread(s)%n",
+        run.resumedFrom() > 0 ? "resuming at step " + run.resumedFrom() + ":" : "training",
+        c.model(),
+        c.layers(),
+        c.hidden(),
+        run.model().parameterCount(),
+        run.vocabulary().size(),
+        c.batch(),
+        c.seqLen(),
+        c.optimizer(),
+        c.lr(),
+        c.clip() > 0 ? Double.toString(c.clip()) : "off",
+        c.threads());
+    out.printf("run directory: %s%n", run.directory());
+    out.flush();
+    run.addListener(
+        new TrainingProgress(
+            out, err, ProgressBar.interactive(), c.maxSteps(), c.timeLimitSeconds()));
+
+    // Ctrl-C asks the run to stop after its step and waits for its checkpoint.
+    CountDownLatch finished = new CountDownLatch(1);
+    Thread stopOnInterrupt =
+        new Thread(
+            () -> {
+              run.cancel();
+              try {
+                finished.await(60, TimeUnit.SECONDS);
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+            });
+    Runtime.getRuntime().addShutdownHook(stopOnInterrupt);
+    TrainingResult result;
+    try {
+      result = run.run();
+    } catch (UncheckedIOException e) {
+      throw new UserError("cannot write the run directory: " + e.getCause().getMessage(), e);
+    } finally {
+      finished.countDown();
+      try {
+        Runtime.getRuntime().removeShutdownHook(stopOnInterrupt);
+      } catch (IllegalStateException shuttingDown) {
+        // the hook is running: it will see the latch
+      }
+    }
+
+    if (result.stop() == TrainingResult.Stop.DIVERGED) {
+      err.println("seqlab: " + result.divergence().describe());
+      err.println(
+          "seqlab: the last good checkpoint is in "
+              + run.directory().resolve(RunDirectory.CHECKPOINT)
+              + "; resume with a lower --lr or with --clip after fixing the cause");
+      err.flush();
+      return EXIT_DIVERGED;
+    }
+    out.printf(
+        Locale.ROOT,
+        "%s after %d steps in %s: %s tokens/s; validation loss %.4f nats/char (best %.4f at step %d)%n",
+        describe(result.stop()),
+        result.steps(),
+        Units.duration(result.seconds()),
+        Units.count(result.tokensPerSecond()),
+        result.validationLoss(),
+        result.bestValidationLoss(),
+        result.bestStep());
+    out.printf("sample from it: seqlab sample --checkpoint %s --prompt \"...\"%n", run.directory());
+    return 0;
+  }
+
+  private static String describe(TrainingResult.Stop stop) {
+    return switch (stop) {
+      case MAX_STEPS -> "finished";
+      case TIME_LIMIT -> "time limit reached";
+      case EARLY_STOP -> "stopped early (validation stopped improving)";
+      case CANCELLED -> "stopped";
+      case DIVERGED -> "diverged";
+    };
+  }
+
+  private TrainingRun startRun() throws IOException {
+    if (text == null) {
+      throw new UserError("--text FILE is required: the text to train on (or --resume DIR)");
+    }
+    if (force && out == null) throw new UserError("--force needs --out DIR");
+    TrainingRunConfig config =
+        new TrainingRunConfig(
+            task,
+            text.toString(),
+            null,
+            seqLen,
+            batch,
+            model,
+            layers,
+            hidden,
+            embedding,
+            dropout,
+            heads,
+            feedForward != null ? feedForward : Math.min(65_536, 4 * hidden),
+            optimizer,
+            lr,
+            momentum,
+            beta1,
+            beta2,
+            epsilon,
+            weightDecay != null ? weightDecay : "adamw".equals(optimizer) ? 0.01 : 0,
+            schedule,
+            warmup,
+            minLr,
+            clip,
+            maxSteps,
+            timeLimit != null ? timeLimit : 0,
+            validateEvery,
+            patience,
+            checkpointEvery,
+            seed,
+            threads != null ? threads : Runtime.getRuntime().availableProcessors());
+    Path dir = out;
+    if (dir == null) {
+      String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
+      dir = Path.of("runs", stamp + "-" + model);
+    }
+    return TrainingRun.start(config, dir, force);
+  }
+
+  private TrainingRun resumeRun() throws IOException {
+    if (out != null || force) {
+      throw new UserError(
+          "--resume continues the run in its own directory; drop --out and --force");
+    }
+    ParseResult parsed = spec.commandLine().getParseResult();
+    Map<String, Object> given = new LinkedHashMap<>();
+    for (Map.Entry<String, String> f : FIELDS.entrySet()) {
+      if (parsed.hasMatchedOption(f.getKey())) {
+        Object value = parsed.matchedOptionValue(f.getKey(), null);
+        if (value instanceof Path p) value = p.toAbsolutePath().normalize().toString();
+        given.put(f.getValue(), value);
+      }
+    }
+    return TrainingRun.resume(
+        resume,
+        stored -> {
+          @SuppressWarnings("unchecked")
+          Map<String, Object> fields = RunDirectory.JSON.convertValue(stored, Map.class);
+          fields.putAll(given);
+          return RunDirectory.JSON.convertValue(fields, TrainingRunConfig.class);
+        });
+  }
+
+  /** Reads {@code 90s}, {@code 12m}, {@code 1h30m}, {@code 1.5h} or a bare number of seconds. */
+  static final class DurationConverter implements ITypeConverter<Double> {
+    @Override
+    public Double convert(String value) {
+      String v = value.trim().toLowerCase(Locale.ROOT);
+      java.util.regex.Matcher m =
+          java.util.regex.Pattern.compile("(\\d+(?:\\.\\d+)?)([hms]?)").matcher(v);
+      double seconds = 0;
+      int at = 0;
+      while (at < v.length() && m.find(at) && m.start() == at) {
+        double n = Double.parseDouble(m.group(1));
+        seconds +=
+            n
+                * switch (m.group(2)) {
+                  case "h" -> 3600;
+                  case "m" -> 60;
+                  default -> 1;
+                };
+        at = m.end();
+        if (m.group(2).isEmpty()) break;
+      }
+      if (v.isEmpty() || at != v.length()) {
+        throw new picocli.CommandLine.TypeConversionException(
+            "'" + value + "' is not a duration; write e.g. 90s, 12m, 1h30m or 720 (seconds)");
+      }
+      return seconds;
+    }
+  }
+}

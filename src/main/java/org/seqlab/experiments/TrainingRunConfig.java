@@ -1,0 +1,253 @@
+package org.seqlab.experiments;
+
+import java.util.Locale;
+import org.seqlab.nn.LanguageModel;
+import org.seqlab.nn.PositionalEncoding;
+import org.seqlab.nn.RecurrentKind;
+import org.seqlab.nn.RecurrentLanguageModel;
+import org.seqlab.nn.TransformerDecoder;
+import org.seqlab.nn.TransformerLanguageModel;
+import org.seqlab.train.LearningRateSchedule;
+import org.seqlab.train.Optimizer;
+import org.seqlab.train.TrainingOptions;
+
+/**
+ * Everything needed to rerun a training run, as {@code config.json} holds it (field names in snake
+ * case). Every value is checked here, with a message naming the command-line option and its allowed
+ * range, so the command line and the web lab refuse the same things in the same words.
+ *
+ * @param task the task; {@code char-lm} (next character of a text)
+ * @param text the text file, absolute
+ * @param textSha256 the SHA-256 of the text's bytes, so a resumed run can tell it changed
+ * @param seqLen {@code T}, the truncated-BPTT window (and a Transformer's context)
+ * @param batch {@code B}, sequences per step
+ * @param model {@code rnn}, {@code rnn_relu}, {@code lstm}, {@code gru} or {@code transformer}
+ * @param layers recurrent layers or Transformer blocks
+ * @param hidden the hidden size (a Transformer's model width)
+ * @param embedding the embedding width of a recurrent model
+ * @param dropout recurrent models: dropout on the embedding, between layers and before the head
+ * @param heads Transformer: attention heads, dividing {@code hidden}
+ * @param feedForward Transformer: the feed-forward width
+ * @param optimizer {@code sgd}, {@code adam} or {@code adamw}
+ * @param lr the peak learning rate
+ * @param momentum SGD's momentum
+ * @param beta1 Adam's first-moment decay
+ * @param beta2 Adam's second-moment decay
+ * @param epsilon Adam's epsilon
+ * @param weightDecay weight decay (AdamW decoupled; otherwise added to the gradient)
+ * @param schedule {@code constant}, {@code warmup} or {@code cosine}
+ * @param warmupSteps steps of linear warm-up
+ * @param minLr the cosine schedule's final rate
+ * @param clip the global gradient-norm threshold (0: no clipping)
+ * @param maxSteps the step limit (0: none)
+ * @param timeLimitSeconds the wall-clock limit (0: none)
+ * @param validateEvery steps between validations (0: only at the end)
+ * @param patience validations without improvement before stopping (0: never)
+ * @param checkpointEvery steps between checkpoints (0: at each validation)
+ * @param seed the seed of initialisation, data order and dropout
+ * @param threads worker threads (results are bit-identical for a given thread count)
+ */
+public record TrainingRunConfig(
+    String task,
+    String text,
+    String textSha256,
+    int seqLen,
+    int batch,
+    String model,
+    int layers,
+    int hidden,
+    int embedding,
+    double dropout,
+    int heads,
+    int feedForward,
+    String optimizer,
+    double lr,
+    double momentum,
+    double beta1,
+    double beta2,
+    double epsilon,
+    double weightDecay,
+    String schedule,
+    int warmupSteps,
+    double minLr,
+    double clip,
+    long maxSteps,
+    double timeLimitSeconds,
+    int validateEvery,
+    int patience,
+    int checkpointEvery,
+    long seed,
+    int threads) {
+
+  /** The tasks a run can train on. */
+  public static final String CHAR_LM = "char-lm";
+
+  /** The model names a run accepts. */
+  public static final java.util.List<String> MODELS =
+      java.util.List.of("rnn", "rnn_relu", "lstm", "gru", "transformer");
+
+  public TrainingRunConfig {
+    if (!CHAR_LM.equals(task)) {
+      throw new IllegalArgumentException("--task: unknown task '" + task + "'; use char-lm");
+    }
+    if (text == null || text.isBlank()) {
+      throw new IllegalArgumentException("--text: the char-lm task needs a text file");
+    }
+    if (!MODELS.contains(model)) {
+      throw new IllegalArgumentException(
+          "--model: unknown model '" + model + "'; use rnn, rnn_relu, lstm, gru or transformer");
+    }
+    range("--seq-len", seqLen, 1, 10_000);
+    range("--batch", batch, 1, 4096);
+    range("--layers", layers, 1, 32);
+    range("--hidden", hidden, 1, 8192);
+    range("--embedding", embedding, 1, 8192);
+    if (!(dropout >= 0 && dropout < 1)) {
+      throw new IllegalArgumentException("--dropout must be in [0, 1), got " + dropout);
+    }
+    if ("transformer".equals(model)) {
+      range("--heads", heads, 1, hidden);
+      if (hidden % heads != 0) {
+        throw new IllegalArgumentException(
+            "--heads " + heads + " must divide --hidden " + hidden + " (each head gets H/heads)");
+      }
+      range("--ff", feedForward, 1, 65_536);
+      if (dropout > 0) {
+        throw new IllegalArgumentException(
+            "--dropout applies to recurrent models only; the Transformer has none (use 0)");
+      }
+    }
+    if (!(lr > 0 && lr <= 10)) {
+      throw new IllegalArgumentException("--lr must be in (0, 10], got " + lr);
+    }
+    if (!(clip >= 0) || !Double.isFinite(clip)) {
+      throw new IllegalArgumentException("--clip must be >= 0 (0: no clipping), got " + clip);
+    }
+    if (maxSteps < 0 || maxSteps > 1_000_000_000L) {
+      throw new IllegalArgumentException("--max-steps must be in [0, 1e9], got " + maxSteps);
+    }
+    if (!(timeLimitSeconds >= 0 && timeLimitSeconds <= 366 * 86400.0)) {
+      throw new IllegalArgumentException(
+          "--time-limit must be between 0 and a year, got " + timeLimitSeconds + " s");
+    }
+    if (maxSteps == 0 && timeLimitSeconds == 0) {
+      throw new IllegalArgumentException(
+          "give --max-steps N or --time-limit (e.g. 12m), or both: a run needs an end");
+    }
+    range("--val-every", validateEvery, 0, Integer.MAX_VALUE);
+    range("--patience", patience, 0, 1_000_000);
+    range("--checkpoint-every", checkpointEvery, 0, Integer.MAX_VALUE);
+    range("--warmup", warmupSteps, 0, 100_000_000);
+    range("--threads", threads, 1, 256);
+    if (seed < 0) throw new IllegalArgumentException("--seed must be >= 0, got " + seed);
+    // The optimizer and the schedule check their own settings; say which option was wrong.
+    try {
+      optimizerSettings(optimizer, momentum, beta1, beta2, epsilon, weightDecay);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("--optimizer: " + e.getMessage(), e);
+    }
+    try {
+      new LearningRateSchedule(
+          LearningRateSchedule.Kind.fromName(schedule), lr, warmupSteps, minLr);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("--schedule: " + e.getMessage(), e);
+    }
+  }
+
+  private static void range(String option, long value, long min, long max) {
+    if (value < min || value > max) {
+      throw new IllegalArgumentException(
+          String.format(Locale.ROOT, "%s must be in [%d, %d], got %d", option, min, max, value));
+    }
+  }
+
+  public boolean usesTransformer() {
+    return "transformer".equals(model);
+  }
+
+  /** The recurrent kind of a recurrent model. */
+  public RecurrentKind recurrentKind() {
+    return switch (model) {
+      case "rnn" -> RecurrentKind.RNN_TANH;
+      case "rnn_relu" -> RecurrentKind.RNN_RELU;
+      case "lstm" -> RecurrentKind.LSTM;
+      case "gru" -> RecurrentKind.GRU;
+      default -> throw new IllegalStateException(model + " is not a recurrent model");
+    };
+  }
+
+  public Optimizer.Settings optimizerSettings() {
+    return optimizerSettings(optimizer, momentum, beta1, beta2, epsilon, weightDecay);
+  }
+
+  // Static, because the compact constructor checks the values before the fields are set.
+  private static Optimizer.Settings optimizerSettings(
+      String name, double momentum, double beta1, double beta2, double epsilon, double decay) {
+    return new Optimizer.Settings(
+        Optimizer.Kind.fromName(name), momentum, beta1, beta2, epsilon, decay);
+  }
+
+  public LearningRateSchedule learningRateSchedule() {
+    return new LearningRateSchedule(
+        LearningRateSchedule.Kind.fromName(schedule), lr, warmupSteps, minLr);
+  }
+
+  /** The engine's options. */
+  public TrainingOptions trainingOptions() {
+    return new TrainingOptions(
+        optimizerSettings(),
+        learningRateSchedule(),
+        clip,
+        maxSteps,
+        timeLimitSeconds,
+        validateEvery,
+        patience,
+        checkpointEvery,
+        seed);
+  }
+
+  /** A model of this shape with zero weights, for a vocabulary of {@code vocabularySize}. */
+  public LanguageModel newModel(int vocabularySize) {
+    if (usesTransformer()) {
+      return new TransformerLanguageModel(
+          new TransformerDecoder.Config(
+              vocabularySize,
+              hidden,
+              heads,
+              feedForward,
+              layers,
+              seqLen,
+              PositionalEncoding.Kind.LEARNED));
+    }
+    return new RecurrentLanguageModel(
+        new RecurrentLanguageModel.Config(
+            vocabularySize, embedding, recurrentKind(), hidden, layers, dropout));
+  }
+
+  /**
+   * Bytes of memory one training step needs, roughly (activations kept for backward, logits and
+   * their gradient, weights with gradients and optimizer state), so that an absurd size is refused
+   * before anything is allocated.
+   */
+  public double estimatedBytes(int vocabularySize) {
+    double tokens = (double) seqLen * batch;
+    double activations;
+    double weights;
+    if (usesTransformer()) {
+      activations =
+          tokens * layers * (12.0 * hidden + 2.0 * feedForward)
+              + (double) batch * layers * heads * seqLen * seqLen * 2;
+      weights =
+          layers * (4.0 * hidden * hidden + 2.0 * hidden * feedForward)
+              + 2.0 * vocabularySize * hidden;
+    } else {
+      int gates = recurrentKind().gateCount();
+      activations = tokens * layers * hidden * (gates * 3.0 + 6) + tokens * embedding * 3.0;
+      weights =
+          layers * (double) gates * hidden * (hidden + Math.max(hidden, embedding))
+              + 2.0 * vocabularySize * Math.max(hidden, embedding);
+    }
+    double logits = tokens * vocabularySize * 3.0;
+    return 4.0 * (activations + logits) + weights * (4.0 * 2 + 8.0 * 2);
+  }
+}

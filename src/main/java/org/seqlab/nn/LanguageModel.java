@@ -1,0 +1,75 @@
+package org.seqlab.nn;
+
+import java.util.Map;
+import java.util.random.RandomGenerator;
+import org.seqlab.tensor.Tensor;
+
+/**
+ * A model that reads token ids and predicts, at every step, the distribution of the next token:
+ * what the training engine trains and the sampler samples from. Tokens are time-major, {@code
+ * tokens[t*B + b]}, and logits {@code [T, B, V]}.
+ *
+ * <p>Recurrent models carry a state from one window of a stream to the next (truncated
+ * backpropagation through time); a Transformer sees only its window and carries nothing.
+ */
+public sealed interface LanguageModel extends Module
+    permits RecurrentLanguageModel, TransformerLanguageModel {
+
+  /** {@code V}, the number of token ids. */
+  int vocabularySize();
+
+  /**
+   * The state a model hands from one window to the next, as named tensors (so a checkpoint can keep
+   * it); empty for a model that carries nothing.
+   */
+  record State(Map<String, Tensor> tensors) {
+    public static final State NONE = new State(Map.of());
+
+    public State {
+      tensors = Map.copyOf(tensors);
+    }
+  }
+
+  /** One forward pass: the logits, and what backward and the next window need. */
+  interface Pass {
+    /** {@code [T, B, V]}. */
+    Tensor logits();
+
+    /** The state after the last step, detached from this pass's gradient. */
+    State finalState();
+  }
+
+  /**
+   * Runs the model over {@code tokens [steps, batch]}.
+   *
+   * @param carried the state a previous window left ({@link Pass#finalState()}), or null to start
+   *     from zeros
+   * @param dropout draws the dropout masks of a training pass; null for evaluation (no dropout)
+   */
+  Pass forward(int[] tokens, int steps, int batch, State carried, RandomGenerator dropout);
+
+  /**
+   * Accumulates every parameter's gradient from {@code dLogits [T, B, V]}; the gradient stops at
+   * the carried state (truncated BPTT).
+   */
+  void backward(Pass pass, Tensor dLogits);
+
+  /** Generates one sequence a token at a time, each step reusing what earlier steps computed. */
+  interface Decoder extends AutoCloseable {
+    /**
+     * Feeds {@code token} and returns the logits {@code [V]} of the token after it.
+     *
+     * @return an array the decoder reuses: read it before the next call
+     */
+    float[] next(int token);
+
+    /** Forgets everything fed so far. */
+    void reset();
+
+    @Override
+    void close();
+  }
+
+  /** A decoder over the model's current weights. */
+  Decoder decoder();
+}

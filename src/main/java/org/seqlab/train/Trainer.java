@@ -1,0 +1,349 @@
+package org.seqlab.train;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.SplittableRandom;
+import org.seqlab.nn.CrossEntropyLoss;
+import org.seqlab.nn.LanguageModel;
+import org.seqlab.nn.Parameter;
+import org.seqlab.tasks.Batch;
+import org.seqlab.tasks.SequenceTask;
+import org.seqlab.tensor.Tensor;
+
+/**
+ * The training engine: the one loop that trains every model on every task, for the command line,
+ * the web lab and sweeps alike. Each step:
+ *
+ * <pre>
+ *   batch  = task.trainingBatch(step)                 (a pure function of the step)
+ *   logits = model(batch.inputs, carried state)       (dropout masks drawn from seed and step)
+ *   loss   = cross entropy(logits, batch.targets)
+ *   backward; check loss and every gradient are finite, else stop: diverged
+ *   clip the global gradient norm; optimizer step at the schedule's learning rate
+ *   carried state = the state after the window (the gradient stops there: truncated BPTT)
+ * </pre>
+ *
+ * with validation every {@code validateEvery} steps, early stopping after {@code patience}
+ * validations without a new best, and checkpoints handed to the listeners. Everything random
+ * derives from the seed and the step, so the same seed and thread count give the same numbers bit
+ * for bit, and a run restored from a checkpoint ({@link #restore}) continues exactly as if it had
+ * never stopped.
+ */
+public final class Trainer {
+
+  /** How many good steps' gradient norms a divergence report shows. */
+  static final int RECENT_NORMS = 5;
+
+  private final LanguageModel model;
+  private final SequenceTask task;
+  private final TrainingOptions options;
+  private final Optimizer optimizer;
+  private final List<Parameter> parameters;
+  private final List<TrainingListener> listeners = new ArrayList<>();
+  private volatile boolean cancelled;
+
+  private long step;
+  private double secondsBefore;
+  private double trainingSeconds;
+  private long trainingTokens;
+  private double lastLoss = Double.NaN;
+  private LanguageModel.State carried = LanguageModel.State.NONE;
+  private double validationLoss = Double.NaN;
+  private long validationStep = -1;
+  private double bestValidationLoss = Double.POSITIVE_INFINITY;
+  private long bestStep;
+  private int validationsWithoutImprovement;
+  private final ArrayDeque<Double> recentNorms = new ArrayDeque<>();
+  private long runStartNanos;
+
+  /**
+   * An engine for {@code model} (already initialised or loaded) on {@code task}.
+   *
+   * @throws IllegalArgumentException if the model's vocabulary differs from the task's
+   */
+  public Trainer(LanguageModel model, SequenceTask task, TrainingOptions options) {
+    this.model = Objects.requireNonNull(model, "model");
+    this.task = Objects.requireNonNull(task, "task");
+    this.options = Objects.requireNonNull(options, "options");
+    if (model.vocabularySize() != task.vocabularySize()) {
+      throw new IllegalArgumentException(
+          "the model predicts "
+              + model.vocabularySize()
+              + " tokens but the task has "
+              + task.vocabularySize());
+    }
+    this.parameters = model.parameters();
+    this.optimizer = options.optimizer().create(parameters);
+  }
+
+  public void addListener(TrainingListener listener) {
+    listeners.add(Objects.requireNonNull(listener, "listener"));
+  }
+
+  /** Asks the run to stop after the current step; safe from any thread. */
+  public void cancel() {
+    cancelled = true;
+  }
+
+  /** Training steps done so far. */
+  public long step() {
+    return step;
+  }
+
+  public LanguageModel model() {
+    return model;
+  }
+
+  /**
+   * Continues from a checkpoint: the model's parameters, the optimizer, the carried state and the
+   * counters all become {@code state}'s.
+   */
+  public void restore(TrainingState state) {
+    model.loadStateDict(state.model());
+    optimizer.restore(state.optimizerState(), state.optimizerSteps());
+    step = state.step();
+    secondsBefore = state.seconds();
+    trainingSeconds = state.trainingSeconds();
+    trainingTokens = state.trainingTokens();
+    lastLoss = state.lastLoss();
+    carried =
+        state.carried().isEmpty()
+            ? LanguageModel.State.NONE
+            : new LanguageModel.State(state.carried());
+    validationLoss = state.validationLoss();
+    validationStep = state.validationStep();
+    bestValidationLoss = state.bestValidationLoss();
+    bestStep = state.bestStep();
+    validationsWithoutImprovement = state.validationsWithoutImprovement();
+  }
+
+  /** The run's state now, between steps: copies of everything {@link #restore} needs. */
+  public TrainingState snapshot() {
+    Map<String, Tensor> weights = new LinkedHashMap<>();
+    for (Parameter p : parameters) weights.put(p.name(), p.value().copy());
+    Map<String, Tensor> state = new LinkedHashMap<>();
+    carried.tensors().forEach((name, t) -> state.put(name, t.copy()));
+    return new TrainingState(
+        step,
+        task.position(step),
+        seconds(),
+        trainingSeconds,
+        trainingTokens,
+        lastLoss,
+        weights,
+        optimizer.state(),
+        optimizer.steps(),
+        state,
+        validationLoss,
+        validationStep,
+        bestValidationLoss,
+        bestStep,
+        validationsWithoutImprovement);
+  }
+
+  private double seconds() {
+    return secondsBefore + (runStartNanos == 0 ? 0 : (System.nanoTime() - runStartNanos) / 1e9);
+  }
+
+  /**
+   * Trains until a limit is reached, validation stops improving, a listener cancels, or a loss or
+   * gradient stops being finite.
+   */
+  public TrainingResult run() {
+    runStartNanos = System.nanoTime();
+    List<String> names = parameters.stream().map(Parameter::name).toList();
+    for (TrainingListener l : listeners) l.onStart(step, names);
+    warnIfWindowTooShort();
+
+    TrainingResult.Stop stop = null;
+    Divergence divergence = null;
+    while (stop == null) {
+      if (options.maxSteps() > 0 && step >= options.maxSteps()) {
+        stop = TrainingResult.Stop.MAX_STEPS;
+        break;
+      }
+      if (options.timeLimitSeconds() > 0 && seconds() >= options.timeLimitSeconds()) {
+        stop = TrainingResult.Stop.TIME_LIMIT;
+        break;
+      }
+      if (cancelled) {
+        stop = TrainingResult.Stop.CANCELLED;
+        break;
+      }
+      divergence = trainStep();
+      if (divergence != null) {
+        stop = TrainingResult.Stop.DIVERGED;
+        break;
+      }
+      if (options.validateEvery() > 0 && step % options.validateEvery() == 0) {
+        boolean improved = validateAndReport();
+        if (options.patience() > 0
+            && !improved
+            && validationsWithoutImprovement >= options.patience()) {
+          stop = TrainingResult.Stop.EARLY_STOP;
+        }
+        int every = options.checkpointEvery();
+        if (stop == null && (every == 0 || step % every == 0)) checkpoint();
+      } else if (options.checkpointEvery() > 0 && step % options.checkpointEvery() == 0) {
+        checkpoint();
+      }
+    }
+    if (stop != TrainingResult.Stop.DIVERGED) {
+      if (step > 0 && validationStep != step) validateAndReport();
+      checkpoint();
+    }
+    TrainingResult result =
+        new TrainingResult(
+            stop,
+            step,
+            seconds(),
+            lastLoss,
+            validationLoss,
+            bestValidationLoss,
+            bestStep,
+            trainingSeconds > 0 ? trainingTokens / trainingSeconds : 0,
+            divergence);
+    for (TrainingListener l : listeners) l.onFinish(result);
+    return result;
+  }
+
+  private void checkpoint() {
+    if (listeners.isEmpty()) return;
+    TrainingState state = snapshot();
+    for (TrainingListener l : listeners) l.onCheckpoint(state);
+  }
+
+  private void warnIfWindowTooShort() {
+    task.dependencyDistance()
+        .ifPresent(
+            distance -> {
+              if (task.steps() < distance) {
+                String message =
+                    String.format(
+                        "the window of %d steps (--seq-len) is shorter than the %d steps over which"
+                            + " this task's targets depend on its inputs: no gradient reaches back"
+                            + " that far, so the model cannot learn the task; use --seq-len %d or"
+                            + " more",
+                        task.steps(), distance, distance);
+                for (TrainingListener l : listeners) l.onWarning(message);
+              }
+            });
+  }
+
+  /** One training step; returns what broke, or null. */
+  private Divergence trainStep() {
+    long started = System.nanoTime();
+    Batch batch = task.trainingBatch(step);
+    double learningRate = options.schedule().at(step, progress());
+    model.zeroGrad();
+    LanguageModel.State from = batch.continuesPrevious() ? carried : null;
+    LanguageModel.Pass pass =
+        model.forward(batch.inputs(), batch.steps(), batch.size(), from, dropoutRandom(step));
+    CrossEntropyLoss.Result loss = CrossEntropyLoss.compute(pass.logits(), batch.targets());
+    if (!Double.isFinite(loss.loss())) {
+      return new Divergence(step + 1, loss.loss(), null, Double.NaN, recentNormsArray());
+    }
+    model.backward(pass, loss.dLogits());
+
+    double[] norms = new double[parameters.size()];
+    double sum = 0;
+    String firstBad = null;
+    for (int i = 0; i < norms.length; i++) {
+      double s = GradientClipping.sumOfSquares(parameters.get(i));
+      norms[i] = Math.sqrt(s);
+      if (firstBad == null && !Double.isFinite(s)) firstBad = parameters.get(i).name();
+      sum += s;
+    }
+    double norm = Math.sqrt(sum);
+    if (firstBad != null) {
+      return new Divergence(step + 1, loss.loss(), firstBad, norm, recentNormsArray());
+    }
+    if (options.clipNorm() > 0) GradientClipping.scaleToNorm(parameters, norm, options.clipNorm());
+    optimizer.step(learningRate);
+    carried = pass.finalState();
+
+    step++;
+    lastLoss = loss.loss();
+    recentNorms.addLast(norm);
+    if (recentNorms.size() > RECENT_NORMS) recentNorms.removeFirst();
+    double stepSeconds = (System.nanoTime() - started) / 1e9;
+    trainingSeconds += stepSeconds;
+    trainingTokens += batch.tokens();
+    StepReport report =
+        new StepReport(
+            step, seconds(), lastLoss, norm, norms, learningRate, batch.tokens() / stepSeconds);
+    for (TrainingListener l : listeners) l.onStep(report);
+    return null;
+  }
+
+  /**
+   * How far the run is, in {@code [0, 1]}, for the schedule: by steps when the run has a step limit
+   * (so the rates are the same on every machine), else by wall-clock time.
+   */
+  private double progress() {
+    int warmup = options.schedule().warmupSteps();
+    if (options.maxSteps() > 0) {
+      long span = options.maxSteps() - warmup;
+      return span <= 0 ? 1 : (double) (step - warmup) / span;
+    }
+    return seconds() / options.timeLimitSeconds();
+  }
+
+  /**
+   * The dropout masks of step {@code step} come from their own generator, seeded by seed and step.
+   */
+  private SplittableRandom dropoutRandom(long step) {
+    return new SplittableRandom(
+        options.seed() * 0x9E3779B97F4A7C15L ^ (step + 1) * 0xC2B2AE3D27D4EB4FL);
+  }
+
+  private double[] recentNormsArray() {
+    return recentNorms.stream().mapToDouble(Double::doubleValue).toArray();
+  }
+
+  private boolean validateAndReport() {
+    double loss = validate();
+    validationLoss = loss;
+    validationStep = step;
+    boolean improved = loss < bestValidationLoss;
+    if (improved) {
+      bestValidationLoss = loss;
+      bestStep = step;
+      validationsWithoutImprovement = 0;
+    } else {
+      validationsWithoutImprovement++;
+    }
+    ValidationReport report =
+        new ValidationReport(step, seconds(), loss, improved, bestValidationLoss);
+    for (TrainingListener l : listeners) l.onValidation(report);
+    return improved;
+  }
+
+  /**
+   * The mean loss over every validation token, in nats per token, without dropout; the state is
+   * carried from window to window where the task's streams continue.
+   */
+  public double validate() {
+    double total = 0;
+    long count = 0;
+    LanguageModel.State state = null;
+    for (Batch batch : task.validationBatches()) {
+      LanguageModel.Pass pass =
+          model.forward(
+              batch.inputs(),
+              batch.steps(),
+              batch.size(),
+              batch.continuesPrevious() ? state : null,
+              null);
+      CrossEntropyLoss.Result loss = CrossEntropyLoss.compute(pass.logits(), batch.targets());
+      total += loss.loss() * loss.count();
+      count += loss.count();
+      state = pass.finalState();
+    }
+    return total / count;
+  }
+}

@@ -1,0 +1,53 @@
+package org.seqlab.train;
+
+import java.util.Objects;
+
+/**
+ * How the engine trains: the optimizer, the schedule, clipping, when to validate and checkpoint,
+ * and when to stop. A run stops at whichever limit comes first: {@code maxSteps}, {@code
+ * timeLimitSeconds}, early stopping, or a cancel.
+ *
+ * @param optimizer the optimizer and its settings
+ * @param schedule the learning rate at every step
+ * @param clipNorm the largest global gradient norm; gradients above it are scaled down to it (0: no
+ *     clipping)
+ * @param maxSteps the number of training steps (0: no step limit)
+ * @param timeLimitSeconds the wall-clock budget of the whole run, across resumes (0: no limit)
+ * @param validateEvery steps between validation passes (0: only at the end)
+ * @param patience validation passes without a new best loss after which training stops early (0:
+ *     never)
+ * @param checkpointEvery steps between checkpoints (0: at every validation); there is always one at
+ *     the end
+ * @param seed seeds the model's initialisation, the data order and the dropout masks
+ */
+public record TrainingOptions(
+    Optimizer.Settings optimizer,
+    LearningRateSchedule schedule,
+    double clipNorm,
+    long maxSteps,
+    double timeLimitSeconds,
+    int validateEvery,
+    int patience,
+    int checkpointEvery,
+    long seed) {
+
+  public TrainingOptions {
+    Objects.requireNonNull(optimizer, "optimizer");
+    Objects.requireNonNull(schedule, "schedule");
+    if (!(clipNorm >= 0) || !Double.isFinite(clipNorm)) {
+      throw new IllegalArgumentException(
+          "the clipping norm must be >= 0 (0: off), got " + clipNorm);
+    }
+    if (maxSteps < 0) throw new IllegalArgumentException("max steps must be >= 0, got " + maxSteps);
+    if (!(timeLimitSeconds >= 0)) {
+      throw new IllegalArgumentException("the time limit must be >= 0, got " + timeLimitSeconds);
+    }
+    if (maxSteps == 0 && timeLimitSeconds == 0) {
+      throw new IllegalArgumentException("a run needs a step limit or a time limit (or both)");
+    }
+    if (validateEvery < 0 || patience < 0 || checkpointEvery < 0) {
+      throw new IllegalArgumentException(
+          "validation interval, patience and checkpoint interval must be >= 0");
+    }
+  }
+}
