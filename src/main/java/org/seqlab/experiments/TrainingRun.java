@@ -21,8 +21,6 @@ import org.seqlab.io.Safetensors;
 import org.seqlab.io.SafetensorsWriter;
 import org.seqlab.nn.LanguageModel;
 import org.seqlab.nn.Parameter;
-import org.seqlab.nn.RecurrentLanguageModel;
-import org.seqlab.nn.TransformerLanguageModel;
 import org.seqlab.tasks.CharCorpus;
 import org.seqlab.tasks.TextStreams;
 import org.seqlab.tasks.Vocabulary;
@@ -244,11 +242,7 @@ public final class TrainingRun {
   }
 
   static void initialize(LanguageModel model, long seed) {
-    SplittableRandom rng = new SplittableRandom(seed);
-    switch (model) {
-      case RecurrentLanguageModel m -> m.initialize(rng);
-      case TransformerLanguageModel m -> m.initialize(rng);
-    }
+    model.initialize(new SplittableRandom(seed));
   }
 
   private static void requireMemory(TrainingRunConfig config, int vocabularySize) {

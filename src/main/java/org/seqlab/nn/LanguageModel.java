@@ -12,8 +12,10 @@ import org.seqlab.tensor.Tensor;
  * <p>Recurrent models carry a state from one window of a stream to the next (truncated
  * backpropagation through time); a Transformer sees only its window and carries nothing.
  */
-public sealed interface LanguageModel extends Module
-    permits RecurrentLanguageModel, TransformerLanguageModel {
+public interface LanguageModel extends Module {
+
+  /** Draws every parameter from the model's default initialisation, in parameter order. */
+  void initialize(RandomGenerator rng);
 
   /** {@code V}, the number of token ids. */
   int vocabularySize();

@@ -77,6 +77,7 @@ public final class RecurrentLanguageModel implements LanguageModel {
    * PyTorch's defaults, in parameter order: the embedding from {@code N(0, 1)}, the recurrent
    * layers from {@code U(±1/√H)}, the head from {@code U(±1/√H)}.
    */
+  @Override
   public void initialize(RandomGenerator rng) {
     embedding.initialize(rng);
     rnn.initialize(rng);

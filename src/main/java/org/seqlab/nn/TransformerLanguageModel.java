@@ -22,6 +22,7 @@ public final class TransformerLanguageModel implements LanguageModel {
     this.decoder = new TransformerDecoder(config);
   }
 
+  @Override
   public void initialize(RandomGenerator rng) {
     decoder.initialize(rng);
   }

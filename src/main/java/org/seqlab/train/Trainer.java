@@ -116,6 +116,7 @@ public final class Trainer {
             : new LanguageModel.State(state.carried());
     validationLoss = state.validationLoss();
     validationStep = state.validationStep();
+    checkpointStep = state.step();
     bestValidationLoss = state.bestValidationLoss();
     bestStep = state.bestStep();
     validationsWithoutImprovement = state.validationsWithoutImprovement();
@@ -211,8 +212,12 @@ public final class Trainer {
     return result;
   }
 
+  /** The step of the last checkpoint handed out (or restored from). */
+  private long checkpointStep = -1;
+
   private void checkpoint() {
-    if (listeners.isEmpty()) return;
+    if (listeners.isEmpty() || checkpointStep == step) return;
+    checkpointStep = step;
     TrainingState state = snapshot();
     for (TrainingListener l : listeners) l.onCheckpoint(state);
   }
