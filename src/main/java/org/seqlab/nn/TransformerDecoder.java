@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.random.RandomGenerator;
 import org.seqlab.tensor.Elementwise;
+import org.seqlab.tensor.Parallel;
 import org.seqlab.tensor.Tensor;
 
 /**
@@ -31,6 +32,26 @@ import org.seqlab.tensor.Tensor;
  *
  * <p>{@link #forwardEmbedded} and {@link #backwardEmbedded} run the stack from a given {@code e_0},
  * skipping the embeddings; probes use them to feed continuous inputs and read {@code dL/de_0}.
+ *
+ * <h2>Generating: incremental decoding</h2>
+ *
+ * Because every block is causal, the keys and values of position {@code s} never change once {@code
+ * s} has been computed. A language model that generates one token at a time therefore keeps them in
+ * a {@link Cache} ({@link #newCache}) and computes only the new position: {@link #step} feeds one
+ * token per sequence and returns the next token's logits, attending to the cached positions; {@link
+ * #prefill} feeds a whole prompt in one {@link #forward} pass and keeps its keys and values. A step
+ * costs {@code O(L (D² + D F) + D V)} for the projections plus {@code O(L t D)} for attention at
+ * position {@code t}, where recomputing {@link #forward} over the prefix would cost {@code O(t)}
+ * times as much. Both give, position by position, the logits of {@link #forward} to float rounding.
+ *
+ * <pre>
+ *   Cache cache = decoder.newCache(1, decoder.config().maxLen());
+ *   Tensor logits = decoder.prefill(cache, prompt, prompt.length);     // [1, V]
+ *   while (cache.length() &lt; cache.capacity()) {
+ *     int next = sample(logits);
+ *     logits = decoder.step(cache, new int[] {next});
+ *   }
+ * </pre>
  */
 public final class TransformerDecoder implements Module {
 
@@ -383,27 +404,35 @@ public final class TransformerDecoder implements Module {
   public Tensor step(Cache cache, int[] tokens) {
     requireOwn(cache);
     Objects.requireNonNull(tokens, "tokens");
-    int batch = cache.batch(), t = cache.length(), dModel = config.dModel();
+    int batch = cache.batch(), t = cache.length();
     if (tokens.length != batch) {
       throw new IllegalArgumentException(
           "tokens has " + tokens.length + " entries, expected one per sequence (B=" + batch + ")");
     }
     for (int b = 0; b < batch; b++) checkToken(tokens[b], t, b);
     requireRoom(cache, 1);
+    Tensor logits = Tensor.zeros(batch, config.vocabSize());
+    // A step is a chain of small products (at B = 1, D = 128, each under 70k multiply-adds):
+    // handing each one to other threads costs about as much as the product, so, like a
+    // RecurrentStream, the step runs on the caller's thread.
+    Parallel.onCallerThread(() -> computeStep(cache, tokens, logits));
+    return logits;
+  }
 
+  /** The body of {@link #step}, after the checks: position {@code cache.length()}. */
+  private void computeStep(Cache cache, int[] tokens, Tensor logits) {
+    int t = cache.length(), dModel = config.dModel();
     // e_0 = E[token] + PE[t], row by row as forward computes it.
     float[] x = cache.stream.data();
     float[] embedding = tokenEmbedding.weight().value().data();
     float[] position = positionalEncoding.table().data();
-    for (int b = 0; b < batch; b++) {
+    for (int b = 0; b < tokens.length; b++) {
       System.arraycopy(embedding, tokens[b] * dModel, x, b * dModel, dModel);
       Elementwise.addInPlace(x, b * dModel, position, t * dModel, dModel);
     }
     for (int i = 0; i < blocks.length; i++) blocks[i].step(cache.stream, cache.blocks[i]);
     finalNorm.forwardInto(cache.stream, cache.normed);
-    Tensor logits = Tensor.zeros(batch, config.vocabSize());
     head.forwardInto(cache.normed, logits);
-    return logits;
   }
 
   /**

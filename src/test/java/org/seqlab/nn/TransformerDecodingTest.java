@@ -26,10 +26,11 @@ import org.seqlab.tensor.Tensor;
  * differently. Each such sum of {@code n} terms then differs by a few units of float's rounding
  * ({@code 2^-24 ≈ 6e-8}) times {@code √n} to {@code n} of its terms' scale; the differences pass
  * through {@code L} blocks of five products each, the LayerNorms (which divide by the spread of
- * their row) and the head. Measured over the shapes below (AVX-512), the worst difference is 3e-7 to 7e-7
- * of the row's largest logit; {@value #TOL} leaves a margin of about 7 for other vector widths and
- * summation orders, and is still far below what any real mistake costs: a key attended one position too many or too few, or a
- * position encoding off by one, moves the logits by a few percent or more.
+ * their row) and the head. Measured over the shapes below (AVX-512), the worst difference is 3e-7
+ * to 7e-7 of the row's largest logit; {@value #TOL} leaves a margin of about 7 for other vector
+ * widths and summation orders, and is still far below what a real mistake costs: a key attended one
+ * position too few, a value not stored, a position encoding off by one, and even a 1e-4 error in
+ * the attention's {@code 1/√dh}, each fails these tests.
  */
 class TransformerDecodingTest {
 
