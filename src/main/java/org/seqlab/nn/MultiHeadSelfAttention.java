@@ -412,7 +412,8 @@ public final class MultiHeadSelfAttention implements Module {
     }
     cache.length = keys;
 
-    // Attend, per (sequence, head): the pairs are independent and split over the cores.
+    // Attend, per (sequence, head): the pairs are independent, so a large batch is split over the
+    // cores (TransformerDecoder.step keeps it on the caller's thread).
     float[] context = cache.context.data();
     Arrays.fill(context, 0f);
     float scale = (float) (1.0 / Math.sqrt(headDim));

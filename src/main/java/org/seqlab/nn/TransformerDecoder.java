@@ -306,7 +306,9 @@ public final class TransformerDecoder implements Module {
    * far ({@link TransformerBlock.Cache}), for {@code batch} sequences decoded in lockstep, all
    * preallocated for {@code capacity} positions. Made by {@link #newCache}, filled by {@link
    * #prefill} and {@link #step}. A cache holds buffers that every step overwrites: one cache serves
-   * one decoding thread (the decoder's weights may be shared).
+   * one decoding thread (the decoder's weights may be shared). The keys and values it holds were
+   * computed with the weights of their time: after the weights change (a training step, a load),
+   * {@link #reset} it.
    */
   public static final class Cache {
     private final TransformerDecoder owner;
