@@ -10,7 +10,9 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.seqlab.tensor.Parallel;
 import org.seqlab.tensor.Tensor;
 
 /**
@@ -167,10 +169,24 @@ class TransformerDecodingTest {
     }
   }
 
-  @Test
-  void attentionStepGivesTheOutputOfCausalForward() {
-    SplittableRandom rng = new SplittableRandom(3);
-    int steps = 21, batch = 2, dModel = 20, heads = 5;
+  /**
+   * The attention layer alone, stepped directly: at the larger shape the (sequence, head) pairs of
+   * a late step carry enough work to be split between two threads.
+   */
+  @ParameterizedTest(name = "T={0} B={1} D={2} heads={3}")
+  @CsvSource({"21, 2, 20, 5", "80, 8, 64, 4"})
+  void attentionStepGivesTheOutputOfCausalForward(int steps, int batch, int dModel, int heads) {
+    int savedThreads = Parallel.threads();
+    Parallel.setThreads(2);
+    try {
+      checkAttentionStep(steps, batch, dModel, heads);
+    } finally {
+      Parallel.setThreads(savedThreads);
+    }
+  }
+
+  private static void checkAttentionStep(int steps, int batch, int dModel, int heads) {
+    SplittableRandom rng = new SplittableRandom(steps);
     MultiHeadSelfAttention attention = new MultiHeadSelfAttention(dModel, heads);
     attention.initialize(rng);
     for (float[] bias :
