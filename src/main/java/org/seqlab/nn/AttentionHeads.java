@@ -73,6 +73,17 @@ final class AttentionHeads {
   private final float[] scores; // [T, paddedSteps]: S, later dP and dS
   private final float[] laneSums = new float[LANES];
 
+  /** Floats in one vector: the length of the {@code laneSums} scratch of {@link #softmaxRow}. */
+  static final int VECTOR_LENGTH = LANES;
+
+  /**
+   * The length a scores row must have for {@link #softmaxRow} over {@code keys} keys: whole
+   * vectors.
+   */
+  static int scoreRowLength(int keys) {
+    return roundUp(keys, LANES);
+  }
+
   AttentionHeads(int steps, int headDim) {
     this.steps = steps;
     this.headDim = headDim;
@@ -144,7 +155,8 @@ final class AttentionHeads {
             keys(t, causal, validKeys),
             scale,
             p,
-            pOff + t * steps);
+            pOff + t * steps,
+            laneSums);
       }
       // C[t0..] += P[t0.., 0..keys) V[0..keys)
       MatMul.gemmNNSingleThread(
@@ -295,8 +307,14 @@ final class AttentionHeads {
    * <p>The exponential is the Cephes expf scheme (as {@link Elementwise#exp}: {@code n ln2 + r}, a
    * degree-6 polynomial in {@code r}, relative error below 2 units in the last place), written
    * inline: the arguments here are never positive, and below -87 the probability is 0.
+   *
+   * <p>{@code p} may be {@code scores} itself with {@code pRow == row} (each probability is written
+   * over its own exponential); {@code laneSums} is scratch of one vector's length. Shared with the
+   * single-query attention of {@link MultiHeadSelfAttention#step}, so that decoding normalises
+   * exactly as the whole-sequence pass does.
    */
-  private void softmaxRow(float[] scores, int row, int keys, float scale, float[] p, int pRow) {
+  static void softmaxRow(
+      float[] scores, int row, int keys, float scale, float[] p, int pRow, float[] laneSums) {
     int vectorKeys = roundUp(keys, LANES);
     FloatVector minusInfinity = FloatVector.broadcast(SPECIES, Float.NEGATIVE_INFINITY);
     FloatVector max = minusInfinity;

@@ -1,9 +1,11 @@
 package org.seqlab.nn;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.random.RandomGenerator;
+import org.seqlab.tensor.Elementwise;
 import org.seqlab.tensor.MatMul;
 import org.seqlab.tensor.Parallel;
 import org.seqlab.tensor.Tensor;
@@ -101,7 +103,7 @@ public final class FeedForward implements Module {
     int dModel = dModel(), dFF = dFF();
     if (x.rank() < 2 || x.dim(x.rank() - 1) != dModel) {
       throw new IllegalArgumentException(
-          "x has shape " + java.util.Arrays.toString(x.shape()) + ", expected [*, " + dModel + "]");
+          "x has shape " + Arrays.toString(x.shape()) + ", expected [*, " + dModel + "]");
     }
     int rows = x.size() / dModel;
     int[] hiddenShape = x.shape();
@@ -130,6 +132,45 @@ public final class FeedForward implements Module {
             Gelu.forwardAddingBias(act, r * dFF, pre, r * dFF, bias, 0, dFF);
         });
     return new Output(linear2.forward(h), x, a, h);
+  }
+
+  /**
+   * {@code y [*, D] = gelu(x W1^T + b1) W2^T + b2} written into a given {@code y} (overwritten),
+   * with {@code hidden [*, F]} as scratch for {@code a} and then, in place, {@code h = gelu(a)}:
+   * the inference path that reuses its buffers (one decoding step of {@link
+   * TransformerDecoder#step}) and keeps nothing for a backward pass. The additions come in {@link
+   * #forward}'s order: the product, then {@code b1}, then the GELU.
+   */
+  public void forwardInto(Tensor x, Tensor y, Tensor hidden) {
+    int dModel = dModel(), dFF = dFF();
+    if (x.rank() < 2 || x.dim(x.rank() - 1) != dModel) {
+      throw new IllegalArgumentException(
+          "x has shape " + Arrays.toString(x.shape()) + ", expected [*, " + dModel + "]");
+    }
+    int rows = x.size() / dModel;
+    int[] hiddenShape = x.shape();
+    hiddenShape[hiddenShape.length - 1] = dFF;
+    hidden.requireShape("hidden", hiddenShape);
+    float[] h = hidden.data(), bias = linear1.bias().value().data();
+    Arrays.fill(h, 0f);
+    MatMul.gemmNT(
+        rows,
+        dFF,
+        dModel,
+        x.data(),
+        0,
+        dModel,
+        linear1.weight().value().data(),
+        0,
+        dModel,
+        h,
+        0,
+        dFF);
+    for (int r = 0; r < rows; r++) {
+      Elementwise.addInPlace(h, r * dFF, bias, 0, dFF);
+      Gelu.forward(h, r * dFF, h, r * dFF, dFF);
+    }
+    linear2.forwardInto(hidden, y);
   }
 
   /**

@@ -103,52 +103,69 @@ public final class LayerNorm implements Module {
     Tensor y = Tensor.zeros(x.shape());
     Tensor mean = Tensor.zeros(rows);
     Tensor rstd = Tensor.zeros(rows);
-    float[] in = x.data();
-    float[] out = y.data();
-    float[] w = weight.value().data();
-    float[] b = bias.value().data();
-    float[] means = mean.data();
-    float[] rstds = rstd.data();
     Parallel.forRange(
         rows,
         4L * dim,
-        (from, to) -> {
-          float[] lanes = new float[LANES];
-          for (int r = from; r < to; r++) {
-            int row = r * dim;
-            int vectorEnd = SPECIES.loopBound(dim);
-            FloatVector sum = FloatVector.zero(SPECIES);
-            int j = 0;
-            for (; j < vectorEnd; j += LANES)
-              sum = sum.add(FloatVector.fromArray(SPECIES, in, row + j));
-            float total = addLanes(sum, lanes);
-            for (; j < dim; j++) total += in[row + j];
-            float m = total / dim;
-            FloatVector meanVector = FloatVector.broadcast(SPECIES, m);
-            FloatVector squares = FloatVector.zero(SPECIES);
-            for (j = 0; j < vectorEnd; j += LANES) {
-              FloatVector d = FloatVector.fromArray(SPECIES, in, row + j).sub(meanVector);
-              squares = d.fma(d, squares);
-            }
-            float squareTotal = addLanes(squares, lanes);
-            for (; j < dim; j++) {
-              float d = in[row + j] - m;
-              squareTotal = Math.fma(d, d, squareTotal);
-            }
-            float s = (float) (1.0 / Math.sqrt((double) squareTotal / dim + EPS));
-            FloatVector scale = FloatVector.broadcast(SPECIES, s);
-            for (j = 0; j < vectorEnd; j += LANES) {
-              FloatVector xhat =
-                  FloatVector.fromArray(SPECIES, in, row + j).sub(meanVector).mul(scale);
-              xhat.fma(FloatVector.fromArray(SPECIES, w, j), FloatVector.fromArray(SPECIES, b, j))
-                  .intoArray(out, row + j);
-            }
-            for (; j < dim; j++) out[row + j] = Math.fma((in[row + j] - m) * s, w[j], b[j]);
-            means[r] = m;
-            rstds[r] = s;
-          }
-        });
+        (from, to) -> normalizeRows(x.data(), y.data(), from, to, mean.data(), rstd.data()));
     return new Output(y, x, mean, rstd);
+  }
+
+  /**
+   * {@code y [*, D] = LayerNorm(x [*, D])} written into a given {@code y} of the same shape (its
+   * contents are overwritten), keeping no statistics: for inference paths that reuse their buffers,
+   * such as one decoding step of {@link TransformerDecoder#step}. The arithmetic is that of {@link
+   * #forward}, so the two give the same bits. {@code x} and {@code y} may be the same tensor.
+   */
+  public void forwardInto(Tensor x, Tensor y) {
+    int rows = rows(x, "x");
+    y.requireShape("y", x.shape());
+    Parallel.forRange(
+        rows, 4L * dim, (from, to) -> normalizeRows(x.data(), y.data(), from, to, null, null));
+  }
+
+  /**
+   * Rows {@code [from, to)} of {@code out = LayerNorm(in)}; each row's mean and rstd are stored in
+   * {@code means} and {@code rstds} unless they are null. A row is read entirely before it is
+   * written, so {@code in} and {@code out} may be the same array.
+   */
+  private void normalizeRows(
+      float[] in, float[] out, int from, int to, float[] means, float[] rstds) {
+    float[] w = weight.value().data();
+    float[] b = bias.value().data();
+    float[] lanes = new float[LANES];
+    int vectorEnd = SPECIES.loopBound(dim);
+    for (int r = from; r < to; r++) {
+      int row = r * dim;
+      FloatVector sum = FloatVector.zero(SPECIES);
+      int j = 0;
+      for (; j < vectorEnd; j += LANES) sum = sum.add(FloatVector.fromArray(SPECIES, in, row + j));
+      float total = addLanes(sum, lanes);
+      for (; j < dim; j++) total += in[row + j];
+      float m = total / dim;
+      FloatVector meanVector = FloatVector.broadcast(SPECIES, m);
+      FloatVector squares = FloatVector.zero(SPECIES);
+      for (j = 0; j < vectorEnd; j += LANES) {
+        FloatVector d = FloatVector.fromArray(SPECIES, in, row + j).sub(meanVector);
+        squares = d.fma(d, squares);
+      }
+      float squareTotal = addLanes(squares, lanes);
+      for (; j < dim; j++) {
+        float d = in[row + j] - m;
+        squareTotal = Math.fma(d, d, squareTotal);
+      }
+      float s = (float) (1.0 / Math.sqrt((double) squareTotal / dim + EPS));
+      FloatVector scale = FloatVector.broadcast(SPECIES, s);
+      for (j = 0; j < vectorEnd; j += LANES) {
+        FloatVector xhat = FloatVector.fromArray(SPECIES, in, row + j).sub(meanVector).mul(scale);
+        xhat.fma(FloatVector.fromArray(SPECIES, w, j), FloatVector.fromArray(SPECIES, b, j))
+            .intoArray(out, row + j);
+      }
+      for (; j < dim; j++) out[row + j] = Math.fma((in[row + j] - m) * s, w[j], b[j]);
+      if (means != null) {
+        means[r] = m;
+        rstds[r] = s;
+      }
+    }
   }
 
   /**

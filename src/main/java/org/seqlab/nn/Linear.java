@@ -77,11 +77,28 @@ public final class Linear implements Module {
 
   /** {@code y [*, out] = x [*, in] · W^T + b}. */
   public Tensor forward(Tensor x) {
-    int n = rows(x, "x");
+    rows(x, "x");
     int[] outShape = x.shape();
     outShape[outShape.length - 1] = outFeatures;
     Tensor y = Tensor.zeros(outShape);
-    Elementwise.addRowVector(y.data(), 0, n, bias.value().data(), 0, outFeatures);
+    forwardInto(x, y);
+    return y;
+  }
+
+  /**
+   * {@code y [*, out] = x [*, in] · W^T + b} written into a given {@code y} (its contents are
+   * overwritten), for inference paths that reuse their buffers. Each row of {@code y} is set to
+   * {@code b}, then the product is added: the order of {@link #forward}'s additions.
+   */
+  public void forwardInto(Tensor x, Tensor y) {
+    int n = rows(x, "x");
+    int[] outShape = x.shape();
+    outShape[outShape.length - 1] = outFeatures;
+    y.requireShape("y", outShape);
+    float[] out = y.data();
+    for (int r = 0; r < n; r++) {
+      System.arraycopy(bias.value().data(), 0, out, r * outFeatures, outFeatures);
+    }
     MatMul.gemmNT(
         n,
         outFeatures,
@@ -92,10 +109,9 @@ public final class Linear implements Module {
         weight.value().data(),
         0,
         inFeatures,
-        y.data(),
+        out,
         0,
         outFeatures);
-    return y;
   }
 
   /**

@@ -257,6 +257,298 @@ public final class MultiHeadSelfAttention implements Module {
   }
 
   /**
+   * What {@link #step} keeps between positions: the keys and values of every position decoded so
+   * far, for {@code batch} sequences decoded in lockstep, preallocated for {@code capacity}
+   * positions, and the scratch of one step. Made by {@link #newCache}; one cache serves one
+   * decoding thread.
+   *
+   * <pre>
+   *   keysT   [B, H, dh, capacity]   column s of (b, h) is K_bh[s]: transposed, so that one query's
+   *                                  scores are a row vector times a matrix, read along s
+   *   values  [B, H, capacity, dh]   row s of (b, h) is V_bh[s]
+   * </pre>
+   *
+   * <p>Only positions {@code s < length()} are ever read, so {@link #reset} need not clear them.
+   */
+  public static final class Cache {
+    private final MultiHeadSelfAttention owner;
+    private final int batch;
+    private final int capacity;
+    private final float[] keysT;
+    private final float[] values;
+    private final Tensor qkv; // [B, 3D]: this position's projections
+    private final Tensor context; // [B, D]: the heads' outputs side by side
+    private final float[] scores; // [B, H, scoreRow]: S, then P in place, per (b, h)
+    private final int scoreRow;
+    private int length;
+
+    private Cache(MultiHeadSelfAttention owner, int batch, int capacity) {
+      this.owner = owner;
+      this.batch = batch;
+      this.capacity = capacity;
+      int dModel = owner.dModel;
+      this.scoreRow = AttentionHeads.scoreRowLength(capacity);
+      this.keysT = new float[Math.toIntExact(Tensor.checkedSize(batch, capacity, dModel))];
+      this.values = new float[keysT.length];
+      this.qkv = Tensor.zeros(batch, 3 * dModel);
+      this.context = Tensor.zeros(batch, dModel);
+      this.scores = new float[Math.toIntExact(Tensor.checkedSize(batch, owner.numHeads, scoreRow))];
+    }
+
+    /** {@code B}, the sequences decoded together. */
+    public int batch() {
+      return batch;
+    }
+
+    /** The most positions the cache holds. */
+    public int capacity() {
+      return capacity;
+    }
+
+    /** The positions held so far: the next {@link #step} computes position {@code length()}. */
+    public int length() {
+      return length;
+    }
+
+    /** Forgets every position, to decode new sequences from position 0. */
+    public void reset() {
+      length = 0;
+    }
+
+    /** Offset of head {@code (b, h)}'s block of {@code keysT} or {@code values}. */
+    private int headBlock(int b, int h) {
+      return (b * owner.numHeads + h) * owner.headDim * capacity;
+    }
+
+    /**
+     * Stores {@code K[s]} and {@code V[s]} of head {@code (b, h)}, read at {@code kv[k..]}, {@code
+     * kv[v..]}.
+     */
+    private void store(int s, int b, int h, float[] kv, int k, int v) {
+      int dh = owner.headDim, block = headBlock(b, h);
+      for (int j = 0; j < dh; j++) keysT[block + j * capacity + s] = kv[k + j];
+      System.arraycopy(kv, v, values, block + s * dh, dh);
+    }
+  }
+
+  /**
+   * An empty {@link Cache} for {@code batch} sequences of up to {@code capacity} positions.
+   *
+   * @throws IllegalArgumentException if a size is not positive or the cache would not fit in an
+   *     array
+   */
+  public Cache newCache(int batch, int capacity) {
+    if (batch <= 0 || capacity <= 0) {
+      throw new IllegalArgumentException(
+          "a cache needs a positive batch and capacity, got batch="
+              + batch
+              + ", capacity="
+              + capacity);
+    }
+    return new Cache(this, batch, capacity);
+  }
+
+  /**
+   * Self-attention of one new position of each sequence, attending to every position in {@code
+   * cache} and to itself: the same function as {@link #forward} with {@code causal} at that
+   * position, at the cost of that position alone. With {@code t = cache.length()}, for sequence
+   * {@code b} and head {@code h}:
+   *
+   * <pre>
+   *   [q | k | v] = x W_in^T + b_in                           [B, 3D]
+   *   K_bh[t] = k_bh,  V_bh[t] = v_bh                          appended to the cache
+   *   p_bh[s] = softmax over s ≤ t of q_bh · K_bh[s] / √dh     [t+1]
+   *   c_bh = Σ_{s ≤ t} p_bh[s] V_bh[s]                         [dh], into c [B, D]
+   *   y = c W_o^T + b_o                                        [B, D]
+   * </pre>
+   *
+   * <p>The cache holds only positions {@code s ≤ t}, so the step is causal by construction and
+   * needs no mask. Work: {@code 4 D²} multiply-adds per sequence for the projections and {@code 2
+   * (t+1) D} for the attention; nothing is allocated in proportion to {@code t}. The scores are a
+   * row vector times {@code K^T}, the context {@code p} times {@code V}, both on {@link
+   * MatMul#gemmNNSingleThread}, and the softmax is {@link AttentionHeads}'s: given the same
+   * projections, each probability and context element is the same chain of roundings as in {@link
+   * #forward}.
+   *
+   * @param x {@code [B, D]}, this position's input (not modified)
+   * @param y {@code [B, D]}, overwritten with the output
+   * @throws IllegalStateException if the cache is full
+   */
+  public void step(Tensor x, Tensor y, Cache cache) {
+    requireOwn(cache);
+    requireRows(x, "x", cache.batch);
+    requireRows(y, "y", cache.batch);
+    if (cache.length == cache.capacity) {
+      throw new IllegalStateException(
+          "the cache is full: it holds capacity=" + cache.capacity + " positions");
+    }
+    int batch = cache.batch, t = cache.length, keys = t + 1, qkvWidth = 3 * dModel;
+
+    // [q | k | v] = x W_in^T + b_in: each row starts as the bias, the product is added.
+    float[] qkv = cache.qkv.data();
+    for (int b = 0; b < batch; b++) {
+      System.arraycopy(inProjBias.value().data(), 0, qkv, b * qkvWidth, qkvWidth);
+    }
+    MatMul.gemmNT(
+        batch,
+        qkvWidth,
+        dModel,
+        x.data(),
+        0,
+        dModel,
+        inProjWeight.value().data(),
+        0,
+        dModel,
+        qkv,
+        0,
+        qkvWidth);
+
+    // Append this position's keys and values.
+    for (int b = 0; b < batch; b++) {
+      for (int h = 0; h < numHeads; h++) {
+        int k = b * qkvWidth + dModel + h * headDim;
+        cache.store(t, b, h, qkv, k, k + dModel);
+      }
+    }
+    cache.length = keys;
+
+    // Attend, per (sequence, head): the pairs are independent, so a large batch is split over the
+    // cores (TransformerDecoder.step keeps it on the caller's thread).
+    float[] context = cache.context.data();
+    Arrays.fill(context, 0f);
+    float scale = (float) (1.0 / Math.sqrt(headDim));
+    Parallel.forRange(
+        batch * numHeads,
+        2L * keys * headDim,
+        (fromPair, toPair) -> {
+          float[] laneSums = new float[AttentionHeads.VECTOR_LENGTH];
+          for (int pair = fromPair; pair < toPair; pair++) {
+            int b = pair / numHeads, h = pair % numHeads;
+            int block = cache.headBlock(b, h);
+            int row = pair * cache.scoreRow;
+            // S[s] = q · K[s] for s ≤ t
+            Arrays.fill(cache.scores, row, row + keys, 0f);
+            MatMul.gemmNNSingleThread(
+                1,
+                keys,
+                headDim,
+                qkv,
+                b * qkvWidth + h * headDim,
+                headDim,
+                cache.keysT,
+                block,
+                cache.capacity,
+                cache.scores,
+                row,
+                keys);
+            // P = softmax(S / √dh), written over S
+            AttentionHeads.softmaxRow(cache.scores, row, keys, scale, cache.scores, row, laneSums);
+            // c_bh = P V
+            MatMul.gemmNNSingleThread(
+                1,
+                headDim,
+                keys,
+                cache.scores,
+                row,
+                keys,
+                cache.values,
+                block,
+                headDim,
+                context,
+                b * dModel + h * headDim,
+                dModel);
+          }
+        });
+
+    // y = c W_o^T + b_o
+    float[] out = y.data();
+    for (int b = 0; b < batch; b++) {
+      System.arraycopy(outProjBias.value().data(), 0, out, b * dModel, dModel);
+    }
+    MatMul.gemmNT(
+        batch,
+        dModel,
+        dModel,
+        context,
+        0,
+        dModel,
+        outProjWeight.value().data(),
+        0,
+        dModel,
+        out,
+        0,
+        dModel);
+  }
+
+  /**
+   * Fills an empty {@code cache} with the keys and values of a causal, unpadded {@link #forward}
+   * over positions {@code 0 .. T-1} (read from its {@code qkv}), so that {@link #step} continues
+   * those sequences at position {@code T}: the prompt is run as one pass, not {@code T} steps.
+   *
+   * @throws IllegalArgumentException if the pass was not causal, was padded, or has another batch
+   * @throws IllegalStateException if the cache is not empty or has fewer than {@code T} positions
+   */
+  public void prefill(Output forward, Cache cache) {
+    requireOwn(cache);
+    Tensor qkv = forward.qkv();
+    int steps = qkv.dim(0), batch = qkv.dim(1), qkvWidth = 3 * dModel;
+    if (!forward.causal() || forward.lengths() != null) {
+      throw new IllegalArgumentException(
+          "only a causal pass without padding can start a decoding cache");
+    }
+    if (batch != cache.batch || qkv.dim(2) != qkvWidth) {
+      throw new IllegalArgumentException(
+          "the pass has qkv of shape "
+              + Arrays.toString(qkv.shape())
+              + ", expected [T, "
+              + cache.batch
+              + ", "
+              + qkvWidth
+              + "] for this cache");
+    }
+    if (cache.length != 0) {
+      throw new IllegalStateException(
+          "prefill needs an empty cache, this one holds " + cache.length + " positions");
+    }
+    if (steps > cache.capacity) {
+      throw new IllegalStateException(
+          "T=" + steps + " positions do not fit in the cache's capacity=" + cache.capacity);
+    }
+    float[] kv = qkv.data();
+    for (int t = 0; t < steps; t++) {
+      for (int b = 0; b < batch; b++) {
+        for (int h = 0; h < numHeads; h++) {
+          int k = (t * batch + b) * qkvWidth + dModel + h * headDim;
+          cache.store(t, b, h, kv, k, k + dModel);
+        }
+      }
+    }
+    cache.length = steps;
+  }
+
+  private void requireOwn(Cache cache) {
+    Objects.requireNonNull(cache, "cache");
+    if (cache.owner != this) {
+      throw new IllegalArgumentException(
+          "this cache was made by another attention layer: make one with newCache");
+    }
+  }
+
+  private void requireRows(Tensor x, String name, int batch) {
+    if (x.rank() != 2 || x.dim(0) != batch || x.dim(1) != dModel) {
+      throw new IllegalArgumentException(
+          name
+              + " has shape "
+              + Arrays.toString(x.shape())
+              + ", expected [B, D] = ["
+              + batch
+              + ", "
+              + dModel
+              + "]");
+    }
+  }
+
+  /**
    * Given a forward result and {@code dy = dL/dy [T, B, D]}, accumulates the gradients of all four
    * parameters and returns {@code dx [T, B, D]}.
    */

@@ -147,6 +147,96 @@ public final class TransformerBlock implements Module {
   }
 
   /**
+   * What {@link #step} keeps between positions: the attention's keys and values ({@link
+   * MultiHeadSelfAttention.Cache}) and the scratch of one step. Made by {@link #newCache}.
+   */
+  public static final class Cache {
+    private final TransformerBlock owner;
+    private final MultiHeadSelfAttention.Cache attention;
+    private final Tensor normed; // [B, D]: LN1(x), then LN2(y)
+    private final Tensor branch; // [B, D]: SA(LN1(x)), then FF(LN2(y))
+    private final Tensor hidden; // [B, F]: the feed-forward's hidden layer
+
+    private Cache(TransformerBlock owner, int batch, int capacity) {
+      this.owner = owner;
+      this.attention = owner.selfAttention.newCache(batch, capacity);
+      int dModel = owner.dModel();
+      this.normed = Tensor.zeros(batch, dModel);
+      this.branch = Tensor.zeros(batch, dModel);
+      this.hidden = Tensor.zeros(batch, owner.feedForward.dFF());
+    }
+
+    /** The attention's keys and values. */
+    public MultiHeadSelfAttention.Cache attention() {
+      return attention;
+    }
+
+    public int batch() {
+      return attention.batch();
+    }
+
+    public int capacity() {
+      return attention.capacity();
+    }
+
+    /** The positions held so far. */
+    public int length() {
+      return attention.length();
+    }
+
+    /** Forgets every position. */
+    public void reset() {
+      attention.reset();
+    }
+  }
+
+  /** An empty {@link Cache} for {@code batch} sequences of up to {@code capacity} positions. */
+  public Cache newCache(int batch, int capacity) {
+    return new Cache(this, batch, capacity);
+  }
+
+  /**
+   * The block applied to one new position of each sequence, {@code x [B, D]} updated in place to
+   * {@code z}, attending to the positions in {@code cache} (to which it appends this one): {@link
+   * #forward}, causal, at position {@code cache.length()}.
+   *
+   * <pre>
+   *   y = x + SelfAttention.step(LayerNorm1(x))     [B, D]
+   *   z = y + FeedForward(LayerNorm2(y))            [B, D]
+   * </pre>
+   *
+   * @throws IllegalStateException if the cache is full
+   */
+  public void step(Tensor x, Cache cache) {
+    Objects.requireNonNull(cache, "cache");
+    if (cache.owner != this) {
+      throw new IllegalArgumentException(
+          "this cache was made by another block: make one with newCache");
+    }
+    x.requireShape("x", cache.batch(), dModel());
+    norm1.forwardInto(x, cache.normed);
+    selfAttention.step(cache.normed, cache.branch, cache.attention);
+    Elementwise.addInPlace(x.data(), 0, cache.branch.data(), 0, x.size());
+    norm2.forwardInto(x, cache.normed);
+    feedForward.forwardInto(cache.normed, cache.branch, cache.hidden);
+    Elementwise.addInPlace(x.data(), 0, cache.branch.data(), 0, x.size());
+  }
+
+  /**
+   * Fills an empty {@code cache} from a causal, unpadded {@link #forward} over positions {@code 0
+   * .. T-1}, so that {@link #step} continues at position {@code T}; see {@link
+   * MultiHeadSelfAttention#prefill}.
+   */
+  public void prefill(Output forward, Cache cache) {
+    Objects.requireNonNull(cache, "cache");
+    if (cache.owner != this) {
+      throw new IllegalArgumentException(
+          "this cache was made by another block: make one with newCache");
+    }
+    selfAttention.prefill(forward.attention(), cache.attention);
+  }
+
+  /**
    * Given a forward result and {@code dz = dL/dz [T, B, D]}, accumulates all twelve gradients and
    * returns {@code dx [T, B, D]}.
    */

@@ -5,6 +5,8 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.random.RandomGenerator;
+import org.seqlab.tensor.Elementwise;
+import org.seqlab.tensor.Parallel;
 import org.seqlab.tensor.Tensor;
 
 /**
@@ -30,6 +32,26 @@ import org.seqlab.tensor.Tensor;
  *
  * <p>{@link #forwardEmbedded} and {@link #backwardEmbedded} run the stack from a given {@code e_0},
  * skipping the embeddings; probes use them to feed continuous inputs and read {@code dL/de_0}.
+ *
+ * <h2>Generating: incremental decoding</h2>
+ *
+ * Because every block is causal, the keys and values of position {@code s} never change once {@code
+ * s} has been computed. A language model that generates one token at a time therefore keeps them in
+ * a {@link Cache} ({@link #newCache}) and computes only the new position: {@link #step} feeds one
+ * token per sequence and returns the next token's logits, attending to the cached positions; {@link
+ * #prefill} feeds a whole prompt in one {@link #forward} pass and keeps its keys and values. A step
+ * costs {@code O(L (D² + D F) + D V)} for the projections plus {@code O(L t D)} for attention at
+ * position {@code t}, where recomputing {@link #forward} over the prefix would cost {@code O(t)}
+ * times as much. Both give, position by position, the logits of {@link #forward} to float rounding.
+ *
+ * <pre>
+ *   Cache cache = decoder.newCache(1, decoder.config().maxLen());
+ *   Tensor logits = decoder.prefill(cache, prompt, prompt.length);     // [1, V]
+ *   while (cache.length() &lt; cache.capacity()) {
+ *     int next = sample(logits);
+ *     logits = decoder.step(cache, new int[] {next});
+ *   }
+ * </pre>
  */
 public final class TransformerDecoder implements Module {
 
@@ -227,24 +249,26 @@ public final class TransformerDecoder implements Module {
               + (long) steps * batch);
     }
     positionalEncoding.checkLength(steps);
-    for (int i = 0; i < tokens.length; i++) {
-      if (tokens[i] < 0 || tokens[i] >= config.vocabSize()) {
-        throw new IllegalArgumentException(
-            "token id "
-                + tokens[i]
-                + " at [t="
-                + i / batch
-                + ", b="
-                + i % batch
-                + "] is outside the vocabulary [0, "
-                + config.vocabSize()
-                + ")");
-      }
-    }
+    for (int i = 0; i < tokens.length; i++) checkToken(tokens[i], i / batch, i % batch);
     MultiHeadSelfAttention.checkLengths(lengths, steps, batch);
     Tensor embedded = tokenEmbedding.forward(tokens, steps, batch);
     positionalEncoding.addInPlace(embedded);
     return runStack(embedded, tokens, lengths);
+  }
+
+  private void checkToken(int token, int t, int b) {
+    if (token < 0 || token >= config.vocabSize()) {
+      throw new IllegalArgumentException(
+          "token id "
+              + token
+              + " at [t="
+              + t
+              + ", b="
+              + b
+              + "] is outside the vocabulary [0, "
+              + config.vocabSize()
+              + ")");
+    }
   }
 
   /**
@@ -275,6 +299,200 @@ public final class TransformerDecoder implements Module {
     LayerNorm.Output normed = finalNorm.forward(x);
     Tensor logits = head.forward(normed.output());
     return new Output(logits, tokens, embedded, outputs, normed, lengths);
+  }
+
+  /**
+   * The state of incremental decoding: for each block, the keys and values of every position fed so
+   * far ({@link TransformerBlock.Cache}), for {@code batch} sequences decoded in lockstep, all
+   * preallocated for {@code capacity} positions. Made by {@link #newCache}, filled by {@link
+   * #prefill} and {@link #step}. A cache holds buffers that every step overwrites: one cache serves
+   * one decoding thread (the decoder's weights may be shared). The keys and values it holds were
+   * computed with the weights of their time: after the weights change (a training step, a load),
+   * {@link #reset} it.
+   */
+  public static final class Cache {
+    private final TransformerDecoder owner;
+    private final TransformerBlock.Cache[] blocks;
+    private final Tensor stream; // [B, D]: the new position's vector on its way up the stack
+    private final Tensor normed; // [B, D]: LayerNorm(e_L)
+
+    private Cache(TransformerDecoder owner, int batch, int capacity) {
+      this.owner = owner;
+      this.blocks = new TransformerBlock.Cache[owner.blocks.length];
+      for (int i = 0; i < blocks.length; i++) blocks[i] = owner.blocks[i].newCache(batch, capacity);
+      this.stream = Tensor.zeros(batch, owner.config.dModel());
+      this.normed = Tensor.zeros(batch, owner.config.dModel());
+    }
+
+    /** {@code B}, the sequences decoded together. */
+    public int batch() {
+      return stream.dim(0);
+    }
+
+    /** The most positions the cache holds. */
+    public int capacity() {
+      return blocks[0].capacity();
+    }
+
+    /** Positions fed so far: the next token goes to position {@code length()}. */
+    public int length() {
+      return blocks[0].length();
+    }
+
+    /** Forgets every position, to decode new sequences from position 0 (nothing is freed). */
+    public void reset() {
+      for (TransformerBlock.Cache block : blocks) block.reset();
+    }
+
+    /** Block {@code i}'s part of the cache. */
+    public TransformerBlock.Cache block(int i) {
+      Objects.checkIndex(i, blocks.length);
+      return blocks[i];
+    }
+  }
+
+  /**
+   * An empty {@link Cache} for {@code batch} sequences of up to {@code capacity} positions.
+   *
+   * @param capacity in {@code [1, maxLen]}: positions beyond the positional table have no encoding
+   * @throws IllegalArgumentException if a size is out of range, or the keys and values would not
+   *     fit in the JVM's maximum heap (checked before anything is allocated)
+   */
+  public Cache newCache(int batch, int capacity) {
+    if (batch <= 0) {
+      throw new IllegalArgumentException("batch must be positive, got " + batch);
+    }
+    if (capacity <= 0 || capacity > config.maxLen()) {
+      throw new IllegalArgumentException(
+          "capacity must be in [1, maxLen=" + config.maxLen() + "], got " + capacity);
+    }
+    // Keys and values: 2 L B C D floats, which dwarf the [B, D] and [B, F] scratch.
+    double bytes =
+        2.0 * Float.BYTES * config.numLayers() * batch * capacity * (double) config.dModel();
+    long heap = Runtime.getRuntime().maxMemory();
+    if (bytes > heap) {
+      throw new IllegalArgumentException(
+          String.format(
+              "a cache for batch=%d, capacity=%d needs %.0f MiB of keys and values"
+                  + " (2 x %d layers x B x capacity x D=%d floats), more than the maximum heap"
+                  + " of %d MiB",
+              batch, capacity, bytes / (1 << 20), config.numLayers(), config.dModel(), heap >> 20));
+    }
+    Tensor.checkedSize(batch, capacity, config.dModel());
+    Tensor.checkedSize(batch, config.dFF());
+    Tensor.checkedSize(batch, config.vocabSize());
+    return new Cache(this, batch, capacity);
+  }
+
+  /**
+   * Feeds one token per sequence and returns the logits for the next one: {@link #forward} at
+   * position {@code t = cache.length()}, given the tokens at positions {@code 0 .. t-1} that the
+   * cache holds, computed for that position alone.
+   *
+   * <pre>
+   *   e_0 = E[tokens] + PE[t]                          [B, D]
+   *   e_{i+1} = Block_i.step(e_i), attending to s ≤ t  [B, D]   appending K, V at t to the cache
+   *   logits = LayerNorm(e_L) W_head^T + b_head        [B, V]
+   * </pre>
+   *
+   * <p>Per step, {@code O(L (D² + D F) + D V)} for the projections and {@code O(L t D)} for the
+   * attention; the only allocation that grows with anything is the returned logits.
+   *
+   * @param tokens {@code batch} token ids, one per sequence
+   * @return the logits {@code [B, V]}, a new tensor
+   * @throws IllegalArgumentException for a wrong count of tokens or an id outside the vocabulary
+   * @throws IllegalStateException if the cache is full
+   */
+  public Tensor step(Cache cache, int[] tokens) {
+    requireOwn(cache);
+    Objects.requireNonNull(tokens, "tokens");
+    int batch = cache.batch(), t = cache.length();
+    if (tokens.length != batch) {
+      throw new IllegalArgumentException(
+          "tokens has " + tokens.length + " entries, expected one per sequence (B=" + batch + ")");
+    }
+    for (int b = 0; b < batch; b++) checkToken(tokens[b], t, b);
+    requireRoom(cache, 1);
+    Tensor logits = Tensor.zeros(batch, config.vocabSize());
+    // A step is a chain of small products (at B = 1, D = 128, each under 70k multiply-adds):
+    // handing each one to other threads costs about as much as the product, so, like a
+    // RecurrentStream, the step runs on the caller's thread.
+    Parallel.onCallerThread(() -> computeStep(cache, tokens, logits));
+    return logits;
+  }
+
+  /** The body of {@link #step}, after the checks: position {@code cache.length()}. */
+  private void computeStep(Cache cache, int[] tokens, Tensor logits) {
+    int t = cache.length(), dModel = config.dModel();
+    // e_0 = E[token] + PE[t], row by row as forward computes it.
+    float[] x = cache.stream.data();
+    float[] embedding = tokenEmbedding.weight().value().data();
+    float[] position = positionalEncoding.table().data();
+    for (int b = 0; b < tokens.length; b++) {
+      System.arraycopy(embedding, tokens[b] * dModel, x, b * dModel, dModel);
+      Elementwise.addInPlace(x, b * dModel, position, t * dModel, dModel);
+    }
+    for (int i = 0; i < blocks.length; i++) blocks[i].step(cache.stream, cache.blocks[i]);
+    finalNorm.forwardInto(cache.stream, cache.normed);
+    head.forwardInto(cache.normed, logits);
+  }
+
+  /**
+   * Feeds a whole prompt {@code tokens [steps, batch]} (time-major, as {@link #forward}) into an
+   * empty cache in one pass, and returns the logits at its last position, {@code [B, V]}: the same
+   * as {@code steps} calls of {@link #step}, with the prompt's positions computed together. Each
+   * block's keys and values are taken from the pass.
+   *
+   * @throws IllegalArgumentException for a wrong count of tokens or an id outside the vocabulary
+   * @throws IllegalStateException if the cache is not empty or holds fewer than {@code steps}
+   *     positions
+   */
+  public Tensor prefill(Cache cache, int[] tokens, int steps) {
+    requireOwn(cache);
+    if (cache.length() != 0) {
+      throw new IllegalStateException(
+          "prefill starts new sequences, but the cache holds "
+              + cache.length()
+              + " positions: reset() it, or feed further tokens with step");
+    }
+    requireRoom(cache, steps);
+    int batch = cache.batch(), vocab = config.vocabSize();
+    Output out = forward(tokens, steps, batch, null);
+    for (int i = 0; i < blocks.length; i++) {
+      blocks[i].prefill(out.blocks().get(i), cache.blocks[i]);
+    }
+    Tensor last = Tensor.zeros(batch, vocab);
+    System.arraycopy(
+        out.logits().data(), (steps - 1) * batch * vocab, last.data(), 0, batch * vocab);
+    return last;
+  }
+
+  private void requireOwn(Cache cache) {
+    Objects.requireNonNull(cache, "cache");
+    if (cache.owner != this) {
+      throw new IllegalArgumentException(
+          "this cache was made by another decoder: make one with newCache");
+    }
+  }
+
+  /** Fails unless {@code positions} more fit in the cache. */
+  private void requireRoom(Cache cache, int positions) {
+    if (cache.length() == cache.capacity()) {
+      throw new IllegalStateException(
+          "the cache is full: it holds capacity="
+              + cache.capacity()
+              + " positions; reset() it, or make one with a larger capacity (up to maxLen="
+              + config.maxLen()
+              + ")");
+    }
+    if (positions > cache.capacity() - cache.length()) {
+      throw new IllegalStateException(
+          positions
+              + " positions do not fit in the cache: it holds "
+              + cache.length()
+              + " of capacity="
+              + cache.capacity());
+    }
   }
 
   /**

@@ -109,6 +109,23 @@ public final class Parallel {
     for (ForkJoinTask<?> task : others) task.join();
   }
 
+  /**
+   * Runs {@code body} with every parallel loop inside it kept on the caller's thread, as if it were
+   * one chunk of an outer parallel loop: for a latency path made of many small products (one
+   * decoding step at batch 1), where handing each product to other threads costs about as much as
+   * the product itself.
+   */
+  public static void onCallerThread(Runnable body) {
+    boolean[] inside = INSIDE.get();
+    boolean wasInside = inside[0];
+    inside[0] = true;
+    try {
+      body.run();
+    } finally {
+      inside[0] = wasInside;
+    }
+  }
+
   /** Per thread: true while it runs a chunk of a parallel loop. */
   private static final ThreadLocal<boolean[]> INSIDE =
       ThreadLocal.withInitial(() -> new boolean[1]);

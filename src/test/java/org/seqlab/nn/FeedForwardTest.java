@@ -87,4 +87,23 @@ class FeedForwardTest {
     TransformerTesting.assertRefused(
         "FeedForward needs positive sizes, got dModel=4, dFF=0", () -> new FeedForward(4, 0));
   }
+
+  @Test
+  void forwardIntoGivesTheBitsOfForward() {
+    SplittableRandom rng = new SplittableRandom(13);
+    FeedForward ff = new FeedForward(20, 33);
+    ff.initialize(rng);
+    float[] data = new float[4 * 2 * 20];
+    for (int i = 0; i < data.length; i++) data[i] = (float) rng.nextGaussian();
+    Tensor x = Tensor.wrap(data, 4, 2, 20);
+    float[] expected = ff.forward(x).output().data();
+
+    Tensor y = Tensor.zeros(4, 2, 20);
+    y.fill(7f); // overwritten, not added to
+    ff.forwardInto(x, y, Tensor.zeros(4, 2, 33));
+    assertArrayEquals(expected, y.data());
+    TransformerTesting.assertRefused(
+        "hidden has shape [4, 2, 20], expected [4, 2, 33]",
+        () -> ff.forwardInto(x, y, Tensor.zeros(4, 2, 20)));
+  }
 }

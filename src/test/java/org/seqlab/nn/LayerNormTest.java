@@ -83,4 +83,29 @@ class LayerNormTest {
     TransformerTesting.assertRefused(
         "dy has shape [4, 2], expected [2, 4]", () -> norm.backward(out, Tensor.zeros(4, 2)));
   }
+
+  @Test
+  void forwardIntoGivesTheBitsOfForwardAlsoInPlace() {
+    SplittableRandom rng = new SplittableRandom(9);
+    int dim = 37; // two vectors and a tail on AVX-512, more on narrower machines
+    LayerNorm norm = new LayerNorm(dim);
+    for (Parameter p : norm.parameters()) {
+      float[] v = p.value().data();
+      for (int i = 0; i < v.length; i++) v[i] += (float) rng.nextDouble(-0.5, 0.5);
+    }
+    float[] data = new float[3 * 5 * dim];
+    for (int i = 0; i < data.length; i++) data[i] = (float) (rng.nextGaussian() * 3 + 1);
+    Tensor x = Tensor.wrap(data, 3, 5, dim);
+    float[] expected = norm.forward(x).output().data();
+
+    Tensor y = Tensor.zeros(3, 5, dim);
+    norm.forwardInto(x, y);
+    assertArrayEquals(expected, y.data());
+    Tensor inPlace = x.copy();
+    norm.forwardInto(inPlace, inPlace);
+    assertArrayEquals(expected, inPlace.data());
+    TransformerTesting.assertRefused(
+        "y has shape [15, 37], expected [3, 5, 37]",
+        () -> norm.forwardInto(x, Tensor.zeros(15, dim)));
+  }
 }

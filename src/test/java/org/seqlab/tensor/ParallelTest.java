@@ -40,4 +40,29 @@ class ParallelTest {
       Parallel.setThreads(saved);
     }
   }
+
+  @Test
+  void onCallerThreadKeepsNestedLoopsOnTheCallersThreadAndRestoresThem() {
+    int saved = Parallel.threads();
+    try {
+      Parallel.setThreads(2);
+      Thread caller = Thread.currentThread();
+      AtomicIntegerArray elsewhere = new AtomicIntegerArray(1);
+      Parallel.RangeBody countOthers =
+          (from, to) -> {
+            if (Thread.currentThread() != caller) elsewhere.incrementAndGet(0);
+          };
+      Parallel.onCallerThread(
+          () -> {
+            Parallel.forRange(64, Parallel.MIN_PARALLEL_WORK, countOthers);
+            Parallel.forRangeBalanced(64, 8, Parallel.MIN_PARALLEL_WORK, countOthers);
+          });
+      assertEquals(0, elsewhere.get(0));
+      // Afterwards the same loop is split again: one of its two chunks runs on a worker.
+      Parallel.forRange(64, Parallel.MIN_PARALLEL_WORK, countOthers);
+      assertEquals(1, elsewhere.get(0));
+    } finally {
+      Parallel.setThreads(saved);
+    }
+  }
 }
