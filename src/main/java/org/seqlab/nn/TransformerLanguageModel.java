@@ -75,38 +75,44 @@ public final class TransformerLanguageModel implements LanguageModel {
 
   @Override
   public Decoder decoder() {
-    return new WindowDecoder();
+    return new CachedDecoder();
   }
 
   /**
-   * Generation by running the decoder over the last {@code maxLen} tokens at every step. Exact, and
-   * the simplest thing that is: each step costs a full forward over the window.
+   * Generation with cached keys and values ({@link TransformerDecoder#step}): each token costs one
+   * position's projections and its attention over the positions before it. When the context of
+   * {@code maxLen} positions is full, the cache is rebuilt from the last half of the tokens (one
+   * {@link TransformerDecoder#prefill}), so a long text keeps going with at least half a context of
+   * memory.
    */
-  private final class WindowDecoder implements Decoder {
+  private final class CachedDecoder implements Decoder {
     private final int context = decoder.config().maxLen();
-    private final int[] window = new int[context];
+    private final TransformerDecoder.Cache cache = decoder.newCache(1, context);
+    private final int[] history = new int[context];
     private int length;
     private final float[] logits = new float[vocabularySize()];
 
     @Override
     public float[] next(int token) {
-      if (token < 0 || token >= vocabularySize()) {
-        throw new IllegalArgumentException(
-            "token " + token + " is outside the vocabulary [0, " + vocabularySize() + ")");
-      }
+      Tensor out;
       if (length == context) {
-        System.arraycopy(window, 1, window, 0, context - 1);
-        length--;
+        int keep = Math.max(1, context / 2);
+        System.arraycopy(history, context - keep + 1, history, 0, keep - 1);
+        history[keep - 1] = token;
+        length = keep;
+        cache.reset();
+        out = decoder.prefill(cache, java.util.Arrays.copyOf(history, keep), keep);
+      } else {
+        out = decoder.step(cache, new int[] {token});
+        history[length++] = token;
       }
-      window[length++] = token;
-      int[] tokens = java.util.Arrays.copyOf(window, length);
-      Tensor all = decoder.forward(tokens, length, 1, null).logits();
-      System.arraycopy(all.data(), (length - 1) * logits.length, logits, 0, logits.length);
+      System.arraycopy(out.data(), 0, logits, 0, logits.length);
       return logits;
     }
 
     @Override
     public void reset() {
+      cache.reset();
       length = 0;
     }
 

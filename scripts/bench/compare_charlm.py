@@ -1,0 +1,171 @@
+#!/usr/bin/env python3
+"""Training a character language model: seqlab against PyTorch, side by side, interleaved.
+
+The same model on both sides: an embedding (V -> E), a stacked LSTM (or GRU), a linear head over
+the vocabulary, cross entropy over every step, Adam, gradient clipping at 5; batch B, truncated
+BPTT over T steps of B contiguous streams of the text with the hidden state carried between windows
+(the batching seqlab's char-lm task uses). Rounds alternate `seqlab train --max-steps N` and the same
+N steps in PyTorch, so both see the same machine load. Each side's throughput is the median
+tokens/s of its steps after the first --skip (JIT and allocator warm-up); seqlab's steps are read
+from the run's metrics.csv, PyTorch's are timed here. Every round also measures the machine's vector
+FMA peak (`seqlab bench --model peak`), which says how fast a core was at that moment.
+
+PyTorch runs with torch.set_num_threads(cores) (Debian's build hands its products to OpenBLAS,
+which uses every core either way).
+
+Run from the repository root (with Debian's python3-torch):
+  /usr/bin/python3 scripts/bench/compare_charlm.py                 # 2 x 256 LSTM, B 64, T 64
+  /usr/bin/python3 scripts/bench/compare_charlm.py --rounds 3 --steps 60 --json out.json
+  /usr/bin/python3 scripts/bench/compare_charlm.py --quick         # a small smoke test
+"""
+import argparse
+import csv
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+import torch
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+TEXT = os.path.join(ROOT, "..", "shared", "data", "tinyshakespeare.txt")
+
+
+def batchify(ids, batch):
+    """B contiguous streams of the ids: [S, B] with S = (n-1)//B, as seqlab's TextStreams."""
+    stream = (len(ids) - 1) // batch
+    data = torch.tensor(ids[: stream * batch + 1], dtype=torch.long)
+    inputs = data[:-1].reshape(batch, stream).t().contiguous()
+    targets = torch.tensor(ids[1 : stream * batch + 1], dtype=torch.long).reshape(batch, stream).t()
+    return inputs, targets.contiguous()
+
+
+class CharLM(torch.nn.Module):
+    def __init__(self, vocab, embedding, hidden, layers, kind):
+        super().__init__()
+        self.embedding = torch.nn.Embedding(vocab, embedding)
+        cls = torch.nn.LSTM if kind == "lstm" else torch.nn.GRU
+        self.rnn = cls(embedding, hidden, layers)
+        self.head = torch.nn.Linear(hidden, vocab)
+
+    def forward(self, x, state):
+        out, state = self.rnn(self.embedding(x), state)
+        return self.head(out), state
+
+
+def detach(state):
+    return tuple(s.detach() for s in state) if isinstance(state, tuple) else state.detach()
+
+
+def pytorch_steps(args, ids, vocab):
+    torch.manual_seed(args.seed)
+    model = CharLM(vocab, args.embedding, args.hidden, args.layers, args.model)
+    opt = torch.optim.Adam(model.parameters(), lr=args.lr)
+    inputs, targets = batchify(ids, args.batch)
+    state = None
+    times = []
+    for step in range(args.steps):
+        start = time.perf_counter()
+        w = step % (inputs.shape[0] // args.seq_len)
+        x = inputs[w * args.seq_len : (w + 1) * args.seq_len]
+        y = targets[w * args.seq_len : (w + 1) * args.seq_len]
+        if w == 0:
+            state = None
+        logits, state = model(x, state)
+        state = detach(state)
+        loss = torch.nn.functional.cross_entropy(logits.reshape(-1, vocab), y.reshape(-1))
+        opt.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
+        opt.step()
+        times.append(time.perf_counter() - start)
+    tokens = args.batch * args.seq_len
+    return [tokens / t for t in times[args.skip :]], float(loss)
+
+
+def seqlab_steps(args):
+    out = tempfile.mkdtemp(prefix="seqlab-charlm-")
+    try:
+        cmd = [os.path.join(ROOT, "seqlab"), "train", "--task", "char-lm", "--text", TEXT,
+               "--model", args.model, "--layers", str(args.layers), "--hidden", str(args.hidden),
+               "--embedding", str(args.embedding), "--batch", str(args.batch),
+               "--seq-len", str(args.seq_len), "--lr", str(args.lr), "--clip", "5",
+               "--max-steps", str(args.steps), "--val-every", "0", "--seed", str(args.seed),
+               "--threads", str(args.threads), "--out", os.path.join(out, "run")]
+        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+        with open(os.path.join(out, "run", "metrics.csv")) as f:
+            rows = list(csv.DictReader(f))
+        rates = [float(r["tokens_per_s"]) for r in rows if r["tokens_per_s"]]
+        return rates[args.skip :], float(rows[-1]["train_loss"])
+    finally:
+        shutil.rmtree(out, ignore_errors=True)
+
+
+def peak(threads):
+    out = subprocess.run([os.path.join(ROOT, "seqlab"), "bench", "--model", "peak", "--threads",
+                          str(threads), "--format", "json"], check=True, capture_output=True, text=True)
+    return json.loads(out.stdout)["gflops"]
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--model", default="lstm", choices=["lstm", "gru"])
+    p.add_argument("--layers", type=int, default=2)
+    p.add_argument("--hidden", type=int, default=256)
+    p.add_argument("--embedding", type=int, default=64)
+    p.add_argument("--batch", type=int, default=64)
+    p.add_argument("--seq-len", type=int, default=64)
+    p.add_argument("--lr", type=float, default=2e-3)
+    p.add_argument("--steps", type=int, default=60, help="training steps per run")
+    p.add_argument("--skip", type=int, default=20, help="warm-up steps left out of the median")
+    p.add_argument("--rounds", type=int, default=3)
+    p.add_argument("--seed", type=int, default=42)
+    p.add_argument("--threads", type=int, default=os.cpu_count())
+    p.add_argument("--json", help="also write the results here")
+    p.add_argument("--quick", action="store_true", help="1 layer of 32, 20 steps, 1 round")
+    args = p.parse_args()
+    if args.quick:
+        args.layers, args.hidden, args.embedding, args.batch, args.seq_len = 1, 32, 16, 8, 16
+        args.steps, args.skip, args.rounds = 20, 5, 1
+    torch.set_num_threads(args.threads)
+    with open(TEXT, encoding="utf-8") as f:
+        text = f.read()
+    chars = sorted(set(text))
+    index = {c: i for i, c in enumerate(chars)}
+    ids = [index[c] for c in text[: len(text) - round(len(text) * 0.1)]]
+
+    rows = []
+    for r in range(args.rounds):
+        machine = peak(args.threads)
+        ours, our_loss = seqlab_steps(args)
+        theirs, their_loss = pytorch_steps(args, ids, len(chars))
+        row = {"round": r + 1, "peak_gflops": machine,
+               "seqlab_tokens_per_s": statistics.median(ours),
+               "pytorch_tokens_per_s": statistics.median(theirs),
+               "seqlab_last_loss": our_loss, "pytorch_last_loss": their_loss}
+        row["ratio"] = row["seqlab_tokens_per_s"] / row["pytorch_tokens_per_s"]
+        rows.append(row)
+        print(f"round {r + 1}: peak {machine:.0f} GFLOP/s  seqlab {row['seqlab_tokens_per_s']:,.0f}"
+              f" tok/s  PyTorch {row['pytorch_tokens_per_s']:,.0f} tok/s  ratio {row['ratio']:.2f}",
+              file=sys.stderr)
+    med = lambda k: statistics.median(x[k] for x in rows)  # noqa: E731
+    print(f"torch {torch.__version__}, {os.cpu_count()} cores, {args.rounds} round(s) x {args.steps} steps"
+          f" (median of steps after the first {args.skip})")
+    print(f"char-LM {args.model} {args.layers}x{args.hidden}, embedding {args.embedding}, "
+          f"batch {args.batch}, BPTT {args.seq_len}, Adam {args.lr}, clip 5, {args.threads} thread(s)")
+    print(f"{'':10}{'tokens/s':>12}{'last loss':>11}")
+    print(f"{'seqlab':10}{med('seqlab_tokens_per_s'):>12,.0f}{rows[-1]['seqlab_last_loss']:>11.3f}")
+    print(f"{'PyTorch':10}{med('pytorch_tokens_per_s'):>12,.0f}{rows[-1]['pytorch_last_loss']:>11.3f}")
+    ratios = ", ".join("%.2f" % x["ratio"] for x in rows)
+    print(f"ratio {med('ratio'):.2f} (rounds: {ratios}); peak {med('peak_gflops'):.0f} GFLOP/s")
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({"args": vars(args), "rounds": rows}, f, indent=2)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,277 @@
+package org.seqlab.experiments;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.seqlab.io.RunDirectory;
+import org.seqlab.train.StepReport;
+import org.seqlab.train.TrainingListener;
+import org.seqlab.train.TrainingResult;
+
+/**
+ * A whole run into a directory with a real LSTM (small), with dropout, carried state and a cosine
+ * schedule: what it writes, and that a run that crashed resumes to exactly the numbers of one that
+ * never stopped.
+ */
+class TrainingRunTest {
+
+  @TempDir static Path dir;
+  static Path text;
+
+  @BeforeAll
+  static void writeText() throws Exception {
+    SplittableRandom rng = new SplittableRandom(2);
+    String[] words = {"the ", "cat ", "sat ", "on ", "a ", "mat", ".\n", "dog ", "ran "};
+    StringBuilder s = new StringBuilder();
+    while (s.length() < 30_000) s.append(words[rng.nextInt(words.length)]);
+    text = dir.resolve("words.txt");
+    Files.writeString(text, s, StandardCharsets.UTF_8);
+  }
+
+  static TrainingRunConfig config(String model, long maxSteps, double dropout) {
+    return new TrainingRunConfig(
+        "char-lm",
+        text.toString(),
+        null,
+        16,
+        8,
+        model,
+        2,
+        24,
+        8,
+        dropout,
+        2,
+        48,
+        "adamw",
+        1e-2,
+        0.9,
+        0.9,
+        0.999,
+        1e-8,
+        0.01,
+        "cosine",
+        5,
+        1e-4,
+        1.0,
+        maxSteps,
+        0,
+        10,
+        0,
+        0,
+        11,
+        2);
+  }
+
+  @Test
+  void aRunWritesItsDirectory() throws Exception {
+    Path out = dir.resolve("plain");
+    TrainingRun run = TrainingRun.start(config("lstm", 30, 0.1), out, false);
+    TrainingResult result = run.run();
+    assertEquals(TrainingResult.Stop.MAX_STEPS, result.stop());
+    for (String f :
+        List.of(
+            "config.json",
+            "metrics.csv",
+            "gradient-norms.csv",
+            "result.json",
+            "checkpoint.safetensors",
+            "model.safetensors",
+            "loss.png",
+            "loss.svg",
+            "gradient-norm.png",
+            "gradient-norm.svg")) {
+      assertTrue(Files.size(out.resolve(f)) > 0, f);
+    }
+    JsonNode json = RunDirectory.JSON.readTree(out.resolve("result.json").toFile());
+    assertEquals(30, json.get("steps").asLong());
+    assertEquals(result.validationLoss(), json.get("val_loss").asDouble(), 0);
+    assertTrue(json.get("tokens_per_second").asDouble() > 0);
+    assertTrue(json.get("val_loss").asDouble() < Math.log(run.vocabulary().size()));
+    List<String> metrics = Files.readAllLines(out.resolve("metrics.csv"));
+    assertEquals("step,seconds,train_loss,val_loss,grad_norm,lr,tokens_per_s", metrics.getFirst());
+    assertEquals(31, metrics.size());
+    // Validation every 10 steps lands on the rows of steps 10, 20, 30.
+    for (int step = 1; step <= 30; step++) {
+      String[] row = metrics.get(step).split(",", -1);
+      assertEquals(Integer.toString(step), row[0]);
+      assertEquals(step % 10 == 0, !row[3].isEmpty(), "val_loss on row " + step);
+    }
+    TrainingRunConfig stored =
+        RunDirectory.JSON.readValue(out.resolve("config.json").toFile(), TrainingRunConfig.class);
+    assertEquals(64, stored.textSha256().length());
+    assertEquals(text.toAbsolutePath().normalize().toString(), stored.text());
+    // The best model samples.
+    TextSampler.Loaded loaded = TextSampler.load(out);
+    StringBuilder sample = new StringBuilder();
+    TextSampler.generate(loaded, new TextSampler.Options("the ", 40, 0.5, 0, 1), sample::append);
+    assertEquals(40, sample.codePointCount(0, sample.length()));
+  }
+
+  /** Stops the process's run abruptly at a step, as a kill would: no checkpoint, no result. */
+  static final class Crash extends RuntimeException {}
+
+  @Test
+  void aCrashedRunResumesToExactlyTheNumbersOfAnUninterruptedOne() throws Exception {
+    Path whole = dir.resolve("whole");
+    List<Double> expected = new ArrayList<>();
+    TrainingRun reference = TrainingRun.start(config("lstm", 45, 0.2), whole, false);
+    reference.addListener(recordLosses(expected));
+    TrainingResult done = reference.run();
+
+    Path broken = dir.resolve("broken");
+    TrainingRun first = TrainingRun.start(config("lstm", 45, 0.2), broken, false);
+    first.addListener(
+        new TrainingListener() {
+          @Override
+          public void onStep(StepReport r) {
+            if (r.step() == 27) throw new Crash();
+          }
+        });
+    assertThrows(Crash.class, first::run);
+    assertTrue(!Files.exists(broken.resolve("result.json")));
+
+    List<Double> after = new ArrayList<>();
+    TrainingRun resumed = TrainingRun.resume(broken, c -> c);
+    assertEquals(20, resumed.resumedFrom(), "the last checkpoint was at the validation of step 20");
+    resumed.addListener(recordLosses(after));
+    TrainingResult result = resumed.run();
+
+    assertEquals(done.steps(), result.steps());
+    assertEquals(done.validationLoss(), result.validationLoss(), 0);
+    assertEquals(done.bestValidationLoss(), result.bestValidationLoss(), 0);
+    assertEquals(expected.subList(20, 45), after);
+    // metrics.csv was cut back to step 20 and continued: the same losses in the same rows.
+    assertArrayEquals(column(whole, 2), column(broken, 2));
+    assertArrayEquals(column(whole, 3), column(broken, 3));
+    assertArrayEquals(
+        Files.readAllBytes(whole.resolve("model.safetensors")),
+        Files.readAllBytes(broken.resolve("model.safetensors")));
+  }
+
+  @Test
+  void theTransformerTrainsThroughTheSameEngine() throws Exception {
+    TrainingRun run = TrainingRun.start(config("transformer", 20, 0), dir.resolve("t"), false);
+    TrainingResult result = run.run();
+    assertEquals(20, result.steps());
+    assertTrue(result.validationLoss() < Math.log(run.vocabulary().size()));
+  }
+
+  @Test
+  void resumingWithAChangedConfigurationIsRefusedNamingTheOption() throws Exception {
+    Path out = dir.resolve("changed");
+    TrainingRun.start(config("gru", 10, 0), out, false).run();
+    var e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                TrainingRun.resume(
+                    out,
+                    c ->
+                        new TrainingRunConfig(
+                            c.task(),
+                            c.text(),
+                            c.textSha256(),
+                            c.seqLen(),
+                            c.batch(),
+                            c.model(),
+                            c.layers(),
+                            32,
+                            c.embedding(),
+                            c.dropout(),
+                            c.heads(),
+                            c.feedForward(),
+                            c.optimizer(),
+                            0.5,
+                            c.momentum(),
+                            c.beta1(),
+                            c.beta2(),
+                            c.epsilon(),
+                            c.weightDecay(),
+                            c.schedule(),
+                            c.warmupSteps(),
+                            c.minLr(),
+                            c.clip(),
+                            c.maxSteps(),
+                            c.timeLimitSeconds(),
+                            c.validateEvery(),
+                            c.patience(),
+                            c.checkpointEvery(),
+                            c.seed(),
+                            c.threads())));
+    assertTrue(e.getMessage().contains("hidden 32 (the run has 24)"), e.getMessage());
+    assertTrue(e.getMessage().contains("lr 0.5 (the run has 0.01)"), e.getMessage());
+  }
+
+  @Test
+  void resumingAfterTheTextChangedIsRefused() throws Exception {
+    Path copy = dir.resolve("copy.txt");
+    Files.copy(text, copy);
+    Path out = dir.resolve("moved");
+    TrainingRunConfig c = config("rnn", 10, 0);
+    TrainingRun.start(
+            new TrainingRunConfig(
+                c.task(),
+                copy.toString(),
+                null,
+                c.seqLen(),
+                c.batch(),
+                c.model(),
+                c.layers(),
+                c.hidden(),
+                c.embedding(),
+                c.dropout(),
+                c.heads(),
+                c.feedForward(),
+                c.optimizer(),
+                c.lr(),
+                c.momentum(),
+                c.beta1(),
+                c.beta2(),
+                c.epsilon(),
+                c.weightDecay(),
+                c.schedule(),
+                c.warmupSteps(),
+                c.minLr(),
+                c.clip(),
+                c.maxSteps(),
+                c.timeLimitSeconds(),
+                c.validateEvery(),
+                c.patience(),
+                c.checkpointEvery(),
+                c.seed(),
+                c.threads()),
+            out,
+            false)
+        .run();
+    Files.writeString(copy, "the cat", java.nio.file.StandardOpenOption.APPEND);
+    var e = assertThrows(IllegalArgumentException.class, () -> TrainingRun.resume(out, x -> x));
+    assertTrue(e.getMessage().contains("has changed since the run began"), e.getMessage());
+  }
+
+  private static TrainingListener recordLosses(List<Double> into) {
+    return new TrainingListener() {
+      @Override
+      public void onStep(StepReport r) {
+        into.add(r.loss());
+      }
+    };
+  }
+
+  private static String[] column(Path run, int index) throws Exception {
+    return Files.readAllLines(run.resolve("metrics.csv")).stream()
+        .map(line -> line.split(",", -1)[index])
+        .toArray(String[]::new);
+  }
+}
