@@ -71,6 +71,12 @@ public final class SampleCommand implements Callable<Integer> {
       throw new UserError(
           e.getMessage().startsWith("--") ? e.getMessage() : "--checkpoint: " + e.getMessage(), e);
     }
+    try {
+      // Check the prompt before printing it.
+      loaded.vocabulary().encode(prompt);
+    } catch (IllegalArgumentException e) {
+      throw new UserError("--prompt: " + e.getMessage(), e);
+    }
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     err.printf(
@@ -81,12 +87,6 @@ public final class SampleCommand implements Callable<Integer> {
         loaded.vocabulary().size(),
         loaded.note());
     err.flush();
-    try {
-      // Check the prompt before printing it.
-      loaded.vocabulary().encode(prompt);
-    } catch (IllegalArgumentException e) {
-      throw new UserError("--prompt: " + e.getMessage(), e);
-    }
     out.print(prompt);
     out.flush();
     TextSampler.generate(

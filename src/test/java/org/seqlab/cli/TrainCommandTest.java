@@ -1,0 +1,220 @@
+package org.seqlab.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code seqlab train} and {@code seqlab sample}, end to end, and every refusal. */
+class TrainCommandTest {
+
+  @TempDir static Path dir;
+  static Path text;
+
+  @BeforeAll
+  static void writeText() throws Exception {
+    SplittableRandom rng = new SplittableRandom(5);
+    String[] words = {"to ", "be ", "or ", "not ", "that ", "is ", "the ", "question", ".\n"};
+    StringBuilder s = new StringBuilder();
+    while (s.length() < 20_000) s.append(words[rng.nextInt(words.length)]);
+    text = dir.resolve("hamlet.txt");
+    Files.writeString(text, s, StandardCharsets.UTF_8);
+  }
+
+  /**
+   * A small, quick run's options, with {@code extra} ("--option", "value" pairs) replacing them.
+   */
+  static String[] small(Path out, String... extra) {
+    java.util.Map<String, String> options = new java.util.LinkedHashMap<>();
+    String[] base = {
+      "--text",
+      text.toString(),
+      "--hidden",
+      "16",
+      "--layers",
+      "1",
+      "--embedding",
+      "8",
+      "--batch",
+      "4",
+      "--seq-len",
+      "8",
+      "--val-every",
+      "6",
+      "--threads",
+      "1",
+      "--out",
+      out.toString()
+    };
+    for (int i = 0; i < base.length; i += 2) options.put(base[i], base[i + 1]);
+    List<String> flags = new ArrayList<>();
+    for (int i = 0; i < extra.length; i++) {
+      if (extra[i].equals("--force")) flags.add(extra[i]);
+      else options.put(extra[i], extra[++i]);
+    }
+    List<String> args = new ArrayList<>(List.of("train"));
+    options.forEach((k, v) -> args.addAll(List.of(k, v)));
+    args.addAll(flags);
+    return args.toArray(String[]::new);
+  }
+
+  @Test
+  void trainsThenResumesThenSamples() throws Exception {
+    Path out = dir.resolve("run");
+    CliRun run = CliRun.of(small(out, "--max-steps", "12"));
+    assertEquals(0, run.status(), run.err());
+    assertTrue(run.out().contains("training lstm: 1 layer(s) x 16"), run.out());
+    assertTrue(run.out().contains("finished after 12 steps"), run.out());
+    assertTrue(run.out().lines().anyMatch(l -> l.strip().startsWith("12 ")), run.out());
+    assertTrue(Files.exists(out.resolve("checkpoint.safetensors")));
+
+    // A longer limit continues from step 12 instead of starting again.
+    CliRun more = CliRun.of("train", "--resume", out.toString(), "--max-steps", "18");
+    assertEquals(0, more.status(), more.err());
+    assertTrue(more.out().contains("resuming at step 12"), more.out());
+    assertTrue(more.out().contains("finished after 18 steps"), more.out());
+    assertEquals(19, Files.readAllLines(out.resolve("metrics.csv")).size());
+
+    CliRun sample =
+        CliRun.of("sample", "--checkpoint", out.toString(), "--prompt", "to be", "--length", "30");
+    assertEquals(0, sample.status(), sample.err());
+    String printed = sample.out().stripTrailing();
+    assertTrue(printed.startsWith("to be"), printed);
+    assertEquals(35, sample.out().codePointCount(0, sample.out().length()) - 1);
+    CliRun again =
+        CliRun.of("sample", "--checkpoint", out.toString(), "--prompt", "to be", "--length", "30");
+    assertEquals(sample.out(), again.out(), "the same seed draws the same text");
+  }
+
+  @Test
+  void badRequestsGetOneLineAndLeaveNothingBehind() throws Exception {
+    Path empty = Files.writeString(dir.resolve("empty.txt"), "");
+    Path binary = Files.write(dir.resolve("bin.dat"), new byte[] {1, 2, 0, 4});
+    Path latin1 = Files.write(dir.resolve("latin1.txt"), new byte[] {'a', (byte) 0xE9});
+    Path tiny = Files.writeString(dir.resolve("tiny.txt"), "a few words only\n");
+    Path out = dir.resolve("never");
+    String[][] cases = {
+      {"train", "--max-steps", "5", "--out", out.toString()},
+      {"train", "--text", empty.toString(), "--max-steps", "5", "--out", out.toString()},
+      {"train", "--text", binary.toString(), "--max-steps", "5", "--out", out.toString()},
+      {"train", "--text", latin1.toString(), "--max-steps", "5", "--out", out.toString()},
+      {"train", "--text", tiny.toString(), "--max-steps", "5", "--out", out.toString()},
+      {"train", "--text", dir.resolve("nope.txt").toString(), "--max-steps", "5"},
+      small(out, "--max-steps", "5", "--hidden", "0"),
+      small(out, "--max-steps", "5", "--lr", "-1"),
+      small(out, "--max-steps", "5", "--lr", "0"),
+      small(out, "--max-steps", "5", "--dropout", "1"),
+      small(out, "--max-steps", "5", "--batch", "0"),
+      small(out, "--max-steps", "5", "--model", "transformer", "--heads", "3"),
+      small(out, "--max-steps", "5", "--model", "lstmx"),
+      small(out, "--max-steps", "5", "--optimizer", "rmsprop"),
+      small(out, "--max-steps", "5", "--schedule", "step"),
+      small(out, "--time-limit", "soon"),
+      small(out),
+      small(out, "--max-steps", "5", "--hidden", "8192", "--layers", "32"),
+      {"train", "--resume", dir.resolve("no-such-run").toString()},
+    };
+    String[] expected = {
+      "--text FILE is required",
+      "is empty",
+      "looks binary",
+      "is not UTF-8 text",
+      "too short for one batch",
+      "no such file",
+      "--hidden must be in [1, 8192], got 0",
+      "--lr must be in (0, 10], got -1.0",
+      "--lr must be in (0, 10], got 0.0",
+      "--dropout must be in [0, 1), got 1.0",
+      "--batch must be in [1, 4096], got 0",
+      "--heads 3 must divide --hidden 16",
+      "--model: unknown model 'lstmx'",
+      "--optimizer: unknown optimizer 'rmsprop'",
+      "--schedule: unknown schedule 'step'",
+      "'soon' is not a duration",
+      "give --max-steps N or --time-limit",
+      "needs about",
+      "no such run directory",
+    };
+    for (int i = 0; i < cases.length; i++) {
+      CliRun r = CliRun.of(cases[i]);
+      assertTrue(r.isOneLineUserError(), String.join(" ", cases[i]) + " -> " + r);
+      assertTrue(r.err().contains(expected[i]), "expected '" + expected[i] + "' in " + r.err());
+      assertFalse(Files.exists(out), String.join(" ", cases[i]) + " created " + out);
+    }
+  }
+
+  @Test
+  void anExistingRunIsNeitherOverwrittenNorMixedWithUnlessForced() throws Exception {
+    Path out = dir.resolve("kept");
+    assertEquals(0, CliRun.of(small(out, "--max-steps", "3")).status());
+    Files.writeString(out.resolve("notes.txt"), "mine");
+    byte[] before = Files.readAllBytes(out.resolve("checkpoint.safetensors"));
+
+    CliRun refused = CliRun.of(small(out, "--max-steps", "4", "--seed", "1"));
+    assertTrue(refused.isOneLineUserError(), refused.toString());
+    assertTrue(refused.err().contains("already holds") && refused.err().contains("--force"));
+    assertEquals(
+        java.util.Arrays.hashCode(before),
+        java.util.Arrays.hashCode(Files.readAllBytes(out.resolve("checkpoint.safetensors"))));
+
+    CliRun changed = CliRun.of("train", "--resume", out.toString(), "--hidden", "32");
+    assertTrue(changed.isOneLineUserError(), changed.toString());
+    assertTrue(changed.err().contains("hidden 32 (the run has 16)"), changed.err());
+
+    CliRun forced = CliRun.of(small(out, "--max-steps", "4", "--seed", "1", "--force"));
+    assertEquals(0, forced.status(), forced.err());
+    assertEquals("mine", Files.readString(out.resolve("notes.txt")), "--force keeps other files");
+    assertEquals(
+        5, Files.readAllLines(out.resolve("metrics.csv")).size(), "a new run, not appended");
+  }
+
+  @Test
+  void sampleRefusesWhatItCannotUse() throws Exception {
+    Path out = dir.resolve("for-sampling");
+    assertEquals(0, CliRun.of(small(out, "--max-steps", "2")).status());
+    Path weights = dir.resolve("plain.safetensors");
+    assertEquals(
+        0,
+        CliRun.of(
+                "init",
+                "--model",
+                "lstm",
+                "--input",
+                "3",
+                "--hidden",
+                "4",
+                "--output",
+                weights.toString())
+            .status());
+    String[][] cases = {
+      {"sample", "--checkpoint", dir.resolve("nothing").toString()},
+      {"sample", "--checkpoint", dir.toString()},
+      {"sample", "--checkpoint", weights.toString()},
+      {"sample", "--checkpoint", out.toString(), "--prompt", "zebra"},
+      {"sample", "--checkpoint", out.toString(), "--temperature", "-1"},
+      {"sample", "--checkpoint", out.toString(), "--length", "-5"},
+    };
+    String[] expected = {
+      "no such run directory or model file",
+      "holds no trained model",
+      "is not a seqlab language model",
+      "the character 'z' at position 0 is not in the model's vocabulary",
+      "--temperature must be in [0, 100]",
+      "--length must be in [0, 10000000]",
+    };
+    for (int i = 0; i < cases.length; i++) {
+      CliRun r = CliRun.of(cases[i]);
+      assertTrue(r.isOneLineUserError(), String.join(" ", cases[i]) + " -> " + r);
+      assertTrue(r.err().contains(expected[i]), "expected '" + expected[i] + "' in " + r.err());
+    }
+  }
+}
