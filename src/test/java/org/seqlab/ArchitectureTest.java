@@ -30,6 +30,7 @@ class ArchitectureTest {
         .resideInAnyPackage(
             "org.seqlab.nn..",
             "org.seqlab.train..",
+            "org.seqlab.tasks..",
             "org.seqlab.probe..",
             "org.seqlab.experiments..",
             "org.seqlab.io..",
@@ -51,6 +52,35 @@ class ArchitectureTest {
             "org.seqlab.io..",
             "org.seqlab.view..",
             "org.seqlab.cli..")
+        .check(classes);
+  }
+
+  @Test
+  void tasksOnlyMakeData() {
+    noClasses()
+        .that()
+        .resideInAPackage("org.seqlab.tasks..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage(
+            "org.seqlab.train..",
+            "org.seqlab.probe..",
+            "org.seqlab.experiments..",
+            "org.seqlab.io..",
+            "org.seqlab.view..",
+            "org.seqlab.cli..")
+        .check(classes);
+  }
+
+  @Test
+  void theEngineKnowsNothingOfFilesOrViews() {
+    // The training engine reports to listeners; writing run directories and drawing is theirs.
+    noClasses()
+        .that()
+        .resideInAnyPackage("org.seqlab.train..", "org.seqlab.nn..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage("org.seqlab.experiments..", "com.fasterxml..", "org.knowm..")
         .check(classes);
   }
 
