@@ -216,7 +216,8 @@ public final class TrainCommand implements Callable<Integer> {
       paramLabel = "DIR",
       description =
           "continue the run in DIR from its last checkpoint; only --max-steps, --time-limit and"
-              + " --threads may be given again, with new values")
+              + " --threads may be given again with new values (and --clip and --lr after a"
+              + " divergence)")
   Path resume;
 
   /** Option name to {@code config.json} field, for the options a resumed run compares. */
@@ -318,10 +319,19 @@ public final class TrainCommand implements Callable<Integer> {
 
     if (result.stop() == TrainingResult.Stop.DIVERGED) {
       err.println("seqlab: " + result.divergence().describe());
-      err.println(
-          "seqlab: the last good checkpoint is in "
-              + run.directory().resolve(RunDirectory.CHECKPOINT)
-              + "; resume with a lower --lr or with --clip after fixing the cause");
+      if (java.nio.file.Files.exists(run.directory().resolve(RunDirectory.CHECKPOINT))) {
+        err.println(
+            "seqlab: the last good checkpoint is intact; continue from it with clipping or a lower"
+                + " rate: seqlab train --resume "
+                + run.directory()
+                + " --clip 1 (or --lr ...)");
+      } else {
+        err.println(
+            "seqlab: it broke before its first checkpoint; start again with --clip 1 or a lower"
+                + " --lr (and --force to reuse "
+                + run.directory()
+                + ")");
+      }
       err.flush();
       return EXIT_DIVERGED;
     }

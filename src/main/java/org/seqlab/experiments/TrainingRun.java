@@ -56,6 +56,12 @@ public final class TrainingRun {
   static final List<String> CHANGEABLE_ON_RESUME =
       List.of("maxSteps", "timeLimitSeconds", "threads");
 
+  /**
+   * What a run that diverged may also change when it is resumed from its last good checkpoint: the
+   * remedies, clipping and the learning rate.
+   */
+  static final List<String> REMEDIES_AFTER_DIVERGENCE = List.of("clip", "lr");
+
   private final TrainingRunConfig config;
   private final RunDirectory directory;
   private final CharCorpus corpus;
@@ -124,6 +130,8 @@ public final class TrainingRun {
     TrainingRunConfig config = changes.apply(stored);
     List<String> changed = new ArrayList<>(differences(stored, config));
     changed.removeAll(CHANGEABLE_ON_RESUME);
+    boolean diverged = diverged(directory);
+    if (diverged) changed.removeAll(REMEDIES_AFTER_DIVERGENCE);
     if (!changed.isEmpty()) {
       throw new IllegalArgumentException(
           "--resume continues a run with its own configuration, but these options differ from"
@@ -131,7 +139,8 @@ public final class TrainingRun {
               + directory.file(RunDirectory.CONFIG)
               + ": "
               + describeDifferences(stored, config, changed)
-              + "; drop them, or start a new run with --out");
+              + "; drop them, or start a new run with --out"
+              + (diverged ? "" : " (--clip and --lr may change only after a divergence)"));
     }
     if (config.learningRateSchedule().kind() == org.seqlab.train.LearningRateSchedule.Kind.COSINE
         && (config.maxSteps() != stored.maxSteps()
@@ -177,6 +186,14 @@ public final class TrainingRun {
     directory.truncateCsv(RunDirectory.GRADIENT_NORMS, step);
     if (!config.equals(stored)) directory.writeJson(RunDirectory.CONFIG, config);
     return new TrainingRun(config, directory, corpus, model, trainer, step);
+  }
+
+  /** Whether the run in {@code directory} ended by diverging, as its {@code result.json} says. */
+  private static boolean diverged(RunDirectory directory) throws IOException {
+    if (!directory.has(RunDirectory.RESULT)) return false;
+    com.fasterxml.jackson.databind.JsonNode result =
+        RunDirectory.JSON.readTree(directory.file(RunDirectory.RESULT).toFile());
+    return "diverged".equals(result.path("stop").asText());
   }
 
   /** The record components (field names) in which {@code a} and {@code b} differ. */

@@ -178,6 +178,44 @@ class TrainCommandTest {
   }
 
   @Test
+  void aDivergingRunStopsWithTheStepAndCanBeResumedWithClipping() throws Exception {
+    Path out = dir.resolve("diverges");
+    CliRun run =
+        CliRun.of(
+            small(
+                out,
+                "--model",
+                "rnn_relu",
+                "--hidden",
+                "64",
+                "--optimizer",
+                "sgd",
+                "--lr",
+                "10",
+                "--clip",
+                "0",
+                "--max-steps",
+                "50",
+                "--val-every",
+                "1"));
+    assertEquals(TrainCommand.EXIT_DIVERGED, run.status(), run.toString());
+    assertTrue(run.err().contains("training diverged at step "), run.err());
+    assertTrue(run.err().contains("last good steps"), run.err());
+    assertTrue(run.err().contains("--resume " + out + " --clip 1"), run.err());
+    String result = Files.readString(out.resolve("result.json"));
+    assertTrue(result.contains("\"stop\" : \"diverged\""), result);
+
+    // Clipping and the rate may change now; other options still may not.
+    CliRun other = CliRun.of("train", "--resume", out.toString(), "--hidden", "8");
+    assertTrue(other.isOneLineUserError(), other.toString());
+    CliRun rescued = CliRun.of("train", "--resume", out.toString(), "--clip", "1", "--lr", "0.01");
+    // It continues from the last finite checkpoint (whose weights may already be too large to
+    // save: whether it recovers is the run's business, not the command line's).
+    assertTrue(rescued.out().contains("resuming at step "), rescued.toString());
+    assertTrue(rescued.status() == 0 || rescued.status() == TrainCommand.EXIT_DIVERGED);
+  }
+
+  @Test
   void sampleRefusesWhatItCannotUse() throws Exception {
     Path out = dir.resolve("for-sampling");
     assertEquals(0, CliRun.of(small(out, "--max-steps", "2")).status());
