@@ -350,6 +350,9 @@ public final class ReferenceRecurrent {
               Var cand = g.tanh(g.columns(gates, 2 * n, 3 * n));
               Var o = g.sigmoid(g.columns(gates, 3 * n, 4 * n));
               cNext = g.add(g.mul(f, c), g.mul(i, cand));
+              // Held before h reads it, so that the gradient of the held c_t includes the path
+              // through h_t = o ⊙ tanh(c_t): the total dL/dc_t, as the fast layers report it.
+              if (valid != null) cNext = g.add(g.mul(valid[t], cNext), g.mul(ended[t], c));
               hNext = g.mul(o, g.tanh(cNext));
             }
             case GRU -> {
@@ -368,7 +371,6 @@ public final class ReferenceRecurrent {
           if (valid != null) {
             // past a sequence's end the state is held
             hNext = g.add(g.mul(valid[t], hNext), g.mul(ended[t], h));
-            if (cNext != null) cNext = g.add(g.mul(valid[t], cNext), g.mul(ended[t], c));
           }
           h = hNext;
           c = cNext;
