@@ -373,11 +373,13 @@ public abstract sealed class Recurrent implements Module permits Rnn, Lstm, Gru 
       }
     }
 
-    int outputLength = steps * batch * outputSize();
+    // The last layer's output: assembled above (offset 0), when no trace reads it and it can be
+    // handed out as it is, or else the states of its trace, which must be copied.
     float[] outputData =
-        layerInputOffset == 0 && layerInput.length == outputLength
-            ? layerInput // assembled for the output alone: no trace reads it
-            : Arrays.copyOfRange(layerInput, layerInputOffset, layerInputOffset + outputLength);
+        layerInputOffset == 0
+            ? layerInput
+            : Arrays.copyOfRange(
+                layerInput, layerInputOffset, layerInputOffset + steps * batch * outputSize());
     Tensor output = Tensor.wrap(outputData, steps, batch, outputSize());
     // Past its end a sequence's state is held, so block T is every sequence's final state.
     Tensor hN = Tensor.zeros(states, batch, hiddenSize);
