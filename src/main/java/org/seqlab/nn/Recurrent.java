@@ -330,10 +330,11 @@ public abstract sealed class Recurrent implements Module permits Rnn, Lstm, Gru 
     boolean dropping = dropoutRandom != null && dropout > 0 && numLayers > 1;
 
     int block = batch * hiddenSize;
+    SequenceLengths sequences = new SequenceLengths(steps, batch, lengths);
     // The trace owns a copy of the input so that changing the caller's tensor cannot corrupt
     // backward; zero padding so that whatever the caller put there never reaches a gradient.
     float[] layerInput = input.data().clone();
-    if (lengths != null) zeroPadding(layerInput, steps, batch, inputSize, lengths);
+    if (lengths != null) sequences.zeroPadding(layerInput, inputSize);
     int layerInputOffset = 0;
     LayerTrace[] layers = new LayerTrace[states];
     float[][] dropoutMasks = dropping ? new float[numLayers - 1][] : null;
@@ -342,10 +343,11 @@ public abstract sealed class Recurrent implements Module permits Rnn, Lstm, Gru 
       for (int d = 0; d < directions; d++) {
         int i = k * directions + d;
         // The reverse direction is the forward recurrence over each sequence read backwards.
-        float[] directionInput =
-            d == 0
-                ? layerInput
-                : reverseWithinLengths(layerInput, layerInputOffset, steps, batch, in, lengths);
+        float[] directionInput = layerInput;
+        if (d == 1) {
+          directionInput = new float[steps * batch * in];
+          sequences.toSteps(layerInput, layerInputOffset, in, d, in, directionInput);
+        }
         LayerTrace layer =
             new LayerTrace(
                 in, directionInput, d == 0 ? layerInputOffset : 0, steps, batch, hiddenSize, kind);
@@ -361,8 +363,11 @@ public abstract sealed class Recurrent implements Module permits Rnn, Lstm, Gru 
         layerInputOffset = block;
       } else {
         layerInput = new float[Math.toIntExact((long) steps * batch * outputSize())];
+        // y_t = [h_t^fwd, h_t^rev], zero past the end; h after step s is block s+1 of the states
         for (int d = 0; d < directions; d++) {
-          writeLayerOutput(layers[k * directions + d], d, steps, batch, lengths, layerInput);
+          float[] hidden = layers[k * directions + d].hidden;
+          sequences.toPositions(
+              hidden, block, d, hiddenSize, layerInput, d * hiddenSize, outputSize());
         }
         if (dropAfter) {
           dropoutMasks[k] = dropoutMask(dropoutRandom, layerInput.length);
@@ -389,7 +394,7 @@ public abstract sealed class Recurrent implements Module permits Rnn, Lstm, Gru 
       if (cN != null) System.arraycopy(layers[i].cell, steps * block, cN.data(), i * block, block);
     }
     return new RecurrentOutput(
-        output, hN, cN, new RecurrentTrace(this, steps, batch, layers, lengths, dropoutMasks));
+        output, hN, cN, new RecurrentTrace(this, sequences, layers, dropoutMasks));
   }
 
   /**
@@ -423,69 +428,6 @@ public abstract sealed class Recurrent implements Module permits Rnn, Lstm, Gru 
       full &= lengths[b] == steps;
     }
     return full ? null : lengths.clone();
-  }
-
-  private static int length(int[] lengths, int steps, int b) {
-    return lengths == null ? steps : lengths[b];
-  }
-
-  /**
-   * The step of direction {@code d} that reads position {@code t} of a sequence of {@code length}
-   * steps, and the position that step {@code t} reads (the map is its own inverse): {@code t} for
-   * the forward direction, {@code length - 1 - t} for the reverse one. Only for {@code t < length}.
-   */
-  static int directionStep(int d, int t, int length) {
-    return d == 0 ? t : length - 1 - t;
-  }
-
-  /** Sets {@code x [T, B, width]} to zero past every sequence's end. */
-  private static void zeroPadding(float[] x, int steps, int batch, int width, int[] lengths) {
-    for (int t = 0; t < steps; t++) {
-      for (int b = 0; b < batch; b++) {
-        if (t >= lengths[b])
-          Arrays.fill(x, (t * batch + b) * width, (t * batch + b + 1) * width, 0f);
-      }
-    }
-  }
-
-  /**
-   * Each sequence of {@code x [T, B, width]} (from {@code offset}) read backwards within its own
-   * length, a new {@code [T, B, width]}: {@code out[t, b] = x[len_b - 1 - t, b]} for {@code t <
-   * len_b}, zero after.
-   */
-  static float[] reverseWithinLengths(
-      float[] x, int offset, int steps, int batch, int width, int[] lengths) {
-    float[] out = new float[steps * batch * width];
-    for (int t = 0; t < steps; t++) {
-      for (int b = 0; b < batch; b++) {
-        int len = length(lengths, steps, b);
-        int to = (t * batch + b) * width;
-        if (t < len) {
-          System.arraycopy(x, offset + ((len - 1 - t) * batch + b) * width, out, to, width);
-        }
-      }
-    }
-    return out;
-  }
-
-  /**
-   * Writes direction {@code d}'s states into its columns {@code [d*H, (d+1)*H)} of a layer's output
-   * {@code out [T, B, D*H]}, at the positions they belong to; past a sequence's end {@code out}
-   * stays zero.
-   */
-  private void writeLayerOutput(
-      LayerTrace layer, int d, int steps, int batch, int[] lengths, float[] out) {
-    int h = hiddenSize, width = outputSize();
-    for (int t = 0; t < steps; t++) {
-      for (int b = 0; b < batch; b++) {
-        int len = length(lengths, steps, b);
-        if (t >= len) continue;
-        int step = directionStep(d, t, len);
-        // h after step s is block s+1 of the [T+1, B, H] states
-        System.arraycopy(
-            layer.hidden, ((step + 1) * batch + b) * h, out, (t * batch + b) * width + d * h, h);
-      }
-    }
   }
 
   /**
@@ -982,9 +924,10 @@ public abstract sealed class Recurrent implements Module permits Rnn, Lstm, Gru 
     if (trace.owner != this) {
       throw new IllegalArgumentException("forwardResult was computed by a different model");
     }
-    int steps = trace.steps;
-    int batch = trace.batchSize;
-    int[] lengths = trace.lengths;
+    int steps = trace.steps();
+    int batch = trace.batchSize();
+    SequenceLengths sequences = trace.sequences;
+    int[] lengths = sequences.lengths();
     int states = numLayers * directions;
     if (dOutput != null) dOutput.requireShape("dOutput", steps, batch, outputSize());
     if (dhN != null) dhN.requireShape("dhN", states, batch, hiddenSize);
@@ -1021,7 +964,7 @@ public abstract sealed class Recurrent implements Module permits Rnn, Lstm, Gru 
       if (work.directionGradients != null) {
         dStates = work.directionGradients;
         for (int d = 0; d < directions; d++) {
-          gatherDirectionGradient(dLayerOutput, d, steps, batch, lengths, dStates[d]);
+          sequences.toSteps(dLayerOutput, d * hiddenSize, outputSize(), d, hiddenSize, dStates[d]);
         }
       }
       int in = layerInputSize(k);
@@ -1043,9 +986,13 @@ public abstract sealed class Recurrent implements Module permits Rnn, Lstm, Gru 
         System.arraycopy(work.dhCarry, 0, dh0.data(), i * block, block);
         if (dc0 != null) System.arraycopy(work.dcCarry, 0, dc0.data(), i * block, block);
         if (work.directionGradients != null) {
-          inPositionOrder(work.hiddenGradients, i, d, steps, batch, lengths, dStates[d]);
-          if (work.cellGradients != null) {
-            inPositionOrder(work.cellGradients, i, d, steps, batch, lengths, dStates[d]);
+          // Report dL/dh_t (dL/dc_t) by position, zero past the end, where there is no state;
+          // dStates[d] has been read and serves as scratch.
+          int slice = i * steps * block;
+          for (float[] perStep : new float[][] {work.hiddenGradients, work.cellGradients}) {
+            if (perStep == null) continue;
+            System.arraycopy(perStep, slice, dStates[d], 0, steps * block);
+            sequences.toPositions(dStates[d], 0, d, hiddenSize, perStep, slice, hiddenSize);
           }
         }
 
@@ -1108,7 +1055,7 @@ public abstract sealed class Recurrent implements Module permits Rnn, Lstm, Gru 
             dx,
             0,
             in);
-        if (d == 1) addReversedWithinLengths(dx, steps, batch, in, lengths, dLayerInput);
+        if (d == 1) sequences.addToPositions(dx, d, in, dLayerInput);
       }
       // x of layer k = mask ⊙ y of layer k-1  =>  dy = mask ⊙ dx
       if (k > 0 && trace.dropoutMasks != null) {
@@ -1123,68 +1070,6 @@ public abstract sealed class Recurrent implements Module permits Rnn, Lstm, Gru 
             ? null
             : Tensor.wrap(work.cellGradients, states, steps, batch, hiddenSize);
     return new RecurrentGradients(dInput, dh0, dc0, hiddenGradients, cellGradients);
-  }
-
-  /**
-   * Direction {@code d}'s columns of a layer's output gradient {@code dOutput [T, B, D*H]}, in the
-   * direction's order of steps: {@code out[s, b] = dOutput[t, b, d*H ..< (d+1)*H]} for the position
-   * {@code t} that step {@code s} reads, zero for {@code s >= len_b} (a padded output is a
-   * constant, so its gradient goes nowhere).
-   */
-  private void gatherDirectionGradient(
-      float[] dOutput, int d, int steps, int batch, int[] lengths, float[] out) {
-    int h = hiddenSize, width = outputSize();
-    for (int s = 0; s < steps; s++) {
-      for (int b = 0; b < batch; b++) {
-        int len = length(lengths, steps, b);
-        int to = (s * batch + b) * h;
-        if (s < len) {
-          int t = directionStep(d, s, len);
-          System.arraycopy(dOutput, (t * batch + b) * width + d * h, out, to, h);
-        } else {
-          Arrays.fill(out, to, to + h, 0f);
-        }
-      }
-    }
-  }
-
-  /**
-   * {@code dx[len_b - 1 - s, b] += reversed[s, b]} for {@code s < len_b}: the reverse of {@link
-   * #reverseWithinLengths}.
-   */
-  private static void addReversedWithinLengths(
-      float[] reversed, int steps, int batch, int width, int[] lengths, float[] dx) {
-    for (int s = 0; s < steps; s++) {
-      for (int b = 0; b < batch; b++) {
-        int len = length(lengths, steps, b);
-        if (s >= len) continue;
-        int t = len - 1 - s;
-        Elementwise.addInPlace(
-            dx, (t * batch + b) * width, reversed, (s * batch + b) * width, width);
-      }
-    }
-  }
-
-  /**
-   * Reorders slice {@code i} of per-step gradients {@code [L*D, T, B, H]} from direction {@code
-   * d}'s order of steps into positions {@code t}, with zero past a sequence's end, where there is
-   * no state ({@code scratch [T, B, H]} is overwritten).
-   */
-  private void inPositionOrder(
-      float[] perStep, int i, int d, int steps, int batch, int[] lengths, float[] scratch) {
-    int h = hiddenSize, block = batch * h, slice = i * steps * block;
-    System.arraycopy(perStep, slice, scratch, 0, steps * block);
-    for (int t = 0; t < steps; t++) {
-      for (int b = 0; b < batch; b++) {
-        int len = length(lengths, steps, b);
-        int to = slice + t * block + b * h;
-        if (t < len) {
-          System.arraycopy(scratch, directionStep(d, t, len) * block + b * h, perStep, to, h);
-        } else {
-          Arrays.fill(perStep, to, to + h, 0f);
-        }
-      }
-    }
   }
 
   /**

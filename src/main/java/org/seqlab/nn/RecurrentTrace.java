@@ -17,14 +17,12 @@ import org.seqlab.tensor.Tensor;
 public final class RecurrentTrace {
 
   final Recurrent owner;
-  final int steps;
-  final int batchSize;
+
+  /** {@code T}, {@code B} and each sequence's length (null lengths: all {@code T}). */
+  final SequenceLengths sequences;
 
   /** Per layer and direction, index {@code k*D + d}. */
   final LayerTrace[] layers;
-
-  /** Each sequence's length, or null when all have {@code T} steps. */
-  final int[] lengths;
 
   /**
    * The dropout masks applied to the output of layers {@code 0 .. L-2}, each {@code [T, B, D*H]}
@@ -81,17 +79,10 @@ public final class RecurrentTrace {
   }
 
   RecurrentTrace(
-      Recurrent owner,
-      int steps,
-      int batchSize,
-      LayerTrace[] layers,
-      int[] lengths,
-      float[][] dropoutMasks) {
+      Recurrent owner, SequenceLengths sequences, LayerTrace[] layers, float[][] dropoutMasks) {
     this.owner = owner;
-    this.steps = steps;
-    this.batchSize = batchSize;
+    this.sequences = sequences;
     this.layers = layers;
-    this.lengths = lengths;
     this.dropoutMasks = dropoutMasks;
   }
 
@@ -100,11 +91,11 @@ public final class RecurrentTrace {
   }
 
   public int steps() {
-    return steps;
+    return sequences.steps();
   }
 
   public int batchSize() {
-    return batchSize;
+    return sequences.batch();
   }
 
   public int hiddenSize() {
@@ -122,9 +113,8 @@ public final class RecurrentTrace {
 
   /** Each sequence's length (a copy), {@code T} for all when the forward pass was given none. */
   public int[] lengths() {
-    if (lengths != null) return lengths.clone();
-    int[] all = new int[batchSize];
-    java.util.Arrays.fill(all, steps);
+    int[] all = new int[batchSize()];
+    for (int b = 0; b < all.length; b++) all[b] = sequences.length(b);
     return all;
   }
 
@@ -138,7 +128,8 @@ public final class RecurrentTrace {
           "layer " + layer + " outside [0, " + (numLayers() - 1) + "): no dropout after the last");
     }
     if (dropoutMasks == null) return null;
-    return Tensor.wrap(dropoutMasks[layer].clone(), steps, batchSize, directions() * hiddenSize());
+    return Tensor.wrap(
+        dropoutMasks[layer].clone(), steps(), batchSize(), directions() * hiddenSize());
   }
 
   /** {@link #gates(int, int)} of the forward direction. */
@@ -167,7 +158,7 @@ public final class RecurrentTrace {
    */
   public Tensor hiddenStates(int layer, int direction) {
     return byPosition(
-        layer(layer, direction).hidden, batchSize * hiddenSize(), direction, hiddenSize());
+        layer(layer, direction).hidden, batchSize() * hiddenSize(), direction, hiddenSize());
   }
 
   /** {@link #cellStates(int, int)} of the forward direction. */
@@ -184,7 +175,7 @@ public final class RecurrentTrace {
     if (l.cell == null) {
       throw new IllegalStateException("cell states exist only for LSTM, this trace is " + kind());
     }
-    return byPosition(l.cell, batchSize * hiddenSize(), direction, hiddenSize());
+    return byPosition(l.cell, batchSize() * hiddenSize(), direction, hiddenSize());
   }
 
   /**
@@ -192,21 +183,9 @@ public final class RecurrentTrace {
    * copied into positions, zero past each sequence's end.
    */
   private Tensor byPosition(float[] stored, int offset, int d, int width) {
-    float[] out = new float[steps * batchSize * width];
-    for (int t = 0; t < steps; t++) {
-      for (int b = 0; b < batchSize; b++) {
-        int len = lengths == null ? steps : lengths[b];
-        if (t >= len) continue;
-        int step = Recurrent.directionStep(d, t, len);
-        System.arraycopy(
-            stored,
-            offset + (step * batchSize + b) * width,
-            out,
-            (t * batchSize + b) * width,
-            width);
-      }
-    }
-    return Tensor.wrap(out, steps, batchSize, width);
+    float[] out = new float[steps() * batchSize() * width];
+    sequences.toPositions(stored, offset, d, width, out, 0, width);
+    return Tensor.wrap(out, steps(), batchSize(), width);
   }
 
   LayerTrace layer(int layer, int direction) {
