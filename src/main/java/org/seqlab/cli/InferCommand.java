@@ -4,10 +4,14 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
+import org.seqlab.io.DType;
 import org.seqlab.io.RecurrentCheckpoint;
 import org.seqlab.io.Safetensors;
 import org.seqlab.io.SafetensorsFile;
@@ -25,9 +29,14 @@ import picocli.CommandLine.Spec;
     name = "infer",
     mixinStandardHelpOptions = true,
     description = {
-      "Runs a recurrent model saved as safetensors (seqlab's or a PyTorch state_dict) over 'input' [T, B, I]"
-          + " from --input, starting from optional 'h0' (and 'c0' for the LSTM) [L, B, H].",
-      "Writes 'output' [T, B, H], 'h_n' (and 'c_n') [L, B, H] as float32 to --output."
+      "Runs a recurrent model saved as safetensors (seqlab's checkpoint, or a PyTorch state_dict,"
+          + " bidirectional when it has _reverse tensors) over 'input' [T, B, I] from --input,"
+          + " starting from optional 'h0' (and 'c0' for the LSTM) [L*D, B, H] (D = 2 if"
+          + " bidirectional, else 1; order: layer 0 forward, layer 0 reverse, layer 1 forward, ...).",
+      "An optional int64 'lengths' [B] (each in [1, T]) gives every sequence's length, as PyTorch's"
+          + " pack_padded_sequence(enforce_sorted=False): steps past a sequence's end are padding.",
+      "Writes 'output' [T, B, D*H] (zero past each sequence's end), 'h_n' (and 'c_n') [L*D, B, H]"
+          + " (each sequence's state at its last step) as float32 to --output."
     })
 public final class InferCommand implements Callable<Integer> {
 
@@ -39,7 +48,9 @@ public final class InferCommand implements Callable<Integer> {
   @Option(
       names = "--input",
       required = true,
-      description = "a .safetensors file with 'input' [T, B, I], optional 'h0', 'c0'")
+      description =
+          "a .safetensors file with 'input' [T, B, I] (float), optional 'h0', 'c0' [L*D, B, H]"
+              + " (float) and 'lengths' [B] (int64)")
   Path input;
 
   @Option(
@@ -53,6 +64,11 @@ public final class InferCommand implements Callable<Integer> {
       description = "rnn_tanh, rnn_relu, lstm or gru, for a weights file without seqlab's metadata")
   String model;
 
+  /** The tensors an input file may hold. */
+  static final List<String> INPUT_NAMES = List.of("input", "h0", "c0", "lengths");
+
+  private static final Set<DType> FLOATS = Set.of(DType.F32, DType.F64, DType.F16, DType.BF16);
+
   @Override
   public Integer call() throws IOException {
     RecurrentKind kind = model == null ? null : parseKind(model);
@@ -63,27 +79,41 @@ public final class InferCommand implements Callable<Integer> {
     if (!x.contains("input")) {
       throw new UserError("--input " + input + " has no tensor named 'input'; it has " + x.names());
     }
+    for (String name : x.names()) {
+      if (!INPUT_NAMES.contains(name)) {
+        throw new UserError(
+            "--input: unexpected tensor '"
+                + name
+                + "'; an input file holds 'input' and optionally 'h0', 'c0' (LSTM) and 'lengths'");
+      }
+    }
+    requireFloat(x, "input", "[T, B, " + net.inputSize() + "]");
     int[] shape = x.shape("input");
     if (shape.length != 3 || shape[2] != net.inputSize()) {
       throw new UserError(
           String.format(
               Locale.ROOT,
               "--input: 'input' has shape %s; expected [T, B, %d] for this model",
-              java.util.Arrays.toString(shape),
+              Arrays.toString(shape),
               net.inputSize()));
     }
     int steps = shape[0], batch = shape[1];
     if (steps == 0 || batch == 0)
-      throw new UserError(
-          "--input: 'input' is empty (shape " + java.util.Arrays.toString(shape) + ")");
-    requireMemory(net, steps, batch);
-    Tensor h0 = initialState(x, "h0", net, batch);
-    Tensor c0 = initialState(x, "c0", net, batch);
-    if (c0 != null && net.kind() != RecurrentKind.LSTM) {
+      throw new UserError("--input: 'input' is empty (shape " + Arrays.toString(shape) + ")");
+    if (x.contains("c0") && net.kind() != RecurrentKind.LSTM) {
       throw new UserError(
           "--input has 'c0' but a " + net.kind().metadataName() + " has no cell state");
     }
-    RecurrentOutput result = net.forward(x.tensor("input"), h0, c0);
+    requireMemory(net, steps, batch);
+    Tensor h0 = initialState(x, "h0", net, batch);
+    Tensor c0 = initialState(x, "c0", net, batch);
+    int[] lengths = lengths(x, steps, batch);
+    RecurrentOutput result;
+    try {
+      result = net.forward(x.tensor("input"), h0, c0, lengths, null);
+    } catch (IllegalArgumentException e) {
+      throw new UserError("--input: " + e.getMessage(), e);
+    }
 
     Map<String, Tensor> outputs = new LinkedHashMap<>();
     outputs.put("output", result.output());
@@ -103,13 +133,15 @@ public final class InferCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     out.printf(
         Locale.ROOT,
-        "%s: %d layer(s), input %d, hidden %d; ran %d steps × batch %d; wrote %s to %s%n",
+        "%s%s: %d layer(s), input %d, hidden %d; ran %d steps × batch %d%s; wrote %s to %s%n",
+        net.bidirectional() ? "bidirectional " : "",
         net.kind().metadataName(),
         net.numLayers(),
         net.inputSize(),
         net.hiddenSize(),
         steps,
         batch,
+        lengths == null ? "" : " (lengths " + Arrays.toString(lengths) + ")",
         outputs.keySet(),
         output);
     return 0;
@@ -143,17 +175,39 @@ public final class InferCommand implements Callable<Integer> {
     }
   }
 
-  private static Tensor initialState(SafetensorsFile x, String name, Recurrent net, int batch) {
-    if (!x.contains(name)) return null;
-    int[] expected = {net.numLayers(), batch, net.hiddenSize()};
-    if (!java.util.Arrays.equals(x.shape(name), expected)) {
+  /** Refuses a tensor stored as integers or booleans where numbers with a fraction are meant. */
+  private static void requireFloat(SafetensorsFile x, String name, String shape) {
+    DType dtype = x.dtype(name);
+    if (!FLOATS.contains(dtype)) {
       throw new UserError(
           String.format(
               Locale.ROOT,
-              "--input: '%s' has shape %s; expected %s [L, B, H]",
+              "--input: '%s' is stored as %s; it must be a floating-point tensor %s (F32, F64, F16"
+                  + " or BF16)",
               name,
-              java.util.Arrays.toString(x.shape(name)),
-              java.util.Arrays.toString(expected)));
+              dtype,
+              shape));
+    }
+  }
+
+  private static Tensor initialState(SafetensorsFile x, String name, Recurrent net, int batch) {
+    if (!x.contains(name)) return null;
+    int states = net.numLayers() * net.directions();
+    int[] expected = {states, batch, net.hiddenSize()};
+    String layout =
+        net.bidirectional()
+            ? "[L*2, B, H], layer 0 forward, layer 0 reverse, layer 1 forward, ..."
+            : "[L, B, H]";
+    requireFloat(x, name, Arrays.toString(expected) + " " + layout);
+    if (!Arrays.equals(x.shape(name), expected)) {
+      throw new UserError(
+          String.format(
+              Locale.ROOT,
+              "--input: '%s' has shape %s; expected %s %s",
+              name,
+              Arrays.toString(x.shape(name)),
+              Arrays.toString(expected),
+              layout));
     }
     try {
       return x.tensor(name);
@@ -162,10 +216,50 @@ public final class InferCommand implements Callable<Integer> {
     }
   }
 
+  /** The optional int64 {@code lengths [B]}, each in {@code [1, T]}; null when absent. */
+  private static int[] lengths(SafetensorsFile x, int steps, int batch) {
+    if (!x.contains("lengths")) return null;
+    String allowed =
+        "int64 (I64) of shape [" + batch + "] (one per sequence), each in [1, " + steps + "]";
+    if (x.dtype("lengths") != DType.I64) {
+      throw new UserError(
+          "--input: 'lengths' is stored as " + x.dtype("lengths") + "; it must be " + allowed);
+    }
+    int[] shape = x.shape("lengths");
+    if (!Arrays.equals(shape, new int[] {batch})) {
+      throw new UserError(
+          "--input: 'lengths' has shape " + Arrays.toString(shape) + "; it must be " + allowed);
+    }
+    long[] stored = x.longs("lengths");
+    int[] lengths = new int[batch];
+    for (int b = 0; b < batch; b++) {
+      if (stored[b] < 1 || stored[b] > steps) {
+        throw new UserError(
+            "--input: 'lengths'["
+                + b
+                + "] = "
+                + stored[b]
+                + " is outside [1, "
+                + steps
+                + "]; a sequence has at least one step and at most T = "
+                + steps
+                + ", the length of 'input'");
+      }
+      lengths[b] = (int) stored[b];
+    }
+    return lengths;
+  }
+
   /** Refuses a run whose cached activations would not fit, before allocating them. */
   private static void requireMemory(Recurrent net, int steps, int batch) {
-    double perLayer = 4.0 * steps * batch * net.hiddenSize() * (net.kind().gateCount() + 4);
-    double need = perLayer * net.numLayers();
+    // Per layer and direction: gates, states and its copy of the input; plus each layer's output.
+    double perDirection =
+        4.0
+            * steps
+            * batch
+            * (net.hiddenSize() * (net.kind().gateCount() + 4.0)
+                + Math.max(net.inputSize(), net.outputSize()));
+    double need = perDirection * net.numLayers() * net.directions();
     long have = Runtime.getRuntime().maxMemory();
     if (need > have / 2.0) {
       throw new UserError(

@@ -44,6 +44,13 @@ public final class InitCommand implements Callable<Integer> {
       defaultValue = "1")
   int layers;
 
+  @Option(
+      names = "--bidirectional",
+      description =
+          "a second, reverse direction in every layer (PyTorch's bidirectional=True): outputs are"
+              + " 2H wide")
+  boolean bidirectional;
+
   @Option(names = "--forget-bias", description = "LSTM: set the forget gate's bias to this value")
   Double forgetBias;
 
@@ -75,8 +82,12 @@ public final class InitCommand implements Callable<Integer> {
     if (forgetBias != null && !Double.isFinite(forgetBias))
       throw new UserError("--forget-bias must be finite");
     long g = kind.gateCount();
+    long directions = bidirectional ? 2 : 1;
+    // Per direction: layer 0 reads I inputs, every later layer the D*H outputs below it.
     long count =
-        g * hidden * ((long) input + hidden + 2) + (layers - 1L) * g * hidden * (2L * hidden + 2);
+        directions
+            * (g * hidden * ((long) input + hidden + 2)
+                + (layers - 1L) * g * hidden * (directions * hidden + hidden + 2));
     if (count > MAX_PARAMETERS || 4.0 * count * 2 > Runtime.getRuntime().maxMemory()) {
       throw new UserError(
           String.format(
@@ -93,7 +104,7 @@ public final class InitCommand implements Callable<Integer> {
     if (parent != null && !Files.isDirectory(parent))
       throw new UserError("--output: directory " + parent + " does not exist");
 
-    Recurrent net = Recurrent.create(kind, input, hidden, layers);
+    Recurrent net = Recurrent.create(kind, input, hidden, layers, bidirectional);
     net.initialize(new NumpyRandom(seed));
     if (forgetBias != null) ((Lstm) net).setForgetGateBias(forgetBias);
     try {
@@ -105,7 +116,8 @@ public final class InitCommand implements Callable<Integer> {
         .getOut()
         .printf(
             Locale.ROOT,
-            "%s: %d layer(s), input %d, hidden %d, %,d parameters (%s) -> %s%n",
+            "%s%s: %d layer(s), input %d, hidden %d, %,d parameters (%s) -> %s%n",
+            bidirectional ? "bidirectional " : "",
             kind.metadataName(),
             layers,
             input,

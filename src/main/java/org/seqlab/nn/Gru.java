@@ -28,7 +28,11 @@ public final class Gru extends Recurrent {
   private static final int LANES = SPECIES.length();
 
   public Gru(int inputSize, int hiddenSize, int numLayers) {
-    super(RecurrentKind.GRU, inputSize, hiddenSize, numLayers);
+    this(inputSize, hiddenSize, numLayers, false);
+  }
+
+  public Gru(int inputSize, int hiddenSize, int numLayers, boolean bidirectional) {
+    super(RecurrentKind.GRU, inputSize, hiddenSize, numLayers, bidirectional);
   }
 
   @Override

@@ -32,23 +32,30 @@ public final class Lstm extends Recurrent {
   private static final int LANES = SPECIES.length();
 
   public Lstm(int inputSize, int hiddenSize, int numLayers) {
-    super(RecurrentKind.LSTM, inputSize, hiddenSize, numLayers);
+    this(inputSize, hiddenSize, numLayers, false);
+  }
+
+  public Lstm(int inputSize, int hiddenSize, int numLayers, boolean bidirectional) {
+    super(RecurrentKind.LSTM, inputSize, hiddenSize, numLayers, bidirectional);
   }
 
   /**
    * Makes the effective forget-gate bias {@code b_if + b_hf} exactly {@code forgetGateBias} in
-   * every layer: rows {@code H..2H} of {@code bias_ih} are set to {@code forgetGateBias} and the
-   * same rows of {@code bias_hh} to zero (PyTorch has two biases; setting one of them alone would
-   * add to whatever the other holds). A bias of 1 keeps the forget gate open early in training.
+   * every layer and direction: rows {@code H..2H} of {@code bias_ih} are set to {@code
+   * forgetGateBias} and the same rows of {@code bias_hh} to zero (PyTorch has two biases; setting
+   * one of them alone would add to whatever the other holds). A bias of 1 keeps the forget gate
+   * open early in training.
    */
   public void setForgetGateBias(double forgetGateBias) {
     int h = hiddenSize();
     for (int k = 0; k < numLayers(); k++) {
-      float[] ih = biasIh(k).value().data();
-      float[] hh = biasHh(k).value().data();
-      for (int j = h; j < 2 * h; j++) {
-        ih[j] = (float) forgetGateBias;
-        hh[j] = 0f;
+      for (int d = 0; d < directions(); d++) {
+        float[] ih = biasIh(k, d).value().data();
+        float[] hh = biasHh(k, d).value().data();
+        for (int j = h; j < 2 * h; j++) {
+          ih[j] = (float) forgetGateBias;
+          hh[j] = 0f;
+        }
       }
     }
   }

@@ -15,26 +15,45 @@ import org.seqlab.tensor.Tensor;
 
 /**
  * A stack of recurrent layers, as {@code torch.nn.RNN}, {@code LSTM} and {@code GRU} with {@code
- * bias=True}, {@code batch_first=False}, unidirectional. Every layer {@code k} computes, for {@code
- * t = 0 .. T-1},
+ * bias=True}, {@code batch_first=False}, one or two directions ({@code bidirectional}), over
+ * sequences of equal or different lengths (a padded batch, as {@code pack_padded_sequence}), with
+ * optional dropout between layers. Every layer {@code k} and direction runs the recurrence
  *
  * <pre>
  *   a_t = W_ih x_t + b_ih          (one [G*H] vector: G gate blocks of H)
- *   u_t = W_hh h_{t-1} + b_hh
- *   h_t (and c_t) = cell(a_t, u_t, h_{t-1}, c_{t-1})
+ *   u_t = W_hh h_prev + b_hh
+ *   h_t (and c_t) = cell(a_t, u_t, h_prev, c_prev)
  * </pre>
  *
- * where the cell is that of {@link Rnn}, {@link Lstm} or {@link Gru}, {@code x_t} is the input at
- * step t for layer 0 and the hidden state {@code h_t} of layer {@code k-1} above that, and {@code
- * h_{-1}} is the layer's slice of {@code h0}.
+ * where the cell is that of {@link Rnn}, {@link Lstm} or {@link Gru}. The forward direction reads
+ * {@code t = 0 .. T-1} with {@code h_prev = h_{t-1}}; the reverse direction (bidirectional models
+ * only, with weights of its own) reads {@code t = T-1 .. 0} with {@code h_prev = h_{t+1}}; each
+ * starts from its own slice of {@code h0}. The layer's output at step {@code t} is the two
+ * directions' states side by side, {@code y_t = [h_t^fwd, h_t^rev]} ({@code D*H} columns), and
+ * {@code x_t} is the model's input for layer 0 and {@code y_t} of layer {@code k-1} above that.
+ *
+ * <p><b>Lengths.</b> Sequence {@code b} of the batch may end after {@code len_b <= T} steps; what
+ * lies beyond is padding, which changes nothing. The forward direction's state is held past the end
+ * (so {@code h_n} is the state after step {@code len_b - 1}), the reverse direction starts at step
+ * {@code len_b - 1} and runs to 0, and the output is zero past the end, exactly as PyTorch's {@code
+ * pack_padded_sequence(enforce_sorted=False)}, the layer, and {@code pad_packed_sequence}. Backward
+ * sends no gradient through the padding: the input gradient there is 0, and a gradient given for a
+ * padded output is ignored.
+ *
+ * <p><b>Dropout</b> ({@link #setDropout}, PyTorch's {@code dropout}): while training, the output of
+ * every layer but the last is multiplied by a mask {@code m} that is {@code 1/(1-p)} with
+ * probability {@code 1-p} and 0 otherwise (inverted dropout: the expected value is unchanged), so
+ * {@code x_t} of layer {@code k+1} is {@code m ⊙ y_t}. At evaluation nothing is dropped.
  *
  * <p>Symbols: {@code T} steps, {@code B} batch, {@code I} input size, {@code H} hidden size, {@code
- * L} layers, {@code G} gate blocks ({@link RecurrentKind#gateCount()}: RNN 1, LSTM 4, GRU 3).
- * Shapes: input {@code [T, B, I]}, {@code h0}, {@code c0}, {@code hN}, {@code cN} {@code [L, B,
- * H]}, output {@code [T, B, H]}.
+ * L} layers, {@code D} directions (1, or 2 if bidirectional), {@code G} gate blocks ({@link
+ * RecurrentKind#gateCount()}: RNN 1, LSTM 4, GRU 3). Shapes: input {@code [T, B, I]}, output {@code
+ * [T, B, D*H]}; {@code h0}, {@code c0}, {@code hN}, {@code cN} {@code [L*D, B, H]}, ordered as
+ * PyTorch orders them: layer 0 forward, layer 0 reverse, layer 1 forward, ... (index {@code k*D +
+ * d}).
  *
  * <p>Parameters of layer {@code k}, in PyTorch's order and layout ({@code in_k = I} for {@code k =
- * 0}, else {@code H}), all initialised by {@link #initialize} from {@code U(-1/sqrt(H),
+ * 0}, else {@code D*H}), all initialised by {@link #initialize} from {@code U(-1/sqrt(H),
  * 1/sqrt(H))}:
  *
  * <ul>
@@ -42,11 +61,15 @@ import org.seqlab.tensor.Tensor;
  *   <li>{@code weight_hh_l{k} [G*H, H]}
  *   <li>{@code bias_ih_l{k} [G*H]}
  *   <li>{@code bias_hh_l{k} [G*H]}
+ *   <li>bidirectional only: the same four again for the reverse direction, named with the suffix
+ *       {@code _reverse} ({@code weight_ih_l{k}_reverse}, ...), right after the forward ones
  * </ul>
  *
  * <p>Parameters are zero until initialised or loaded. The base class does the matrix products,
- * which are the same for every cell; a subclass supplies the pointwise part of a step and its
- * reverse. {@link #backward} uses the current weights, so they must not change between a forward
+ * which are the same for every cell, the reversal and the padding; a subclass supplies the
+ * pointwise part of a step and its reverse. The reverse direction is the forward recurrence over
+ * each sequence's input read backwards within its own length, so one time loop serves both
+ * directions. {@link #backward} uses the current weights, so they must not change between a forward
  * pass and its backward pass.
  */
 public abstract sealed class Recurrent implements Module permits Rnn, Lstm, Gru {
@@ -55,17 +78,24 @@ public abstract sealed class Recurrent implements Module permits Rnn, Lstm, Gru 
   private final int inputSize;
   private final int hiddenSize;
   private final int numLayers;
+  private final int directions;
 
   /** {@code G*H}: the rows of every weight matrix. */
   final int gateRows;
 
+  /** Per layer and direction, index {@code k*D + d}. */
   private final Parameter[] weightIh;
+
   private final Parameter[] weightHh;
   private final Parameter[] biasIh;
   private final Parameter[] biasHh;
   private final List<Parameter> parameters;
 
-  Recurrent(RecurrentKind kind, int inputSize, int hiddenSize, int numLayers) {
+  /** The probability of dropping an element of a layer's output, for every layer but the last. */
+  private double dropout;
+
+  Recurrent(
+      RecurrentKind kind, int inputSize, int hiddenSize, int numLayers, boolean bidirectional) {
     this.kind = Objects.requireNonNull(kind, "kind");
     if (inputSize <= 0 || hiddenSize <= 0 || numLayers <= 0) {
       throw new IllegalArgumentException(
@@ -77,34 +107,52 @@ public abstract sealed class Recurrent implements Module permits Rnn, Lstm, Gru 
               + ", numLayers="
               + numLayers);
     }
-    Tensor.checkedSize(kind.gateCount(), hiddenSize, Math.max(inputSize, hiddenSize));
+    this.directions = bidirectional ? 2 : 1;
+    int outputSize = Math.toIntExact(Tensor.checkedSize(directions, hiddenSize));
+    Tensor.checkedSize(kind.gateCount(), hiddenSize, Math.max(inputSize, outputSize));
     this.inputSize = inputSize;
     this.hiddenSize = hiddenSize;
     this.numLayers = numLayers;
     this.gateRows = kind.gateCount() * hiddenSize;
-    this.weightIh = new Parameter[numLayers];
-    this.weightHh = new Parameter[numLayers];
-    this.biasIh = new Parameter[numLayers];
-    this.biasHh = new Parameter[numLayers];
-    List<Parameter> all = new ArrayList<>(4 * numLayers);
+    int count = numLayers * directions;
+    this.weightIh = new Parameter[count];
+    this.weightHh = new Parameter[count];
+    this.biasIh = new Parameter[count];
+    this.biasHh = new Parameter[count];
+    List<Parameter> all = new ArrayList<>(4 * count);
     for (int k = 0; k < numLayers; k++) {
-      weightIh[k] = Parameter.of("weight_ih_l" + k, Tensor.zeros(gateRows, layerInputSize(k)));
-      weightHh[k] = Parameter.of("weight_hh_l" + k, Tensor.zeros(gateRows, hiddenSize));
-      biasIh[k] = Parameter.of("bias_ih_l" + k, Tensor.zeros(gateRows));
-      biasHh[k] = Parameter.of("bias_hh_l" + k, Tensor.zeros(gateRows));
-      all.addAll(List.of(weightIh[k], weightHh[k], biasIh[k], biasHh[k]));
+      for (int d = 0; d < directions; d++) {
+        int i = k * directions + d;
+        String suffix = k + (d == 0 ? "" : "_reverse");
+        weightIh[i] =
+            Parameter.of("weight_ih_l" + suffix, Tensor.zeros(gateRows, layerInputSize(k)));
+        weightHh[i] = Parameter.of("weight_hh_l" + suffix, Tensor.zeros(gateRows, hiddenSize));
+        biasIh[i] = Parameter.of("bias_ih_l" + suffix, Tensor.zeros(gateRows));
+        biasHh[i] = Parameter.of("bias_hh_l" + suffix, Tensor.zeros(gateRows));
+        all.addAll(List.of(weightIh[i], weightHh[i], biasIh[i], biasHh[i]));
+      }
     }
     this.parameters = List.copyOf(all);
   }
 
   /**
-   * A new model of the given kind with zero parameters; call {@link #initialize} or load weights.
+   * A new unidirectional model of the given kind with zero parameters; call {@link #initialize} or
+   * load weights.
    */
   public static Recurrent create(RecurrentKind kind, int inputSize, int hiddenSize, int numLayers) {
+    return create(kind, inputSize, hiddenSize, numLayers, false);
+  }
+
+  /**
+   * A new model of the given kind with zero parameters, bidirectional or not (PyTorch's {@code
+   * bidirectional}); call {@link #initialize} or load weights.
+   */
+  public static Recurrent create(
+      RecurrentKind kind, int inputSize, int hiddenSize, int numLayers, boolean bidirectional) {
     return switch (Objects.requireNonNull(kind, "kind")) {
-      case RNN_TANH, RNN_RELU -> new Rnn(kind, inputSize, hiddenSize, numLayers);
-      case LSTM -> new Lstm(inputSize, hiddenSize, numLayers);
-      case GRU -> new Gru(inputSize, hiddenSize, numLayers);
+      case RNN_TANH, RNN_RELU -> new Rnn(kind, inputSize, hiddenSize, numLayers, bidirectional);
+      case LSTM -> new Lstm(inputSize, hiddenSize, numLayers, bidirectional);
+      case GRU -> new Gru(inputSize, hiddenSize, numLayers, bidirectional);
     };
   }
 
@@ -133,24 +181,80 @@ public abstract sealed class Recurrent implements Module permits Rnn, Lstm, Gru 
     return numLayers;
   }
 
-  /** {@code weight_ih_l{layer}}, {@code [G*H, in_layer]}. */
+  /** Whether every layer also runs a reverse direction (PyTorch's {@code bidirectional}). */
+  public boolean bidirectional() {
+    return directions == 2;
+  }
+
+  /** {@code D}: 1, or 2 for a bidirectional model. */
+  public int directions() {
+    return directions;
+  }
+
+  /** {@code D*H}: the width of every layer's output, and of the model's. */
+  public int outputSize() {
+    return directions * hiddenSize;
+  }
+
+  /**
+   * Sets the dropout probability {@code p} applied, while training, to the output of every layer
+   * but the last (PyTorch's {@code dropout}; with one layer it has no effect, as in PyTorch). It
+   * acts only in a {@link #forward(Tensor, Tensor, Tensor, int[], RandomGenerator) forward} given a
+   * random generator.
+   *
+   * @throws IllegalArgumentException unless {@code 0 <= p < 1}
+   */
+  public void setDropout(double p) {
+    if (!(p >= 0 && p < 1)) {
+      throw new IllegalArgumentException(
+          "dropout must be a probability in [0, 1) (0 = none), got " + p);
+    }
+    this.dropout = p;
+  }
+
+  /** The dropout probability between layers; 0 unless {@link #setDropout} changed it. */
+  public double dropout() {
+    return dropout;
+  }
+
+  /** {@code weight_ih_l{layer}} of the forward direction, {@code [G*H, in_layer]}. */
   public Parameter weightIh(int layer) {
-    return weightIh[checkLayer(layer)];
+    return weightIh(layer, 0);
   }
 
-  /** {@code weight_hh_l{layer}}, {@code [G*H, H]}. */
+  /** {@code weight_hh_l{layer}} of the forward direction, {@code [G*H, H]}. */
   public Parameter weightHh(int layer) {
-    return weightHh[checkLayer(layer)];
+    return weightHh(layer, 0);
   }
 
-  /** {@code bias_ih_l{layer}}, {@code [G*H]}. */
+  /** {@code bias_ih_l{layer}} of the forward direction, {@code [G*H]}. */
   public Parameter biasIh(int layer) {
-    return biasIh[checkLayer(layer)];
+    return biasIh(layer, 0);
   }
 
-  /** {@code bias_hh_l{layer}}, {@code [G*H]}. */
+  /** {@code bias_hh_l{layer}} of the forward direction, {@code [G*H]}. */
   public Parameter biasHh(int layer) {
-    return biasHh[checkLayer(layer)];
+    return biasHh(layer, 0);
+  }
+
+  /** {@code weight_ih_l{layer}} (direction 0) or {@code weight_ih_l{layer}_reverse} (1). */
+  public Parameter weightIh(int layer, int direction) {
+    return weightIh[index(layer, direction)];
+  }
+
+  /** {@code weight_hh_l{layer}} (direction 0) or {@code weight_hh_l{layer}_reverse} (1). */
+  public Parameter weightHh(int layer, int direction) {
+    return weightHh[index(layer, direction)];
+  }
+
+  /** {@code bias_ih_l{layer}} (direction 0) or {@code bias_ih_l{layer}_reverse} (1). */
+  public Parameter biasIh(int layer, int direction) {
+    return biasIh[index(layer, direction)];
+  }
+
+  /** {@code bias_hh_l{layer}} (direction 0) or {@code bias_hh_l{layer}_reverse} (1). */
+  public Parameter biasHh(int layer, int direction) {
+    return biasHh[index(layer, direction)];
   }
 
   @Override
@@ -159,28 +263,48 @@ public abstract sealed class Recurrent implements Module permits Rnn, Lstm, Gru 
   }
 
   private int layerInputSize(int layer) {
-    return layer == 0 ? inputSize : hiddenSize;
+    return layer == 0 ? inputSize : directions * hiddenSize;
   }
 
-  private int checkLayer(int layer) {
+  /** The index {@code k*D + d} of a layer's direction in the parameter arrays and in h0, hN. */
+  private int index(int layer, int direction) {
     if (layer < 0 || layer >= numLayers) {
       throw new IndexOutOfBoundsException("layer " + layer + " outside [0, " + numLayers + ")");
     }
-    return layer;
+    if (direction < 0 || direction >= directions) {
+      throw new IndexOutOfBoundsException(
+          "direction " + direction + " outside [0, " + directions + ")");
+    }
+    return layer * directions + direction;
   }
 
   // ----------------------------------------------------------------------------------------------
   // Forward
 
   /**
-   * Runs all layers over the whole sequence.
-   *
-   * @param input {@code [T, B, I]}, with {@code T, B >= 1}
-   * @param h0 initial hidden states {@code [L, B, H]}, or null for zeros
-   * @param c0 LSTM: initial cell states {@code [L, B, H]}, or null for zeros; must be null
-   *     otherwise
+   * Runs all layers over the whole sequence, every sequence {@code T} steps long, without dropout:
+   * {@code forward(input, h0, c0, null, null)}.
    */
   public final RecurrentOutput forward(Tensor input, Tensor h0, Tensor c0) {
+    return forward(input, h0, c0, null, null);
+  }
+
+  /**
+   * Runs all layers over a batch of sequences.
+   *
+   * @param input {@code [T, B, I]}, with {@code T, B >= 1}; past a sequence's end it is ignored
+   * @param h0 initial hidden states {@code [L*D, B, H]}, or null for zeros
+   * @param c0 LSTM: initial cell states {@code [L*D, B, H]}, or null for zeros; must be null
+   *     otherwise
+   * @param lengths the length of every sequence, {@code B} values in {@code [1, T]} in any order,
+   *     or null for {@code T} each
+   * @param dropoutRandom the source of the dropout masks while training, drawn in a fixed order
+   *     (layer by layer, each mask in {@code [T, B, D*H]} order), so the same seed gives the same
+   *     masks on any number of threads; null for evaluation (no dropout whatever {@link
+   *     #dropout()})
+   */
+  public final RecurrentOutput forward(
+      Tensor input, Tensor h0, Tensor c0, int[] lengths, RandomGenerator dropoutRandom) {
     Objects.requireNonNull(input, "input");
     if (input.rank() != 3 || input.dim(2) != inputSize || input.dim(0) == 0 || input.dim(1) == 0) {
       throw new IllegalArgumentException(
@@ -192,44 +316,129 @@ public abstract sealed class Recurrent implements Module permits Rnn, Lstm, Gru 
     }
     int steps = input.dim(0);
     int batch = input.dim(1);
-    if (h0 != null) h0.requireShape("h0", numLayers, batch, hiddenSize);
+    int states = numLayers * directions;
+    if (h0 != null) h0.requireShape("h0", states, batch, hiddenSize);
     if (kind != RecurrentKind.LSTM && c0 != null) {
       throw new IllegalArgumentException(
           "c0 is only for LSTM, this model is " + kind.metadataName());
     }
-    if (c0 != null) c0.requireShape("c0", numLayers, batch, hiddenSize);
+    if (c0 != null) c0.requireShape("c0", states, batch, hiddenSize);
+    lengths = checkedLengths(lengths, steps, batch);
     Tensor.checkedSize(steps, batch, gateRows);
     Tensor.checkedSize(steps + 1, batch, hiddenSize);
+    Tensor.checkedSize(steps, batch, Math.max(inputSize, outputSize()));
+    boolean dropping = dropoutRandom != null && dropout > 0 && numLayers > 1;
 
     int block = batch * hiddenSize;
+    SequenceLengths sequences = new SequenceLengths(steps, batch, lengths);
     // The trace owns a copy of the input so that changing the caller's tensor cannot corrupt
-    // backward.
+    // backward; zero padding so that whatever the caller put there never reaches a gradient.
     float[] layerInput = input.data().clone();
+    if (lengths != null) sequences.zeroPadding(layerInput, inputSize);
     int layerInputOffset = 0;
-    LayerTrace[] layers = new LayerTrace[numLayers];
+    LayerTrace[] layers = new LayerTrace[states];
+    float[][] dropoutMasks = dropping ? new float[numLayers - 1][] : null;
     for (int k = 0; k < numLayers; k++) {
-      LayerTrace layer =
-          new LayerTrace(
-              layerInputSize(k), layerInput, layerInputOffset, steps, batch, hiddenSize, kind);
-      if (h0 != null) System.arraycopy(h0.data(), k * block, layer.hidden, 0, block);
-      if (c0 != null) System.arraycopy(c0.data(), k * block, layer.cell, 0, block);
-      forwardLayer(k, layer, steps, batch);
-      layers[k] = layer;
-      // The next layer reads h_0 .. h_{T-1}, which start after the initial state.
-      layerInput = layer.hidden;
-      layerInputOffset = block;
+      int in = layerInputSize(k);
+      for (int d = 0; d < directions; d++) {
+        int i = k * directions + d;
+        // The reverse direction is the forward recurrence over each sequence read backwards.
+        float[] directionInput = layerInput;
+        if (d == 1) {
+          directionInput = new float[steps * batch * in];
+          sequences.toSteps(layerInput, layerInputOffset, in, d, in, directionInput);
+        }
+        LayerTrace layer =
+            new LayerTrace(
+                in, directionInput, d == 0 ? layerInputOffset : 0, steps, batch, hiddenSize, kind);
+        if (h0 != null) System.arraycopy(h0.data(), i * block, layer.hidden, 0, block);
+        if (c0 != null) System.arraycopy(c0.data(), i * block, layer.cell, 0, block);
+        forwardLayer(i, layer, steps, batch, lengths);
+        layers[i] = layer;
+      }
+      boolean dropAfter = dropping && k < numLayers - 1;
+      if (directions == 1 && lengths == null && !dropAfter) {
+        // The next layer reads h_0 .. h_{T-1} in place: they start after the initial state.
+        layerInput = layers[k].hidden;
+        layerInputOffset = block;
+      } else {
+        layerInput = new float[Math.toIntExact((long) steps * batch * outputSize())];
+        // y_t = [h_t^fwd, h_t^rev], zero past the end; h after step s is block s+1 of the states
+        for (int d = 0; d < directions; d++) {
+          float[] hidden = layers[k * directions + d].hidden;
+          sequences.toPositions(
+              hidden, block, d, hiddenSize, layerInput, d * hiddenSize, outputSize());
+        }
+        if (dropAfter) {
+          dropoutMasks[k] = dropoutMask(dropoutRandom, layerInput.length);
+          float[] mask = dropoutMasks[k];
+          for (int j = 0; j < layerInput.length; j++) layerInput[j] *= mask[j];
+        }
+        layerInputOffset = 0;
+      }
     }
 
-    Tensor output =
-        Tensor.wrap(
-            Arrays.copyOfRange(layerInput, block, block + steps * block), steps, batch, hiddenSize);
-    Tensor hN = Tensor.zeros(numLayers, batch, hiddenSize);
-    Tensor cN = kind == RecurrentKind.LSTM ? Tensor.zeros(numLayers, batch, hiddenSize) : null;
-    for (int k = 0; k < numLayers; k++) {
-      System.arraycopy(layers[k].hidden, steps * block, hN.data(), k * block, block);
-      if (cN != null) System.arraycopy(layers[k].cell, steps * block, cN.data(), k * block, block);
+    // The last layer's output: assembled above (offset 0), when no trace reads it and it can be
+    // handed out as it is, or else the states of its trace, which must be copied.
+    float[] outputData =
+        layerInputOffset == 0
+            ? layerInput
+            : Arrays.copyOfRange(
+                layerInput, layerInputOffset, layerInputOffset + steps * batch * outputSize());
+    Tensor output = Tensor.wrap(outputData, steps, batch, outputSize());
+    // Past its end a sequence's state is held, so block T is every sequence's final state.
+    Tensor hN = Tensor.zeros(states, batch, hiddenSize);
+    Tensor cN = kind == RecurrentKind.LSTM ? Tensor.zeros(states, batch, hiddenSize) : null;
+    for (int i = 0; i < states; i++) {
+      System.arraycopy(layers[i].hidden, steps * block, hN.data(), i * block, block);
+      if (cN != null) System.arraycopy(layers[i].cell, steps * block, cN.data(), i * block, block);
     }
-    return new RecurrentOutput(output, hN, cN, new RecurrentTrace(this, steps, batch, layers));
+    return new RecurrentOutput(
+        output, hN, cN, new RecurrentTrace(this, sequences, layers, dropoutMasks));
+  }
+
+  /**
+   * A copy of {@code lengths} after checking it, or null when it is null or every sequence has all
+   * {@code T} steps (then the padding code has nothing to do).
+   */
+  private static int[] checkedLengths(int[] lengths, int steps, int batch) {
+    if (lengths == null) return null;
+    if (lengths.length != batch) {
+      throw new IllegalArgumentException(
+          "lengths has "
+              + lengths.length
+              + " entries, expected one per sequence of the batch ("
+              + batch
+              + ")");
+    }
+    boolean full = true;
+    for (int b = 0; b < batch; b++) {
+      if (lengths[b] < 1 || lengths[b] > steps) {
+        throw new IllegalArgumentException(
+            "lengths["
+                + b
+                + "] = "
+                + lengths[b]
+                + " is outside [1, "
+                + steps
+                + "] (every sequence has at least one step and at most T = "
+                + steps
+                + ")");
+      }
+      full &= lengths[b] == steps;
+    }
+    return full ? null : lengths.clone();
+  }
+
+  /**
+   * A dropout mask of {@code size} elements, drawn in order: each is 0 with probability {@code p}
+   * and {@code 1/(1-p)} otherwise, so that the masked output keeps its expected value.
+   */
+  private float[] dropoutMask(RandomGenerator random, int size) {
+    float kept = (float) (1 / (1 - dropout));
+    float[] mask = new float[size];
+    for (int i = 0; i < size; i++) mask[i] = random.nextDouble() < dropout ? 0f : kept;
+    return mask;
   }
 
   /**
@@ -241,9 +450,10 @@ public abstract sealed class Recurrent implements Module permits Rnn, Lstm, Gru 
   }
 
   /**
-   * The bias added once to the input projection of layer {@code k}, {@code [G*H]}: {@code b_ih +
-   * b_hh} for the summed columns (the two biases only ever appear as a sum there), {@code b_ih}
-   * alone for the GRU's n block, whose {@code b_hn} stays inside {@code r ⊙ (W_hn h + b_hn)}.
+   * The bias added once to the input projection of layer and direction {@code k} (index {@code
+   * layer*D + direction}), {@code [G*H]}: {@code b_ih + b_hh} for the summed columns (the two
+   * biases only ever appear as a sum there), {@code b_ih} alone for the GRU's n block, whose {@code
+   * b_hn} stays inside {@code r ⊙ (W_hn h + b_hn)}.
    */
   final float[] foldedBias(int k) {
     float[] ih = biasIh[k].value().data();
@@ -369,7 +579,12 @@ public abstract sealed class Recurrent implements Module permits Rnn, Lstm, Gru 
   static final int PANEL_BATCH = 8;
 
   /**
-   * One layer over all steps; {@code layer.hidden} (and {@code cell}) hold the initial state.
+   * One direction of one layer over all steps: the parameters of index {@code i = k*D + d}, the
+   * input {@code layer.input} already in the direction's order of steps; {@code layer.hidden} (and
+   * {@code cell}) hold the initial state. Past a sequence's end ({@code t >= lengths[b]}) the state
+   * is held, {@code h_t = h_{t-1}}, {@code c_t = c_{t-1}} ({@link #holdEnded}): the products and
+   * the cell still run on the (zero) padding, which keeps every step's rows contiguous, and the
+   * held state overwrites their result.
    *
    * <p>The input projection {@code W_ih x_t} does not depend on h, so all steps are one {@code
    * [T*B, in]} product, which is parallel inside {@link MatMul}. It is written straight into {@code
@@ -385,7 +600,7 @@ public abstract sealed class Recurrent implements Module permits Rnn, Lstm, Gru 
    * inside is {@link MatMul#gemmNNSingleThread}, whose rows do not depend on how the batch was
    * split, so the result is bit-identical for any number of threads.
    */
-  private void forwardLayer(int k, LayerTrace layer, int steps, int batch) {
+  private void forwardLayer(int k, LayerTrace layer, int steps, int batch, int[] lengths) {
     int in = layer.inputSize;
     int rows = steps * batch;
     float[] preActivations = layer.gates; // [T*B, G*H], activated in place step by step
@@ -411,7 +626,8 @@ public abstract sealed class Recurrent implements Module permits Rnn, Lstm, Gru 
         packTransposedGateBlocks(weightHh[k].value().data(), gateRows, hiddenSize, hiddenSize);
     int parties = Math.min(Parallel.threads(), ceilDiv(hiddenSize, PanelMatVec.PANEL));
     if (batch < parties && (long) batch * gateRows * hiddenSize >= unitSplitMinWork) {
-      forwardLayerSplitUnits(layer, steps, batch, parties, stepWeights, bias, hiddenNewBias);
+      forwardLayerSplitUnits(
+          layer, steps, batch, lengths, parties, stepWeights, bias, hiddenNewBias);
       return;
     }
     Parallel.forRange(
@@ -454,8 +670,35 @@ public abstract sealed class Recurrent implements Module permits Rnn, Lstm, Gru 
                   hiddenSize);
             }
             forwardStep(layer, t, batch, rowFrom, rowTo);
+            if (lengths != null) holdEnded(layer, t, batch, lengths, rowFrom, rowTo, 0, hiddenSize);
           }
         });
+  }
+
+  /**
+   * For the rows {@code [rowFrom, rowTo)} whose sequence has ended before step {@code t}, holds the
+   * state of hidden units {@code [unitFrom, unitTo)}: {@code h_t = h_{t-1}} and {@code c_t =
+   * c_{t-1}}, over what the step computed. Rows and units are disjoint between threads.
+   */
+  private void holdEnded(
+      LayerTrace layer,
+      int t,
+      int batch,
+      int[] lengths,
+      int rowFrom,
+      int rowTo,
+      int unitFrom,
+      int unitTo) {
+    int h = hiddenSize;
+    for (int b = rowFrom; b < rowTo; b++) {
+      if (t < lengths[b]) continue;
+      int previous = (t * batch + b) * h + unitFrom;
+      int next = previous + batch * h;
+      System.arraycopy(layer.hidden, previous, layer.hidden, next, unitTo - unitFrom);
+      if (layer.cell != null) {
+        System.arraycopy(layer.cell, previous, layer.cell, next, unitTo - unitFrom);
+      }
+    }
   }
 
   /**
@@ -520,6 +763,7 @@ public abstract sealed class Recurrent implements Module permits Rnn, Lstm, Gru 
       LayerTrace layer,
       int steps,
       int batch,
+      int[] lengths,
       int parties,
       float[] packedRecurrentWeightT,
       float[] bias,
@@ -571,6 +815,7 @@ public abstract sealed class Recurrent implements Module permits Rnn, Lstm, Gru 
                 }
               }
               forwardStepUnits(layer, t, batch, unitFrom, unitTo);
+              if (lengths != null) holdEnded(layer, t, batch, lengths, 0, batch, unitFrom, unitTo);
               barrier.await(partyTo - partyFrom);
             }
           } catch (RuntimeException | Error e) {
@@ -601,10 +846,10 @@ public abstract sealed class Recurrent implements Module permits Rnn, Lstm, Gru 
 
   /** Work buffers of one backward call, allocated once and reused by every layer and step. */
   static final class BackwardBuffers {
-    /** The result {@code dL/dh_t}, {@code [L, T, B, H]}. */
+    /** The result {@code dL/dh_t}, {@code [L*D, T, B, H]}. */
     final float[] hiddenGradients;
 
-    /** LSTM: the result {@code dL/dc_t}, {@code [L, T, B, H]}; else null. */
+    /** LSTM: the result {@code dL/dc_t}, {@code [L*D, T, B, H]}; else null. */
     final float[] cellGradients;
 
     /** {@code dL/da_t} for all steps, {@code [T, B, G*H]}. */
@@ -626,8 +871,29 @@ public abstract sealed class Recurrent implements Module permits Rnn, Lstm, Gru 
     /** {@code [B, H]} for a step's intermediate values; each thread uses its own batch rows. */
     final float[] rowScratch;
 
-    BackwardBuffers(RecurrentKind kind, int layers, int steps, int batch, int hidden) {
-      int perStep = Math.toIntExact(Tensor.checkedSize(layers, steps, batch, hidden));
+    /**
+     * Per direction, what reaches its states from the layer's output, {@code [T, B, H]} in the
+     * direction's order of steps, zero past a sequence's end; null where the layer's output
+     * gradient can be read in place (one direction, full lengths).
+     */
+    final float[][] directionGradients;
+
+    /**
+     * Bidirectional: the reverse direction's input gradient {@code [T, B, in]} in its own order of
+     * steps, before it is put back in place; else null.
+     */
+    final float[] reversedInputGradient;
+
+    BackwardBuffers(
+        RecurrentKind kind,
+        int states,
+        int steps,
+        int batch,
+        int hidden,
+        int directions,
+        int widestInput,
+        boolean ragged) {
+      int perStep = Math.toIntExact(Tensor.checkedSize(states, steps, batch, hidden));
       int projections = Math.toIntExact(Tensor.checkedSize(steps, batch, kind.gateCount(), hidden));
       boolean lstm = kind == RecurrentKind.LSTM;
       hiddenGradients = new float[perStep];
@@ -637,16 +903,19 @@ public abstract sealed class Recurrent implements Module permits Rnn, Lstm, Gru 
       dhCarry = new float[batch * hidden];
       dcCarry = lstm ? new float[batch * hidden] : null;
       rowScratch = new float[batch * hidden];
+      directionGradients =
+          directions == 1 && !ragged ? null : new float[directions][steps * batch * hidden];
+      reversedInputGradient = directions == 2 ? new float[steps * batch * widestInput] : null;
     }
   }
 
   /**
-   * Backpropagates through all layers and steps of {@code forwardResult}, accumulating ({@code +=})
-   * into every parameter's gradient.
+   * Backpropagates through all layers, directions and steps of {@code forwardResult}, accumulating
+   * ({@code +=}) into every parameter's gradient. Dropout uses the masks of the forward pass.
    *
-   * @param dOutput {@code dL/doutput [T, B, H]}, or null for zeros
-   * @param dhN {@code dL/dhN [L, B, H]}, or null for zeros
-   * @param dcN LSTM: {@code dL/dcN [L, B, H]}, or null for zeros; must be null otherwise
+   * @param dOutput {@code dL/doutput [T, B, D*H]}, or null for zeros; ignored past a sequence's end
+   * @param dhN {@code dL/dhN [L*D, B, H]}, or null for zeros
+   * @param dcN LSTM: {@code dL/dcN [L*D, B, H]}, or null for zeros; must be null otherwise
    */
   public final RecurrentGradients backward(
       RecurrentOutput forwardResult, Tensor dOutput, Tensor dhN, Tensor dcN) {
@@ -655,123 +924,176 @@ public abstract sealed class Recurrent implements Module permits Rnn, Lstm, Gru 
     if (trace.owner != this) {
       throw new IllegalArgumentException("forwardResult was computed by a different model");
     }
-    int steps = trace.steps;
-    int batch = trace.batchSize;
-    if (dOutput != null) dOutput.requireShape("dOutput", steps, batch, hiddenSize);
-    if (dhN != null) dhN.requireShape("dhN", numLayers, batch, hiddenSize);
+    int steps = trace.steps();
+    int batch = trace.batchSize();
+    SequenceLengths sequences = trace.sequences;
+    int[] lengths = sequences.lengths();
+    int states = numLayers * directions;
+    if (dOutput != null) dOutput.requireShape("dOutput", steps, batch, outputSize());
+    if (dhN != null) dhN.requireShape("dhN", states, batch, hiddenSize);
     if (kind != RecurrentKind.LSTM && dcN != null) {
       throw new IllegalArgumentException(
           "dcN is only for LSTM, this model is " + kind.metadataName());
     }
-    if (dcN != null) dcN.requireShape("dcN", numLayers, batch, hiddenSize);
+    if (dcN != null) dcN.requireShape("dcN", states, batch, hiddenSize);
 
-    BackwardBuffers work = new BackwardBuffers(kind, numLayers, steps, batch, hiddenSize);
+    BackwardBuffers work =
+        new BackwardBuffers(
+            kind,
+            states,
+            steps,
+            batch,
+            hiddenSize,
+            directions,
+            Math.max(inputSize, outputSize()),
+            lengths != null);
     Tensor dInput = Tensor.zeros(steps, batch, inputSize);
-    Tensor dh0 = Tensor.zeros(numLayers, batch, hiddenSize);
-    Tensor dc0 = kind == RecurrentKind.LSTM ? Tensor.zeros(numLayers, batch, hiddenSize) : null;
+    Tensor dh0 = Tensor.zeros(states, batch, hiddenSize);
+    Tensor dc0 = kind == RecurrentKind.LSTM ? Tensor.zeros(states, batch, hiddenSize) : null;
     int block = batch * hiddenSize;
-    // dL/d(output of the current layer), [T, B, H]: the loss's for the last layer, then the input
-    // gradient of the layer above. A copy, because the caller's dOutput must not change.
-    float[] dLayerOutput = new float[steps * block];
+    // dL/d(output of the current layer), [T, B, D*H]: the loss's for the last layer, then the
+    // input gradient of the layer above. A copy, because the caller's dOutput must not change.
+    float[] dLayerOutput = new float[steps * batch * outputSize()];
     if (dOutput != null) System.arraycopy(dOutput.data(), 0, dLayerOutput, 0, dLayerOutput.length);
 
     for (int k = numLayers - 1; k >= 0; k--) {
-      LayerTrace layer = trace.layers[k];
-      // Reverse of forwardLayer.
-      if (dhN != null) System.arraycopy(dhN.data(), k * block, work.dhCarry, 0, block);
-      else Arrays.fill(work.dhCarry, 0f);
-      if (work.dcCarry != null) {
-        if (dcN != null) System.arraycopy(dcN.data(), k * block, work.dcCarry, 0, block);
-        else Arrays.fill(work.dcCarry, 0f);
+      // What reaches each direction's states from the output, in that direction's order of steps.
+      // Gathered for both directions before dLayerOutput is overwritten with the layer's input
+      // gradient below.
+      float[][] dStates = {dLayerOutput};
+      if (work.directionGradients != null) {
+        dStates = work.directionGradients;
+        for (int d = 0; d < directions; d++) {
+          sequences.toSteps(dLayerOutput, d * hiddenSize, outputSize(), d, hiddenSize, dStates[d]);
+        }
       }
-      backwardThroughTime(k, layer, steps, batch, dLayerOutput, work);
-      System.arraycopy(work.dhCarry, 0, dh0.data(), k * block, block);
-      if (dc0 != null) System.arraycopy(work.dcCarry, 0, dc0.data(), k * block, block);
-
-      // Weight gradients of all steps at once: sums over the T*B rows of the step gradients.
-      int in = layer.inputSize;
+      int in = layerInputSize(k);
       int rows = steps * batch;
-      // a_t = W_ih x_t + b_ih  =>  dW_ih += Σ_t da_t^T x_t,  db_ih += Σ_t da_t
-      MatMul.gemmTN(
-          gateRows,
-          in,
-          rows,
-          work.dInputProjection,
-          0,
-          gateRows,
-          layer.input,
-          layer.inputOffset,
-          in,
-          weightIh[k].grad().data(),
-          0,
-          in);
-      if (work.dHiddenProjection == work.dInputProjection) {
-        // b_ih and b_hh enter only as a sum, so their gradients are one sum over all rows.
-        float[] biasGradient = new float[gateRows];
-        Elementwise.sumRowsInto(work.dInputProjection, 0, rows, gateRows, biasGradient, 0);
-        Elementwise.addInPlace(biasIh[k].grad().data(), 0, biasGradient, 0, gateRows);
-        Elementwise.addInPlace(biasHh[k].grad().data(), 0, biasGradient, 0, gateRows);
-      } else {
-        Elementwise.sumRowsInto(
-            work.dInputProjection, 0, rows, gateRows, biasIh[k].grad().data(), 0);
-        Elementwise.sumRowsInto(
-            work.dHiddenProjection, 0, rows, gateRows, biasHh[k].grad().data(), 0);
-      }
-      // u_t = W_hh h_{t-1} + b_hh  =>  dW_hh += Σ_t du_t^T h_{t-1}, h_{t-1} being blocks 0..T-1
-      MatMul.gemmTN(
-          gateRows,
-          hiddenSize,
-          rows,
-          work.dHiddenProjection,
-          0,
-          gateRows,
-          layer.hidden,
-          0,
-          hiddenSize,
-          weightHh[k].grad().data(),
-          0,
-          hiddenSize);
-      // dx_t = da_t W_ih: the model's input gradient, or the output gradient of the layer below.
+      // dx_t: the model's input gradient, or the output gradient of the layer below (then the same
+      // array as dLayerOutput, so it is cleared only once direction 0 has read dLayerOutput).
       float[] dLayerInput = k == 0 ? dInput.data() : dLayerOutput;
-      Arrays.fill(dLayerInput, 0f);
-      MatMul.gemmNN(
-          rows,
-          in,
-          gateRows,
-          work.dInputProjection,
-          0,
-          gateRows,
-          weightIh[k].value().data(),
-          0,
-          in,
-          dLayerInput,
-          0,
-          in);
+      for (int d = 0; d < directions; d++) {
+        int i = k * directions + d;
+        LayerTrace layer = trace.layers[i];
+        // Reverse of forwardLayer.
+        if (dhN != null) System.arraycopy(dhN.data(), i * block, work.dhCarry, 0, block);
+        else Arrays.fill(work.dhCarry, 0f);
+        if (work.dcCarry != null) {
+          if (dcN != null) System.arraycopy(dcN.data(), i * block, work.dcCarry, 0, block);
+          else Arrays.fill(work.dcCarry, 0f);
+        }
+        backwardThroughTime(i, layer, steps, batch, lengths, dStates[d], work);
+        System.arraycopy(work.dhCarry, 0, dh0.data(), i * block, block);
+        if (dc0 != null) System.arraycopy(work.dcCarry, 0, dc0.data(), i * block, block);
+        if (work.directionGradients != null) {
+          // Report dL/dh_t (dL/dc_t) by position, zero past the end, where there is no state;
+          // dStates[d] has been read and serves as scratch.
+          int slice = i * steps * block;
+          for (float[] perStep : new float[][] {work.hiddenGradients, work.cellGradients}) {
+            if (perStep == null) continue;
+            System.arraycopy(perStep, slice, dStates[d], 0, steps * block);
+            sequences.toPositions(dStates[d], 0, d, hiddenSize, perStep, slice, hiddenSize);
+          }
+        }
+
+        // Weight gradients of all steps at once: sums over the T*B rows of the step gradients
+        // (zero past a sequence's end, so padding adds nothing).
+        // a_t = W_ih x_t + b_ih  =>  dW_ih += Σ_t da_t^T x_t,  db_ih += Σ_t da_t
+        MatMul.gemmTN(
+            gateRows,
+            in,
+            rows,
+            work.dInputProjection,
+            0,
+            gateRows,
+            layer.input,
+            layer.inputOffset,
+            in,
+            weightIh[i].grad().data(),
+            0,
+            in);
+        if (work.dHiddenProjection == work.dInputProjection) {
+          // b_ih and b_hh enter only as a sum, so their gradients are one sum over all rows.
+          float[] biasGradient = new float[gateRows];
+          Elementwise.sumRowsInto(work.dInputProjection, 0, rows, gateRows, biasGradient, 0);
+          Elementwise.addInPlace(biasIh[i].grad().data(), 0, biasGradient, 0, gateRows);
+          Elementwise.addInPlace(biasHh[i].grad().data(), 0, biasGradient, 0, gateRows);
+        } else {
+          Elementwise.sumRowsInto(
+              work.dInputProjection, 0, rows, gateRows, biasIh[i].grad().data(), 0);
+          Elementwise.sumRowsInto(
+              work.dHiddenProjection, 0, rows, gateRows, biasHh[i].grad().data(), 0);
+        }
+        // u_t = W_hh h_{t-1} + b_hh  =>  dW_hh += Σ_t du_t^T h_{t-1}, h_{t-1} being blocks 0..T-1
+        MatMul.gemmTN(
+            gateRows,
+            hiddenSize,
+            rows,
+            work.dHiddenProjection,
+            0,
+            gateRows,
+            layer.hidden,
+            0,
+            hiddenSize,
+            weightHh[i].grad().data(),
+            0,
+            hiddenSize);
+        // dx_t += da_t W_ih; the reverse direction's steps read the positions backwards, so its
+        // part is computed in its own order and then added at the positions it came from.
+        float[] dx = d == 0 ? dLayerInput : work.reversedInputGradient;
+        Arrays.fill(dx, 0, rows * in, 0f);
+        MatMul.gemmNN(
+            rows,
+            in,
+            gateRows,
+            work.dInputProjection,
+            0,
+            gateRows,
+            weightIh[i].value().data(),
+            0,
+            in,
+            dx,
+            0,
+            in);
+        if (d == 1) sequences.addToPositions(dx, d, in, dLayerInput);
+      }
+      // x of layer k = mask ⊙ y of layer k-1  =>  dy = mask ⊙ dx
+      if (k > 0 && trace.dropoutMasks != null) {
+        float[] mask = trace.dropoutMasks[k - 1];
+        for (int j = 0; j < dLayerOutput.length; j++) dLayerOutput[j] *= mask[j];
+      }
     }
 
-    Tensor hiddenGradients = Tensor.wrap(work.hiddenGradients, numLayers, steps, batch, hiddenSize);
+    Tensor hiddenGradients = Tensor.wrap(work.hiddenGradients, states, steps, batch, hiddenSize);
     Tensor cellGradients =
         work.cellGradients == null
             ? null
-            : Tensor.wrap(work.cellGradients, numLayers, steps, batch, hiddenSize);
+            : Tensor.wrap(work.cellGradients, states, steps, batch, hiddenSize);
     return new RecurrentGradients(dInput, dh0, dc0, hiddenGradients, cellGradients);
   }
 
   /**
-   * The reverse of {@link #forwardLayer}'s time loop for layer {@code k}: from {@code dL/dh_t} of
-   * the layer's output ({@code dLayerOutput [T, B, H]}) and the carries (holding {@code dL/dhN},
-   * {@code dL/dcN}), fills the step gradients {@code dL/da_t}, {@code dL/du_t} of every step and
-   * leaves {@code dL/dh_{-1}} (and {@code dL/dc_{-1}}) in the carries. Only the gate gradients and
-   * {@code dh} are computed per step; every weight gradient is left to one product over all steps.
+   * The reverse of {@link #forwardLayer}'s time loop for parameters {@code i}: from what reaches
+   * {@code h_t} from the layer's output ({@code dStates [T, B, H]}, in the direction's order of
+   * steps) and the carries (holding {@code dL/dhN}, {@code dL/dcN}), fills the step gradients
+   * {@code dL/da_t}, {@code dL/du_t} of every step and leaves {@code dL/dh_{-1}} (and {@code
+   * dL/dc_{-1}}) in the carries. Only the gate gradients and {@code dh} are computed per step;
+   * every weight gradient is left to one product over all steps.
    *
    * <p>Parallel over the batch as the forward is: each thread walks all steps back for its rows,
    * and {@code dh_{t-1} += du_t W_hh} on a row slice involves no other rows.
    */
   private void backwardThroughTime(
-      int k, LayerTrace layer, int steps, int batch, float[] dLayerOutput, BackwardBuffers work) {
+      int i,
+      LayerTrace layer,
+      int steps,
+      int batch,
+      int[] lengths,
+      float[] dStates,
+      BackwardBuffers work) {
     // W_hh [G*H, H] in panels of columns, each contiguous over all G*H rows (see stepProduct).
     int h = hiddenSize;
-    float[] packedWeight = PanelMatVec.pack(gateRows, h, weightHh[k].value().data(), 0, h);
+    float[] packedWeight = PanelMatVec.pack(gateRows, h, weightHh[i].value().data(), 0, h);
     int block = batch * h;
     Parallel.forRange(
         batch,
@@ -782,16 +1104,20 @@ public abstract sealed class Recurrent implements Module permits Rnn, Lstm, Gru 
           int sliceSize = slice * h;
           for (int t = steps - 1; t >= 0; t--) {
             // h_t feeds both the layer's output and step t+1.
-            int gradientOffset = (k * steps + t) * block;
+            int gradientOffset = (i * steps + t) * block;
             Elementwise.add(
-                dLayerOutput,
+                dStates,
                 t * block + sliceOffset,
                 work.dhCarry,
                 sliceOffset,
                 work.hiddenGradients,
                 gradientOffset + sliceOffset,
                 sliceSize);
-            backwardStep(layer, t, batch, rowFrom, rowTo, gradientOffset, work);
+            if (lengths == null) {
+              backwardStep(layer, t, batch, rowFrom, rowTo, gradientOffset, work);
+            } else {
+              backwardStepRagged(layer, t, batch, lengths, rowFrom, rowTo, gradientOffset, work);
+            }
             // u_t = h_{t-1} W_hh^T + b_hh  =>  dh_{t-1} += du_t W_hh, a panel of columns at a time
             for (int q0 = 0; q0 < h; q0 += PanelMatVec.PANEL) {
               int width = Math.min(PanelMatVec.PANEL, h - q0);
@@ -811,6 +1137,45 @@ public abstract sealed class Recurrent implements Module permits Rnn, Lstm, Gru 
             }
           }
         });
+  }
+
+  /**
+   * {@link #backwardStep} for the rows whose sequence is still running at step {@code t}, in runs
+   * of consecutive rows, and the reverse of {@link #holdEnded} for the others: a held step passes
+   * {@code dL/dh_t} and {@code dL/dc_t} unchanged to {@code t-1}, and its gate gradients are zero,
+   * so neither the weights nor the padded input receive anything from it.
+   */
+  private void backwardStepRagged(
+      LayerTrace layer,
+      int t,
+      int batch,
+      int[] lengths,
+      int rowFrom,
+      int rowTo,
+      int gradientOffset,
+      BackwardBuffers work) {
+    int h = hiddenSize;
+    int b = rowFrom;
+    while (b < rowTo) {
+      boolean running = t < lengths[b];
+      int end = b + 1;
+      while (end < rowTo && (t < lengths[end]) == running) end++;
+      if (running) {
+        backwardStep(layer, t, batch, b, end, gradientOffset, work);
+      } else {
+        int gates = (t * batch + b) * gateRows, count = (end - b) * gateRows;
+        Arrays.fill(work.dInputProjection, gates, gates + count, 0f);
+        Arrays.fill(work.dHiddenProjection, gates, gates + count, 0f);
+        // h_t = h_{t-1}: the whole dL/dh_t goes on; c_t = c_{t-1}: dcCarry stays as it is.
+        System.arraycopy(
+            work.hiddenGradients, gradientOffset + b * h, work.dhCarry, b * h, (end - b) * h);
+        if (work.cellGradients != null) {
+          System.arraycopy(
+              work.dcCarry, b * h, work.cellGradients, gradientOffset + b * h, (end - b) * h);
+        }
+      }
+      b = end;
+    }
   }
 
   /**

@@ -8,13 +8,18 @@ import org.seqlab.tensor.Tensor;
  * The gradients that {@link Recurrent#backward} returns (parameter gradients are accumulated into
  * the parameters instead).
  *
- * @param dInput {@code dL/dinput}, {@code [T, B, I]}
- * @param dh0 {@code dL/dh0}, {@code [L, B, H]}
- * @param dc0 LSTM: {@code dL/dc0}, {@code [L, B, H]}; otherwise null
- * @param hiddenGradients the total {@code dL/dh_t} of every layer and step, {@code [L, T, B, H]}:
- *     what reaches {@code h_t} from the layer's output (the loss or the layer above) plus what
- *     flows back from step {@code t+1}
- * @param cellGradients LSTM: the total {@code dL/dc_t}, {@code [L, T, B, H]}; otherwise null
+ * <p>States are indexed by layer and direction, {@code k*D + d}, as in {@code h0} and {@code hN}
+ * ({@code D} = 1, or 2 for a bidirectional model), and by position {@code t} in the sequence
+ * whatever the direction's order of steps.
+ *
+ * @param dInput {@code dL/dinput}, {@code [T, B, I]}; zero past a sequence's end
+ * @param dh0 {@code dL/dh0}, {@code [L*D, B, H]}
+ * @param dc0 LSTM: {@code dL/dc0}, {@code [L*D, B, H]}; otherwise null
+ * @param hiddenGradients the total {@code dL/dh_t} of every layer, direction and position, {@code
+ *     [L*D, T, B, H]}: what reaches {@code h_t} from the layer's output (the loss or the layer
+ *     above) plus what flows back from the direction's next step; zero past a sequence's end, where
+ *     it has no state
+ * @param cellGradients LSTM: the total {@code dL/dc_t}, {@code [L*D, T, B, H]}; otherwise null
  */
 public record RecurrentGradients(
     Tensor dInput, Tensor dh0, Tensor dc0, Tensor hiddenGradients, Tensor cellGradients) {
@@ -36,12 +41,18 @@ public record RecurrentGradients(
     }
   }
 
-  /** The total {@code dL/dh_t} of {@code layer} for every step, {@code [T, B, H]}. A copy. */
+  /**
+   * The total {@code dL/dh_t} of state {@code layer} ({@code k*D + d}: the layer itself for a
+   * unidirectional model) at every position, {@code [T, B, H]}. A copy.
+   */
   public Tensor hiddenGradient(int layer) {
     return layerSlice(hiddenGradients, layer);
   }
 
-  /** LSTM only: the total {@code dL/dc_t} of {@code layer} for every step, {@code [T, B, H]}. */
+  /**
+   * LSTM only: the total {@code dL/dc_t} of state {@code layer} ({@code k*D + d}) at every
+   * position, {@code [T, B, H]}. A copy.
+   */
   public Tensor cellGradient(int layer) {
     if (cellGradients == null)
       throw new IllegalStateException("cell gradients exist only for LSTM");

@@ -6,9 +6,12 @@ import org.seqlab.tensor.Tensor;
 /**
  * The result of {@link Recurrent#forward}.
  *
- * @param output the last layer's hidden state after every step, {@code [T, B, H]}
- * @param hN every layer's hidden state after the last step, {@code [L, B, H]}
- * @param cN LSTM: every layer's cell state after the last step, {@code [L, B, H]}; otherwise null
+ * @param output the last layer's output at every step, {@code [T, B, D*H]}: the hidden state of
+ *     each direction side by side (forward first), zero past a sequence's end
+ * @param hN every layer's and direction's final hidden state, {@code [L*D, B, H]} (index {@code k*D
+ *     + d}): the forward direction's after a sequence's last step, the reverse direction's after
+ *     step 0
+ * @param cN LSTM: the final cell states likewise, {@code [L*D, B, H]}; otherwise null
  * @param trace what the backward pass needs, and views of it for probes
  */
 public record RecurrentOutput(Tensor output, Tensor hN, Tensor cN, RecurrentTrace trace) {

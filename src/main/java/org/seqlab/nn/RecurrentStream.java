@@ -104,7 +104,7 @@ public final class RecurrentStream implements AutoCloseable {
   /**
    * A stream over {@code model}'s current weights, for {@code batch} independent sequences.
    *
-   * @throws IllegalArgumentException if {@code batch < 1}
+   * @throws IllegalArgumentException if the model is bidirectional or {@code batch < 1}
    */
   public RecurrentStream(Recurrent model, int batch) {
     this(model, batch, 1);
@@ -115,11 +115,19 @@ public final class RecurrentStream implements AutoCloseable {
    * helpers), or fewer where the hidden units do not fill that many panels of {@link
    * PanelMatVec#PANEL}.
    *
-   * @throws IllegalArgumentException if {@code batch < 1} or {@code threads} is not in {@code [1,
-   *     256]}
+   * @throws IllegalArgumentException if the model is bidirectional, {@code batch < 1} or {@code
+   *     threads} is not in {@code [1, 256]}
    */
   public RecurrentStream(Recurrent model, int batch, int threads) {
     Objects.requireNonNull(model, "model");
+    if (model.bidirectional()) {
+      throw new IllegalArgumentException(
+          "a bidirectional "
+              + model.kind().metadataName()
+              + " cannot be streamed: its reverse direction starts at the end of the sequence,"
+              + " which a stream has not seen yet; run it over the whole sequence with"
+              + " Recurrent.forward");
+    }
     if (batch < 1) throw new IllegalArgumentException("batch must be at least 1, got " + batch);
     if (threads < 1 || threads > 256) {
       throw new IllegalArgumentException("threads must be between 1 and 256, got " + threads);

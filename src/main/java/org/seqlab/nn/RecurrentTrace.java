@@ -1,31 +1,44 @@
 package org.seqlab.nn;
 
-import java.util.Arrays;
 import org.seqlab.tensor.Tensor;
 
 /**
- * What a {@link Recurrent} forward pass keeps for its backward pass, per layer, and read-only views
- * of it for probes. Shapes use {@code T} steps, batch {@code B}, hidden size {@code H} and {@code
- * G} gate blocks ({@link RecurrentKind#gateCount()}).
+ * What a {@link Recurrent} forward pass keeps for its backward pass, per layer and direction, and
+ * read-only views of it for probes. Shapes use {@code T} steps, batch {@code B}, hidden size {@code
+ * H}, {@code D} directions and {@code G} gate blocks ({@link RecurrentKind#gateCount()}).
  *
- * <p>Internally the hidden and cell states of a layer are stored as {@code [T+1, B, H]}, step 0
- * holding the initial state, so that {@code h_{t-1}} of every step is one contiguous block and the
- * weight gradient {@code dW_hh += Σ_t dgates_t^T h_{t-1}} is a single matrix product. The accessors
- * return fresh {@code [T, B, H]} copies of the states after each step.
+ * <p>Internally the hidden and cell states of a layer's direction are stored as {@code [T+1, B, H]}
+ * in the direction's order of steps (the reverse direction's input is stored reversed within each
+ * sequence's length), step 0 holding the initial state, so that {@code h_{t-1}} of every step is
+ * one contiguous block and the weight gradient {@code dW_hh += Σ_t dgates_t^T h_{t-1}} is a single
+ * matrix product. The accessors return fresh {@code [T, B, ...]} copies by position in the
+ * sequence, zero past a sequence's end.
  */
 public final class RecurrentTrace {
 
   final Recurrent owner;
-  final int steps;
-  final int batchSize;
+
+  /** {@code T}, {@code B} and each sequence's length (null lengths: all {@code T}). */
+  final SequenceLengths sequences;
+
+  /** Per layer and direction, index {@code k*D + d}. */
   final LayerTrace[] layers;
+
+  /**
+   * The dropout masks applied to the output of layers {@code 0 .. L-2}, each {@code [T, B, D*H]}
+   * with values 0 or {@code 1/(1-p)}; null when nothing was dropped.
+   */
+  final float[][] dropoutMasks;
 
   /** One layer's cached tensors; arrays are row-major with the shapes given per field. */
   static final class LayerTrace {
-    /** Width of this layer's input: the model's input size for layer 0, else {@code H}. */
+    /** Width of this layer's input: the model's input size for layer 0, else {@code D*H}. */
     final int inputSize;
 
-    /** The layer input {@code [T, B, inputSize]}, starting at {@link #inputOffset}. */
+    /**
+     * The layer input {@code [T, B, inputSize]} in the direction's order of steps, starting at
+     * {@link #inputOffset}; zero past a sequence's end.
+     */
     final float[] input;
 
     final int inputOffset;
@@ -65,11 +78,12 @@ public final class RecurrentTrace {
     }
   }
 
-  RecurrentTrace(Recurrent owner, int steps, int batchSize, LayerTrace[] layers) {
+  RecurrentTrace(
+      Recurrent owner, SequenceLengths sequences, LayerTrace[] layers, float[][] dropoutMasks) {
     this.owner = owner;
-    this.steps = steps;
-    this.batchSize = batchSize;
+    this.sequences = sequences;
     this.layers = layers;
+    this.dropoutMasks = dropoutMasks;
   }
 
   public RecurrentKind kind() {
@@ -77,11 +91,11 @@ public final class RecurrentTrace {
   }
 
   public int steps() {
-    return steps;
+    return sequences.steps();
   }
 
   public int batchSize() {
-    return batchSize;
+    return sequences.batch();
   }
 
   public int hiddenSize() {
@@ -89,44 +103,99 @@ public final class RecurrentTrace {
   }
 
   public int numLayers() {
-    return layers.length;
+    return owner.numLayers();
+  }
+
+  /** {@code D}: 1, or 2 for a bidirectional model. */
+  public int directions() {
+    return owner.directions();
+  }
+
+  /** Each sequence's length (a copy), {@code T} for all when the forward pass was given none. */
+  public int[] lengths() {
+    int[] all = new int[batchSize()];
+    for (int b = 0; b < all.length; b++) all[b] = sequences.length(b);
+    return all;
   }
 
   /**
-   * The post-activation gates of {@code layer}, {@code [T, B, G*H]}, blocks in PyTorch's order
-   * (LSTM i, f, g, o; GRU r, z, n; RNN the new hidden state itself). A copy.
+   * The dropout mask that multiplied the output of {@code layer} ({@code 0 .. L-2}), {@code [T, B,
+   * D*H]} with values 0 or {@code 1/(1-p)}, or null if this pass dropped nothing. A copy.
    */
+  public Tensor dropoutMask(int layer) {
+    if (layer < 0 || layer >= numLayers() - 1) {
+      throw new IndexOutOfBoundsException(
+          "layer " + layer + " outside [0, " + (numLayers() - 1) + "): no dropout after the last");
+    }
+    if (dropoutMasks == null) return null;
+    return Tensor.wrap(
+        dropoutMasks[layer].clone(), steps(), batchSize(), directions() * hiddenSize());
+  }
+
+  /** {@link #gates(int, int)} of the forward direction. */
   public Tensor gates(int layer) {
-    LayerTrace l = layer(layer);
-    return Tensor.wrap(l.gates.clone(), steps, batchSize, kind().gateCount() * hiddenSize());
-  }
-
-  /** The hidden states {@code h_0 .. h_{T-1}} of {@code layer}, {@code [T, B, H]}. A copy. */
-  public Tensor hiddenStates(int layer) {
-    return afterEachStep(layer(layer).hidden);
+    return gates(layer, 0);
   }
 
   /**
-   * LSTM only: the cell states {@code c_0 .. c_{T-1}} of {@code layer}, {@code [T, B, H]}. A copy.
+   * The post-activation gates of {@code layer}'s {@code direction}, {@code [T, B, G*H]}, blocks in
+   * PyTorch's order (LSTM i, f, g, o; GRU r, z, n; RNN the new hidden state itself), by position in
+   * the sequence, zero past a sequence's end. A copy.
    */
+  public Tensor gates(int layer, int direction) {
+    int width = kind().gateCount() * hiddenSize();
+    return byPosition(layer(layer, direction).gates, 0, direction, width);
+  }
+
+  /** {@link #hiddenStates(int, int)} of the forward direction. */
+  public Tensor hiddenStates(int layer) {
+    return hiddenStates(layer, 0);
+  }
+
+  /**
+   * The hidden state of {@code layer}'s {@code direction} after it has read each position {@code
+   * t}, {@code [T, B, H]}, zero past a sequence's end. A copy.
+   */
+  public Tensor hiddenStates(int layer, int direction) {
+    return byPosition(
+        layer(layer, direction).hidden, batchSize() * hiddenSize(), direction, hiddenSize());
+  }
+
+  /** {@link #cellStates(int, int)} of the forward direction. */
   public Tensor cellStates(int layer) {
-    LayerTrace l = layer(layer);
+    return cellStates(layer, 0);
+  }
+
+  /**
+   * LSTM only: the cell state of {@code layer}'s {@code direction} after each position, {@code [T,
+   * B, H]}, zero past a sequence's end. A copy.
+   */
+  public Tensor cellStates(int layer, int direction) {
+    LayerTrace l = layer(layer, direction);
     if (l.cell == null) {
       throw new IllegalStateException("cell states exist only for LSTM, this trace is " + kind());
     }
-    return afterEachStep(l.cell);
+    return byPosition(l.cell, batchSize() * hiddenSize(), direction, hiddenSize());
   }
 
-  private Tensor afterEachStep(float[] states) {
-    int block = batchSize * hiddenSize();
-    return Tensor.wrap(
-        Arrays.copyOfRange(states, block, states.length), steps, batchSize, hiddenSize());
+  /**
+   * Rows {@code [T, B, width]} stored from {@code offset} in direction {@code d}'s order of steps,
+   * copied into positions, zero past each sequence's end.
+   */
+  private Tensor byPosition(float[] stored, int offset, int d, int width) {
+    float[] out = new float[steps() * batchSize() * width];
+    sequences.toPositions(stored, offset, d, width, out, 0, width);
+    return Tensor.wrap(out, steps(), batchSize(), width);
   }
 
-  LayerTrace layer(int layer) {
-    if (layer < 0 || layer >= layers.length) {
-      throw new IndexOutOfBoundsException("layer " + layer + " outside [0, " + layers.length + ")");
+  LayerTrace layer(int layer, int direction) {
+    if (layer < 0 || layer >= numLayers()) {
+      throw new IndexOutOfBoundsException("layer " + layer + " outside [0, " + numLayers() + ")");
     }
-    return layers[layer];
+    if (direction < 0 || direction >= directions()) {
+      throw new IndexOutOfBoundsException(
+          "direction " + direction + " outside [0, " + directions() + ")");
+    }
+    return layers[layer * directions() + direction];
   }
 }

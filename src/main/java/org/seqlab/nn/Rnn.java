@@ -32,7 +32,15 @@ public final class Rnn extends Recurrent {
    * @param kind {@link RecurrentKind#RNN_TANH} or {@link RecurrentKind#RNN_RELU}
    */
   public Rnn(RecurrentKind kind, int inputSize, int hiddenSize, int numLayers) {
-    super(requireRnn(kind), inputSize, hiddenSize, numLayers);
+    this(kind, inputSize, hiddenSize, numLayers, false);
+  }
+
+  /**
+   * @param kind {@link RecurrentKind#RNN_TANH} or {@link RecurrentKind#RNN_RELU}
+   */
+  public Rnn(
+      RecurrentKind kind, int inputSize, int hiddenSize, int numLayers, boolean bidirectional) {
+    super(requireRnn(kind), inputSize, hiddenSize, numLayers, bidirectional);
     this.relu = kind == RecurrentKind.RNN_RELU;
   }
 

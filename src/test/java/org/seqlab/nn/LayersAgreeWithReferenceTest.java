@@ -1,5 +1,7 @@
 package org.seqlab.nn;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.seqlab.nn.ReferenceComparison.assertClose;
 import static org.seqlab.nn.ReferenceComparison.gaussian;
 import static org.seqlab.nn.ReferenceComparison.stack;
@@ -8,6 +10,7 @@ import static org.seqlab.nn.ReferenceComparison.toDouble;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.SplittableRandom;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -16,6 +19,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 import org.seqlab.nn.reference.Graph;
 import org.seqlab.nn.reference.ReferenceRecurrent;
 import org.seqlab.nn.reference.Var;
+import org.seqlab.tensor.Parallel;
 import org.seqlab.tensor.Tensor;
 
 /**
@@ -101,6 +105,140 @@ class LayersAgreeWithReferenceTest {
         assertClose(
             "dL/dc_t layer " + k, grads.cellGradient(k).data(), stack(run.cell()[k], true), TOL);
     }
+  }
+
+  static Stream<Arguments> variants() {
+    List<Arguments> cases = new ArrayList<>();
+    for (RecurrentKind kind : RecurrentKind.values()) {
+      for (boolean bidirectional : new boolean[] {false, true}) {
+        for (boolean ragged : new boolean[] {false, true}) {
+          for (double dropout : new double[] {0, 0.4}) {
+            for (int threads : new int[] {1, 2}) {
+              cases.add(Arguments.of(kind, bidirectional, ragged, dropout, threads));
+            }
+          }
+        }
+      }
+    }
+    return cases.stream();
+  }
+
+  /**
+   * T=7, B=9, I=5, H=37, L=2: nine rows take the per-step products 8 rows at a time and then one,
+   * 37 units end in a part panel and a part vector, and every time loop has enough work to be split
+   * between two threads. Ragged lengths are unsorted and include 1 and T.
+   */
+  @ParameterizedTest(name = "{0} bidirectional={1} ragged={2} dropout={3} threads={4}")
+  @MethodSource("variants")
+  void bidirectionalRaggedDropoutMatchTheReference(
+      RecurrentKind kind, boolean bidirectional, boolean ragged, double dropout, int threads) {
+    int T = 7, B = 9, I = 5, H = 37, L = 2, D = bidirectional ? 2 : 1, S = L * D;
+    assertTrue(
+        (long) B * T * kind.gateCount() * H * H >= Parallel.MIN_PARALLEL_WORK,
+        "too small to run on two threads");
+    Parallel.setThreads(threads);
+    int[] lengths = ragged ? new int[] {3, 7, 1, 5, 7, 2, 6, 4, 1} : null;
+    Random r = new Random(kind.ordinal() * 100L + (bidirectional ? 10 : 0) + (ragged ? 1 : 0));
+    Recurrent net = Recurrent.create(kind, I, H, L, bidirectional);
+    net.setDropout(dropout);
+    ReferenceRecurrent ref = new ReferenceRecurrent(kind, I, H, L, bidirectional);
+    for (Parameter p : net.parameters()) {
+      float[] values = gaussian(r, p.value().size(), 0.3);
+      System.arraycopy(values, 0, p.value().data(), 0, values.length);
+      System.arraycopy(toDouble(values), 0, ref.parameter(p.name()), 0, values.length);
+    }
+    boolean lstm = kind == RecurrentKind.LSTM;
+    float[] x = gaussian(r, T * B * I, 1), h0 = gaussian(r, S * B * H, 0.5);
+    float[] c0 = lstm ? gaussian(r, S * B * H, 0.5) : null;
+    // dOutput is non-zero at padded steps too: the layer must ignore it there
+    float[] dOut = gaussian(r, T * B * D * H, 1), dhN = gaussian(r, S * B * H, 1);
+    float[] dcN = lstm ? gaussian(r, S * B * H, 1) : null;
+
+    RecurrentOutput out =
+        net.forward(
+            Tensor.wrap(x, T, B, I),
+            Tensor.wrap(h0, S, B, H),
+            lstm ? Tensor.wrap(c0, S, B, H) : null,
+            lengths,
+            new SplittableRandom(5));
+    RecurrentGradients grads =
+        net.backward(
+            out,
+            Tensor.wrap(dOut, T, B, D * H),
+            Tensor.wrap(dhN, S, B, H),
+            lstm ? Tensor.wrap(dcN, S, B, H) : null);
+
+    double[][] masks = null;
+    if (dropout > 0) {
+      Tensor mask = out.trace().dropoutMask(0);
+      masks = new double[][] {toDouble(mask.data())};
+    } else {
+      assertEquals(null, out.trace().dropoutMask(0));
+    }
+    ReferenceRecurrent.Unrolled run =
+        ref.unroll(toDouble(x), T, B, toDouble(h0), lstm ? toDouble(c0) : null, lengths, masks);
+    run.backward(toDouble(dOut), toDouble(dhN), lstm ? toDouble(dcN) : null);
+
+    assertClose("output", out.output().data(), stack(run.outputs(), false), TOL);
+    assertClose("h_n", out.hN().data(), stack(run.hN(), false), TOL);
+    if (lstm) assertClose("c_n", out.cN().data(), stack(run.cN(), false), TOL);
+    for (Parameter p : net.parameters()) {
+      assertClose("grad " + p.name(), p.grad().data(), run.parameters().get(p.name()).grad(), TOL);
+    }
+    assertClose("grad input", grads.dInput().data(), stack(run.inputs(), true), TOL);
+    assertClose("grad h0", grads.dh0().data(), stack(run.h0(), true), TOL);
+    if (lstm) assertClose("grad c0", grads.dc0().data(), stack(run.c0(), true), TOL);
+    int[] all = out.trace().lengths();
+    for (int k = 0; k < L; k++) {
+      for (int d = 0; d < D; d++) {
+        int i = k * D + d;
+        String where = " layer " + k + " direction " + d;
+        // By position; where a sequence has ended there is no state (the reference holds one).
+        assertClose(
+            "h_t" + where,
+            out.trace().hiddenStates(k, d).data(),
+            padded(stack(run.hidden()[i], false), all, T, B, H),
+            TOL);
+        assertClose(
+            "dL/dh_t" + where,
+            grads.hiddenGradient(i).data(),
+            padded(stack(run.hidden()[i], true), all, T, B, H),
+            TOL);
+        if (lstm) {
+          assertClose(
+              "c_t" + where,
+              out.trace().cellStates(k, d).data(),
+              padded(stack(run.cell()[i], false), all, T, B, H),
+              TOL);
+          assertClose(
+              "dL/dc_t" + where,
+              grads.cellGradient(i).data(),
+              padded(stack(run.cell()[i], true), all, T, B, H),
+              TOL);
+        }
+      }
+    }
+    if (ragged) {
+      for (int t = 0; t < T; t++) {
+        for (int b = 0; b < B; b++) {
+          for (int j = 0; t >= lengths[b] && j < I; j++) {
+            assertEquals(0f, grads.dInput().data()[(t * B + b) * I + j], "padded input gradient");
+          }
+        }
+      }
+    }
+  }
+
+  /** {@code v [T, B, H]} with zeros where {@code t >= lengths[b]}. */
+  private static double[] padded(double[] v, int[] lengths, int steps, int batch, int h) {
+    double[] out = v.clone();
+    for (int t = 0; t < steps; t++) {
+      for (int b = 0; b < batch; b++) {
+        if (t >= lengths[b])
+          java.util.Arrays.fill(out, (t * batch + b) * h, (t * batch + b + 1) * h, 0);
+      }
+    }
+    return out;
   }
 
   @Test

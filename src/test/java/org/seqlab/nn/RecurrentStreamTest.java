@@ -233,6 +233,16 @@ class RecurrentStreamTest {
     return model;
   }
 
+  @ParameterizedTest
+  @EnumSource(RecurrentKind.class)
+  void aBidirectionalModelCannotBeStreamed(RecurrentKind kind) {
+    Recurrent model = Recurrent.create(kind, 3, 4, 1, true);
+    var refused =
+        assertThrows(IllegalArgumentException.class, () -> new RecurrentStream(model, 1, 2));
+    assertTrue(refused.getMessage().contains("bidirectional"), refused.getMessage());
+    assertTrue(refused.getMessage().contains("cannot be streamed"), refused.getMessage());
+  }
+
   @Test
   void badShapesAreRefusedClearly() {
     Recurrent model = Recurrent.create(RecurrentKind.LSTM, 4, 6, 2);

@@ -46,6 +46,55 @@ class RecurrentTest {
 
   @ParameterizedTest
   @EnumSource(RecurrentKind.class)
+  void bidirectionalParametersFollowPyTorchsStateDict(RecurrentKind kind) {
+    Recurrent model = Recurrent.create(kind, 4, 6, 2, true);
+    int rows = kind.gateCount() * 6;
+    List<String> names = new ArrayList<>();
+    for (Parameter p : model.parameters()) names.add(p.name());
+    assertEquals(
+        List.of(
+            "weight_ih_l0",
+            "weight_hh_l0",
+            "bias_ih_l0",
+            "bias_hh_l0",
+            "weight_ih_l0_reverse",
+            "weight_hh_l0_reverse",
+            "bias_ih_l0_reverse",
+            "bias_hh_l0_reverse",
+            "weight_ih_l1",
+            "weight_hh_l1",
+            "bias_ih_l1",
+            "bias_hh_l1",
+            "weight_ih_l1_reverse",
+            "weight_hh_l1_reverse",
+            "bias_ih_l1_reverse",
+            "bias_hh_l1_reverse"),
+        names);
+    assertTrue(model.bidirectional());
+    assertEquals(2, model.directions());
+    assertEquals(12, model.outputSize());
+    // Layer 1 reads both directions of layer 0: 2H inputs.
+    assertArrayEquals(new int[] {rows, 4}, model.weightIh(0, 1).value().shape());
+    assertArrayEquals(new int[] {rows, 12}, model.weightIh(1).value().shape());
+    assertArrayEquals(new int[] {rows, 12}, model.weightIh(1, 1).value().shape());
+    assertArrayEquals(new int[] {rows, 6}, model.weightHh(1, 1).value().shape());
+    assertEquals("bias_hh_l1_reverse", model.biasHh(1, 1).name());
+    assertEquals("bias_ih_l0", model.biasIh(0, 0).name());
+
+    RecurrentOutput out = model.forward(Tensor.zeros(3, 5, 4), null, null);
+    assertArrayEquals(new int[] {3, 5, 12}, out.output().shape());
+    assertArrayEquals(new int[] {4, 5, 6}, out.hN().shape());
+
+    Recurrent one = Recurrent.create(kind, 4, 6, 2);
+    assertEquals(1, one.directions());
+    assertEquals(6, one.outputSize());
+    assertTrue(!one.bidirectional());
+    var noReverse = assertThrows(IndexOutOfBoundsException.class, () -> one.weightIh(0, 1));
+    assertEquals("direction 1 outside [0, 1)", noReverse.getMessage());
+  }
+
+  @ParameterizedTest
+  @EnumSource(RecurrentKind.class)
   void initializationStaysWithinTheBoundAndVaries(RecurrentKind kind) {
     Recurrent model = Recurrent.create(kind, 3, 7, 2);
     model.initialize(new SplittableRandom(1));
@@ -233,6 +282,28 @@ class RecurrentTest {
     var foreign =
         assertThrows(IllegalArgumentException.class, () -> lstm.backward(gruOut, null, null, null));
     assertTrue(foreign.getMessage().contains("different model"), foreign.getMessage());
+  }
+
+  @Test
+  void bidirectionalStatesAreLayersTimesDirections() {
+    Recurrent lstm = Recurrent.create(RecurrentKind.LSTM, 4, 6, 2, true);
+    Tensor input = Tensor.zeros(5, 3, 4);
+    var wrongH0 =
+        assertThrows(
+            IllegalArgumentException.class, () -> lstm.forward(input, Tensor.zeros(2, 3, 6), null));
+    assertEquals("h0 has shape [2, 3, 6], expected [4, 3, 6]", wrongH0.getMessage());
+    RecurrentOutput out = lstm.forward(input, null, Tensor.zeros(4, 3, 6));
+    var wrongDOutput =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> lstm.backward(out, Tensor.zeros(5, 3, 6), null, null));
+    assertEquals("dOutput has shape [5, 3, 6], expected [5, 3, 12]", wrongDOutput.getMessage());
+    RecurrentGradients g = lstm.backward(out, null, Tensor.zeros(4, 3, 6), Tensor.zeros(4, 3, 6));
+    assertArrayEquals(new int[] {4, 3, 6}, g.dh0().shape());
+    assertArrayEquals(new int[] {4, 5, 3, 6}, g.hiddenGradients().shape());
+    assertArrayEquals(new int[] {5, 3, 6}, out.trace().hiddenStates(1, 1).shape());
+    var noDirection = assertThrows(IndexOutOfBoundsException.class, () -> out.trace().gates(0, 2));
+    assertEquals("direction 2 outside [0, 2)", noDirection.getMessage());
   }
 
   @Test

@@ -40,24 +40,44 @@ class RecurrentThreadsTest {
   }
 
   private static List<float[]> run(RecurrentKind kind, int batch, int threads, int hidden) {
+    return run(kind, batch, threads, hidden, false);
+  }
+
+  /**
+   * With {@code everything}: bidirectional, ragged lengths (unsorted, the shortest 1) and dropout
+   * between the layers, masks included in the results.
+   */
+  private static List<float[]> run(
+      RecurrentKind kind, int batch, int threads, int hidden, boolean everything) {
     int input = 11, layers = 2, steps = 9;
+    int directions = everything ? 2 : 1, states = layers * directions;
     Parallel.setThreads(threads);
-    Recurrent model = Recurrent.create(kind, input, hidden, layers);
+    Recurrent model = Recurrent.create(kind, input, hidden, layers, everything);
     model.initialize(new SplittableRandom(3));
+    if (everything) model.setDropout(0.25);
     SplittableRandom r = new SplittableRandom(4);
     Tensor x = random(r, steps, batch, input);
-    Tensor h0 = random(r, layers, batch, hidden);
-    Tensor c0 = kind == RecurrentKind.LSTM ? random(r, layers, batch, hidden) : null;
-    Tensor dOutput = random(r, steps, batch, hidden);
-    Tensor dhN = random(r, layers, batch, hidden);
-    Tensor dcN = kind == RecurrentKind.LSTM ? random(r, layers, batch, hidden) : null;
-    RecurrentOutput out = model.forward(x, h0, c0);
+    Tensor h0 = random(r, states, batch, hidden);
+    Tensor c0 = kind == RecurrentKind.LSTM ? random(r, states, batch, hidden) : null;
+    Tensor dOutput = random(r, steps, batch, directions * hidden);
+    Tensor dhN = random(r, states, batch, hidden);
+    Tensor dcN = kind == RecurrentKind.LSTM ? random(r, states, batch, hidden) : null;
+    int[] lengths = null;
+    if (everything) {
+      lengths = new int[batch];
+      for (int b = 0; b < batch; b++) lengths[b] = 1 + (b * 5) % steps;
+    }
+    RecurrentOutput out =
+        model.forward(x, h0, c0, lengths, everything ? new SplittableRandom(6) : null);
     RecurrentGradients g = model.backward(out, dOutput, dhN, dcN);
     List<float[]> all = new ArrayList<>();
     all.add(out.output().data());
     all.add(out.hN().data());
     if (out.cN() != null) all.add(out.cN().data());
-    for (int k = 0; k < layers; k++) all.add(out.trace().gates(k).data());
+    if (everything) all.add(out.trace().dropoutMask(0).data());
+    for (int k = 0; k < layers; k++) {
+      for (int d = 0; d < directions; d++) all.add(out.trace().gates(k, d).data());
+    }
     all.add(g.dInput().data());
     all.add(g.dh0().data());
     if (g.dc0() != null) all.add(g.dc0().data());
@@ -107,6 +127,32 @@ class RecurrentThreadsTest {
               kind + " batch " + batch + ", " + threads + " threads, result " + i);
         }
       }
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(RecurrentKind.class)
+  void bidirectionalRaggedDropoutAreBitIdenticalForAnyThreadCount(RecurrentKind kind) {
+    for (int batch : new int[] {5, 7}) {
+      List<float[]> one = run(kind, batch, 1, 40, true);
+      for (int threads : new int[] {2, 3}) {
+        List<float[]> many = run(kind, batch, threads, 40, true);
+        for (int i = 0; i < one.size(); i++) {
+          assertArrayEquals(
+              one.get(i),
+              many.get(i),
+              kind + " batch " + batch + ", " + threads + " threads, result " + i);
+        }
+      }
+    }
+    // The time loop split by hidden units, with held states at the ends.
+    int hidden = 2 * PanelMatVec.PANEL + 5;
+    Recurrent.unitSplitMinWork = Long.MAX_VALUE;
+    List<float[]> reference = run(kind, 2, 1, hidden, true);
+    Recurrent.unitSplitMinWork = 0;
+    List<float[]> split = run(kind, 2, 3, hidden, true);
+    for (int i = 0; i < reference.size(); i++) {
+      assertArrayEquals(reference.get(i), split.get(i), kind + " split by units, result " + i);
     }
   }
 }
