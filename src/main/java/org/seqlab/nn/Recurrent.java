@@ -435,10 +435,7 @@ public abstract sealed class Recurrent implements Module permits Rnn, Lstm, Gru 
    * and {@code 1/(1-p)} otherwise, so that the masked output keeps its expected value.
    */
   private float[] dropoutMask(RandomGenerator random, int size) {
-    float kept = (float) (1 / (1 - dropout));
-    float[] mask = new float[size];
-    for (int i = 0; i < size; i++) mask[i] = random.nextDouble() < dropout ? 0f : kept;
-    return mask;
+    return Dropout.drawMask(null, size, dropout, random);
   }
 
   /**

@@ -65,6 +65,7 @@ public final class RecurrentLanguageModel implements LanguageModel {
     this.rnn =
         Recurrent.create(
             config.kind(), config.embeddingSize(), config.hiddenSize(), config.numLayers());
+    rnn.setDropout(config.dropout());
     this.head = new Linear(config.hiddenSize(), config.vocabularySize());
     List<Parameter> all = new ArrayList<>();
     all.addAll(ParameterNames.prefixed("embedding.", embedding.parameters()));
@@ -137,7 +138,7 @@ public final class RecurrentLanguageModel implements LanguageModel {
       inputMask = Dropout.drawMask(null, embedded.size(), p, dropout);
       Dropout.apply(embedded.data(), inputMask, embedded.size());
     }
-    RecurrentOutput out = rnn.forward(embedded, h0, c0);
+    RecurrentOutput out = rnn.forward(embedded, h0, c0, null, p > 0 ? dropout : null);
     // logits_t = drop(h_t) W^T + b
     Tensor headInput = out.output();
     float[] outputMask = null;
