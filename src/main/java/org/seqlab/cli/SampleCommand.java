@@ -79,14 +79,6 @@ public final class SampleCommand implements Callable<Integer> {
     }
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
-    err.printf(
-        "%s, %d layer(s) x %d, vocabulary %d (%s)%n",
-        loaded.config().model(),
-        loaded.config().layers(),
-        loaded.config().hidden(),
-        loaded.vocabulary().size(),
-        loaded.note());
-    err.flush();
     out.print(prompt);
     out.flush();
     TextSampler.generate(
@@ -98,6 +90,15 @@ public final class SampleCommand implements Callable<Integer> {
         });
     out.println();
     out.flush();
+    // Said after the text, so that it never lands in the middle of it.
+    err.printf(
+        "%s, %d layer(s) x %d, vocabulary %d (%s)%n",
+        loaded.config().model(),
+        loaded.config().layers(),
+        loaded.config().hidden(),
+        loaded.vocabulary().size(),
+        loaded.note());
+    err.flush();
     return 0;
   }
 }

@@ -32,7 +32,7 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     sortOptions = false,
     description = {
-      "Trains a character language model on a UTF-8 text (the last 10% is validation) and records"
+      "Trains a character language model on a UTF-8 text (the last 10%% is validation) and records"
           + " the run in --out: config.json, metrics.csv, gradient-norms.csv, result.json,"
           + " checkpoint.safetensors (written atomically), model.safetensors (best validation loss),"
           + " loss and gradient-norm plots (PNG and SVG).",
@@ -80,11 +80,12 @@ public final class TrainCommand implements Callable<Integer> {
 
   @Option(
       names = "--dropout",
-      defaultValue = "0",
       description =
           "recurrent models: dropout on the embedding, between layers and before the head, in [0,"
-              + " 1) (default 0)")
-  double dropout;
+              + " 1) (default "
+              + TrainingRunConfig.DEFAULT_RECURRENT_DROPOUT
+              + "; the Transformer has none)")
+  Double dropout;
 
   @Option(
       names = "--heads",
@@ -110,24 +111,31 @@ public final class TrainCommand implements Callable<Integer> {
       description = "sgd (with --momentum), adam or adamw (default adam)")
   String optimizer;
 
-  @Option(names = "--lr", defaultValue = "2e-3", description = "peak learning rate (default 2e-3)")
+  @Option(
+      names = "--lr",
+      defaultValue = "" + TrainingRunConfig.DEFAULT_LR,
+      description = "peak learning rate (default ${DEFAULT-VALUE})")
   double lr;
 
   @Option(
       names = "--schedule",
-      defaultValue = "constant",
+      defaultValue = TrainingRunConfig.DEFAULT_SCHEDULE,
       description =
           "constant, warmup (linear warm-up, then constant) or cosine (warm-up, then cosine decay"
-              + " to --min-lr over the step or time limit) (default constant)")
+              + " to --min-lr over the step limit, or over the time limit if there is none)"
+              + " (default ${DEFAULT-VALUE})")
   String schedule;
 
-  @Option(names = "--warmup", defaultValue = "0", description = "warm-up steps (default 0)")
+  @Option(
+      names = "--warmup",
+      defaultValue = "" + TrainingRunConfig.DEFAULT_WARMUP,
+      description = "warm-up steps (default ${DEFAULT-VALUE})")
   int warmup;
 
   @Option(
       names = "--min-lr",
-      defaultValue = "0",
-      description = "the cosine schedule's final rate (default 0)")
+      defaultValue = "" + TrainingRunConfig.DEFAULT_MIN_LR,
+      description = "the cosine schedule's final rate (default ${DEFAULT-VALUE})")
   double minLr;
 
   @Option(
@@ -170,9 +178,10 @@ public final class TrainCommand implements Callable<Integer> {
 
   @Option(
       names = "--val-every",
-      defaultValue = "200",
+      defaultValue = "" + TrainingRunConfig.DEFAULT_VALIDATE_EVERY,
       paramLabel = "N",
-      description = "validate every N steps, and at the end (default 200; 0: only at the end)")
+      description =
+          "validate every N steps, and at the end (default ${DEFAULT-VALUE}; 0: only at the end)")
   int validateEvery;
 
   @Option(
@@ -375,7 +384,9 @@ public final class TrainCommand implements Callable<Integer> {
             layers,
             hidden,
             embedding,
-            dropout,
+            dropout != null
+                ? dropout
+                : "transformer".equals(model) ? 0 : TrainingRunConfig.DEFAULT_RECURRENT_DROPOUT,
             heads,
             feedForward != null ? feedForward : Math.min(65_536, 4 * hidden),
             optimizer,

@@ -370,6 +370,7 @@ public final class TrainingRun {
     private BufferedWriter gradients;
     private String pendingRow; // the last step's row, waiting for a validation loss
     private StepReport pending;
+    private long lastPlot = System.nanoTime() - 30_000_000_000L;
 
     @Override
     public void onStart(long step, List<String> parameterNames) {
@@ -447,7 +448,12 @@ public final class TrainingRun {
         metrics.flush();
         gradients.flush();
         directory.saveCheckpoint(state, metadata());
-        drawPlots();
+        // Plots at most every half minute while training: drawing costs a step or two.
+        long now = System.nanoTime();
+        if (now - lastPlot > 30_000_000_000L) {
+          drawPlots();
+          lastPlot = now;
+        }
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }

@@ -72,6 +72,8 @@ public final class Plots {
     chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS);
     chart.getStyler().setLegendLayout(Styler.LegendLayout.Horizontal);
     chart.getStyler().setPlotGridVerticalLinesVisible(false);
+    // Room for labels such as 12,000 between ticks.
+    chart.getStyler().setXAxisTickMarkSpacingHint(110);
     chart.getStyler().setPlotBackgroundColor(java.awt.Color.WHITE);
     chart.getStyler().setXAxisLogarithmic(xScale == Scale.LOG);
     chart.getStyler().setYAxisLogarithmic(yScale == Scale.LOG);

@@ -30,6 +30,7 @@ public final class TrainingProgress implements TrainingListener {
   private double lastValidation = Double.NaN;
   private double smoothedLoss = Double.NaN;
   private double smoothedRate = Double.NaN;
+  private double learningRate = Double.NaN;
 
   /**
    * @param live draw the live line on {@code err} (a person is watching)
@@ -67,6 +68,7 @@ public final class TrainingProgress implements TrainingListener {
         Double.isNaN(smoothedRate)
             ? r.tokensPerSecond()
             : 0.9 * smoothedRate + 0.1 * r.tokensPerSecond();
+    learningRate = r.learningRate();
     if (!live) return;
     long now = System.nanoTime();
     if (drawn && now - lastDraw < REDRAW_NANOS) return;
@@ -101,14 +103,14 @@ public final class TrainingProgress implements TrainingListener {
     clearLine();
     out.printf(
         Locale.ROOT,
-        "%8d  %9s  %10.4f  %10.4f%s  %12s  %9s%n",
+        "%8d  %9s  %10.4f  %10.4f%s  %12s  %9.2e%n",
         r.step(),
         Units.duration(r.seconds()),
         smoothedLoss,
         r.loss(),
         r.best() ? "*" : " ",
         Units.count(smoothedRate),
-        "");
+        learningRate);
     out.flush();
   }
 

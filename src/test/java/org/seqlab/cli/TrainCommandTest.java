@@ -36,6 +36,8 @@ class TrainCommandTest {
   static String[] small(Path out, String... extra) {
     java.util.Map<String, String> options = new java.util.LinkedHashMap<>();
     String[] base = {
+      "--schedule",
+      "constant",
       "--text",
       text.toString(),
       "--hidden",
