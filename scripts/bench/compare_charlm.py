@@ -47,16 +47,19 @@ def batchify(ids, batch):
 
 
 class CharLM(torch.nn.Module):
-    def __init__(self, vocab, embedding, hidden, layers, kind):
+    """seqlab's recurrent language model: dropout on the embedding, between layers, before the head."""
+
+    def __init__(self, vocab, embedding, hidden, layers, kind, dropout):
         super().__init__()
         self.embedding = torch.nn.Embedding(vocab, embedding)
         cls = torch.nn.LSTM if kind == "lstm" else torch.nn.GRU
-        self.rnn = cls(embedding, hidden, layers)
+        self.rnn = cls(embedding, hidden, layers, dropout=dropout)
+        self.drop = torch.nn.Dropout(dropout)
         self.head = torch.nn.Linear(hidden, vocab)
 
     def forward(self, x, state):
-        out, state = self.rnn(self.embedding(x), state)
-        return self.head(out), state
+        out, state = self.rnn(self.drop(self.embedding(x)), state)
+        return self.head(self.drop(out)), state
 
 
 def detach(state):
@@ -66,7 +69,7 @@ def detach(state):
 def pytorch_steps(args, ids, vocab, threads):
     torch.set_num_threads(threads)
     torch.manual_seed(args.seed)
-    model = CharLM(vocab, args.embedding, args.hidden, args.layers, args.model)
+    model = CharLM(vocab, args.embedding, args.hidden, args.layers, args.model, args.dropout)
     opt = torch.optim.Adam(model.parameters(), lr=args.lr)
     inputs, targets = batchify(ids, args.batch)
     state = None
@@ -109,6 +112,7 @@ def seqlab_steps(args):
                "--model", args.model, "--layers", str(args.layers), "--hidden", str(args.hidden),
                "--embedding", str(args.embedding), "--batch", str(args.batch),
                "--seq-len", str(args.seq_len), "--lr", str(args.lr), "--clip", "5",
+               "--dropout", str(args.dropout), "--schedule", "constant", "--warmup", "0",
                "--max-steps", str(args.steps), "--val-every", "0", "--seed", str(args.seed),
                "--threads", str(args.threads), "--out", os.path.join(out, "run")]
         subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
@@ -144,6 +148,7 @@ def main():
     p.add_argument("--batch", type=int, default=64)
     p.add_argument("--seq-len", type=int, default=64)
     p.add_argument("--lr", type=float, default=2e-3)
+    p.add_argument("--dropout", type=float, default=0.0, help="on both sides (default 0)")
     p.add_argument("--steps", type=int, default=60, help="training steps per run")
     p.add_argument("--skip", type=int, default=20, help="warm-up steps left out of the median")
     p.add_argument("--rounds", type=int, default=3)
@@ -181,7 +186,8 @@ def main():
     print(f"torch {torch.__version__}, {os.cpu_count()} cores, {args.rounds} round(s) x {args.steps} steps"
           f" (median of steps after the first {args.skip})")
     print(f"char-LM {args.model} {args.layers}x{args.hidden}, embedding {args.embedding}, "
-          f"batch {args.batch}, BPTT {args.seq_len}, Adam {args.lr}, clip 5, {args.threads} thread(s)")
+          f"batch {args.batch}, BPTT {args.seq_len}, Adam {args.lr}, clip 5, dropout {args.dropout},"
+          f" seqlab on {args.threads} thread(s)")
     per_token = flops_per_token(args, len(chars))
     pk = med('peak_gflops')
     print(f"{'':10}{'tokens/s':>12}{'GFLOP/s':>10}{'% peak':>8}{'last loss':>11}")
