@@ -540,6 +540,14 @@ public final class TrainingRun {
         "nats per character",
         Plots.Scale.LINEAR,
         List.of(series("training", smooth(train)), series("validation", validation)));
+    // A log axis only when the norms span decades (an explosion): otherwise it has no labels.
+    double low = Double.POSITIVE_INFINITY, high = 0;
+    for (double[] n : norms) {
+      if (n[1] > 0 && Double.isFinite(n[1])) {
+        low = Math.min(low, n[1]);
+        high = Math.max(high, n[1]);
+      }
+    }
     Plots.lineChart(
         directory.file("gradient-norm.png"),
         true,
@@ -547,7 +555,7 @@ public final class TrainingRun {
         "step",
         Plots.Scale.LINEAR,
         "‖g‖",
-        Plots.Scale.LOG,
+        high > 100 * low ? Plots.Scale.LOG : Plots.Scale.LINEAR,
         List.of(series("gradient norm", norms)));
   }
 
