@@ -312,18 +312,25 @@ public final class TrainCommand implements Callable<Integer> {
               }
             });
     Runtime.getRuntime().addShutdownHook(stopOnInterrupt);
+    try {
+      return trainAndReport(run, out, err);
+    } finally {
+      // Only now may a Ctrl-C's shutdown go on: the checkpoint and the summary are written.
+      finished.countDown();
+      try {
+        Runtime.getRuntime().removeShutdownHook(stopOnInterrupt);
+      } catch (IllegalStateException shuttingDown) {
+        // the hook is running: it has seen the latch
+      }
+    }
+  }
+
+  private int trainAndReport(TrainingRun run, PrintWriter out, PrintWriter err) {
     TrainingResult result;
     try {
       result = run.run();
     } catch (UncheckedIOException e) {
       throw new UserError("cannot write the run directory: " + e.getCause().getMessage(), e);
-    } finally {
-      finished.countDown();
-      try {
-        Runtime.getRuntime().removeShutdownHook(stopOnInterrupt);
-      } catch (IllegalStateException shuttingDown) {
-        // the hook is running: it will see the latch
-      }
     }
 
     if (result.stop() == TrainingResult.Stop.DIVERGED) {
@@ -355,6 +362,7 @@ public final class TrainCommand implements Callable<Integer> {
         result.bestValidationLoss(),
         result.bestStep());
     out.printf("sample from it: seqlab sample --checkpoint %s --prompt \"...\"%n", run.directory());
+    out.flush();
     return 0;
   }
 
