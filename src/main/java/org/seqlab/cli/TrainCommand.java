@@ -437,14 +437,7 @@ public final class TrainCommand implements Callable<Integer> {
         given.put(f.getValue(), value);
       }
     }
-    return TrainingRun.resume(
-        resume,
-        stored -> {
-          @SuppressWarnings("unchecked")
-          Map<String, Object> fields = RunDirectory.JSON.convertValue(stored, Map.class);
-          fields.putAll(given);
-          return RunDirectory.JSON.convertValue(fields, TrainingRunConfig.class);
-        });
+    return TrainingRun.resume(resume, stored -> stored.with(given));
   }
 
   /** Reads {@code 90s}, {@code 12m}, {@code 1h30m}, {@code 1.5h} or a bare number of seconds. */

@@ -97,7 +97,8 @@ public final class TrainingRun {
       throws IOException {
     Path text = Path.of(requested.text()).toAbsolutePath().normalize();
     CharCorpus corpus = CharCorpus.read(text);
-    TrainingRunConfig config = withText(requested, text.toString(), sha256(text));
+    TrainingRunConfig config =
+        requested.with(Map.of("text", text.toString(), "text_sha256", sha256(text)));
     TextStreams task = new TextStreams(corpus, config.seqLen(), config.batch(), config.seed());
     requireMemory(config, corpus.vocabulary().size());
 
@@ -222,40 +223,6 @@ public final class TrainingRun {
     } catch (ReflectiveOperationException e) {
       throw new IllegalStateException(e);
     }
-  }
-
-  private static TrainingRunConfig withText(TrainingRunConfig c, String text, String sha) {
-    return new TrainingRunConfig(
-        c.task(),
-        text,
-        sha,
-        c.seqLen(),
-        c.batch(),
-        c.model(),
-        c.layers(),
-        c.hidden(),
-        c.embedding(),
-        c.dropout(),
-        c.heads(),
-        c.feedForward(),
-        c.optimizer(),
-        c.lr(),
-        c.momentum(),
-        c.beta1(),
-        c.beta2(),
-        c.epsilon(),
-        c.weightDecay(),
-        c.schedule(),
-        c.warmupSteps(),
-        c.minLr(),
-        c.clip(),
-        c.maxSteps(),
-        c.timeLimitSeconds(),
-        c.validateEvery(),
-        c.patience(),
-        c.checkpointEvery(),
-        c.seed(),
-        c.threads());
   }
 
   static void initialize(LanguageModel model, long seed) {

@@ -183,6 +183,32 @@ public record TrainingRunConfig(
     }
   }
 
+  /**
+   * A copy with some fields replaced, named as in {@code config.json} ({@code "hidden"}, {@code
+   * "text_sha256"}, ...), and checked like any configuration.
+   *
+   * @throws IllegalArgumentException for an unknown field or a value out of range
+   */
+  public TrainingRunConfig with(java.util.Map<String, ?> changes) {
+    @SuppressWarnings("unchecked")
+    java.util.Map<String, Object> fields =
+        org.seqlab.io.RunDirectory.JSON.convertValue(this, java.util.Map.class);
+    for (String name : changes.keySet()) {
+      if (!fields.containsKey(name)) {
+        throw new IllegalArgumentException("a training run has no setting '" + name + "'");
+      }
+    }
+    fields.putAll(changes);
+    try {
+      return org.seqlab.io.RunDirectory.JSON.convertValue(fields, TrainingRunConfig.class);
+    } catch (IllegalArgumentException e) {
+      // Jackson wraps the constructor's message; the message is what the user needs.
+      Throwable cause = e;
+      while (cause.getCause() != null) cause = cause.getCause();
+      throw new IllegalArgumentException(cause.getMessage(), e);
+    }
+  }
+
   public boolean usesTransformer() {
     return "transformer".equals(model);
   }

@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -175,41 +176,7 @@ class TrainingRunTest {
     var e =
         assertThrows(
             IllegalArgumentException.class,
-            () ->
-                TrainingRun.resume(
-                    out,
-                    c ->
-                        new TrainingRunConfig(
-                            c.task(),
-                            c.text(),
-                            c.textSha256(),
-                            c.seqLen(),
-                            c.batch(),
-                            c.model(),
-                            c.layers(),
-                            32,
-                            c.embedding(),
-                            c.dropout(),
-                            c.heads(),
-                            c.feedForward(),
-                            c.optimizer(),
-                            0.5,
-                            c.momentum(),
-                            c.beta1(),
-                            c.beta2(),
-                            c.epsilon(),
-                            c.weightDecay(),
-                            c.schedule(),
-                            c.warmupSteps(),
-                            c.minLr(),
-                            c.clip(),
-                            c.maxSteps(),
-                            c.timeLimitSeconds(),
-                            c.validateEvery(),
-                            c.patience(),
-                            c.checkpointEvery(),
-                            c.seed(),
-                            c.threads())));
+            () -> TrainingRun.resume(out, c -> c.with(Map.of("hidden", 32, "lr", 0.5))));
     assertTrue(e.getMessage().contains("hidden 32 (the run has 24)"), e.getMessage());
     assertTrue(e.getMessage().contains("lr 0.5 (the run has 0.01)"), e.getMessage());
   }
@@ -220,41 +187,7 @@ class TrainingRunTest {
     Files.copy(text, copy);
     Path out = dir.resolve("moved");
     TrainingRunConfig c = config("rnn", 10, 0);
-    TrainingRun.start(
-            new TrainingRunConfig(
-                c.task(),
-                copy.toString(),
-                null,
-                c.seqLen(),
-                c.batch(),
-                c.model(),
-                c.layers(),
-                c.hidden(),
-                c.embedding(),
-                c.dropout(),
-                c.heads(),
-                c.feedForward(),
-                c.optimizer(),
-                c.lr(),
-                c.momentum(),
-                c.beta1(),
-                c.beta2(),
-                c.epsilon(),
-                c.weightDecay(),
-                c.schedule(),
-                c.warmupSteps(),
-                c.minLr(),
-                c.clip(),
-                c.maxSteps(),
-                c.timeLimitSeconds(),
-                c.validateEvery(),
-                c.patience(),
-                c.checkpointEvery(),
-                c.seed(),
-                c.threads()),
-            out,
-            false)
-        .run();
+    TrainingRun.start(c.with(Map.of("text", copy.toString())), out, false).run();
     Files.writeString(copy, "the cat", java.nio.file.StandardOpenOption.APPEND);
     var e = assertThrows(IllegalArgumentException.class, () -> TrainingRun.resume(out, x -> x));
     assertTrue(e.getMessage().contains("has changed since the run began"), e.getMessage());
