@@ -18,7 +18,12 @@ import org.seqlab.tensor.Tensor;
  */
 class RecurrentLanguageModelGoldenTest {
 
-  /** Hands out stored draws as {@link #nextDouble()}, in order. */
+  /**
+   * Hands out stored uniform draws two to a {@link #nextLong()}, as {@link Dropout#drawMask} reads
+   * them: the first as the high 32 bits ({@code floor(u·2³²)}), the next as the low 32 bits. Both
+   * sides then drop exactly the same elements (a draw within 2⁻³² of p would be the only exception,
+   * and there is none in the file).
+   */
   static final class ReplayedDraws implements RandomGenerator {
     private final double[] draws;
     private int next;
@@ -28,13 +33,10 @@ class RecurrentLanguageModelGoldenTest {
     }
 
     @Override
-    public double nextDouble() {
-      return draws[next++];
-    }
-
-    @Override
     public long nextLong() {
-      throw new UnsupportedOperationException("the model should only draw doubles");
+      long high = (long) Math.floor(draws[next++] * 0x1p32);
+      long low = next < draws.length ? (long) Math.floor(draws[next++] * 0x1p32) : 0;
+      return high << 32 | low;
     }
 
     int used() {
