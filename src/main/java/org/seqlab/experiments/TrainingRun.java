@@ -1,6 +1,5 @@
 package org.seqlab.experiments;
 
-import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.reflect.RecordComponent;
@@ -17,21 +16,14 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.SplittableRandom;
 import org.seqlab.io.RunDirectory;
-import org.seqlab.io.Safetensors;
-import org.seqlab.io.SafetensorsWriter;
 import org.seqlab.nn.LanguageModel;
-import org.seqlab.nn.Parameter;
 import org.seqlab.tasks.CharCorpus;
 import org.seqlab.tasks.TextStreams;
 import org.seqlab.tasks.Vocabulary;
 import org.seqlab.tensor.Parallel;
-import org.seqlab.train.StepReport;
 import org.seqlab.train.Trainer;
 import org.seqlab.train.TrainingListener;
 import org.seqlab.train.TrainingResult;
-import org.seqlab.train.TrainingState;
-import org.seqlab.train.ValidationReport;
-import org.seqlab.view.Plots;
 
 /**
  * A character language model trained into a run directory: what {@code seqlab train} does, and what
@@ -82,7 +74,8 @@ public final class TrainingRun {
     this.model = model;
     this.trainer = trainer;
     this.resumedFrom = resumedFrom;
-    trainer.addListener(new Recorder());
+    trainer.addListener(
+        new RunRecorder(directory, config, model, corpus.vocabulary().size(), metadata()));
   }
 
   /**
@@ -327,224 +320,5 @@ public final class TrainingRun {
       throw new UncheckedIOException(e);
     }
     return meta;
-  }
-
-  /** Writes what the engine reports into the run directory. */
-  private final class Recorder implements TrainingListener {
-    private static final String METRICS_HEADER =
-        "step,seconds,train_loss,val_loss,grad_norm,lr,tokens_per_s";
-    private BufferedWriter metrics;
-    private BufferedWriter gradients;
-    private String pendingRow; // the last step's row, waiting for a validation loss
-    private StepReport pending;
-    private long lastPlot = System.nanoTime() - 30_000_000_000L;
-
-    @Override
-    public void onStart(long step, List<String> parameterNames) {
-      try {
-        metrics = directory.appendCsv(RunDirectory.METRICS, METRICS_HEADER);
-        gradients =
-            directory.appendCsv(
-                RunDirectory.GRADIENT_NORMS, "step," + String.join(",", parameterNames));
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-    }
-
-    @Override
-    public void onStep(StepReport report) {
-      flushPending(null);
-      pending = report;
-      StringBuilder row = new StringBuilder().append(report.step());
-      for (double n : report.parameterGradientNorms()) row.append(',').append(format(n));
-      write(gradients, row.toString());
-    }
-
-    @Override
-    public void onValidation(ValidationReport report) {
-      if (pending != null && pending.step() == report.step()) {
-        flushPending(report.loss());
-      } else {
-        write(
-            metrics,
-            String.format(
-                Locale.ROOT,
-                "%d,%.3f,,%s,,,",
-                report.step(),
-                report.seconds(),
-                format(report.loss())));
-      }
-      if (report.best()) saveModel(report);
-    }
-
-    private void flushPending(Double validationLoss) {
-      if (pending == null) return;
-      StepReport r = pending;
-      pending = null;
-      write(
-          metrics,
-          String.format(
-              Locale.ROOT,
-              "%d,%.3f,%s,%s,%s,%s,%.1f",
-              r.step(),
-              r.seconds(),
-              format(r.loss()),
-              validationLoss == null ? "" : format(validationLoss),
-              format(r.gradientNorm()),
-              format(r.learningRate()),
-              r.tokensPerSecond()));
-    }
-
-    private void saveModel(ValidationReport report) {
-      SafetensorsWriter w = Safetensors.writer();
-      for (Parameter p : model.parameters()) w.f32(p.name(), p.value());
-      metadata().forEach(w::metadata);
-      w.metadata("step", Long.toString(report.step()));
-      w.metadata("val_loss", Double.toString(report.loss()));
-      try {
-        w.write(directory.file(RunDirectory.MODEL));
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-    }
-
-    @Override
-    public void onCheckpoint(TrainingState state) {
-      flushPending(null);
-      try {
-        metrics.flush();
-        gradients.flush();
-        directory.saveCheckpoint(state, metadata());
-        // Plots at most every half minute while training: drawing costs a step or two.
-        long now = System.nanoTime();
-        if (now - lastPlot > 30_000_000_000L) {
-          drawPlots();
-          lastPlot = now;
-        }
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-    }
-
-    @Override
-    public void onFinish(TrainingResult result) {
-      flushPending(null);
-      try {
-        metrics.close();
-        gradients.close();
-        if (result.stop() != TrainingResult.Stop.DIVERGED) drawPlots();
-        directory.writeJson(RunDirectory.RESULT, resultJson(result));
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-    }
-
-    private void write(BufferedWriter out, String line) {
-      try {
-        out.write(line);
-        out.newLine();
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-    }
-  }
-
-  private static String format(double v) {
-    return Double.isFinite(v) ? String.format(Locale.ROOT, "%.6g", v) : Double.toString(v);
-  }
-
-  private Map<String, Object> resultJson(TrainingResult r) {
-    Map<String, Object> json = new LinkedHashMap<>();
-    json.put("task", config.task());
-    json.put("model", config.model());
-    json.put("parameters", model.parameterCount());
-    json.put("stop", r.stop().name().toLowerCase(Locale.ROOT));
-    json.put("steps", r.steps());
-    json.put("seconds", r.seconds());
-    json.put("tokens_per_second", r.tokensPerSecond());
-    json.put("train_loss", finiteOrNull(r.trainingLoss()));
-    json.put("val_loss", finiteOrNull(r.validationLoss()));
-    json.put("best_val_loss", finiteOrNull(r.bestValidationLoss()));
-    json.put("best_step", r.bestStep());
-    json.put("vocabulary_size", corpus.vocabulary().size());
-    if (r.divergence() != null) {
-      Map<String, Object> d = new LinkedHashMap<>();
-      d.put("step", r.divergence().step());
-      d.put("loss", Double.toString(r.divergence().loss()));
-      d.put("parameter", r.divergence().parameter());
-      d.put("gradient_norm", Double.toString(r.divergence().gradientNorm()));
-      d.put("recent_gradient_norms", r.divergence().recentNorms());
-      d.put("message", r.divergence().describe());
-      json.put("divergence", d);
-    }
-    return json;
-  }
-
-  private static Object finiteOrNull(double v) {
-    return Double.isFinite(v) ? v : null;
-  }
-
-  /** Loss and gradient-norm curves from {@code metrics.csv}, as PNG and SVG. */
-  private void drawPlots() throws IOException {
-    List<String[]> rows = directory.readCsv(RunDirectory.METRICS);
-    List<double[]> train = new ArrayList<>(),
-        validation = new ArrayList<>(),
-        norms = new ArrayList<>();
-    for (String[] row : rows) {
-      double step = Double.parseDouble(row[0]);
-      if (!row[2].isEmpty()) train.add(new double[] {step, Double.parseDouble(row[2])});
-      if (!row[3].isEmpty()) validation.add(new double[] {step, Double.parseDouble(row[3])});
-      if (!row[4].isEmpty()) norms.add(new double[] {step, Double.parseDouble(row[4])});
-    }
-    if (train.isEmpty()) return;
-    String title = config.model() + ", " + config.layers() + " x " + config.hidden();
-    Plots.lineChart(
-        directory.file("loss.png"),
-        true,
-        "Loss, " + title,
-        "step",
-        Plots.Scale.LINEAR,
-        "nats per character",
-        Plots.Scale.LINEAR,
-        List.of(series("training", smooth(train)), series("validation", validation)));
-    // A log axis only when the norms span decades (an explosion): otherwise it has no labels.
-    double low = Double.POSITIVE_INFINITY, high = 0;
-    for (double[] n : norms) {
-      if (n[1] > 0 && Double.isFinite(n[1])) {
-        low = Math.min(low, n[1]);
-        high = Math.max(high, n[1]);
-      }
-    }
-    Plots.lineChart(
-        directory.file("gradient-norm.png"),
-        true,
-        "Global gradient norm before clipping, " + title,
-        "step",
-        Plots.Scale.LINEAR,
-        "‖g‖",
-        high > 100 * low ? Plots.Scale.LOG : Plots.Scale.LINEAR,
-        List.of(series("gradient norm", norms)));
-  }
-
-  private static Plots.Series series(String name, List<double[]> points) {
-    double[] x = new double[points.size()], y = new double[points.size()];
-    for (int i = 0; i < x.length; i++) {
-      x[i] = points.get(i)[0];
-      y[i] = points.get(i)[1];
-    }
-    return new Plots.Series(name, x, y);
-  }
-
-  /** A running mean over 1% of the points (at least 1), so the curve shows the trend. */
-  private static List<double[]> smooth(List<double[]> points) {
-    int window = Math.max(1, points.size() / 100);
-    List<double[]> out = new ArrayList<>(points.size());
-    double sum = 0;
-    for (int i = 0; i < points.size(); i++) {
-      sum += points.get(i)[1];
-      if (i >= window) sum -= points.get(i - window)[1];
-      out.add(new double[] {points.get(i)[0], sum / Math.min(i + 1, window)});
-    }
-    return out;
   }
 }
