@@ -308,6 +308,10 @@ public final class TrainingRun {
     Map<String, String> meta = new LinkedHashMap<>();
     meta.put("format", "pt");
     meta.put("model", config.model());
+    // The random state is a function of these two: step s draws its dropout masks from
+    // SplittableRandom(seed, s) and reads the batch TextStreams cuts at s for that seed.
+    meta.put("seed", Long.toString(config.seed()));
+    meta.put("random_state", "dropout masks and data order are functions of (seed, step)");
     meta.put(VOCABULARY_KEY, vocabularyJson(corpus.vocabulary()));
     try {
       meta.put(
