@@ -162,6 +162,25 @@ class TrainingRunTest {
   }
 
   @Test
+  void oneThreadAndTwoGiveTheSameNumbersBitForBit() throws Exception {
+    for (String model : List.of("lstm", "transformer")) {
+      List<List<Double>> losses = new ArrayList<>();
+      for (int threads : new int[] {1, 2}) {
+        // Sizes at which the products and the recurrent steps are split between the threads.
+        TrainingRunConfig c =
+            config(model, 12, model.equals("lstm") ? 0.2 : 0)
+                .with(Map.of("threads", threads, "hidden", 64, "feed_forward", 128, "batch", 16));
+        List<Double> seen = new ArrayList<>();
+        TrainingRun run = TrainingRun.start(c, dir.resolve(model + "-threads-" + threads), false);
+        run.addListener(recordLosses(seen));
+        seen.add(run.run().validationLoss());
+        losses.add(seen);
+      }
+      assertEquals(losses.get(0), losses.get(1), model);
+    }
+  }
+
+  @Test
   void theTransformerTrainsThroughTheSameEngine() throws Exception {
     TrainingRun run = TrainingRun.start(config("transformer", 20, 0), dir.resolve("t"), false);
     TrainingResult result = run.run();
