@@ -208,7 +208,7 @@ public final class TrainCommand implements Callable<Integer> {
       names = "--threads",
       paramLabel = "N",
       description =
-          "worker threads (default: all cores); the same seed and threads give the same numbers")
+          "worker threads (default: all cores); any number gives the same numbers, bit for bit")
   Integer threads;
 
   @Option(
