@@ -58,6 +58,10 @@ public final class Trainer {
   private long bestStep;
   private int validationsWithoutImprovement;
   private final ArrayDeque<Double> recentNorms = new ArrayDeque<>();
+
+  /** The step of the last checkpoint handed out (or restored from). */
+  private long checkpointStep = -1;
+
   private long runStartNanos;
 
   /**
@@ -211,9 +215,6 @@ public final class Trainer {
     for (TrainingListener l : listeners) l.onFinish(result);
     return result;
   }
-
-  /** The step of the last checkpoint handed out (or restored from). */
-  private long checkpointStep = -1;
 
   private void checkpoint() {
     if (listeners.isEmpty() || checkpointStep == step) return;
