@@ -32,30 +32,13 @@ class RecurrentGoldenTest {
             Integer.parseInt(meta.get("input_size")),
             Integer.parseInt(meta.get("hidden_size")),
             Integer.parseInt(meta.get("num_layers")));
-    Map<String, Tensor> state = new LinkedHashMap<>();
-    for (Parameter p : model.parameters()) state.put(p.name(), golden.tensor(p.name()));
-    model.loadStateDict(state);
+    loadWeights(model, golden);
     boolean lstm = kind == RecurrentKind.LSTM;
 
     RecurrentOutput out =
         model.forward(
             golden.tensor("input"), golden.tensor("h0"), lstm ? golden.tensor("c0") : null);
-    compare.value("output", out.output());
-    compare.value("h_n", out.hN());
-    if (lstm) compare.value("c_n", out.cN());
-
-    model.zeroGrad();
-    RecurrentGradients grads =
-        model.backward(
-            out,
-            golden.tensor("dOutput"),
-            golden.tensor("dhN"),
-            lstm ? golden.tensor("dcN") : null);
-    for (Parameter p : model.parameters()) compare.gradient("grad." + p.name(), p.grad());
-    compare.gradient("grad.input", grads.dInput());
-    compare.gradient("grad.h0", grads.dh0());
-    if (lstm) compare.gradient("grad.c0", grads.dc0());
-    compare.assertAllOk();
+    compareOutputsAndGradients(compare, model, out, lstm);
   }
 
   @ParameterizedTest
@@ -75,9 +58,7 @@ class RecurrentGoldenTest {
             Integer.parseInt(meta.get("hidden_size")),
             Integer.parseInt(meta.get("num_layers")),
             true);
-    Map<String, Tensor> state = new LinkedHashMap<>();
-    for (Parameter p : model.parameters()) state.put(p.name(), golden.tensor(p.name()));
-    model.loadStateDict(state);
+    loadWeights(model, golden);
     long[] stored = golden.longs("lengths");
     int[] lengths = new int[stored.length];
     for (int b = 0; b < lengths.length; b++) lengths[b] = Math.toIntExact(stored[b]);
@@ -90,6 +71,22 @@ class RecurrentGoldenTest {
             lstm ? golden.tensor("c0") : null,
             lengths,
             null);
+    compareOutputsAndGradients(compare, model, out, lstm);
+  }
+
+  private static void loadWeights(Recurrent model, SafetensorsFile golden) {
+    Map<String, Tensor> state = new LinkedHashMap<>();
+    for (Parameter p : model.parameters()) state.put(p.name(), golden.tensor(p.name()));
+    model.loadStateDict(state);
+  }
+
+  /**
+   * Outputs and final states against the golden file, then the gradients of its loss {@code L = Σ
+   * output ⊙ dOutput + Σ h_n ⊙ dhN (+ Σ c_n ⊙ dcN)} for every parameter, the input, h0 and c0.
+   */
+  private static void compareOutputsAndGradients(
+      GoldenComparison compare, Recurrent model, RecurrentOutput out, boolean lstm) {
+    SafetensorsFile golden = compare.file();
     compare.value("output", out.output());
     compare.value("h_n", out.hN());
     if (lstm) compare.value("c_n", out.cN());
