@@ -354,7 +354,7 @@ public final class TrainCommand implements Callable<Integer> {
     out.printf(
         Locale.ROOT,
         "%s after %d steps in %s: %s tokens/s; validation loss %.4f nats/char (best %.4f at step %d)%n",
-        describe(result.stop()),
+        result.stop().words(),
         result.steps(),
         Units.duration(result.seconds()),
         Units.count(result.tokensPerSecond()),
@@ -364,16 +364,6 @@ public final class TrainCommand implements Callable<Integer> {
     out.printf("sample from it: seqlab sample --checkpoint %s --prompt \"...\"%n", run.directory());
     out.flush();
     return 0;
-  }
-
-  private static String describe(TrainingResult.Stop stop) {
-    return switch (stop) {
-      case MAX_STEPS -> "finished";
-      case TIME_LIMIT -> "time limit reached";
-      case EARLY_STOP -> "stopped early (validation stopped improving)";
-      case CANCELLED -> "stopped";
-      case DIVERGED -> "diverged";
-    };
   }
 
   private TrainingRun startRun() throws IOException {

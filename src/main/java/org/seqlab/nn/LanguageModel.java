@@ -17,7 +17,10 @@ public interface LanguageModel extends Module {
   /** Draws every parameter from the model's default initialisation, in parameter order. */
   void initialize(RandomGenerator rng);
 
-  /** {@code V}, the number of token ids. */
+  /**
+   * {@code V}, the width of the output at every step: the number of token ids, or 1 for a model
+   * that outputs one value per step (regression).
+   */
   int vocabularySize();
 
   /**
@@ -49,6 +52,21 @@ public interface LanguageModel extends Module {
    * @param dropout draws the dropout masks of a training pass; null for evaluation (no dropout)
    */
   Pass forward(int[] tokens, int steps, int batch, State carried, RandomGenerator dropout);
+
+  /**
+   * Runs the model over feature vectors {@code [steps, batch, F]} instead of token ids, for a model
+   * built to read features ({@link #inputFeatures()} {@code > 0}); otherwise as {@link #forward}.
+   *
+   * @throws UnsupportedOperationException if the model reads token ids
+   */
+  default Pass forwardFeatures(Tensor features, State carried, RandomGenerator dropout) {
+    throw new UnsupportedOperationException("this model reads token ids, not feature vectors");
+  }
+
+  /** {@code F}, the feature width the model reads, or 0 for a model that reads token ids. */
+  default int inputFeatures() {
+    return 0;
+  }
 
   /**
    * Accumulates every parameter's gradient from {@code dLogits [T, B, V]}; the gradient stops at

@@ -27,17 +27,34 @@ import org.seqlab.tensor.Tensor;
  */
 public final class RecurrentLanguageModel implements LanguageModel {
 
-  /** The shape of the model: vocabulary, embedding width, kind, hidden size, layers, dropout. */
+  /**
+   * The shape of the model.
+   *
+   * @param vocabularySize {@code V}, the token ids read and predicted; for a model that reads
+   *     features, the width of its output (1 for one value per step)
+   * @param embeddingSize {@code E}, the embedding width (unused when reading features)
+   * @param kind the recurrent cell
+   * @param hiddenSize {@code H}
+   * @param numLayers {@code L}
+   * @param dropout on the embedded input, between layers and before the head
+   * @param inputFeatures {@code F}: 0 to read token ids through an embedding, or the width of the
+   *     feature vectors fed straight into the first recurrent layer
+   */
   public record Config(
       int vocabularySize,
       int embeddingSize,
       RecurrentKind kind,
       int hiddenSize,
       int numLayers,
-      double dropout) {
+      double dropout,
+      int inputFeatures) {
     public Config {
       Objects.requireNonNull(kind, "kind");
-      if (vocabularySize <= 0 || embeddingSize <= 0 || hiddenSize <= 0 || numLayers <= 0) {
+      if (vocabularySize <= 0
+          || embeddingSize <= 0
+          || hiddenSize <= 0
+          || numLayers <= 0
+          || inputFeatures < 0) {
         throw new IllegalArgumentException(
             "sizes must be positive, got V="
                 + vocabularySize
@@ -46,9 +63,27 @@ public final class RecurrentLanguageModel implements LanguageModel {
                 + ", H="
                 + hiddenSize
                 + ", L="
-                + numLayers);
+                + numLayers
+                + ", F="
+                + inputFeatures);
       }
       Dropout.checkProbability(dropout);
+    }
+
+    /** A model that reads token ids. */
+    public Config(
+        int vocabularySize,
+        int embeddingSize,
+        RecurrentKind kind,
+        int hiddenSize,
+        int numLayers,
+        double dropout) {
+      this(vocabularySize, embeddingSize, kind, hiddenSize, numLayers, dropout, 0);
+    }
+
+    /** The width the first recurrent layer reads: {@code E}, or {@code F} for features. */
+    public int recurrentInputSize() {
+      return inputFeatures > 0 ? inputFeatures : embeddingSize;
     }
   }
 
@@ -61,14 +96,19 @@ public final class RecurrentLanguageModel implements LanguageModel {
   /** A model with zero parameters; call {@link #initialize} or load a state dict. */
   public RecurrentLanguageModel(Config config) {
     this.config = Objects.requireNonNull(config, "config");
-    this.embedding = new Embedding(config.vocabularySize(), config.embeddingSize());
+    this.embedding =
+        config.inputFeatures() > 0
+            ? null
+            : new Embedding(config.vocabularySize(), config.embeddingSize());
     this.rnn =
         Recurrent.create(
-            config.kind(), config.embeddingSize(), config.hiddenSize(), config.numLayers());
+            config.kind(), config.recurrentInputSize(), config.hiddenSize(), config.numLayers());
     rnn.setDropout(config.dropout());
     this.head = new Linear(config.hiddenSize(), config.vocabularySize());
     List<Parameter> all = new ArrayList<>();
-    all.addAll(ParameterNames.prefixed("embedding.", embedding.parameters()));
+    if (embedding != null) {
+      all.addAll(ParameterNames.prefixed("embedding.", embedding.parameters()));
+    }
     all.addAll(ParameterNames.prefixed("rnn.", rnn.parameters()));
     all.addAll(ParameterNames.prefixed("head.", head.parameters()));
     this.parameters = List.copyOf(all);
@@ -80,7 +120,7 @@ public final class RecurrentLanguageModel implements LanguageModel {
    */
   @Override
   public void initialize(RandomGenerator rng) {
-    embedding.initialize(rng);
+    if (embedding != null) embedding.initialize(rng);
     rnn.initialize(rng);
     head.initialize(rng);
   }
@@ -97,6 +137,11 @@ public final class RecurrentLanguageModel implements LanguageModel {
   @Override
   public int vocabularySize() {
     return config.vocabularySize();
+  }
+
+  @Override
+  public int inputFeatures() {
+    return config.inputFeatures();
   }
 
   @Override
@@ -120,10 +165,39 @@ public final class RecurrentLanguageModel implements LanguageModel {
   @Override
   public Pass forward(int[] tokens, int steps, int batch, State carried, RandomGenerator dropout) {
     Objects.requireNonNull(tokens, "tokens");
+    if (embedding == null) {
+      throw new UnsupportedOperationException(
+          "this model reads feature vectors of width " + config.inputFeatures() + ", not tokens");
+    }
     if (steps <= 0 || batch <= 0 || (long) steps * batch != tokens.length) {
       throw new IllegalArgumentException(
           "tokens has " + tokens.length + " ids, expected T*B = " + steps + "*" + batch);
     }
+    // x_t = E[token_t]
+    return run(tokens, embedding.forward(tokens, steps, batch), carried, dropout);
+  }
+
+  @Override
+  public Pass forwardFeatures(Tensor features, State carried, RandomGenerator dropout) {
+    Objects.requireNonNull(features, "features");
+    if (embedding != null) {
+      throw new UnsupportedOperationException("this model reads token ids, not feature vectors");
+    }
+    if (features.rank() != 3 || features.dim(2) != config.inputFeatures()) {
+      throw new IllegalArgumentException(
+          "features has shape "
+              + java.util.Arrays.toString(features.shape())
+              + ", expected [T, B, "
+              + config.inputFeatures()
+              + "]");
+    }
+    // x_t = features_t (copied: dropout writes into it)
+    return run(null, features.copy(), carried, dropout);
+  }
+
+  /** The stack from {@code x [T, B, E or F]} on: dropout, the recurrent layers and the head. */
+  private Pass run(int[] tokens, Tensor x, State carried, RandomGenerator dropout) {
+    int steps = x.dim(0), batch = x.dim(1);
     Tensor h0 = null, c0 = null;
     if (carried != null && !carried.tensors().isEmpty()) {
       h0 = carried.tensors().get("h");
@@ -131,14 +205,13 @@ public final class RecurrentLanguageModel implements LanguageModel {
     }
     double p = dropout == null ? 0 : config.dropout();
 
-    // x_t = drop(E[token_t])
-    Tensor embedded = embedding.forward(tokens, steps, batch);
+    // x_t = drop(x_t)
     float[] inputMask = null;
     if (p > 0) {
-      inputMask = Dropout.drawMask(null, embedded.size(), p, dropout);
-      Dropout.apply(embedded.data(), inputMask, embedded.size());
+      inputMask = Dropout.drawMask(null, x.size(), p, dropout);
+      Dropout.apply(x.data(), inputMask, x.size());
     }
-    RecurrentOutput out = rnn.forward(embedded, h0, c0, null, p > 0 ? dropout : null);
+    RecurrentOutput out = rnn.forward(x, h0, c0, null, p > 0 ? dropout : null);
     // logits_t = drop(h_t) W^T + b
     Tensor headInput = out.output();
     float[] outputMask = null;
@@ -165,11 +238,14 @@ public final class RecurrentLanguageModel implements LanguageModel {
     RecurrentGradients g = rnn.backward(p.recurrent(), dHeadInput, null, null);
     Tensor dEmbedded = g.dInput();
     if (p.inputMask() != null) Dropout.apply(dEmbedded.data(), p.inputMask(), dEmbedded.size());
-    embedding.backward(p.tokens(), dEmbedded);
+    if (embedding != null) embedding.backward(p.tokens(), dEmbedded);
   }
 
   @Override
   public Decoder decoder() {
+    if (embedding == null) {
+      throw new UnsupportedOperationException("a model that reads features does not generate");
+    }
     return new StreamDecoder();
   }
 

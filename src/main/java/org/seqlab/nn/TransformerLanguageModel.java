@@ -1,5 +1,6 @@
 package org.seqlab.nn;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.random.RandomGenerator;
@@ -12,19 +13,54 @@ import org.seqlab.tensor.Tensor;
  *
  * <p>Parameters are the decoder's, with its names ({@code token_embedding.weight}, {@code
  * blocks.0.attention.in_proj_weight}, ...).
+ *
+ * <p>A model built to read feature vectors {@code [T, B, F]} replaces the token embedding by a
+ * linear input projection {@code e_0 = x W_in^T + b_in + PE} ({@code input_projection.weight [D,
+ * F]}, {@code input_projection.bias [D]}, first in parameter order); its output width is the
+ * config's {@code vocabSize} (1 for one value per step).
  */
 public final class TransformerLanguageModel implements LanguageModel {
 
   private final TransformerDecoder decoder;
+  private final Linear inputProjection;
+  private final List<Parameter> parameters;
 
   /** A model with zero weights (norms at ones); call {@link #initialize} or load a state dict. */
   public TransformerLanguageModel(TransformerDecoder.Config config) {
+    this(config, 0);
+  }
+
+  /**
+   * A model that reads token ids ({@code inputFeatures == 0}) or feature vectors of width {@code
+   * inputFeatures}.
+   */
+  public TransformerLanguageModel(TransformerDecoder.Config config, int inputFeatures) {
+    if (inputFeatures < 0) {
+      throw new IllegalArgumentException("inputFeatures must be >= 0, got " + inputFeatures);
+    }
     this.decoder = new TransformerDecoder(config);
+    if (inputFeatures == 0) {
+      this.inputProjection = null;
+      this.parameters = decoder.parameters();
+    } else {
+      this.inputProjection = new Linear(inputFeatures, config.dModel());
+      List<Parameter> all = new ArrayList<>();
+      all.addAll(ParameterNames.prefixed("input_projection.", inputProjection.parameters()));
+      Parameter tokenTable = decoder.tokenEmbedding().weight();
+      for (Parameter p : decoder.parameters()) if (p != tokenTable) all.add(p);
+      this.parameters = List.copyOf(all);
+    }
   }
 
   @Override
   public void initialize(RandomGenerator rng) {
     decoder.initialize(rng);
+    if (inputProjection != null) inputProjection.initialize(rng);
+  }
+
+  @Override
+  public int inputFeatures() {
+    return inputProjection == null ? 0 : inputProjection.inFeatures();
   }
 
   public TransformerDecoder.Config config() {
@@ -43,10 +79,11 @@ public final class TransformerLanguageModel implements LanguageModel {
 
   @Override
   public List<Parameter> parameters() {
-    return decoder.parameters();
+    return parameters;
   }
 
-  private record TransformerPass(TransformerDecoder.Output output) implements Pass {
+  private record TransformerPass(TransformerDecoder.Output output, Tensor features)
+      implements Pass {
     @Override
     public Tensor logits() {
       return output.logits();
@@ -62,7 +99,23 @@ public final class TransformerLanguageModel implements LanguageModel {
   @Override
   public Pass forward(int[] tokens, int steps, int batch, State carried, RandomGenerator dropout) {
     Objects.requireNonNull(tokens, "tokens");
-    return new TransformerPass(decoder.forward(tokens, steps, batch, null));
+    if (inputProjection != null) {
+      throw new UnsupportedOperationException(
+          "this model reads feature vectors of width " + inputFeatures() + ", not tokens");
+    }
+    return new TransformerPass(decoder.forward(tokens, steps, batch, null), null);
+  }
+
+  /** {@code e_0 = x W_in^T + b_in + PE}, then the blocks; {@code carried} and dropout ignored. */
+  @Override
+  public Pass forwardFeatures(Tensor features, State carried, RandomGenerator dropout) {
+    Objects.requireNonNull(features, "features");
+    if (inputProjection == null) {
+      throw new UnsupportedOperationException("this model reads token ids, not feature vectors");
+    }
+    Tensor embedded = inputProjection.forward(features);
+    decoder.positionalEncoding().addInPlace(embedded);
+    return new TransformerPass(decoder.forwardEmbedded(embedded, null), features);
   }
 
   @Override
@@ -70,11 +123,20 @@ public final class TransformerLanguageModel implements LanguageModel {
     if (!(pass instanceof TransformerPass p)) {
       throw new IllegalArgumentException("this pass did not come from a Transformer");
     }
-    decoder.backward(p.output(), dLogits);
+    if (p.features() == null) {
+      decoder.backward(p.output(), dLogits);
+    } else {
+      Tensor dEmbedded = decoder.backwardEmbedded(p.output(), dLogits);
+      decoder.positionalEncoding().backward(dEmbedded);
+      inputProjection.backward(p.features(), dEmbedded);
+    }
   }
 
   @Override
   public Decoder decoder() {
+    if (inputProjection != null) {
+      throw new UnsupportedOperationException("a model that reads features does not generate");
+    }
     return new CachedDecoder();
   }
 

@@ -4,17 +4,34 @@ import java.util.List;
 import java.util.OptionalInt;
 
 /**
- * A source of training and validation batches for a model that reads token ids and predicts token
- * ids. Everything is deterministic: {@link #trainingBatch} is a pure function of the step, so the
- * same seed gives the same batches on every run, and a resumed run continues where it stopped.
+ * A source of training and validation batches: a model reads token ids (or feature vectors) and
+ * predicts token ids (or values). Everything is deterministic: {@link #trainingBatch} is a pure
+ * function of the step, so the same seed gives the same batches on every run, and a resumed run
+ * continues where it stopped.
  */
 public interface SequenceTask {
 
   /** A short name, as in {@code config.json} ({@code char-lm}, ...). */
   String name();
 
-  /** The number of distinct token ids; inputs and targets lie in {@code [0, V)}. */
+  /**
+   * The number of distinct token ids; inputs and targets lie in {@code [0, V)} (0 for a task that
+   * reads features).
+   */
   int vocabularySize();
+
+  /** {@code F}, the width of a step's feature vector, for a task that reads features; else 0. */
+  default int inputFeatures() {
+    return 0;
+  }
+
+  /**
+   * The width of the model's output at every step: the logits over the vocabulary, or 1 for a task
+   * that asks for one value per step.
+   */
+  default int outputSize() {
+    return vocabularySize();
+  }
 
   /** {@code T}, the window of every training batch. */
   int steps();

@@ -7,8 +7,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.SplittableRandom;
+import java.util.random.RandomGenerator;
 import org.seqlab.nn.CrossEntropyLoss;
 import org.seqlab.nn.LanguageModel;
+import org.seqlab.nn.MeanSquaredError;
 import org.seqlab.nn.Parameter;
 import org.seqlab.tasks.Batch;
 import org.seqlab.tasks.SequenceTask;
@@ -21,17 +23,18 @@ import org.seqlab.tensor.Tensor;
  * <pre>
  *   batch  = task.trainingBatch(step)                 (a pure function of the step)
  *   logits = model(batch.inputs, carried state)       (dropout masks drawn from seed and step)
- *   loss   = cross entropy(logits, batch.targets)
+ *   loss   = cross entropy(logits, batch.targets)     (mean squared error for a task of values)
  *   backward; check loss and every gradient are finite, else stop: diverged
  *   clip the global gradient norm; optimizer step at the schedule's learning rate
  *   carried state = the state after the window (the gradient stops there: truncated BPTT)
  * </pre>
  *
- * with validation every {@code validateEvery} steps, early stopping after {@code patience}
- * validations without a new best, and checkpoints handed to the listeners. Everything random
- * derives from the seed and the step, so the same seed and thread count give the same numbers bit
- * for bit, and a run restored from a checkpoint ({@link #restore}) continues exactly as if it had
- * never stopped.
+ * with validation every {@code validateEvery} steps (loss, and accuracy for a task of tokens),
+ * early stopping after {@code patience} validations without a new best or as soon as a goal
+ * accuracy or loss is reached, and checkpoints handed to the listeners. Everything random derives
+ * from the seed and the step, so the same seed and thread count give the same numbers bit for bit,
+ * and a run restored from a checkpoint ({@link #restore}) continues exactly as if it had never
+ * stopped.
  */
 public final class Trainer {
 
@@ -53,6 +56,7 @@ public final class Trainer {
   private double lastLoss = Double.NaN;
   private LanguageModel.State carried = LanguageModel.State.NONE;
   private double validationLoss = Double.NaN;
+  private double validationAccuracy = Double.NaN;
   private long validationStep = -1;
   private double bestValidationLoss = Double.POSITIVE_INFINITY;
   private long bestStep;
@@ -67,18 +71,25 @@ public final class Trainer {
   /**
    * An engine for {@code model} (already initialised or loaded) on {@code task}.
    *
-   * @throws IllegalArgumentException if the model's vocabulary differs from the task's
+   * @throws IllegalArgumentException if the model's output or input width differs from the task's
    */
   public Trainer(LanguageModel model, SequenceTask task, TrainingOptions options) {
     this.model = Objects.requireNonNull(model, "model");
     this.task = Objects.requireNonNull(task, "task");
     this.options = Objects.requireNonNull(options, "options");
-    if (model.vocabularySize() != task.vocabularySize()) {
+    if (model.vocabularySize() != task.outputSize()) {
       throw new IllegalArgumentException(
-          "the model predicts "
+          "the model outputs "
               + model.vocabularySize()
-              + " tokens but the task has "
-              + task.vocabularySize());
+              + " values per step but the task asks for "
+              + task.outputSize());
+    }
+    if (model.inputFeatures() != task.inputFeatures()) {
+      throw new IllegalArgumentException(
+          "the model reads "
+              + (model.inputFeatures() == 0 ? "token ids" : model.inputFeatures() + " features")
+              + " per step but the task gives "
+              + (task.inputFeatures() == 0 ? "token ids" : task.inputFeatures() + " features"));
     }
     this.parameters = model.parameters();
     this.optimizer = options.optimizer().create(parameters);
@@ -186,7 +197,9 @@ public final class Trainer {
       }
       if (options.validateEvery() > 0 && step % options.validateEvery() == 0) {
         boolean improved = validateAndReport();
-        if (options.patience() > 0
+        if (goalReached()) {
+          stop = TrainingResult.Stop.GOAL_REACHED;
+        } else if (options.patience() > 0
             && !improved
             && validationsWithoutImprovement >= options.patience()) {
           stop = TrainingResult.Stop.EARLY_STOP;
@@ -208,12 +221,18 @@ public final class Trainer {
             seconds(),
             lastLoss,
             validationLoss,
+            validationAccuracy,
             bestValidationLoss,
             bestStep,
             trainingSeconds > 0 ? trainingTokens / trainingSeconds : 0,
             divergence);
     for (TrainingListener l : listeners) l.onFinish(result);
     return result;
+  }
+
+  private boolean goalReached() {
+    return (options.goalAccuracy() > 0 && validationAccuracy >= options.goalAccuracy())
+        || (options.goalLoss() > 0 && validationLoss <= options.goalLoss());
   }
 
   private void checkpoint() {
@@ -247,13 +266,12 @@ public final class Trainer {
     double learningRate = options.schedule().at(step, progress());
     model.zeroGrad();
     LanguageModel.State from = batch.continuesPrevious() ? carried : null;
-    LanguageModel.Pass pass =
-        model.forward(batch.inputs(), batch.steps(), batch.size(), from, dropoutRandom(step));
-    CrossEntropyLoss.Result loss = CrossEntropyLoss.compute(pass.logits(), batch.targets());
+    LanguageModel.Pass pass = forward(batch, from, dropoutRandom(step));
+    Loss loss = loss(pass, batch);
     if (!Double.isFinite(loss.loss())) {
       return new Divergence(step + 1, loss.loss(), null, Double.NaN, recentNormsArray());
     }
-    model.backward(pass, loss.dLogits());
+    model.backward(pass, loss.dOutputs());
 
     double[] norms = new double[parameters.size()];
     double sum = 0;
@@ -311,9 +329,47 @@ public final class Trainer {
     return recentNorms.stream().mapToDouble(Double::doubleValue).toArray();
   }
 
+  private LanguageModel.Pass forward(
+      Batch batch, LanguageModel.State carried, RandomGenerator dropout) {
+    if (batch.features() != null) {
+      Tensor features =
+          Tensor.wrap(batch.features(), batch.steps(), batch.size(), batch.featureSize());
+      return model.forwardFeatures(features, carried, dropout);
+    }
+    return model.forward(batch.inputs(), batch.steps(), batch.size(), carried, dropout);
+  }
+
+  /** A batch's loss, its gradient with respect to the outputs, and how many steps it counts. */
+  private record Loss(double loss, Tensor dOutputs, int count) {}
+
+  private static Loss loss(LanguageModel.Pass pass, Batch batch) {
+    if (batch.isRegression()) {
+      MeanSquaredError.Result r = MeanSquaredError.compute(pass.logits(), batch.values());
+      return new Loss(r.loss(), r.dOutputs(), r.count());
+    }
+    CrossEntropyLoss.Result r = CrossEntropyLoss.compute(pass.logits(), batch.targets());
+    return new Loss(r.loss(), r.dLogits(), r.count());
+  }
+
+  /** How many asked rows of {@code logits [*, V]} have their target as the largest logit. */
+  static int correct(Tensor logits, int[] targets) {
+    int classes = logits.dim(logits.rank() - 1);
+    float[] z = logits.data();
+    int correct = 0;
+    for (int r = 0; r < targets.length; r++) {
+      if (targets[r] == CrossEntropyLoss.IGNORE_INDEX) continue;
+      int row = r * classes, best = 0;
+      for (int c = 1; c < classes; c++) if (z[row + c] > z[row + best]) best = c;
+      if (best == targets[r]) correct++;
+    }
+    return correct;
+  }
+
   private boolean validateAndReport() {
-    double loss = validate();
+    Evaluation evaluation = validate();
+    double loss = evaluation.loss();
     validationLoss = loss;
+    validationAccuracy = evaluation.accuracy();
     validationStep = step;
     boolean improved = loss < bestValidationLoss;
     if (improved) {
@@ -324,32 +380,43 @@ public final class Trainer {
       validationsWithoutImprovement++;
     }
     ValidationReport report =
-        new ValidationReport(step, seconds(), loss, improved, bestValidationLoss);
+        new ValidationReport(
+            step, seconds(), loss, validationAccuracy, improved, bestValidationLoss);
     for (TrainingListener l : listeners) l.onValidation(report);
     return improved;
   }
 
   /**
-   * The mean loss over every validation token, in nats per token, without dropout; the state is
+   * One validation pass.
+   *
+   * @param loss the mean loss over every asked validation step (nats per token, or the mean squared
+   *     error)
+   * @param accuracy the share of asked tokens predicted right (NaN for a task of values)
+   */
+  public record Evaluation(double loss, double accuracy) {}
+
+  /**
+   * The mean loss over every validation token, without dropout, and the accuracy; the state is
    * carried from window to window where the task's streams continue.
    */
-  public double validate() {
+  public Evaluation validate() {
     double total = 0;
     long count = 0;
+    long correct = 0;
+    boolean regression = false;
     LanguageModel.State state = null;
     for (Batch batch : task.validationBatches()) {
-      LanguageModel.Pass pass =
-          model.forward(
-              batch.inputs(),
-              batch.steps(),
-              batch.size(),
-              batch.continuesPrevious() ? state : null,
-              null);
-      CrossEntropyLoss.Result loss = CrossEntropyLoss.compute(pass.logits(), batch.targets());
+      LanguageModel.Pass pass = forward(batch, batch.continuesPrevious() ? state : null, null);
+      Loss loss = loss(pass, batch);
       total += loss.loss() * loss.count();
       count += loss.count();
+      if (batch.isRegression()) {
+        regression = true;
+      } else {
+        correct += correct(pass.logits(), batch.targets());
+      }
       state = pass.finalState();
     }
-    return total / count;
+    return new Evaluation(total / count, regression ? Double.NaN : (double) correct / count);
   }
 }

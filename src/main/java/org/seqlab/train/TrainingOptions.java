@@ -19,6 +19,9 @@ import java.util.Objects;
  * @param checkpointEvery steps between checkpoints (0: at every validation); there is always one at
  *     the end
  * @param seed seeds the model's initialisation, the data order and the dropout masks
+ * @param goalAccuracy stop as soon as a validation pass reaches this accuracy (0: never); for a
+ *     task that is solved once it is solved, so that a sweep spends its budget where it is needed
+ * @param goalLoss stop as soon as a validation pass reaches this loss or less (0: never)
  */
 public record TrainingOptions(
     Optimizer.Settings optimizer,
@@ -29,7 +32,34 @@ public record TrainingOptions(
     int validateEvery,
     int patience,
     int checkpointEvery,
-    long seed) {
+    long seed,
+    double goalAccuracy,
+    double goalLoss) {
+
+  /** Options without a goal: the run goes on until a limit stops it. */
+  public TrainingOptions(
+      Optimizer.Settings optimizer,
+      LearningRateSchedule schedule,
+      double clipNorm,
+      long maxSteps,
+      double timeLimitSeconds,
+      int validateEvery,
+      int patience,
+      int checkpointEvery,
+      long seed) {
+    this(
+        optimizer,
+        schedule,
+        clipNorm,
+        maxSteps,
+        timeLimitSeconds,
+        validateEvery,
+        patience,
+        checkpointEvery,
+        seed,
+        0,
+        0);
+  }
 
   public TrainingOptions {
     Objects.requireNonNull(optimizer, "optimizer");
@@ -44,6 +74,15 @@ public record TrainingOptions(
     }
     if (maxSteps == 0 && timeLimitSeconds == 0) {
       throw new IllegalArgumentException("a run needs a step limit or a time limit (or both)");
+    }
+    if (!(goalAccuracy >= 0 && goalAccuracy <= 1)
+        || !(goalLoss >= 0)
+        || Double.isInfinite(goalLoss)) {
+      throw new IllegalArgumentException(
+          "the goal accuracy must lie in [0, 1] and the goal loss be >= 0 (0: none), got "
+              + goalAccuracy
+              + " and "
+              + goalLoss);
     }
     if (validateEvery < 0 || patience < 0 || checkpointEvery < 0) {
       throw new IllegalArgumentException(

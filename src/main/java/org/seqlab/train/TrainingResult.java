@@ -8,6 +8,8 @@ package org.seqlab.train;
  * @param seconds wall-clock seconds of the whole run (across resumes)
  * @param trainingLoss the training loss of the last step
  * @param validationLoss the last validation loss (NaN if there was none)
+ * @param validationAccuracy the last validation accuracy over the asked tokens (NaN if there was
+ *     none, or the task asks for values)
  * @param bestValidationLoss the lowest validation loss
  * @param bestStep the step at which it was measured
  * @param tokensPerSecond training tokens per second of training time (validation excluded)
@@ -19,6 +21,7 @@ public record TrainingResult(
     double seconds,
     double trainingLoss,
     double validationLoss,
+    double validationAccuracy,
     double bestValidationLoss,
     long bestStep,
     double tokensPerSecond,
@@ -27,14 +30,27 @@ public record TrainingResult(
   /** Why a run ended. */
   public enum Stop {
     /** The step limit was reached. */
-    MAX_STEPS,
+    MAX_STEPS("finished"),
     /** The time limit was reached. */
-    TIME_LIMIT,
+    TIME_LIMIT("time limit reached"),
     /** Validation stopped improving for {@code patience} passes. */
-    EARLY_STOP,
+    EARLY_STOP("stopped early (validation stopped improving)"),
+    /** A validation pass reached the goal accuracy or loss. */
+    GOAL_REACHED("goal reached"),
     /** A listener or the user cancelled it. */
-    CANCELLED,
+    CANCELLED("stopped"),
     /** A loss or gradient became NaN or infinite. */
-    DIVERGED
+    DIVERGED("diverged");
+
+    private final String words;
+
+    Stop(String words) {
+      this.words = words;
+    }
+
+    /** How a person would say it: "finished", "time limit reached", ... */
+    public String words() {
+      return words;
+    }
   }
 }

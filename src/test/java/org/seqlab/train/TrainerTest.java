@@ -120,7 +120,7 @@ class TrainerTest {
     double first = r.steps.getFirst().loss();
     assertEquals(Math.log(5), first, 0.1);
     assertTrue(result.validationLoss() < 0.5, "validation loss " + result.validationLoss());
-    assertEquals(trainer.validate(), result.validationLoss(), 0);
+    assertEquals(trainer.validate().loss(), result.validationLoss(), 0);
     // One checkpoint per validation (checkpointEvery 0), the last at the end; none twice.
     assertEquals(
         List.of(50L, 100L, 150L), r.checkpoints.stream().map(TrainingState::step).toList());
