@@ -21,7 +21,10 @@ import picocli.CommandLine.Command;
       ParallelismCommand.class,
       AttentionCommand.class,
       TrainCommand.class,
-      SampleCommand.class
+      SampleCommand.class,
+      RunCommand.class,
+      RerunCommand.class,
+      ReportCommand.class
     })
 public final class Main implements Callable<Integer> {
 

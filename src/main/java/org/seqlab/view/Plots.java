@@ -60,6 +60,26 @@ public final class Plots {
       Scale yScale,
       List<Series> series)
       throws IOException {
+    scoreChart(png, alsoSvg, title, xLabel, xScale, yLabel, yScale, series, null, null);
+  }
+
+  /**
+   * Lines with error bars and a reference line: each series {@code i} with {@code errors.get(i)}
+   * (the spread at each point, or null for none), and {@code baseline} (or null) drawn as a dashed
+   * black line, as for a score against a trivial baseline.
+   */
+  public static void scoreChart(
+      Path png,
+      boolean alsoSvg,
+      String title,
+      String xLabel,
+      Scale xScale,
+      String yLabel,
+      Scale yScale,
+      List<Series> series,
+      List<double[]> errors,
+      Series baseline)
+      throws IOException {
     System.setProperty("java.awt.headless", "true");
     XYChart chart =
         new XYChartBuilder()
@@ -79,11 +99,33 @@ public final class Plots {
     chart.getStyler().setXAxisLogarithmic(xScale == Scale.LOG);
     chart.getStyler().setYAxisLogarithmic(yScale == Scale.LOG);
     chart.getStyler().setChartBackgroundColor(java.awt.Color.WHITE);
-    for (Series s : series) {
-      double[][] kept = keepDrawable(s, xScale, yScale);
+    chart.getStyler().setErrorBarsColorSeriesColor(true);
+    for (int i = 0; i < series.size(); i++) {
+      Series s = series.get(i);
+      double[] error = errors == null ? null : errors.get(i);
+      double[][] kept = keepDrawable(s, error, xScale, yScale);
       if (kept[0].length == 0) continue;
-      XYSeries line = chart.addSeries(s.name(), kept[0], kept[1]);
+      XYSeries line =
+          error == null
+              ? chart.addSeries(s.name(), kept[0], kept[1])
+              : chart.addSeries(s.name(), kept[0], kept[1], kept[2]);
       line.setMarker(kept[0].length <= 24 ? SeriesMarkers.CIRCLE : SeriesMarkers.NONE);
+    }
+    if (baseline != null) {
+      double[][] kept = keepDrawable(baseline, null, xScale, yScale);
+      if (kept[0].length > 0) {
+        XYSeries line = chart.addSeries(baseline.name(), kept[0], kept[1]);
+        line.setMarker(SeriesMarkers.NONE);
+        line.setLineColor(java.awt.Color.BLACK);
+        line.setLineStyle(
+            new java.awt.BasicStroke(
+                1.5f,
+                java.awt.BasicStroke.CAP_BUTT,
+                java.awt.BasicStroke.JOIN_MITER,
+                10f,
+                new float[] {6f, 4f},
+                0f));
+      }
     }
     AtomicFiles.write(png, BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG));
     if (alsoSvg) {
@@ -95,19 +137,20 @@ public final class Plots {
     }
   }
 
-  private static double[][] keepDrawable(Series s, Scale xScale, Scale yScale) {
+  private static double[][] keepDrawable(Series s, double[] error, Scale xScale, Scale yScale) {
     int n = 0;
     for (int i = 0; i < s.x().length; i++)
       if (drawable(s.x()[i], xScale) && drawable(s.y()[i], yScale)) n++;
-    double[] x = new double[n], y = new double[n];
+    double[] x = new double[n], y = new double[n], e = new double[n];
     int j = 0;
     for (int i = 0; i < s.x().length; i++) {
       if (drawable(s.x()[i], xScale) && drawable(s.y()[i], yScale)) {
         x[j] = s.x()[i];
+        e[j] = error == null || !Double.isFinite(error[i]) ? 0 : error[i];
         y[j++] = s.y()[i];
       }
     }
-    return new double[][] {x, y};
+    return new double[][] {x, y, e};
   }
 
   private static boolean drawable(double v, Scale scale) {

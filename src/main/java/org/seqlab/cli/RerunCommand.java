@@ -1,0 +1,77 @@
+package org.seqlab.cli;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.seqlab.experiments.sweep.ExperimentRunner;
+import org.seqlab.experiments.sweep.SweepRow;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code seqlab rerun DIR}: the experiment in DIR again, from scratch, and a comparison. */
+@Command(
+    name = "rerun",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Runs the experiment recorded in DIR again with the same settings and seeds, into a new"
+          + " directory, and says whether every run got the same numbers (score, steps, how it"
+          + " ended; times aside). Exit status 1 if any differ."
+    })
+final class RerunCommand implements Callable<Integer> {
+
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Parameters(index = "0", paramLabel = "DIR", description = "a directory `seqlab run` wrote")
+  Path dir;
+
+  @Option(
+      names = "--out",
+      paramLabel = "DIR",
+      description = "where the rerun goes (default: DIR-rerun)")
+  Path out;
+
+  @Option(names = "--jobs", paramLabel = "N", description = "runs side by side (changes no number)")
+  Integer jobs;
+
+  @Override
+  public Integer call() throws IOException {
+    PrintWriter stdout = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    ExperimentRunner original;
+    List<SweepRow> before;
+    ExperimentRunner again;
+    Path target = out != null ? out : dir.resolveSibling(dir.getFileName() + "-rerun");
+    try {
+      original = ExperimentRunner.open(dir);
+      before = ExperimentRunner.readRows(dir);
+      if (before.isEmpty()) {
+        throw new IllegalArgumentException(dir + " holds no finished run to compare with");
+      }
+      again =
+          ExperimentRunner.prepare(
+              original.experiment(),
+              original.settings().withJobs(jobs != null ? jobs : original.settings().jobs()),
+              List.of(),
+              target);
+    } catch (IllegalArgumentException e) {
+      throw new UserError(e.getMessage());
+    }
+    int status = RunCommand.execute(again, stdout, err, "seqlab rerun " + dir + " --out " + target);
+    if (status != 0) return status;
+    List<String> differences =
+        ExperimentRunner.differences(before, ExperimentRunner.readRows(target));
+    if (differences.isEmpty()) {
+      stdout.printf("%nthe rerun got the same numbers as %s in all %d runs%n", dir, before.size());
+      stdout.flush();
+      return 0;
+    }
+    stdout.printf("%nthe rerun differs from %s in %d runs:%n", dir, differences.size());
+    for (String d : differences) stdout.println("  " + d);
+    stdout.flush();
+    return 1;
+  }
+}

@@ -1,0 +1,167 @@
+package org.seqlab.experiments.sweep;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.seqlab.tasks.SyntheticTask;
+import org.seqlab.view.Plots;
+
+/**
+ * The LSTM's forget gate at initialisation: the same LSTM on subject–verb agreement at one long
+ * distance, its forget-gate bias set to 0, 1 and a larger value. With {@code f_t = σ(b_f + ...)}, a
+ * bias of 0 starts the gate near 0.5, so the cell keeps {@code 0.5^d} of what it held {@code d}
+ * steps ago; a bias of 1 keeps {@code 0.73^d}, of 3 {@code 0.95^d}: the highway starts open.
+ */
+final class ForgetBias extends SweepExperiment {
+
+  @Override
+  public String name() {
+    return "forget-bias";
+  }
+
+  @Override
+  public String title() {
+    return "LSTM on agreement at one long distance, by the forget gate's initial bias";
+  }
+
+  @Override
+  public String claim() {
+    return "the forget gate decides how much of the cell state survives; a forget bias of 1 or more"
+        + " opens the gradient highway from the first step";
+  }
+
+  @Override
+  public ExperimentSettings defaults() {
+    return new ExperimentSettings(
+        List.of("lstm"),
+        List.of(100),
+        null,
+        List.of(0.0, 1.0, 3.0),
+        3,
+        12_000L,
+        1500,
+        3e-3,
+        1.0,
+        32,
+        256,
+        50,
+        0.99,
+        null,
+        null,
+        null,
+        1L,
+        null);
+  }
+
+  @Override
+  public List<String> options() {
+    List<String> o = new ArrayList<>(List.of("--distances", "--forget-biases", "--params"));
+    o.addAll(COMMON);
+    return o;
+  }
+
+  @Override
+  public void check(ExperimentSettings s) {
+    s.checkCommon(1000, 2);
+    if (s.distances().size() != 1) {
+      throw new IllegalArgumentException(
+          "--distances: forget-bias trains at one distance; give one value, e.g. --distances 100");
+    }
+    if (!s.models().equals(List.of("lstm"))) {
+      throw new IllegalArgumentException("--models: the forget-gate bias is the LSTM's; use lstm");
+    }
+  }
+
+  @Override
+  public String xName() {
+    return "forget bias";
+  }
+
+  @Override
+  public SyntheticTask.Metric metric() {
+    return SyntheticTask.Metric.ACCURACY;
+  }
+
+  @Override
+  public String xLabel() {
+    return "forget-gate bias at initialisation (b_if + b_hf)";
+  }
+
+  @Override
+  public String scoreName() {
+    return "accuracy";
+  }
+
+  @Override
+  public List<SweepRun> plan(ExperimentSettings s) {
+    Budget budget = ModelComparison.budget(s);
+    int d = s.distances().getFirst();
+    TaskSpec t = new TaskSpec("agreement", d, s.batch(), s.validation(), 0);
+    ModelSpec lstm = ModelComparison.matched("lstm", s.params(), t.shape());
+    List<SweepRun> runs = new ArrayList<>();
+    for (int seed = 0; seed < s.seeds(); seed++) {
+      for (double bias : s.forgetBiases()) {
+        String series = String.format(Locale.ROOT, "%s at distance %d", lstm.label(), d);
+        runs.add(
+            new SweepRun(
+                runId("lstm-bias", "", bias, seed),
+                series,
+                bias,
+                lstm.withForgetBias(bias),
+                t,
+                budget,
+                seed,
+                s.seed()));
+      }
+    }
+    return runs;
+  }
+
+  @Override
+  String conclusion(Summary summary) {
+    StringBuilder s = new StringBuilder();
+    for (Summary.Point p : summary.points()) {
+      s.append(
+          String.format(
+              Locale.ROOT,
+              "Forget bias %s: %s (%s).%n",
+              Summary.number(p.x()),
+              summary.cell(p),
+              summary.verdict(p).words()));
+    }
+    return s.toString().stripTrailing();
+  }
+
+  /** One curve per forget bias (seed 0). */
+  @Override
+  void curvesPlot(Summary summary, List<SweepRow> rows, Map<String, RunCurve> curves, Path dir)
+      throws IOException {
+    List<Plots.Series> lines = new ArrayList<>();
+    for (double x : summary.xs()) {
+      for (SweepRow r : rows) {
+        if (r.x() != x || r.seed() != 0 || !curves.containsKey(r.run())) continue;
+        List<RunCurve.Point> v =
+            curves.get(r.run()).points().stream()
+                .filter(p -> !Double.isNaN(p.validationScore()))
+                .toList();
+        lines.add(
+            new Plots.Series(
+                "forget bias " + Summary.number(x),
+                v.stream().mapToDouble(RunCurve.Point::step).toArray(),
+                v.stream().mapToDouble(RunCurve.Point::validationScore).toArray()));
+      }
+    }
+    Plots.lineChart(
+        dir.resolve("curves.png"),
+        true,
+        "Validation accuracy while training, by forget bias (seed 0)",
+        "training step",
+        Plots.Scale.LINEAR,
+        "validation accuracy",
+        Plots.Scale.LINEAR,
+        lines);
+  }
+}

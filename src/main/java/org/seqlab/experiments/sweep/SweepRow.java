@@ -1,0 +1,41 @@
+package org.seqlab.experiments.sweep;
+
+/**
+ * The result of one finished run, as a row of {@code result.json}.
+ *
+ * @param run the run's id
+ * @param series its curve ("LSTM H 48")
+ * @param model {@code rnn}, {@code lstm}, {@code gru}, {@code transformer}, ...
+ * @param distance the task's difficulty knob (distance, length, delay or k; {@code result.json}
+ *     names it)
+ * @param x the run's place on the sweep's x axis (the distance itself in most sweeps)
+ * @param score the final validation score: an accuracy, or a loss (nats per step, or the mean
+ *     squared error)
+ * @param baseline the trivial baseline's score on the same task
+ * @param params trainable parameters
+ * @param seed the seed index
+ * @param steps training steps done
+ * @param seconds wall-clock seconds of training and validation
+ * @param stop how the run ended: finished, goal reached, diverged
+ * @param divergedAtStep the step at which a loss or gradient stopped being finite (0: never)
+ * @param divergence what the NaN check reported, or empty
+ * @param loss the final validation loss
+ * @param tokensPerSecond training throughput
+ */
+public record SweepRow(
+    String run,
+    String series,
+    String model,
+    int distance,
+    double x,
+    double score,
+    double baseline,
+    long params,
+    int seed,
+    long steps,
+    double seconds,
+    String stop,
+    long divergedAtStep,
+    String divergence,
+    double loss,
+    double tokensPerSecond) {}

@@ -1,0 +1,72 @@
+package org.seqlab.experiments.sweep;
+
+import java.util.List;
+import java.util.Locale;
+import org.seqlab.tasks.AddingProblem;
+import org.seqlab.tasks.Agreement;
+import org.seqlab.tasks.CopyMemory;
+import org.seqlab.tasks.Recall;
+import org.seqlab.tasks.SyntheticTask;
+
+/**
+ * A synthetic task at one difficulty: enough to generate the same batches on any machine.
+ *
+ * @param task {@code adding}, {@code copy}, {@code agreement} or {@code recall}
+ * @param difficulty the task's knob: the adding problem's length, the copy task's delay, the
+ *     agreement distance, or the number of pairs to recall
+ * @param batch sequences per training step
+ * @param validation sequences in the fixed validation set
+ * @param pool recall only: the number of distinct keys (and values); 0 otherwise
+ * @param text char-lm only: the text file (the difficulty is then the window); null otherwise
+ */
+public record TaskSpec(
+    String task, int difficulty, int batch, int validation, int pool, String text) {
+
+  public static final List<String> TASKS =
+      List.of("adding", "copy", "agreement", "recall", "char-lm");
+
+  /** A synthetic task. */
+  public TaskSpec(String task, int difficulty, int batch, int validation, int pool) {
+    this(task, difficulty, batch, validation, pool, null);
+  }
+
+  public TaskSpec {
+    if (!TASKS.contains(task)) {
+      throw new IllegalArgumentException(
+          "unknown task '" + task + "'; choose one of " + String.join(", ", TASKS));
+    }
+  }
+
+  /** The task, its data drawn from {@code seed}. */
+  public SyntheticTask create(long seed) {
+    return switch (task) {
+      case "adding" -> new AddingProblem(difficulty, batch, validation, seed);
+      case "copy" -> new CopyMemory(difficulty, batch, validation, seed);
+      case "agreement" -> new Agreement(difficulty, batch, validation, seed);
+      case "char-lm" -> new TextTask(java.nio.file.Path.of(text), difficulty, batch, seed);
+      default -> new Recall(difficulty, batch, validation, seed, pool);
+    };
+  }
+
+  /** What a model must fit to train on this task. */
+  public ModelSpec.Shape shape() {
+    SyntheticTask t = create(0);
+    return new ModelSpec.Shape(t.vocabularySize(), t.inputFeatures(), t.outputSize(), t.steps());
+  }
+
+  /** The name of the knob: "length", "delay", "distance", "k". */
+  public static String knob(String task) {
+    return switch (task) {
+      case "adding" -> "length";
+      case "copy" -> "delay";
+      case "agreement" -> "distance";
+      case "char-lm" -> "window";
+      default -> "k";
+    };
+  }
+
+  @Override
+  public String toString() {
+    return String.format(Locale.ROOT, "%s %s %d", task, knob(task), difficulty);
+  }
+}
