@@ -5,5 +5,11 @@
  * {@link org.seqlab.tasks.CharCorpus} reads a UTF-8 text; {@link org.seqlab.tasks.TextStreams} cuts
  * it into the contiguous streams of a character language model trained by truncated backpropagation
  * through time.
+ *
+ * <p>The {@link org.seqlab.tasks.SyntheticTask}s make their sequences up from a seed, each to
+ * measure one ability against a trivial baseline: {@link org.seqlab.tasks.AddingProblem} and {@link
+ * org.seqlab.tasks.CopyMemory} (memory over a long delay), {@link org.seqlab.tasks.Agreement}
+ * (subject–verb agreement across attractors at a distance) and {@link org.seqlab.tasks.Recall}
+ * (key–value recall, a probe of capacity).
  */
 package org.seqlab.tasks;

@@ -360,6 +360,7 @@ class TrainerTest {
         org.junit.jupiter.api.Assertions.assertThrows(
             IllegalArgumentException.class,
             () -> new Trainer(model(task.vocabularySize() + 1), task, options(1, 0, 0, 0.1)));
-    assertTrue(e.getMessage().contains("predicts"));
+    assertTrue(e.getMessage().contains("the model outputs"), e.getMessage());
+    assertTrue(e.getMessage().contains("the task asks for " + task.outputSize()), e.getMessage());
   }
 }
