@@ -14,7 +14,7 @@ import org.seqlab.tasks.SyntheticTask;
  */
 final class Capacity extends SweepExperiment {
 
-  static final int POOL = 32;
+  static final int POOL = 8;
 
   @Override
   public String name() {
@@ -36,15 +36,15 @@ final class Capacity extends SweepExperiment {
   public ExperimentSettings defaults() {
     return new ExperimentSettings(
         List.of("lstm", "transformer"),
-        List.of(2, 4, 8, 16),
-        List.of(8, 32),
+        List.of(2, 4, 6, 8),
+        List.of(16, 32),
         null,
         2,
         null,
-        1500,
+        4000,
         3e-3,
         1.0,
-        32,
+        64,
         256,
         50,
         0.99,

@@ -37,12 +37,12 @@ final class ForgetBias extends SweepExperiment {
   public ExperimentSettings defaults() {
     return new ExperimentSettings(
         List.of("lstm"),
-        List.of(100),
+        List.of(20),
         null,
         List.of(0.0, 1.0, 3.0),
         3,
         12_000L,
-        1500,
+        3000,
         3e-3,
         1.0,
         32,
@@ -100,7 +100,9 @@ final class ForgetBias extends SweepExperiment {
     Budget budget = ModelComparison.budget(s);
     int d = s.distances().getFirst();
     TaskSpec t = new TaskSpec("agreement", d, s.batch(), s.validation(), 0);
-    ModelSpec lstm = ModelComparison.matched("lstm", s.params(), t.shape());
+    ModelSpec lstm =
+        ModelSpec.matched(
+            "lstm", s.params(), t.shape(), 1, ModelComparison.EMBEDDING, ModelComparison.HEADS);
     List<SweepRun> runs = new ArrayList<>();
     for (int seed = 0; seed < s.seeds(); seed++) {
       for (double bias : s.forgetBiases()) {

@@ -131,9 +131,15 @@ final class ModelComparison extends SweepExperiment {
     return runs;
   }
 
+  /**
+   * The model of kind {@code model} closest to {@code params} parameters; the LSTM with its forget
+   * bias at 1, as practice has it since Gers et al. (2000) and Jozefowicz et al. (2015) (the {@code
+   * forget-bias} experiment measures what that changes).
+   */
   static ModelSpec matched(String model, long params, ModelSpec.Shape shape) {
     int layers = model.equals("transformer") ? TRANSFORMER_LAYERS : 1;
-    return ModelSpec.matched(model, params, shape, layers, EMBEDDING, HEADS);
+    ModelSpec spec = ModelSpec.matched(model, params, shape, layers, EMBEDDING, HEADS);
+    return model.equals("lstm") ? spec.withForgetBias(1) : spec;
   }
 
   static Budget budget(ExperimentSettings s) {

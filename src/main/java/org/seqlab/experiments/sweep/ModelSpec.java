@@ -115,7 +115,7 @@ public record ModelSpec(
               2 * hidden,
               layers,
               shape.maxLength(),
-              PositionalEncoding.Kind.SINUSOIDAL);
+              PositionalEncoding.Kind.LEARNED);
       return new TransformerLanguageModel(config, shape.inputFeatures());
     }
     return new RecurrentLanguageModel(
@@ -197,6 +197,9 @@ public record ModelSpec(
           default -> "Transformer";
         };
     String size = isTransformer(model) ? "D " + hidden : "H " + hidden;
-    return String.format(Locale.ROOT, "%s %s%s", name, size, layers > 1 ? " ×" + layers : "");
+    String bias = Double.isNaN(forgetBias) ? "" : " (forget bias " + (float) forgetBias + ")";
+    bias = bias.replace(".0)", ")");
+    return String.format(
+        Locale.ROOT, "%s %s%s%s", name, size, layers > 1 ? " ×" + layers : "", bias);
   }
 }

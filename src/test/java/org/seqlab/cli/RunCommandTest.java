@@ -1,0 +1,113 @@
+package org.seqlab.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code seqlab run}, {@code rerun} and {@code report}, end to end, and their refusals. */
+class RunCommandTest {
+
+  @TempDir Path tmp;
+
+  String[] tiny(Path out) {
+    return new String[] {
+      "run",
+      "long-range",
+      "--models",
+      "rnn,lstm",
+      "--distances",
+      "3,5",
+      "--seeds",
+      "1",
+      "--steps",
+      "20",
+      "--batch",
+      "8",
+      "--validation",
+      "16",
+      "--val-every",
+      "10",
+      "--params",
+      "1500",
+      "--out",
+      out.toString()
+    };
+  }
+
+  @Test
+  void runReportAndRerunAgree() throws Exception {
+    Path out = tmp.resolve("lr");
+    CliRun run = CliRun.of(tiny(out));
+    assertEquals(0, run.status(), run.err());
+    assertTrue(run.out().contains("[  4/4]"), run.out());
+    assertTrue(run.out().contains("RNN H "), run.out());
+    assertTrue(
+        run.out().lines().anyMatch(l -> l.startsWith("baseline") && l.contains("0.500")),
+        run.out());
+    assertTrue(run.out().contains("at distance 5: "), run.out());
+
+    Files.delete(out.resolve("score.png"));
+    CliRun report = CliRun.of("report", out.toString());
+    assertEquals(0, report.status(), report.err());
+    assertTrue(Files.isRegularFile(out.resolve("score.png")), "the plot is drawn again");
+    String table = run.out().substring(run.out().indexOf("model "), run.out().indexOf("baseline"));
+    assertTrue(report.out().contains(table), report.out());
+
+    CliRun rerun =
+        CliRun.of("rerun", out.toString(), "--out", tmp.resolve("again").toString(), "--jobs", "1");
+    assertEquals(0, rerun.status(), rerun.out() + rerun.err());
+    assertTrue(
+        rerun.out().contains("the rerun got the same numbers as " + out + " in all 4 runs"),
+        rerun.out());
+
+    // the same command again finds everything done and trains nothing
+    CliRun again = CliRun.of(tiny(out));
+    assertEquals(0, again.status(), again.err());
+    assertTrue(again.out().contains("continuing: 4 of 4 runs already finished"), again.out());
+    assertFalse(again.out().contains("[  1/4]"), again.out());
+  }
+
+  @Test
+  void badInputIsOneLineAndTrainsNothing() throws Exception {
+    Path out = tmp.resolve("x");
+    CliRun unknown = CliRun.of("run", "long-rang", "--out", out.toString());
+    assertTrue(unknown.isOneLineUserError(), unknown.err());
+    assertTrue(
+        unknown.err().contains("unknown experiment 'long-rang'; choose one of long-range"),
+        unknown.err());
+
+    CliRun distance = CliRun.of("run", "long-range", "--distances", "5,1", "--out", out.toString());
+    assertTrue(distance.isOneLineUserError(), distance.err());
+    assertTrue(
+        distance.err().contains("--distances: 1 is out of range; allowed 2 to 1000"),
+        distance.err());
+
+    CliRun seeds = CliRun.of("run", "adding", "--seeds", "0", "--out", out.toString());
+    assertTrue(
+        seeds.isOneLineUserError() && seeds.err().contains("--seeds: 0 is out of range"),
+        seeds.err());
+
+    CliRun wrong = CliRun.of("run", "capacity", "--forget-biases", "1", "--out", out.toString());
+    assertTrue(wrong.isOneLineUserError(), wrong.err());
+    assertTrue(wrong.err().contains("--forget-biases does not apply to capacity"), wrong.err());
+
+    CliRun text = CliRun.of("run", "char-lm", "--out", out.toString());
+    assertTrue(
+        text.isOneLineUserError() && text.err().contains("--text FILE is required"), text.err());
+
+    CliRun notARun = CliRun.of("report", tmp.toString());
+    assertTrue(
+        notARun.isOneLineUserError() && notARun.err().contains("holds no experiment"),
+        notARun.err());
+    CliRun rerun = CliRun.of("rerun", tmp.resolve("nowhere").toString());
+    assertTrue(
+        rerun.isOneLineUserError() && rerun.err().contains("no such directory"), rerun.err());
+
+    assertFalse(Files.exists(out), "nothing was written");
+  }
+}
