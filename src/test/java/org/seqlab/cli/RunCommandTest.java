@@ -55,7 +55,8 @@ class RunCommandTest {
     CliRun report = CliRun.of("report", out.toString());
     assertEquals(0, report.status(), report.err());
     assertTrue(Files.isRegularFile(out.resolve("score.png")), "the plot is drawn again");
-    String table = run.out().substring(run.out().indexOf("model "), run.out().indexOf("baseline"));
+    int start = run.out().indexOf("model ");
+    String table = run.out().substring(start, run.out().indexOf("\nbaseline", start));
     assertTrue(report.out().contains(table), report.out());
 
     CliRun rerun =

@@ -44,8 +44,11 @@ class SweepTest {
       assertTrue(r.params() > 0, r.run());
     }
     // the adding problem's baseline is the MSE of always answering 1; agreement's is a coin
-    assertEquals(1.0 / 6, one.get(1).baseline(), 1e-12);
-    assertEquals(0.5, one.get(0).baseline(), 0);
+    assertEquals(
+        List.of("gru-2", "lstm-1", "rnn-0", "transformer-3"),
+        one.stream().map(SweepRow::run).toList());
+    assertEquals(1.0 / 6, one.get(0).baseline(), 1e-12);
+    assertEquals(0.5, one.get(1).baseline(), 0);
   }
 
   @Test
