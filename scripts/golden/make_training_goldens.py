@@ -14,6 +14,11 @@ embedding, between the layers and before the head. The dropout masks come from u
 Stores weights, tokens, targets, the draws, the loss, the logits, the final state and every
 parameter's gradient.
 
+regression_lstm.safetensors, regression_gru.safetensors: one step of a recurrent model that reads
+feature vectors (as the adding problem's two features) straight into nn.LSTM / nn.GRU, a linear
+head to one value per step, and the mean squared error over the steps that ask for a value (the
+others hold NaN), in float64. Stores weights, features, values, outputs, loss and gradients.
+
 Run from the repository root:  /usr/bin/python3 scripts/golden/make_training_goldens.py
 """
 import os
@@ -151,7 +156,37 @@ def char_lm(kind, seed):
                         {"generator": GENERATOR, "torch": torch.__version__, "dropout": str(p)})
 
 
+def regression(kind, seed):
+    torch.manual_seed(seed)
+    F, H, T, B = 2, 5, 6, 3
+    rnn = (torch.nn.LSTM if kind == "lstm" else torch.nn.GRU)(F, H).double()
+    head = torch.nn.Linear(H, 1).double()
+    modules = {"rnn.": rnn, "head.": head}
+    with torch.no_grad():
+        for m in modules.values():
+            for q in m.parameters():
+                q.copy_(f32(q))
+    features = f32(torch.rand(T, B, F, dtype=torch.float64))
+    values = torch.full((T, B), float("nan"), dtype=torch.float64)
+    values[T - 1] = f32(torch.rand(B, dtype=torch.float64) * 2)
+    values[2, 1] = f32(torch.rand(1, dtype=torch.float64))[0]
+    outputs = head(rnn(features)[0])
+    asked = ~torch.isnan(values)
+    loss = torch.nn.functional.mse_loss(outputs[..., 0][asked], values[asked])
+    loss.backward()
+    tensors = {"features": features, "values": values, "loss": loss.detach().reshape(1),
+               "outputs": outputs.detach()}
+    for prefix, m in modules.items():
+        for name, q in m.named_parameters():
+            tensors[prefix + name] = q.detach().clone()
+            tensors["grad." + prefix + name] = q.grad.detach().clone()
+    safetensors_io.save(os.path.join(OUT, f"regression_{kind}.safetensors"), tensors,
+                        {"generator": GENERATOR, "torch": torch.__version__})
+
+
 if __name__ == "__main__":
+    regression("lstm", 5)
+    regression("gru", 6)
     optimizers()
     char_lm("lstm", 3)
     char_lm("gru", 4)

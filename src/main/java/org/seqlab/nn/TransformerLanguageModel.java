@@ -46,8 +46,10 @@ public final class TransformerLanguageModel implements LanguageModel {
       this.inputProjection = new Linear(inputFeatures, config.dModel());
       List<Parameter> all = new ArrayList<>();
       all.addAll(ParameterNames.prefixed("input_projection.", inputProjection.parameters()));
-      Parameter tokenTable = decoder.tokenEmbedding().weight();
-      for (Parameter p : decoder.parameters()) if (p != tokenTable) all.add(p);
+      // the decoder's parameter list holds renamed views of its layers' parameters: match by name
+      for (Parameter p : decoder.parameters()) {
+        if (!p.name().equals("token_embedding.weight")) all.add(p);
+      }
       this.parameters = List.copyOf(all);
     }
   }

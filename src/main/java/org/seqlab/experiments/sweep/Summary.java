@@ -215,9 +215,7 @@ public final class Summary {
     for (String series : series()) {
       List<String> row = new ArrayList<>();
       row.add(series);
-      long params = 0;
-      for (Point p : points) if (p.series().equals(series)) params = p.params();
-      row.add(count(params));
+      row.add(parameters(series));
       for (double x : xs) {
         Point p = at(series, x);
         row.add(p == null ? "" : cell(p));
@@ -234,6 +232,20 @@ public final class Summary {
     }
     body.add(baselineRow);
     return TextTable.render(header, body);
+  }
+
+  /**
+   * The parameter count of a series: one number, or the range where it varies with x (a
+   * Transformer's learned position table grows with the longest sequence).
+   */
+  public String parameters(String series) {
+    long min = Long.MAX_VALUE, max = 0;
+    for (Point p : points) {
+      if (!p.series().equals(series)) continue;
+      min = Math.min(min, p.params());
+      max = Math.max(max, p.params());
+    }
+    return min == max ? count(min) : count(min) + "–" + count(max);
   }
 
   /** An x value without a needless ".0". */

@@ -89,8 +89,7 @@ abstract class SweepExperiment implements Experiment {
       double[] x = ps.stream().mapToDouble(Summary.Point::x).toArray();
       double[] y = ps.stream().mapToDouble(Summary.Point::mean).toArray();
       double[] e = ps.stream().mapToDouble(Summary.Point::spread).toArray();
-      long params = ps.getFirst().params();
-      lines.add(new Plots.Series(series + " (" + Summary.count(params) + " params)", x, y));
+      lines.add(new Plots.Series(series + " (" + summary.parameters(series) + " params)", x, y));
       errors.add(e);
     }
     List<Double> xs = summary.xs();
