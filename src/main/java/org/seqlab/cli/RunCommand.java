@@ -195,8 +195,7 @@ final class RunCommand implements Callable<Integer> {
         runner.dir());
     out.flush();
     SweepPrinter printer = new SweepPrinter(out, err, experiment);
-    Thread stop = new Thread(runner::cancel);
-    Runtime.getRuntime().addShutdownHook(stop);
+    // Ctrl-C stops every run after its step; the finished rows are already on disk.
     java.util.concurrent.CountDownLatch finished = new java.util.concurrent.CountDownLatch(1);
     Thread wait =
         new Thread(
@@ -208,7 +207,6 @@ final class RunCommand implements Callable<Integer> {
                 Thread.currentThread().interrupt();
               }
             });
-    Runtime.getRuntime().removeShutdownHook(stop);
     Runtime.getRuntime().addShutdownHook(wait);
     int total;
     try {

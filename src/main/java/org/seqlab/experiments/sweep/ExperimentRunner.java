@@ -92,32 +92,34 @@ public final class ExperimentRunner {
       }
     }
     given.checkCommon(Integer.MAX_VALUE, Integer.MIN_VALUE);
-    ExperimentSettings settings = given.orElse(experiment.defaults());
-    if (settings.jobs() == null) {
-      settings = settings.withJobs(Runtime.getRuntime().availableProcessors());
-    }
-    experiment.check(settings);
-    List<SweepRun> plan = experiment.plan(settings);
-    if (plan.isEmpty()) throw new IllegalArgumentException("these settings give no run to do");
     if (Files.exists(dir) && !Files.isDirectory(dir)) {
       throw new IllegalArgumentException("--out " + dir + " is a file, not a directory");
     }
+    // A directory that holds this experiment is continued with its own settings; an option given
+    // again must agree with them (--jobs, which changes no number, may differ).
+    ExperimentSettings base = experiment.defaults();
     if (Files.isRegularFile(dir.resolve(EXPERIMENT))) {
       Record existing = readRecord(dir);
-      if (!existing.experiment().equals(experiment.name())
-          || !existing.settings().withJobs(null).equals(settings.withJobs(null))) {
+      if (!existing.experiment().equals(experiment.name())) {
         throw new IllegalArgumentException(
             "--out "
                 + dir
-                + " holds another experiment ("
+                + " holds the experiment "
                 + existing.experiment()
-                + " with other settings); choose another directory, or continue it with"
-                + " `seqlab run "
-                + existing.experiment()
-                + " --out "
-                + dir
-                + "` and its own settings");
+                + ", not "
+                + experiment.name()
+                + "; choose another directory");
       }
+      List<String> changed = given.withJobs(null).differences(existing.settings());
+      if (!changed.isEmpty()) {
+        throw new IllegalArgumentException(
+            "--out "
+                + dir
+                + " holds this experiment with other settings ("
+                + String.join("; ", changed)
+                + "); continue it without those options, or choose another directory");
+      }
+      base = existing.settings();
     } else if (Files.isDirectory(dir)) {
       try (Stream<Path> entries = Files.list(dir)) {
         if (entries.findAny().isPresent()) {
@@ -126,6 +128,13 @@ public final class ExperimentRunner {
         }
       }
     }
+    ExperimentSettings settings = given.orElse(base);
+    if (settings.jobs() == null) {
+      settings = settings.withJobs(Runtime.getRuntime().availableProcessors());
+    }
+    experiment.check(settings);
+    List<SweepRun> plan = experiment.plan(settings);
+    if (plan.isEmpty()) throw new IllegalArgumentException("these settings give no run to do");
     return new ExperimentRunner(experiment, settings, dir);
   }
 

@@ -106,6 +106,39 @@ public record ExperimentSettings(
   }
 
   /**
+   * The options given here (non-null) whose values differ from {@code recorded}'s, in words: {@code
+   * "--steps 500 (the experiment has 3000)"}.
+   */
+  public List<String> differences(ExperimentSettings recorded) {
+    List<String> out = new java.util.ArrayList<>();
+    String[] names = {
+      "--models", "--distances", "--hidden", "--forget-biases", "--seeds", "--params", "--steps",
+      "--lr", "--clip", "--batch", "--validation", "--val-every", "--goal", "--spectral-radius",
+      "--text", "--seq-len", "--seed", "--jobs"
+    };
+    var mine = getClass().getRecordComponents();
+    for (int i = 0; i < mine.length; i++) {
+      try {
+        Object given = mine[i].getAccessor().invoke(this);
+        Object theirs = mine[i].getAccessor().invoke(recorded);
+        if (given != null && !given.equals(theirs)) {
+          out.add(names[i] + " " + show(given) + " (the experiment has " + show(theirs) + ")");
+        }
+      } catch (ReflectiveOperationException e) {
+        throw new IllegalStateException(e);
+      }
+    }
+    return out;
+  }
+
+  private static String show(Object value) {
+    if (value instanceof List<?> list) {
+      return String.join(",", list.stream().map(String::valueOf).toList());
+    }
+    return String.valueOf(value);
+  }
+
+  /**
    * Checks the ranges every experiment shares.
    *
    * @throws IllegalArgumentException naming the option, its value and what is allowed

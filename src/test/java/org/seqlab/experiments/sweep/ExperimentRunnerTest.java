@@ -86,6 +86,21 @@ class ExperimentRunnerTest {
     assertEquals(List.of(3), trained);
     assertEquals(List.of(), ExperimentRunner.differences(rows, all));
     assertEquals(8, ExperimentRunner.readRows(dir).size());
+
+    // continued without options: the directory's settings; with a different one: refused
+    ExperimentRunner bare = ExperimentRunner.prepare(e, ExperimentSettings.NONE, List.of(), dir);
+    assertEquals(small().withJobs(null), bare.settings().withJobs(null));
+    ExperimentSettings longer =
+        new ExperimentSettings(
+            null, null, null, null, null, null, 99, null, null, null, null, null, null, null, null,
+            null, null, 1);
+    var changed =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> ExperimentRunner.prepare(e, longer, List.of("--steps", "--jobs"), dir));
+    assertTrue(
+        changed.getMessage().contains("other settings (--steps 99 (the experiment has 30))"),
+        changed.getMessage());
   }
 
   @Test
