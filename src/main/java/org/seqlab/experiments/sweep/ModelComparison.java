@@ -136,6 +136,28 @@ final class ModelComparison extends SweepExperiment {
    * bias at 1, as practice has it since Gers et al. (2000) and Jozefowicz et al. (2015) (the {@code
    * forget-bias} experiment measures what that changes).
    */
+  /** The report, after an example of the task at the hardest setting (agreement: a sentence). */
+  @Override
+  public String report(
+      ExperimentSettings settings,
+      java.util.List<SweepRow> rows,
+      java.util.Map<String, RunCurve> curves,
+      java.nio.file.Path dir)
+      throws java.io.IOException {
+    String report = super.report(settings, rows, curves, dir);
+    if (!task.equals("agreement") || rows.isEmpty()) return report;
+    int d = settings.distances().stream().max(Integer::compare).orElseThrow();
+    var example = new org.seqlab.tasks.Agreement(d, 1, 1, settings.seed()).validationBatches();
+    int firstLine = report.indexOf('\n') + 1;
+    return report.substring(0, firstLine)
+        + "a sentence at distance "
+        + d
+        + ": "
+        + org.seqlab.tasks.Agreement.sentence(example.getFirst(), 0)
+        + "\n"
+        + report.substring(firstLine);
+  }
+
   static ModelSpec matched(String model, long params, ModelSpec.Shape shape) {
     int layers = model.equals("transformer") ? TRANSFORMER_LAYERS : 1;
     ModelSpec spec = ModelSpec.matched(model, params, shape, layers, EMBEDDING, HEADS);
