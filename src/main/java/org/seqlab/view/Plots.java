@@ -60,13 +60,15 @@ public final class Plots {
       Scale yScale,
       List<Series> series)
       throws IOException {
-    scoreChart(png, alsoSvg, title, xLabel, xScale, yLabel, yScale, series, null, null);
+    scoreChart(png, alsoSvg, title, xLabel, xScale, yLabel, yScale, series, null, null, null);
   }
 
   /**
    * Lines with error bars and a reference line: each series {@code i} with {@code errors.get(i)}
    * (the spread at each point, or null for none), and {@code baseline} (or null) drawn as a dashed
-   * black line, as for a score against a trivial baseline.
+   * black line, as for a score against a trivial baseline. The legend stands to the right, one
+   * entry a line, so that long names stay whole; {@code yMax} (or null) caps the y axis, as an
+   * accuracy's at 1 even where a spread reaches past it.
    */
   public static void scoreChart(
       Path png,
@@ -78,12 +80,13 @@ public final class Plots {
       Scale yScale,
       List<Series> series,
       List<double[]> errors,
-      Series baseline)
+      Series baseline,
+      Double yMax)
       throws IOException {
     System.setProperty("java.awt.headless", "true");
     XYChart chart =
         new XYChartBuilder()
-            .width(900)
+            .width(errors != null || baseline != null ? 1100 : 900)
             .height(540)
             .title(title)
             .xAxisTitle(xLabel)
@@ -100,6 +103,12 @@ public final class Plots {
     chart.getStyler().setYAxisLogarithmic(yScale == Scale.LOG);
     chart.getStyler().setChartBackgroundColor(java.awt.Color.WHITE);
     chart.getStyler().setErrorBarsColorSeriesColor(true);
+    if (errors != null || baseline != null) {
+      chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
+      chart.getStyler().setLegendLayout(Styler.LegendLayout.Vertical);
+      chart.getStyler().setXAxisLabelRotation(0);
+    }
+    if (yMax != null) chart.getStyler().setYAxisMax(yMax);
     for (int i = 0; i < series.size(); i++) {
       Series s = series.get(i);
       double[] error = errors == null ? null : errors.get(i);

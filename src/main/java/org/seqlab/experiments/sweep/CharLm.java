@@ -252,7 +252,8 @@ final class CharLm extends SweepExperiment {
         Plots.Scale.LINEAR,
         byTime,
         null,
-        new Plots.Series("unigram baseline", new double[] {0, end}, new double[] {base, base}));
+        new Plots.Series("unigram baseline", new double[] {0, end}, new double[] {base, base}),
+        null);
     return s.toString();
   }
 }

@@ -111,7 +111,8 @@ abstract class SweepExperiment implements Experiment {
         metric() == SyntheticTask.Metric.ACCURACY ? Plots.Scale.LINEAR : Plots.Scale.LOG,
         lines,
         errors,
-        new Plots.Series("trivial baseline", bx, by));
+        new Plots.Series("trivial baseline", bx, by),
+        metric() == SyntheticTask.Metric.ACCURACY ? 1.0 : null);
   }
 
   /** Validation score against step for every series at the hardest setting, first seed. */
