@@ -110,7 +110,15 @@ public record TrainingRunConfig(
 
   public TrainingRunConfig {
     if (!CHAR_LM.equals(task)) {
-      throw new IllegalArgumentException("--task: unknown task '" + task + "'; use char-lm");
+      boolean synthetic = java.util.List.of("adding", "copy", "agreement", "recall").contains(task);
+      throw new IllegalArgumentException(
+          "--task: "
+              + (synthetic ? "" : "unknown task '" + task + "'; ")
+              + "train trains char-lm on a text; "
+              + (synthetic
+                  ? "the " + task + " task"
+                  : "the tasks adding, copy, agreement and recall")
+              + " train in experiments: seqlab run long-range|adding|copy|capacity|forget-bias");
     }
     if (text == null || text.isBlank()) {
       throw new IllegalArgumentException("--text: the char-lm task needs a text file");

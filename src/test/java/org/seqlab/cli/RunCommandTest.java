@@ -109,6 +109,13 @@ class RunCommandTest {
     assertTrue(
         rerun.isOneLineUserError() && rerun.err().contains("no such directory"), rerun.err());
 
+    CliRun task = CliRun.of("train", "--task", "agreement", "--text", "x.txt", "--max-steps", "1");
+    assertTrue(task.isOneLineUserError(), task.err());
+    assertTrue(
+        task.err().contains("the agreement task trains in experiments: seqlab run"), task.err());
+    CliRun nope = CliRun.of("train", "--task", "sorting", "--text", "x.txt", "--max-steps", "1");
+    assertTrue(nope.err().contains("unknown task 'sorting'"), nope.err());
+
     assertFalse(Files.exists(out), "nothing was written");
   }
 }

@@ -117,6 +117,9 @@ public record ExperimentSettings(
       "--text", "--seq-len", "--seed", "--jobs"
     };
     var mine = getClass().getRecordComponents();
+    if (mine.length != names.length) {
+      throw new IllegalStateException("every setting needs its option name here");
+    }
     for (int i = 0; i < mine.length; i++) {
       try {
         Object given = mine[i].getAccessor().invoke(this);
