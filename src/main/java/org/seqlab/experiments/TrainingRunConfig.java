@@ -116,9 +116,9 @@ public record TrainingRunConfig(
               + (synthetic ? "" : "unknown task '" + task + "'; ")
               + "train trains char-lm on a text; "
               + (synthetic
-                  ? "the " + task + " task"
-                  : "the tasks adding, copy, agreement and recall")
-              + " train in experiments: seqlab run long-range|adding|copy|capacity|forget-bias");
+                  ? "the " + task + " task trains"
+                  : "the tasks adding, copy, agreement and recall train")
+              + " in experiments: seqlab run long-range|adding|copy|capacity|forget-bias");
     }
     if (text == null || text.isBlank()) {
       throw new IllegalArgumentException("--text: the char-lm task needs a text file");
