@@ -122,19 +122,41 @@ final class ForgetBias extends SweepExperiment {
     return runs;
   }
 
+  /** Each bias's score, and how many of its seeds reached the goal and after how many steps. */
   @Override
-  String conclusion(Summary summary) {
+  public String report(
+      ExperimentSettings settings, List<SweepRow> rows, Map<String, RunCurve> curves, Path dir)
+      throws IOException {
+    String report = super.report(settings, rows, curves, dir);
+    Summary summary = new Summary(metric(), rows);
     StringBuilder s = new StringBuilder();
     for (Summary.Point p : summary.points()) {
+      List<SweepRow> mine = rows.stream().filter(r -> r.x() == p.x()).toList();
+      List<Long> solved =
+          mine.stream().filter(r -> r.stop().equals("goal reached")).map(SweepRow::steps).toList();
       s.append(
           String.format(
               Locale.ROOT,
-              "Forget bias %s: %s (%s).%n",
+              "Forget bias %s (the gate starts at σ(%s) = %.2f): %s; %d of %d seeds reached %s%s.%n",
               Summary.number(p.x()),
+              Summary.number(p.x()),
+              1 / (1 + Math.exp(-p.x())),
               summary.cell(p),
-              summary.verdict(p).words()));
+              solved.size(),
+              mine.size(),
+              Summary.number(settings.goal()),
+              solved.isEmpty()
+                  ? ""
+                  : " after "
+                      + String.join(", ", solved.stream().map(String::valueOf).toList())
+                      + " steps"));
     }
-    return s.toString().stripTrailing();
+    return report + s;
+  }
+
+  @Override
+  String conclusion(Summary summary) {
+    return "";
   }
 
   /** One curve per forget bias (seed 0). */

@@ -252,7 +252,9 @@ public final class Summary {
   public static String number(double x) {
     return x == Math.rint(x) && Math.abs(x) < 1e15
         ? Long.toString((long) x)
-        : String.format(Locale.ROOT, "%g", x);
+        : new java.math.BigDecimal(String.format(Locale.ROOT, "%.6g", x))
+            .stripTrailingZeros()
+            .toPlainString();
   }
 
   /** "12.3k" parameters. */
