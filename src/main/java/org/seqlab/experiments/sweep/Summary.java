@@ -164,11 +164,20 @@ public final class Summary {
         : String.format(Locale.ROOT, "%.4g", v);
   }
 
+  /** A spread: as precise as a score for accuracies, two significant digits for losses. */
+  private String spread(double v) {
+    return metric == SyntheticTask.Metric.ACCURACY
+        ? score(v)
+        : new java.math.BigDecimal(String.format(Locale.ROOT, "%.2g", v))
+            .stripTrailingZeros()
+            .toPlainString();
+  }
+
   /** "0.983 ±0.012" (the spread only with more than one seed). */
   public String cell(Point p) {
     if (Double.isNaN(p.mean())) return "diverged";
     String s = score(p.mean());
-    if (p.seeds() - p.diverged() > 1) s += " ±" + score(p.spread());
+    if (p.seeds() - p.diverged() > 1) s += " ±" + spread(p.spread());
     if (p.diverged() > 0) s += " (" + p.diverged() + " diverged)";
     return s;
   }
