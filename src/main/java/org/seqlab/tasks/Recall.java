@@ -25,6 +25,14 @@ import org.seqlab.nn.CrossEntropyLoss;
  * target is {@link CrossEntropyLoss#IGNORE_INDEX}. The first pair is read {@code 2k+1} steps before
  * the answer.
  *
+ * <p>In the {@link Layout#PAIRED} layout each pair is one token, {@code (key, value)}, and the
+ * query is the key alone: {@code pair_1 ... pair_k key_q}, {@code k+1} steps, with {@code pool²}
+ * pair tokens (ids {@code key·pool + value}), then {@code pool} key tokens and {@code pool} value
+ * tokens (the targets). A recurrent model must still hold all {@code k} pairs in its state before
+ * the query comes; attention can match the query key against every pair token in one step, without
+ * first learning to link each value to the key before it (which a Transformer learns only after a
+ * long, seed-dependent plateau).
+ *
  * <p>The score is the accuracy. The baseline remembers which values it saw but not which key each
  * went with, and guesses one of them: right once in {@code k}, because the values are distinct. A
  * model of fixed-size state that cannot hold {@code k} pairs falls towards that baseline as {@code
@@ -38,8 +46,17 @@ public final class Recall implements SyntheticTask {
   /** The largest pool allowed. */
   public static final int MAX_POOL = 256;
 
+  /** How a sequence lays out its pairs. */
+  public enum Layout {
+    /** A key token, then its value token: {@code 2k+2} steps. */
+    SEPARATE,
+    /** One token per pair, then the query key: {@code k+1} steps. */
+    PAIRED
+  }
+
   private final int pairs;
   private final int pool;
+  private final Layout layout;
   private final int batchSize;
   private final long seed;
   private final List<Batch> validationBatches;
@@ -60,6 +77,16 @@ public final class Recall implements SyntheticTask {
    *     tensor
    */
   public Recall(int pairs, int batchSize, int validationSize, long seed, int pool) {
+    this(pairs, batchSize, validationSize, seed, pool, Layout.SEPARATE);
+  }
+
+  /**
+   * As {@link #Recall(int, int, int, long, int)}, in the given layout.
+   *
+   * @param layout separate key and value tokens, or one token per pair
+   */
+  public Recall(int pairs, int batchSize, int validationSize, long seed, int pool, Layout layout) {
+    this.layout = java.util.Objects.requireNonNull(layout, "layout");
     SyntheticSupport.requireBetween("the pool", pool, 2, MAX_POOL);
     // Keys are distinct within a sequence, so there cannot be more pairs than keys.
     if (pairs < 1 || pairs > pool) {
@@ -68,10 +95,11 @@ public final class Recall implements SyntheticTask {
     }
     SyntheticSupport.requireAtLeast("the batch size", batchSize, 1);
     SyntheticSupport.requireAtLeast("the validation size", validationSize, 1);
-    int steps = 2 * pairs + 2;
+    int steps = layout == Layout.PAIRED ? pairs + 1 : 2 * pairs + 2;
+    int vocabulary = layout == Layout.PAIRED ? pool * pool + 2 * pool : 2 * pool + 1;
     String advice = "use a smaller batch size, validation size, pool or k";
     // The logits of a batch, T*B*V, are the largest array a model builds from it.
-    SyntheticSupport.requireFits("a training batch", steps, batchSize, 2 * pool + 1, advice);
+    SyntheticSupport.requireFits("a training batch", steps, batchSize, vocabulary, advice);
     SyntheticSupport.requireFits("the validation set", steps, validationSize, 1, advice);
     this.pairs = pairs;
     this.pool = pool;
@@ -86,18 +114,31 @@ public final class Recall implements SyntheticTask {
     return pool;
   }
 
-  /** The token of key {@code i}, {@code 0 <= i < pool}. */
+  public Layout layout() {
+    return layout;
+  }
+
+  /** The token of key {@code i}, {@code 0 <= i < pool}, as the query reads it. */
   public int keyToken(int i) {
-    return i;
+    return layout == Layout.PAIRED ? pool * pool + i : i;
   }
 
-  /** The token of value {@code i}, {@code 0 <= i < pool}. */
+  /** The token of value {@code i}, {@code 0 <= i < pool}, as the answer names it. */
   public int valueToken(int i) {
-    return pool + i;
+    return layout == Layout.PAIRED ? pool * pool + pool + i : pool + i;
   }
 
-  /** The token that announces the query key. */
+  /** {@link Layout#PAIRED}: the token of the pair (key {@code k}, value {@code v}). */
+  public int pairToken(int k, int v) {
+    if (layout != Layout.PAIRED)
+      throw new IllegalStateException("pairs are one token only when PAIRED");
+    return k * pool + v;
+  }
+
+  /** {@link Layout#SEPARATE}: the token that announces the query key. */
   public int queryToken() {
+    if (layout != Layout.SEPARATE)
+      throw new IllegalStateException("a PAIRED sequence has no query token");
     return 2 * pool;
   }
 
@@ -111,6 +152,13 @@ public final class Recall implements SyntheticTask {
     for (int b = 0; b < sequences; b++) {
       drawDistinct(random, keys);
       drawDistinct(random, values);
+      if (layout == Layout.PAIRED) {
+        for (int i = 0; i < pairs; i++) inputs[i * sequences + b] = pairToken(keys[i], values[i]);
+        int asked = random.nextInt(pairs);
+        inputs[pairs * sequences + b] = keyToken(keys[asked]);
+        targets[pairs * sequences + b] = valueToken(values[asked]);
+        continue;
+      }
       for (int i = 0; i < pairs; i++) {
         inputs[(2 * i) * sequences + b] = keyToken(keys[i]);
         inputs[(2 * i + 1) * sequences + b] = valueToken(values[i]);
@@ -140,16 +188,19 @@ public final class Recall implements SyntheticTask {
     return "recall";
   }
 
-  /** {@code 2·pool + 1}: the keys, the values and the query token. */
+  /**
+   * {@code 2·pool + 1}: the keys, the values and the query token; PAIRED: {@code pool² + 2·pool},
+   * the pairs, the keys and the values.
+   */
   @Override
   public int vocabularySize() {
-    return 2 * pool + 1;
+    return layout == Layout.PAIRED ? pool * pool + 2 * pool : 2 * pool + 1;
   }
 
-  /** {@code 2k + 2}. */
+  /** {@code 2k + 2}; PAIRED: {@code k + 1}. */
   @Override
   public int steps() {
-    return 2 * pairs + 2;
+    return layout == Layout.PAIRED ? pairs + 1 : 2 * pairs + 2;
   }
 
   @Override
@@ -172,10 +223,13 @@ public final class Recall implements SyntheticTask {
     return validationBatches;
   }
 
-  /** {@code 2k + 1}: from the first key, at step 0, to the answer, at step {@code 2k+1}. */
+  /**
+   * {@code 2k + 1}: from the first key, at step 0, to the answer, at step {@code 2k+1}; PAIRED:
+   * {@code k}.
+   */
   @Override
   public OptionalInt dependencyDistance() {
-    return OptionalInt.of(2 * pairs + 1);
+    return OptionalInt.of(layout == Layout.PAIRED ? pairs : 2 * pairs + 1);
   }
 
   @Override

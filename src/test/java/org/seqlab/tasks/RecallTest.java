@@ -1,6 +1,7 @@
 package org.seqlab.tasks;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.HashSet;
@@ -96,5 +97,37 @@ class RecallTest {
         () -> new Recall(2, 4, 4, 0, 257), "between 2 and 256, got 257");
     SyntheticTaskContract.checkSizesRefused(
         (batch, validation) -> new Recall(3, batch, validation, 0));
+  }
+
+  @Test
+  void pairedLayoutIsOneTokenPerPairThenTheKey() {
+    int k = 5, pool = 8;
+    Recall task = new Recall(k, 16, 4, 3, pool, Recall.Layout.PAIRED);
+    assertEquals(k + 1, task.steps());
+    assertEquals(pool * pool + 2 * pool, task.vocabularySize());
+    assertEquals(1.0 / k, task.baseline());
+    Batch batch = task.trainingBatch(7);
+    int b = batch.size();
+    for (int s = 0; s < b; s++) {
+      java.util.Set<Integer> keys = new java.util.HashSet<>(), values = new java.util.HashSet<>();
+      java.util.Map<Integer, Integer> valueOf = new java.util.HashMap<>();
+      for (int i = 0; i < k; i++) {
+        int token = batch.inputs()[i * b + s];
+        assertTrue(token >= 0 && token < pool * pool, "a pair token: " + token);
+        int key = token / pool, value = token % pool;
+        assertTrue(keys.add(key) && values.add(value), "keys and values distinct");
+        valueOf.put(key, value);
+        assertEquals(CrossEntropyLoss.IGNORE_INDEX, batch.targets()[i * b + s]);
+      }
+      int query = batch.inputs()[k * b + s] - pool * pool;
+      assertTrue(valueOf.containsKey(query), "the query key is one of the pairs' keys");
+      assertEquals(task.valueToken(valueOf.get(query)), batch.targets()[k * b + s]);
+    }
+    assertEquals(
+        "k, the number of pairs, must be between 1 and the pool size 8, got 9",
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> new Recall(9, 16, 4, 3, pool, Recall.Layout.PAIRED))
+            .getMessage());
   }
 }

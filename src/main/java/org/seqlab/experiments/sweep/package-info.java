@@ -4,9 +4,9 @@
  * org.seqlab.experiments.sweep.ExperimentSettings} into a plan of independent {@link
  * org.seqlab.experiments.sweep.SweepRun}s (a {@link org.seqlab.experiments.sweep.ModelSpec} on a
  * {@link org.seqlab.experiments.sweep.TaskSpec} with a {@link org.seqlab.experiments.sweep.Budget}
- * and a seed); a {@link org.seqlab.experiments.sweep.Sweep} trains them side by side through the one
- * training engine; the {@link org.seqlab.experiments.sweep.ExperimentRunner} records each finished
- * run as a {@link org.seqlab.experiments.sweep.SweepRow} and its {@link
+ * and a seed); a {@link org.seqlab.experiments.sweep.Sweep} trains them side by side through the
+ * one training engine; the {@link org.seqlab.experiments.sweep.ExperimentRunner} records each
+ * finished run as a {@link org.seqlab.experiments.sweep.SweepRow} and its {@link
  * org.seqlab.experiments.sweep.RunCurve}; a {@link org.seqlab.experiments.sweep.Summary} turns the
  * rows into means, spreads and verdicts in words. The command line, the web lab and a cluster sweep
  * all go through these classes, so each prints the same numbers and the same words.
