@@ -19,6 +19,28 @@ ROOT = os.path.join(os.path.dirname(__file__), "..", "..")
 ORDER = ["long-range", "adding", "copy", "exploding", "forget-bias", "capacity", "char-lm"]
 COMMANDS = {e: f"./seqlab run {e} --out runs/{e}" for e in ORDER}
 COMMANDS["char-lm"] = "./seqlab run char-lm --text ../shared/data/tinyshakespeare.txt --out runs/char-lm"
+NOTES = {
+    "long-range": "At distance 10 the vanilla RNN is at the baseline (0.503) while the LSTM (1.000) and "
+    "the Transformer (0.997) have learned the agreement; the LSTM gives up at 20, the GRU holds to 40 "
+    "and to 100 on two seeds of three, and attention reaches every distance tried.",
+    "adding": "The RNN adds numbers 10 steps apart and fails from 50 on; the LSTM holds to 50, the "
+    "GRU and the Transformer to 100 (their mean squared error near 0.004 against the baseline's 0.167).",
+    "copy": "No recurrent model of 12k parameters copies ten symbols within the budget: the RNN sits "
+    "on the baseline, the LSTM and the GRU recall some symbols at short delays; the Transformer copies "
+    "at every delay (the published finding: the LSTM beats this baseline only near T = 100, with more "
+    "training).",
+    "exploding": "Without clipping every seed breaks within four steps: the global gradient norm "
+    "jumps from thousands to 10^19 and the NaN check stops the run, naming the step. The same "
+    "gradients, clipped to norm 1, train: the loss falls from its exploded start to half the baseline.",
+    "forget-bias": "At distance 20, where the LSTM of `long-range` (bias 1) fails, a forget bias of 0 "
+    "or 1 never leaves the baseline in 3000 steps; a bias of 3 (the gate starts at 0.95) solves it on "
+    "two seeds of three.",
+    "capacity": "Recall falls with k for the LSTMs, sooner for the smaller state (H 16: 0.99, 0.78, "
+    "0.53, 0.37 at k = 2, 4, 6, 8; H 32 holds to k = 4), while Transformers of the same size recall "
+    "every pair at every k.",
+    "char-lm": "At 150k parameters and the same 1500 steps, the GRU reaches the lowest validation loss "
+    "and the Transformer the highest; the curves against wall-clock time show what a step costs each.",
+}
 PLOTS = {
     "exploding": ["loss.png", "gradient-norm.png"],
     "char-lm": ["loss-vs-time.png"],
@@ -53,6 +75,8 @@ def main():
         out.append("```\n" + COMMANDS[e] + "\n```\n")
         took = f", {wall / 60:.1f} min wall-clock on this machine" if wall else ""
         out.append(f"{len(rows)} runs, {record['settings']['jobs']} side by side{took}.\n")
+        if e in NOTES:
+            out.append(NOTES[e] + "\n")
         out.append("```\n" + open(os.path.join(src, "report.txt")).read().rstrip() + "\n```\n")
         for p in plots:
             out.append(f"![{e} {p[:-4]}](docs/experiments/{e}/{p})\n")
