@@ -127,6 +127,11 @@ final class RunCommand implements Callable<Integer> {
   Long seed;
 
   @Option(
+      names = "--plan",
+      description = "print the settings (defaults filled in) and the runs, and train nothing")
+  boolean plan;
+
+  @Option(
       names = "--jobs",
       paramLabel = "N",
       description = "runs side by side (default: the cores); changes no number")
@@ -144,7 +149,7 @@ final class RunCommand implements Callable<Integer> {
     }
     List<String> given = new ArrayList<>();
     for (CommandLine.Model.OptionSpec o : spec.commandLine().getParseResult().matchedOptions()) {
-      given.add(o.longestName());
+      if (!o.longestName().equals("--plan")) given.add(o.longestName());
     }
     ExperimentSettings settings =
         new ExperimentSettings(
@@ -179,6 +184,11 @@ final class RunCommand implements Callable<Integer> {
       runner = ExperimentRunner.prepare(experiment, settings, given, dir);
     } catch (IllegalArgumentException e) {
       throw new UserError(e.getMessage());
+    }
+    if (plan) {
+      stdout.print(PlanPrinter.describe(runner));
+      stdout.flush();
+      return 0;
     }
     return execute(runner, stdout, err, "seqlab run " + name + " --out " + dir);
   }

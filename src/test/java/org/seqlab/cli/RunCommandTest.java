@@ -74,6 +74,18 @@ class RunCommandTest {
   }
 
   @Test
+  void planPrintsTheSettingsAndRunsAndTrainsNothing() {
+    Path out = tmp.resolve("planned");
+    CliRun plan = CliRun.of("run", "long-range", "--plan", "--seeds", "2", "--out", out.toString());
+    assertEquals(0, plan.status(), plan.err());
+    assertTrue(plan.out().contains("--distances        5,10,20,40,100"), plan.out());
+    assertTrue(plan.out().contains("--seeds            2"), plan.out());
+    assertTrue(plan.out().contains("40 runs, at most 120.0k training steps"), plan.out());
+    assertTrue(plan.out().contains("10 runs, 12.0k parameters (at distance 100)"), plan.out());
+    assertFalse(Files.exists(out), "nothing was written");
+  }
+
+  @Test
   void badInputIsOneLineAndTrainsNothing() throws Exception {
     Path out = tmp.resolve("x");
     CliRun unknown = CliRun.of("run", "long-rang", "--out", out.toString());
