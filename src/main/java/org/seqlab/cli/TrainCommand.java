@@ -32,8 +32,9 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     sortOptions = false,
     description = {
-      "Trains a character language model on a UTF-8 text (the last 10%% is validation) and records"
-          + " the run in --out: config.json, metrics.csv, gradient-norms.csv, result.json,"
+      "Trains a character language model on a UTF-8 text (the last 10%% is validation), or a"
+          + " model on a synthetic task (--task adding|copy|agreement|recall --distance D), and"
+          + " records the run in --out: config.json, metrics.csv, gradient-norms.csv, result.json,"
           + " checkpoint.safetensors (written atomically), model.safetensors (best validation loss),"
           + " loss and gradient-norm plots (PNG and SVG).",
       "--resume DIR continues a stopped or killed run from its last checkpoint and ends with the"
@@ -42,6 +43,8 @@ import picocli.CommandLine.Spec;
       "",
       "Example: seqlab train --task char-lm --text input.txt --model lstm --layers 2 --hidden 256"
           + " --time-limit 12m --out runs/shakespeare",
+      "         seqlab train --task agreement --distance 20 --model gru --layers 1 --hidden 48"
+          + " --embedding 16 --dropout 0 --max-steps 2000 --val-every 100",
       ""
     })
 public final class TrainCommand implements Callable<Integer> {
@@ -51,11 +54,22 @@ public final class TrainCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
 
-  @Option(names = "--task", defaultValue = "char-lm", description = "the task: char-lm (default)")
+  @Option(
+      names = "--task",
+      defaultValue = "char-lm",
+      description = "char-lm (default), or a synthetic task: adding, copy, agreement, recall")
   String task;
 
   @Option(names = "--text", paramLabel = "FILE", description = "the UTF-8 text of char-lm")
   Path text;
+
+  @Option(
+      names = "--distance",
+      paramLabel = "D",
+      description =
+          "a synthetic task's knob: the adding problem's length, the copy delay, the agreement"
+              + " distance, or the pairs to recall (of 8 keys)")
+  Integer distance;
 
   @Option(
       names = "--model",
@@ -236,6 +250,7 @@ public final class TrainCommand implements Callable<Integer> {
     String[][] pairs = {
       {"--task", "task"},
       {"--text", "text"},
+      {"--distance", "distance"},
       {"--model", "model"},
       {"--layers", "layers"},
       {"--hidden", "hidden"},
@@ -280,15 +295,15 @@ public final class TrainCommand implements Callable<Integer> {
     TrainingRunConfig c = run.config();
     out.printf(
         Locale.ROOT,
-        "%s %s: %d layer(s) x %d, %,d parameters, vocabulary %d; batch %d x %d steps, %s lr %s, clip %s, %d thread(s)%n",
+        "%s %s: %d layer(s) x %d, %,d parameters, %s; batch %d x %d steps, %s lr %s, clip %s, %d thread(s)%n",
         run.resumedFrom() > 0 ? "resuming at step " + run.resumedFrom() + ":" : "training",
         c.model(),
         c.layers(),
         c.hidden(),
         run.model().parameterCount(),
-        run.vocabulary().size(),
+        c.isCharLm() ? "vocabulary " + run.vocabulary().size() : c.task() + " at " + c.distance(),
         c.batch(),
-        c.seqLen(),
+        run.steps(),
         c.optimizer(),
         c.lr(),
         c.clip() > 0 ? Double.toString(c.clip()) : "off",
@@ -297,7 +312,12 @@ public final class TrainCommand implements Callable<Integer> {
     out.flush();
     run.addListener(
         new TrainingProgress(
-            out, err, ProgressBar.interactive(), c.maxSteps(), c.timeLimitSeconds()));
+            out,
+            err,
+            ProgressBar.interactive(),
+            c.maxSteps(),
+            c.timeLimitSeconds(),
+            !c.isCharLm() && !"adding".equals(c.task())));
 
     // Ctrl-C asks the run to stop after its step and waits for its checkpoint.
     CountDownLatch finished = new CountDownLatch(1);
@@ -351,6 +371,25 @@ public final class TrainCommand implements Callable<Integer> {
       err.flush();
       return EXIT_DIVERGED;
     }
+    if (!run.config().isCharLm()) {
+      out.printf(
+          Locale.ROOT,
+          "%s after %d steps in %s: %s tokens/s; validation loss %.4f%s (best %.4f at step %d)%n",
+          result.stop().words(),
+          result.steps(),
+          Units.duration(result.seconds()),
+          Units.count(result.tokensPerSecond()),
+          result.validationLoss(),
+          Double.isNaN(result.validationAccuracy())
+              ? ""
+              : String.format(Locale.ROOT, ", accuracy %.3f", result.validationAccuracy()),
+          result.bestValidationLoss(),
+          result.bestStep());
+      out.printf(
+          Locale.ROOT, "the trivial baseline: %s (%s)%n", run.baselineScore(), run.baselineWords());
+      out.flush();
+      return 0;
+    }
     out.printf(
         Locale.ROOT,
         "%s after %d steps in %s: %s tokens/s; validation loss %.4f nats/char (best %.4f at step %d)%n",
@@ -367,15 +406,25 @@ public final class TrainCommand implements Callable<Integer> {
   }
 
   private TrainingRun startRun() throws IOException {
-    if (text == null) {
+    boolean charLm = TrainingRunConfig.CHAR_LM.equals(task);
+    if (charLm && text == null) {
       throw new UserError("--text FILE is required: the text to train on (or --resume DIR)");
+    }
+    if (!charLm && distance == null && TrainingRunConfig.SYNTHETIC_TASKS.contains(task)) {
+      throw new UserError(
+          "--distance D is required: the " + task + " task's difficulty (e.g. --distance 20)");
+    }
+    if (!charLm && spec.commandLine().getParseResult().hasMatchedOption("--seq-len")) {
+      throw new UserError(
+          "--seq-len applies to char-lm; the " + task + " task's sequences have their own length");
     }
     if (force && out == null) throw new UserError("--force needs --out DIR");
     TrainingRunConfig config =
         new TrainingRunConfig(
             task,
-            text.toString(),
+            text == null ? null : text.toString(),
             null,
+            distance == null ? 0 : distance,
             seqLen,
             batch,
             model,

@@ -95,6 +95,16 @@ public final class TextSampler {
     Map<String, String> meta = tensors.metadata();
     String configJson = meta.get(TrainingRun.CONFIG_KEY);
     String vocabularyJson = meta.get(TrainingRun.VOCABULARY_KEY);
+    if (configJson != null && vocabularyJson == null) {
+      String task = RunDirectory.JSON.readTree(configJson).path("task").asText();
+      if (!TrainingRunConfig.CHAR_LM.equals(task)) {
+        throw new IllegalArgumentException(
+            file
+                + " was trained on the "
+                + task
+                + " task; sample generates text from a model trained with --task char-lm");
+      }
+    }
     if (configJson == null || vocabularyJson == null) {
       throw new IllegalArgumentException(
           file

@@ -15,9 +15,12 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.SplittableRandom;
+import org.seqlab.experiments.sweep.TaskSpec;
 import org.seqlab.io.RunDirectory;
 import org.seqlab.nn.LanguageModel;
 import org.seqlab.tasks.CharCorpus;
+import org.seqlab.tasks.SequenceTask;
+import org.seqlab.tasks.SyntheticTask;
 import org.seqlab.tasks.TextStreams;
 import org.seqlab.tasks.Vocabulary;
 import org.seqlab.tensor.Parallel;
@@ -26,11 +29,12 @@ import org.seqlab.train.TrainingListener;
 import org.seqlab.train.TrainingResult;
 
 /**
- * A character language model trained into a run directory: what {@code seqlab train} does, and what
- * the web lab will start. It checks everything before it writes anything (the configuration, the
- * text, the memory a step needs, the output directory), trains through the one {@link Trainer}, and
- * records the run as {@link RunDirectory} describes: metrics as they come, checkpoints atomically,
- * the best model, plots and the final figures.
+ * A model trained into a run directory, on a text (a character language model) or on one of the
+ * synthetic tasks: what {@code seqlab train} does, and what the web lab will start. It checks
+ * everything before it writes anything (the configuration, the text, the memory a step needs, the
+ * output directory), trains through the one {@link Trainer}, and records the run as {@link
+ * RunDirectory} describes: metrics as they come, checkpoints atomically, the best model, plots and
+ * the final figures.
  *
  * <p>{@link #resume} continues a stopped or killed run from its last checkpoint; because batches
  * and dropout masks are functions of the seed and the step, it ends with exactly the numbers of a
@@ -56,7 +60,8 @@ public final class TrainingRun {
 
   private final TrainingRunConfig config;
   private final RunDirectory directory;
-  private final CharCorpus corpus;
+  private final CharCorpus corpus; // null for a synthetic task
+  private final SequenceTask task;
   private final LanguageModel model;
   private final Trainer trainer;
   private final long resumedFrom;
@@ -64,19 +69,50 @@ public final class TrainingRun {
   private TrainingRun(
       TrainingRunConfig config,
       RunDirectory directory,
-      CharCorpus corpus,
+      Source source,
       LanguageModel model,
       Trainer trainer,
       long resumedFrom) {
     this.config = config;
     this.directory = directory;
-    this.corpus = corpus;
+    this.corpus = source.corpus();
+    this.task = source.task();
     this.model = model;
     this.trainer = trainer;
     this.resumedFrom = resumedFrom;
     trainer.addListener(
-        new RunRecorder(directory, config, model, corpus.vocabulary().size(), metadata()));
+        new RunRecorder(directory, config, model, model.vocabularySize(), metadata()));
   }
+
+  /** What a run trains on: the task, and the text behind it (null for a synthetic task). */
+  private record Source(SequenceTask task, CharCorpus corpus) {
+
+    /** The task of {@code config}: its text cut into streams, or a synthetic task's generator. */
+    static Source of(TrainingRunConfig config, Path text) throws IOException {
+      if (config.isCharLm()) {
+        CharCorpus corpus = CharCorpus.read(text);
+        return new Source(
+            new TextStreams(corpus, config.seqLen(), config.batch(), config.seed()), corpus);
+      }
+      SyntheticTask task =
+          new TaskSpec(
+                  config.task(),
+                  config.distance(),
+                  config.batch(),
+                  SyntheticTask.DEFAULT_VALIDATION_SIZE,
+                  RECALL_POOL)
+              .create(config.seed());
+      return new Source(task, null);
+    }
+
+    /** A new model of the config's shape, fitted to the task. */
+    LanguageModel newModel(TrainingRunConfig config) {
+      return config.newModel(task.outputSize(), task.inputFeatures(), task.steps());
+    }
+  }
+
+  /** The keys (and values) a recall task draws from. */
+  static final int RECALL_POOL = 8;
 
   /**
    * Prepares a new run into {@code out}: reads and checks the text, sizes the model, refuses what
@@ -88,19 +124,21 @@ public final class TrainingRun {
    */
   public static TrainingRun start(TrainingRunConfig requested, Path out, boolean force)
       throws IOException {
-    Path text = Path.of(requested.text()).toAbsolutePath().normalize();
-    CharCorpus corpus = CharCorpus.read(text);
-    TrainingRunConfig config =
-        requested.with(Map.of("text", text.toString(), "text_sha256", sha256(text)));
-    TextStreams task = new TextStreams(corpus, config.seqLen(), config.batch(), config.seed());
-    requireMemory(config, corpus.vocabulary().size());
+    TrainingRunConfig config = requested;
+    Path text =
+        requested.isCharLm() ? Path.of(requested.text()).toAbsolutePath().normalize() : null;
+    Source source = Source.of(config, text); // reads and checks the text first
+    if (text != null) {
+      config = requested.with(Map.of("text", text.toString(), "text_sha256", sha256(text)));
+    }
+    requireMemory(config, source.task());
 
-    LanguageModel model = config.newModel(corpus.vocabulary().size());
+    LanguageModel model = source.newModel(config);
     initialize(model, config.seed());
-    Trainer trainer = new Trainer(model, task, config.trainingOptions());
+    Trainer trainer = new Trainer(model, source.task(), config.trainingOptions());
     RunDirectory directory = RunDirectory.create(out, force);
     directory.writeJson(RunDirectory.CONFIG, config);
-    return new TrainingRun(config, directory, corpus, model, trainer, 0);
+    return new TrainingRun(config, directory, source, model, trainer, 0);
   }
 
   /**
@@ -143,24 +181,29 @@ public final class TrainingRun {
           "--max-steps and --time-limit set the cosine schedule's length; a resumed cosine run"
               + " keeps them");
     }
-    Path text = Path.of(config.text());
-    if (!Files.isRegularFile(text)) {
-      throw new IllegalArgumentException(
-          "the run trained on " + text + ", which is no longer there");
+    Path text = null;
+    if (config.isCharLm()) {
+      text = Path.of(config.text());
+      if (!Files.isRegularFile(text)) {
+        throw new IllegalArgumentException(
+            "the run trained on " + text + ", which is no longer there");
+      }
+      if (!sha256(text).equals(config.textSha256())) {
+        throw new IllegalArgumentException(
+            text
+                + " has changed since the run began (its SHA-256 differs); resuming would train on"
+                + " other data");
+      }
     }
-    if (!sha256(text).equals(config.textSha256())) {
-      throw new IllegalArgumentException(
-          text
-              + " has changed since the run began (its SHA-256 differs); resuming would train on"
-              + " other data");
-    }
-    CharCorpus corpus = CharCorpus.read(text);
-    TextStreams task = new TextStreams(corpus, config.seqLen(), config.batch(), config.seed());
-    LanguageModel model = config.newModel(corpus.vocabulary().size());
-    Trainer trainer = new Trainer(model, task, config.trainingOptions());
+    Source source = Source.of(config, text);
+    CharCorpus corpus = source.corpus();
+    LanguageModel model = source.newModel(config);
+    Trainer trainer = new Trainer(model, source.task(), config.trainingOptions());
     RunDirectory.Checkpoint checkpoint = directory.loadCheckpoint();
     String vocabulary = checkpoint.metadata().get(VOCABULARY_KEY);
-    if (vocabulary != null && !vocabulary.equals(vocabularyJson(corpus.vocabulary()))) {
+    if (corpus != null
+        && vocabulary != null
+        && !vocabulary.equals(vocabularyJson(corpus.vocabulary()))) {
       throw new IllegalArgumentException(
           directory.file(RunDirectory.CHECKPOINT) + " was trained on another vocabulary");
     }
@@ -179,7 +222,7 @@ public final class TrainingRun {
     directory.truncateCsv(RunDirectory.METRICS, step);
     directory.truncateCsv(RunDirectory.GRADIENT_NORMS, step);
     if (!config.equals(stored)) directory.writeJson(RunDirectory.CONFIG, config);
-    return new TrainingRun(config, directory, corpus, model, trainer, step);
+    return new TrainingRun(config, directory, source, model, trainer, step);
   }
 
   /** Whether the run in {@code directory} ended by diverging, as its {@code result.json} says. */
@@ -222,18 +265,18 @@ public final class TrainingRun {
     model.initialize(new SplittableRandom(seed));
   }
 
-  private static void requireMemory(TrainingRunConfig config, int vocabularySize) {
-    double need = config.estimatedBytes(vocabularySize);
+  private static void requireMemory(TrainingRunConfig config, SequenceTask task) {
+    double need = config.estimatedBytes(task.outputSize(), task.steps());
     long have = Runtime.getRuntime().maxMemory();
     if (need > have * 0.6) {
       throw new IllegalArgumentException(
           String.format(
               Locale.ROOT,
-              "a training step of this size (--batch %d, --seq-len %d, --hidden %d, --layers %d)"
+              "a training step of this size (--batch %d, %d steps, --hidden %d, --layers %d)"
                   + " needs about %.1f GiB; this JVM may use %.1f GiB (make the model or batch"
                   + " smaller, or raise the limit with SEQLAB_JAVA_OPTS=-Xmx...)",
               config.batch(),
-              config.seqLen(),
+              task.steps(),
               config.hidden(),
               config.layers(),
               need / (1L << 30),
@@ -273,8 +316,27 @@ public final class TrainingRun {
     return model;
   }
 
+  /** {@code T}: the window of char-lm, the (longest) sequence of a synthetic task. */
+  public int steps() {
+    return task.steps();
+  }
+
+  /** A synthetic task's trivial baseline score ("0.5", "0.1667"); empty for char-lm. */
+  public String baselineScore() {
+    if (!(task instanceof SyntheticTask t)) return "";
+    return t.metric() == SyntheticTask.Metric.ACCURACY
+        ? String.format(Locale.ROOT, "accuracy %.3f", t.baseline())
+        : String.format(Locale.ROOT, "loss %.4f", t.baseline());
+  }
+
+  /** What the baseline does, in words; empty for char-lm. */
+  public String baselineWords() {
+    return task instanceof SyntheticTask t ? t.baselineWords() : "";
+  }
+
+  /** The characters of a char-lm run's text; null for a synthetic task. */
   public Vocabulary vocabulary() {
-    return corpus.vocabulary();
+    return corpus == null ? null : corpus.vocabulary();
   }
 
   /** The step the run starts from: 0, or the checkpoint's step when resumed. */
@@ -309,10 +371,10 @@ public final class TrainingRun {
     meta.put("format", "pt");
     meta.put("model", config.model());
     // The random state is a function of these two: step s draws its dropout masks from
-    // SplittableRandom(seed, s) and reads the batch TextStreams cuts at s for that seed.
+    // SplittableRandom(seed, s) and reads the batch the task makes at s for that seed.
     meta.put("seed", Long.toString(config.seed()));
     meta.put("random_state", "dropout masks and data order are functions of (seed, step)");
-    meta.put(VOCABULARY_KEY, vocabularyJson(corpus.vocabulary()));
+    if (corpus != null) meta.put(VOCABULARY_KEY, vocabularyJson(corpus.vocabulary()));
     try {
       meta.put(
           CONFIG_KEY,

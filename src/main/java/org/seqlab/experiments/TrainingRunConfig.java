@@ -16,10 +16,14 @@ import org.seqlab.train.TrainingOptions;
  * case). Every value is checked here, with a message naming the command-line option and its allowed
  * range, so the command line and the web lab refuse the same things in the same words.
  *
- * @param task the task; {@code char-lm} (next character of a text)
- * @param text the text file, absolute
+ * @param task the task: {@code char-lm} (next character of a text), or a synthetic task, {@code
+ *     adding}, {@code copy}, {@code agreement} or {@code recall}
+ * @param text char-lm: the text file, absolute; null for a synthetic task
  * @param textSha256 the SHA-256 of the text's bytes, so a resumed run can tell it changed
- * @param seqLen {@code T}, the truncated-BPTT window (and a Transformer's context)
+ * @param distance a synthetic task's knob: the adding problem's length, the copy delay, the
+ *     agreement distance or the pairs to recall (0 for char-lm)
+ * @param seqLen {@code T}, the truncated-BPTT window (and a Transformer's context) of char-lm; a
+ *     synthetic task's sequences have their own length
  * @param batch {@code B}, sequences per step
  * @param model {@code rnn}, {@code rnn_relu}, {@code lstm}, {@code gru} or {@code transformer}
  * @param layers recurrent layers or Transformer blocks
@@ -51,6 +55,7 @@ public record TrainingRunConfig(
     String task,
     String text,
     String textSha256,
+    int distance,
     int seqLen,
     int batch,
     String model,
@@ -101,27 +106,41 @@ public record TrainingRunConfig(
   /** Default steps between validations. */
   public static final int DEFAULT_VALIDATE_EVERY = 250;
 
-  /** The tasks a run can train on. */
+  /** The tasks a run can train on: a text, or one of the synthetic tasks. */
   public static final String CHAR_LM = "char-lm";
+
+  /** The synthetic tasks, each a seeded generator with a difficulty knob ({@code --distance}). */
+  public static final java.util.List<String> SYNTHETIC_TASKS =
+      java.util.List.of("adding", "copy", "agreement", "recall");
+
+  /** Whether the run trains on a text. */
+  public boolean isCharLm() {
+    return CHAR_LM.equals(task);
+  }
 
   /** The model names a run accepts. */
   public static final java.util.List<String> MODELS =
       java.util.List.of("rnn", "rnn_relu", "lstm", "gru", "transformer");
 
   public TrainingRunConfig {
-    if (!CHAR_LM.equals(task)) {
-      boolean synthetic = java.util.List.of("adding", "copy", "agreement", "recall").contains(task);
+    if (!CHAR_LM.equals(task) && !SYNTHETIC_TASKS.contains(task)) {
       throw new IllegalArgumentException(
-          "--task: "
-              + (synthetic ? "" : "unknown task '" + task + "'; ")
-              + "train trains char-lm on a text; "
-              + (synthetic
-                  ? "the " + task + " task trains"
-                  : "the tasks adding, copy, agreement and recall train")
-              + " in experiments: seqlab run long-range|adding|copy|capacity|forget-bias");
+          "--task: unknown task '" + task + "'; use char-lm, adding, copy, agreement or recall");
     }
-    if (text == null || text.isBlank()) {
-      throw new IllegalArgumentException("--text: the char-lm task needs a text file");
+    if (CHAR_LM.equals(task)) {
+      if (text == null || text.isBlank()) {
+        throw new IllegalArgumentException("--text: the char-lm task needs a text file");
+      }
+      if (distance != 0) {
+        throw new IllegalArgumentException(
+            "--distance applies to the synthetic tasks, not to char-lm");
+      }
+    } else {
+      if (text != null) {
+        throw new IllegalArgumentException(
+            "--text applies to char-lm; the " + task + " task makes its own sequences");
+      }
+      range("--distance", distance, 1, 10_000);
     }
     if (!MODELS.contains(model)) {
       throw new IllegalArgumentException(
@@ -264,20 +283,30 @@ public record TrainingRunConfig(
 
   /** A model of this shape with zero weights, for a vocabulary of {@code vocabularySize}. */
   public LanguageModel newModel(int vocabularySize) {
+    return newModel(vocabularySize, 0, seqLen);
+  }
+
+  /**
+   * A model of this shape with zero weights for a task: {@code outputs} token ids (or values) per
+   * step, read as token ids ({@code inputFeatures} 0) or as feature vectors, in sequences of at
+   * most {@code maxLength} steps (a Transformer's position table).
+   */
+  public LanguageModel newModel(int outputs, int inputFeatures, int maxLength) {
     if (usesTransformer()) {
       return new TransformerLanguageModel(
           new TransformerDecoder.Config(
-              vocabularySize,
+              outputs,
               hidden,
               heads,
               feedForward,
               layers,
-              seqLen,
-              PositionalEncoding.Kind.LEARNED));
+              maxLength,
+              PositionalEncoding.Kind.LEARNED),
+          inputFeatures);
     }
     return new RecurrentLanguageModel(
         new RecurrentLanguageModel.Config(
-            vocabularySize, embedding, recurrentKind(), hidden, layers, dropout));
+            outputs, embedding, recurrentKind(), hidden, layers, dropout, inputFeatures));
   }
 
   /**
@@ -286,6 +315,12 @@ public record TrainingRunConfig(
    * before anything is allocated.
    */
   public double estimatedBytes(int vocabularySize) {
+    return estimatedBytes(vocabularySize, seqLen);
+  }
+
+  /** As {@link #estimatedBytes(int)}, for sequences of {@code steps} steps. */
+  public double estimatedBytes(int vocabularySize, int steps) {
+    int seqLen = steps;
     double tokens = (double) seqLen * batch;
     double activations;
     double weights;

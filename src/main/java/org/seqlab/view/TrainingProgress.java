@@ -27,6 +27,7 @@ public final class TrainingProgress implements TrainingListener {
   private final double timeLimitSeconds;
   private long lastDraw;
   private boolean drawn;
+  private final boolean showAccuracy;
   private double lastValidation = Double.NaN;
   private double smoothedLoss = Double.NaN;
   private double smoothedRate = Double.NaN;
@@ -39,6 +40,21 @@ public final class TrainingProgress implements TrainingListener {
    */
   public TrainingProgress(
       PrintWriter out, PrintWriter err, boolean live, long maxSteps, double timeLimitSeconds) {
+    this(out, err, live, maxSteps, timeLimitSeconds, false);
+  }
+
+  /**
+   * @param showAccuracy add a column with the validation accuracy (for a task of a few answers,
+   *     where the loss alone says less than the share answered right)
+   */
+  public TrainingProgress(
+      PrintWriter out,
+      PrintWriter err,
+      boolean live,
+      long maxSteps,
+      double timeLimitSeconds,
+      boolean showAccuracy) {
+    this.showAccuracy = showAccuracy;
     this.out = out;
     this.err = err;
     this.live = live;
@@ -50,13 +66,14 @@ public final class TrainingProgress implements TrainingListener {
   public void onStart(long step, List<String> parameterNames) {
     out.printf(
         Locale.ROOT,
-        "%8s  %9s  %10s  %10s  %12s  %9s%n",
+        "%8s  %9s  %10s  %10s  %12s  %9s%s%n",
         "step",
         "time",
         "train loss",
         "val loss",
         "tokens/s",
-        "lr");
+        "lr",
+        showAccuracy ? "  accuracy" : "");
     out.flush();
   }
 
@@ -103,14 +120,17 @@ public final class TrainingProgress implements TrainingListener {
     clearLine();
     out.printf(
         Locale.ROOT,
-        "%8d  %9s  %10.4f  %10.4f%s  %12s  %9.2e%n",
+        "%8d  %9s  %10.4f  %10.4f%s  %12s  %9.2e%s%n",
         r.step(),
         Units.duration(r.seconds()),
         smoothedLoss,
         r.loss(),
         r.best() ? "*" : " ",
         Units.count(smoothedRate),
-        learningRate);
+        learningRate,
+        showAccuracy && !Double.isNaN(r.accuracy())
+            ? String.format(Locale.ROOT, "  %8.3f", r.accuracy())
+            : "");
     out.flush();
   }
 

@@ -86,6 +86,43 @@ class RunCommandTest {
   }
 
   @Test
+  void trainRunsASyntheticTaskAndSampleRefusesIt() {
+    Path out = tmp.resolve("adding");
+    CliRun train =
+        CliRun.of(
+            "train",
+            "--task",
+            "adding",
+            "--distance",
+            "6",
+            "--model",
+            "gru",
+            "--layers",
+            "1",
+            "--hidden",
+            "8",
+            "--dropout",
+            "0",
+            "--batch",
+            "8",
+            "--max-steps",
+            "20",
+            "--val-every",
+            "10",
+            "--threads",
+            "1",
+            "--out",
+            out.toString());
+    assertEquals(0, train.status(), train.err());
+    assertTrue(train.out().contains("adding at 6"), train.out());
+    assertTrue(
+        train.out().contains("the trivial baseline: loss 0.1667 (always answers 1"), train.out());
+    CliRun sample = CliRun.of("sample", "--checkpoint", out.toString());
+    assertTrue(sample.isOneLineUserError(), sample.err());
+    assertTrue(sample.err().contains("was trained on the adding task"), sample.err());
+  }
+
+  @Test
   void badInputIsOneLineAndTrainsNothing() throws Exception {
     Path out = tmp.resolve("x");
     CliRun unknown = CliRun.of("run", "long-rang", "--out", out.toString());
@@ -121,12 +158,33 @@ class RunCommandTest {
     assertTrue(
         rerun.isOneLineUserError() && rerun.err().contains("no such directory"), rerun.err());
 
-    CliRun task = CliRun.of("train", "--task", "agreement", "--text", "x.txt", "--max-steps", "1");
-    assertTrue(task.isOneLineUserError(), task.err());
+    CliRun ownText =
+        CliRun.of(
+            "train",
+            "--task",
+            "agreement",
+            "--distance",
+            "5",
+            "--text",
+            "x.txt",
+            "--max-steps",
+            "1");
+    assertTrue(ownText.isOneLineUserError(), ownText.err());
     assertTrue(
-        task.err().contains("the agreement task trains in experiments: seqlab run"), task.err());
-    CliRun nope = CliRun.of("train", "--task", "sorting", "--text", "x.txt", "--max-steps", "1");
-    assertTrue(nope.err().contains("unknown task 'sorting'"), nope.err());
+        ownText.err().contains("--text applies to char-lm; the agreement task makes its own"),
+        ownText.err());
+    CliRun noDistance = CliRun.of("train", "--task", "recall", "--max-steps", "1");
+    assertTrue(noDistance.isOneLineUserError(), noDistance.err());
+    assertTrue(noDistance.err().contains("--distance D is required"), noDistance.err());
+    CliRun nope = CliRun.of("train", "--task", "sorting", "--distance", "3", "--max-steps", "1");
+    assertTrue(nope.isOneLineUserError(), nope.err());
+    assertTrue(
+        nope.err()
+            .contains("unknown task 'sorting'; use char-lm, adding, copy, agreement or recall"),
+        nope.err());
+    CliRun far = CliRun.of("train", "--task", "recall", "--distance", "9", "--max-steps", "1");
+    assertTrue(far.isOneLineUserError(), far.err());
+    assertTrue(far.err().contains("between 1 and the pool size 8, got 9"), far.err());
 
     assertFalse(Files.exists(out), "nothing was written");
   }

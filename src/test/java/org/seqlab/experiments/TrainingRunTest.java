@@ -46,6 +46,7 @@ class TrainingRunTest {
         "char-lm",
         text.toString(),
         null,
+        0,
         16,
         8,
         model,
@@ -159,6 +160,41 @@ class TrainingRunTest {
     assertArrayEquals(
         Files.readAllBytes(whole.resolve("model.safetensors")),
         Files.readAllBytes(broken.resolve("model.safetensors")));
+  }
+
+  @Test
+  void aSyntheticTaskTrainsAndResumesToTheSameNumbers() throws Exception {
+    for (String[] c : new String[][] {{"agreement", "6", "gru"}, {"adding", "8", "transformer"}}) {
+      // as seqlab train --task TASK --distance D: no text
+      java.util.Map<String, Object> task = new java.util.HashMap<>();
+      task.put("task", c[0]);
+      task.put("distance", Integer.parseInt(c[1]));
+      task.put("text", null);
+      TrainingRunConfig config = config(c[2], 30, c[2].equals("transformer") ? 0 : 0.1).with(task);
+      Path whole = dir.resolve("whole-" + c[0]);
+      TrainingResult done = TrainingRun.start(config, whole, false).run();
+      assertEquals(30, done.steps());
+      assertEquals(c[0].equals("adding"), Double.isNaN(done.validationAccuracy()), c[0]);
+
+      Path broken = dir.resolve("broken-" + c[0]);
+      TrainingRun first = TrainingRun.start(config, broken, false);
+      first.addListener(
+          new TrainingListener() {
+            @Override
+            public void onStep(StepReport r) {
+              if (r.step() == 17) throw new Crash();
+            }
+          });
+      assertThrows(Crash.class, first::run);
+      TrainingRun resumed = TrainingRun.resume(broken, x -> x);
+      assertEquals(10, resumed.resumedFrom(), c[0]);
+      TrainingResult result = resumed.run();
+      assertEquals(done.validationLoss(), result.validationLoss(), 0, c[0]);
+      assertArrayEquals(column(whole, 2), column(broken, 2));
+      assertArrayEquals(
+          Files.readAllBytes(whole.resolve("model.safetensors")),
+          Files.readAllBytes(broken.resolve("model.safetensors")));
+    }
   }
 
   @Test
