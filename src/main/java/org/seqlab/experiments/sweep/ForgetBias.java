@@ -106,7 +106,7 @@ final class ForgetBias extends SweepExperiment {
     List<SweepRun> runs = new ArrayList<>();
     for (int seed = 0; seed < s.seeds(); seed++) {
       for (double bias : s.forgetBiases()) {
-        String series = String.format(Locale.ROOT, "%s at distance %d", lstm.label(), d);
+        String series = String.format(Locale.ROOT, "%s, distance %d", lstm.label(), d);
         runs.add(
             new SweepRun(
                 runId("lstm-bias", "", bias, seed),
