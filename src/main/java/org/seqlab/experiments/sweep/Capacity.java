@@ -74,6 +74,11 @@ final class Capacity extends SweepExperiment {
   }
 
   @Override
+  String learnedWhat() {
+    return "to recall the pairs";
+  }
+
+  @Override
   public String xName() {
     return "k";
   }

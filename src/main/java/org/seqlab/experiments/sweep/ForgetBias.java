@@ -128,7 +128,7 @@ final class ForgetBias extends SweepExperiment {
       ExperimentSettings settings, List<SweepRow> rows, Map<String, RunCurve> curves, Path dir)
       throws IOException {
     String report = super.report(settings, rows, curves, dir);
-    Summary summary = new Summary(metric(), rows);
+    Summary summary = new Summary(metric(), rows, learnedWhat());
     StringBuilder s = new StringBuilder();
     for (Summary.Point p : summary.points()) {
       List<SweepRow> mine = rows.stream().filter(r -> r.x() == p.x()).toList();

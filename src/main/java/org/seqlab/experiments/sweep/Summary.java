@@ -54,6 +54,11 @@ public final class Summary {
     public String words() {
       return words;
     }
+
+    /** The words with {@code what} was learned in place of "the dependency" ("the pairs"). */
+    public String words(String what) {
+      return words.replace("the dependency", what);
+    }
   }
 
   /**
@@ -73,10 +78,19 @@ public final class Summary {
   public static final double LOSS_NOT_LEARNED = 0.9;
 
   private final SyntheticTask.Metric metric;
+  private final String what;
   private final List<Point> points;
 
   public Summary(SyntheticTask.Metric metric, List<SweepRow> rows) {
+    this(metric, rows, "the dependency");
+  }
+
+  /**
+   * @param what what a model learns, in the sentences: "the dependency", "to recall the pairs"
+   */
+  public Summary(SyntheticTask.Metric metric, List<SweepRow> rows, String what) {
     this.metric = metric;
+    this.what = what;
     Map<String, Map<Double, List<SweepRow>>> grouped = new LinkedHashMap<>();
     for (SweepRow r : rows) {
       grouped
@@ -195,7 +209,7 @@ public final class Summary {
         number(p.x()),
         cell(p),
         score(p.baseline()),
-        verdict(p).words());
+        verdict(p).words(what));
   }
 
   /** For each series, the largest x at which it learned the task (NaN if none). */

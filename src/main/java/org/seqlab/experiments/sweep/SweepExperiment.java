@@ -45,7 +45,7 @@ abstract class SweepExperiment implements Experiment {
       ExperimentSettings settings, List<SweepRow> rows, Map<String, RunCurve> curves, Path dir)
       throws IOException {
     if (rows.isEmpty()) return "no run has finished yet\n";
-    Summary summary = new Summary(metric(), rows);
+    Summary summary = new Summary(metric(), rows, learnedWhat());
     StringBuilder s = new StringBuilder();
     s.append(title()).append('\n');
     s.append(scoreName())
@@ -60,6 +60,11 @@ abstract class SweepExperiment implements Experiment {
     scorePlot(summary, dir);
     curvesPlot(summary, rows, curves, dir);
     return s.toString();
+  }
+
+  /** What a model learns, in the report's sentences. */
+  String learnedWhat() {
+    return "the dependency";
   }
 
   /** The finding in a few sentences. */

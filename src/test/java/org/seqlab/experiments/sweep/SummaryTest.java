@@ -51,6 +51,14 @@ class SummaryTest {
         "RNN H 8 at distance 40: 0.510 ±0.014, baseline 0.500: it has not learned the dependency.",
         s.sentence(rnn40, "distance"));
     assertEquals(5.0, s.longestLearned("RNN H 8"));
+    Summary recall =
+        new Summary(
+            SyntheticTask.Metric.ACCURACY,
+            List.of(row("LSTM", 8, 0, 0.2, 0.125)),
+            "to recall the pairs");
+    assertEquals(
+        "LSTM at k 8: 0.200, baseline 0.125: it has not learned to recall the pairs.",
+        recall.sentence(recall.at("LSTM", 8), "k"));
     assertEquals(40.0, s.longestLearned("LSTM H 4"));
     String table = s.table("distance");
     assertTrue(table.contains("distance 5") && table.contains("distance 40"), table);
