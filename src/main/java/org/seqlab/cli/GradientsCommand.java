@@ -381,50 +381,8 @@ public final class GradientsCommand implements Callable<Integer> {
   }
 
   private void printVerdict(PrintWriter out, Result r) {
-    int t0 = r.steps();
     String v = model == Model.transformer ? "x" : "h"; // the vector whose gradient is measured
-    int below = r.firstStepBelowMillionth();
-    int measurable = r.earliestMeasurableStep();
-    String fall =
-        below == 0
-            ? "it never falls below 1e-6 of ‖dL/d" + v + "_" + t0 + "‖"
-            : String.format(
-                Locale.ROOT,
-                "it first falls below 1e-6 of ‖dL/d%s_%d‖ at step %d (%d steps back)",
-                v,
-                t0,
-                below,
-                t0 - below);
-    String what =
-        switch (r.verdict()) {
-          case VANISHING -> "VANISHING";
-          case STABLE -> "STABLE";
-          case EXPLODING -> "EXPLODING";
-        };
-    String over = String.format(Locale.ROOT, " over steps %d..%d", t0 - 1, measurable);
-    out.printf(
-        Locale.ROOT,
-        "Verdict: %s. The gradient norm changes by a factor %.4g per step back (least-squares trend%s);"
-            + " ‖dL/d%s_1‖ / ‖dL/d%s_%d‖ = %s; %s.%n",
-        what,
-        r.factorPerStep(),
-        over,
-        v,
-        v,
-        t0,
-        ratio(r.firstToLastRatio()),
-        fall);
-    if (measurable > 1) {
-      out.printf(
-          Locale.ROOT,
-          "From step %d back the norm is outside double precision's range (1e-308 to 1e308) and reads as %s.%n",
-          measurable - 1,
-          r.hiddenGradientNorm()[measurable - 2] == 0 ? "0" : "infinity");
-    }
-    if (r.cellGradientNorm() != null) {
-      double c = r.cellGradientNorm()[0] / r.cellGradientNorm()[t0 - 1];
-      out.printf(Locale.ROOT, "Cell-state highway: ‖dL/dc_1‖ / ‖dL/dc_%d‖ = %s.%n", t0, ratio(c));
-    }
+    for (String sentence : org.seqlab.view.GradientVerdict.sentences(r, v)) out.println(sentence);
   }
 
   private void writePlot(Result r) {
@@ -442,12 +400,6 @@ public final class GradientsCommand implements Callable<Integer> {
     } catch (java.io.IOException e) {
       throw new UserError("--plot: cannot write " + plot + ": " + e.getMessage(), e);
     }
-  }
-
-  private static String ratio(double r) {
-    if (r == 0) return "0 (below 1e-308)";
-    if (Double.isInfinite(r)) return "∞ (above 1e308)";
-    return String.format(Locale.ROOT, "%.3e", r);
   }
 
   private static void printCsv(PrintWriter out, Result r) {
