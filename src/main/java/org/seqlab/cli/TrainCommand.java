@@ -72,6 +72,18 @@ public final class TrainCommand implements Callable<Integer> {
   Integer distance;
 
   @Option(
+      names = "--spectral-radius",
+      paramLabel = "R",
+      description = "recurrent models: W_hh rescaled to spectral radius R at initialisation")
+  Double spectralRadius;
+
+  @Option(
+      names = "--forget-bias",
+      paramLabel = "B",
+      description = "LSTM: the forget-gate bias at initialisation (the gate starts at sigmoid(B))")
+  Double forgetBias;
+
+  @Option(
       names = "--model",
       defaultValue = "lstm",
       description = "rnn, rnn_relu, lstm, gru or transformer (default ${DEFAULT-VALUE})")
@@ -251,6 +263,8 @@ public final class TrainCommand implements Callable<Integer> {
       {"--task", "task"},
       {"--text", "text"},
       {"--distance", "distance"},
+      {"--spectral-radius", "spectral_radius"},
+      {"--forget-bias", "forget_bias"},
       {"--model", "model"},
       {"--layers", "layers"},
       {"--hidden", "hidden"},
@@ -453,7 +467,9 @@ public final class TrainCommand implements Callable<Integer> {
             patience,
             checkpointEvery,
             seed,
-            threads != null ? threads : Runtime.getRuntime().availableProcessors());
+            threads != null ? threads : Runtime.getRuntime().availableProcessors(),
+            spectralRadius,
+            forgetBias);
     Path dir = out;
     if (dir == null) {
       String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));

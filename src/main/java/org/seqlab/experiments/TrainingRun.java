@@ -134,7 +134,7 @@ public final class TrainingRun {
     requireMemory(config, source.task());
 
     LanguageModel model = source.newModel(config);
-    initialize(model, config.seed());
+    initialize(model, config);
     Trainer trainer = new Trainer(model, source.task(), config.trainingOptions());
     RunDirectory directory = RunDirectory.create(out, force);
     directory.writeJson(RunDirectory.CONFIG, config);
@@ -261,8 +261,15 @@ public final class TrainingRun {
     }
   }
 
-  static void initialize(LanguageModel model, long seed) {
-    model.initialize(new SplittableRandom(seed));
+  /** PyTorch's default draw from the seed, then the spectral radius and forget bias if set. */
+  static void initialize(LanguageModel model, TrainingRunConfig config) {
+    model.initialize(new SplittableRandom(config.seed()));
+    if (model instanceof org.seqlab.nn.RecurrentLanguageModel r) {
+      InitialState.apply(
+          r.recurrent(),
+          config.spectralRadius() == null ? Double.NaN : config.spectralRadius(),
+          config.forgetBias() == null ? Double.NaN : config.forgetBias());
+    }
   }
 
   private static void requireMemory(TrainingRunConfig config, SequenceTask task) {

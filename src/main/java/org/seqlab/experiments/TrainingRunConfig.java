@@ -50,6 +50,9 @@ import org.seqlab.train.TrainingOptions;
  * @param checkpointEvery steps between checkpoints (0: at each validation)
  * @param seed the seed of initialisation, data order and dropout
  * @param threads worker threads (results are bit-identical for a given thread count)
+ * @param spectralRadius recurrent models: every {@code W_hh} gate block rescaled to this spectral
+ *     radius at initialisation; null to keep PyTorch's draw
+ * @param forgetBias the LSTM's forget-gate bias at initialisation; null to keep PyTorch's draw
  */
 public record TrainingRunConfig(
     String task,
@@ -82,7 +85,9 @@ public record TrainingRunConfig(
     int patience,
     int checkpointEvery,
     long seed,
-    int threads) {
+    int threads,
+    Double spectralRadius,
+    Double forgetBias) {
 
   // Defaults that train a 2 x 256 LSTM on tiny Shakespeare to a validation loss under 1.47 nats per
   // character in 12 minutes on two cores: dropout against the overfitting that 15-20 passes over a
@@ -189,6 +194,25 @@ public record TrainingRunConfig(
     range("--warmup", warmupSteps, 0, 100_000_000);
     range("--threads", threads, 1, 256);
     if (seed < 0) throw new IllegalArgumentException("--seed must be >= 0, got " + seed);
+    if (spectralRadius != null) {
+      if (!(spectralRadius > 0 && spectralRadius <= 100)) {
+        throw new IllegalArgumentException(
+            "--spectral-radius must be in (0, 100], got " + spectralRadius);
+      }
+      if ("transformer".equals(model)) {
+        throw new IllegalArgumentException(
+            "--spectral-radius applies to recurrent models; the Transformer has no W_hh");
+      }
+    }
+    if (forgetBias != null) {
+      if (!(forgetBias >= -20 && forgetBias <= 20)) {
+        throw new IllegalArgumentException("--forget-bias must be in [-20, 20], got " + forgetBias);
+      }
+      if (!"lstm".equals(model)) {
+        throw new IllegalArgumentException(
+            "--forget-bias applies to --model lstm only, not " + model);
+      }
+    }
     // The optimizer and the schedule check their own settings; say which option was wrong.
     try {
       optimizerSettings(optimizer, momentum, beta1, beta2, epsilon, weightDecay);

@@ -73,7 +73,9 @@ class TrainingRunTest {
         0,
         0,
         11,
-        2);
+        2,
+        null,
+        null);
   }
 
   @Test
@@ -195,6 +197,30 @@ class TrainingRunTest {
           Files.readAllBytes(whole.resolve("model.safetensors")),
           Files.readAllBytes(broken.resolve("model.safetensors")));
     }
+  }
+
+  @Test
+  void theInitialisationKnobsAreApplied() throws Exception {
+    TrainingRunConfig config =
+        config("lstm", 5, 0).with(java.util.Map.of("spectral_radius", 1.5, "forget_bias", 2.0));
+    TrainingRun run = TrainingRun.start(config, dir.resolve("knobs"), false);
+    org.seqlab.nn.Recurrent rnn = ((org.seqlab.nn.RecurrentLanguageModel) run.model()).recurrent();
+    int h = rnn.hiddenSize();
+    for (int layer = 0; layer < rnn.numLayers(); layer++) {
+      float[] w = rnn.weightHh(layer).value().data();
+      for (int block = 0; block < 4; block++) {
+        double[] m = new double[h * h];
+        for (int i = 0; i < m.length; i++) m[i] = w[block * h * h + i];
+        assertEquals(1.5, org.seqlab.probe.Spectral.spectralRadius(m, h), 1e-5);
+      }
+      float[] bIh = rnn.biasIh(layer).value().data(), bHh = rnn.biasHh(layer).value().data();
+      for (int j = h; j < 2 * h; j++) assertEquals(2.0, bIh[j] + bHh[j], 0);
+    }
+    var gru =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> config("gru", 5, 0).with(java.util.Map.of("forget_bias", 1.0)));
+    assertEquals("--forget-bias applies to --model lstm only, not gru", gru.getMessage());
   }
 
   @Test

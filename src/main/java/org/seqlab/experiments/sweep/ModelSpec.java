@@ -3,6 +3,7 @@ package org.seqlab.experiments.sweep;
 import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
+import org.seqlab.experiments.InitialState;
 import org.seqlab.nn.LanguageModel;
 import org.seqlab.nn.Parameter;
 import org.seqlab.nn.PositionalEncoding;
@@ -11,7 +12,6 @@ import org.seqlab.nn.RecurrentKind;
 import org.seqlab.nn.RecurrentLanguageModel;
 import org.seqlab.nn.TransformerDecoder;
 import org.seqlab.nn.TransformerLanguageModel;
-import org.seqlab.probe.Spectral;
 
 /**
  * The architecture of one model in a sweep, and how it is initialised: enough to build the same
@@ -135,27 +135,7 @@ public record ModelSpec(
   }
 
   private void adjust(Recurrent rnn) {
-    int h = rnn.hiddenSize();
-    for (int layer = 0; layer < rnn.numLayers(); layer++) {
-      if (!Double.isNaN(spectralRadius)) {
-        float[] w = rnn.weightHh(layer).value().data();
-        int blocks = w.length / (h * h);
-        for (int b = 0; b < blocks; b++) {
-          double[] block = new double[h * h];
-          for (int i = 0; i < block.length; i++) block[i] = w[b * h * h + i];
-          block = Spectral.scaleToSpectralRadius(block, h, spectralRadius);
-          for (int i = 0; i < block.length; i++) w[b * h * h + i] = (float) block[i];
-        }
-      }
-      if (!Double.isNaN(forgetBias)) {
-        // LSTM gate order i, f, g, o: the forget gate is rows [H, 2H)
-        float[] bIh = rnn.biasIh(layer).value().data(), bHh = rnn.biasHh(layer).value().data();
-        for (int j = h; j < 2 * h; j++) {
-          bIh[j] = (float) forgetBias;
-          bHh[j] = 0;
-        }
-      }
-    }
+    InitialState.apply(rnn, spectralRadius, forgetBias);
   }
 
   /** The number of trainable parameters of this model on a task of {@code shape}. */
