@@ -103,7 +103,7 @@ public final class Sweep {
         } catch (ExecutionException e) {
           cancel();
           Throwable cause = e.getCause();
-          if (cause instanceof UncheckedIOExceptionHolder h) throw h.cause;
+          if (cause instanceof java.io.UncheckedIOException io) throw io.getCause();
           if (cause instanceof RuntimeException r) throw r;
           if (cause instanceof Error err) throw err;
           throw new IllegalStateException(cause);
@@ -114,16 +114,6 @@ public final class Sweep {
       Parallel.setThreads(threadsBefore);
     }
     return List.copyOf(rows);
-  }
-
-  /** An I/O failure inside a run's thread, carried out to the caller. */
-  static final class UncheckedIOExceptionHolder extends RuntimeException {
-    final IOException cause;
-
-    UncheckedIOExceptionHolder(IOException cause) {
-      super(cause);
-      this.cause = cause;
-    }
   }
 
   /** Trains one run to the end of its budget; null if it was cancelled. */
