@@ -20,35 +20,15 @@ final class PlanPrinter {
     out.append("settings (defaults filled in; these options apply: ")
         .append(String.join(" ", runner.experiment().options()))
         .append(")\n");
-    Map<String, Object> values = new LinkedHashMap<>();
-    values.put("--models", s.models());
-    values.put("--distances", s.distances());
-    values.put("--hidden", s.hidden());
-    values.put("--forget-biases", s.forgetBiases());
-    values.put("--seeds", s.seeds());
-    values.put("--params", s.params());
-    values.put("--steps", s.steps());
-    values.put("--lr", s.lr());
-    values.put("--clip", s.clip());
-    values.put("--batch", s.batch());
-    values.put("--validation", s.validation());
-    values.put("--val-every", s.validateEvery());
-    values.put("--goal", s.goal());
-    values.put("--spectral-radius", s.spectralRadius());
-    values.put("--text", s.text());
-    values.put("--seq-len", s.seqLen());
-    values.put("--seed", s.seed());
-    values.put("--jobs", s.jobs());
-    values.forEach(
-        (option, value) -> {
-          if (value != null && runner.experiment().options().contains(option)) {
-            String shown =
-                value instanceof List<?> list
-                    ? String.join(",", list.stream().map(String::valueOf).toList())
-                    : String.valueOf(value);
-            out.append(String.format(Locale.ROOT, "  %-18s %s%n", option, shown));
-          }
-        });
+    s.byOption()
+        .forEach(
+            (option, value) -> {
+              if (value != null && runner.experiment().options().contains(option)) {
+                out.append(
+                    String.format(
+                        Locale.ROOT, "  %-18s %s%n", option, ExperimentSettings.show(value)));
+              }
+            });
     List<SweepRun> runs = runner.experiment().plan(s);
     Map<String, Long> steps = new LinkedHashMap<>();
     for (SweepRun r : runs) steps.merge(r.series(), (long) r.budget().steps(), Long::sum);

@@ -206,45 +206,32 @@ final class RunCommand implements Callable<Integer> {
     out.flush();
     SweepPrinter printer = new SweepPrinter(out, err, experiment);
     // Ctrl-C stops every run after its step; the finished rows are already on disk.
-    java.util.concurrent.CountDownLatch finished = new java.util.concurrent.CountDownLatch(1);
-    Thread wait =
-        new Thread(
-            () -> {
-              runner.cancel();
-              try {
-                finished.await(120, java.util.concurrent.TimeUnit.SECONDS);
-              } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-              }
-            });
-    Runtime.getRuntime().addShutdownHook(wait);
-    int total;
     try {
-      var rows = runner.run(printer);
-      total = printer.total();
-      if (rows.size() < total) {
-        out.printf(
-            Locale.ROOT,
-            "%nstopped: %d of %d runs finished and are kept; continue with `%s`%n",
-            rows.size(),
-            total,
-            again);
-        out.flush();
-        return 130;
-      }
-      out.println();
-      out.print(runner.report());
-      out.printf("%nresults, curves and plots in %s%n", runner.dir());
-      out.flush();
-      return 0;
+      return CtrlC.cancels(runner::cancel, 120, () -> finish(runner, printer, out, again));
     } finally {
       printer.close();
-      finished.countDown();
-      try {
-        Runtime.getRuntime().removeShutdownHook(wait);
-      } catch (IllegalStateException shuttingDown) {
-        // the hook is running and has seen the latch
-      }
     }
+  }
+
+  private static int finish(
+      ExperimentRunner runner, SweepPrinter printer, PrintWriter out, String again)
+      throws IOException {
+    var rows = runner.run(printer);
+    int total = printer.total();
+    if (rows.size() < total) {
+      out.printf(
+          Locale.ROOT,
+          "%nstopped: %d of %d runs finished and are kept; continue with `%s`%n",
+          rows.size(),
+          total,
+          again);
+      out.flush();
+      return 130;
+    }
+    out.println();
+    out.print(runner.report());
+    out.printf("%nresults, curves and plots in %s%n", runner.dir());
+    out.flush();
+    return 0;
   }
 }

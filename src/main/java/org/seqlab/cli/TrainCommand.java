@@ -10,8 +10,6 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import org.seqlab.experiments.TrainingRun;
 import org.seqlab.experiments.TrainingRunConfig;
 import org.seqlab.io.RunDirectory;
@@ -334,29 +332,7 @@ public final class TrainCommand implements Callable<Integer> {
             !c.isCharLm() && !"adding".equals(c.task())));
 
     // Ctrl-C asks the run to stop after its step and waits for its checkpoint.
-    CountDownLatch finished = new CountDownLatch(1);
-    Thread stopOnInterrupt =
-        new Thread(
-            () -> {
-              run.cancel();
-              try {
-                finished.await(60, TimeUnit.SECONDS);
-              } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-              }
-            });
-    Runtime.getRuntime().addShutdownHook(stopOnInterrupt);
-    try {
-      return trainAndReport(run, out, err);
-    } finally {
-      // Only now may a Ctrl-C's shutdown go on: the checkpoint and the summary are written.
-      finished.countDown();
-      try {
-        Runtime.getRuntime().removeShutdownHook(stopOnInterrupt);
-      } catch (IllegalStateException shuttingDown) {
-        // the hook is running: it has seen the latch
-      }
-    }
+    return CtrlC.cancels(run::cancel, 60, () -> trainAndReport(run, out, err));
   }
 
   private int trainAndReport(TrainingRun run, PrintWriter out, PrintWriter err) {

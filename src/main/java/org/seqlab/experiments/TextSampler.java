@@ -144,7 +144,12 @@ public final class TextSampler {
    * @throws IllegalArgumentException if the prompt has a character outside the vocabulary
    */
   public static void generate(Loaded loaded, Options options, Consumer<String> out) {
-    Vocabulary vocabulary = loaded.vocabulary();
+    generate(loaded.model(), loaded.vocabulary(), options, out);
+  }
+
+  /** As {@link #generate(Loaded, Options, Consumer)}, from a model in memory and its characters. */
+  public static void generate(
+      LanguageModel model, Vocabulary vocabulary, Options options, Consumer<String> out) {
     int[] prompt;
     try {
       prompt = vocabulary.encode(options.prompt());
@@ -158,7 +163,7 @@ public final class TextSampler {
     }
     float[] probabilities = new float[vocabulary.size()];
     Integer[] order = new Integer[vocabulary.size()];
-    try (LanguageModel.Decoder decoder = loaded.model().decoder()) {
+    try (LanguageModel.Decoder decoder = model.decoder()) {
       float[] logits = null;
       for (int token : prompt) logits = decoder.next(token);
       for (int i = 0; i < options.length(); i++) {

@@ -266,6 +266,14 @@ public record TrainingRunConfig(
 
   /** The recurrent kind of a recurrent model. */
   public RecurrentKind recurrentKind() {
+    return recurrentKind(model);
+  }
+
+  /**
+   * The recurrent kind a model name ({@code rnn}, {@code rnn_relu}, {@code lstm}, {@code gru})
+   * stands for.
+   */
+  public static RecurrentKind recurrentKind(String model) {
     return switch (model) {
       case "rnn" -> RecurrentKind.RNN_TANH;
       case "rnn_relu" -> RecurrentKind.RNN_RELU;

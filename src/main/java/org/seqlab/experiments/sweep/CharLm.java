@@ -8,11 +8,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.SplittableRandom;
+import org.seqlab.experiments.TextSampler;
 import org.seqlab.io.AtomicFiles;
-import org.seqlab.nn.LanguageModel;
 import org.seqlab.tasks.SyntheticTask;
-import org.seqlab.tasks.Vocabulary;
 import org.seqlab.view.Plots;
 import org.seqlab.view.Units;
 
@@ -134,35 +132,19 @@ final class CharLm extends SweepExperiment {
     return runs;
   }
 
+  /** A sample of the trained model's writing: from a newline, at temperature 0.8. */
   @Override
   public void afterRun(Sweep.Finished f, Path dir) throws IOException {
     TextTask task = (TextTask) f.run().task().create(f.run().dataSeed());
-    Vocabulary vocabulary = task.corpus().vocabulary();
     StringBuilder sample = new StringBuilder();
-    SplittableRandom rng = new SplittableRandom(f.run().modelSeed());
-    try (LanguageModel.Decoder decoder = f.model().decoder()) {
-      int newline = vocabulary.id('\n');
-      float[] logits = decoder.next(newline >= 0 ? newline : 0);
-      for (int i = 0; i < SAMPLE_LENGTH; i++) {
-        int next = draw(logits, 0.8, rng);
-        sample.append(vocabulary.character(next));
-        if (i + 1 < SAMPLE_LENGTH) logits = decoder.next(next);
-      }
-    }
+    TextSampler.generate(
+        f.model(),
+        task.corpus().vocabulary(),
+        new TextSampler.Options("", SAMPLE_LENGTH, 0.8, 0, f.run().modelSeed()),
+        sample::append);
     Path file = dir.resolve("samples").resolve(f.run().id() + ".txt");
     Files.createDirectories(file.getParent());
     AtomicFiles.writeString(file, sample.toString());
-  }
-
-  private static int draw(float[] logits, double temperature, SplittableRandom rng) {
-    double max = Double.NEGATIVE_INFINITY;
-    for (float z : logits) max = Math.max(max, z);
-    double[] p = new double[logits.length];
-    double sum = 0;
-    for (int i = 0; i < p.length; i++) sum += p[i] = Math.exp((logits[i] - max) / temperature);
-    double u = rng.nextDouble() * sum;
-    for (int i = 0; i < p.length; i++) if ((u -= p[i]) < 0) return i;
-    return p.length - 1;
   }
 
   @Override

@@ -105,36 +105,55 @@ public record ExperimentSettings(
         jobs);
   }
 
+  /** Every setting by its command-line option, in the order of the record (null: not given). */
+  public java.util.Map<String, Object> byOption() {
+    java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+    m.put("--models", models);
+    m.put("--distances", distances);
+    m.put("--hidden", hidden);
+    m.put("--forget-biases", forgetBiases);
+    m.put("--seeds", seeds);
+    m.put("--params", params);
+    m.put("--steps", steps);
+    m.put("--lr", lr);
+    m.put("--clip", clip);
+    m.put("--batch", batch);
+    m.put("--validation", validation);
+    m.put("--val-every", validateEvery);
+    m.put("--goal", goal);
+    m.put("--spectral-radius", spectralRadius);
+    m.put("--text", text);
+    m.put("--seq-len", seqLen);
+    m.put("--seed", seed);
+    m.put("--jobs", jobs);
+    return m;
+  }
+
   /**
    * The options given here (non-null) whose values differ from {@code recorded}'s, in words: {@code
    * "--steps 500 (the experiment has 3000)"}.
    */
   public List<String> differences(ExperimentSettings recorded) {
     List<String> out = new java.util.ArrayList<>();
-    String[] names = {
-      "--models", "--distances", "--hidden", "--forget-biases", "--seeds", "--params", "--steps",
-      "--lr", "--clip", "--batch", "--validation", "--val-every", "--goal", "--spectral-radius",
-      "--text", "--seq-len", "--seed", "--jobs"
-    };
-    var mine = getClass().getRecordComponents();
-    if (mine.length != names.length) {
-      throw new IllegalStateException("every setting needs its option name here");
-    }
-    for (int i = 0; i < mine.length; i++) {
-      try {
-        Object given = mine[i].getAccessor().invoke(this);
-        Object theirs = mine[i].getAccessor().invoke(recorded);
-        if (given != null && !given.equals(theirs)) {
-          out.add(names[i] + " " + show(given) + " (the experiment has " + show(theirs) + ")");
-        }
-      } catch (ReflectiveOperationException e) {
-        throw new IllegalStateException(e);
-      }
-    }
+    java.util.Map<String, Object> theirs = recorded.byOption();
+    byOption()
+        .forEach(
+            (option, given) -> {
+              if (given != null && !given.equals(theirs.get(option))) {
+                out.add(
+                    option
+                        + " "
+                        + show(given)
+                        + " (the experiment has "
+                        + show(theirs.get(option))
+                        + ")");
+              }
+            });
     return out;
   }
 
-  private static String show(Object value) {
+  /** A setting as it is written on the command line: lists joined by commas. */
+  public static String show(Object value) {
     if (value instanceof List<?> list) {
       return String.join(",", list.stream().map(String::valueOf).toList());
     }

@@ -4,11 +4,10 @@ import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
 import org.seqlab.experiments.InitialState;
+import org.seqlab.experiments.TrainingRunConfig;
 import org.seqlab.nn.LanguageModel;
-import org.seqlab.nn.Parameter;
 import org.seqlab.nn.PositionalEncoding;
 import org.seqlab.nn.Recurrent;
-import org.seqlab.nn.RecurrentKind;
 import org.seqlab.nn.RecurrentLanguageModel;
 import org.seqlab.nn.TransformerDecoder;
 import org.seqlab.nn.TransformerLanguageModel;
@@ -122,12 +121,7 @@ public record ModelSpec(
         new RecurrentLanguageModel.Config(
             shape.inputFeatures() > 0 ? shape.outputSize() : shape.vocabulary(),
             embedding,
-            switch (model) {
-              case "rnn" -> RecurrentKind.RNN_TANH;
-              case "rnn_relu" -> RecurrentKind.RNN_RELU;
-              case "gru" -> RecurrentKind.GRU;
-              default -> RecurrentKind.LSTM;
-            },
+            TrainingRunConfig.recurrentKind(model),
             hidden,
             layers,
             0,
@@ -140,9 +134,7 @@ public record ModelSpec(
 
   /** The number of trainable parameters of this model on a task of {@code shape}. */
   public long parameterCount(Shape shape) {
-    long n = 0;
-    for (Parameter p : create(shape).parameters()) n += p.value().size();
-    return n;
+    return create(shape).parameterCount();
   }
 
   /**

@@ -170,8 +170,7 @@ public final class Sweep {
     boolean diverged = result.stop() == TrainingResult.Stop.DIVERGED;
     double score =
         diverged ? Double.NaN : accuracy ? result.validationAccuracy() : result.validationLoss();
-    long params = 0;
-    for (var p : model.parameters()) params += p.value().size();
+    long params = model.parameterCount();
     SweepRow row =
         new SweepRow(
             run.id(),

@@ -2,6 +2,7 @@ package org.seqlab.experiments.sweep;
 
 import java.util.List;
 import java.util.Locale;
+import org.seqlab.experiments.TrainingRunConfig;
 import org.seqlab.tasks.AddingProblem;
 import org.seqlab.tasks.Agreement;
 import org.seqlab.tasks.CopyMemory;
@@ -26,7 +27,10 @@ public record TaskSpec(
     String task, int difficulty, int batch, int validation, int pool, String text) {
 
   public static final List<String> TASKS =
-      List.of("adding", "copy", "agreement", "recall", "char-lm");
+      java.util.stream.Stream.concat(
+              TrainingRunConfig.SYNTHETIC_TASKS.stream(),
+              java.util.stream.Stream.of(TrainingRunConfig.CHAR_LM))
+          .toList();
 
   /** A synthetic task. */
   public TaskSpec(String task, int difficulty, int batch, int validation, int pool) {
