@@ -292,7 +292,7 @@ public record LabConfig(
               "Optimizer",
               List.of("adam", "sgd"),
               Applies.ALL,
-              "Adam, or SGD with momentum 0.9"),
+              "Adam, or plain SGD (no momentum)"),
           Control.number(
               "lr", "Learning rate", 1e-5, 1, true, 3e-3, Applies.ALL, "the step size, constant"),
           Control.integer(
@@ -523,7 +523,11 @@ public record LabConfig(
 
   static String number(double v) {
     if (v == Math.rint(v) && Math.abs(v) < 1e15) return Long.toString((long) v);
-    return String.format(Locale.ROOT, "%.4g", v).replaceAll("(\\.\\d*?)0+$", "$1");
+    String s = String.format(Locale.ROOT, "%.4g", v);
+    int e = s.indexOf('e');
+    String mantissa = e < 0 ? s : s.substring(0, e), exponent = e < 0 ? "" : s.substring(e);
+    if (mantissa.contains(".")) mantissa = mantissa.replaceAll("0+$", "").replaceAll("\\.$", "");
+    return mantissa + exponent;
   }
 
   /** The config as the page's JSON has it: snake-case keys, one per control. */
@@ -614,7 +618,7 @@ public record LabConfig(
         4 * hidden,
         opt,
         lr,
-        opt.equals("sgd") ? 0.9 : 0,
+        0,
         0.9,
         0.999,
         1e-8,
