@@ -66,6 +66,14 @@ public final class LabServer implements AutoCloseable {
 
   /** Starts the lab on {@code options.host():options.port()}. */
   public static LabServer start(Options options) throws IOException {
+    if (options.port() != 0) {
+      // The server reports a port it cannot bind only in its log; ask first, so the user hears.
+      try (var probe =
+          new java.net.ServerSocket(
+              options.port(), 1, java.net.InetAddress.getByName(options.host()))) {
+        probe.setReuseAddress(true);
+      }
+    }
     Lab lab =
         new Lab(
             new Lab.Options(
@@ -79,6 +87,12 @@ public final class LabServer implements AutoCloseable {
             .routing(r -> routes(r, lab))
             .build()
             .start();
+    if (!server.isRunning() || server.port() <= 0) {
+      lab.close();
+      server.stop();
+      throw new java.net.BindException(
+          "cannot listen on " + options.host() + ":" + options.port() + " (in use)");
+    }
     return new LabServer(lab, server);
   }
 

@@ -1,0 +1,58 @@
+package org.seqlab.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code seqlab lab}'s refusals: one line, exit 2, before anything listens or is written. */
+class LabCommandTest {
+
+  @TempDir Path dir;
+
+  @Test
+  void aPortInUseIsNamedWithTheWayOut() throws Exception {
+    try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      CliRun r =
+          CliRun.of(
+              "lab", "--port", Integer.toString(taken.getLocalPort()), "--runs", dir.toString());
+      assertTrue(r.isOneLineUserError(), r.err());
+      assertEquals(
+          "seqlab: port "
+              + taken.getLocalPort()
+              + " on 127.0.0.1 is in use; choose another with --port (0: any)",
+          r.err().strip());
+    }
+  }
+
+  @Test
+  void badOptionsAreRefusedBeforeTheServerStarts() {
+    Path runs = dir.resolve("runs");
+    for (String[] args :
+        new String[][] {
+          {"lab", "--port", "70000", "--runs", runs.toString()},
+          {"lab", "--max-running", "0", "--runs", runs.toString()},
+          {"lab", "--max-queued", "-1", "--runs", runs.toString()},
+          {"lab", "--text", dir.resolve("missing.txt").toString(), "--runs", runs.toString()},
+          {"lab", "--host", "no-such-host.invalid", "--runs", runs.toString()}
+        }) {
+      CliRun r = CliRun.of(args);
+      assertTrue(r.isOneLineUserError(), String.join(" ", args) + ": " + r.err());
+    }
+    assertFalse(Files.exists(runs), "nothing was written");
+  }
+
+  @Test
+  void aRunsFolderThatIsAFileIsRefused() throws Exception {
+    Path file = Files.writeString(dir.resolve("runs"), "not a folder");
+    CliRun r = CliRun.of("lab", "--runs", file.toString());
+    assertTrue(r.isOneLineUserError(), r.err());
+    assertTrue(r.err().contains("is a file, not a folder"));
+  }
+}
