@@ -111,7 +111,8 @@ function num(x, digits = 3) {
   if (!Number.isFinite(x)) return x > 0 ? '∞' : '−∞';
   if (x === 0) return '0';
   const a = Math.abs(x);
-  if (a >= 1e5 || a < 1e-3) return x.toExponential(digits - 1);
+  // 4.29e9 and 1e-5 rather than 4.295e+9 and 1.000e-5: no trailing zeros, no plus sign.
+  if (a >= 1e7 || a < 1e-3) return Number(x.toPrecision(digits)).toExponential().replace('e+', 'e');
   if (Number.isInteger(x)) return String(x);
   return String(Number(x.toPrecision(digits)));
 }

@@ -148,12 +148,19 @@ const HANDLERS = {
     setStatus(data.status);
   },
   start(run, data) {
+    // A resumed run starts again from its checkpoint: what came after it is replaced, not extended.
+    const from = data.step || 0;
+    run.steps = run.steps.filter((s) => s.step <= from);
+    run.validations = run.validations.filter((v) => v.step <= from);
+    run.timeGradients = run.timeGradients.filter((r) => r.step <= from);
+    const kept = run.timeGradients.flatMap((r) => r.logNorms).filter((v) => v !== null);
+    run.logMin = Math.min(...kept);
+    run.logMax = Math.max(...kept);
     run.start = data;
     if (data.baseline_words) document.getElementById('baseline-words').textContent = `Baseline: ${data.baseline_words}`;
     if (run.status !== 'running') setStatus('running');
-    // A resumed run starts again from a checkpoint: the divergence is behind it.
     document.getElementById('divergence').hidden = true;
-    redraw(run, 'loss', 'score');
+    redraw(run, 'loss', 'score', 'timeGradients');
   },
   step(run, data) {
     run.steps.push(data);
@@ -244,8 +251,10 @@ function showResult(run) {
     fact('time', seconds(result.seconds));
     box.append(facts);
     if (result.baseline_words) box.append(el('p', 'muted', result.baseline_words));
+  } else if (run.status === 'diverged') {
+    return; // the red divergence box says what happened
   } else if (!run.error) {
-    box.append(el('p', null, `The run ended (${run.status}) before its first validation.`));
+    box.append(el('p', null, `The run ended (${run.status}) without a final result.`));
   }
   box.hidden = false;
   // The weights exist once a run has ended: show how to load them.
@@ -570,7 +579,7 @@ function drawAttention(heads, tokens, layer) {
     option.title.push({ text: `layer ${layer + 1}, head ${h + 1}`, left: box.left, top: box.top - 22, textStyle: { fontSize: 12 } });
     option.grid.push({ left: box.left, top: box.top, width: box.width, height: box.height });
     option.xAxis.push({ type: 'category', gridIndex: h, data: labels, position: 'bottom', name: 'key', nameLocation: 'middle', nameGap: 24, axisLabel: { interval: labelInterval(T, box.width / 26), fontSize: 10 } });
-    option.yAxis.push({ type: 'category', gridIndex: h, data: labels, inverse: true, name: h % columns === 0 ? 'query' : '', axisLabel: { interval: labelInterval(T, box.height / 16), fontSize: 10 } });
+    option.yAxis.push({ type: 'category', gridIndex: h, data: labels, inverse: true, name: h % columns === 0 ? 'query' : '', nameLocation: 'start', axisLabel: { interval: labelInterval(T, box.height / 16), fontSize: 10 } });
     option.series.push({ type: 'heatmap', xAxisIndex: h, yAxisIndex: h, data, progressive: 0 });
   });
   instance.setOption(option, true);
