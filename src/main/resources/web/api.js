@@ -107,6 +107,12 @@ function report(error, doing) {
 
 /** A number with a few significant digits, or a dash when there is none. */
 function num(x, digits = 3) {
+  if (typeof x === 'string') {
+    // Values the server sends as text because JSON has no word for them ("Infinity", "NaN").
+    const parsed = Number(x);
+    if (x.trim() === '' || Number.isNaN(parsed)) return x;
+    x = parsed;
+  }
   if (x === null || x === undefined || Number.isNaN(x)) return '–';
   if (!Number.isFinite(x)) return x > 0 ? '∞' : '−∞';
   if (x === 0) return '0';

@@ -5,6 +5,10 @@
 /** What the page has received, for scripts and end-to-end tests to read. */
 window.labState = { ready: false, runId: null, status: null, events: {}, finished: null, gradientFlow: null };
 
+// A mistake in the page itself is shown like any other failure, not only in the console.
+window.addEventListener('error', (e) => notice(`The page hit an error: ${e.message}`));
+window.addEventListener('unhandledrejection', (e) => notice(`The page hit an error: ${e.reason && e.reason.message ? e.reason.message : e.reason}`));
+
 function showTab(name) {
   for (const button of document.querySelectorAll('.tabs button')) button.classList.toggle('active', button.dataset.tab === name);
   for (const page of document.querySelectorAll('.tab-page')) page.hidden = page.id !== `tab-${name}`;

@@ -8,6 +8,8 @@ const lab = {
   config: {},
   problems: [],
   checked: false,
+  inactive: null, // the server's reasons, for the configuration in inactiveFor
+  inactiveFor: null,
   checkSequence: 0,
   flowSequence: 0,
   flowKey: null,
@@ -28,7 +30,6 @@ const WHY_NOT = {
   heads: 'only the Transformer has attention heads',
   activation: 'only the plain RNN lets you choose its activation',
   spectral_radius: 'the Transformer has no recurrent matrix W_hh to rescale',
-  init: 'the Transformer keeps PyTorch\'s initialisation',
   text: 'only the char-lm task reads a text',
   seq_len: 'only the char-lm task is cut into windows',
 };
@@ -39,26 +40,37 @@ function control(name) {
   return lab.schema.controls.find((c) => c.name === name);
 }
 
-/** The reason a control is greyed out for this configuration, or null when it matters. */
+/**
+ * The reason a control is greyed out for this configuration, or null when it matters. The server's
+ * check says so too (`inactive`), and its words win once it answers; this keeps the form right
+ * between a change and that answer.
+ */
 function notApplicable(c, config) {
-  const applies = c.applies || 'all';
-  if (applies !== 'all') {
-    let matches;
-    if (applies === 'recurrent') matches = config.model !== 'transformer';
-    else if (MODELS.includes(applies)) matches = config.model === applies;
-    else matches = config.task === applies;
-    if (!matches) {
-      if (WHY_NOT[c.name]) return WHY_NOT[c.name];
-      return MODEL_WORDS[applies] || MODELS.includes(applies)
-        ? `only ${MODEL_WORDS[applies] || applies} uses this`
-        : `only the ${applies} task uses this`;
-    }
+  if (lab.inactive && lab.inactiveFor === configQuery(config)) return lab.inactive[c.name] || null;
+  const recurrent = config.model !== 'transformer';
+  switch (c.applies || 'all') {
+    case 'all':
+      break;
+    case 'recurrent':
+      if (!recurrent) return WHY_NOT[c.name] || 'the Transformer has no recurrent weights';
+      break;
+    case 'spectral':
+      if (!recurrent) return 'the Transformer has no recurrent weights';
+      if (config.init !== 'spectral') return 'set the initialisation to spectral first';
+      break;
+    case 'clip':
+      if (config.clip === false) return 'clipping is off';
+      break;
+    case 'synthetic':
+      if (config.task === 'char-lm') return 'char-lm has no difficulty knob';
+      break;
+    default:
+      if (MODELS.includes(c.applies)) {
+        if (config.model !== c.applies) return WHY_NOT[c.name] || `only ${MODEL_WORDS[c.applies]} uses this`;
+      } else if (config.task !== c.applies) {
+        return WHY_NOT[c.name] || `only the ${c.applies} task uses this`;
+      }
   }
-  // Knobs that only mean something once another knob is on.
-  if (c.name === 'spectral_radius' && config.init !== undefined && config.init !== 'spectral') {
-    return 'used only with init = spectral';
-  }
-  if (c.name === 'clip_threshold' && config.clip === false) return 'clipping is off';
   return null;
 }
 
@@ -70,8 +82,8 @@ function defaults() {
 
 function rangeText(c) {
   if (c.type === 'int' || c.type === 'number') {
-    if (c.min === undefined || c.max === undefined) return '';
-    return `${num(c.min, 4)} – ${num(c.max, 4)}${c.log ? ', log scale' : ''}`;
+    if (c.min !== undefined && c.max !== undefined) return `${num(c.min, 4)} – ${num(c.max, 4)}${c.log ? ', log scale' : ''}`;
+    return c.allowed || '';
   }
   if (c.type === 'choice') return `${c.choices.length} choices`;
   return '';
@@ -289,10 +301,12 @@ async function runCheck() {
 /** Shows what the server changed and what cannot work, and takes its clamped configuration. */
 function applyCheck(answer) {
   lab.checked = true;
-  if (answer.config) {
-    lab.config = { ...lab.config, ...answer.config };
-    writeForm(lab.config);
+  if (answer.config) lab.config = { ...lab.config, ...answer.config };
+  if (answer.inactive && typeof answer.inactive === 'object') {
+    lab.inactive = answer.inactive;
+    lab.inactiveFor = configQuery(lab.config);
   }
+  writeForm(lab.config);
   showMessages('changes', answer.changes);
   showMessages('problems', answer.problems);
   lab.problems = answer.problems || [];
@@ -368,22 +382,12 @@ async function openConfigLink(query) {
 
 let flowTimer = null;
 
-/** The sequence length the probe measures over: as far back as the task needs to reach. */
-function probeLength(config) {
-  const length = config.task === 'char-lm' ? config.seq_len : config.distance;
-  const value = Number.isFinite(length) ? length : 50;
-  return Math.max(10, Math.min(400, Math.round(value)));
-}
-
+/**
+ * The probe takes the whole configuration, like a run; the server measures over the task's own
+ * sequence length, so the curve covers exactly the distance the run must bridge.
+ */
 function flowQuery(config) {
-  const query = new URLSearchParams();
-  query.set('model', config.model);
-  query.set('steps', probeLength(config));
-  for (const key of ['hidden', 'layers', 'heads', 'init', 'spectral_radius', 'forget_bias', 'activation', 'seed']) {
-    const value = config[key];
-    if (value !== null && value !== undefined && value !== '') query.set(key, String(value));
-  }
-  return query.toString();
+  return configQuery(config);
 }
 
 function scheduleGradientFlow(force = false) {

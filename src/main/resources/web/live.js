@@ -3,7 +3,7 @@
 // its charts as events arrive. Redrawing is batched to a few frames a second, so a finished run
 // that replays hundreds of events at once still opens quickly.
 
-const EVENT_TYPES = ['status', 'start', 'step', 'validation', 'time_gradients', 'gates', 'attention', 'warning', 'divergence', 'finished'];
+const EVENT_TYPES = ['status', 'resumed', 'start', 'step', 'validation', 'time_gradients', 'gates', 'attention', 'warning', 'divergence', 'finished'];
 const ENDED = ['finished', 'cancelled', 'diverged', 'failed'];
 
 /** What the open run has received so far. */
@@ -147,15 +147,17 @@ const HANDLERS = {
     run.queuePosition = data.queue_position;
     setStatus(data.status);
   },
+  resumed(run, data) {
+    forgetAfter(run, data.from_step || 0);
+    run.ended = false;
+    labState.finished = null;
+    document.getElementById('divergence').hidden = true;
+    document.getElementById('result').hidden = true;
+    notice(`Run ${run.id} resumed from step ${data.from_step} with clipping at ${num(data.clip_threshold, 3)}.`, 'info');
+    redraw(run, 'loss', 'score', 'timeGradients');
+  },
   start(run, data) {
-    // A resumed run starts again from its checkpoint: what came after it is replaced, not extended.
-    const from = data.step || 0;
-    run.steps = run.steps.filter((s) => s.step <= from);
-    run.validations = run.validations.filter((v) => v.step <= from);
-    run.timeGradients = run.timeGradients.filter((r) => r.step <= from);
-    const kept = run.timeGradients.flatMap((r) => r.logNorms).filter((v) => v !== null);
-    run.logMin = Math.min(...kept);
-    run.logMax = Math.max(...kept);
+    forgetAfter(run, data.step || 0);
     run.start = data;
     if (data.baseline_words) document.getElementById('baseline-words').textContent = `Baseline: ${data.baseline_words}`;
     if (run.status !== 'running') setStatus('running');
@@ -216,6 +218,16 @@ const HANDLERS = {
   },
 };
 
+/** A resumed run starts again from its checkpoint: what came after it is replaced, not extended. */
+function forgetAfter(run, step) {
+  run.steps = run.steps.filter((s) => s.step <= step);
+  run.validations = run.validations.filter((v) => v.step <= step);
+  run.timeGradients = run.timeGradients.filter((r) => r.step <= step);
+  const kept = run.timeGradients.flatMap((r) => r.logNorms).filter((v) => v !== null);
+  run.logMin = Math.min(...kept);
+  run.logMax = Math.max(...kept);
+}
+
 // ---- status, result, divergence ----
 
 function setStatus(status) {
@@ -240,7 +252,7 @@ function showResult(run) {
   if (result) {
     const facts = el('dl', 'facts');
     const fact = (term, value) => facts.append(el('dt', null, term), el('dd', null, value));
-    fact('stopped', result.stop || run.status);
+    fact('stopped', result.stop_words || result.stop || run.status);
     fact('steps', String(result.steps ?? '–'));
     fact('validation loss', num(result.val_loss, 4));
     if (result.val_accuracy !== null && result.val_accuracy !== undefined) {
@@ -249,6 +261,8 @@ function showResult(run) {
       fact('baseline', num(result.baseline, 4));
     }
     fact('time', seconds(result.seconds));
+    if (result.tokens_per_second) fact('speed', rate(result.tokens_per_second));
+    if (result.parameters) fact('parameters', result.parameters.toLocaleString('en-US'));
     box.append(facts);
     if (result.baseline_words) box.append(el('p', 'muted', result.baseline_words));
   } else if (run.status === 'diverged') {
