@@ -123,6 +123,26 @@ function num(x, digits = 3) {
   return String(Number(x.toPrecision(digits)));
 }
 
+/**
+ * A run's baseline, what a model that learned nothing scores: a number, or words around one
+ * ("accuracy 0.500", "loss 0.1667"). Returns {value, metric} (metric null when unsaid), or null.
+ */
+function baselineOf(b) {
+  if (typeof b === 'number' && Number.isFinite(b)) return { value: b, metric: null };
+  if (typeof b !== 'string') return null;
+  const found = b.match(/-?\d*\.?\d+(?:e-?\d+)?/i);
+  if (!found) return null;
+  return { value: Number(found[0]), metric: /loss/i.test(b) ? 'loss' : /acc/i.test(b) ? 'accuracy' : null };
+}
+
+/** A baseline in words: a percentage for an accuracy, the number with its metric otherwise. */
+function baselineText(b) {
+  const base = baselineOf(b);
+  if (!base) return '–';
+  if (base.metric === 'loss') return `loss ${num(base.value, 4)}`;
+  return percent(base.value);
+}
+
 function seconds(s) {
   if (s === null || s === undefined) return '–';
   if (s < 60) return `${num(s, 3)} s`;

@@ -197,7 +197,7 @@ function readForm() {
   const config = { ...lab.config };
   for (const c of lab.schema.controls) {
     const input = document.getElementById(`c-${c.name}`);
-    if (c.type === 'choice') config[c.name] = input.value;
+    if (c.type === 'choice') config[c.name] = input.value === '' && c.nullable ? null : input.value;
     else if (c.type === 'bool') config[c.name] = input.checked;
     else {
       const unset = document.getElementById(`n-${c.name}`);
@@ -312,7 +312,8 @@ function applyCheck(answer) {
   lab.problems = answer.problems || [];
   updateStart(false);
   updateHash();
-  scheduleGradientFlow();
+  // The probe needs a configuration that works; the problems say what to fix first.
+  if (lab.problems.length === 0) scheduleGradientFlow();
 }
 
 function updateStart(pending) {

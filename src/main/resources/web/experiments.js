@@ -28,7 +28,9 @@ function drawExperimentList() {
     row.dataset.experiment = x.id;
     const status = el('td');
     status.append(el('span', `status status-${x.status}`, x.status));
-    row.append(el('td', 'title', x.id), el('td', null, x.experiment), status, el('td', 'number', x.rows), el('td', 'number', x.runs));
+    // rows: a count, or the rows themselves.
+    const rows = Array.isArray(x.rows) ? x.rows.length : x.rows;
+    row.append(el('td', 'title', x.id), el('td', null, x.experiment), status, el('td', 'number', rows), el('td', 'number', x.runs));
     row.addEventListener('click', () => openExperiment(x.id));
     body.append(row);
   }
@@ -148,13 +150,7 @@ function mean(values) {
   return values.reduce((a, b) => a + b, 0) / values.length;
 }
 
-function standardDeviation(values) {
-  if (values.length < 2) return 0;
-  const m = mean(values);
-  return Math.sqrt(values.reduce((a, v) => a + (v - m) ** 2, 0) / (values.length - 1));
-}
-
-/** An error bar: a vertical line from the low to the high value, with caps. */
+/** Error bars: a vertical line from the low to the high value, with caps. */
 function errorBars(name, data, colour) {
   return {
     name,
@@ -188,8 +184,10 @@ function drawExperiment() {
     return;
   }
   const bySeries = new Map();
+  const modelOf = new Map();
   for (const r of rows) {
     const key = String(r.series);
+    if (r.model) modelOf.set(key, r.model);
     if (!bySeries.has(key)) bySeries.set(key, new Map());
     const byX = bySeries.get(key);
     if (!byX.has(r.x)) byX.set(r.x, []);
@@ -197,18 +195,19 @@ function drawExperiment() {
   }
   const series = [];
   [...bySeries.keys()].forEach((name, i) => {
-    const colour = MODEL_COLOURS[name.toLowerCase()] || PALETTE[i % PALETTE.length];
+    // Series are named like "LSTM H 48"; the architecture's colour when one series per model.
+    const model = modelOf.get(name) || name.toLowerCase();
+    const sameModel = [...modelOf.values()].filter((m) => m === model).length;
+    const colour = (sameModel <= 1 && MODEL_COLOURS[model]) || PALETTE[i % PALETTE.length];
     const points = [...bySeries.get(name).entries()].sort((a, b) => a[0] - b[0]);
     const means = points.map(([d, scores]) => [d, mean(scores), scores.length]);
     const s = line(name, means, { colour, width: 2.5 });
     s.showSymbol = true;
     s.symbolSize = 7;
     series.push(s);
-    const spread = points.filter(([, scores]) => scores.length > 1).map(([d, scores]) => {
-      const m = mean(scores);
-      const sd = standardDeviation(scores);
-      return [d, m - sd, m + sd];
-    });
+    // The bar spans the seeds, lowest to highest score: with two or three seeds a standard
+    // deviation says little and can reach past an accuracy of 1.
+    const spread = points.filter(([, scores]) => scores.length > 1).map(([d, scores]) => [d, Math.min(...scores), Math.max(...scores)]);
     if (spread.length) series.push(errorBars(name, spread, colour));
   });
   const baselines = new Map();
@@ -227,6 +226,7 @@ function drawExperiment() {
   const wide = Math.max(...distances) / Math.max(1e-9, Math.min(...distances)) >= 8 && Math.min(...distances) > 0;
   const option = lineBase({ xName: knob, yName: metric });
   option.xAxis = { type: wide ? 'log' : 'value', name: knob, nameLocation: 'middle', nameGap: 28, min: wide ? undefined : 'dataMin', max: wide ? undefined : 'dataMax' };
+  if (metric === 'accuracy') option.yAxis = { type: 'value', name: 'accuracy (bars: lowest to highest seed)', min: 0, max: 1 };
   option.tooltip = {
     trigger: 'item',
     formatter: (p) => (p.seriesType === 'line' ? `${p.seriesName}, ${knob} ${p.value[0]}: ${metric} ${num(p.value[1], 3)}${p.value[2] > 1 ? ` (mean of ${p.value[2]} seeds)` : ''}` : ''),

@@ -33,7 +33,7 @@ function resultWords(run) {
   const r = run.result;
   if (!r) return '';
   const parts = [`val loss ${num(r.val_loss, 3)}`];
-  if (r.val_accuracy !== null && r.val_accuracy !== undefined) parts.push(`accuracy ${percent(r.val_accuracy)} vs baseline ${percent(r.baseline)}`);
+  if (r.val_accuracy !== null && r.val_accuracy !== undefined) parts.push(`accuracy ${percent(r.val_accuracy)} vs baseline ${baselineText(r.baseline)}`);
   if (r.seconds !== undefined && r.seconds !== null) parts.push(seconds(r.seconds));
   return parts.join(' · ');
 }
@@ -168,8 +168,8 @@ function drawComparisonCurves(runs, metrics) {
     const scored = rows.filter((r) => r.val_accuracy !== null && r.val_accuracy !== undefined);
     if (scored.length) {
       const s = line(name, scored.map((r) => [r.step, r.val_accuracy]), { colour, width: 2.5 });
-      const baseline = run.result && run.result.baseline;
-      if (baseline !== null && baseline !== undefined) s.markLine = { ...baselineMark(baseline), lineStyle: { type: 'dashed', color: colour, width: 1 } };
+      const base = baselineOf((run.result && run.result.baseline) ?? run.baseline);
+      if (base && base.metric !== 'loss') s.markLine = { ...baselineMark(base.value), lineStyle: { type: 'dashed', color: colour, width: 1 } };
       score.series.push(s);
     }
   });

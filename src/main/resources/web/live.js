@@ -256,9 +256,9 @@ function showResult(run) {
     fact('steps', String(result.steps ?? '–'));
     fact('validation loss', num(result.val_loss, 4));
     if (result.val_accuracy !== null && result.val_accuracy !== undefined) {
-      fact('accuracy', `${percent(result.val_accuracy)} (baseline ${percent(result.baseline)})`);
-    } else if (result.baseline !== null && result.baseline !== undefined) {
-      fact('baseline', num(result.baseline, 4));
+      fact('accuracy', `${percent(result.val_accuracy)} (baseline ${baselineText(result.baseline)})`);
+    } else if (baselineOf(result.baseline)) {
+      fact('baseline', baselineText(result.baseline));
     }
     fact('time', seconds(result.seconds));
     if (result.tokens_per_second) fact('speed', rate(result.tokens_per_second));
@@ -399,7 +399,10 @@ const DRAW = {
     ];
     option.series[1].showSymbol = validation.length < 40;
     // The adding problem has no accuracy: its baseline is a loss, drawn here.
-    if (!hasAccuracy(run) && run.start && positive(run.start.baseline)) option.series[1].markLine = baselineMark(run.start.baseline);
+    const base = run.start && baselineOf(run.start.baseline);
+    if (base && positive(base.value) && (base.metric === 'loss' || (base.metric === null && !hasAccuracy(run)))) {
+      option.series[1].markLine = baselineMark(base.value);
+    }
     chart('chart-loss').setOption(option, true);
   },
 
@@ -413,7 +416,8 @@ const DRAW = {
     option.yAxis = { type: 'value', name: 'validation accuracy', min: 0, max: 1 };
     const accuracy = line('validation accuracy', run.validations.map((v) => [v.step, v.accuracy]), { colour: '#2ca02c', width: 2.5 });
     accuracy.showSymbol = run.validations.length < 40;
-    if (run.start && run.start.baseline !== null && run.start.baseline !== undefined) accuracy.markLine = baselineMark(run.start.baseline);
+    const base = run.start && baselineOf(run.start.baseline);
+    if (base && base.metric !== 'loss') accuracy.markLine = baselineMark(base.value);
     option.series = [accuracy];
     chart('chart-score').setOption(option, true);
   },
@@ -460,8 +464,9 @@ const DRAW = {
     const colour = MODEL_COLOURS[(run.run && run.run.config && run.run.config.model) || 'rnn'];
     const option = lineBase({ xName: 'step t', yName: '‖∂L/∂h_t‖', yLog: true, xMin: 1, xMax: (p.norms || []).length });
     option.title = { text: `the latest profile, training step ${p.step}`, left: 'center', top: 0, textStyle: { fontSize: 13 } };
-    option.legend.top = 22;
-    option.grid.top = 60;
+    option.legend = { bottom: 0, type: 'scroll' };
+    option.grid.top = 44;
+    option.grid.bottom = 72;
     option.series = [line('measured ‖∂L/∂h_t‖', p.norms.map((v, i) => [i + 1, positive(v)]), { colour, width: 2.5 })];
     if (p.predicted) {
       option.series.push(line(`predicted g_T·ρ^(T−t), ρ = ${num(p.radius, 3)}`, p.predicted.map((v, i) => [i + 1, positive(v)]), { colour: '#555', dotted: true, width: 2 }));
@@ -474,11 +479,14 @@ const DRAW = {
 
   gates(run) {
     const g = run.gates;
-    document.getElementById('gates-step').textContent = `at training step ${g.step}`;
-    const panels = (g.labels || []).map((label, i) => ({ title: `${label} gate`, matrix: g.gates[i] }));
+    const shown = g.units_shown && g.units && g.units_shown < g.units ? `, the first ${g.units_shown} of ${g.units} units` : '';
+    document.getElementById('gates-step').textContent = `at training step ${g.step}${shown}`;
+    // Labels name the gate ("forget gate f"); older logs gave the bare word ("forget").
+    const panels = (g.labels || []).map((label, i) => ({ title: /gate|candidate/.test(label) ? label : `${label} gate`, matrix: g.gates[i] }));
     if (g.cell) panels.push({ title: 'cell state c_t', matrix: g.cell });
     if (g.hidden) panels.push({ title: 'hidden state h_t', matrix: g.hidden });
     drawStateGrid('chart-gates', panels, g.tokens);
+    labState.gateCells = panels.reduce((n, p) => n + p.matrix.length * (p.matrix[0] || []).length, 0);
   },
 
   attention(run) {
@@ -531,7 +539,7 @@ function drawStateGrid(id, panels, tokens) {
       }
     }
     // Gates are sigmoids in [0, 1]; states and the tanh candidate are signed and get a diverging scale.
-    if (inUnit && /gate/.test(panel.title) && !/^cell gate/.test(panel.title)) gateSeries.push(i);
+    if (inUnit && /gate/.test(panel.title) && !/^cell gate|candidate/.test(panel.title)) gateSeries.push(i);
     else {
       signedSeries.push(i);
       for (const d of data) signedMax = Math.max(signedMax, Math.abs(d[2]));
@@ -541,7 +549,7 @@ function drawStateGrid(id, panels, tokens) {
     option.grid.push({ left: box.left, top: box.top, width: box.width, height: box.height });
     const labels = tokens && tokens.length === T ? tokens : Array.from({ length: T }, (_, t) => t + 1);
     option.xAxis.push({ type: 'category', gridIndex: i, data: labels, name: i >= panels.length - columns ? (tokens ? 'token' : 'step t') : '', nameLocation: 'middle', nameGap: 24, axisLabel: { interval: labelInterval(T, box.width / 28), fontSize: 10 } });
-    option.yAxis.push({ type: 'category', gridIndex: i, data: Array.from({ length: H }, (_, u) => u), name: i % columns === 0 ? 'unit' : '', axisLabel: { interval: labelInterval(H, 8), fontSize: 10 } });
+    option.yAxis.push({ type: 'category', gridIndex: i, data: Array.from({ length: H }, (_, u) => u), axisLabel: { interval: labelInterval(H, 8), fontSize: 10 } });
     option.series.push({ type: 'heatmap', xAxisIndex: i, yAxisIndex: i, data, name: panel.title, progressive: 0 });
   });
   if (gateSeries.length) {
