@@ -425,7 +425,9 @@ function drawGradientFlow(answer, chosen) {
     const mine = s.model === chosen;
     const style = { colour: MODEL_COLOURS[s.model], width: mine ? 3.5 : 1.5, opacity: mine ? 1 : 0.55, z: mine ? 10 : 2 };
     const label = s.label || s.model;
-    series.push(line(`${label} ‖∂L/∂h_t‖`, (s.hidden || []).map((v, i) => [i + 1, positive(v)]), style));
+    // The Transformer has no hidden state carried through time: its gradient is taken at the inputs x_t.
+    const vector = s.model === 'transformer' ? 'x' : 'h';
+    series.push(line(`${label} ‖∂L/∂${vector}_t‖`, (s.hidden || []).map((v, i) => [i + 1, positive(v)]), style));
     if (s.cell) {
       series.push(line(`${label} ‖∂L/∂c_t‖`, s.cell.map((v, i) => [i + 1, positive(v)]), { ...style, dashed: true }));
     }

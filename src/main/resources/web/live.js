@@ -467,12 +467,12 @@ const DRAW = {
     option.legend = { bottom: 0, type: 'scroll' };
     option.grid.top = 44;
     option.grid.bottom = 72;
-    option.series = [line('measured ‖∂L/∂h_t‖', p.norms.map((v, i) => [i + 1, positive(v)]), { colour, width: 2.5 })];
-    if (p.predicted) {
-      option.series.push(line(`predicted g_T·ρ^(T−t), ρ = ${num(p.radius, 3)}`, p.predicted.map((v, i) => [i + 1, positive(v)]), { colour: '#555', dotted: true, width: 2 }));
-    }
+    option.series = [line('‖∂L/∂h_t‖ measured', p.norms.map((v, i) => [i + 1, positive(v)]), { colour, width: 2.5 })];
     if (p.cell_norms) {
-      option.series.push(line('‖∂L/∂c_t‖ (cell state)', p.cell_norms.map((v, i) => [i + 1, positive(v)]), { colour, dashed: true, width: 2 }));
+      option.series.push(line('‖∂L/∂c_t‖ cell', p.cell_norms.map((v, i) => [i + 1, positive(v)]), { colour, dashed: true, width: 2 }));
+    }
+    if (p.predicted) {
+      option.series.push(line(`predicted ρ^(T−t), ρ = ${num(p.radius, 3)}`, p.predicted.map((v, i) => [i + 1, positive(v)]), { colour: '#555', dotted: true, width: 2 }));
     }
     chart('chart-profile').setOption(option, true);
   },
@@ -601,7 +601,7 @@ function drawAttention(heads, tokens, layer) {
     option.title.push({ text: `layer ${layer + 1}, head ${h + 1}`, left: box.left, top: box.top - 22, textStyle: { fontSize: 12 } });
     option.grid.push({ left: box.left, top: box.top, width: box.width, height: box.height });
     option.xAxis.push({ type: 'category', gridIndex: h, data: labels, position: 'bottom', name: 'key', nameLocation: 'middle', nameGap: 24, axisLabel: { interval: labelInterval(T, box.width / 26), fontSize: 10 } });
-    option.yAxis.push({ type: 'category', gridIndex: h, data: labels, inverse: true, name: h % columns === 0 ? 'query' : '', nameLocation: 'start', axisLabel: { interval: labelInterval(T, box.height / 16), fontSize: 10 } });
+    option.yAxis.push({ type: 'category', gridIndex: h, data: labels, inverse: true, axisLabel: { interval: labelInterval(T, box.height / 16), fontSize: 10 } });
     option.series.push({ type: 'heatmap', xAxisIndex: h, yAxisIndex: h, data, progressive: 0 });
   });
   instance.setOption(option, true);
