@@ -24,7 +24,8 @@ import picocli.CommandLine.Command;
       SampleCommand.class,
       RunCommand.class,
       RerunCommand.class,
-      ReportCommand.class
+      ReportCommand.class,
+      LabCommand.class
     })
 public final class Main implements Callable<Integer> {
 

@@ -181,6 +181,7 @@ final class RunRecorder implements TrainingListener {
     json.put("tokens_per_second", r.tokensPerSecond());
     json.put("train_loss", finiteOrNull(r.trainingLoss()));
     json.put("val_loss", finiteOrNull(r.validationLoss()));
+    json.put("val_accuracy", finiteOrNull(r.validationAccuracy()));
     json.put("best_val_loss", finiteOrNull(r.bestValidationLoss()));
     json.put("best_step", r.bestStep());
     json.put("vocabulary_size", vocabularySize);

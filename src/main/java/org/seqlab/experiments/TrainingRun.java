@@ -346,6 +346,11 @@ public final class TrainingRun {
     return corpus == null ? null : corpus.vocabulary();
   }
 
+  /** What the run trains on: its batches, for probes to look at an example. */
+  public SequenceTask task() {
+    return task;
+  }
+
   /** The step the run starts from: 0, or the checkpoint's step when resumed. */
   public long resumedFrom() {
     return resumedFrom;

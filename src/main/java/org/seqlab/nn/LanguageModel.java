@@ -42,6 +42,22 @@ public interface LanguageModel extends Module {
 
     /** The state after the last step, detached from this pass's gradient. */
     State finalState();
+
+    /**
+     * For probes: a recurrent model's gates, hidden and cell states at every step; null for a model
+     * without a recurrence.
+     */
+    default RecurrentTrace recurrentTrace() {
+      return null;
+    }
+
+    /**
+     * For probes: a Transformer's attention probabilities, one {@code [B, heads, T, T]} tensor per
+     * block, first block first; empty for a model without attention.
+     */
+    default java.util.List<Tensor> attentionWeights() {
+      return java.util.List.of();
+    }
   }
 
   /**

@@ -92,6 +92,7 @@ public final class RecurrentLanguageModel implements LanguageModel {
   private final Recurrent rnn;
   private final Linear head;
   private final List<Parameter> parameters;
+  private RecurrentGradients lastGradients; // what the last backward pass found, for probes
 
   /** A model with zero parameters; call {@link #initialize} or load a state dict. */
   public RecurrentLanguageModel(Config config) {
@@ -160,7 +161,12 @@ public final class RecurrentLanguageModel implements LanguageModel {
       float[] outputMask,
       Tensor logits,
       State finalState)
-      implements Pass {}
+      implements Pass {
+    @Override
+    public RecurrentTrace recurrentTrace() {
+      return recurrent.trace();
+    }
+  }
 
   @Override
   public Pass forward(int[] tokens, int steps, int batch, State carried, RandomGenerator dropout) {
@@ -236,9 +242,19 @@ public final class RecurrentLanguageModel implements LanguageModel {
     Tensor dHeadInput = head.backward(p.headInput(), dLogits);
     if (p.outputMask() != null) Dropout.apply(dHeadInput.data(), p.outputMask(), dHeadInput.size());
     RecurrentGradients g = rnn.backward(p.recurrent(), dHeadInput, null, null);
+    lastGradients = g;
     Tensor dEmbedded = g.dInput();
     if (p.inputMask() != null) Dropout.apply(dEmbedded.data(), p.inputMask(), dEmbedded.size());
     if (embedding != null) embedding.backward(p.tokens(), dEmbedded);
+  }
+
+  /**
+   * The gradients of the last {@link #backward} pass, among them the total {@code dL/dh_t} (and
+   * {@code dL/dc_t}) of every layer at every step: what a probe reads to watch the gradient travel
+   * back in time while the model trains. Null before the first backward pass.
+   */
+  public RecurrentGradients lastGradients() {
+    return lastGradients;
   }
 
   @Override

@@ -95,6 +95,11 @@ public final class TransformerLanguageModel implements LanguageModel {
     public State finalState() {
       return State.NONE;
     }
+
+    @Override
+    public List<Tensor> attentionWeights() {
+      return output.attentionWeights();
+    }
   }
 
   /** {@code carried} is ignored (there is no state) and so is {@code dropout} (none is applied). */

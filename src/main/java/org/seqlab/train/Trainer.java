@@ -331,6 +331,15 @@ public final class Trainer {
 
   private LanguageModel.Pass forward(
       Batch batch, LanguageModel.State carried, RandomGenerator dropout) {
+    return forward(model, batch, carried, dropout);
+  }
+
+  /**
+   * {@code model}'s forward pass over {@code batch}, whether it holds token ids or feature vectors:
+   * the pass the engine trains and validates with, for probes to look inside.
+   */
+  public static LanguageModel.Pass forward(
+      LanguageModel model, Batch batch, LanguageModel.State carried, RandomGenerator dropout) {
     if (batch.features() != null) {
       Tensor features =
           Tensor.wrap(batch.features(), batch.steps(), batch.size(), batch.featureSize());

@@ -1,0 +1,704 @@
+package org.seqlab.lab;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.seqlab.experiments.TrainingRunConfig;
+
+/**
+ * One training run as the web lab configures it: the architecture, its sizes, the task and its
+ * difficulty, and the knobs that make the failure modes (the spectral radius of {@code W_hh}, the
+ * activation, the forget-gate bias, clipping, the learning rate, the initialisation, the
+ * truncated-BPTT window). It becomes a {@link TrainingRunConfig}, the very configuration {@code
+ * seqlab train} runs, so the lab and the command line train the same model the same way.
+ *
+ * <p>The lab's limits are tighter than the command line's: a page anyone can reach must not start a
+ * run that takes the machine for an hour. {@link #check} reads a request field by field against
+ * {@link #CONTROLS}, clamps what is out of range (saying so) and names what cannot work together.
+ *
+ * @param model {@code rnn}, {@code lstm}, {@code gru} or {@code transformer}
+ * @param activation the RNN's {@code tanh} or {@code relu}
+ * @param task {@code agreement}, {@code copy}, {@code adding}, {@code recall} or {@code char-lm}
+ * @param distance the synthetic task's knob (agreement distance, copy delay, adding length, pairs)
+ * @param text char-lm: the name of one of the lab's texts
+ * @param seqLen char-lm: the truncated-BPTT window
+ * @param init {@code pytorch} or {@code spectral}
+ * @param spectralRadius with {@code init = spectral}: each {@code W_hh} gate block's radius
+ * @param forgetBias the LSTM's forget-gate bias at initialisation; null keeps PyTorch's draw
+ * @param clip whether the global gradient norm is clipped
+ * @param clipThreshold the clipping threshold
+ */
+public record LabConfig(
+    String model,
+    String activation,
+    String task,
+    int distance,
+    String text,
+    int seqLen,
+    int hidden,
+    int layers,
+    int heads,
+    String init,
+    double spectralRadius,
+    Double forgetBias,
+    boolean clip,
+    double clipThreshold,
+    String optimizer,
+    double lr,
+    int steps,
+    int batch,
+    long seed) {
+
+  /** Where a control matters: every run, one model, the recurrent models, or one task. */
+  public enum Applies {
+    ALL,
+    RECURRENT,
+    RNN,
+    LSTM,
+    TRANSFORMER,
+    SPECTRAL,
+    CLIP,
+    CHAR_LM,
+    SYNTHETIC;
+
+    /** Whether the control matters for {@code c}, and if not, why not (null when it does). */
+    String whyNot(LabConfig c) {
+      return switch (this) {
+        case ALL -> null;
+        case RECURRENT ->
+            c.model.equals("transformer") ? "the Transformer has no recurrent weights" : null;
+        case RNN -> c.model.equals("rnn") ? null : "only the vanilla RNN chooses its activation";
+        case LSTM -> c.model.equals("lstm") ? null : "only the LSTM has a forget gate";
+        case TRANSFORMER ->
+            c.model.equals("transformer") ? null : "only the Transformer has attention heads";
+        case SPECTRAL ->
+            c.model.equals("transformer")
+                ? "the Transformer has no recurrent weights"
+                : c.init.equals("spectral") ? null : "set the initialisation to spectral first";
+        case CLIP -> c.clip ? null : "clipping is off";
+        case CHAR_LM ->
+            c.task.equals("char-lm")
+                ? null
+                : "a synthetic task's sequence is one window, trained through whole";
+        case SYNTHETIC -> c.task.equals("char-lm") ? "char-lm has no difficulty knob" : null;
+      };
+    }
+  }
+
+  /**
+   * One setting as the page shows it.
+   *
+   * @param choices the allowed values of a choice, else empty
+   * @param min the smallest allowed value of a number
+   * @param max the largest
+   * @param log whether a slider should move on a log scale
+   * @param nullable whether the value may be null (meaning: keep the default draw)
+   */
+  public record Control(
+      String name,
+      String label,
+      String type,
+      List<String> choices,
+      double min,
+      double max,
+      boolean log,
+      boolean nullable,
+      Object defaultValue,
+      Applies applies,
+      String help) {
+
+    static Control choice(String name, String label, List<String> choices, Applies a, String h) {
+      return new Control(name, label, "choice", choices, 0, 0, false, false, choices.get(0), a, h);
+    }
+
+    static Control integer(
+        String name, String label, int min, int max, int def, Applies a, String help) {
+      return new Control(name, label, "int", List.of(), min, max, false, false, def, a, help);
+    }
+
+    static Control number(
+        String name,
+        String label,
+        double min,
+        double max,
+        boolean log,
+        Object def,
+        Applies a,
+        String help) {
+      return new Control(
+          name, label, "number", List.of(), min, max, log, def == null, def, a, help);
+    }
+
+    /** The range in words: "2 to 256", "rnn, lstm, gru or transformer". */
+    public String allowed() {
+      return switch (type) {
+        case "choice" -> String.join(", ", choices);
+        case "bool" -> "true or false";
+        default -> LabConfig.number(min) + " to " + LabConfig.number(max);
+      };
+    }
+
+    /** The control as the page's JSON schema has it. */
+    public Map<String, Object> toJson() {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("name", name);
+      m.put("label", label);
+      m.put("type", type);
+      if (!choices.isEmpty()) m.put("choices", choices);
+      if (type.equals("int") || type.equals("number")) {
+        m.put("min", min);
+        m.put("max", max);
+        if (log) m.put("log", true);
+      }
+      if (nullable) m.put("nullable", true);
+      m.put("default", defaultValue);
+      m.put("applies", applies.name().toLowerCase(Locale.ROOT).replace('_', '-'));
+      m.put("allowed", allowed());
+      m.put("help", help);
+      return m;
+    }
+  }
+
+  /** The largest number of training steps one lab run may take. */
+  public static final int MAX_STEPS = 5000;
+
+  /** The wall-clock limit of one lab run, whatever its steps: no request runs for ever. */
+  public static final double TIME_LIMIT_SECONDS = 600;
+
+  /** Every setting, in the order the page shows them. */
+  public static final List<Control> CONTROLS =
+      List.of(
+          Control.choice(
+              "model",
+              "Architecture",
+              List.of("rnn", "lstm", "gru", "transformer"),
+              Applies.ALL,
+              "the vanilla RNN, the LSTM with its cell-state highway, the GRU, or a causal"
+                  + " Transformer"),
+          Control.choice(
+              "activation",
+              "Activation",
+              List.of("tanh", "relu"),
+              Applies.RNN,
+              "the RNN's nonlinearity: tanh saturates (gradients shrink), relu does not (they can"
+                  + " grow)"),
+          Control.choice(
+              "task",
+              "Task",
+              List.of("agreement", "copy", "adding", "recall", "char-lm"),
+              Applies.ALL,
+              "agreement: predict the verb's number from the subject d words back; copy: write"
+                  + " back 10 symbols after a delay; adding: add two marked numbers; recall: the"
+                  + " value of a key among k pairs; char-lm: the next character of a text"),
+          Control.integer(
+              "distance",
+              "Distance",
+              1,
+              200,
+              10,
+              Applies.SYNTHETIC,
+              "the task's difficulty: agreement distance (2 to 100), copy delay (1 to 100), adding"
+                  + " length (2 to 200), recall pairs (1 to 8)"),
+          new Control(
+              "text",
+              "Text",
+              "choice",
+              List.of(),
+              0,
+              0,
+              false,
+              true,
+              null,
+              Applies.CHAR_LM,
+              "the text to learn, one the lab was started with (seqlab lab --text FILE)"),
+          Control.integer(
+              "seq_len",
+              "Truncated-BPTT window",
+              4,
+              256,
+              64,
+              Applies.CHAR_LM,
+              "steps the gradient flows back before the window is cut (the state still carries"
+                  + " on)"),
+          Control.integer(
+              "hidden",
+              "Hidden size",
+              2,
+              256,
+              32,
+              Applies.ALL,
+              "hidden units H (the Transformer's width D)"),
+          Control.integer("layers", "Layers", 1, 3, 1, Applies.ALL, "stacked layers or blocks"),
+          Control.integer(
+              "heads",
+              "Attention heads",
+              1,
+              8,
+              2,
+              Applies.TRANSFORMER,
+              "heads per block; they must divide the width"),
+          Control.choice(
+              "init",
+              "Initialisation",
+              List.of("pytorch", "spectral"),
+              Applies.RECURRENT,
+              "pytorch: every weight uniform in ±1/√H; spectral: each H×H block of W_hh rescaled"
+                  + " to an exact spectral radius"),
+          Control.number(
+              "spectral_radius",
+              "Spectral radius of W_hh",
+              0.05,
+              5,
+              false,
+              1.0,
+              Applies.SPECTRAL,
+              "below 1 the gradient shrinks by about this factor per step back, above 1 it can"
+                  + " grow"),
+          Control.number(
+              "forget_bias",
+              "Forget-gate bias",
+              -5,
+              10,
+              false,
+              null,
+              Applies.LSTM,
+              "a large bias opens the forget gate (σ(3) = 0.95) so the cell state carries the"
+                  + " gradient far; empty keeps PyTorch's draw"),
+          new Control(
+              "clip",
+              "Clip gradients",
+              "bool",
+              List.of(),
+              0,
+              0,
+              false,
+              false,
+              true,
+              Applies.ALL,
+              "rescale the gradient when its global norm exceeds the threshold"),
+          Control.number(
+              "clip_threshold",
+              "Clipping threshold",
+              0.01,
+              100,
+              true,
+              1.0,
+              Applies.CLIP,
+              "the largest global gradient norm a step may use"),
+          Control.choice(
+              "optimizer",
+              "Optimizer",
+              List.of("adam", "sgd"),
+              Applies.ALL,
+              "Adam, or plain SGD (no momentum)"),
+          Control.number(
+              "lr", "Learning rate", 1e-5, 1, true, 3e-3, Applies.ALL, "the step size, constant"),
+          Control.integer(
+              "steps", "Training steps", 1, MAX_STEPS, 600, Applies.ALL, "optimizer steps"),
+          Control.integer("batch", "Batch", 1, 128, 32, Applies.ALL, "sequences per step"),
+          Control.integer(
+              "seed",
+              "Seed",
+              0,
+              Integer.MAX_VALUE,
+              1,
+              Applies.ALL,
+              "the same seed gives the same numbers, bit for bit"));
+
+  /** The control called {@code name}. */
+  public static Control control(String name) {
+    for (Control c : CONTROLS) if (c.name().equals(name)) return c;
+    throw new IllegalArgumentException("no control " + name);
+  }
+
+  /** The settings a page starts with. */
+  public static LabConfig defaults() {
+    return new LabConfig(
+        "rnn",
+        "tanh",
+        "agreement",
+        10,
+        null,
+        64,
+        32,
+        1,
+        2,
+        "pytorch",
+        1.0,
+        null,
+        true,
+        1.0,
+        "adam",
+        3e-3,
+        600,
+        32,
+        1);
+  }
+
+  /** The distances each synthetic task allows, tighter than the tasks themselves allow. */
+  static int[] distanceRange(String task) {
+    return switch (task) {
+      case "agreement" -> new int[] {2, 100};
+      case "copy" -> new int[] {1, 100};
+      case "adding" -> new int[] {2, 200};
+      case "recall" -> new int[] {1, 8};
+      default -> new int[] {1, 200};
+    };
+  }
+
+  /**
+   * What {@link #check} made of a request.
+   *
+   * @param config the request, every value in range (clamped where it was not)
+   * @param changes what was changed to get there, one sentence each
+   * @param problems what cannot work together; a run starts only when there are none
+   * @param fields the field each change or problem is about, in the same order (changes first)
+   */
+  public record Checked(
+      LabConfig config, List<String> changes, List<String> problems, List<String> fields) {
+
+    /** Whether the request was taken as it was: nothing clamped, nothing in conflict. */
+    public boolean exact() {
+      return changes.isEmpty() && problems.isEmpty();
+    }
+  }
+
+  /**
+   * Reads a request: every known key is parsed and clamped into its range, unknown keys are ignored
+   * (said in {@code changes}), and combinations that cannot work are named in {@code problems}.
+   *
+   * @param request field name (snake case) to value: JSON values, or strings from a link's query
+   * @param texts the names of the texts the lab may train on
+   */
+  public static Checked check(Map<String, ?> request, List<String> texts) {
+    LabConfig d = defaults();
+    Map<String, Object> values = new LinkedHashMap<>(d.toJson());
+    if (!texts.isEmpty()) values.put("text", texts.get(0));
+    List<String> changes = new ArrayList<>();
+    List<String> problems = new ArrayList<>();
+    List<String> changeFields = new ArrayList<>();
+    List<String> problemFields = new ArrayList<>();
+    for (Map.Entry<String, ?> e : request.entrySet()) {
+      String name = e.getKey();
+      Object raw = e.getValue();
+      Control control =
+          CONTROLS.stream().filter(c -> c.name().equals(name)).findFirst().orElse(null);
+      if (control == null) {
+        changes.add("ignored '" + name + "': the lab has no such setting");
+        changeFields.add(name);
+        continue;
+      }
+      Object value = read(control, raw, texts, changes, changeFields);
+      if (value != null || control.nullable()) values.put(name, value);
+    }
+    // The distance's range depends on the task.
+    String task = (String) values.get("task");
+    int[] range = distanceRange(task);
+    int distance = ((Number) values.get("distance")).intValue();
+    if (!task.equals("char-lm") && (distance < range[0] || distance > range[1])) {
+      int clamped = Math.max(range[0], Math.min(range[1], distance));
+      changes.add(
+          String.format(
+              Locale.ROOT,
+              "distance %d is outside %s's range %d to %d; using %d",
+              distance,
+              task,
+              range[0],
+              range[1],
+              clamped));
+      changeFields.add("distance");
+      values.put("distance", clamped);
+    }
+    LabConfig config = fromJson(values);
+    if (config.model.equals("transformer") && config.hidden % config.heads != 0) {
+      problems.add(
+          String.format(
+              Locale.ROOT,
+              "%d heads do not divide the width %d: each head takes width/heads columns; try %s",
+              config.heads,
+              config.hidden,
+              dividingHeads(config.hidden)));
+      problemFields.add("heads");
+    }
+    if (config.task.equals("char-lm") && texts.isEmpty()) {
+      problems.add(
+          "char-lm needs a text, and this lab was started without one: start it with seqlab lab"
+              + " --text FILE, or pick a synthetic task");
+      problemFields.add("task");
+    }
+    List<String> fields = new ArrayList<>(changeFields);
+    fields.addAll(problemFields);
+    return new Checked(config, List.copyOf(changes), List.copyOf(problems), List.copyOf(fields));
+  }
+
+  private static String dividingHeads(int width) {
+    List<String> ok = new ArrayList<>();
+    for (int h = 1; h <= 8; h++) if (width % h == 0) ok.add(Integer.toString(h));
+    return String.join(", ", ok);
+  }
+
+  /** One value of a request, parsed and clamped; null if it could not be read (said why). */
+  private static Object read(
+      Control c, Object raw, List<String> texts, List<String> changes, List<String> fields) {
+    String name = c.name();
+    if (raw == null || (raw instanceof String s && s.isBlank())) {
+      if (c.nullable()) return null;
+      changes.add("'" + name + "' was empty; using the default " + c.defaultValue());
+      fields.add(name);
+      return null;
+    }
+    switch (c.type()) {
+      case "choice" -> {
+        String v = raw.toString().trim();
+        List<String> allowed = name.equals("text") ? texts : c.choices();
+        if (allowed.contains(v)) return v;
+        changes.add(
+            "'"
+                + name
+                + "' cannot be '"
+                + v
+                + "'; allowed: "
+                + (allowed.isEmpty() ? "none" : String.join(", ", allowed))
+                + "; using the default");
+        fields.add(name);
+        return null;
+      }
+      case "bool" -> {
+        String v = raw.toString().trim().toLowerCase(Locale.ROOT);
+        if (v.equals("true") || v.equals("on") || v.equals("1")) return true;
+        if (v.equals("false") || v.equals("off") || v.equals("0")) return false;
+        changes.add("'" + name + "' must be true or false, got '" + raw + "'; using the default");
+        fields.add(name);
+        return null;
+      }
+      default -> {
+        double v;
+        try {
+          v = raw instanceof Number n ? n.doubleValue() : Double.parseDouble(raw.toString().trim());
+        } catch (NumberFormatException e) {
+          changes.add("'" + name + "' must be a number, got '" + raw + "'; using the default");
+          fields.add(name);
+          return null;
+        }
+        if (!Double.isFinite(v)) {
+          changes.add("'" + name + "' must be finite, got " + raw + "; using the default");
+          fields.add(name);
+          return null;
+        }
+        boolean integer = c.type().equals("int");
+        if (integer && v != Math.rint(v)) {
+          changes.add(
+              String.format(
+                  Locale.ROOT,
+                  "%s %s is not a whole number; using %d",
+                  name,
+                  number(v),
+                  Math.round(v)));
+          fields.add(name);
+          v = Math.round(v);
+        }
+        // The distance's range depends on the task; check() clamps it once the task is known.
+        if (name.equals("distance")) v = Math.max(-1e6, Math.min(1e6, v));
+        if ((v < c.min() || v > c.max()) && !name.equals("distance")) {
+          double clamped = Math.max(c.min(), Math.min(c.max(), v));
+          changes.add(
+              String.format(
+                  Locale.ROOT,
+                  "%s %s is %s its %s %s; using %s",
+                  name,
+                  number(v),
+                  v < c.min() ? "below" : "above",
+                  v < c.min() ? "minimum" : "maximum",
+                  number(v < c.min() ? c.min() : c.max()),
+                  number(clamped)));
+          fields.add(name);
+          v = clamped;
+        }
+        return integer ? (Object) (long) v : (Object) v;
+      }
+    }
+  }
+
+  static String number(double v) {
+    if (v == Math.rint(v) && Math.abs(v) < 1e15) return Long.toString((long) v);
+    String s = String.format(Locale.ROOT, "%.4g", v);
+    int e = s.indexOf('e');
+    String mantissa = e < 0 ? s : s.substring(0, e), exponent = e < 0 ? "" : s.substring(e);
+    if (mantissa.contains(".")) mantissa = mantissa.replaceAll("0+$", "").replaceAll("\\.$", "");
+    return mantissa + exponent;
+  }
+
+  /** The config as the page's JSON has it: snake-case keys, one per control. */
+  public Map<String, Object> toJson() {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("model", model);
+    m.put("activation", activation);
+    m.put("task", task);
+    m.put("distance", distance);
+    m.put("text", text);
+    m.put("seq_len", seqLen);
+    m.put("hidden", hidden);
+    m.put("layers", layers);
+    m.put("heads", heads);
+    m.put("init", init);
+    m.put("spectral_radius", spectralRadius);
+    m.put("forget_bias", forgetBias);
+    m.put("clip", clip);
+    m.put("clip_threshold", clipThreshold);
+    m.put("optimizer", optimizer);
+    m.put("lr", lr);
+    m.put("steps", steps);
+    m.put("batch", batch);
+    m.put("seed", seed);
+    return m;
+  }
+
+  /** From checked values (every key present, every value in range). */
+  static LabConfig fromJson(Map<String, Object> v) {
+    return new LabConfig(
+        (String) v.get("model"),
+        (String) v.get("activation"),
+        (String) v.get("task"),
+        ((Number) v.get("distance")).intValue(),
+        (String) v.get("text"),
+        ((Number) v.get("seq_len")).intValue(),
+        ((Number) v.get("hidden")).intValue(),
+        ((Number) v.get("layers")).intValue(),
+        ((Number) v.get("heads")).intValue(),
+        (String) v.get("init"),
+        ((Number) v.get("spectral_radius")).doubleValue(),
+        v.get("forget_bias") == null ? null : ((Number) v.get("forget_bias")).doubleValue(),
+        (Boolean) v.get("clip"),
+        ((Number) v.get("clip_threshold")).doubleValue(),
+        (String) v.get("optimizer"),
+        ((Number) v.get("lr")).doubleValue(),
+        ((Number) v.get("steps")).intValue(),
+        ((Number) v.get("batch")).intValue(),
+        ((Number) v.get("seed")).longValue());
+  }
+
+  /** The engine's model name: the RNN's activation is part of it. */
+  public String engineModel() {
+    return model.equals("rnn") && activation.equals("relu") ? "rnn_relu" : model;
+  }
+
+  public boolean recurrent() {
+    return !model.equals("transformer");
+  }
+
+  /** Steps between validations: about twenty over the run. */
+  int validateEvery() {
+    return Math.max(1, steps / 20);
+  }
+
+  /**
+   * The configuration {@code seqlab train} would run: constant learning rate, no dropout (so every
+   * number the page shows is a function of the seed), one thread per run (runs go side by side).
+   *
+   * @param textFile the file behind {@link #text} (null for a synthetic task)
+   */
+  public TrainingRunConfig toRunConfig(java.nio.file.Path textFile) {
+    boolean charLm = task.equals("char-lm");
+    String opt = optimizer;
+    return new TrainingRunConfig(
+        task,
+        charLm ? textFile.toString() : null,
+        null,
+        charLm ? 0 : distance,
+        charLm ? seqLen : 64,
+        batch,
+        engineModel(),
+        layers,
+        hidden,
+        hidden,
+        0,
+        model.equals("transformer") ? heads : 1,
+        4 * hidden,
+        opt,
+        lr,
+        0,
+        0.9,
+        0.999,
+        1e-8,
+        0,
+        "constant",
+        0,
+        lr,
+        clip ? clipThreshold : 0,
+        steps,
+        TIME_LIMIT_SECONDS,
+        validateEvery(),
+        0,
+        0,
+        seed,
+        1,
+        recurrent() && init.equals("spectral") ? spectralRadius : null,
+        model.equals("lstm") ? forgetBias : null);
+  }
+
+  /**
+   * The lab's view of a run the command line started: what each control was. Values outside the
+   * lab's ranges are kept as they were (the run exists; the lab only shows it).
+   */
+  public static LabConfig fromRunConfig(TrainingRunConfig c) {
+    String model = c.model().equals("rnn_relu") ? "rnn" : c.model();
+    String text =
+        c.text() == null ? null : java.nio.file.Path.of(c.text()).getFileName().toString();
+    return new LabConfig(
+        model,
+        c.model().equals("rnn_relu") ? "relu" : "tanh",
+        c.task(),
+        c.distance(),
+        text,
+        c.seqLen(),
+        c.hidden(),
+        c.layers(),
+        c.heads(),
+        c.spectralRadius() == null ? "pytorch" : "spectral",
+        c.spectralRadius() == null ? 1.0 : c.spectralRadius(),
+        c.forgetBias(),
+        c.clip() > 0,
+        c.clip() > 0 ? c.clip() : 1.0,
+        c.optimizer(),
+        c.lr(),
+        (int) Math.min(Integer.MAX_VALUE, c.maxSteps()),
+        c.batch(),
+        c.seed());
+  }
+
+  /** A short name: "LSTM H 32 on agreement d 10". */
+  public String title() {
+    String m =
+        switch (model) {
+          case "rnn" -> activation.equals("relu") ? "RNN (relu)" : "RNN";
+          case "lstm" -> "LSTM";
+          case "gru" -> "GRU";
+          default -> "Transformer";
+        };
+    String size = model.equals("transformer") ? "D " + hidden + " ×" + layers : "H " + hidden;
+    if (layers > 1 && !model.equals("transformer")) size += " ×" + layers;
+    String on = task.equals("char-lm") ? "char-lm" : task + " " + knob() + " " + distance;
+    return m + " " + size + " on " + on;
+  }
+
+  private String knob() {
+    return switch (task) {
+      case "copy" -> "delay";
+      case "adding" -> "length";
+      case "recall" -> "k";
+      default -> "d";
+    };
+  }
+
+  /** Each control that does not matter for this config, with why not. */
+  public Map<String, String> inactive() {
+    Map<String, String> m = new LinkedHashMap<>();
+    for (Control c : CONTROLS) {
+      String why = c.applies().whyNot(this);
+      if (why != null) m.put(c.name(), why);
+    }
+    return m;
+  }
+}

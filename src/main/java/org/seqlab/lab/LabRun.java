@@ -1,0 +1,498 @@
+package org.seqlab.lab;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.seqlab.experiments.TrainingRun;
+import org.seqlab.experiments.TrainingRunConfig;
+import org.seqlab.io.AtomicFiles;
+import org.seqlab.io.RunDirectory;
+import org.seqlab.nn.RecurrentLanguageModel;
+import org.seqlab.train.StepReport;
+import org.seqlab.train.TrainingListener;
+import org.seqlab.train.TrainingResult;
+import org.seqlab.train.TrainingState;
+import org.seqlab.train.ValidationReport;
+
+/**
+ * One run as the lab knows it: a run directory that {@link TrainingRun} writes (the same files
+ * {@code seqlab train} writes), its configuration in the lab's terms ({@code lab.json}), where it
+ * stands, and its {@link RunEvents}. A run the command line wrote shows up too, read from its
+ * files.
+ */
+public final class LabRun {
+
+  /** The file that says what the lab knows of a run beyond the run directory. */
+  static final String LAB_FILE = "lab.json";
+
+  /** Where a run stands. */
+  public enum Status {
+    QUEUED,
+    RUNNING,
+    FINISHED,
+    CANCELLED,
+    DIVERGED,
+    FAILED,
+    /** It has no result: the lab (or the command) stopped while it ran. */
+    INCOMPLETE;
+
+    public String word() {
+      return name().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    boolean ended() {
+      return this != QUEUED && this != RUNNING;
+    }
+  }
+
+  /** About 400 points make a smooth curve; more only slow the page. */
+  static final int STEP_EVENTS = 400;
+
+  /** Rows of the live heat map of the gradient over time. */
+  static final int TIME_GRADIENT_ROWS = 100;
+
+  /** Looks inside the model (gates, attention) at about this many validations. */
+  static final int INSIDE_VIEWS = 10;
+
+  private final String id;
+  private final Path dir;
+  private final String source;
+  private final Instant created;
+  private final RunEvents events;
+  private volatile LabConfig config;
+  private volatile Status status;
+  private volatile TrainingRun training; // while queued or running
+  private volatile long step;
+  private volatile long checkpointStep;
+  private volatile Map<String, Object> result;
+  private volatile Map<String, Object> divergence;
+  private volatile String error;
+  private volatile String baseline = "";
+  private volatile String baselineWords = "";
+
+  private LabRun(
+      String id,
+      Path dir,
+      String source,
+      Instant created,
+      LabConfig config,
+      Status status,
+      RunEvents events) {
+    this.id = id;
+    this.dir = dir;
+    this.source = source;
+    this.created = created;
+    this.config = config;
+    this.status = status;
+    this.events = events;
+  }
+
+  /** A new run of the lab, prepared (its directory written) and queued. */
+  static LabRun create(String id, Path dir, LabConfig config, Path text) throws IOException {
+    TrainingRun training = TrainingRun.start(config.toRunConfig(text), dir, false);
+    LabRun run =
+        new LabRun(
+            id,
+            dir,
+            "lab",
+            Instant.now(),
+            config,
+            Status.QUEUED,
+            new RunEvents(dir.resolve(RunEvents.FILE)));
+    run.training = training;
+    run.baseline = training.baselineScore();
+    run.baselineWords = training.baselineWords();
+    run.writeLabFile();
+    run.events.add("status", run.statusEvent(1));
+    return run;
+  }
+
+  /** A run found in the runs folder: its files say what it was and how it ended. */
+  static LabRun load(Path dir) throws IOException {
+    RunDirectory d = RunDirectory.open(dir);
+    TrainingRunConfig runConfig = d.readJson(RunDirectory.CONFIG, TrainingRunConfig.class);
+    JsonNode lab =
+        Files.isRegularFile(dir.resolve(LAB_FILE))
+            ? RunEvents.JSON.readTree(dir.resolve(LAB_FILE).toFile())
+            : null;
+    LabConfig config =
+        lab != null && lab.has("config")
+            ? LabConfig.fromJson(
+                RunEvents.JSON.convertValue(
+                    lab.get("config"),
+                    new com.fasterxml.jackson.core.type.TypeReference<Map<String, Object>>() {}))
+            : LabConfig.fromRunConfig(runConfig);
+    Instant created =
+        lab != null && lab.has("created")
+            ? Instant.parse(lab.get("created").asText())
+            : Files.getLastModifiedTime(dir.resolve(RunDirectory.CONFIG)).toInstant();
+    boolean hasEvents = Files.isRegularFile(dir.resolve(RunEvents.FILE));
+    RunEvents events =
+        hasEvents ? RunEvents.read(dir.resolve(RunEvents.FILE)) : new RunEvents(null);
+    LabRun run =
+        new LabRun(
+            dir.getFileName().toString(),
+            dir,
+            lab != null ? "lab" : "cli",
+            created,
+            config,
+            Status.INCOMPLETE,
+            events);
+    if (lab != null && lab.has("baseline")) {
+      run.baseline = lab.get("baseline").asText();
+      run.baselineWords = lab.path("baseline_words").asText();
+    }
+    if (d.has(RunDirectory.RESULT))
+      run.readResult(RunEvents.JSON.readTree(d.file(RunDirectory.RESULT).toFile()));
+    if (lab != null && lab.path("status").asText().equals("cancelled") && run.result == null) {
+      run.status = Status.CANCELLED;
+    }
+    if (lab != null && lab.path("status").asText().equals("failed")) {
+      run.status = Status.FAILED;
+      run.error = lab.path("error").asText(null);
+    }
+    if (!hasEvents) run.eventsFromFiles(d);
+    run.events.close();
+    return run;
+  }
+
+  private void readResult(JsonNode r) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    String stop = r.path("stop").asText();
+    m.put("stop", stop);
+    m.put("stop_words", stopWords(stop));
+    m.put("steps", r.path("steps").asLong());
+    m.put("seconds", r.path("seconds").asDouble());
+    m.put("val_loss", r.path("val_loss").isNumber() ? r.path("val_loss").asDouble() : null);
+    m.put(
+        "val_accuracy",
+        r.path("val_accuracy").isNumber() ? r.path("val_accuracy").asDouble() : null);
+    m.put("tokens_per_second", r.path("tokens_per_second").asDouble());
+    m.put("parameters", r.path("parameters").asLong());
+    m.put("baseline", baseline);
+    m.put("baseline_words", baselineWords);
+    result = m;
+    step = r.path("steps").asLong();
+    status =
+        switch (stop) {
+          case "diverged" -> Status.DIVERGED;
+          case "cancelled" -> Status.CANCELLED;
+          default -> Status.FINISHED;
+        };
+    JsonNode d = r.get("divergence");
+    if (d != null && !d.isNull()) {
+      Map<String, Object> dv = new LinkedHashMap<>();
+      dv.put("step", d.path("step").asLong());
+      dv.put("parameter", d.path("parameter").isNull() ? null : d.path("parameter").asText());
+      dv.put("gradient_norm", d.path("gradient_norm").asText());
+      dv.put("loss", d.path("loss").asText());
+      dv.put("message", d.path("message").asText());
+      dv.put("checkpoint_step", checkpointStep);
+      divergence = dv;
+    }
+  }
+
+  private static String stopWords(String stop) {
+    for (TrainingResult.Stop s : TrainingResult.Stop.values()) {
+      if (s.name().equalsIgnoreCase(stop)) return s.words();
+    }
+    return stop;
+  }
+
+  /** A run without an event log (the command line's): its curves from {@code metrics.csv}. */
+  private void eventsFromFiles(RunDirectory d) throws IOException {
+    if (!d.has(RunDirectory.METRICS)) return;
+    List<String[]> rows = d.readCsv(RunDirectory.METRICS);
+    int every = Math.max(1, rows.size() / STEP_EVENTS);
+    int i = 0;
+    for (String[] row : rows) {
+      long s = Long.parseLong(row[0]);
+      double seconds = Double.parseDouble(row[1]);
+      if (row.length > 2 && !row[2].isEmpty() && (i++ % every == 0)) {
+        Map<String, Object> e = new LinkedHashMap<>();
+        e.put("step", s);
+        e.put("seconds", seconds);
+        e.put("loss", Double.parseDouble(row[2]));
+        e.put("grad_norm", row.length > 4 && !row[4].isEmpty() ? Double.parseDouble(row[4]) : null);
+        e.put("lr", row.length > 5 && !row[5].isEmpty() ? Double.parseDouble(row[5]) : null);
+        e.put(
+            "tokens_per_s",
+            row.length > 6 && !row[6].isEmpty() ? Double.parseDouble(row[6]) : null);
+        events.add("step", e);
+      }
+      if (row.length > 3 && !row[3].isEmpty()) {
+        Map<String, Object> v = new LinkedHashMap<>();
+        v.put("step", s);
+        v.put("seconds", seconds);
+        v.put("loss", Double.parseDouble(row[3]));
+        v.put("accuracy", null);
+        events.add("validation", v);
+      }
+    }
+    if (divergence != null) events.add("divergence", divergence);
+    events.add("finished", toJson());
+  }
+
+  /** Trains on the calling thread until the run ends; every outcome becomes an event. */
+  void execute() {
+    TrainingRun run = training;
+    status = Status.RUNNING;
+    events.add("status", statusEvent(0));
+    try {
+      writeLabFile();
+      run.addListener(new Watcher(run));
+      TrainingResult r = run.run();
+      readResult(RunEvents.JSON.readTree(dir.resolve(RunDirectory.RESULT).toFile()));
+      if (r.stop() == TrainingResult.Stop.DIVERGED) {
+        divergence.put("checkpoint_step", checkpointStep);
+        events.add("divergence", divergence);
+      }
+    } catch (IOException | RuntimeException e) {
+      status = Status.FAILED;
+      error = e.getMessage() == null ? e.toString() : e.getMessage();
+    } finally {
+      training = null;
+      finish();
+    }
+  }
+
+  private void finish() {
+    try {
+      writeLabFile();
+    } catch (IOException e) {
+      if (error == null) error = "could not record the run: " + e.getMessage();
+    }
+    events.add("finished", toJson());
+    events.close();
+  }
+
+  /** Stops a running run after its step; a queued one never starts. */
+  void cancel() {
+    TrainingRun run = training;
+    if (status == Status.QUEUED) {
+      status = Status.CANCELLED;
+      training = null;
+      finish();
+    } else if (run != null) {
+      run.cancel();
+    }
+  }
+
+  /**
+   * Prepares a diverged run to continue from its last good checkpoint with clipping on (and,
+   * optionally, another learning rate). Without a checkpoint it starts again from step 0: the
+   * initial weights, which the seed draws again exactly.
+   */
+  void prepareResume(double clipThreshold, Double lr) throws IOException {
+    if (status != Status.DIVERGED) {
+      throw new IllegalStateException(
+          "only a run that diverged is resumed with clipping; this one is " + status.word());
+    }
+    Map<String, Object> changes = new LinkedHashMap<>();
+    changes.put("clip", clipThreshold);
+    if (lr != null) changes.put("lr", lr);
+    long from;
+    TrainingRun run;
+    if (Files.isRegularFile(dir.resolve(RunDirectory.CHECKPOINT))) {
+      run = TrainingRun.resume(dir, c -> c.with(changes));
+      from = run.resumedFrom();
+    } else {
+      TrainingRunConfig stored =
+          RunDirectory.open(dir).readJson(RunDirectory.CONFIG, TrainingRunConfig.class);
+      run = TrainingRun.start(stored.with(changes), dir, true);
+      from = 0;
+    }
+    LabConfig c = config;
+    config =
+        new LabConfig(
+            c.model(),
+            c.activation(),
+            c.task(),
+            c.distance(),
+            c.text(),
+            c.seqLen(),
+            c.hidden(),
+            c.layers(),
+            c.heads(),
+            c.init(),
+            c.spectralRadius(),
+            c.forgetBias(),
+            true,
+            clipThreshold,
+            c.optimizer(),
+            lr != null ? lr : c.lr(),
+            c.steps(),
+            c.batch(),
+            c.seed());
+    training = run;
+    result = null;
+    divergence = null;
+    step = from;
+    status = Status.QUEUED;
+    events.reopen();
+    Map<String, Object> e = new LinkedHashMap<>();
+    e.put("from_step", from);
+    e.put("clip_threshold", clipThreshold);
+    e.put("config", config.toJson());
+    events.add("resumed", e);
+    events.add("status", statusEvent(1));
+    writeLabFile();
+  }
+
+  /** Tells the page the place in the queue. */
+  void queuedAt(int position) {
+    if (status == Status.QUEUED) events.add("status", statusEvent(position));
+  }
+
+  private Map<String, Object> statusEvent(int queuePosition) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("status", status.word());
+    m.put("queue_position", status == Status.QUEUED ? queuePosition : null);
+    return m;
+  }
+
+  private void writeLabFile() throws IOException {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("id", id);
+    m.put("title", config.title());
+    m.put("created", created.toString());
+    m.put("status", status.word());
+    m.put("error", error);
+    m.put("baseline", baseline);
+    m.put("baseline_words", baselineWords);
+    m.put("config", config.toJson());
+    AtomicFiles.write(
+        dir.resolve(LAB_FILE),
+        RunEvents.JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(m));
+  }
+
+  /** The run as the API shows it. */
+  public Map<String, Object> toJson() {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("id", id);
+    m.put("title", config.title());
+    m.put("status", status.word());
+    m.put("config", config.toJson());
+    m.put("created", created.toString());
+    m.put("step", step);
+    m.put("max_steps", config.steps());
+    m.put("source", source);
+    m.put("baseline", baseline);
+    m.put("baseline_words", baselineWords);
+    m.put("result", result);
+    m.put("divergence", divergence);
+    m.put("resumable", status == Status.DIVERGED);
+    m.put("error", error);
+    return m;
+  }
+
+  public String id() {
+    return id;
+  }
+
+  public Path dir() {
+    return dir;
+  }
+
+  public LabConfig config() {
+    return config;
+  }
+
+  public Status status() {
+    return status;
+  }
+
+  public RunEvents events() {
+    return events;
+  }
+
+  public Instant created() {
+    return created;
+  }
+
+  /** Turns the engine's reports into the page's events, thinned to what a chart can use. */
+  private final class Watcher implements TrainingListener {
+    private final TrainingRun run;
+    private final long stepEvery, gradientEvery;
+    private final int insideEvery;
+    private int validations;
+
+    Watcher(TrainingRun run) {
+      this.run = run;
+      long steps = Math.max(1, run.config().maxSteps());
+      stepEvery = Math.max(1, steps / STEP_EVENTS);
+      gradientEvery = Math.max(1, steps / TIME_GRADIENT_ROWS);
+      long validationCount = Math.max(1, steps / Math.max(1, run.config().validateEvery()));
+      insideEvery = (int) Math.max(1, validationCount / INSIDE_VIEWS);
+    }
+
+    @Override
+    public void onStart(long from, List<String> parameterNames) {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("step", from);
+      m.put("parameters", parameterNames);
+      m.put("baseline", baseline);
+      m.put("baseline_words", baselineWords);
+      m.put("steps_per_sequence", run.steps());
+      m.put("title", config.title());
+      events.add("start", m);
+      inside(from);
+    }
+
+    @Override
+    public void onStep(StepReport r) {
+      step = r.step();
+      if (r.step() == 1 || r.step() % stepEvery == 0) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("step", r.step());
+        m.put("seconds", r.seconds());
+        m.put("loss", finite(r.loss()));
+        m.put("grad_norm", finite(r.gradientNorm()));
+        m.put("lr", r.learningRate());
+        m.put("tokens_per_s", r.tokensPerSecond());
+        events.add("step", m);
+      }
+      if ((r.step() == 1 || r.step() % gradientEvery == 0)
+          && run.model() instanceof RecurrentLanguageModel model) {
+        Map<String, Object> g = LabProbes.timeGradients(model, r.step());
+        if (g != null) events.add("time_gradients", g);
+      }
+    }
+
+    @Override
+    public void onValidation(ValidationReport r) {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("step", r.step());
+      m.put("seconds", r.seconds());
+      m.put("loss", finite(r.loss()));
+      m.put("accuracy", finite(r.accuracy()));
+      events.add("validation", m);
+      validations++;
+      if (validations % insideEvery == 0 || r.step() >= run.config().maxSteps()) inside(r.step());
+    }
+
+    @Override
+    public void onCheckpoint(TrainingState state) {
+      checkpointStep = state.step();
+    }
+
+    @Override
+    public void onWarning(String message) {
+      events.add("warning", Map.of("message", message));
+    }
+
+    private void inside(long at) {
+      Map.Entry<String, Map<String, Object>> view = LabProbes.inside(run, at);
+      if (view != null) events.add(view.getKey(), view.getValue());
+    }
+  }
+
+  static Double finite(double v) {
+    return Double.isFinite(v) ? v : null;
+  }
+}

@@ -1,0 +1,148 @@
+package org.seqlab.lab;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The events of one run, in order, each with an id one above the last: what the page draws, kept
+ * whole so that a client that connects late or reconnects gets everything it missed, and appended
+ * to {@code lab-events.jsonl} in the run directory so that the history survives a restart. A line
+ * cut short by a crash is ignored when the file is read back.
+ *
+ * <p>Readers wait in {@link #after}; a writer wakes them. The log is open while the run may still
+ * produce events, and closed when it has ended (a resumed run opens it again).
+ */
+public final class RunEvents {
+
+  /** The file in a run directory that holds its events, one JSON object per line. */
+  public static final String FILE = "lab-events.jsonl";
+
+  static final ObjectMapper JSON = new ObjectMapper();
+
+  /**
+   * One event.
+   *
+   * @param id its place in the run's stream, from 1
+   * @param type the SSE event name: {@code step}, {@code validation}, {@code finished}, ...
+   * @param data its JSON
+   */
+  public record Event(long id, String type, String data) {}
+
+  private final List<Event> events = new ArrayList<>();
+  private final Path file; // null: kept in memory only
+  private BufferedWriter writer;
+  private boolean open = true;
+
+  RunEvents(Path file) {
+    this.file = file;
+  }
+
+  /** The events a directory's file holds, as a closed log; empty if it has none. */
+  static RunEvents read(Path file) throws IOException {
+    RunEvents log = new RunEvents(file);
+    if (Files.isRegularFile(file)) {
+      for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+        JsonNode node;
+        try {
+          node = JSON.readTree(line);
+        } catch (IOException torn) {
+          break; // the last line of a run that was killed mid-write
+        }
+        if (node == null || !node.has("type")) break;
+        log.events.add(
+            new Event(
+                log.events.size() + 1,
+                node.get("type").asText(),
+                JSON.writeValueAsString(node.get("data"))));
+      }
+    }
+    log.open = false;
+    return log;
+  }
+
+  /** Appends an event and wakes every reader. */
+  public synchronized Event add(String type, Object data) {
+    String json;
+    try {
+      json = JSON.writeValueAsString(data);
+      Event e = new Event(events.size() + 1, type, json);
+      events.add(e);
+      if (file != null) {
+        if (writer == null) {
+          writer =
+              Files.newBufferedWriter(
+                  file,
+                  StandardCharsets.UTF_8,
+                  StandardOpenOption.CREATE,
+                  StandardOpenOption.APPEND);
+        }
+        ObjectNode line = JSON.createObjectNode();
+        line.put("type", type);
+        line.set("data", JSON.readTree(json));
+        writer.write(JSON.writeValueAsString(line));
+        writer.write('\n');
+        writer.flush();
+      }
+      notifyAll();
+      return e;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * The events after {@code id}, waiting up to {@code millis} for one if there are none yet and the
+   * log is open.
+   */
+  public synchronized List<Event> after(long id, long millis) throws InterruptedException {
+    long deadline = System.currentTimeMillis() + millis;
+    while (events.size() <= id && open) {
+      long left = deadline - System.currentTimeMillis();
+      if (left <= 0) break;
+      wait(left);
+    }
+    int from = (int) Math.max(0, Math.min(id, events.size()));
+    return List.copyOf(events.subList(from, events.size()));
+  }
+
+  /** Whether more events may come. */
+  public synchronized boolean isOpen() {
+    return open;
+  }
+
+  /** The run ended: no more events (until it is resumed). */
+  synchronized void close() {
+    open = false;
+    try {
+      if (writer != null) writer.close();
+    } catch (IOException ignored) {
+      // The events are in memory; the file only loses its tail.
+    }
+    writer = null;
+    notifyAll();
+  }
+
+  /** A resumed run writes on. */
+  synchronized void reopen() {
+    open = true;
+  }
+
+  public synchronized int size() {
+    return events.size();
+  }
+
+  /** Every event of one type, oldest first. */
+  public synchronized List<Event> ofType(String type) {
+    return events.stream().filter(e -> e.type().equals(type)).toList();
+  }
+}

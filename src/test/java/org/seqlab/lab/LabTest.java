@@ -1,0 +1,294 @@
+package org.seqlab.lab;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.seqlab.experiments.TrainingRun;
+import org.seqlab.probe.Spectral;
+
+/** The lab's engine, without HTTP: runs, queue, divergence and resume, history, probes. */
+class LabTest {
+
+  @TempDir Path runs;
+
+  static LabConfig config(Object... keyValues) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    for (int i = 0; i < keyValues.length; i += 2) m.put((String) keyValues[i], keyValues[i + 1]);
+    LabConfig.Checked c = LabConfig.check(m, List.of());
+    assertTrue(c.exact(), () -> c.changes() + " " + c.problems());
+    return c.config();
+  }
+
+  static void awaitEnd(LabRun run) throws InterruptedException {
+    long deadline = System.currentTimeMillis() + 120_000;
+    while (run.events().isOpen() || !run.status().ended()) {
+      assertTrue(System.currentTimeMillis() < deadline, "the run did not end in 2 minutes");
+      run.events().after(run.events().size(), 200);
+    }
+  }
+
+  static JsonNode json(RunEvents.Event e) throws IOException {
+    return RunEvents.JSON.readTree(e.data());
+  }
+
+  private Lab lab(int maxRunning, int maxQueued) throws IOException {
+    return new Lab(new Lab.Options(runs, maxRunning, maxQueued, List.of()));
+  }
+
+  @Test
+  void aRecurrentRunStreamsItsCurvesAndTheGradientAtEveryTimeStep() throws Exception {
+    try (Lab lab = lab(1, 4)) {
+      LabRun run = lab.start(config("model", "lstm", "distance", 5, "steps", 60, "hidden", 16));
+      awaitEnd(run);
+      assertEquals(LabRun.Status.FINISHED, run.status());
+      RunEvents events = run.events();
+      List<String> types =
+          events.after(0, 0).stream().map(RunEvents.Event::type).distinct().toList();
+      assertEquals(
+          List.of("status", "start", "gates", "step", "time_gradients", "validation", "finished"),
+          types);
+      assertEquals(60, events.ofType("step").size()); // 60 steps: none thinned
+      assertEquals(20, events.ofType("validation").size()); // every 3 steps
+      // Ids run 1, 2, 3, ... with no gap, and the log is closed with "finished" last.
+      List<RunEvents.Event> all = events.after(0, 0);
+      for (int i = 0; i < all.size(); i++) assertEquals(i + 1, all.get(i).id());
+      assertEquals("finished", all.getLast().type());
+      assertFalse(events.isOpen());
+
+      int length = json(events.ofType("start").getFirst()).get("steps_per_sequence").asInt();
+      JsonNode g = json(events.ofType("time_gradients").getLast());
+      assertEquals(60, g.get("step").asInt());
+      assertEquals(length, g.get("norms").size());
+      // The loss asks only the last word of each sentence; steps after a sentence's end have no
+      // state, so the last steps of the longest sentences carry the gradient, and the predicted
+      // decay starts from the last step with any and falls by exactly rho per step back.
+      double radius = g.get("radius").asDouble();
+      int last = length - 1;
+      while (g.get("norms").get(last).asDouble() == 0) last--;
+      double top = g.get("norms").get(last).asDouble();
+      for (int t = 0; t <= last; t++) {
+        double expected = top * Math.pow(radius, last - t);
+        // The norms travel as float32, the prediction as a double.
+        assertEquals(expected, g.get("predicted").get(t).asDouble(), 1e-6 * expected + 1e-30);
+      }
+      assertTrue(g.get("cell_norms").size() == length, "the LSTM also reports dL/dc_t");
+    }
+  }
+
+  @Test
+  void theRadiusInTheHeatMapIsTheSpectralRadiusOfTheTrainedWeights() throws Exception {
+    try (Lab lab = lab(1, 4)) {
+      LabRun run =
+          lab.start(
+              config(
+                  "init", "spectral", "spectral_radius", 0.5, "steps", 1, "lr", 1e-5, "hidden", 8));
+      awaitEnd(run);
+      JsonNode g = json(run.events().ofType("time_gradients").getFirst());
+      // One step at lr 1e-5 barely moves W_hh away from its exact radius 0.5.
+      assertEquals(0.5, g.get("radius").asDouble(), 1e-3);
+      var model =
+          (org.seqlab.nn.RecurrentLanguageModel)
+              TrainingRun.resume(run.dir(), c -> c).model(); // the checkpoint's weights
+      float[] w = model.recurrent().weightHh(0).value().data();
+      double[] m = new double[64];
+      for (int i = 0; i < 64; i++) m[i] = w[i];
+      assertEquals(Spectral.spectralRadius(m, 8), g.get("radius").asDouble(), 1e-6);
+    }
+  }
+
+  @Test
+  void gatesAreProbabilitiesAndTheCellStateIsShownForTheLstm() throws Exception {
+    try (Lab lab = lab(1, 4)) {
+      LabRun run = lab.start(config("model", "lstm", "steps", 2, "hidden", 80));
+      awaitEnd(run);
+      JsonNode gates = json(run.events().ofType("gates").getLast());
+      assertEquals(4, gates.get("gates").size());
+      assertEquals("forget gate f", gates.get("labels").get(1).asText());
+      int steps = gates.get("tokens").size();
+      assertEquals("<s>", gates.get("tokens").get(0).asText());
+      JsonNode forget = gates.get("gates").get(1);
+      assertEquals(steps, forget.size());
+      assertEquals(LabProbes.MAX_UNITS, forget.get(0).size()); // 80 units, 64 shown
+      for (JsonNode row : forget)
+        for (JsonNode v : row) assertTrue(v.asDouble() > 0 && v.asDouble() < 1);
+      JsonNode candidate = gates.get("gates").get(2); // tanh: in (-1, 1), some negative
+      boolean negative = false;
+      for (JsonNode row : candidate) for (JsonNode v : row) negative |= v.asDouble() < 0;
+      assertTrue(negative);
+      assertEquals(steps, gates.get("cell").size());
+      assertEquals(80, gates.get("units").asInt());
+    }
+  }
+
+  @Test
+  void attentionMapsAreCausalDistributions() throws Exception {
+    try (Lab lab = lab(1, 4)) {
+      LabRun run =
+          lab.start(
+              config("model", "transformer", "heads", 2, "layers", 2, "steps", 2, "hidden", 16));
+      awaitEnd(run);
+      JsonNode a = json(run.events().ofType("attention").getLast());
+      assertEquals(2, a.get("maps").size());
+      JsonNode map = a.get("maps").get(1).get(1);
+      int steps = a.get("tokens").size();
+      assertEquals(steps, map.size());
+      for (int q = 0; q < steps; q++) {
+        double sum = 0;
+        for (int k = 0; k < steps; k++) {
+          double v = map.get(q).get(k).asDouble();
+          if (k > q) assertEquals(0, v, "position " + (q + 1) + " sees no later position");
+          sum += v;
+        }
+        assertEquals(1, sum, 1e-5);
+      }
+    }
+  }
+
+  @Test
+  void aDivergedRunSaysWhereAndResumesWithClipping() throws Exception {
+    try (Lab lab = lab(1, 4)) {
+      Map<String, Object> exploding = new LinkedHashMap<>(Presets.named("exploding").settings());
+      exploding.put("steps", 100);
+      LabRun run = lab.start(LabConfig.check(exploding, List.of()).config());
+      awaitEnd(run);
+      assertEquals(LabRun.Status.DIVERGED, run.status());
+      JsonNode d = json(run.events().ofType("divergence").getFirst());
+      assertTrue(d.get("step").asInt() >= 1 && d.get("step").asInt() < 100);
+      assertTrue(d.get("message").asText().startsWith("training diverged at step "));
+      assertEquals(true, run.toJson().get("resumable"));
+
+      lab.resume(run.id(), 1.0, null);
+      awaitEnd(run);
+      assertEquals(LabRun.Status.FINISHED, run.status(), () -> String.valueOf(run.toJson()));
+      assertTrue(run.config().clip());
+      JsonNode resumed = json(run.events().ofType("resumed").getFirst());
+      assertEquals(d.get("checkpoint_step").asLong(), resumed.get("from_step").asLong());
+      assertEquals(1.0, Lab.runConfig(run).clip());
+      // A finished run is not resumed.
+      assertThrows(IllegalStateException.class, () -> lab.resume(run.id(), 1.0, null));
+    }
+  }
+
+  @Test
+  void runsWaitTheirTurnAndTheQueueHasALimit() throws Exception {
+    try (Lab lab = lab(1, 1)) {
+      LabRun first = lab.start(config("steps", 3000, "hidden", 64));
+      LabRun second = lab.start(config("steps", 5));
+      assertEquals(LabRun.Status.QUEUED, second.status());
+      Lab.QueueFull full = assertThrows(Lab.QueueFull.class, () -> lab.start(config("steps", 5)));
+      assertTrue(full.getMessage().contains("1 wait"), full.getMessage());
+      // Cancelling the queued run frees its place; it never trains.
+      lab.cancel(second.id());
+      assertEquals(LabRun.Status.CANCELLED, second.status());
+      assertTrue(second.events().ofType("step").isEmpty());
+      LabRun third = lab.start(config("steps", 5));
+      lab.cancel(first.id());
+      awaitEnd(first);
+      assertEquals(LabRun.Status.CANCELLED, first.status());
+      awaitEnd(third);
+      assertEquals(LabRun.Status.FINISHED, third.status());
+      JsonNode queued = json(third.events().ofType("status").getFirst());
+      assertEquals("queued", queued.get("status").asText());
+      assertEquals(1, queued.get("queue_position").asInt());
+    }
+  }
+
+  @Test
+  void theHistorySurvivesARestartAndShowsRunsTheCommandLineWrote() throws Exception {
+    String id;
+    int eventCount;
+    try (Lab lab = lab(1, 4)) {
+      LabRun run = lab.start(config("model", "gru", "steps", 20));
+      awaitEnd(run);
+      id = run.id();
+      eventCount = run.events().size();
+    }
+    // A run `seqlab train --out RUNS/cli-run` wrote: no lab files at all.
+    TrainingRun cli =
+        TrainingRun.start(
+            config("model", "rnn", "steps", 12).toRunConfig(null), runs.resolve("cli-run"), false);
+    cli.run();
+    assertFalse(Files.exists(runs.resolve("cli-run").resolve(LabRun.LAB_FILE)));
+
+    try (Lab again = lab(1, 4)) {
+      List<LabRun> history = again.list();
+      assertEquals(2, history.size());
+      LabRun run = again.get(id);
+      assertEquals(LabRun.Status.FINISHED, run.status());
+      assertEquals("lab", run.toJson().get("source"));
+      assertEquals(eventCount, run.events().size(), "every event is replayed after a restart");
+      LabRun fromCli = again.get("cli-run");
+      assertEquals("cli", fromCli.toJson().get("source"));
+      assertEquals(LabRun.Status.FINISHED, fromCli.status());
+      assertEquals(12, fromCli.events().ofType("step").size());
+      assertEquals("finished", fromCli.events().after(0, 0).getLast().type());
+      // Ids that are not plain names never reach the file system.
+      assertEquals(null, again.get("../" + id));
+    }
+  }
+
+  @Test
+  void aComparisonListsTheFieldsThatDiffer() throws Exception {
+    try (Lab lab = lab(2, 4)) {
+      LabRun a = lab.start(config("model", "rnn", "steps", 3));
+      LabRun b = lab.start(config("model", "lstm", "steps", 3, "forget_bias", 1));
+      awaitEnd(a);
+      awaitEnd(b);
+      Map<String, Object> c = lab.compare(List.of(a.id(), b.id()));
+      @SuppressWarnings("unchecked")
+      List<Map<String, Object>> differences = (List<Map<String, Object>>) c.get("differences");
+      assertEquals(
+          List.of("model", "forget_bias"), differences.stream().map(d -> d.get("field")).toList());
+      assertEquals(List.of("rnn", "lstm"), differences.getFirst().get("values"));
+      assertThrows(IllegalArgumentException.class, () -> lab.compare(List.of(a.id())));
+    }
+  }
+
+  @Test
+  void theGradientFlowProbeIsSeqlabGradientsForEveryArchitecture() throws Exception {
+    try (Lab lab = lab(1, 1)) {
+      Map<String, Object> flow = lab.gradientFlow(config("model", "lstm", "forget_bias", 3), 30);
+      @SuppressWarnings("unchecked")
+      List<Map<String, Object>> series = (List<Map<String, Object>>) flow.get("series");
+      assertEquals(
+          List.of("lstm", "rnn", "gru", "transformer"),
+          series.stream().map(s -> s.get("model")).toList());
+      assertEquals(
+          "seqlab gradients --model lstm --hidden 32 --steps 30 --seed 1 --forget-bias 3.0",
+          series.getFirst().get("command"));
+      var expected =
+          org.seqlab.probe.GradientFlow.measure(
+              new org.seqlab.probe.GradientFlow.Config(
+                  org.seqlab.nn.RecurrentKind.LSTM,
+                  10,
+                  32,
+                  30,
+                  new org.seqlab.probe.GradientFlow.WeightInit.PyTorchDefault(),
+                  Double.NaN,
+                  3.0,
+                  1),
+              new org.seqlab.tensor.NumpyRandom(1));
+      assertTrue(
+          java.util.Arrays.equals(
+              expected.hiddenGradientNorm(), (double[]) series.getFirst().get("hidden")));
+      assertEquals(
+          org.seqlab.view.GradientVerdict.sentences(expected, "h"),
+          series.getFirst().get("sentences"));
+      assertNotNull(series.getFirst().get("cell"));
+      assertEquals(null, series.get(1).get("cell"));
+      assertThrows(IllegalArgumentException.class, () -> lab.gradientFlow(config(), 100_000));
+    }
+  }
+}
