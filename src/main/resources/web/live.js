@@ -247,6 +247,7 @@ function setStatus(status) {
 function showResult(run) {
   const box = document.getElementById('result');
   box.replaceChildren();
+  box.className = `result result-${run.status}`;
   const result = run.result;
   if (run.error) box.append(el('p', 'error-text', `The run failed: ${run.error}`));
   if (result) {
@@ -278,9 +279,15 @@ function showResult(run) {
 function showDivergence(d) {
   if (!live) return;
   live.divergence = d;
-  document.getElementById('divergence-text').textContent =
-    `Diverged at step ${d.step}: parameter ${d.parameter}, gradient norm ${num(d.gradient_norm, 3)}` +
-    (d.loss !== undefined && d.loss !== null ? `, loss ${num(d.loss, 3)}` : '') + '.';
+  // The parameter is named when its gradient broke first; when the loss itself broke, the
+  // server's message says how (and the gradient norms just before).
+  const what = [];
+  if (d.parameter) what.push(`parameter ${d.parameter}`);
+  if (d.gradient_norm !== null && d.gradient_norm !== undefined) what.push(`gradient norm ${num(d.gradient_norm, 3)}`);
+  if (d.loss !== null && d.loss !== undefined) what.push(`loss ${num(d.loss, 3)}`);
+  document.getElementById('divergence-text').textContent = `Diverged at step ${d.step}: ${what.join(', ')}.`;
+  const detail = d.message ? d.message.replace(/^training diverged at step \d+:\s*/, '') : '';
+  document.getElementById('divergence-detail').textContent = detail ? `${detail.charAt(0).toUpperCase()}${detail.slice(1)}.`.replace(/\.\.$/, '.') : '';
   const resumable = d.checkpoint_step !== null && d.checkpoint_step !== undefined;
   document.getElementById('resume-step').textContent = resumable ? d.checkpoint_step : '–';
   document.getElementById('resume').disabled = !resumable;
@@ -407,6 +414,12 @@ const DRAW = {
   },
 
   score(run) {
+    const base = run.start && baselineOf(run.start.baseline);
+    if (base && base.metric === 'loss' && !hasAccuracy(run)) {
+      document.getElementById('score-note').textContent = 'this task is scored by its loss';
+      placeholder('chart-score', 'no accuracy for this task: its score is the loss, on the left, against the dashed baseline');
+      return;
+    }
     if (!hasAccuracy(run)) {
       document.getElementById('score-note').textContent = run.validations.length ? 'this task has no accuracy; its baseline is on the loss chart' : '';
       if (run.validations.length) placeholder('chart-score', 'no accuracy for this task');
