@@ -429,7 +429,6 @@ const DRAW = {
     option.yAxis = { type: 'value', name: 'validation accuracy', min: 0, max: 1 };
     const accuracy = line('validation accuracy', run.validations.map((v) => [v.step, v.accuracy]), { colour: '#2ca02c', width: 2.5 });
     accuracy.showSymbol = run.validations.length < 40;
-    const base = run.start && baselineOf(run.start.baseline);
     if (base && base.metric !== 'loss') accuracy.markLine = baselineMark(base.value);
     option.series = [accuracy];
     chart('chart-score').setOption(option, true);
