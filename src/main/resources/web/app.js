@@ -42,6 +42,20 @@ async function startRun() {
   }
 }
 
+/** Puts the open run's settings in the form, to change one knob and run again. */
+function useRunSettings() {
+  const config = live && live.run && live.run.config;
+  if (!config) {
+    notice('The run\'s settings have not arrived yet.', 'warning');
+    return;
+  }
+  lab.config = { ...defaults(), ...config };
+  writeForm(lab.config);
+  markPreset(null);
+  updateHash();
+  scheduleCheck(0);
+}
+
 function wire() {
   for (const button of document.querySelectorAll('.tabs button')) button.addEventListener('click', () => showTab(button.dataset.tab));
   document.getElementById('start').addEventListener('click', startRun);
@@ -49,6 +63,7 @@ function wire() {
   document.getElementById('resume').addEventListener('click', resumeRun);
   document.getElementById('snippet-show').addEventListener('click', () => loadSnippet(true));
   document.getElementById('snippet-copy').addEventListener('click', copySnippet);
+  document.getElementById('run-settings').addEventListener('click', useRunSettings);
   document.getElementById('flow-measure').addEventListener('click', () => scheduleGradientFlow(true));
   document.getElementById('flow-auto').addEventListener('change', () => scheduleGradientFlow());
   document.getElementById('attention-layer').addEventListener('change', () => live && live.attention && redraw(live, 'attention'));

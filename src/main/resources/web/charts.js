@@ -40,7 +40,7 @@ function positive(value) {
 function lineBase({ xName, yName, yLog = false, xMin, xMax }) {
   return {
     animation: false,
-    grid: { left: 64, right: 24, top: 36, bottom: 48 },
+    grid: { left: 64, right: 24, top: 56, bottom: 48 },
     tooltip: { trigger: 'axis', valueFormatter: (v) => num(v, 4) },
     legend: { top: 0, type: 'scroll' },
     xAxis: { type: 'value', name: xName, nameLocation: 'middle', nameGap: 28, min: xMin, max: xMax },
