@@ -224,9 +224,10 @@ public final class RunFiles {
             ? "        e = self.token_embedding(x)\n"
             : "        e = self.input_projection(x)\n");
     py.append("        e = e + self.position_embedding(torch.arange(steps))[:, None, :]\n");
-    py.append("        mask = torch.nn.Transformer.generate_square_subsequent_mask(steps)\n");
+    py.append(
+        "        mask = torch.triu(torch.full((steps, steps), float(\"-inf\")), diagonal=1)  # causal\n");
     py.append("        for block in self.blocks:\n");
-    py.append("            e = block(e, src_mask=mask, is_causal=True)\n");
+    py.append("            e = block(e, src_mask=mask)\n");
     py.append("        return self.head(self.final_norm(e))\n");
   }
 }

@@ -108,12 +108,16 @@ public final class LabServer implements AutoCloseable {
         .get("/api/runs/{id}", json(req -> api.run(id(req)).toJson()))
         .post("/api/runs/{id}/cancel", json(req -> lab.cancel(id(req)).toJson()))
         .post("/api/runs/{id}/resume", json(req -> api.resume(id(req), body(req))))
-        .get("/api/runs/{id}/events", (req, res) -> stream(req, res, api.run(id(req)).events()))
-        .get("/api/runs/{id}/metrics.csv", (req, res) -> file(res, api.run(id(req)), "metrics.csv"))
+        .get(
+            "/api/runs/{id}/events",
+            (req, res) -> stream(req, res, () -> api.run(id(req)).events()))
+        .get(
+            "/api/runs/{id}/metrics.csv",
+            (req, res) -> file(res, () -> api.run(id(req)), "metrics.csv"))
         .get("/api/runs/{id}/metrics.json", json(req -> RunFiles.metricsJson(api.run(id(req)))))
         .get(
             "/api/runs/{id}/model.safetensors",
-            (req, res) -> file(res, api.run(id(req)), "model.safetensors"))
+            (req, res) -> file(res, () -> api.run(id(req)), "model.safetensors"))
         .get(
             "/api/runs/{id}/snippet.py",
             (req, res) ->
@@ -132,7 +136,7 @@ public final class LabServer implements AutoCloseable {
         .post("/api/experiments/{id}/cancel", json(req -> lab.cancelExperiment(id(req)).toJson()))
         .get(
             "/api/experiments/{id}/events",
-            (req, res) -> stream(req, res, api.experiment(id(req)).events()))
+            (req, res) -> stream(req, res, () -> api.experiment(id(req)).events()))
         .any(
             "/api/*",
             (req, res) ->
@@ -367,10 +371,12 @@ public final class LabServer implements AutoCloseable {
     return m;
   }
 
-  private static void file(ServerResponse res, LabRun run, String name) {
+  private static void file(
+      ServerResponse res, java.util.function.Supplier<LabRun> find, String name) {
     handle(
         res,
         () -> {
+          LabRun run = find.get();
           Path file = run.dir().resolve(name);
           if (!Files.isRegularFile(file)) {
             throw new NoSuchElementException(
@@ -391,7 +397,12 @@ public final class LabServer implements AutoCloseable {
    * Last-Event-ID} (all of them for a new client), then each new one as it comes, until the log
    * closes or the client goes away.
    */
-  private static void stream(ServerRequest req, ServerResponse res, RunEvents events) {
+  private static void stream(
+      ServerRequest req, ServerResponse res, java.util.function.Supplier<RunEvents> find) {
+    RunEvents[] found = new RunEvents[1];
+    handle(res, () -> found[0] = find.get());
+    if (found[0] == null) return; // refused: the handler has answered
+    RunEvents events = found[0];
     long last =
         req.headers()
             .first(HeaderNames.create("Last-Event-ID"))

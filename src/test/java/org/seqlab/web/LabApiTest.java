@@ -1,0 +1,307 @@
+package org.seqlab.web;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.seqlab.io.Safetensors;
+import org.seqlab.io.SafetensorsFile;
+
+/** The lab's HTTP API as a script would use it, bad requests included. */
+class LabApiTest {
+
+  @TempDir static Path runs;
+  static LabServer server;
+  static final HttpClient HTTP = HttpClient.newHttpClient();
+  static final ObjectMapper JSON = new ObjectMapper();
+
+  @BeforeAll
+  static void start() throws Exception {
+    server = LabServer.start(new LabServer.Options("127.0.0.1", 0, runs, 2, 2, List.of()));
+  }
+
+  @AfterAll
+  static void stop() {
+    server.close();
+  }
+
+  /** A parsed answer and its status. */
+  record Answer(int status, JsonNode json, String body) {}
+
+  static String url(String path) {
+    return "http://127.0.0.1:" + server.port() + path;
+  }
+
+  static Answer get(String path) throws Exception {
+    HttpResponse<String> r =
+        HTTP.send(
+            HttpRequest.newBuilder(URI.create(url(path))).build(),
+            HttpResponse.BodyHandlers.ofString());
+    return answer(r);
+  }
+
+  static Answer post(String path, String body) throws Exception {
+    HttpResponse<String> r =
+        HTTP.send(
+            HttpRequest.newBuilder(URI.create(url(path)))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    return answer(r);
+  }
+
+  private static Answer answer(HttpResponse<String> r) throws Exception {
+    String type = r.headers().firstValue("content-type").orElse("");
+    JsonNode json = type.startsWith("application/json") ? JSON.readTree(r.body()) : null;
+    return new Answer(r.statusCode(), json, r.body());
+  }
+
+  /** Follows a run's event stream to its end; the events as (id, type, data). */
+  static List<String[]> events(String id, long lastEventId) throws Exception {
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url("/api/runs/" + id + "/events")));
+    if (lastEventId > 0) b.header("Last-Event-ID", Long.toString(lastEventId));
+    HttpResponse<java.io.InputStream> r =
+        HTTP.send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
+    assertEquals(200, r.statusCode());
+    assertTrue(r.headers().firstValue("content-type").orElse("").startsWith("text/event-stream"));
+    List<String[]> events = new ArrayList<>();
+    try (BufferedReader in =
+        new BufferedReader(new InputStreamReader(r.body(), StandardCharsets.UTF_8))) {
+      String line, eventId = null, type = null;
+      StringBuilder data = new StringBuilder();
+      while ((line = in.readLine()) != null) {
+        if (line.isEmpty()) {
+          if (type != null) events.add(new String[] {eventId, type, data.toString()});
+          eventId = null;
+          type = null;
+          data.setLength(0);
+        } else if (line.startsWith("id:")) {
+          eventId = line.substring(3).trim();
+        } else if (line.startsWith("event:")) {
+          type = line.substring(6).trim();
+        } else if (line.startsWith("data:")) {
+          data.append(line.substring(5));
+        }
+      }
+    }
+    return events;
+  }
+
+  @Test
+  void theSchemaListsEveryControlWithItsRangeAndThePresets() throws Exception {
+    Answer a = get("/api/schema");
+    assertEquals(200, a.status());
+    JsonNode hidden = null;
+    for (JsonNode c : a.json().get("controls"))
+      if (c.get("name").asText().equals("hidden")) hidden = c;
+    assertEquals(2, hidden.get("min").asInt());
+    assertEquals(256, hidden.get("max").asInt());
+    assertEquals("2 to 256", hidden.get("allowed").asText());
+    assertEquals(5, a.json().get("presets").size());
+    assertEquals("vanishing", a.json().get("presets").get(0).get("name").asText());
+    assertEquals(2, a.json().get("limits").get("max_running").asInt());
+  }
+
+  @Test
+  void aLinkIsClampedWithReasons() throws Exception {
+    Answer a = get("/api/check?model=transformer&hidden=999&heads=7");
+    assertEquals(200, a.status());
+    assertEquals(256, a.json().get("config").get("hidden").asInt());
+    assertEquals(
+        "hidden 999 is above its maximum 256; using 256", a.json().get("changes").get(0).asText());
+    assertTrue(
+        a.json().get("problems").get(0).asText().startsWith("7 heads do not divide the width 256"));
+  }
+
+  @Test
+  void badRequestsAreRefusedWithTheFieldAndWhatIsAllowed() throws Exception {
+    Answer hidden = post("/api/runs", "{\"hidden\": 999}");
+    assertEquals(400, hidden.status());
+    assertEquals(
+        "hidden 999 is above its maximum 256 (allowed: 2 to 256)",
+        hidden.json().get("error").asText());
+    assertEquals("hidden", hidden.json().get("field").asText());
+
+    Answer heads = post("/api/runs", "{\"model\": \"transformer\", \"hidden\": 30, \"heads\": 4}");
+    assertEquals(400, heads.status());
+    assertEquals("heads", heads.json().get("field").asText());
+
+    Answer notJson = post("/api/runs", "{hidden: ");
+    assertEquals(400, notJson.status());
+    assertTrue(
+        notJson.json().get("error").asText().startsWith("the request body must be a JSON object"));
+
+    Answer unknownKey = post("/api/runs", "{\"wings\": 2}");
+    assertEquals(400, unknownKey.status());
+    assertEquals(
+        "ignored 'wings': the lab has no such setting", unknownKey.json().get("error").asText());
+
+    Answer huge = post("/api/runs", "{\"model\": \"" + "x".repeat(100_000) + "\"}");
+    assertTrue(huge.status() == 413 || huge.status() == 400, "status " + huge.status());
+
+    assertEquals(404, get("/api/runs/no-such-run").status());
+    assertEquals(404, get("/api/runs/no-such-run/events").status());
+    assertEquals(404, get("/api/runs/..%2F..%2Fetc/metrics.csv").status());
+    assertEquals(404, get("/api/nothing").status());
+    assertEquals(400, get("/api/gradient-flow?flow_steps=100000").status());
+    assertEquals(400, get("/api/compare?ids=a").status());
+    assertEquals(
+        400,
+        post("/api/experiments", "{\"experiment\": \"long-range\", \"distances\": [0]}").status());
+    assertEquals(400, post("/api/experiments", "{\"experiment\": \"no-such\"}").status());
+    // The runs folder holds nothing from all of these.
+    try (var files = Files.list(runs)) {
+      assertTrue(files.noneMatch(p -> p.getFileName().toString().contains("transformer")));
+    }
+  }
+
+  @Test
+  void aRunStreamsEveryEventOnceAndAReconnectPicksUpWhereItLeft() throws Exception {
+    Answer started = post("/api/runs", "{\"model\": \"lstm\", \"steps\": 40, \"distance\": 4}");
+    assertEquals(201, started.status(), started.body());
+    String id = started.json().get("id").asText();
+    List<String[]> all = events(id, 0);
+    for (int i = 0; i < all.size(); i++) assertEquals(Integer.toString(i + 1), all.get(i)[0]);
+    assertEquals("finished", all.getLast()[1]);
+    assertEquals("finished", JSON.readTree(all.getLast()[2]).get("status").asText());
+
+    List<String[]> rest = events(id, 10);
+    assertEquals(all.size() - 10, rest.size());
+    assertEquals("11", rest.getFirst()[0]);
+    assertArrayEquals(all.get(10), rest.getFirst());
+
+    Answer run = get("/api/runs/" + id);
+    assertEquals(40, run.json().get("step").asInt());
+    assertEquals(0.5, Double.parseDouble(run.json().get("baseline").asText().split(" ")[1]));
+    assertEquals(409, post("/api/runs/" + id + "/resume", "{\"clip_threshold\": 1}").status());
+
+    // Downloads: the metrics as CSV and JSON, the weights, and PyTorch code that loads them.
+    Answer csv = get("/api/runs/" + id + "/metrics.csv");
+    assertEquals(200, csv.status());
+    assertTrue(
+        csv.body().startsWith("step,seconds,train_loss,val_loss,grad_norm,lr,tokens_per_s\n"));
+    assertEquals(41, csv.body().lines().count());
+    Answer metrics = get("/api/runs/" + id + "/metrics.json");
+    JsonNode last = metrics.json().get("rows").get(39);
+    assertEquals(40, last.get("step").asInt());
+    assertTrue(last.get("val_accuracy").isNumber());
+    HttpResponse<byte[]> weights =
+        HTTP.send(
+            HttpRequest.newBuilder(URI.create(url("/api/runs/" + id + "/model.safetensors")))
+                .build(),
+            HttpResponse.BodyHandlers.ofByteArray());
+    assertEquals(200, weights.statusCode());
+    Path file = runs.resolve("downloaded.safetensors");
+    Files.write(file, weights.body());
+    SafetensorsFile f = Safetensors.read(file);
+    assertArrayEquals(new int[] {128, 32}, f.shape("rnn.weight_hh_l0"));
+    Answer snippet = get("/api/runs/" + id + "/snippet.py");
+    assertEquals(200, snippet.status());
+    assertTrue(snippet.body().contains("torch.nn.LSTM("));
+  }
+
+  @Test
+  void cancellingARunStopsItAfterItsStep() throws Exception {
+    Answer started = post("/api/runs", "{\"steps\": 5000, \"hidden\": 128, \"batch\": 128}");
+    String id = started.json().get("id").asText();
+    Answer cancel = post("/api/runs/" + id + "/cancel", "");
+    assertEquals(200, cancel.status());
+    List<String[]> events = events(id, 0);
+    JsonNode finished = JSON.readTree(events.getLast()[2]);
+    assertEquals("cancelled", finished.get("status").asText());
+    assertTrue(finished.get("step").asInt() < 5000);
+  }
+
+  @Test
+  void theQueueRefusesPastItsLimitWith429() throws Exception {
+    List<String> ids = new ArrayList<>();
+    int refused = 0;
+    for (int i = 0; i < 6; i++) {
+      Answer a = post("/api/runs", "{\"steps\": 5000, \"hidden\": 128, \"batch\": 128}");
+      if (a.status() == 201) ids.add(a.json().get("id").asText());
+      else {
+        assertEquals(429, a.status());
+        assertTrue(a.json().get("error").asText().contains("the most this lab takes"));
+        refused++;
+      }
+    }
+    assertEquals(4, ids.size(), "2 train and 2 wait");
+    assertEquals(2, refused);
+    for (String id : ids) post("/api/runs/" + id + "/cancel", "");
+    for (String id : ids) events(id, 0);
+  }
+
+  @Test
+  void theComparisonNamesTheDifferingFields() throws Exception {
+    String a = post("/api/runs", "{\"steps\": 2}").json().get("id").asText();
+    String b =
+        post("/api/runs", "{\"steps\": 2, \"model\": \"gru\", \"hidden\": 16}")
+            .json()
+            .get("id")
+            .asText();
+    events(a, 0);
+    events(b, 0);
+    Answer c = get("/api/compare?ids=" + a + "," + b);
+    assertEquals(200, c.status());
+    List<String> fields = new ArrayList<>();
+    for (JsonNode d : c.json().get("differences")) fields.add(d.get("field").asText());
+    assertEquals(List.of("model", "hidden"), fields);
+    Answer list = get("/api/runs");
+    assertTrue(list.json().size() >= 2);
+  }
+
+  @Test
+  void theGradientFlowProbeAnswersForAConfig() throws Exception {
+    Answer a = get("/api/gradient-flow?model=rnn&distance=10&hidden=16");
+    assertEquals(200, a.status(), a.body());
+    JsonNode rnn = a.json().get("series").get(0);
+    assertEquals("rnn", rnn.get("model").asText());
+    assertEquals("VANISHING", rnn.get("verdict").asText());
+    assertEquals(a.json().get("steps").asInt(), rnn.get("hidden").size());
+  }
+
+  @Test
+  void theLongRangeExperimentStreamsItsRows() throws Exception {
+    Answer started =
+        post(
+            "/api/experiments",
+            "{\"experiment\": \"long-range\", \"distances\": [3], \"models\": [\"rnn\", \"lstm\"],"
+                + " \"seeds\": 1, \"steps\": 20}");
+    assertEquals(201, started.status(), started.body());
+    String id = started.json().get("id").asText();
+    HttpResponse<java.io.InputStream> r =
+        HTTP.send(
+            HttpRequest.newBuilder(URI.create(url("/api/experiments/" + id + "/events"))).build(),
+            HttpResponse.BodyHandlers.ofInputStream());
+    int rows = 0;
+    try (BufferedReader in =
+        new BufferedReader(new InputStreamReader(r.body(), StandardCharsets.UTF_8))) {
+      String line;
+      while ((line = in.readLine()) != null) if (line.equals("event:row")) rows++;
+    }
+    assertEquals(2, rows);
+    Answer done = get("/api/experiments/" + id);
+    assertEquals("finished", done.json().get("status").asText());
+    assertEquals(2, done.json().get("rows").size());
+    assertEquals(0.5, done.json().get("rows").get(0).get("baseline").asDouble());
+    assertEquals(2, done.json().get("summary").size());
+  }
+}
