@@ -87,7 +87,7 @@ async function openExperiment(id) {
     experiments.open = x;
     experiments.rows = x.rows || [];
     document.getElementById('experiment-card').hidden = false;
-    document.getElementById('experiment-title').textContent = `${x.experiment}: ${x.id}`;
+    document.getElementById('experiment-title').textContent = x.title ? `${x.title} (${x.id})` : `${x.experiment}: ${x.id}`;
     setExperimentStatus(x.status);
     showSummary(x.summary);
     drawExperiment();
@@ -226,7 +226,7 @@ function drawExperiment() {
   const wide = Math.max(...distances) / Math.max(1e-9, Math.min(...distances)) >= 8 && Math.min(...distances) > 0;
   const option = lineBase({ xName: knob, yName: metric });
   option.xAxis = { type: wide ? 'log' : 'value', name: knob, nameLocation: 'middle', nameGap: 28, min: wide ? undefined : 'dataMin', max: wide ? undefined : 'dataMax' };
-  if (metric === 'accuracy') option.yAxis = { type: 'value', name: 'accuracy (bars: lowest to highest seed)', min: 0, max: 1 };
+  if (metric === 'accuracy') option.yAxis = { type: 'value', name: 'accuracy', min: 0, max: 1 };
   option.tooltip = {
     trigger: 'item',
     formatter: (p) => (p.seriesType === 'line' ? `${p.seriesName}, ${knob} ${p.value[0]}: ${metric} ${num(p.value[1], 3)}${p.value[2] > 1 ? ` (mean of ${p.value[2]} seeds)` : ''}` : ''),
