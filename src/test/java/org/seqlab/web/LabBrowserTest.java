@@ -1,0 +1,293 @@
+package org.seqlab.web;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.List;
+import java.util.function.Function;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.By;
+import org.openqa.selenium.Dimension;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.TakesScreenshot;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+/**
+ * The lab as a new user meets it, in a real (headless) browser: the vanishing gradient shown before
+ * any training, a live RNN run with its gradient heat map, an LSTM run, the history after a reload,
+ * and a Transformer's attention map.
+ *
+ * <p>It uses Debian's Chromium and its matching driver, so nothing is downloaded: Selenium Manager
+ * is never asked because the driver's path is given. With {@code -Dseqlab.screenshots} it also
+ * writes the screenshots of docs/lab/.
+ */
+@Timeout(180)
+class LabBrowserTest {
+
+  private static final File CHROMEDRIVER = new File("/usr/bin/chromedriver");
+  private static final File CHROMIUM = new File("/usr/bin/chromium");
+  private static final Duration EVENTS = Duration.ofSeconds(45);
+
+  @TempDir Path runsDir;
+
+  private LabServer server;
+  private WebDriver driver;
+  private String base;
+
+  @BeforeEach
+  void start() throws Exception {
+    if (!CHROMEDRIVER.canExecute() || !CHROMIUM.canExecute()) {
+      fail(
+          "The lab's browser test needs Chromium and its driver at /usr/bin/chromium and"
+              + " /usr/bin/chromedriver: apt-get install chromium chromium-driver");
+    }
+    server = LabServer.start(new LabServer.Options("127.0.0.1", 0, runsDir, 2, 16, List.of()));
+    base = "http://127.0.0.1:" + server.port() + "/";
+    ChromeDriverService service =
+        new ChromeDriverService.Builder()
+            .usingDriverExecutable(CHROMEDRIVER)
+            .usingAnyFreePort()
+            .build();
+    ChromeOptions options = new ChromeOptions();
+    options.setBinary(CHROMIUM);
+    options.addArguments(
+        "--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1400,1000");
+    driver = new ChromeDriver(service, options);
+  }
+
+  @AfterEach
+  void stop() {
+    if (driver != null) driver.quit();
+    if (server != null) server.close();
+  }
+
+  @Test
+  void vanishingGradientThenLstmThenAttention() {
+    driver.get(base);
+    await("the page to load its controls", Duration.ofSeconds(20), d -> isTrue("labState.ready"));
+
+    // The vanishing gradient, measured at initialisation: no training needed.
+    click("#presets button[data-preset=vanishing]");
+    await(
+        "the gradient-flow chart and its verdict",
+        Duration.ofSeconds(30),
+        d -> points("chart-gradient-flow") > 0 && text("#verdict").contains("VANISHING"));
+
+    // A live RNN run: the loss curve and the gradient heat map fill as events arrive.
+    String rnnRun = startRun();
+    await(
+        "step and time_gradients events and a drawn loss curve",
+        EVENTS,
+        d -> events("step") > 0 && events("time_gradients") > 0 && points("chart-loss") > 0);
+    await(
+        "the time-gradient heat map",
+        Duration.ofSeconds(10),
+        d -> points("chart-time-gradients") > 0);
+    if (screenshots()) {
+      await("a few validations for the picture", EVENTS, d -> events("validation") >= 3);
+    }
+    screenshot("lab-vanishing.png", 1900, "#chart-gradient-flow");
+    cancelAndAwait();
+
+    // The LSTM: its cell state is the highway the gradient takes.
+    click("#presets button[data-preset=highway]");
+    String lstmRun = startRun();
+    await("the LSTM's first training step", EVENTS, d -> events("step") > 0);
+    if (screenshots()) {
+      await(
+          "the LSTM's gates and a few validations",
+          EVENTS,
+          d -> events("gates") > 0 && points("chart-gates") > 0 && events("validation") >= 3);
+      screenshot("lab-highway.png", 1900, "#run-card");
+    }
+
+    // A reload keeps the run open (#run=ID) and the history lists both runs.
+    driver.navigate().refresh();
+    await("the page to load again", Duration.ofSeconds(20), d -> isTrue("labState.ready"));
+    assertEquals(lstmRun, js("return labState.runId"), "the reloaded page reopens the run");
+    click(".tabs button[data-tab=history]");
+    await(
+        "both runs in the history",
+        Duration.ofSeconds(15),
+        d ->
+            !d.findElements(By.cssSelector("#history tr[data-run='" + rnnRun + "']")).isEmpty()
+                && !d.findElements(By.cssSelector("#history tr[data-run='" + lstmRun + "']"))
+                    .isEmpty());
+    screenshot("lab-history.png", 1000, null);
+    driver.findElement(By.cssSelector("#history tr[data-run='" + lstmRun + "'] td.title")).click();
+    await(
+        "the LSTM run to reopen",
+        Duration.ofSeconds(10),
+        d -> lstmRun.equals(js("return labState.runId")));
+    cancelAndAwait();
+
+    // The Transformer connects the last token to the first in one step of attention.
+    click("#presets button[data-preset=attention]");
+    startRun();
+    await(
+        "an attention event (or the end of the run)",
+        Duration.ofSeconds(60),
+        d -> events("attention") > 0 || ended());
+    assertTrue(events("attention") > 0, "the Transformer run sent an attention map");
+    await("the attention heat map", Duration.ofSeconds(10), d -> points("chart-attention") > 0);
+    screenshot("lab-attention.png", 1700, "#chart-attention");
+    if (!ended()) cancelAndAwait();
+
+    List<String> errors =
+        driver.findElements(By.cssSelector("#notice .notice.error")).stream()
+            .map(WebElement::getText)
+            .toList();
+    assertEquals(List.of(), errors, "no request of the page failed");
+  }
+
+  // ---- steps ----
+
+  /** Waits for the server's check to allow a run, presses Start, and returns the run's id. */
+  private String startRun() {
+    Object previous = js("return labState.runId");
+    await(
+        "the Start button to be enabled (problems: " + text("#problems") + ")",
+        Duration.ofSeconds(15),
+        d -> d.findElement(By.id("start")).isEnabled());
+    click("#start");
+    await(
+        "the run to open",
+        Duration.ofSeconds(15),
+        d -> {
+          Object id = js("return labState.runId");
+          return id != null && !id.equals(previous);
+        });
+    return (String) js("return labState.runId");
+  }
+
+  /**
+   * Cancels the open run and waits for the status "cancelled". While screenshots are taken the test
+   * waits for more events first, and a short run may finish before (or while) it is cancelled.
+   */
+  private void cancelAndAwait() {
+    boolean mayFinish = screenshots();
+    if (mayFinish && ended()) return;
+    await(
+        "the Cancel button",
+        Duration.ofSeconds(10),
+        d -> d.findElement(By.id("cancel")).isDisplayed() || (mayFinish && ended()));
+    if (mayFinish && ended()) return;
+    click("#cancel");
+    await(
+        "the status 'cancelled'",
+        Duration.ofSeconds(30),
+        d -> text("#status").contains("cancelled") || (mayFinish && ended()));
+  }
+
+  private boolean ended() {
+    return isTrue("labState.finished !== null");
+  }
+
+  // ---- reading the page ----
+
+  private Object js(String script) {
+    return ((JavascriptExecutor) driver).executeScript(script);
+  }
+
+  private boolean isTrue(String expression) {
+    return Boolean.TRUE.equals(js("return Boolean(" + expression + ")"));
+  }
+
+  private long events(String type) {
+    return ((Number) js("return (labState.events['" + type + "'] || 0)")).longValue();
+  }
+
+  /** The number of data points in all series of the ECharts chart drawn in the element. */
+  private long points(String id) {
+    Object n =
+        js(
+            "const c = echarts.getInstanceByDom(document.getElementById('"
+                + id
+                + "'));"
+                + " if (!c) return 0;"
+                + " return (c.getOption().series || [])"
+                + ".reduce((n, s) => n + (s.data ? s.data.length : 0), 0);");
+    return ((Number) n).longValue();
+  }
+
+  private String text(String selector) {
+    List<WebElement> found = driver.findElements(By.cssSelector(selector));
+    return found.isEmpty() ? "" : found.getFirst().getText();
+  }
+
+  private void click(String selector) {
+    WebElement element = driver.findElement(By.cssSelector(selector));
+    ((JavascriptExecutor) driver)
+        .executeScript("arguments[0].scrollIntoView({block: 'center'})", element);
+    element.click();
+  }
+
+  private void await(String what, Duration timeout, Function<WebDriver, Boolean> condition) {
+    new WebDriverWait(driver, timeout, Duration.ofMillis(200))
+        .withMessage(
+            () ->
+                "waiting for "
+                    + what
+                    + "; notices: "
+                    + text("#notice")
+                    + "; state: "
+                    + js(
+                        "return JSON.stringify({runId: labState.runId, status: labState.status, events: labState.events})"))
+        .until(condition);
+  }
+
+  // ---- screenshots for docs/lab, only when asked for ----
+
+  private static boolean screenshots() {
+    return System.getProperty("seqlab.screenshots") != null;
+  }
+
+  /**
+   * Saves a screenshot to docs/lab/NAME with the window made tall enough for the charts, scrolled
+   * to the element; only with {@code -Dseqlab.screenshots}, so that a test run rewrites no file.
+   */
+  private void screenshot(String name, int height, String scrollTo) {
+    if (!screenshots()) return;
+    Dimension size = driver.manage().window().getSize();
+    try {
+      driver.manage().window().setSize(new Dimension(1400, height));
+      js("window.dispatchEvent(new Event('resize'))");
+      if (scrollTo != null) {
+        ((JavascriptExecutor) driver)
+            .executeScript(
+                "arguments[0].scrollIntoView({block: 'start'}); window.scrollBy(0, -80);",
+                driver.findElement(By.cssSelector(scrollTo)));
+      } else {
+        js("window.scrollTo(0, 0)");
+      }
+      Thread.sleep(600); // the charts redraw after the resize
+      File shot = ((TakesScreenshot) driver).getScreenshotAs(OutputType.FILE);
+      Path target = Path.of("docs", "lab", name);
+      Files.createDirectories(target.getParent());
+      Files.copy(shot.toPath(), target, StandardCopyOption.REPLACE_EXISTING);
+    } catch (IOException e) {
+      throw new RuntimeException("could not save " + name, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } finally {
+      driver.manage().window().setSize(size);
+    }
+  }
+}
