@@ -138,7 +138,17 @@ public final class LabCommand implements Callable<Integer> {
         .addShutdownHook(
             new Thread(
                 () -> {
+                  long active =
+                      server.lab().list().stream().filter(r -> !r.status().ended()).count();
                   server.close();
+                  out.printf(
+                      "%nseqlab lab: stopped%s%n",
+                      active == 0
+                          ? ""
+                          : "; "
+                              + active
+                              + " run(s) stopped after their step, each with a checkpoint");
+                  out.flush();
                   stopped.countDown();
                 }));
     stopped.await();

@@ -45,7 +45,7 @@ public final class LabRun {
       return name().toLowerCase(java.util.Locale.ROOT);
     }
 
-    boolean ended() {
+    public boolean ended() {
       return this != QUEUED && this != RUNNING;
     }
   }
@@ -444,24 +444,35 @@ public final class LabRun {
       inside(from);
     }
 
+    private StepReport unsent; // the last step, if thinning skipped it: sent when the run ends
+
     @Override
     public void onStep(StepReport r) {
       step = r.step();
-      if (r.step() == 1 || r.step() % stepEvery == 0) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("step", r.step());
-        m.put("seconds", r.seconds());
-        m.put("loss", finite(r.loss()));
-        m.put("grad_norm", finite(r.gradientNorm()));
-        m.put("lr", r.learningRate());
-        m.put("tokens_per_s", r.tokensPerSecond());
-        events.add("step", m);
-      }
+      unsent = r;
+      if (r.step() == 1 || r.step() % stepEvery == 0) sendStep(r);
       if ((r.step() == 1 || r.step() % gradientEvery == 0)
           && run.model() instanceof RecurrentLanguageModel model) {
         Map<String, Object> g = LabProbes.timeGradients(model, r.step());
         if (g != null) events.add("time_gradients", g);
       }
+    }
+
+    @Override
+    public void onFinish(TrainingResult result) {
+      if (unsent != null) sendStep(unsent);
+    }
+
+    private void sendStep(StepReport r) {
+      unsent = null;
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("step", r.step());
+      m.put("seconds", r.seconds());
+      m.put("loss", finite(r.loss()));
+      m.put("grad_norm", finite(r.gradientNorm()));
+      m.put("lr", r.learningRate());
+      m.put("tokens_per_s", r.tokensPerSecond());
+      events.add("step", m);
     }
 
     @Override

@@ -14,6 +14,14 @@ import org.seqlab.io.AtomicFiles;
 
 /** Line charts written as PNG files, for curves that say more than a table. */
 public final class Plots {
+
+  static {
+    // Encode in memory: ImageIO's default disk cache asks for its temporary files to be deleted at
+    // exit, which the JVM refuses once a Ctrl-C has begun the shutdown, and the last plots of a
+    // run that is stopping are drawn just then.
+    javax.imageio.ImageIO.setUseCache(false);
+  }
+
   private Plots() {}
 
   /** One named curve: {@code y[i]} at {@code x[i]}. */
