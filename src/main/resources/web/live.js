@@ -504,6 +504,7 @@ const DRAW = {
   attention(run) {
     const a = run.attention;
     document.getElementById('attention-step').textContent = `at training step ${a.step}`;
+    document.getElementById('attention-reach').textContent = a.reach || '';
     const select = document.getElementById('attention-layer');
     const layer = Math.min(Number(select.value) || 0, a.maps.length - 1);
     drawAttention(a.maps[layer], a.tokens, layer);

@@ -127,7 +127,8 @@ public final class Lab implements AutoCloseable {
     }
     LabRun run;
     synchronized (waiting) {
-      if (waiting.size() >= options.maxQueued() && running.get() >= options.maxRunning()) {
+      // Counted together: a run between the queue and a worker is in one of the two, never neither.
+      if (waiting.size() + running.get() >= options.maxRunning() + options.maxQueued()) {
         throw new QueueFull(
             String.format(
                 "%d runs are training and %d wait, the most this lab takes; cancel one or try"
@@ -147,9 +148,9 @@ public final class Lab implements AutoCloseable {
   private void train(LabRun run) {
     synchronized (waiting) {
       if (!waiting.remove(run)) return; // cancelled while it waited
+      running.incrementAndGet();
     }
     announcePositions();
-    running.incrementAndGet();
     try {
       run.execute();
     } finally {

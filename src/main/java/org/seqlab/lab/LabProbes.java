@@ -144,7 +144,46 @@ final class LabProbes {
       maps.add(perHead);
     }
     m.put("maps", maps);
+    m.put("reach", reach(maps, tokens(run, batch, length)));
     return Map.entry("attention", m);
+  }
+
+  /**
+   * Where the last position looks: its strongest link over every layer and head, in one sentence
+   * ("The last position ('the', 22) attends most to 'man' at position 2, 20 steps back, with weight
+   * 0.91 (layer 1, head 2).").
+   */
+  static String reach(List<List<float[][]>> maps, List<String> tokens) {
+    int last = maps.getFirst().getFirst().length - 1;
+    int bestLayer = 0, bestHead = 0, bestKey = last;
+    float bestWeight = -1;
+    for (int l = 0; l < maps.size(); l++) {
+      for (int h = 0; h < maps.get(l).size(); h++) {
+        float[] row = maps.get(l).get(h)[last];
+        int key = 0;
+        for (int k = 1; k <= last; k++) if (row[k] > row[key]) key = k;
+        if (row[key] > bestWeight) {
+          bestLayer = l;
+          bestHead = h;
+          bestKey = key;
+          bestWeight = row[key];
+        }
+      }
+    }
+    String at = tokens == null ? "" : "'" + tokens.get(last) + "', ";
+    String to = tokens == null ? "" : "'" + tokens.get(bestKey) + "' at ";
+    return String.format(
+        Locale.ROOT,
+        "The last position (%s%d) attends most to %sposition %d, %d steps back, with weight %.2f"
+            + " (layer %d, head %d).",
+        at,
+        last + 1,
+        to,
+        bestKey + 1,
+        last - bestKey,
+        bestWeight,
+        bestLayer + 1,
+        bestHead + 1);
   }
 
   private static float[][] states(Tensor s, int length, int batch, int h, int units) {

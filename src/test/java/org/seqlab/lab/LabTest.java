@@ -157,6 +157,21 @@ class LabTest {
   }
 
   @Test
+  void theReachOfAttentionNamesTheStrongestLinkOfTheLastPosition() {
+    float[][] a = {{1, 0, 0}, {0.5f, 0.5f, 0}, {0.2f, 0.1f, 0.7f}};
+    float[][] b = {{1, 0, 0}, {0.9f, 0.1f, 0}, {0.8f, 0.15f, 0.05f}};
+    assertEquals(
+        "The last position ('c', 3) attends most to 'a' at position 1, 2 steps back, with weight"
+            + " 0.80 (layer 2, head 1).",
+        LabProbes.reach(
+            List.of(List.<float[][]>of(a), List.<float[][]>of(b)), List.of("a", "b", "c")));
+    assertEquals(
+        "The last position (3) attends most to position 3, 0 steps back, with weight 0.70 (layer 1,"
+            + " head 1).",
+        LabProbes.reach(List.of(List.<float[][]>of(a)), null));
+  }
+
+  @Test
   void aDivergedRunSaysWhereAndResumesWithClipping() throws Exception {
     try (Lab lab = lab(1, 4)) {
       Map<String, Object> exploding = new LinkedHashMap<>(Presets.named("exploding").settings());
@@ -185,6 +200,8 @@ class LabTest {
   void runsWaitTheirTurnAndTheQueueHasALimit() throws Exception {
     try (Lab lab = lab(1, 1)) {
       LabRun first = lab.start(config("steps", 3000, "hidden", 64));
+      while (first.status() != LabRun.Status.RUNNING)
+        first.events().after(first.events().size(), 50);
       LabRun second = lab.start(config("steps", 5));
       assertEquals(LabRun.Status.QUEUED, second.status());
       Lab.QueueFull full = assertThrows(Lab.QueueFull.class, () -> lab.start(config("steps", 5)));

@@ -90,7 +90,9 @@ class LabBrowserTest {
         Duration.ofSeconds(30),
         d -> points("chart-gradient-flow") > 0 && text("#verdict").contains("VANISHING"));
 
-    // A live RNN run: the loss curve and the gradient heat map fill as events arrive.
+    // A live RNN run: the loss curve and the gradient heat map fill as events arrive. The user
+    // asks for more steps than the preset's, so that the run is still going when it is cancelled.
+    setNumber("steps", 5000);
     String rnnRun = startRun();
     await(
         "step and time_gradients events and a drawn loss curve",
@@ -108,6 +110,7 @@ class LabBrowserTest {
 
     // The LSTM: its cell state is the highway the gradient takes.
     click("#presets button[data-preset=highway]");
+    setNumber("steps", 5000);
     String lstmRun = startRun();
     await("the LSTM's first training step", EVENTS, d -> events("step") > 0);
     if (screenshots()) {
@@ -197,6 +200,19 @@ class LabBrowserTest {
         "the status 'cancelled'",
         Duration.ofSeconds(30),
         d -> text("#status").contains("cancelled") || (mayFinish && ended()));
+  }
+
+  /** Types a value into a number control and leaves the field, as a person does. */
+  private void setNumber(String control, long value) {
+    WebElement input = driver.findElement(By.id("c-" + control));
+    ((JavascriptExecutor) driver)
+        .executeScript("arguments[0].scrollIntoView({block: 'center'})", input);
+    input.clear();
+    input.sendKeys(Long.toString(value), org.openqa.selenium.Keys.TAB);
+    await(
+        control + " " + value + " in the configuration",
+        Duration.ofSeconds(10),
+        d -> isTrue("decodeURIComponent(location.hash).includes('" + control + "=" + value + "')"));
   }
 
   private boolean ended() {
