@@ -63,7 +63,15 @@ public final class LabRun {
   private final Path dir;
   private final String source;
   private final Instant created;
-  private final RunEvents events;
+
+  /**
+   * The events of a run this lab started or resumed; null for one read from the folder, whose
+   * events are read from its files when asked for (the history may hold hundreds of runs, each with
+   * megabytes of heat maps) and kept only while memory allows.
+   */
+  private volatile RunEvents events;
+
+  private volatile java.lang.ref.SoftReference<RunEvents> stored;
   private volatile LabConfig config;
   private volatile Status status;
   private volatile TrainingRun training; // while queued or running
@@ -131,9 +139,6 @@ public final class LabRun {
         lab != null && lab.has("created")
             ? Instant.parse(lab.get("created").asText())
             : Files.getLastModifiedTime(dir.resolve(RunDirectory.CONFIG)).toInstant();
-    boolean hasEvents = Files.isRegularFile(dir.resolve(RunEvents.FILE));
-    RunEvents events =
-        hasEvents ? RunEvents.read(dir.resolve(RunEvents.FILE)) : new RunEvents(null);
     LabRun run =
         new LabRun(
             dir.getFileName().toString(),
@@ -142,7 +147,7 @@ public final class LabRun {
             created,
             config,
             Status.INCOMPLETE,
-            events);
+            null);
     if (lab != null && lab.has("baseline")) {
       run.baseline = lab.get("baseline").asText();
       run.baselineWords = lab.path("baseline_words").asText();
@@ -156,8 +161,6 @@ public final class LabRun {
       run.status = Status.FAILED;
       run.error = lab.path("error").asText(null);
     }
-    if (!hasEvents) run.eventsFromFiles(d);
-    run.events.close();
     return run;
   }
 
@@ -204,9 +207,25 @@ public final class LabRun {
     return stop;
   }
 
+  /**
+   * The events of a run read from the folder: its event log, or for a run the command line wrote,
+   * its curves from {@code metrics.csv} and its result.
+   */
+  private RunEvents storedEvents() throws IOException {
+    Path file = dir.resolve(RunEvents.FILE);
+    if (Files.isRegularFile(file)) return RunEvents.read(file);
+    RunEvents events = new RunEvents(null);
+    eventsFromFiles(RunDirectory.open(dir), events);
+    events.close();
+    return events;
+  }
+
   /** A run without an event log (the command line's): its curves from {@code metrics.csv}. */
-  private void eventsFromFiles(RunDirectory d) throws IOException {
-    if (!d.has(RunDirectory.METRICS)) return;
+  private void eventsFromFiles(RunDirectory d, RunEvents events) throws IOException {
+    if (!d.has(RunDirectory.METRICS)) {
+      events.add("finished", toJson());
+      return;
+    }
     List<String[]> rows = d.readCsv(RunDirectory.METRICS);
     int every = Math.max(1, rows.size() / STEP_EVENTS);
     int i = 0;
@@ -292,6 +311,18 @@ public final class LabRun {
     if (status != Status.DIVERGED) {
       throw new IllegalStateException(
           "only a run that diverged is resumed with clipping; this one is " + status.word());
+    }
+    if (events == null) {
+      // A run from the folder: its stored events (read before the files change) become the live
+      // log, written on to its file.
+      RunEvents earlier = storedEvents();
+      RunEvents live = RunEvents.read(dir.resolve(RunEvents.FILE));
+      if (live.size() == 0) {
+        for (RunEvents.Event old : earlier.all()) {
+          live.add(old.type(), RunEvents.JSON.readTree(old.data()));
+        }
+      }
+      events = live;
     }
     Map<String, Object> changes = new LinkedHashMap<>();
     changes.put("clip", clipThreshold);
@@ -407,8 +438,21 @@ public final class LabRun {
     return status;
   }
 
+  /** The run's events: live, or read back from its files. */
   public RunEvents events() {
-    return events;
+    RunEvents live = events;
+    if (live != null) return live;
+    java.lang.ref.SoftReference<RunEvents> ref = stored;
+    RunEvents kept = ref == null ? null : ref.get();
+    if (kept == null) {
+      try {
+        kept = storedEvents();
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+      stored = new java.lang.ref.SoftReference<>(kept);
+    }
+    return kept;
   }
 
   public Instant created() {

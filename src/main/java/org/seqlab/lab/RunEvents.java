@@ -79,6 +79,7 @@ public final class RunEvents {
       events.add(e);
       if (file != null) {
         if (writer == null) {
+          dropTornLine(file);
           writer =
               Files.newBufferedWriter(
                   file,
@@ -97,6 +98,28 @@ public final class RunEvents {
       return e;
     } catch (IOException e) {
       throw new UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * Cuts a last line that a killed process left unfinished, so that what is appended starts on a
+   * line of its own.
+   */
+  private static void dropTornLine(Path file) throws IOException {
+    if (!Files.isRegularFile(file) || Files.size(file) == 0) return;
+    try (var channel =
+        java.nio.channels.FileChannel.open(
+            file, StandardOpenOption.WRITE, StandardOpenOption.READ)) {
+      long size = channel.size();
+      java.nio.ByteBuffer one = java.nio.ByteBuffer.allocate(1);
+      long end = size;
+      while (end > 0) {
+        one.clear();
+        channel.read(one, end - 1);
+        if (one.get(0) == '\n') break;
+        end--;
+      }
+      if (end < size) channel.truncate(end);
     }
   }
 
@@ -139,6 +162,11 @@ public final class RunEvents {
 
   public synchronized int size() {
     return events.size();
+  }
+
+  /** Every event so far, oldest first. */
+  public synchronized List<Event> all() {
+    return List.copyOf(events);
   }
 
   /** Every event of one type, oldest first. */

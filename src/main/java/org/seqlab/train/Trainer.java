@@ -197,6 +197,12 @@ public final class Trainer {
       }
       if (options.validateEvery() > 0 && step % options.validateEvery() == 0) {
         boolean improved = validateAndReport();
+        if (!Double.isFinite(validationLoss)) {
+          // The weights already give NaN or infinity: no checkpoint of them is a good one.
+          divergence = new Divergence(step, validationLoss, null, Double.NaN, recentNormsArray());
+          stop = TrainingResult.Stop.DIVERGED;
+          break;
+        }
         if (goalReached()) {
           stop = TrainingResult.Stop.GOAL_REACHED;
         } else if (options.patience() > 0

@@ -197,6 +197,51 @@ class LabTest {
   }
 
   @Test
+  void aDivergedRunFoundAfterARestartResumesAndKeepsItsHistory() throws Exception {
+    Map<String, Object> exploding = new LinkedHashMap<>(Presets.named("exploding").settings());
+    exploding.put("steps", 60);
+    String id;
+    int before;
+    try (Lab lab = lab(1, 4)) {
+      LabRun run = lab.start(LabConfig.check(exploding, List.of()).config());
+      awaitEnd(run);
+      assertEquals(LabRun.Status.DIVERGED, run.status());
+      id = run.id();
+      before = run.events().size();
+    }
+    // A killed lab may leave half a line at the end of the log: it is cut, not built upon.
+    Files.writeString(
+        runs.resolve(id).resolve(RunEvents.FILE),
+        "{\"type\":\"step\",\"da",
+        java.nio.file.StandardOpenOption.APPEND);
+    try (Lab lab = lab(1, 4)) {
+      LabRun run = lab.get(id);
+      assertEquals(LabRun.Status.DIVERGED, run.status());
+      assertEquals(before, run.events().size());
+      lab.resume(id, 0.5, null);
+      awaitEnd(run);
+      assertEquals(
+          LabRun.Status.FINISHED,
+          run.status(),
+          () ->
+              run.events().all().stream()
+                  .map(e -> e.type() + " " + e.data().substring(0, Math.min(80, e.data().length())))
+                  .toList()
+                  .toString());
+      assertEquals(1, run.events().ofType("divergence").size());
+      assertEquals(1, run.events().ofType("resumed").size());
+    }
+    try (Lab lab = lab(1, 4)) {
+      LabRun run = lab.get(id);
+      assertEquals(LabRun.Status.FINISHED, run.status());
+      assertEquals(0.5, run.config().clipThreshold());
+      List<RunEvents.Event> all = run.events().after(0, 0);
+      assertEquals("finished", all.getLast().type());
+      assertEquals(1, all.stream().filter(e -> e.type().equals("resumed")).count());
+    }
+  }
+
+  @Test
   void runsWaitTheirTurnAndTheQueueHasALimit() throws Exception {
     try (Lab lab = lab(1, 1)) {
       LabRun first = lab.start(config("steps", 3000, "hidden", 64));

@@ -2,6 +2,7 @@ package org.seqlab.train;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -225,6 +226,31 @@ class TrainerTest {
     assertEquals(List.of(3L, 6L), r.checkpoints.stream().map(TrainingState::step).toList());
     for (float w : m.parameters().get(1).value().data()) assertTrue(Float.isFinite(w));
     assertTrue(d.describe().contains("step 7") && d.describe().contains("bias"), d.describe());
+  }
+
+  @Test
+  void weightsWhoseValidationLossIsNotFiniteAreNeverCheckpointed() {
+    TextStreams task = task(8, 4);
+    BigramModel m = model(task.vocabularySize());
+    Trainer trainer = new Trainer(m, task, options(100, 2, 0, 0.05));
+    Recording r = new Recording();
+    trainer.addListener(r);
+    trainer.addListener(
+        new TrainingListener() {
+          @Override
+          public void onStep(StepReport report) {
+            // After step 4's update, one weight overflows: the validation that follows reads it.
+            if (report.step() == 4)
+              m.parameters().get(0).value().data()[0] = Float.POSITIVE_INFINITY;
+          }
+        });
+    TrainingResult result = trainer.run();
+
+    assertEquals(TrainingResult.Stop.DIVERGED, result.stop());
+    assertEquals(4, result.divergence().step());
+    assertFalse(Double.isFinite(result.divergence().loss()));
+    assertEquals(List.of(2L), r.checkpoints.stream().map(TrainingState::step).toList());
+    assertEquals(4, result.steps());
   }
 
   @Test
