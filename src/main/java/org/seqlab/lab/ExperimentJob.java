@@ -212,6 +212,11 @@ public final class ExperimentJob {
     return id;
   }
 
+  /** Whether it still runs or waits to. */
+  boolean unfinished() {
+    return "queued".equals(status) || "running".equals(status);
+  }
+
   public RunEvents events() {
     return events;
   }

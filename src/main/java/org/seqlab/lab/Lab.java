@@ -298,15 +298,39 @@ public final class Lab implements AutoCloseable {
     return m;
   }
 
-  /** The gradient-flow probe for a config, over its task's sequence length (or {@code steps}). */
+  /**
+   * The gradient-flow probe for a config, over its task's sequence length (or {@code steps}). At
+   * most one measurement per processor runs at a time; a request that cannot start within {@link
+   * #PROBE_WAIT_SECONDS} is refused as the queue is, so a flood of requests cannot starve the
+   * training runs.
+   */
   public Map<String, Object> gradientFlow(LabConfig config, Integer steps) {
     int t = steps != null ? steps : sequenceLength(config);
     if (t < 2 || t > LabProbes.MAX_FLOW_STEPS) {
       throw new IllegalArgumentException(
-          "steps must be 2 to " + LabProbes.MAX_FLOW_STEPS + ", got " + t);
+          "flow_steps must be 2 to " + LabProbes.MAX_FLOW_STEPS + ", got " + t);
     }
-    return LabProbes.gradientFlow(config, t);
+    try {
+      if (!probes.tryAcquire(PROBE_WAIT_SECONDS, java.util.concurrent.TimeUnit.SECONDS)) {
+        throw new QueueFull(
+            "the lab is busy measuring gradient flows for other requests; try again in a moment");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new QueueFull("interrupted while waiting to measure");
+    }
+    try {
+      return LabProbes.gradientFlow(config, t);
+    } finally {
+      probes.release();
+    }
   }
+
+  /** How long a gradient-flow request may wait for a free processor. */
+  static final int PROBE_WAIT_SECONDS = 20;
+
+  private final java.util.concurrent.Semaphore probes =
+      new java.util.concurrent.Semaphore(Runtime.getRuntime().availableProcessors());
 
   /** How long the config's sequences are: the window of char-lm, a synthetic task's length. */
   static int sequenceLength(LabConfig c) {
@@ -332,13 +356,29 @@ public final class Lab implements AutoCloseable {
     return experiments.get(id);
   }
 
-  /** Starts an experiment in the background (one at a time; the next waits for it). */
+  /** Experiments that may wait while one runs. */
+  static final int MAX_QUEUED_EXPERIMENTS = 2;
+
+  /**
+   * Starts an experiment in the background (one at a time; at most {@link #MAX_QUEUED_EXPERIMENTS}
+   * wait for it).
+   *
+   * @throws QueueFull when that many already wait
+   */
   public ExperimentJob startExperiment(String name, Map<String, Object> request)
       throws IOException {
+    long unfinished = experiments.values().stream().filter(ExperimentJob::unfinished).count();
+    if (unfinished > MAX_QUEUED_EXPERIMENTS) {
+      throw new QueueFull(
+          unfinished
+              + " experiments are running or waiting, the most this lab takes; cancel one or try"
+              + " again when one ends");
+    }
     String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
     String id = stamp + "-" + name;
-    for (int i = 2; Files.exists(options.runs().resolve(id)); i++)
+    for (int i = 2; experiments.containsKey(id) || Files.exists(options.runs().resolve(id)); i++) {
       id = stamp + "-" + name + "-" + i;
+    }
     ExperimentJob job = ExperimentJob.prepare(id, options.runs().resolve(id), name, request);
     experiments.put(id, job);
     experimentWorker.execute(job::execute);

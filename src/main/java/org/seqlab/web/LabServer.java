@@ -413,10 +413,13 @@ public final class LabServer implements AutoCloseable {
    */
   private static void stream(
       ServerRequest req, ServerResponse res, java.util.function.Supplier<RunEvents> find) {
-    RunEvents[] found = new RunEvents[1];
-    handle(res, () -> found[0] = find.get());
-    if (found[0] == null) return; // refused: the handler has answered
-    RunEvents events = found[0];
+    RunEvents events;
+    try {
+      events = find.get();
+    } catch (NoSuchElementException e) {
+      error(res, Status.NOT_FOUND_404, e.getMessage(), null);
+      return;
+    }
     long last =
         req.headers()
             .first(HeaderNames.create("Last-Event-ID"))

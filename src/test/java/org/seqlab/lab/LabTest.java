@@ -319,6 +319,24 @@ class LabTest {
   }
 
   @Test
+  void oneExperimentRunsAndTwoMayWait() throws Exception {
+    try (Lab lab = lab(1, 1)) {
+      Map<String, Object> request =
+          Map.of("distances", List.of(5), "models", List.of("lstm"), "seeds", 1, "steps", 3000);
+      List<ExperimentJob> jobs = new java.util.ArrayList<>();
+      for (int i = 0; i < 3; i++) jobs.add(lab.startExperiment("long-range", request));
+      Lab.QueueFull full =
+          assertThrows(Lab.QueueFull.class, () -> lab.startExperiment("long-range", request));
+      assertTrue(full.getMessage().startsWith("3 experiments are running or waiting"));
+      for (ExperimentJob job : jobs) lab.cancelExperiment(job.id());
+      assertThrows(
+          IllegalArgumentException.class,
+          () -> lab.startExperiment("char-lm", Map.of()),
+          "the lab runs the synthetic sweeps only");
+    }
+  }
+
+  @Test
   void theGradientFlowProbeIsSeqlabGradientsForEveryArchitecture() throws Exception {
     try (Lab lab = lab(1, 1)) {
       Map<String, Object> flow = lab.gradientFlow(config("model", "lstm", "forget_bias", 3), 30);
