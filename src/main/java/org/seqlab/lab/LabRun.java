@@ -286,8 +286,12 @@ public final class LabRun {
     } catch (IOException e) {
       if (error == null) error = "could not record the run: " + e.getMessage();
     }
-    events.add("finished", toJson());
-    events.close();
+    RunEvents done = events;
+    done.add("finished", toJson());
+    done.close();
+    // An ended run's events are on disk: memory keeps them only while it has room.
+    stored = new java.lang.ref.SoftReference<>(done);
+    events = null;
   }
 
   /** Stops a running run after its step; a queued one never starts. */

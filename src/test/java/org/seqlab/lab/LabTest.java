@@ -319,6 +319,30 @@ class LabTest {
   }
 
   @Test
+  void aTextIsLearnedCharacterByCharacterWithItsWindowAsTheTruncation() throws Exception {
+    Path text =
+        Files.writeString(
+            runs.resolve("text.txt"), "to be or not to be, that is the question. ".repeat(60));
+    try (Lab lab = new Lab(new Lab.Options(runs.resolve("runs"), 1, 1, List.of(text)))) {
+      LabConfig.Checked c =
+          lab.check(
+              Map.of("task", "char-lm", "model", "gru", "seq_len", 16, "steps", 20, "batch", 4));
+      assertTrue(c.exact(), () -> c.changes() + " " + c.problems());
+      assertEquals("text.txt", c.config().text());
+      LabRun run = lab.start(c.config());
+      awaitEnd(run);
+      assertEquals(LabRun.Status.FINISHED, run.status());
+      JsonNode gates = json(run.events().ofType("gates").getLast());
+      assertEquals(3, gates.get("gates").size()); // the GRU's r, z, n
+      assertEquals(16, gates.get("tokens").size());
+      for (JsonNode t : gates.get("tokens")) assertEquals(1, t.asText().length());
+      JsonNode g = json(run.events().ofType("time_gradients").getLast());
+      assertEquals(16, g.get("norms").size());
+      assertEquals(16, Lab.runConfig(run).seqLen());
+    }
+  }
+
+  @Test
   void oneExperimentRunsAndTwoMayWait() throws Exception {
     try (Lab lab = lab(1, 1)) {
       Map<String, Object> request =
