@@ -64,14 +64,7 @@ public final class LabRun {
   private final String source;
   private final Instant created;
 
-  /**
-   * The events of a run this lab started or resumed; null for one read from the folder, whose
-   * events are read from its files when asked for (the history may hold hundreds of runs, each with
-   * megabytes of heat maps) and kept only while memory allows.
-   */
   private volatile RunEvents events;
-
-  private volatile java.lang.ref.SoftReference<RunEvents> stored;
   private volatile LabConfig config;
   private volatile Status status;
   private volatile TrainingRun training; // while queued or running
@@ -147,7 +140,7 @@ public final class LabRun {
             created,
             config,
             Status.INCOMPLETE,
-            null);
+            RunEvents.stored(dir.resolve(RunEvents.FILE)));
     if (lab != null && lab.has("baseline")) {
       run.baseline = lab.get("baseline").asText();
       run.baselineWords = lab.path("baseline_words").asText();
@@ -160,6 +153,12 @@ public final class LabRun {
     if (lab != null && lab.path("status").asText().equals("failed")) {
       run.status = Status.FAILED;
       run.error = lab.path("error").asText(null);
+    }
+    if (!Files.isRegularFile(dir.resolve(RunEvents.FILE))) {
+      // A run the command line wrote: its curves from its files, held (they are small).
+      run.events = new RunEvents(null);
+      run.eventsFromFiles(d, run.events);
+      run.events.close();
     }
     return run;
   }
@@ -205,19 +204,6 @@ public final class LabRun {
       if (s.name().equalsIgnoreCase(stop)) return s.words();
     }
     return stop;
-  }
-
-  /**
-   * The events of a run read from the folder: its event log, or for a run the command line wrote,
-   * its curves from {@code metrics.csv} and its result.
-   */
-  private RunEvents storedEvents() throws IOException {
-    Path file = dir.resolve(RunEvents.FILE);
-    if (Files.isRegularFile(file)) return RunEvents.read(file);
-    RunEvents events = new RunEvents(null);
-    eventsFromFiles(RunDirectory.open(dir), events);
-    events.close();
-    return events;
   }
 
   /** A run without an event log (the command line's): its curves from {@code metrics.csv}. */
@@ -286,12 +272,8 @@ public final class LabRun {
     } catch (IOException e) {
       if (error == null) error = "could not record the run: " + e.getMessage();
     }
-    RunEvents done = events;
-    done.add("finished", toJson());
-    done.close();
-    // An ended run's events are on disk: memory keeps them only while it has room.
-    stored = new java.lang.ref.SoftReference<>(done);
-    events = null;
+    events.add("finished", toJson());
+    events.close();
   }
 
   /** Stops a running run after its step; a queued one never starts. */
@@ -316,17 +298,13 @@ public final class LabRun {
       throw new IllegalStateException(
           "only a run that diverged is resumed with clipping; this one is " + status.word());
     }
-    if (events == null) {
-      // A run from the folder: its stored events (read before the files change) become the live
-      // log, written on to its file.
-      RunEvents earlier = storedEvents();
-      RunEvents live = RunEvents.read(dir.resolve(RunEvents.FILE));
-      if (live.size() == 0) {
-        for (RunEvents.Event old : earlier.all()) {
-          live.add(old.type(), RunEvents.JSON.readTree(old.data()));
-        }
-      }
-      events = live;
+    if (!events.persisted()) {
+      // A run the command line wrote: its events so far go to a log of its own, which the resumed
+      // run writes on.
+      RunEvents log = new RunEvents(dir.resolve(RunEvents.FILE));
+      for (RunEvents.Event old : events.all())
+        log.add(old.type(), RunEvents.JSON.readTree(old.data()));
+      events = log;
     }
     Map<String, Object> changes = new LinkedHashMap<>();
     changes.put("clip", clipThreshold);
@@ -442,21 +420,9 @@ public final class LabRun {
     return status;
   }
 
-  /** The run's events: live, or read back from its files. */
+  /** The run's events. */
   public RunEvents events() {
-    RunEvents live = events;
-    if (live != null) return live;
-    java.lang.ref.SoftReference<RunEvents> ref = stored;
-    RunEvents kept = ref == null ? null : ref.get();
-    if (kept == null) {
-      try {
-        kept = storedEvents();
-      } catch (IOException e) {
-        throw new java.io.UncheckedIOException(e);
-      }
-      stored = new java.lang.ref.SoftReference<>(kept);
-    }
-    return kept;
+    return events;
   }
 
   public Instant created() {

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.lang.ref.SoftReference;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -38,8 +39,12 @@ public final class RunEvents {
    */
   public record Event(long id, String type, String data) {}
 
-  private final List<Event> events = new ArrayList<>();
   private final Path file; // null: kept in memory only
+  // While the log is open its events are held; once it is closed and on disk, memory keeps them
+  // only while it has room (a history of hundreds of runs holds megabytes of heat maps each), and
+  // they are read back from the file when asked for.
+  private List<Event> events = new ArrayList<>();
+  private SoftReference<List<Event>> kept;
   private BufferedWriter writer;
   private boolean open = true;
 
@@ -47,10 +52,18 @@ public final class RunEvents {
     this.file = file;
   }
 
-  /** The events a directory's file holds, as a closed log; empty if it has none. */
-  static RunEvents read(Path file) throws IOException {
+  /** The events a directory's file holds, as a closed log, read when first asked for. */
+  static RunEvents stored(Path file) {
     RunEvents log = new RunEvents(file);
-    if (Files.isRegularFile(file)) {
+    log.events = null;
+    log.open = false;
+    return log;
+  }
+
+  private static List<Event> readFile(Path file) {
+    List<Event> events = new ArrayList<>();
+    if (!Files.isRegularFile(file)) return events;
+    try {
       for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
         JsonNode node;
         try {
@@ -59,15 +72,32 @@ public final class RunEvents {
           break; // the last line of a run that was killed mid-write
         }
         if (node == null || !node.has("type")) break;
-        log.events.add(
+        events.add(
             new Event(
-                log.events.size() + 1,
+                events.size() + 1,
                 node.get("type").asText(),
                 JSON.writeValueAsString(node.get("data"))));
       }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
-    log.open = false;
-    return log;
+    return events;
+  }
+
+  /** The events, from memory or read back from the file. */
+  private List<Event> list() {
+    if (events != null) return events;
+    List<Event> read = kept == null ? null : kept.get();
+    if (read == null) {
+      read = readFile(file);
+      kept = new SoftReference<>(read);
+    }
+    return read;
+  }
+
+  /** Whether the events are written to a file as they come. */
+  boolean persisted() {
+    return file != null;
   }
 
   /** Appends an event and wakes every reader. */
@@ -75,6 +105,10 @@ public final class RunEvents {
     String json;
     try {
       json = JSON.writeValueAsString(data);
+      if (events == null) {
+        events = new ArrayList<>(list()); // a closed log written on: held again
+        kept = null;
+      }
       Event e = new Event(events.size() + 1, type, json);
       events.add(e);
       if (file != null) {
@@ -129,13 +163,14 @@ public final class RunEvents {
    */
   public synchronized List<Event> after(long id, long millis) throws InterruptedException {
     long deadline = System.currentTimeMillis() + millis;
-    while (events.size() <= id && open) {
+    while (open && list().size() <= id) {
       long left = deadline - System.currentTimeMillis();
       if (left <= 0) break;
       wait(left);
     }
-    int from = (int) Math.max(0, Math.min(id, events.size()));
-    return List.copyOf(events.subList(from, events.size()));
+    List<Event> all = list();
+    int from = (int) Math.max(0, Math.min(id, all.size()));
+    return List.copyOf(all.subList(from, all.size()));
   }
 
   /** Whether more events may come. */
@@ -152,25 +187,33 @@ public final class RunEvents {
       // The events are in memory; the file only loses its tail.
     }
     writer = null;
+    if (file != null && events != null) {
+      kept = new SoftReference<>(events);
+      events = null;
+    }
     notifyAll();
   }
 
   /** A resumed run writes on. */
   synchronized void reopen() {
+    if (events == null) {
+      events = new ArrayList<>(list());
+      kept = null;
+    }
     open = true;
   }
 
   public synchronized int size() {
-    return events.size();
+    return list().size();
   }
 
   /** Every event so far, oldest first. */
   public synchronized List<Event> all() {
-    return List.copyOf(events);
+    return List.copyOf(list());
   }
 
   /** Every event of one type, oldest first. */
   public synchronized List<Event> ofType(String type) {
-    return events.stream().filter(e -> e.type().equals(type)).toList();
+    return list().stream().filter(e -> e.type().equals(type)).toList();
   }
 }
