@@ -51,6 +51,12 @@ public final class LabServer implements AutoCloseable {
   /** The largest request body the API reads: a config is a few hundred bytes. */
   static final long MAX_BODY = 64 * 1024;
 
+  /**
+   * The server's own limit, above {@link #MAX_BODY}: a body between the two is read and refused
+   * with a sentence (413); only a larger one is cut off by the server itself.
+   */
+  static final long MAX_PAYLOAD = 16 * MAX_BODY;
+
   /** A live stream sends a comment this often, so proxies and browsers keep it open. */
   static final long KEEPALIVE_MILLIS = 15_000;
 
@@ -82,7 +88,7 @@ public final class LabServer implements AutoCloseable {
         WebServer.builder()
             .host(options.host())
             .port(options.port())
-            .maxPayloadSize(MAX_BODY)
+            .maxPayloadSize(MAX_PAYLOAD)
             .shutdownHook(false)
             .routing(r -> routes(r, lab))
             .build()
@@ -295,6 +301,18 @@ public final class LabServer implements AutoCloseable {
     }
   }
 
+  /** A request body larger than any the API needs. */
+  static final class TooLarge extends RuntimeException {
+    TooLarge(long length) {
+      super(
+          "the request body has "
+              + length
+              + " characters; the lab reads at most "
+              + MAX_BODY
+              + " (a configuration is a few hundred)");
+    }
+  }
+
   @FunctionalInterface
   private interface Body {
     Object apply(ServerRequest req) throws Exception;
@@ -317,6 +335,8 @@ public final class LabServer implements AutoCloseable {
   private static void handle(ServerResponse res, Work work) {
     try {
       work.run();
+    } catch (TooLarge e) {
+      error(res, Status.REQUEST_ENTITY_TOO_LARGE_413, e.getMessage(), null);
     } catch (BadRequest e) {
       error(res, Status.BAD_REQUEST_400, e.getMessage(), e.field);
     } catch (Lab.QueueFull e) {
@@ -363,6 +383,7 @@ public final class LabServer implements AutoCloseable {
 
   private static Map<String, Object> body(ServerRequest req) {
     String text = req.content().hasEntity() ? req.content().as(String.class) : "";
+    if (text.length() > MAX_BODY) throw new TooLarge(text.length());
     if (text.isBlank()) return new LinkedHashMap<>();
     try {
       Map<String, Object> m =
