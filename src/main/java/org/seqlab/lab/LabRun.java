@@ -250,11 +250,13 @@ public final class LabRun {
     events.add("status", statusEvent(0));
     try {
       writeLabFile();
-      run.addListener(new Watcher(run));
+      Watcher watcher = new Watcher(run);
+      run.addListener(watcher);
       TrainingResult r = run.run();
       readResult(RunEvents.JSON.readTree(dir.resolve(RunDirectory.RESULT).toFile()));
       if (r.stop() == TrainingResult.Stop.DIVERGED) {
         divergence.put("checkpoint_step", checkpointStep);
+        watcher.lastGoodStep(divergence);
         events.add("divergence", divergence);
       }
     } catch (IOException | RuntimeException e) {
@@ -445,8 +447,39 @@ public final class LabRun {
       insideEvery = (int) Math.max(1, validationCount / INSIDE_VIEWS);
     }
 
+    private List<String> parameterNames = List.of();
+    private StepReport lastGood;
+
+    /**
+     * Adds to a divergence where the last good step's gradient was largest: when the loss itself
+     * broke first, no gradient names the parameter, but the step before usually has.
+     */
+    void lastGoodStep(Map<String, Object> divergence) {
+      if (lastGood == null) return;
+      double[] norms = lastGood.parameterGradientNorms();
+      int largest = 0;
+      for (int i = 1; i < norms.length; i++) if (norms[i] > norms[largest]) largest = i;
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("step", lastGood.step());
+      m.put("largest_parameter", parameterNames.get(largest));
+      m.put("largest_gradient_norm", finite(norms[largest]));
+      divergence.put("last_good_step", m);
+      if (divergence.get("parameter") == null) {
+        divergence.put(
+            "message",
+            divergence.get("message")
+                + String.format(
+                    java.util.Locale.ROOT,
+                    "; at step %d, the last good one, the largest gradient was %s's (norm %.3g)",
+                    lastGood.step(),
+                    parameterNames.get(largest),
+                    norms[largest]));
+      }
+    }
+
     @Override
     public void onStart(long from, List<String> parameterNames) {
+      this.parameterNames = parameterNames;
       Map<String, Object> m = new LinkedHashMap<>();
       m.put("step", from);
       m.put("parameters", parameterNames);
@@ -463,6 +496,7 @@ public final class LabRun {
     @Override
     public void onStep(StepReport r) {
       step = r.step();
+      lastGood = r;
       unsent = r;
       if (r.step() == 1 || r.step() % stepEvery == 0) sendStep(r);
       if ((r.step() == 1 || r.step() % gradientEvery == 0)

@@ -182,6 +182,28 @@ class LabTest {
       JsonNode d = json(run.events().ofType("divergence").getFirst());
       assertTrue(d.get("step").asInt() >= 1 && d.get("step").asInt() < 100);
       assertTrue(d.get("message").asText().startsWith("training diverged at step "));
+      // The loss broke before any gradient could name a parameter: the last good step names the
+      // one whose gradient was largest.
+      JsonNode lastGood = d.get("last_good_step");
+      assertEquals(d.get("step").asInt() - 1, lastGood.get("step").asInt());
+      String largest = lastGood.get("largest_parameter").asText();
+      // The same parameter the run's gradient-norms.csv shows largest at that step.
+      List<String> lines = Files.readAllLines(run.dir().resolve("gradient-norms.csv"));
+      String[] names = lines.getFirst().split(",");
+      String[] row =
+          lines.stream()
+              .filter(l -> l.startsWith(lastGood.get("step").asText() + ","))
+              .findFirst()
+              .orElseThrow()
+              .split(",");
+      int arg = 1;
+      for (int i = 2; i < row.length; i++) {
+        if (Double.parseDouble(row[i]) > Double.parseDouble(row[arg])) arg = i;
+      }
+      assertEquals(names[arg], largest);
+      assertTrue(
+          d.get("message").asText().contains("the largest gradient was " + largest + "'s"),
+          d.get("message").asText());
       assertEquals(true, run.toJson().get("resumable"));
 
       lab.resume(run.id(), 1.0, null);
