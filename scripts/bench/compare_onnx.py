@@ -16,6 +16,9 @@ product.
 Run from the repository root:
   /usr/bin/python3 scripts/bench/compare_onnx.py                 # the configurations of BENCHMARKS.md
   /usr/bin/python3 scripts/bench/compare_onnx.py --quick         # small sizes, a smoke test
+  /usr/bin/python3 scripts/bench/compare_onnx.py --stream        # one step per call: RecurrentStream
+                                                                 # against one ONNX Runtime call and
+                                                                 # nn.LSTMCell / GRUCell per step
 """
 import argparse
 import json
@@ -42,6 +45,8 @@ JAVA = "/usr/lib/jvm/temurin-25-jdk-amd64/bin/java"
 
 FULL = [("lstm", 256, 64, 100), ("lstm", 512, 64, 50), ("gru", 256, 64, 100)]
 QUICK = [("lstm", 64, 8, 20), ("gru", 64, 8, 20)]
+# One step at a time: model, input, hidden, batch, steps per timed run.
+STREAM = [("lstm", 64, 128, 1, 1000), ("gru", 64, 128, 1, 1000)]
 
 
 class OutputOnly(torch.nn.Module):
@@ -69,6 +74,62 @@ def prepare(model, hidden, batch, steps, where):
     safetensors_io.save(os.path.join(where, "reference.safetensors"), {"output": y.contiguous()})
 
 
+class OneStep(torch.nn.Module):
+    """One time step with its state in and out: the graph a token-by-token service calls."""
+
+    def __init__(self, layer):
+        super().__init__()
+        self.layer = layer
+
+    def forward(self, x, h0, c0=None):
+        if c0 is None:
+            y, h = self.layer(x, h0)
+            return y, h
+        y, (h, c) = self.layer(x, (h0, c0))
+        return y, h, c
+
+
+def prepare_stream(model, input_size, hidden, batch, steps, where):
+    torch.manual_seed(0)
+    layer = {"lstm": torch.nn.LSTM, "gru": torch.nn.GRU}[model](input_size, hidden, 1).eval()
+    xs = torch.randn(steps, batch, input_size)
+    with torch.no_grad():
+        y = layer(xs)[0]
+    one = (torch.zeros(1, batch, input_size), torch.zeros(1, batch, hidden))
+    names = ["x", "h0"]
+    if model == "lstm":
+        one = one + (torch.zeros(1, batch, hidden),)
+        names.append("c0")
+    torch.onnx.export(OneStep(layer), one, os.path.join(where, "model.onnx"), input_names=names,
+                      output_names=["y", "hn", "cn"][: len(names)], opset_version=14)
+    safetensors_io.save(os.path.join(where, "weights.safetensors"),
+                        {k: v.detach().contiguous() for k, v in layer.state_dict().items()})
+    safetensors_io.save(os.path.join(where, "input.safetensors"), {"input": xs.contiguous()})
+    safetensors_io.save(os.path.join(where, "reference.safetensors"), {"output": y.contiguous()})
+
+
+def stream_main(args, cp):
+    print(f"torch {torch.__version__}, ONNX Runtime 1.22 (Java, 1 intra-op thread, one call per step),"
+          f" {args.rounds} rounds x median of {args.repeats}; seqlab's RecurrentStream and PyTorch's cell on 1 thread")
+    header = (f"{'stream config':<30} {'seqlab us/step':>15} {'ORT us/step':>12} {'PyTorch us/step':>16}"
+              f" {'vs ORT':>7} {'vs PyTorch':>10}  max |diff| seqlab/ORT")
+    print(header)
+    print("-" * len(header))
+    for model, input_size, hidden, batch, steps in STREAM:
+        with tempfile.TemporaryDirectory() as where:
+            prepare_stream(model, input_size, hidden, batch, steps, where)
+            ours, theirs, torch_us, check = [], [], [], None
+            for _ in range(args.rounds):
+                check, timing = java_round(cp, where, model, args.repeats, args.warmup, 1, stream=True)
+                ours.append(timing["seqlab_microseconds_per_step"])
+                theirs.append(timing["onnxruntime_microseconds_per_step"])
+                torch_us.append(compare_pytorch.torch_stream_once(model, input_size, hidden, batch, steps, args.repeats))
+        a, b, c = (statistics.median(v) for v in (ours, theirs, torch_us))
+        name = f"{model} I={input_size} H={hidden} B={batch} (step)"
+        print(f"{name:<30} {a:>15.2f} {b:>12.2f} {c:>16.2f} {b / a:>7.1f} {c / a:>10.1f}"
+              f"  {check['seqlab_max_abs_diff']:.1e} / {check['onnxruntime_max_abs_diff']:.1e}", flush=True)
+
+
 def classpath():
     """Compiles the benchmark harness and returns its class path."""
     env = dict(os.environ, JAVA_HOME=os.path.dirname(os.path.dirname(JAVA)))
@@ -82,9 +143,11 @@ def classpath():
         return os.path.join(ROOT, "target", "classes") + os.pathsep + f.read().strip()
 
 
-def java_round(cp, where, model, repeats, warmup, ort_threads):
+def java_round(cp, where, model, repeats, warmup, ort_threads, stream=False):
     cmd = [JAVA, "--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED", "-cp", cp,
            "org.seqlab.bench.OnnxSideBySide", where, model, "1", str(repeats), str(warmup), str(ort_threads)]
+    if stream:
+        cmd.append("stream")
     r = subprocess.run(cmd, capture_output=True, text=True)
     if r.returncode != 0:
         sys.exit(f"{' '.join(cmd)} failed:\n{r.stdout}\n{r.stderr}")
@@ -99,9 +162,12 @@ def main():
     p.add_argument("--warmup", type=float, default=5.0, help="seconds of untimed runs per side per round")
     p.add_argument("--ort-threads", type=int, default=os.cpu_count())
     p.add_argument("--quick", action="store_true")
+    p.add_argument("--stream", action="store_true", help="one step at a time, as a token-by-token service")
     args = p.parse_args()
     cores = os.cpu_count()
     cp = classpath()
+    if args.stream:
+        return stream_main(args, cp)
     print(f"torch {torch.__version__}, ONNX Runtime 1.22 (Java, {args.ort_threads} intra-op threads), {cores} cores,"
           f" {args.rounds} rounds x median of {args.repeats}; peak = vector FMAs on {cores} threads, median of the"
           f" rounds")

@@ -15,6 +15,7 @@ import org.seqlab.io.Safetensors;
 import org.seqlab.io.SafetensorsFile;
 import org.seqlab.nn.Recurrent;
 import org.seqlab.nn.RecurrentKind;
+import org.seqlab.nn.RecurrentStream;
 import org.seqlab.tensor.FmaPeak;
 import org.seqlab.tensor.Tensor;
 
@@ -42,6 +43,10 @@ public final class OnnxSideBySide {
     int repeats = Integer.parseInt(args[3]);
     double warmUp = Double.parseDouble(args[4]);
     int ortThreads = Integer.parseInt(args[5]);
+    if (args.length > 6 && args[6].equals("stream")) {
+      stream(dir, kind, rounds, repeats, warmUp, ortThreads);
+      return;
+    }
 
     Recurrent net = RecurrentCheckpoint.load(dir.resolve("weights.safetensors"), kind);
     Tensor x = Safetensors.read(dir.resolve("input.safetensors")).tensor("input");
@@ -105,6 +110,93 @@ public final class OnnxSideBySide {
             a,
             b,
             (long) steps * batch);
+      }
+    }
+  }
+
+  /**
+   * One step at a time, as a service answering token by token: seqlab's {@link RecurrentStream} on
+   * one thread against one ONNX Runtime call per step of a one-step graph (x, h, c in; y, h, c
+   * out). Both run the whole input sequence first, carrying the state, and their outputs are
+   * compared with PyTorch's; then the time per step is measured over the sequence.
+   */
+  private static void stream(
+      Path dir, RecurrentKind kind, int rounds, int repeats, double warmUp, int ortThreads)
+      throws IOException, OrtException {
+    Recurrent net = RecurrentCheckpoint.load(dir.resolve("weights.safetensors"), kind);
+    Tensor x = Safetensors.read(dir.resolve("input.safetensors")).tensor("input");
+    float[] expected =
+        Safetensors.read(dir.resolve("reference.safetensors")).tensor("output").data();
+    int steps = x.dim(0), batch = x.dim(1), in = x.dim(2), h = net.hiddenSize();
+    boolean lstm = kind == RecurrentKind.LSTM;
+    OrtEnvironment env = OrtEnvironment.getEnvironment();
+    OrtSession.SessionOptions options = new OrtSession.SessionOptions();
+    options.setIntraOpNumThreads(ortThreads);
+    options.setInterOpNumThreads(1);
+    options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+    try (OrtSession session = env.createSession(dir.resolve("model.onnx").toString(), options);
+        RecurrentStream stream = new RecurrentStream(net, batch, 1)) {
+      float[] ours = new float[steps * batch * h];
+      Runnable seqlab =
+          () -> {
+            stream.reset();
+            for (int t = 0; t < steps; t++)
+              stream.step(x.data(), t * batch * in, ours, t * batch * h);
+          };
+      float[] theirs = new float[steps * batch * h];
+      Runnable ort =
+          () -> {
+            try {
+              float[] state = new float[batch * h], cell = new float[batch * h];
+              for (int t = 0; t < steps; t++) {
+                float[] xt = Arrays.copyOfRange(x.data(), t * batch * in, (t + 1) * batch * in);
+                try (OnnxTensor xi =
+                        OnnxTensor.createTensor(
+                            env, FloatBuffer.wrap(xt), new long[] {1, batch, in});
+                    OnnxTensor hi =
+                        OnnxTensor.createTensor(
+                            env, FloatBuffer.wrap(state), new long[] {1, batch, h});
+                    OnnxTensor ci =
+                        OnnxTensor.createTensor(
+                            env, FloatBuffer.wrap(cell), new long[] {1, batch, h});
+                    OrtSession.Result r =
+                        session.run(
+                            lstm
+                                ? Map.of("x", xi, "h0", hi, "c0", ci)
+                                : Map.of("x", xi, "h0", hi))) {
+                  state = ((OnnxTensor) r.get(1)).getFloatBuffer().array();
+                  if (lstm) cell = ((OnnxTensor) r.get(2)).getFloatBuffer().array();
+                  System.arraycopy(state, 0, theirs, t * batch * h, batch * h);
+                }
+              }
+            } catch (OrtException e) {
+              throw new IllegalStateException(e);
+            }
+          };
+      seqlab.run();
+      ort.run();
+      double seqlabError = maxDifference(ours, expected);
+      double ortError = maxDifference(theirs, expected);
+      System.out.printf(
+          Locale.ROOT,
+          "{\"check\": true, \"seqlab_max_abs_diff\": %.3e, \"onnxruntime_max_abs_diff\": %.3e}%n",
+          seqlabError,
+          ortError);
+      if (!(seqlabError < 1e-3 && ortError < 1e-3)) {
+        throw new IllegalStateException("the outputs differ from PyTorch's; nothing is timed");
+      }
+      warm(seqlab, warmUp);
+      warm(ort, warmUp);
+      for (int round = 0; round < rounds; round++) {
+        double a = median(seqlab, repeats) / steps;
+        double b = median(ort, repeats) / steps;
+        System.out.printf(
+            Locale.ROOT,
+            "{\"round\": %d, \"seqlab_microseconds_per_step\": %.3f,"
+                + " \"onnxruntime_microseconds_per_step\": %.3f}%n",
+            round,
+            a * 1e6,
+            b * 1e6);
       }
     }
   }
