@@ -133,14 +133,17 @@ def stream_main(args, cp):
 def classpath():
     """Compiles the benchmark harness and returns its class path."""
     env = dict(os.environ, JAVA_HOME=os.path.dirname(os.path.dirname(JAVA)))
-    out = os.path.join(ROOT, "target", "bench.classpath")
-    for cmd in (["mvn", "-q", "-B", "-Pbench", "-DskipTests", "compile"],
-                ["mvn", "-q", "-B", "-Pbench", "dependency:build-classpath", f"-Dmdep.outputFile={out}"]):
-        r = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True)
+    app = os.path.join(ROOT, "app")
+    out = os.path.join(app, "target", "bench.classpath")
+    # seqlab-core is installed first, so that the application module resolves it on its own.
+    for cmd, where in ((["mvn", "-q", "-B", "-DskipTests", "install"], ROOT),
+                       (["mvn", "-q", "-B", "-Pbench", "-DskipTests", "compile"], app),
+                       (["mvn", "-q", "-B", "-Pbench", "dependency:build-classpath", f"-Dmdep.outputFile={out}"], app)):
+        r = subprocess.run(cmd, cwd=where, env=env, capture_output=True, text=True)
         if r.returncode != 0:
             sys.exit(f"{' '.join(cmd)} failed:\n{r.stdout}\n{r.stderr}")
     with open(out) as f:
-        return os.path.join(ROOT, "target", "classes") + os.pathsep + f.read().strip()
+        return os.path.join(app, "target", "classes") + os.pathsep + f.read().strip()
 
 
 def java_round(cp, where, model, repeats, warmup, ort_threads, stream=False):

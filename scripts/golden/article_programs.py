@@ -69,7 +69,7 @@ def lstm_gates_lines(seed, inputs=10, hidden=32, steps=20):
 
 def main():
     root = pathlib.Path(__file__).resolve().parents[2]
-    golden = root / "src/test/resources/golden"
+    golden = root / "app/src/test/resources/golden"
     files = {
         "article_rnn_vanishing.txt": rnn_vanishing_lines(),
         "article_lstm_gates_seed42.txt": lstm_gates_lines(42),

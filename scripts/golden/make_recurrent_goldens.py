@@ -21,7 +21,7 @@ constants. Written to <kind>_bidirectional.safetensors with `lengths` (I64) besi
 For `seqlab infer`, PyTorch's own float32 run of a bidirectional 2-layer LSTM and GRU over a
 ragged batch: the model's bare state_dict as safetensors.torch.save_file writes it (F32, no
 metadata), an input file with `input`, `h0` (`c0`) and `lengths` (I64), and PyTorch's float32
-`output`, `h_n` (`c_n`), in src/test/resources/interop/.
+`output`, `h_n` (`c_n`), in app/src/test/resources/interop/.
 
 Every tensor is stored as F64 (ids as I64) in safetensors format, written here with struct and json
 so that the script needs only torch. Run from the repository root:
@@ -36,8 +36,8 @@ import struct
 import torch
 
 GENERATOR = "scripts/golden/make_recurrent_goldens.py"
-OUT_DIR = os.path.join("src", "test", "resources", "golden")
-INTEROP_DIR = os.path.join("src", "test", "resources", "interop")
+OUT_DIR = os.path.join("core", "src", "test", "resources", "golden")
+INTEROP_DIR = os.path.join("app", "src", "test", "resources", "interop")
 SEQ_LEN, BATCH, INPUT_SIZE, HIDDEN_SIZE, NUM_LAYERS = 5, 3, 4, 6, 2
 # Bidirectional, ragged: unsorted lengths, the shortest 1 and the longest T.
 PACKED_LENGTHS = [3, 5, 1, 4]

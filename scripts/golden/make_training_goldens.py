@@ -29,7 +29,7 @@ import torch
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 import safetensors_io  # noqa: E402
 
-OUT = os.path.join(os.path.dirname(__file__), "..", "..", "src", "test", "resources", "golden")
+OUT = os.path.join(os.path.dirname(__file__), "..", "..", "core", "src", "test", "resources", "golden")
 GENERATOR = "scripts/golden/make_training_goldens.py"
 
 

@@ -8,7 +8,7 @@ so that GELU, LayerNorm and the softmax work away from their linear parts. Each 
 backpropagates L = sum(output * dOutput) for a fixed random dOutput, except the decoder's, which
 backpropagates its cross-entropy loss.
 
-Files (in src/test/resources/golden/):
+Files (in core/src/test/resources/golden/):
   layer_norm.safetensors           nn.LayerNorm(7) on x [4, 3, 7]
   gelu.safetensors                 nn.GELU() (exact erf form) on values near 0, moderate and large
   attention.safetensors            nn.MultiheadAttention(8, 2), causal, on x [5, 3, 8]
@@ -38,7 +38,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import safetensors_io  # noqa: E402
 
 GENERATOR = "scripts/golden/make_transformer_goldens.py"
-OUT_DIR = os.path.join("src", "test", "resources", "golden")
+OUT_DIR = os.path.join("core", "src", "test", "resources", "golden")
 
 
 def float32_random(*shape, scale=1.0, shift=0.0):

@@ -62,7 +62,7 @@ def run(seed):
 
 def main():
     root = pathlib.Path(__file__).resolve().parents[2]
-    out = root / "src/test/resources/golden/numpy_random.json"
+    out = root / "core/src/test/resources/golden/numpy_random.json"
     doc = {
         "generator": "numpy.random.RandomState (legacy MT19937), numpy " + np.__version__,
         "seeds": [run(s) for s in SEEDS],

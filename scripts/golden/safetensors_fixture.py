@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Writes src/test/resources/io/golden.safetensors, a fixture for SafetensorsGoldenTest.
+"""Writes core/src/test/resources/io/golden.safetensors, a fixture for SafetensorsGoldenTest.
 
 The element bytes come from PyTorch (its own float16/bfloat16 rounding, its own integer layouts);
 the header and layout are written by hand with struct and json, following the format description,
@@ -19,7 +19,7 @@ import struct
 
 import torch
 
-OUT = pathlib.Path("src/test/resources/io/golden.safetensors")
+OUT = pathlib.Path("core/src/test/resources/io/golden.safetensors")
 
 TENSORS = {
     "f32": torch.tensor([[1.5, -2.25, 3.0e-38], [1.0 / 3.0, 1.0e30, -0.0]], dtype=torch.float32),
