@@ -118,7 +118,8 @@ public final class BenchCommand implements Callable<Integer> {
   @Option(
       names = "--warmup",
       description =
-          "seconds of untimed runs first, at least three runs (default: ${DEFAULT-VALUE})",
+          "seconds of untimed runs first, at least three runs; 0: none, every run timed from the"
+              + " first, in the order listed in --format json (default: ${DEFAULT-VALUE})",
       defaultValue = "5")
   double warmup;
 
@@ -203,8 +204,8 @@ public final class BenchCommand implements Callable<Integer> {
           result.secondsPerStep() * 1e3,
           mode == Mode.stream ? "run of " + steps + " time steps" : "step",
           repeats,
-          result.allSeconds()[0] * 1e3,
-          result.allSeconds()[repeats - 1] * 1e3);
+          result.fastest() * 1e3,
+          result.slowest() * 1e3);
       out.printf(
           Locale.ROOT,
           "  %,.0f tokens/s, %.2f GFLOP/s in the matrix products%n",
@@ -285,8 +286,8 @@ public final class BenchCommand implements Callable<Integer> {
           "  %.3f ms per step (median of %d; fastest %.3f ms, slowest %.3f ms)%n",
           result.secondsPerStep() * 1e3,
           repeats,
-          result.allSeconds()[0] * 1e3,
-          result.allSeconds()[repeats - 1] * 1e3);
+          result.fastest() * 1e3,
+          result.slowest() * 1e3);
       out.printf(
           Locale.ROOT,
           "  %,.0f tokens/s, %.2f GFLOP/s in the matrix products (causal half of the attention)%n",

@@ -161,9 +161,20 @@ public final class LayerBenchmark {
 
   /**
    * @param secondsPerStep median seconds of one run
-   * @param allSeconds every timed run, sorted
+   * @param allSeconds every timed run, in the order they ran (how the speed changes as the JIT
+   *     compiles shows in it)
    */
   public record Result(Workload config, double secondsPerStep, double[] allSeconds) {
+    /** The fastest timed run, in seconds. */
+    public double fastest() {
+      return Arrays.stream(allSeconds).min().orElseThrow();
+    }
+
+    /** The slowest timed run, in seconds. */
+    public double slowest() {
+      return Arrays.stream(allSeconds).max().orElseThrow();
+    }
+
     public double tokensPerSecond() {
       return config.tokens() / secondsPerStep;
     }
@@ -185,7 +196,10 @@ public final class LayerBenchmark {
     return run(config, seed, DEFAULT_WARM_UP_SECONDS);
   }
 
-  /** {@link #run(Config, long)} after {@code warmUpSeconds} of untimed runs (at least three). */
+  /**
+   * {@link #run(Config, long)} after {@code warmUpSeconds} of untimed runs (at least three; none
+   * for 0).
+   */
   public static Result run(Config config, long seed, double warmUpSeconds) {
     Recurrent net =
         Recurrent.create(config.kind(), config.inputSize(), config.hiddenSize(), config.layers());
@@ -232,7 +246,8 @@ public final class LayerBenchmark {
   }
 
   /**
-   * {@link #run(BlockConfig, long)} after {@code warmUpSeconds} of untimed runs (at least three).
+   * {@link #run(BlockConfig, long)} after {@code warmUpSeconds} of untimed runs (at least three;
+   * none for 0).
    */
   public static Result run(BlockConfig config, long seed, double warmUpSeconds) {
     java.util.Random init = new java.util.Random(seed);
@@ -276,14 +291,19 @@ public final class LayerBenchmark {
   private static Result time(Workload config, Runnable step, double warmUpSeconds) {
     long warmStart = System.nanoTime();
     long warmNanos = (long) (warmUpSeconds * 1e9);
-    for (int i = 0; i < 3 || System.nanoTime() - warmStart < warmNanos; i++) step.run();
+    // No warm-up at all when none is asked for: then every run is timed, from the first, which is
+    // how the time to full speed is measured.
+    for (int i = 0; warmNanos > 0 && (i < 3 || System.nanoTime() - warmStart < warmNanos); i++) {
+      step.run();
+    }
     double[] times = new double[config.repeats()];
     for (int i = 0; i < times.length; i++) {
       long start = System.nanoTime();
       step.run();
       times[i] = (System.nanoTime() - start) / 1e9;
     }
-    Arrays.sort(times);
-    return new Result(config, times[times.length / 2], times);
+    double[] sorted = times.clone();
+    Arrays.sort(sorted);
+    return new Result(config, sorted[sorted.length / 2], times);
   }
 }
