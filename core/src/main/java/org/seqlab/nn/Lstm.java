@@ -185,34 +185,73 @@ public final class Lstm extends Recurrent {
       int grad = gradientOffset + carry;
       Elementwise.tanh(cell, cur, tanhCell, carry, h);
       // Lane by lane the same multiplications and subtractions as the equations, so a vector
-      // computes exactly what a scalar loop would.
-      for (int j = 0; j < h; j += LANES) {
-        VectorMask<Float> m = SPECIES.indexInRange(j, h);
-        FloatVector i = FloatVector.fromArray(SPECIES, gates, a + j, m);
-        FloatVector f = FloatVector.fromArray(SPECIES, gates, a + h + j, m);
-        FloatVector g = FloatVector.fromArray(SPECIES, gates, a + 2 * h + j, m);
-        FloatVector o = FloatVector.fromArray(SPECIES, gates, a + 3 * h + j, m);
-        FloatVector tanhC = FloatVector.fromArray(SPECIES, tanhCell, carry + j, m);
-        FloatVector dh = FloatVector.fromArray(SPECIES, work.hiddenGradients, grad + j, m);
-        // h_t = o ⊙ tanh(c_t)
-        FloatVector dO = dh.mul(tanhC);
-        FloatVector dc =
-            FloatVector.fromArray(SPECIES, work.dcCarry, carry + j, m)
-                .add(dh.mul(o).mul(one.sub(tanhC.mul(tanhC))));
-        dc.intoArray(work.cellGradients, grad + j, m);
-        // c_t = f ⊙ c_{t-1} + i ⊙ g
-        FloatVector dI = dc.mul(g);
-        FloatVector dF = dc.mul(FloatVector.fromArray(SPECIES, cell, prev + j, m));
-        FloatVector dG = dc.mul(i);
-        dc.mul(f).intoArray(work.dcCarry, carry + j, m);
-        // h_{t-1} reaches step t only through W_hh, which the caller adds.
-        FloatVector.zero(SPECIES).intoArray(work.dhCarry, carry + j, m);
-        // through σ and tanh to the pre-activations
-        dI.mul(i).mul(one.sub(i)).intoArray(dPre, a + j, m);
-        dF.mul(f).mul(one.sub(f)).intoArray(dPre, a + h + j, m);
-        dG.mul(one.sub(g.mul(g))).intoArray(dPre, a + 2 * h + j, m);
-        dO.mul(o).mul(one.sub(o)).intoArray(dPre, a + 3 * h + j, m);
-      }
+      // computes exactly what a scalar loop would. Two passes, each with few live vectors: one
+      // loop with all of them is more than the JIT's first tier can compile, and would run
+      // interpreted until the second tier takes it.
+      backwardThroughOutput(gates, a, tanhCell, carry, grad, dPre, work, one);
+      backwardThroughCell(gates, a, cell, prev, carry, grad, dPre, work, one);
+    }
+  }
+
+  /**
+   * {@code h_t = o ⊙ tanh(c_t)}: the output gate's pre-activation gradient, and the total {@code
+   * dL/dc_t} (what the next step carried plus what comes through {@code h_t}), stored for the
+   * second pass and for probes.
+   */
+  private void backwardThroughOutput(
+      float[] gates,
+      int a,
+      float[] tanhCell,
+      int carry,
+      int grad,
+      float[] dPre,
+      BackwardBuffers work,
+      FloatVector one) {
+    int h = hiddenSize();
+    for (int j = 0; j < h; j += LANES) {
+      VectorMask<Float> m = SPECIES.indexInRange(j, h);
+      FloatVector o = FloatVector.fromArray(SPECIES, gates, a + 3 * h + j, m);
+      FloatVector tanhC = FloatVector.fromArray(SPECIES, tanhCell, carry + j, m);
+      FloatVector dh = FloatVector.fromArray(SPECIES, work.hiddenGradients, grad + j, m);
+      FloatVector dO = dh.mul(tanhC);
+      FloatVector dc =
+          FloatVector.fromArray(SPECIES, work.dcCarry, carry + j, m)
+              .add(dh.mul(o).mul(one.sub(tanhC.mul(tanhC))));
+      dc.intoArray(work.cellGradients, grad + j, m);
+      // h_{t-1} reaches step t only through W_hh, which the caller adds.
+      FloatVector.zero(SPECIES).intoArray(work.dhCarry, carry + j, m);
+      dO.mul(o).mul(one.sub(o)).intoArray(dPre, a + 3 * h + j, m);
+    }
+  }
+
+  /**
+   * {@code c_t = f ⊙ c_{t-1} + i ⊙ g}: the input, forget and candidate pre-activation gradients
+   * from {@code dL/dc_t}, and {@code dL/dc_{t-1} = dL/dc_t ⊙ f} carried to the step before.
+   */
+  private void backwardThroughCell(
+      float[] gates,
+      int a,
+      float[] cell,
+      int prev,
+      int carry,
+      int grad,
+      float[] dPre,
+      BackwardBuffers work,
+      FloatVector one) {
+    int h = hiddenSize();
+    for (int j = 0; j < h; j += LANES) {
+      VectorMask<Float> m = SPECIES.indexInRange(j, h);
+      FloatVector i = FloatVector.fromArray(SPECIES, gates, a + j, m);
+      FloatVector f = FloatVector.fromArray(SPECIES, gates, a + h + j, m);
+      FloatVector g = FloatVector.fromArray(SPECIES, gates, a + 2 * h + j, m);
+      FloatVector dc = FloatVector.fromArray(SPECIES, work.cellGradients, grad + j, m);
+      FloatVector dI = dc.mul(g);
+      FloatVector dF = dc.mul(FloatVector.fromArray(SPECIES, cell, prev + j, m));
+      FloatVector dG = dc.mul(i);
+      dc.mul(f).intoArray(work.dcCarry, carry + j, m);
+      dI.mul(i).mul(one.sub(i)).intoArray(dPre, a + j, m);
+      dF.mul(f).mul(one.sub(f)).intoArray(dPre, a + h + j, m);
+      dG.mul(one.sub(g.mul(g))).intoArray(dPre, a + 2 * h + j, m);
     }
   }
 }
