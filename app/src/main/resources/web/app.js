@@ -92,6 +92,17 @@ async function openFromHash(first) {
   if (hash.run && (!window.labState.runId || labState.runId !== hash.run)) {
     showTab('lab');
     openRun(hash.run);
+    if (hash.config === null) {
+      // A link to a run alone reopens its configuration too, checked and clamped like any link
+      // (a run the command line started may lie outside the lab's ranges: the page says so).
+      try {
+        const run = await api(`/api/runs/${encodeURIComponent(hash.run)}`);
+        await openConfigLink(configQuery({ ...defaults(), ...run.config }));
+        updateHash();
+      } catch (e) {
+        report(e, 'Opening the run\'s configuration');
+      }
+    }
   }
 }
 

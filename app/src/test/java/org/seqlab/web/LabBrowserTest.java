@@ -133,7 +133,25 @@ class LabBrowserTest {
                 && !d.findElements(By.cssSelector("#history tr[data-run='" + lstmRun + "']"))
                     .isEmpty());
     screenshot("lab-history.png", 1000, null);
-    driver.findElement(By.cssSelector("#history tr[data-run='" + lstmRun + "'] td.title")).click();
+
+    // A link to a run alone (#run=ID) reopens the run with its configuration: the RNN's, while the
+    // page shows the LSTM's.
+    driver.get(base + "#run=" + rnnRun);
+    await(
+        "the RNN run and its settings to reopen",
+        Duration.ofSeconds(15),
+        d ->
+            rnnRun.equals(js("return labState.runId"))
+                && "rnn".equals(js("return document.getElementById('c-model').value"))
+                && "5000".equals(js("return document.getElementById('c-steps').value")));
+    click(".tabs button[data-tab=history]");
+    String lstmRow = "#history tr[data-run='" + lstmRun + "'] td.title";
+    // The history redraws as it refreshes: wait for the row, then click whatever is there now.
+    await(
+        "the LSTM run in the history",
+        Duration.ofSeconds(15),
+        d -> !d.findElements(By.cssSelector(lstmRow)).isEmpty());
+    js("document.querySelector(\"" + lstmRow + "\").click()");
     await(
         "the LSTM run to reopen",
         Duration.ofSeconds(10),
