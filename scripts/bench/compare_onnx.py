@@ -68,6 +68,11 @@ def prepare(model, hidden, batch, steps, where):
         y = layer(x)[0]
     torch.onnx.export(OutputOnly(layer), (x,), os.path.join(where, "model.onnx"), input_names=["x"],
                       output_names=["y"], opset_version=14)
+    save_case(where, layer, x, y)
+
+
+def save_case(where, layer, x, y):
+    """The layer's state_dict, the input sequence and PyTorch's output over it, for the harness."""
     safetensors_io.save(os.path.join(where, "weights.safetensors"),
                         {k: v.detach().contiguous() for k, v in layer.state_dict().items()})
     safetensors_io.save(os.path.join(where, "input.safetensors"), {"input": x.contiguous()})
@@ -102,10 +107,7 @@ def prepare_stream(model, input_size, hidden, batch, steps, where):
         names.append("c0")
     torch.onnx.export(OneStep(layer), one, os.path.join(where, "model.onnx"), input_names=names,
                       output_names=["y", "hn", "cn"][: len(names)], opset_version=14)
-    safetensors_io.save(os.path.join(where, "weights.safetensors"),
-                        {k: v.detach().contiguous() for k, v in layer.state_dict().items()})
-    safetensors_io.save(os.path.join(where, "input.safetensors"), {"input": xs.contiguous()})
-    safetensors_io.save(os.path.join(where, "reference.safetensors"), {"output": y.contiguous()})
+    save_case(where, layer, xs, y)
 
 
 def stream_main(args, cp):

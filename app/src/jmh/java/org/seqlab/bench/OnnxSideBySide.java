@@ -55,12 +55,7 @@ public final class OnnxSideBySide {
     int steps = x.dim(0), batch = x.dim(1);
 
     OrtEnvironment env = OrtEnvironment.getEnvironment();
-    OrtSession.SessionOptions options = new OrtSession.SessionOptions();
-    options.setIntraOpNumThreads(ortThreads);
-    options.setInterOpNumThreads(1);
-    options.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
-    options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
-    try (OrtSession session = env.createSession(dir.resolve("model.onnx").toString(), options);
+    try (OrtSession session = session(env, dir, ortThreads);
         OnnxTensor input =
             OnnxTensor.createTensor(
                 env,
@@ -130,11 +125,7 @@ public final class OnnxSideBySide {
     int steps = x.dim(0), batch = x.dim(1), in = x.dim(2), h = net.hiddenSize();
     boolean lstm = kind == RecurrentKind.LSTM;
     OrtEnvironment env = OrtEnvironment.getEnvironment();
-    OrtSession.SessionOptions options = new OrtSession.SessionOptions();
-    options.setIntraOpNumThreads(ortThreads);
-    options.setInterOpNumThreads(1);
-    options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
-    try (OrtSession session = env.createSession(dir.resolve("model.onnx").toString(), options);
+    try (OrtSession session = session(env, dir, ortThreads);
         RecurrentStream stream = new RecurrentStream(net, batch, 1)) {
       float[] ours = new float[steps * batch * h];
       Runnable seqlab =
@@ -199,6 +190,19 @@ public final class OnnxSideBySide {
             b * 1e6);
       }
     }
+  }
+
+  /**
+   * ONNX Runtime on DIR's model.onnx: {@code threads} intra-op threads, one graph at a time, every
+   * graph optimisation.
+   */
+  private static OrtSession session(OrtEnvironment env, Path dir, int threads) throws OrtException {
+    OrtSession.SessionOptions options = new OrtSession.SessionOptions();
+    options.setIntraOpNumThreads(threads);
+    options.setInterOpNumThreads(1);
+    options.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
+    options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+    return env.createSession(dir.resolve("model.onnx").toString(), options);
   }
 
   private static double maxDifference(float[] a, float[] b) {

@@ -32,6 +32,7 @@ public final class ExperimentJob {
   private final ExperimentRunner runner; // null for one found finished in the folder
   private final RunEvents events;
   private final List<SweepRow> rows = new ArrayList<>();
+  private volatile String name; // the experiment's, once known (a job from the folder reads it)
   private volatile String status;
   private volatile String error;
 
@@ -163,8 +164,6 @@ public final class ExperimentJob {
       return null;
     }
   }
-
-  private volatile String name;
 
   void execute() {
     if ("cancelled".equals(status)) return;

@@ -408,11 +408,4 @@ public final class Lab implements AutoCloseable {
       Thread.currentThread().interrupt();
     }
   }
-
-  /** The engine's configuration of a run, as its directory holds it. */
-  static org.seqlab.experiments.TrainingRunConfig runConfig(LabRun run) throws IOException {
-    return org.seqlab.io.RunDirectory.open(run.dir())
-        .readJson(
-            org.seqlab.io.RunDirectory.CONFIG, org.seqlab.experiments.TrainingRunConfig.class);
-  }
 }

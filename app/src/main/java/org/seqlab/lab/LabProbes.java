@@ -94,7 +94,8 @@ final class LabProbes {
     int length = exampleLength(batch);
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("step", step);
-    m.put("tokens", tokens(run, batch, length));
+    List<String> tokens = tokens(run, batch, length);
+    m.put("tokens", tokens);
     RecurrentTrace trace = pass.recurrentTrace();
     if (trace != null) {
       RecurrentKind kind = trace.kind();
@@ -144,7 +145,7 @@ final class LabProbes {
       maps.add(perHead);
     }
     m.put("maps", maps);
-    m.put("reach", reach(maps, tokens(run, batch, length)));
+    m.put("reach", reach(maps, tokens));
     return Map.entry("attention", m);
   }
 

@@ -43,6 +43,13 @@ class LabTest {
     return RunEvents.JSON.readTree(e.data());
   }
 
+  /** The engine's configuration of a run, as its directory holds it. */
+  static org.seqlab.experiments.TrainingRunConfig runConfig(LabRun run) throws IOException {
+    return org.seqlab.io.RunDirectory.open(run.dir())
+        .readJson(
+            org.seqlab.io.RunDirectory.CONFIG, org.seqlab.experiments.TrainingRunConfig.class);
+  }
+
   private Lab lab(int maxRunning, int maxQueued) throws IOException {
     return new Lab(new Lab.Options(runs, maxRunning, maxQueued, List.of()));
   }
@@ -212,7 +219,7 @@ class LabTest {
       assertTrue(run.config().clip());
       JsonNode resumed = json(run.events().ofType("resumed").getFirst());
       assertEquals(d.get("checkpoint_step").asLong(), resumed.get("from_step").asLong());
-      assertEquals(1.0, Lab.runConfig(run).clip());
+      assertEquals(1.0, runConfig(run).clip());
       // A finished run is not resumed.
       assertThrows(IllegalStateException.class, () -> lab.resume(run.id(), 1.0, null));
     }
@@ -360,7 +367,7 @@ class LabTest {
       for (JsonNode t : gates.get("tokens")) assertEquals(1, t.asText().length());
       JsonNode g = json(run.events().ofType("time_gradients").getLast());
       assertEquals(16, g.get("norms").size());
-      assertEquals(16, Lab.runConfig(run).seqLen());
+      assertEquals(16, runConfig(run).seqLen());
     }
   }
 

@@ -86,7 +86,7 @@ class RunFilesTest {
     assertTrue(snippet.contains("load_state_dict("));
 
     // seqlab's logits for the first validation batch, from the weights in model.safetensors.
-    TrainingRunConfig rc = Lab.runConfig(run);
+    TrainingRunConfig rc = LabTest.runConfig(run);
     SequenceTask task = org.seqlab.experiments.TrainingRun.resume(run.dir(), c -> c).task();
     LanguageModel m = rc.newModel(task.outputSize(), task.inputFeatures(), task.steps());
     SafetensorsFile weights = Safetensors.read(run.dir().resolve(RunDirectory.MODEL));
