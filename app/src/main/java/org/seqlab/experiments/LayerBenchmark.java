@@ -219,6 +219,8 @@ public final class LayerBenchmark {
                 net.zeroGrad();
                 RecurrentOutput out = net.forward(x, null, null);
                 net.backward(out, dOutput, null, null);
+                // As the training engine does: the next step reuses the activations.
+                out.trace().release();
               };
           case INFER -> () -> net.forward(x, null, null);
           case STREAM -> {

@@ -52,6 +52,13 @@ public interface LanguageModel extends Module {
     }
 
     /**
+     * Hands the pass's activations back to the model, whose next forward pass reuses them instead
+     * of allocating them afresh; afterwards {@link LanguageModel#backward} and the probes refuse
+     * this pass, while its logits and final state stay valid. Calling it again does nothing.
+     */
+    default void release() {}
+
+    /**
      * For probes: a Transformer's attention probabilities, one {@code [B, heads, T, T]} tensor per
      * block, first block first; empty for a model without attention.
      */

@@ -91,6 +91,9 @@ public abstract sealed class Recurrent implements Module permits Rnn, Lstm, Gru 
   private final Parameter[] biasHh;
   private final List<Parameter> parameters;
 
+  /** Buffers of released traces and of finished backward passes, for the next passes. */
+  private final Workspace workspace = new Workspace();
+
   /** The probability of dropping an element of a layer's output, for every layer but the last. */
   private double dropout;
 
@@ -167,6 +170,10 @@ public abstract sealed class Recurrent implements Module permits Rnn, Lstm, Gru 
 
   public RecurrentKind kind() {
     return kind;
+  }
+
+  Workspace workspace() {
+    return workspace;
   }
 
   public int inputSize() {
@@ -333,7 +340,10 @@ public abstract sealed class Recurrent implements Module permits Rnn, Lstm, Gru 
     SequenceLengths sequences = new SequenceLengths(steps, batch, lengths);
     // The trace owns a copy of the input so that changing the caller's tensor cannot corrupt
     // backward; zero padding so that whatever the caller put there never reaches a gradient.
-    float[] layerInput = input.data().clone();
+    List<float[]> owned = new ArrayList<>();
+    float[] layerInput = workspace.overwritten(input.size());
+    System.arraycopy(input.data(), 0, layerInput, 0, layerInput.length);
+    owned.add(layerInput);
     if (lengths != null) sequences.zeroPadding(layerInput, inputSize);
     int layerInputOffset = 0;
     LayerTrace[] layers = new LayerTrace[states];
@@ -345,12 +355,24 @@ public abstract sealed class Recurrent implements Module permits Rnn, Lstm, Gru 
         // The reverse direction is the forward recurrence over each sequence read backwards.
         float[] directionInput = layerInput;
         if (d == 1) {
-          directionInput = new float[steps * batch * in];
+          directionInput = workspace.zeroed(steps * batch * in);
+          owned.add(directionInput);
           sequences.toSteps(layerInput, layerInputOffset, in, d, in, directionInput);
         }
         LayerTrace layer =
             new LayerTrace(
-                in, directionInput, d == 0 ? layerInputOffset : 0, steps, batch, hiddenSize, kind);
+                in,
+                directionInput,
+                d == 0 ? layerInputOffset : 0,
+                steps,
+                batch,
+                hiddenSize,
+                kind,
+                workspace);
+        owned.add(layer.hidden);
+        owned.add(layer.cell);
+        owned.add(layer.gates);
+        owned.add(layer.hiddenNewProjection);
         if (h0 != null) System.arraycopy(h0.data(), i * block, layer.hidden, 0, block);
         if (c0 != null) System.arraycopy(c0.data(), i * block, layer.cell, 0, block);
         forwardLayer(i, layer, steps, batch, lengths);
@@ -362,7 +384,10 @@ public abstract sealed class Recurrent implements Module permits Rnn, Lstm, Gru 
         layerInput = layers[k].hidden;
         layerInputOffset = block;
       } else {
-        layerInput = new float[Math.toIntExact((long) steps * batch * outputSize())];
+        // The last layer's assembled output goes to the caller; the others stay in the trace.
+        int assembled = Math.toIntExact((long) steps * batch * outputSize());
+        layerInput = k == numLayers - 1 ? new float[assembled] : workspace.zeroed(assembled);
+        if (k < numLayers - 1) owned.add(layerInput);
         // y_t = [h_t^fwd, h_t^rev], zero past the end; h after step s is block s+1 of the states
         for (int d = 0; d < directions; d++) {
           float[] hidden = layers[k * directions + d].hidden;
@@ -370,7 +395,8 @@ public abstract sealed class Recurrent implements Module permits Rnn, Lstm, Gru 
               hidden, block, d, hiddenSize, layerInput, d * hiddenSize, outputSize());
         }
         if (dropAfter) {
-          dropoutMasks[k] = dropoutMask(dropoutRandom, layerInput.length);
+          dropoutMasks[k] = dropoutMask(dropoutRandom, workspace.overwritten(layerInput.length));
+          owned.add(dropoutMasks[k]);
           float[] mask = dropoutMasks[k];
           for (int j = 0; j < layerInput.length; j++) layerInput[j] *= mask[j];
         }
@@ -394,7 +420,15 @@ public abstract sealed class Recurrent implements Module permits Rnn, Lstm, Gru 
       if (cN != null) System.arraycopy(layers[i].cell, steps * block, cN.data(), i * block, block);
     }
     return new RecurrentOutput(
-        output, hN, cN, new RecurrentTrace(this, sequences, layers, dropoutMasks));
+        output,
+        hN,
+        cN,
+        new RecurrentTrace(
+            this,
+            sequences,
+            layers,
+            dropoutMasks,
+            owned.stream().filter(Objects::nonNull).toArray(float[][]::new)));
   }
 
   /**
@@ -434,8 +468,8 @@ public abstract sealed class Recurrent implements Module permits Rnn, Lstm, Gru 
    * A dropout mask of {@code size} elements, drawn in order: each is 0 with probability {@code p}
    * and {@code 1/(1-p)} otherwise, so that the masked output keeps its expected value.
    */
-  private float[] dropoutMask(RandomGenerator random, int size) {
-    return Dropout.drawMask(null, size, dropout, random);
+  private float[] dropoutMask(RandomGenerator random, float[] into) {
+    return Dropout.drawMask(into, into.length, dropout, random);
   }
 
   /**
@@ -889,20 +923,45 @@ public abstract sealed class Recurrent implements Module permits Rnn, Lstm, Gru 
         int hidden,
         int directions,
         int widestInput,
-        boolean ragged) {
+        boolean ragged,
+        Workspace workspace) {
       int perStep = Math.toIntExact(Tensor.checkedSize(states, steps, batch, hidden));
       int projections = Math.toIntExact(Tensor.checkedSize(steps, batch, kind.gateCount(), hidden));
       boolean lstm = kind == RecurrentKind.LSTM;
+      // The two results go to the caller; everything else comes from (and goes back to) the
+      // layer's workspace.
       hiddenGradients = new float[perStep];
       cellGradients = lstm ? new float[perStep] : null;
-      dInputProjection = new float[projections];
-      dHiddenProjection = kind == RecurrentKind.GRU ? new float[projections] : dInputProjection;
-      dhCarry = new float[batch * hidden];
-      dcCarry = lstm ? new float[batch * hidden] : null;
-      rowScratch = new float[batch * hidden];
-      directionGradients =
-          directions == 1 && !ragged ? null : new float[directions][steps * batch * hidden];
-      reversedInputGradient = directions == 2 ? new float[steps * batch * widestInput] : null;
+      // The step gradients are written, every element, step by step (padding included) before
+      // anything reads them: no need to clear them first.
+      dInputProjection = workspace.overwritten(projections);
+      dHiddenProjection =
+          kind == RecurrentKind.GRU ? workspace.overwritten(projections) : dInputProjection;
+      dhCarry = workspace.zeroed(batch * hidden);
+      dcCarry = lstm ? workspace.zeroed(batch * hidden) : null;
+      rowScratch = workspace.zeroed(batch * hidden);
+      if (directions == 1 && !ragged) {
+        directionGradients = null;
+      } else {
+        directionGradients = new float[directions][];
+        for (int d = 0; d < directions; d++) {
+          directionGradients[d] = workspace.zeroed(steps * batch * hidden);
+        }
+      }
+      reversedInputGradient =
+          directions == 2 ? workspace.zeroed(steps * batch * widestInput) : null;
+    }
+
+    /** Hands every buffer but the two results back to {@code workspace}. */
+    void giveBack(Workspace workspace) {
+      workspace.giveBack(
+          dInputProjection,
+          dHiddenProjection == dInputProjection ? null : dHiddenProjection,
+          dhCarry,
+          dcCarry,
+          rowScratch,
+          reversedInputGradient);
+      if (directionGradients != null) workspace.giveBack(directionGradients);
     }
   }
 
@@ -921,6 +980,7 @@ public abstract sealed class Recurrent implements Module permits Rnn, Lstm, Gru 
     if (trace.owner != this) {
       throw new IllegalArgumentException("forwardResult was computed by a different model");
     }
+    trace.requireHeld();
     int steps = trace.steps();
     int batch = trace.batchSize();
     SequenceLengths sequences = trace.sequences;
@@ -943,14 +1003,15 @@ public abstract sealed class Recurrent implements Module permits Rnn, Lstm, Gru 
             hiddenSize,
             directions,
             Math.max(inputSize, outputSize()),
-            lengths != null);
+            lengths != null,
+            workspace);
     Tensor dInput = Tensor.zeros(steps, batch, inputSize);
     Tensor dh0 = Tensor.zeros(states, batch, hiddenSize);
     Tensor dc0 = kind == RecurrentKind.LSTM ? Tensor.zeros(states, batch, hiddenSize) : null;
     int block = batch * hiddenSize;
     // dL/d(output of the current layer), [T, B, D*H]: the loss's for the last layer, then the
     // input gradient of the layer above. A copy, because the caller's dOutput must not change.
-    float[] dLayerOutput = new float[steps * batch * outputSize()];
+    float[] dLayerOutput = workspace.zeroed(steps * batch * outputSize());
     if (dOutput != null) System.arraycopy(dOutput.data(), 0, dLayerOutput, 0, dLayerOutput.length);
 
     for (int k = numLayers - 1; k >= 0; k--) {
@@ -1061,6 +1122,8 @@ public abstract sealed class Recurrent implements Module permits Rnn, Lstm, Gru 
       }
     }
 
+    work.giveBack(workspace);
+    workspace.giveBack(dLayerOutput);
     Tensor hiddenGradients = Tensor.wrap(work.hiddenGradients, states, steps, batch, hiddenSize);
     Tensor cellGradients =
         work.cellGradients == null

@@ -166,6 +166,11 @@ public final class RecurrentLanguageModel implements LanguageModel {
     public RecurrentTrace recurrentTrace() {
       return recurrent.trace();
     }
+
+    @Override
+    public void release() {
+      recurrent.trace().release();
+    }
   }
 
   @Override

@@ -62,28 +62,75 @@ public final class RecurrentTrace {
         int steps,
         int batch,
         int hidden,
-        RecurrentKind kind) {
+        RecurrentKind kind,
+        Workspace workspace) {
       this.inputSize = inputSize;
       this.input = input;
       this.inputOffset = inputOffset;
       int states = Math.toIntExact(Tensor.checkedSize(steps + 1, batch, hidden));
-      this.hidden = new float[states];
-      this.cell = kind == RecurrentKind.LSTM ? new float[states] : null;
+      // Zeroed: block 0 is the initial state, zero unless h0 is given, and the products add into
+      // the gates and the GRU's projection.
+      this.hidden = workspace.zeroed(states);
+      this.cell = kind == RecurrentKind.LSTM ? workspace.zeroed(states) : null;
       this.gates =
-          new float[Math.toIntExact(Tensor.checkedSize(steps, batch, kind.gateCount(), hidden))];
+          workspace.zeroed(
+              Math.toIntExact(Tensor.checkedSize(steps, batch, kind.gateCount(), hidden)));
       this.hiddenNewProjection =
           kind == RecurrentKind.GRU
-              ? new float[Math.toIntExact(Tensor.checkedSize(steps, batch, hidden))]
+              ? workspace.zeroed(Math.toIntExact(Tensor.checkedSize(steps, batch, hidden)))
               : null;
     }
   }
 
+  /**
+   * Every array of this trace that no one else holds (the layers' states and gates, the copy of the
+   * input, the inputs assembled between layers, the dropout masks), each once: what {@link
+   * #release} hands back to the layer.
+   */
+  private final float[][] owned;
+
+  private volatile boolean released;
+
   RecurrentTrace(
-      Recurrent owner, SequenceLengths sequences, LayerTrace[] layers, float[][] dropoutMasks) {
+      Recurrent owner,
+      SequenceLengths sequences,
+      LayerTrace[] layers,
+      float[][] dropoutMasks,
+      float[][] owned) {
     this.owner = owner;
     this.sequences = sequences;
     this.layers = layers;
     this.dropoutMasks = dropoutMasks;
+    this.owned = owned;
+  }
+
+  /**
+   * Hands this trace's buffers back to its layer, whose next forward pass reuses them instead of
+   * allocating its activations afresh; call it once the backward pass (and any probe) is done with
+   * the trace. Afterwards the trace refuses every use, {@link Recurrent#backward} included. The
+   * forward pass's output, final states and the backward pass's gradients are not part of the trace
+   * and stay valid. Calling it again does nothing.
+   */
+  public void release() {
+    synchronized (this) {
+      if (released) return;
+      released = true;
+    }
+    owner.workspace().giveBack(owned);
+  }
+
+  /** Whether {@link #release} has been called. */
+  public boolean isReleased() {
+    return released;
+  }
+
+  /** Throws unless the trace still holds its buffers. */
+  void requireHeld() {
+    if (released) {
+      throw new IllegalStateException(
+          "this trace was released (RecurrentTrace.release) and its buffers reused by a later"
+              + " pass; keep the trace until the backward pass and every probe are done with it");
+    }
   }
 
   public RecurrentKind kind() {
@@ -127,6 +174,7 @@ public final class RecurrentTrace {
       throw new IndexOutOfBoundsException(
           "layer " + layer + " outside [0, " + (numLayers() - 1) + "): no dropout after the last");
     }
+    requireHeld();
     if (dropoutMasks == null) return null;
     return Tensor.wrap(
         dropoutMasks[layer].clone(), steps(), batchSize(), directions() * hiddenSize());
@@ -189,6 +237,7 @@ public final class RecurrentTrace {
   }
 
   LayerTrace layer(int layer, int direction) {
+    requireHeld();
     if (layer < 0 || layer >= numLayers()) {
       throw new IndexOutOfBoundsException("layer " + layer + " outside [0, " + numLayers() + ")");
     }

@@ -249,9 +249,7 @@ final class VectorMatMul {
     // copied into strips, STRIP_ROWS rows at a time, so that the kernel reads them as rows too.
     boolean direct = sDepthStride == 1;
     float[] strips =
-        direct
-            ? null
-            : new float[Math.min(STRIP_ROWS, roundUp(rowTo - rowFrom, TILE_ROWS)) * DEPTH_BLOCK];
+        direct ? null : stripBuffer(Math.min(STRIP_ROWS, roundUp(rowTo - rowFrom, TILE_ROWS)));
     int panels = ceilDiv(width, PANEL);
     for (int t0 = 0; t0 < panels; t0 += PANELS_PER_BLOCK) {
       int t1 = Math.min(panels, t0 + PANELS_PER_BLOCK);
@@ -296,6 +294,23 @@ final class VectorMatMul {
         }
       }
     }
+  }
+
+  private static final ThreadLocal<float[]> STRIPS = ThreadLocal.withInitial(() -> new float[0]);
+
+  /**
+   * This thread's buffer for {@code rows} rows of strips, kept from call to call: a training step
+   * makes dozens of products, each of which would otherwise allocate up to 512 KiB per piece of
+   * rows. What it holds from an earlier call is never read ({@link #packStrips} writes every row
+   * the kernel reads).
+   */
+  private static float[] stripBuffer(int rows) {
+    float[] buffer = STRIPS.get();
+    if (buffer.length < rows * DEPTH_BLOCK) {
+      buffer = new float[rows * DEPTH_BLOCK];
+      STRIPS.set(buffer);
+    }
+    return buffer;
   }
 
   /**

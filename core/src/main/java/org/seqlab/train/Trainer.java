@@ -275,9 +275,12 @@ public final class Trainer {
     LanguageModel.Pass pass = forward(batch, from, dropoutRandom(step));
     Loss loss = loss(pass, batch);
     if (!Double.isFinite(loss.loss())) {
+      pass.release();
       return new Divergence(step + 1, loss.loss(), null, Double.NaN, recentNormsArray());
     }
     model.backward(pass, loss.dOutputs());
+    // Nothing reads the pass's activations after its backward pass: the next step reuses them.
+    pass.release();
 
     double[] norms = new double[parameters.size()];
     double sum = 0;
@@ -431,6 +434,7 @@ public final class Trainer {
         correct += correct(pass.logits(), batch.targets());
       }
       state = pass.finalState();
+      pass.release();
     }
     return new Evaluation(total / count, regression ? Double.NaN : (double) correct / count);
   }
