@@ -1011,8 +1011,10 @@ public abstract sealed class Recurrent implements Module permits Rnn, Lstm, Gru 
     int block = batch * hiddenSize;
     // dL/d(output of the current layer), [T, B, D*H]: the loss's for the last layer, then the
     // input gradient of the layer above. A copy, because the caller's dOutput must not change.
-    float[] dLayerOutput = workspace.zeroed(steps * batch * outputSize());
-    if (dOutput != null) System.arraycopy(dOutput.data(), 0, dLayerOutput, 0, dLayerOutput.length);
+    int outputs = steps * batch * outputSize();
+    float[] dLayerOutput =
+        dOutput == null ? workspace.zeroed(outputs) : workspace.overwritten(outputs);
+    if (dOutput != null) System.arraycopy(dOutput.data(), 0, dLayerOutput, 0, outputs);
 
     for (int k = numLayers - 1; k >= 0; k--) {
       // What reaches each direction's states from the output, in that direction's order of steps.

@@ -1,5 +1,6 @@
 package org.seqlab.nn;
 
+import java.util.Arrays;
 import org.seqlab.tensor.Tensor;
 
 /**
@@ -68,10 +69,14 @@ public final class RecurrentTrace {
       this.input = input;
       this.inputOffset = inputOffset;
       int states = Math.toIntExact(Tensor.checkedSize(steps + 1, batch, hidden));
-      // Zeroed: block 0 is the initial state, zero unless h0 is given, and the products add into
-      // the gates and the GRU's projection.
-      this.hidden = workspace.zeroed(states);
-      this.cell = kind == RecurrentKind.LSTM ? workspace.zeroed(states) : null;
+      // Every step writes its block of the states, and block 0, the initial state, is cleared
+      // here (the forward pass then copies h0 and c0 over it where they are given); the products
+      // add into the gates and the GRU's projection, which are therefore cleared whole.
+      int block = Math.toIntExact(Tensor.checkedSize(batch, hidden));
+      this.hidden = workspace.overwritten(states);
+      Arrays.fill(this.hidden, 0, block, 0f);
+      this.cell = kind == RecurrentKind.LSTM ? workspace.overwritten(states) : null;
+      if (this.cell != null) Arrays.fill(this.cell, 0, block, 0f);
       this.gates =
           workspace.zeroed(
               Math.toIntExact(Tensor.checkedSize(steps, batch, kind.gateCount(), hidden)));
