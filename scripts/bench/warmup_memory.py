@@ -6,8 +6,9 @@ warm-up (`seqlab bench --warmup 0 --repeats N --format json`, which lists every 
 order the steps ran) and the same in a fresh PyTorch process, both under /usr/bin/time -v for the
 peak resident set size. "Full speed" is the median of the last half of the steps; the time to full
 speed counts from the launch of the process (JVM or Python start, setup) to the start of the first
-step from which the median of five consecutive steps is within 10% of it. Also printed: the
-throughput over the first 2 s after launch, as a short command would see it.
+step from which the median of five consecutive steps is within 10% of it, and again from the start of
+the first step (the time outside the steps, launch and exit, taken off). Also printed: the first
+step's own time, and the throughput over the first 2 s after launch, as a short command would see it.
 
 Run from the repository root:
   /usr/bin/python3 scripts/bench/warmup_memory.py
@@ -56,7 +57,8 @@ def timed_process(cmd, env=None):
 
 
 def summary(steps, wall, tokens):
-    """(time to full speed in s, full-speed tokens/s, tokens/s over the first 2 s after launch)."""
+    """(time to full speed in s from launch, the same from the first step, full-speed tokens/s,
+    tokens/s over the first 2 s after launch, the first step's seconds)."""
     offset = wall - sum(steps)  # launch, start-up and setup, and the exit
     final = statistics.median(steps[len(steps) // 2:])
     start_of = offset
@@ -73,7 +75,13 @@ def summary(steps, wall, tokens):
             break
         clock += s
         done += 1
-    return reached, tokens / final, done * tokens / 2.0
+    return reached, reached - offset, tokens / final, done * tokens / 2.0, steps[0]
+
+
+def row(name, side, summarised, rss):
+    reached, from_first, full, first, first_step = summarised
+    return (f"{name:<30} {side:<8} {reached:>12.1f}s {from_first:>12.1f}s {first_step:>8.2f}s {full:>11,.0f}"
+            f" {first:>16,.0f} {rss:>6.0f} MB")
 
 
 def main():
@@ -82,8 +90,8 @@ def main():
     p.add_argument("--rounds", type=int, default=2)
     args = p.parse_args()
     print(f"{os.cpu_count()} cores; SEQLAB_JAVA_OPTS={os.environ.get('SEQLAB_JAVA_OPTS', '')!r} {args.label}")
-    header = (f"{'config':<30} {'side':<8} {'to full speed':>13} {'full tok/s':>11} {'first 2 s tok/s':>16}"
-              f" {'peak RSS':>9}")
+    header = (f"{'config':<30} {'side':<8} {'to full speed':>13} {'from 1st step':>13} {'1st step':>9}"
+              f" {'full tok/s':>11} {'first 2 s tok/s':>16} {'peak RSS':>9}")
     print(header)
     print("-" * len(header))
     for model, hidden, batch, steps, repeats in CONFIGS:
@@ -94,12 +102,10 @@ def main():
                 [os.path.join(ROOT, "seqlab"), "bench", "--model", model, "--hidden", str(hidden), "--batch", str(batch),
                  "--steps", str(steps), "--mode", "train", "--warmup", "0", "--repeats", str(repeats), "--format",
                  "json"])
-            reached, full, first = summary(doc["all_seconds"], wall, tokens)
-            print(f"{name:<30} {'seqlab':<8} {reached:>12.1f}s {full:>11,.0f} {first:>16,.0f} {rss:>6.0f} MB", flush=True)
+            print(row(name, "seqlab", summary(doc["all_seconds"], wall, tokens), rss), flush=True)
             doc, wall, rss = timed_process(
                 ["/usr/bin/python3", "-c", TORCH_PROGRAM, model, str(hidden), str(batch), str(steps), str(repeats)])
-            reached, full, first = summary(doc["all_seconds"], wall, tokens)
-            print(f"{name:<30} {'PyTorch':<8} {reached:>12.1f}s {full:>11,.0f} {first:>16,.0f} {rss:>6.0f} MB", flush=True)
+            print(row(name, "PyTorch", summary(doc["all_seconds"], wall, tokens), rss), flush=True)
 
 
 if __name__ == "__main__":
