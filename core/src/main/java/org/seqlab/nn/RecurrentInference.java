@@ -17,11 +17,11 @@ import org.seqlab.tensor.Tensor;
  * </pre>
  *
  * computed without a trace: no copy of the input, no {@code [T, B, G*H]} gates, no {@code [T+1, B,
- * H]} states. What it holds per layer: the input projections {@code a_t} of a few steps at a time
- * ({@code [S*B, G*H]}, {@link #PROJECTION_ROWS}), the layer's output {@code [T, B, H]} (which is
- * where {@code h_t} lives: step {@code t} reads {@code h_{t-1}} from it), the cell state {@code [B,
- * H]} (updated in place) and, per thread, one tile of gate pre-activations ({@code G' × 8 × PANEL}
- * floats).
+ * H]} states. What it holds per layer: per thread, the input projections {@code a_t} of its batch
+ * rows for a few steps at a time ({@link #PROJECTION_ROWS} rows of {@code G*H}), the layer's output
+ * {@code [T, B, H]} (which is where {@code h_t} lives: step {@code t} reads {@code h_{t-1}} from
+ * it), the cell state {@code [B, H]} (updated in place) and, per thread, one tile of gate
+ * pre-activations ({@code G' × 8 × PANEL} floats).
  *
  * <p><b>Fusion.</b> For each tile of up to 8 batch rows and each panel of {@link PanelMatVec#PANEL}
  * hidden units, the tile's accumulators start at {@code a_t + b} ({@code b_ih + b_hh} folded, as
@@ -41,9 +41,9 @@ import org.seqlab.tensor.Tensor;
  * number of threads.
  *
  * <p><b>Threads.</b> As in the traced forward: the batch is split between threads, each running all
- * steps of a block of projections for its rows with no synchronisation between steps; a batch
- * smaller than the threads (and a step big enough, {@link Recurrent#unitSplitMinWork}) splits the
- * hidden units instead, in whole panels, with a barrier after every step.
+ * steps for its rows, input projections included, with no synchronisation at all; a batch smaller
+ * than the threads (and a step big enough, {@link Recurrent#unitSplitMinWork}) splits the hidden
+ * units instead, in whole panels, with a barrier after every step.
  *
  * <p><b>Lengths.</b> Past a sequence's end the state is held and the output is zero, as in the
  * traced forward. Then {@code h} lives in two {@code [B, H]} blocks (step {@code t} reads one and
@@ -57,9 +57,10 @@ final class RecurrentInference {
   private static final int TILE_ROWS = 8;
 
   /**
-   * Rows ({@code steps × B}) of input projections computed at once, at least one step: about 1 MiB
-   * of projections for an LSTM of {@code H = 256}, which stays in the L2 cache until the time loop
-   * reads it, while the packed {@code W_ih} is reused by every block.
+   * Rows (whole steps of a thread's batch rows) of input projections a thread computes at once, at
+   * least one step: 1 MiB of projections for an LSTM of {@code H = 256}, few enough to be read back
+   * from the L2 cache, enough that the product runs on full tiles. Measured on two cores (LSTM,
+   * {@code H = 256}, {@code B = 64}): 256 and 512 rows ran alike, 64 and 128 no faster.
    */
   static final int PROJECTION_ROWS = 256;
 
@@ -227,67 +228,89 @@ final class RecurrentInference {
     }
 
     /**
-     * Threads take blocks of batch rows. The input projections are computed for {@link
-     * #PROJECTION_ROWS} rows (whole steps) at a time with a {@code W_ih} packed once, where that
-     * gives the bits of one product over all steps; otherwise all at once, as the traced forward.
+     * Threads take blocks of batch rows and run every step for them, with no synchronisation
+     * between steps, as in the traced forward. Each computes the input projections of its own rows,
+     * {@link #PROJECTION_ROWS} rows (whole steps) at a time, with a {@code W_ih} packed once for
+     * all, where that gives the bits of one product over all steps ({@link
+     * MatMul#gemmNTUsesPackedKernel}); otherwise (a few rows in all, or a tiny product) the
+     * projections of all steps are one product first, exactly as in the traced forward.
      */
     private void runSplitRows() {
       int rows = steps * batch;
+      float[] inputWeight = model.weightIh(k).value().data();
       boolean inBlocks = MatMul.gemmNTUsesPackedKernel(rows, gateRows, in);
-      int blockSteps = inBlocks ? Math.clamp(PROJECTION_ROWS / batch, 1, steps) : steps;
-      float[] projections = new float[blockSteps * batch * gateRows];
       MatMul.PackedTransposed packedInputWeight =
-          inBlocks
-              ? MatMul.packTransposed(gateRows, in, model.weightIh(k).value().data(), 0, in)
-              : null;
-      for (int first = 0; first < steps; first += blockSteps) {
-        int count = Math.min(blockSteps, steps - first);
-        int blockRows = count * batch;
-        // a_t = x_t W_ih^T for steps [first, first + count), added into zeros as the traced
-        // forward's product is
-        if (first > 0) Arrays.fill(projections, 0, blockRows * gateRows, 0f);
-        if (inBlocks) {
-          MatMul.gemmNT(
-              blockRows,
-              input,
-              first * batch * in,
-              in,
-              packedInputWeight,
-              projections,
-              0,
-              gateRows);
-        } else {
-          MatMul.gemmNT(
-              blockRows,
-              gateRows,
-              in,
-              input,
-              0,
-              in,
-              model.weightIh(k).value().data(),
-              0,
-              in,
-              projections,
-              0,
-              gateRows);
-        }
-        int stepFrom = first;
-        Parallel.forRange(
-            batch,
-            (long) count * gateRows * h,
-            (rowFrom, rowTo) -> {
-              float[] tile = newTile();
-              for (int t = stepFrom; t < stepFrom + count; t++) {
-                int projectionRow = (t - stepFrom) * batch;
-                for (int r0 = rowFrom; r0 < rowTo; r0 += TILE_ROWS) {
-                  int tileRows = Math.min(TILE_ROWS, rowTo - r0);
-                  for (int q0 = 0; q0 < h; q0 += PanelMatVec.PANEL) {
-                    fusedTile(t, projections, projectionRow, r0, tileRows, q0, tile);
-                  }
-                  if (lengths != null) finishRagged(t, r0, r0 + tileRows, 0, h);
+          inBlocks ? MatMul.packTransposed(gateRows, in, inputWeight, 0, in) : null;
+      float[] allProjections = null;
+      if (!inBlocks) {
+        allProjections = new float[rows * gateRows];
+        MatMul.gemmNT(
+            rows, gateRows, in, input, 0, in, inputWeight, 0, in, allProjections, 0, gateRows);
+      }
+      float[] everyStep = allProjections;
+      Parallel.forRange(
+          batch,
+          (long) steps * gateRows * (h + in),
+          (rowFrom, rowTo) -> {
+            float[] tile = newTile();
+            if (everyStep != null) {
+              for (int t = 0; t < steps; t++) step(t, everyStep, t * batch, rowFrom, rowTo, tile);
+              return;
+            }
+            int slice = rowTo - rowFrom;
+            int blockSteps = Math.clamp(PROJECTION_ROWS / slice, 1, steps);
+            float[] projections = new float[blockSteps * slice * gateRows];
+            // This thread's rows of a block of steps, gathered so that they are one product
+            // (a product of few rows would leave most of the kernel's 8-row tiles empty).
+            float[] gathered = slice == batch ? null : new float[blockSteps * slice * in];
+            for (int first = 0; first < steps; first += blockSteps) {
+              int count = Math.min(blockSteps, steps - first);
+              float[] rowsOfX = input;
+              int rowsOffset = first * batch * in;
+              if (gathered != null) {
+                for (int s = 0; s < count; s++) {
+                  System.arraycopy(
+                      input,
+                      ((first + s) * batch + rowFrom) * in,
+                      gathered,
+                      s * slice * in,
+                      slice * in);
                 }
+                rowsOfX = gathered;
+                rowsOffset = 0;
               }
-            });
+              // a_t = x_t W_ih^T, added into zeros as the traced forward's product is
+              Arrays.fill(projections, 0, count * slice * gateRows, 0f);
+              MatMul.gemmNT(
+                  count * slice,
+                  rowsOfX,
+                  rowsOffset,
+                  in,
+                  packedInputWeight,
+                  projections,
+                  0,
+                  gateRows);
+              for (int t = first; t < first + count; t++) {
+                // batch row b of step t is row (t - first) * slice + b - rowFrom
+                step(t, projections, (t - first) * slice - rowFrom, rowFrom, rowTo, tile);
+              }
+            }
+          });
+    }
+
+    /**
+     * Step {@code t} for batch rows {@code [rowFrom, rowTo)}, a tile of up to 8 rows at a time,
+     * every panel of units of a tile before the next tile; {@code projections} holds {@code a_t} of
+     * batch row {@code b} at row {@code projectionRow + b}.
+     */
+    private void step(
+        int t, float[] projections, int projectionRow, int rowFrom, int rowTo, float[] tile) {
+      for (int r0 = rowFrom; r0 < rowTo; r0 += TILE_ROWS) {
+        int tileRows = Math.min(TILE_ROWS, rowTo - r0);
+        for (int q0 = 0; q0 < h; q0 += PanelMatVec.PANEL) {
+          fusedTile(t, projections, projectionRow, r0, tileRows, q0, tile);
+        }
+        if (lengths != null) finishRagged(t, r0, r0 + tileRows, 0, h);
       }
     }
 
