@@ -853,8 +853,9 @@ public abstract sealed class Recurrent implements Module permits Rnn, Lstm, Gru 
    * Runs all layers over a batch of sequences for inference: the same output, {@code hN} and {@code
    * cN} as {@link #forward(Tensor, Tensor, Tensor, int[], RandomGenerator) forward(input, h0, c0,
    * lengths, null)}, bit for bit, but keeping no trace, so the result cannot be passed to {@link
-   * #backward} (its {@link RecurrentOutput#trace()} throws). Memory beyond the result is a few
-   * steps' input projections, one layer's output and the states.
+   * #backward} (its {@link RecurrentOutput#trace()} throws). Memory beyond the result: per thread a
+   * few steps' input projections of its rows, the outputs of at most two layers below the last, and
+   * the states.
    *
    * <p>Per step and tile of batch rows, the recurrent product and the cell update are fused: for a
    * panel of hidden units the G gate columns of those units are computed together, starting from

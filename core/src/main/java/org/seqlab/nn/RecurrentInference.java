@@ -59,8 +59,8 @@ final class RecurrentInference {
   /**
    * Rows (whole steps of a thread's batch rows) of input projections a thread computes at once, at
    * least one step: 1 MiB of projections for an LSTM of {@code H = 256}, few enough to be read back
-   * from the L2 cache, enough that the product runs on full tiles. Measured on two cores (LSTM,
-   * {@code H = 256}, {@code B = 64}): 256 and 512 rows ran alike, 64 and 128 no faster.
+   * from the L2 cache, enough that the product runs on full tiles. Measured (LSTM, {@code B = 64},
+   * {@code H = 256} and 512, one and two threads): 64 to 512 rows ran alike within the noise.
    */
   static final int PROJECTION_ROWS = 256;
 
