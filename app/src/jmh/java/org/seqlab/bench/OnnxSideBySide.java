@@ -65,7 +65,7 @@ public final class OnnxSideBySide {
       Map<String, OnnxTensor> feed = Map.of(inputName, input);
 
       // The same numbers first: both against PyTorch's output.
-      float[] ours = net.forward(x, null, null).output().data();
+      float[] ours = net.infer(x, null, null).output().data();
       float[] theirs;
       try (OrtSession.Result r = session.run(feed)) {
         theirs = ((OnnxTensor) r.get(0)).getFloatBuffer().array();
@@ -81,7 +81,7 @@ public final class OnnxSideBySide {
         throw new IllegalStateException("the outputs differ from PyTorch's; nothing is timed");
       }
 
-      Runnable seqlab = () -> net.forward(x, null, null);
+      Runnable seqlab = () -> net.infer(x, null, null);
       Runnable ort =
           () -> {
             try {

@@ -110,7 +110,7 @@ public final class InferCommand implements Callable<Integer> {
     int[] lengths = lengths(x, steps, batch);
     RecurrentOutput result;
     try {
-      result = net.forward(x.tensor("input"), h0, c0, lengths, null);
+      result = net.infer(x.tensor("input"), h0, c0, lengths);
     } catch (IllegalArgumentException e) {
       throw new UserError("--input: " + e.getMessage(), e);
     }
@@ -252,14 +252,21 @@ public final class InferCommand implements Callable<Integer> {
 
   /** Refuses a run whose cached activations would not fit, before allocating them. */
   private static void requireMemory(Recurrent net, int steps, int batch) {
-    // Per layer and direction: gates, states and its copy of the input; plus each layer's output.
-    double perDirection =
-        4.0
-            * steps
-            * batch
-            * (net.hiddenSize() * (net.kind().gateCount() + 4.0)
-                + Math.max(net.inputSize(), net.outputSize()));
-    double need = perDirection * net.numLayers() * net.directions();
+    // Recurrent.infer keeps no trace: the output and at most two outputs of the layers below it,
+    // [T, B, H] each. A bidirectional model runs the traced forward: per layer and direction,
+    // gates, states and its copy of the input, plus each layer's output.
+    double need;
+    if (net.bidirectional()) {
+      double perDirection =
+          4.0
+              * steps
+              * batch
+              * (net.hiddenSize() * (net.kind().gateCount() + 4.0)
+                  + Math.max(net.inputSize(), net.outputSize()));
+      need = perDirection * net.numLayers() * net.directions();
+    } else {
+      need = 4.0 * steps * batch * net.hiddenSize() * Math.min(net.numLayers(), 3);
+    }
     long have = Runtime.getRuntime().maxMemory();
     if (need > have / 2.0) {
       throw new UserError(

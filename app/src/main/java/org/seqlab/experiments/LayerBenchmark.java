@@ -31,6 +31,7 @@ public final class LayerBenchmark {
 
   public enum Mode {
     TRAIN,
+    /** One {@link Recurrent#infer} pass (no trace kept) or, for blocks, a forward pass. */
     INFER,
     /**
      * T steps of a {@link RecurrentStream}, one {@code [B, I]} input at a time, shared by {@link
@@ -222,7 +223,7 @@ public final class LayerBenchmark {
                 // As the training engine does: the next step reuses the activations.
                 out.trace().release();
               };
-          case INFER -> () -> net.forward(x, null, null);
+          case INFER -> () -> net.infer(x, null, null);
           case STREAM -> {
             float[] out = new float[config.batch() * config.hiddenSize()];
             int stride = config.batch() * config.inputSize();

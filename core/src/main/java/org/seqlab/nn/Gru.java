@@ -133,6 +133,71 @@ public final class Gru extends Recurrent {
     }
   }
 
+  /** r, z, {@code a_n} and {@code u_n}: the n gate's two projections are kept apart. */
+  @Override
+  int inferenceBlocks() {
+    return 4;
+  }
+
+  @Override
+  int inferenceTarget(int weightBlock) {
+    return weightBlock == 2 ? 3 : weightBlock;
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>GRU: blocks r, z (pre-activations {@code a + u}), {@code a_n} and {@code u_n = W_hn h_{t-1}
+   * + b_hn}; then {@code n = tanh(a_n + r ⊙ u_n)} and {@code h_t = (1 - z) ⊙ n + z ⊙ h_{t-1}}, each
+   * element by the same operations, in the same order, as {@link #cellForwardUnits}, so the result
+   * is bit-identical to the traced forward's. The cell arguments are unused.
+   */
+  @Override
+  void inferenceCell(
+      int rows,
+      int width,
+      float[] gates,
+      float[] hiddenPrevious,
+      int hiddenPreviousOffset,
+      float[] cellPrevious,
+      int cellPreviousOffset,
+      float[] cellNext,
+      int cellNextOffset,
+      float[] hiddenNext,
+      int hiddenNextOffset) {
+    int h = hiddenSize();
+    int n = rows * width;
+    int reset = 0, update = n, candidate = 2 * n, hiddenNew = 3 * n;
+    Elementwise.sigmoid(gates, reset, gates, reset, 2 * n);
+    int j = 0;
+    for (int end = SPECIES.loopBound(n); j < end; j += LANES) {
+      FloatVector.fromArray(SPECIES, gates, candidate + j)
+          .add(
+              FloatVector.fromArray(SPECIES, gates, reset + j)
+                  .mul(FloatVector.fromArray(SPECIES, gates, hiddenNew + j)))
+          .intoArray(gates, candidate + j);
+    }
+    for (; j < n; j++) gates[candidate + j] += gates[reset + j] * gates[hiddenNew + j];
+    Elementwise.tanh(gates, candidate, gates, candidate, n);
+    FloatVector one = FloatVector.broadcast(SPECIES, 1f);
+    for (int r = 0; r < rows; r++) {
+      int tile = r * width, prev = hiddenPreviousOffset + r * h, next = hiddenNextOffset + r * h;
+      int i = 0;
+      for (int end = SPECIES.loopBound(width); i < end; i += LANES) {
+        FloatVector z = FloatVector.fromArray(SPECIES, gates, update + tile + i);
+        one.sub(z)
+            .mul(FloatVector.fromArray(SPECIES, gates, candidate + tile + i))
+            .add(z.mul(FloatVector.fromArray(SPECIES, hiddenPrevious, prev + i)))
+            .intoArray(hiddenNext, next + i);
+      }
+      for (; i < width; i++) {
+        float z = gates[update + tile + i];
+        hiddenNext[next + i] =
+            (1f - z) * gates[candidate + tile + i] + z * hiddenPrevious[prev + i];
+      }
+    }
+  }
+
   @Override
   void backwardStep(
       LayerTrace layer,

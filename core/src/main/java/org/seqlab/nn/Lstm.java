@@ -163,6 +163,75 @@ public final class Lstm extends Recurrent {
   }
 
   @Override
+  int inferenceBlocks() {
+    return 4;
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>LSTM: blocks i, f, g, o of pre-activations {@code a + u}; then {@code c_t = f ⊙ c_{t-1} + i
+   * ⊙ g} and {@code h_t = o ⊙ tanh(c_t)}, each element by the same operations, in the same order,
+   * as {@link #cellForwardUnits}, so the result is bit-identical to the traced forward's. The block
+   * of i, spent once {@code c_t} is known, holds {@code c_t} and then {@code tanh(c_t)}, so that
+   * each nonlinearity is one call over the whole tile.
+   */
+  @Override
+  void inferenceCell(
+      int rows,
+      int width,
+      float[] gates,
+      float[] hiddenPrevious,
+      int hiddenPreviousOffset,
+      float[] cellPrevious,
+      int cellPreviousOffset,
+      float[] cellNext,
+      int cellNextOffset,
+      float[] hiddenNext,
+      int hiddenNextOffset) {
+    int h = hiddenSize();
+    int n = rows * width;
+    int input = 0, forget = n, candidate = 2 * n, output = 3 * n;
+    Elementwise.sigmoid(gates, input, gates, input, 2 * n);
+    Elementwise.tanh(gates, candidate, gates, candidate, n);
+    Elementwise.sigmoid(gates, output, gates, output, n);
+    for (int r = 0; r < rows; r++) {
+      int tile = r * width, prev = cellPreviousOffset + r * h, next = cellNextOffset + r * h;
+      int j = 0;
+      for (int end = SPECIES.loopBound(width); j < end; j += LANES) {
+        FloatVector c =
+            FloatVector.fromArray(SPECIES, gates, forget + tile + j)
+                .mul(FloatVector.fromArray(SPECIES, cellPrevious, prev + j))
+                .add(
+                    FloatVector.fromArray(SPECIES, gates, input + tile + j)
+                        .mul(FloatVector.fromArray(SPECIES, gates, candidate + tile + j)));
+        c.intoArray(cellNext, next + j);
+        c.intoArray(gates, input + tile + j);
+      }
+      for (; j < width; j++) {
+        float c =
+            gates[forget + tile + j] * cellPrevious[prev + j]
+                + gates[input + tile + j] * gates[candidate + tile + j];
+        cellNext[next + j] = c;
+        gates[input + tile + j] = c;
+      }
+    }
+    Elementwise.tanh(gates, input, gates, input, n);
+    for (int r = 0; r < rows; r++) {
+      int tile = r * width, next = hiddenNextOffset + r * h;
+      int j = 0;
+      for (int end = SPECIES.loopBound(width); j < end; j += LANES) {
+        FloatVector.fromArray(SPECIES, gates, input + tile + j)
+            .mul(FloatVector.fromArray(SPECIES, gates, output + tile + j))
+            .intoArray(hiddenNext, next + j);
+      }
+      for (; j < width; j++) {
+        hiddenNext[next + j] = gates[input + tile + j] * gates[output + tile + j];
+      }
+    }
+  }
+
+  @Override
   void backwardStep(
       LayerTrace layer,
       int t,

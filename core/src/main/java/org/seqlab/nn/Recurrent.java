@@ -435,7 +435,7 @@ public abstract sealed class Recurrent implements Module permits Rnn, Lstm, Gru 
    * A copy of {@code lengths} after checking it, or null when it is null or every sequence has all
    * {@code T} steps (then the padding code has nothing to do).
    */
-  private static int[] checkedLengths(int[] lengths, int steps, int batch) {
+  static int[] checkedLengths(int[] lengths, int steps, int batch) {
     if (lengths == null) return null;
     if (lengths.length != batch) {
       throw new IllegalArgumentException(
@@ -871,6 +871,106 @@ public abstract sealed class Recurrent implements Module permits Rnn, Lstm, Gru 
    * layer.hidden}, {@code layer.cell}) from the previous one (block {@code t}).
    */
   abstract void forwardStep(LayerTrace layer, int t, int batch, int rowFrom, int rowTo);
+
+  // ----------------------------------------------------------------------------------------------
+  // Inference: forward only, no trace (RecurrentInference)
+
+  /**
+   * Runs all layers over the whole sequence for inference, every sequence {@code T} steps long:
+   * {@code infer(input, h0, c0, null)}.
+   */
+  public final RecurrentOutput infer(Tensor input, Tensor h0, Tensor c0) {
+    return infer(input, h0, c0, null);
+  }
+
+  /**
+   * Runs all layers over a batch of sequences for inference: the same output, {@code hN} and {@code
+   * cN} as {@link #forward(Tensor, Tensor, Tensor, int[], RandomGenerator) forward(input, h0, c0,
+   * lengths, null)}, bit for bit, but keeping no trace, so the result cannot be passed to {@link
+   * #backward} (its {@link RecurrentOutput#trace()} throws). Memory beyond the result: per thread a
+   * few steps' input projections of its rows, the outputs of at most two layers below the last, and
+   * the states.
+   *
+   * <p>Per step and tile of batch rows, the recurrent product and the cell update are fused: for a
+   * panel of hidden units the G gate columns of those units are computed together, starting from
+   * the input projection plus the biases, and the nonlinearities and the new state follow while
+   * they are in cache (see {@link RecurrentInference}).
+   *
+   * <p>A bidirectional model runs the traced forward and drops its trace: the same result, without
+   * the savings.
+   *
+   * @param input {@code [T, B, I]}, with {@code T, B >= 1}; past a sequence's end it is ignored
+   * @param h0 initial hidden states {@code [L*D, B, H]}, or null for zeros
+   * @param c0 LSTM: initial cell states {@code [L*D, B, H]}, or null for zeros; must be null
+   *     otherwise
+   * @param lengths the length of every sequence, {@code B} values in {@code [1, T]} in any order,
+   *     or null for {@code T} each
+   * @throws IllegalArgumentException if a shape or a length is not as described
+   */
+  public final RecurrentOutput infer(Tensor input, Tensor h0, Tensor c0, int[] lengths) {
+    Objects.requireNonNull(input, "input");
+    if (input.rank() != 3 || input.dim(2) != inputSize || input.dim(0) == 0 || input.dim(1) == 0) {
+      throw new IllegalArgumentException(
+          "input has shape "
+              + Arrays.toString(input.shape())
+              + ", expected [T, B, "
+              + inputSize
+              + "] (time-major, T and B at least 1)");
+    }
+    int steps = input.dim(0);
+    int batch = input.dim(1);
+    int states = numLayers * directions;
+    if (h0 != null) h0.requireShape("h0", states, batch, hiddenSize);
+    if (kind != RecurrentKind.LSTM && c0 != null) {
+      throw new IllegalArgumentException(
+          "c0 is only for LSTM, this model is " + kind.metadataName());
+    }
+    if (c0 != null) c0.requireShape("c0", states, batch, hiddenSize);
+    int[] checked = checkedLengths(lengths, steps, batch);
+    if (directions == 2) {
+      RecurrentOutput traced = forward(input, h0, c0, lengths, null);
+      return new RecurrentOutput(traced.output(), traced.hN(), traced.cN(), null);
+    }
+    Tensor.checkedSize(steps, batch, Math.max(inputSize, outputSize()));
+    Tensor.checkedSize(steps, batch, gateRows);
+    return RecurrentInference.run(this, input, h0, c0, checked);
+  }
+
+  /**
+   * Blocks of {@code rows × width} floats that {@link #inferenceCell} reads: the G gate blocks, and
+   * for the GRU a fourth for {@code u_n}, which the reset gate scales apart from {@code a_n}.
+   */
+  abstract int inferenceBlocks();
+
+  /**
+   * The block of {@link #inferenceCell}'s tile that gate block {@code weightBlock} of the recurrent
+   * product {@code u = W_hh h_{t-1}} is added into: the same block, except the GRU's {@code u_n}.
+   */
+  int inferenceTarget(int weightBlock) {
+    return weightBlock;
+  }
+
+  /**
+   * The cell update of a tile: {@code rows} batch rows, {@code width} consecutive hidden units. On
+   * entry {@code gates} holds {@link #inferenceBlocks()} blocks of {@code [rows, width]} (block
+   * {@code q} from {@code q*rows*width}), the pre-activations of those units; they are used up as
+   * scratch. The states are addressed at the tile's first row and unit, rows {@code H} apart:
+   * {@code h_t} is written from {@code h_{t-1}} (and, LSTM, {@code c_t} from {@code c_{t-1}}, which
+   * may be the same array and offset: each element is read before it is written). Lane by lane the
+   * same operations as the traced {@link #forwardStep}, so the result is bit-identical to it.
+   */
+  abstract void inferenceCell(
+      int rows,
+      int width,
+      float[] gates,
+      float[] hiddenPrevious,
+      int hiddenPreviousOffset,
+      float[] cellPrevious,
+      int cellPreviousOffset,
+      float[] cellNext,
+      int cellNextOffset,
+      float[] hiddenNext,
+      int hiddenNextOffset);
 
   // ----------------------------------------------------------------------------------------------
   // Backward: the forward in reverse, last layer first, last step first.

@@ -4,7 +4,7 @@ import java.util.Objects;
 import org.seqlab.tensor.Tensor;
 
 /**
- * The result of {@link Recurrent#forward}.
+ * The result of {@link Recurrent#forward} or {@link Recurrent#infer}.
  *
  * @param output the last layer's output at every step, {@code [T, B, D*H]}: the hidden state of
  *     each direction side by side (forward first), zero past a sequence's end
@@ -12,15 +12,36 @@ import org.seqlab.tensor.Tensor;
  *     + d}): the forward direction's after a sequence's last step, the reverse direction's after
  *     step 0
  * @param cN LSTM: the final cell states likewise, {@code [L*D, B, H]}; otherwise null
- * @param trace what the backward pass needs, and views of it for probes
+ * @param trace what the backward pass needs, and views of it for probes; null for the result of
+ *     {@link Recurrent#infer}, which keeps none ({@link #trace()} then throws)
  */
 public record RecurrentOutput(Tensor output, Tensor hN, Tensor cN, RecurrentTrace trace) {
   public RecurrentOutput {
     Objects.requireNonNull(output, "output");
     Objects.requireNonNull(hN, "hN");
-    Objects.requireNonNull(trace, "trace");
-    if ((cN != null) != (trace.kind() == RecurrentKind.LSTM)) {
+    if (trace != null && (cN != null) != (trace.kind() == RecurrentKind.LSTM)) {
       throw new IllegalArgumentException("cN must be present exactly for LSTM");
     }
+  }
+
+  /**
+   * What the backward pass needs.
+   *
+   * @throws IllegalStateException if this output came from {@link Recurrent#infer}, which keeps no
+   *     trace
+   */
+  @Override
+  public RecurrentTrace trace() {
+    if (trace == null) {
+      throw new IllegalStateException(
+          "this output came from Recurrent.infer, which keeps no trace; run Recurrent.forward for"
+              + " an output that backward or a probe can use");
+    }
+    return trace;
+  }
+
+  /** Whether this output holds a trace: true for {@link Recurrent#forward}, false for infer. */
+  public boolean hasTrace() {
+    return trace != null;
   }
 }

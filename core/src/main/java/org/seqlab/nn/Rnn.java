@@ -107,6 +107,41 @@ public final class Rnn extends Recurrent {
     System.arraycopy(gates, gatesOffset, hiddenNext, hiddenNextOffset, n);
   }
 
+  @Override
+  int inferenceBlocks() {
+    return 1;
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>RNN: one block of pre-activations; {@code h_t = act(pre)} as in {@link #cellForwardUnits},
+   * so the result is bit-identical to the traced forward's. The cell arguments are unused.
+   */
+  @Override
+  void inferenceCell(
+      int rows,
+      int width,
+      float[] gates,
+      float[] hiddenPrevious,
+      int hiddenPreviousOffset,
+      float[] cellPrevious,
+      int cellPreviousOffset,
+      float[] cellNext,
+      int cellNextOffset,
+      float[] hiddenNext,
+      int hiddenNextOffset) {
+    int n = rows * width;
+    if (relu) {
+      for (int j = 0; j < n; j++) gates[j] = Math.max(gates[j], 0f);
+    } else {
+      Elementwise.tanh(gates, 0, gates, 0, n);
+    }
+    for (int r = 0; r < rows; r++) {
+      System.arraycopy(gates, r * width, hiddenNext, hiddenNextOffset + r * hiddenSize(), width);
+    }
+  }
+
   boolean relu() {
     return relu;
   }

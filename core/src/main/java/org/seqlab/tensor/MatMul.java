@@ -254,6 +254,65 @@ public final class MatMul {
   }
 
   /**
+   * The right operand {@code B [n, k]} of {@link #gemmNT} laid out once for the packed kernel
+   * ({@link #packTransposed}), for many products with the same B: a recurrent layer's input
+   * projection {@code x_t W_ih^T}, done a few steps at a time, packs {@code W_ih} once per pass
+   * instead of once per chunk of steps.
+   */
+  public static final class PackedTransposed {
+    private final int n;
+    private final int k;
+    private final float[] panels;
+
+    private PackedTransposed(int n, int k, float[] panels) {
+      this.n = n;
+      this.k = k;
+      this.panels = panels;
+    }
+
+    /** The columns of the products, B's rows. */
+    public int columns() {
+      return n;
+    }
+
+    /** The depth of the products, B's columns. */
+    public int depth() {
+      return k;
+    }
+  }
+
+  /**
+   * {@code B [n, k]} (row {@code j} at {@code bOff + j*ldb}) packed for {@link #gemmNT(int,
+   * float[], int, int, PackedTransposed, float[], int, int)}.
+   */
+  public static PackedTransposed packTransposed(int n, int k, float[] b, int bOff, int ldb) {
+    if (n < 1 || k < 1) {
+      throw new IllegalArgumentException("packTransposed needs n, k >= 1, got n=" + n + ", k=" + k);
+    }
+    return new PackedTransposed(n, k, VectorMatMul.pack(n, k, b, bOff, 1, ldb));
+  }
+
+  /**
+   * {@code C[m,n] += A[m,k] · B[n,k]^T} with B packed by {@link #packTransposed}, always on the
+   * packed kernel. Each element is computed exactly as {@link #gemmNT} computes it whenever {@link
+   * #gemmNTUsesPackedKernel} holds for its arguments, whatever {@code m} is here: a product of many
+   * rows done a block of rows at a time gives the same bits as done whole.
+   */
+  public static void gemmNT(
+      int m, float[] a, int aOff, int lda, PackedTransposed b, float[] c, int cOff, int ldc) {
+    VectorMatMul.productPacked(m, b.n, b.k, a, aOff, lda, 1, b.panels, c, cOff, ldc, 1);
+  }
+
+  /**
+   * Whether {@link #gemmNT} of these sizes runs on the packed kernel, and so computes every element
+   * as {@link #gemmNT(int, float[], int, int, PackedTransposed, float[], int, int)} does; smaller
+   * products take other kernels, whose sums are ordered differently.
+   */
+  public static boolean gemmNTUsesPackedKernel(int m, int n, int k) {
+    return !isSmall(m, n, k) && m > DOT_PRODUCT_ROWS;
+  }
+
+  /**
    * {@code C[m,n] += A[k,m]^T · B[k,n]}: a sum of outer products of rows of A and B. Same arguments
    * as {@link #gemmNN}, with row {@code p} of A at {@code aOff + p*lda}.
    */

@@ -164,6 +164,74 @@ final class VectorMatMul {
     }
   }
 
+  /**
+   * V packed into panels once, for many {@link #productPacked} calls with the same V: panel {@code
+   * t} (columns {@code t*PANEL ..< (t+1)*PANEL}, zero-padded past {@code cols}) from {@code
+   * t*depth*PANEL}, each depth step {@code PANEL} floats, exactly the layout {@link #product} packs
+   * into for a chunk holding every column. Arguments as in {@link #product}.
+   */
+  static float[] pack(int cols, int depth, float[] v, int vOff, int vDepthStride, int vColStride) {
+    int panels = ceilDiv(cols, PANEL);
+    float[] packed = new float[Math.toIntExact((long) panels * PANEL * depth)];
+    Parallel.forRange(
+        panels,
+        (long) depth * PANEL,
+        (from, to) -> {
+          for (int t = from; t < to; t++) {
+            packPanel(
+                v,
+                vOff + t * PANEL * vColStride,
+                vDepthStride,
+                vColStride,
+                depth,
+                Math.min(PANEL, cols - t * PANEL),
+                packed,
+                t * depth * PANEL);
+          }
+        });
+    return packed;
+  }
+
+  /**
+   * {@link #product} with V already packed by {@link #pack} (of the same {@code cols} and {@code
+   * depth}): every element of C is computed by the same sequence as there, so the result is
+   * bit-identical to {@link #product}'s.
+   */
+  static void productPacked(
+      int rows,
+      int cols,
+      int depth,
+      float[] s,
+      int sOff,
+      int sRowStride,
+      int sDepthStride,
+      float[] packed,
+      float[] c,
+      int cOff,
+      int cRowStride,
+      int cColStride) {
+    if (rows == 0 || cols == 0 || depth == 0) return;
+    Parallel.forRangeBalanced(
+        ceilDiv(rows, TILE_ROWS),
+        Parallel.threads() * ROW_PIECES_PER_THREAD,
+        (long) TILE_ROWS * cols * depth,
+        (from, to) ->
+            multiplyRows(
+                from * TILE_ROWS,
+                Math.min(rows, to * TILE_ROWS),
+                cols,
+                depth,
+                s,
+                sOff,
+                sRowStride,
+                sDepthStride,
+                packed,
+                c,
+                cOff,
+                cRowStride,
+                cColStride));
+  }
+
   private static float[] packBuffer(long size) {
     float[] buffer = PACKED.get();
     if (buffer.length < size) {
