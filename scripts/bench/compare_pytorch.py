@@ -45,6 +45,7 @@ FULL = [
     ("lstm", 256, 64, 100, "train"),
     ("lstm", 512, 64, 50, "train"),
     ("gru", 256, 64, 100, "train"),
+    ("gru", 512, 64, 50, "train"),
     ("rnn", 256, 64, 100, "train"),
     ("lstm", 256, 64, 100, "infer"),
     ("lstm", 512, 64, 50, "infer"),

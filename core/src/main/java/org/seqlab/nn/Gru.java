@@ -35,23 +35,6 @@ public final class Gru extends Recurrent {
     super(RecurrentKind.GRU, inputSize, hiddenSize, numLayers, bidirectional);
   }
 
-  @Override
-  void forwardStep(LayerTrace layer, int t, int batch, int rowFrom, int rowTo) {
-    int h = hiddenSize();
-    int row = t * batch + rowFrom;
-    cellForward(
-        rowTo - rowFrom,
-        h,
-        layer.gates,
-        row * gateRows,
-        layer.hiddenNewProjection,
-        row * h,
-        layer.hidden,
-        row * h,
-        layer.hidden,
-        (row + batch) * h);
-  }
-
   /**
    * The update of {@code rows} consecutive batch rows: {@code gates [rows, 3H]} holds {@code a_r +
    * u_r}, {@code a_z + u_z} and {@code a_n} and is overwritten with {@code r, z, n}; {@code
@@ -86,9 +69,10 @@ public final class Gru extends Recurrent {
   }
 
   @Override
-  void forwardStepUnits(LayerTrace layer, int t, int batch, int unitFrom, int unitTo) {
+  void forwardStepTile(
+      LayerTrace layer, int t, int batch, int rowFrom, int rowTo, int unitFrom, int unitTo) {
     int h = hiddenSize();
-    for (int b = 0; b < batch; b++) {
+    for (int b = rowFrom; b < rowTo; b++) {
       int row = t * batch + b;
       cellForwardUnits(
           h,

@@ -60,23 +60,6 @@ public final class Lstm extends Recurrent {
     }
   }
 
-  @Override
-  void forwardStep(LayerTrace layer, int t, int batch, int rowFrom, int rowTo) {
-    int h = hiddenSize();
-    int row = t * batch + rowFrom;
-    cellForward(
-        rowTo - rowFrom,
-        h,
-        layer.gates,
-        row * gateRows,
-        layer.cell,
-        row * h,
-        layer.cell,
-        (row + batch) * h,
-        layer.hidden,
-        (row + batch) * h);
-  }
-
   /**
    * The cell update of {@code rows} consecutive batch rows: {@code gates [rows, 4H]} holds the
    * pre-activations {@code a + u} and is overwritten with {@code i, f, g, o}; {@code c_t} and
@@ -111,9 +94,10 @@ public final class Lstm extends Recurrent {
   }
 
   @Override
-  void forwardStepUnits(LayerTrace layer, int t, int batch, int unitFrom, int unitTo) {
+  void forwardStepTile(
+      LayerTrace layer, int t, int batch, int rowFrom, int rowTo, int unitFrom, int unitTo) {
     int h = hiddenSize();
-    for (int b = 0; b < batch; b++) {
+    for (int b = rowFrom; b < rowTo; b++) {
       int row = t * batch + b;
       cellForwardUnits(
           h,

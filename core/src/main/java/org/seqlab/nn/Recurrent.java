@@ -630,6 +630,11 @@ public abstract sealed class Recurrent implements Module permits Rnn, Lstm, Gru 
    * runs all T steps for its block of rows, with no synchronisation between steps. Every product
    * inside is {@link MatMul#gemmNNSingleThread}, whose rows do not depend on how the batch was
    * split, so the result is bit-identical for any number of threads.
+   *
+   * <p>Within a step, a tile of up to 8 rows and one panel of hidden units is computed at a time,
+   * its recurrent product and then its cell update ({@link #forwardStepTile}), so the gates are
+   * activated while they are still in the L1 cache instead of after the whole step's product has
+   * pushed them out; each element's chain of operations is the same in any order of tiles.
    */
   private void forwardLayer(int k, LayerTrace layer, int steps, int batch, int[] lengths) {
     int in = layer.inputSize;
@@ -669,38 +674,49 @@ public abstract sealed class Recurrent implements Module permits Rnn, Lstm, Gru 
           for (int t = 0; t < steps; t++) {
             int row = t * batch + rowFrom; // first row of this slice at step t
             addBias(preActivations, row, slice, 0, hiddenSize, bias, hiddenNewBias, layer);
-            // u_t = h_{t-1} W_hh^T, h_{t-1} being block t of the [T+1, B, H] states
-            stepProduct(
-                slice,
-                summed,
-                hiddenSize,
-                hiddenSize,
-                0,
-                hiddenSize,
-                layer.hidden,
-                row * hiddenSize,
-                stepWeights,
-                0,
-                preActivations,
-                row * gateRows,
-                gateRows);
-            if (summed < gateRows) {
-              stepProduct(
-                  slice,
-                  gateRows - summed,
-                  hiddenSize,
-                  hiddenSize,
-                  0,
-                  hiddenSize,
-                  layer.hidden,
-                  row * hiddenSize,
-                  stepWeights,
-                  summed,
-                  layer.hiddenNewProjection,
-                  row * hiddenSize,
-                  hiddenSize);
+            // One panel of hidden units at a time, over all of this thread's rows a tile of up to
+            // 8 at a time: the G gate columns of those units, u_t = h_{t-1} W_hh^T (h_{t-1} being
+            // block t of the [T+1, B, H] states), and at once the cell update of the tile, while
+            // its gates are still in the L1 cache. Panel by panel, so that the panel's weights
+            // are read from memory once per step and serve every tile from the cache.
+            for (int q0 = 0; q0 < hiddenSize; q0 += PanelMatVec.PANEL) {
+              int q1 = Math.min(hiddenSize, q0 + PanelMatVec.PANEL);
+              for (int r0 = rowFrom; r0 < rowTo; r0 += PANEL_BATCH) {
+                int r1 = Math.min(rowTo, r0 + PANEL_BATCH);
+                int tileRow = t * batch + r0;
+                stepProduct(
+                    r1 - r0,
+                    summed,
+                    hiddenSize,
+                    hiddenSize,
+                    q0,
+                    q1,
+                    layer.hidden,
+                    tileRow * hiddenSize,
+                    stepWeights,
+                    0,
+                    preActivations,
+                    tileRow * gateRows,
+                    gateRows);
+                if (summed < gateRows) {
+                  stepProduct(
+                      r1 - r0,
+                      gateRows - summed,
+                      hiddenSize,
+                      hiddenSize,
+                      q0,
+                      q1,
+                      layer.hidden,
+                      tileRow * hiddenSize,
+                      stepWeights,
+                      summed,
+                      layer.hiddenNewProjection,
+                      tileRow * hiddenSize,
+                      hiddenSize);
+                }
+                forwardStepTile(layer, t, batch, r0, r1, q0, q1);
+              }
             }
-            forwardStep(layer, t, batch, rowFrom, rowTo);
             if (lengths != null) holdEnded(layer, t, batch, lengths, rowFrom, rowTo, 0, hiddenSize);
           }
         });
@@ -845,7 +861,7 @@ public abstract sealed class Recurrent implements Module permits Rnn, Lstm, Gru 
                       row * h);
                 }
               }
-              forwardStepUnits(layer, t, batch, unitFrom, unitTo);
+              forwardStepTile(layer, t, batch, 0, batch, unitFrom, unitTo);
               if (lengths != null) holdEnded(layer, t, batch, lengths, 0, batch, unitFrom, unitTo);
               barrier.await(partyTo - partyFrom);
             }
@@ -857,20 +873,17 @@ public abstract sealed class Recurrent implements Module permits Rnn, Lstm, Gru 
   }
 
   /**
-   * {@link #forwardStep} of step {@code t} for every batch row but only hidden units {@code
-   * [unitFrom, unitTo)}: it reads and writes only those units' columns of each gate block and of
-   * the states, so threads with disjoint unit ranges can run it at once.
+   * The pointwise part of step {@code t} for batch rows {@code [rowFrom, rowTo)} and hidden units
+   * {@code [unitFrom, unitTo)}. On entry rows {@code t*B + b} of {@code layer.gates [T*B, G*H]}
+   * hold the pre-activations {@code a_t + u_t} of those units (GRU: {@code a_n} alone in the n
+   * block, {@code u_n} in {@code layer.hiddenNewProjection}); the step replaces them by the
+   * activated gates and writes the new state (block {@code t+1} of {@code layer.hidden}, {@code
+   * layer.cell}) from the previous one (block {@code t}). It reads and writes nothing outside those
+   * rows and units, and every nonlinearity is lane by lane, so tiles may run in any order and
+   * threads with disjoint tiles at once.
    */
-  abstract void forwardStepUnits(LayerTrace layer, int t, int batch, int unitFrom, int unitTo);
-
-  /**
-   * The pointwise part of step {@code t} for batch rows {@code [rowFrom, rowTo)}. On entry rows
-   * {@code t*B + b} of {@code layer.gates [T*B, G*H]} hold the pre-activations {@code a_t + u_t}
-   * (GRU: {@code a_n} alone in the n block, {@code u_n} in {@code layer.hiddenNewProjection}); the
-   * step replaces them by the activated gates and writes the new state (block {@code t+1} of {@code
-   * layer.hidden}, {@code layer.cell}) from the previous one (block {@code t}).
-   */
-  abstract void forwardStep(LayerTrace layer, int t, int batch, int rowFrom, int rowTo);
+  abstract void forwardStepTile(
+      LayerTrace layer, int t, int batch, int rowFrom, int rowTo, int unitFrom, int unitTo);
 
   // ----------------------------------------------------------------------------------------------
   // Inference: forward only, no trace (RecurrentInference)
@@ -957,7 +970,7 @@ public abstract sealed class Recurrent implements Module permits Rnn, Lstm, Gru 
    * scratch. The states are addressed at the tile's first row and unit, rows {@code H} apart:
    * {@code h_t} is written from {@code h_{t-1}} (and, LSTM, {@code c_t} from {@code c_{t-1}}, which
    * may be the same array and offset: each element is read before it is written). Lane by lane the
-   * same operations as the traced {@link #forwardStep}, so the result is bit-identical to it.
+   * same operations as the traced {@link #forwardStepTile}, so the result is bit-identical to it.
    */
   abstract void inferenceCell(
       int rows,
@@ -1341,14 +1354,14 @@ public abstract sealed class Recurrent implements Module permits Rnn, Lstm, Gru 
   }
 
   /**
-   * The reverse of {@link #forwardStep} for step {@code t} and batch rows {@code [rowFrom, rowTo)},
-   * touching only those rows of every buffer. On entry {@code work.hiddenGradients[gradientOffset
-   * ..+ B*H)} holds {@code dL/dh_t} and (LSTM) {@code work.dcCarry} holds what reaches {@code c_t}
-   * from step {@code t+1} and the loss. Writes block {@code t} of {@code work.dInputProjection} and
-   * {@code work.dHiddenProjection}, (LSTM) the total {@code dL/dc_t} into {@code
-   * work.cellGradients}, and replaces the carries: {@code dcCarry} with {@code dL/dc_{t-1}}, {@code
-   * dhCarry} with the part of {@code dL/dh_{t-1}} that does not pass through {@code W_hh} (the
-   * caller adds that part).
+   * The reverse of {@link #forwardStepTile} for step {@code t} and batch rows {@code [rowFrom,
+   * rowTo)}, touching only those rows of every buffer. On entry {@code
+   * work.hiddenGradients[gradientOffset ..+ B*H)} holds {@code dL/dh_t} and (LSTM) {@code
+   * work.dcCarry} holds what reaches {@code c_t} from step {@code t+1} and the loss. Writes block
+   * {@code t} of {@code work.dInputProjection} and {@code work.dHiddenProjection}, (LSTM) the total
+   * {@code dL/dc_t} into {@code work.cellGradients}, and replaces the carries: {@code dcCarry} with
+   * {@code dL/dc_{t-1}}, {@code dhCarry} with the part of {@code dL/dh_{t-1}} that does not pass
+   * through {@code W_hh} (the caller adds that part).
    */
   abstract void backwardStep(
       LayerTrace layer,

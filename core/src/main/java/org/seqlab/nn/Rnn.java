@@ -52,16 +52,10 @@ public final class Rnn extends Recurrent {
   }
 
   @Override
-  void forwardStep(LayerTrace layer, int t, int batch, int rowFrom, int rowTo) {
+  void forwardStepTile(
+      LayerTrace layer, int t, int batch, int rowFrom, int rowTo, int unitFrom, int unitTo) {
     int h = hiddenSize();
-    int row = t * batch + rowFrom;
-    cellForward(rowTo - rowFrom, h, relu, layer.gates, row * h, layer.hidden, (row + batch) * h);
-  }
-
-  @Override
-  void forwardStepUnits(LayerTrace layer, int t, int batch, int unitFrom, int unitTo) {
-    int h = hiddenSize();
-    for (int b = 0; b < batch; b++) {
+    for (int b = rowFrom; b < rowTo; b++) {
       int row = t * batch + b;
       cellForwardUnits(
           unitFrom, unitTo, relu, layer.gates, row * h, layer.hidden, (row + batch) * h);

@@ -41,7 +41,10 @@ class LayersAgreeWithReferenceTest {
       {2, 5, 9, 3, 1},
       {11, 1, 3, 17, 2},
       // 8 rows and more take the per-step products 8 rows at a time; 70 units end in a part panel
-      {3, 9, 5, 70, 2}
+      {3, 9, 5, 70, 2},
+      // on two threads too (10 and 9 rows: a full tile and a remainder each), 130 units: two
+      // full panels, each one tile's cell update after its product, and a part panel
+      {4, 19, 6, 130, 1}
     };
     for (RecurrentKind kind : RecurrentKind.values()) {
       for (int[] s : sizes) cases.add(Arguments.of(kind, s[0], s[1], s[2], s[3], s[4]));
