@@ -11,6 +11,7 @@ import org.seqlab.experiments.LayerBenchmark;
 import org.seqlab.nn.RecurrentKind;
 import org.seqlab.tensor.FmaPeak;
 import org.seqlab.tensor.Parallel;
+import org.seqlab.tensor.ReadBandwidth;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -25,7 +26,8 @@ import picocli.CommandLine.Spec;
           + " [T, B, I] batch: median of --repeats runs after warm-up.",
       "Reports tokens/s (B*T per second), seconds per step and GFLOP/s of the matrix products;"
           + " --mode stream also the microseconds per time step of RecurrentStream, whose steps"
-          + " --threads threads share (the caller and helpers, each with its share of the units).",
+          + " --threads threads share (the caller and helpers, each with its share of the units),"
+          + " beside the time it takes only to read the weights from the cache, the step's floor.",
       "--model transformer times causal pre-norm Transformer blocks of width --hidden, --heads heads"
           + " and feed-forward width --ff; its FLOPs count the causal half of the attention (keys s <= t).",
       "--model peak measures the machine's limit instead: GFLOP/s of independent vector FMAs on --threads"
@@ -170,6 +172,11 @@ public final class BenchCommand implements Callable<Integer> {
     requireMemory(config.estimatedBytes());
     LayerBenchmark.Result result =
         onThreads(useThreads, () -> LayerBenchmark.run(config, 42, warmup));
+    // A streamed step at a small batch uses each weight once: reading them is its floor.
+    ReadBandwidth.Result floor =
+        mode == Mode.stream
+            ? ReadBandwidth.measure(weightBytes(kind, in), useThreads, 0.2, 5)
+            : null;
     PrintWriter out = spec.commandLine().getOut();
     if (format == Format.json) {
       Map<String, Object> doc = new LinkedHashMap<>();
@@ -184,6 +191,8 @@ public final class BenchCommand implements Callable<Integer> {
       if (mode == Mode.stream) {
         doc.put("microseconds_per_time_step", result.secondsPerTimeStep() * 1e6);
         doc.put("time_steps_per_second", 1 / result.secondsPerTimeStep());
+        doc.put("weight_bytes", weightBytes(kind, in));
+        doc.put("weight_read_microseconds", floor.secondsPerPass() * 1e6);
       }
       printJson(out, doc);
     } else {
@@ -218,10 +227,27 @@ public final class BenchCommand implements Callable<Integer> {
             result.secondsPerTimeStep() * 1e6,
             1 / result.secondsPerTimeStep(),
             batch);
+        out.printf(
+            Locale.ROOT,
+            "  reading the weights alone (%,d KiB, each of %d thread(s) its share from its own"
+                + " cache) takes %.3f µs at %.0f GB/s: the floor of a time step%n",
+            weightBytes(kind, in) / 1024,
+            useThreads,
+            floor.secondsPerPass() * 1e6,
+            floor.gigabytesPerSecond());
       }
     }
     out.flush();
     return 0;
+  }
+
+  /** The bytes of the weight matrices of every layer, {@code W_ih} and {@code W_hh}. */
+  private long weightBytes(RecurrentKind kind, int in) {
+    long floats = 0;
+    for (int k = 0; k < layers; k++) {
+      floats += (long) kind.gateCount() * hidden * ((k == 0 ? in : hidden) + hidden);
+    }
+    return 4 * floats;
   }
 
   /**

@@ -73,6 +73,9 @@ class BenchCommandTest {
     assertEquals(
         seconds / 20 * 1e6, doc.get("microseconds_per_time_step").asDouble(), 1e-9 * seconds * 1e6);
     assertEquals(20 / seconds, doc.get("time_steps_per_second").asDouble(), 1e-9 * (20 / seconds));
+    // W_ih and W_hh of both layers: 4·8·(4+8) + 4·8·(8+8) floats.
+    assertEquals(4 * (4 * 8 * 12 + 4 * 8 * 16), doc.get("weight_bytes").asLong());
+    assertTrue(doc.get("weight_read_microseconds").asDouble() > 0, run.out());
 
     CliRun text =
         CliRun.of(
@@ -93,6 +96,7 @@ class BenchCommandTest {
             "1");
     assertEquals(0, text.status(), text.err());
     assertTrue(text.out().contains("µs per time step"), text.out());
+    assertTrue(text.out().contains("the floor of a time step"), text.out());
   }
 
   @Test
