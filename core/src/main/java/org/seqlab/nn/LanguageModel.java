@@ -86,6 +86,21 @@ public interface LanguageModel extends Module {
     throw new UnsupportedOperationException("this model reads token ids, not feature vectors");
   }
 
+  /**
+   * {@link #forward} without dropout and without keeping anything for a backward pass: for
+   * validation and scoring, where a recurrent model runs its forward-only path ({@link
+   * Recurrent#infer}) and gives the same logits and final state, bit for bit. The pass refuses
+   * {@link #backward}, and its {@link Pass#recurrentTrace()} is null.
+   */
+  default Pass evaluate(int[] tokens, int steps, int batch, State carried) {
+    return forward(tokens, steps, batch, carried, null);
+  }
+
+  /** {@link #evaluate} over feature vectors, as {@link #forwardFeatures}. */
+  default Pass evaluateFeatures(Tensor features, State carried) {
+    return forwardFeatures(features, carried, null);
+  }
+
   /** {@code F}, the feature width the model reads, or 0 for a model that reads token ids. */
   default int inputFeatures() {
     return 0;

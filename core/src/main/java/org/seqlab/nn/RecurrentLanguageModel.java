@@ -164,17 +164,32 @@ public final class RecurrentLanguageModel implements LanguageModel {
       implements Pass {
     @Override
     public RecurrentTrace recurrentTrace() {
-      return recurrent.trace();
+      return recurrent.hasTrace() ? recurrent.trace() : null;
     }
 
     @Override
     public void release() {
-      recurrent.trace().release();
+      if (recurrent.hasTrace()) recurrent.trace().release();
     }
   }
 
   @Override
   public Pass forward(int[] tokens, int steps, int batch, State carried, RandomGenerator dropout) {
+    return fromTokens(tokens, steps, batch, carried, dropout, true);
+  }
+
+  @Override
+  public Pass evaluate(int[] tokens, int steps, int batch, State carried) {
+    return fromTokens(tokens, steps, batch, carried, null, false);
+  }
+
+  private Pass fromTokens(
+      int[] tokens,
+      int steps,
+      int batch,
+      State carried,
+      RandomGenerator dropout,
+      boolean forBackward) {
     Objects.requireNonNull(tokens, "tokens");
     if (embedding == null) {
       throw new UnsupportedOperationException(
@@ -185,11 +200,21 @@ public final class RecurrentLanguageModel implements LanguageModel {
           "tokens has " + tokens.length + " ids, expected T*B = " + steps + "*" + batch);
     }
     // x_t = E[token_t]
-    return run(tokens, embedding.forward(tokens, steps, batch), carried, dropout);
+    return run(tokens, embedding.forward(tokens, steps, batch), carried, dropout, forBackward);
   }
 
   @Override
   public Pass forwardFeatures(Tensor features, State carried, RandomGenerator dropout) {
+    return fromFeatures(features, carried, dropout, true);
+  }
+
+  @Override
+  public Pass evaluateFeatures(Tensor features, State carried) {
+    return fromFeatures(features, carried, null, false);
+  }
+
+  private Pass fromFeatures(
+      Tensor features, State carried, RandomGenerator dropout, boolean forBackward) {
     Objects.requireNonNull(features, "features");
     if (embedding != null) {
       throw new UnsupportedOperationException("this model reads token ids, not feature vectors");
@@ -203,11 +228,16 @@ public final class RecurrentLanguageModel implements LanguageModel {
               + "]");
     }
     // x_t = features_t (copied: dropout writes into it)
-    return run(null, features.copy(), carried, dropout);
+    return run(null, features.copy(), carried, dropout, forBackward);
   }
 
-  /** The stack from {@code x [T, B, E or F]} on: dropout, the recurrent layers and the head. */
-  private Pass run(int[] tokens, Tensor x, State carried, RandomGenerator dropout) {
+  /**
+   * The stack from {@code x [T, B, E or F]} on: dropout, the recurrent layers and the head; the
+   * recurrent layers keep their trace only {@code forBackward} ({@link Recurrent#infer} otherwise,
+   * which gives the same bits).
+   */
+  private Pass run(
+      int[] tokens, Tensor x, State carried, RandomGenerator dropout, boolean forBackward) {
     int steps = x.dim(0), batch = x.dim(1);
     Tensor h0 = null, c0 = null;
     if (carried != null && !carried.tensors().isEmpty()) {
@@ -222,7 +252,8 @@ public final class RecurrentLanguageModel implements LanguageModel {
       inputMask = Dropout.drawMask(null, x.size(), p, dropout);
       Dropout.apply(x.data(), inputMask, x.size());
     }
-    RecurrentOutput out = rnn.forward(x, h0, c0, null, p > 0 ? dropout : null);
+    RecurrentOutput out =
+        forBackward ? rnn.forward(x, h0, c0, null, p > 0 ? dropout : null) : rnn.infer(x, h0, c0);
     // logits_t = drop(h_t) W^T + b
     Tensor headInput = out.output();
     float[] outputMask = null;
@@ -243,6 +274,10 @@ public final class RecurrentLanguageModel implements LanguageModel {
   public void backward(Pass pass, Tensor dLogits) {
     if (!(pass instanceof RecurrentPass p)) {
       throw new IllegalArgumentException("this pass did not come from a recurrent model");
+    }
+    if (!p.recurrent().hasTrace()) {
+      throw new IllegalArgumentException(
+          "this pass came from evaluate, which keeps nothing for a backward pass; use forward");
     }
     Tensor dHeadInput = head.backward(p.headInput(), dLogits);
     if (p.outputMask() != null) Dropout.apply(dHeadInput.data(), p.outputMask(), dHeadInput.size());

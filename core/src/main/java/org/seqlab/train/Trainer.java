@@ -357,6 +357,20 @@ public final class Trainer {
     return model.forward(batch.inputs(), batch.steps(), batch.size(), carried, dropout);
   }
 
+  /**
+   * {@code model}'s evaluation pass over {@code batch} ({@link LanguageModel#evaluate}): no
+   * dropout, nothing kept for a backward pass, the same logits as {@link #forward} without dropout.
+   */
+  public static LanguageModel.Pass evaluate(
+      LanguageModel model, Batch batch, LanguageModel.State carried) {
+    if (batch.features() != null) {
+      Tensor features =
+          Tensor.wrap(batch.features(), batch.steps(), batch.size(), batch.featureSize());
+      return model.evaluateFeatures(features, carried);
+    }
+    return model.evaluate(batch.inputs(), batch.steps(), batch.size(), carried);
+  }
+
   /** A batch's loss, its gradient with respect to the outputs, and how many steps it counts. */
   private record Loss(double loss, Tensor dOutputs, int count) {}
 
@@ -424,7 +438,7 @@ public final class Trainer {
     boolean regression = false;
     LanguageModel.State state = null;
     for (Batch batch : task.validationBatches()) {
-      LanguageModel.Pass pass = forward(batch, batch.continuesPrevious() ? state : null, null);
+      LanguageModel.Pass pass = evaluate(model, batch, batch.continuesPrevious() ? state : null);
       Loss loss = loss(pass, batch);
       total += loss.loss() * loss.count();
       count += loss.count();
