@@ -108,6 +108,8 @@ public final class AttentionMaps {
       TransformerDecoder.Output out = model.forward(tokens, config.steps(), config.batch(), null);
       CrossEntropyLoss.Result loss = CrossEntropyLoss.compute(out.logits(), targets);
       model.backward(out, loss.dLogits());
+      // Its arrays serve the next step.
+      out.release();
       GradientClipping.clipGlobalNorm(model.parameters(), 1.0);
       adam.step();
       losses[step] = loss.loss();

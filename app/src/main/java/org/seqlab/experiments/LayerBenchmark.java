@@ -271,15 +271,27 @@ public final class LayerBenchmark {
             h = outputs[k].output();
           }
         };
+    // Each block's result is released once nothing reads it, as the training engine does, so that
+    // the next step reuses its arrays; its output stays valid, for the next block.
     Runnable step =
         config.mode() == Mode.TRAIN
             ? () -> {
               for (TransformerBlock block : blocks) block.zeroGrad();
               forward.run();
               Tensor d = dOutput;
-              for (int k = blocks.length - 1; k >= 0; k--) d = blocks[k].backward(outputs[k], d);
+              for (int k = blocks.length - 1; k >= 0; k--) {
+                d = blocks[k].backward(outputs[k], d);
+                outputs[k].release();
+              }
             }
-            : forward;
+            : () -> {
+              Tensor h = x;
+              for (TransformerBlock block : blocks) {
+                TransformerBlock.Output out = block.forward(h, true, null);
+                out.release();
+                h = out.output();
+              }
+            };
     return time(config, step, warmUpSeconds);
   }
 

@@ -180,7 +180,11 @@ public final class Parallelism {
           h = outputs[i].output();
         }
         Tensor grad = dOutput;
-        for (int i = layers - 1; i >= 0; i--) grad = blocks[i].backward(outputs[i], grad);
+        for (int i = layers - 1; i >= 0; i--) {
+          grad = blocks[i].backward(outputs[i], grad);
+          // Its arrays serve the next step.
+          outputs[i].release();
+        }
       }
 
       @Override

@@ -100,6 +100,14 @@ public final class FeedForward implements Module {
 
   /** {@code y [*, D] = gelu(x W1^T + b1) W2^T + b2}. */
   public Output forward(Tensor x) {
+    return forward(x, null);
+  }
+
+  /**
+   * {@link #forward(Tensor)} with {@code a}, {@code h} and {@code y} taken from {@code workspace}
+   * (or new if it is null).
+   */
+  Output forward(Tensor x, Workspace workspace) {
     int dModel = dModel(), dFF = dFF();
     if (x.rank() < 2 || x.dim(x.rank() - 1) != dModel) {
       throw new IllegalArgumentException(
@@ -108,7 +116,9 @@ public final class FeedForward implements Module {
     int rows = x.size() / dModel;
     int[] hiddenShape = x.shape();
     hiddenShape[hiddenShape.length - 1] = dFF;
-    Tensor a = Tensor.zeros(hiddenShape);
+    int hiddenSize = rows * dFF;
+    // Zeroed: the product is added into it. h is written whole by the GELU pass.
+    Tensor a = Tensor.wrap(WorkspaceArrays.zeroed(workspace, hiddenSize), hiddenShape);
     MatMul.gemmNT(
         rows,
         dFF,
@@ -122,7 +132,7 @@ public final class FeedForward implements Module {
         a.data(),
         0,
         dFF);
-    Tensor h = Tensor.zeros(hiddenShape);
+    Tensor h = Tensor.wrap(WorkspaceArrays.overwritten(workspace, hiddenSize), hiddenShape);
     float[] pre = a.data(), act = h.data(), bias = linear1.bias().value().data();
     Parallel.forRange(
         rows,
@@ -131,7 +141,7 @@ public final class FeedForward implements Module {
           for (int r = from; r < to; r++)
             Gelu.forwardAddingBias(act, r * dFF, pre, r * dFF, bias, 0, dFF);
         });
-    return new Output(linear2.forward(h), x, a, h);
+    return new Output(linear2.forward(h, workspace), x, a, h);
   }
 
   /**
@@ -181,7 +191,15 @@ public final class FeedForward implements Module {
 
   /** Accumulates all four gradients and returns {@code dx [*, D]}. */
   public Tensor backward(Output forward, Tensor dy) {
-    Tensor dh = linear2.backward(forward.activation(), dy);
+    return backward(forward, dy, null);
+  }
+
+  /**
+   * {@link #backward(Output, Tensor)} with its buffers taken from {@code workspace} (or new if it
+   * is null): {@code dh} goes back to it at the end; the caller owns {@code dx}.
+   */
+  Tensor backward(Output forward, Tensor dy, Workspace workspace) {
+    Tensor dh = linear2.backward(forward.activation(), dy, workspace);
     Tensor a = forward.preActivation();
     int dFF = dFF(), rows = a.size() / dFF;
     float[] pre = a.data(), grad = dh.data();
@@ -193,6 +211,8 @@ public final class FeedForward implements Module {
           for (int r = from; r < to; r++)
             Gelu.backwardOverwrite(grad, r * dFF, pre, r * dFF, grad, r * dFF, dFF);
         });
-    return linear1.backward(forward.input(), dh);
+    Tensor dx = linear1.backward(forward.input(), dh, workspace);
+    WorkspaceArrays.giveBack(workspace, dh.data());
+    return dx;
   }
 }

@@ -99,10 +99,18 @@ public final class LayerNorm implements Module {
 
   /** {@code y [*, D] = LayerNorm(x [*, D])}. */
   public Output forward(Tensor x) {
+    return forward(x, null);
+  }
+
+  /**
+   * {@link #forward(Tensor)} with its output, mean and rstd taken from {@code workspace} (or new if
+   * it is null): every element of each is written.
+   */
+  Output forward(Tensor x, Workspace workspace) {
     int rows = rows(x, "x");
-    Tensor y = Tensor.zeros(x.shape());
-    Tensor mean = Tensor.zeros(rows);
-    Tensor rstd = Tensor.zeros(rows);
+    Tensor y = Tensor.wrap(WorkspaceArrays.overwritten(workspace, x.size()), x.shape());
+    Tensor mean = Tensor.wrap(WorkspaceArrays.overwritten(workspace, rows), rows);
+    Tensor rstd = Tensor.wrap(WorkspaceArrays.overwritten(workspace, rows), rows);
     Parallel.forRange(
         rows,
         4L * dim,
@@ -173,10 +181,19 @@ public final class LayerNorm implements Module {
    * dbias} and returns {@code dx [*, D]}.
    */
   public Tensor backward(Output forward, Tensor dy) {
+    return backward(forward, dy, null);
+  }
+
+  /**
+   * {@link #backward(Output, Tensor)} with {@code dx} taken from {@code workspace} (or new if it is
+   * null); the caller owns it.
+   */
+  Tensor backward(Output forward, Tensor dy, Workspace workspace) {
     Tensor x = forward.input();
     int rows = rows(x, "forward input");
     dy.requireShape("dy", x.shape());
-    Tensor dx = Tensor.zeros(x.shape());
+    // Zeroed: each element is accumulated into (a fused multiply-add onto what is there).
+    Tensor dx = Tensor.wrap(WorkspaceArrays.zeroed(workspace, x.size()), x.shape());
     float[] in = x.data();
     float[] g = dy.data();
     float[] out = dx.data();

@@ -77,10 +77,20 @@ public final class Linear implements Module {
 
   /** {@code y [*, out] = x [*, in] · W^T + b}. */
   public Tensor forward(Tensor x) {
+    return forward(x, null);
+  }
+
+  /**
+   * {@link #forward(Tensor)} with {@code y} taken from {@code workspace} (or new if it is null):
+   * {@link #forwardInto} writes every element.
+   */
+  Tensor forward(Tensor x, Workspace workspace) {
     rows(x, "x");
     int[] outShape = x.shape();
     outShape[outShape.length - 1] = outFeatures;
-    Tensor y = Tensor.zeros(outShape);
+    Tensor y =
+        Tensor.wrap(
+            WorkspaceArrays.overwritten(workspace, x.size() / inFeatures * outFeatures), outShape);
     forwardInto(x, y);
     return y;
   }
@@ -119,11 +129,20 @@ public final class Linear implements Module {
    * dy · W} and accumulates {@code dW += dy^T · x}, {@code db += Σ_rows dy}.
    */
   public Tensor backward(Tensor x, Tensor dy) {
+    return backward(x, dy, null);
+  }
+
+  /**
+   * {@link #backward(Tensor, Tensor)} with {@code dx} taken from {@code workspace} (or new if it is
+   * null); the caller owns it.
+   */
+  Tensor backward(Tensor x, Tensor dy, Workspace workspace) {
     int n = rows(x, "x");
     int[] outShape = x.shape();
     outShape[outShape.length - 1] = outFeatures;
     dy.requireShape("dy", outShape);
-    Tensor dx = Tensor.zeros(x.shape());
+    // Zeroed: the product is added into it.
+    Tensor dx = Tensor.wrap(WorkspaceArrays.zeroed(workspace, x.size()), x.shape());
     MatMul.gemmNN(
         n,
         inFeatures,

@@ -178,6 +178,16 @@ public final class MultiHeadSelfAttention implements Module {
    *     lengths[b]} of sequence {@code b} are masked
    */
   public Output forward(Tensor x, boolean causal, int[] lengths) {
+    return forward(x, causal, lengths, null);
+  }
+
+  /**
+   * {@link #forward(Tensor, boolean, int[])} with {@code qkv}, {@code P}, {@code C} and {@code y}
+   * taken from {@code workspace} (or new if it is null), each zeroed: the biases and products are
+   * added into {@code qkv} and {@code y}, the heads add into {@code C} and write only the
+   * probabilities a query sees into {@code P}.
+   */
+  Output forward(Tensor x, boolean causal, int[] lengths, Workspace workspace) {
     checkInput(x, "x");
     int steps = x.dim(0);
     int batch = x.dim(1);
@@ -186,7 +196,8 @@ public final class MultiHeadSelfAttention implements Module {
     int rows = steps * batch;
     int qkvWidth = 3 * dModel;
 
-    Tensor qkv = Tensor.zeros(steps, batch, qkvWidth);
+    Tensor qkv =
+        Tensor.wrap(WorkspaceArrays.zeroed(workspace, rows * qkvWidth), steps, batch, qkvWidth);
     Elementwise.addRowVector(qkv.data(), 0, rows, inProjBias.value().data(), 0, qkvWidth);
     MatMul.gemmNT(
         rows,
@@ -202,8 +213,15 @@ public final class MultiHeadSelfAttention implements Module {
         0,
         qkvWidth);
 
-    Tensor probs = Tensor.zeros(batch, numHeads, steps, steps);
-    Tensor context = Tensor.zeros(steps, batch, dModel);
+    Tensor probs =
+        Tensor.wrap(
+            WorkspaceArrays.zeroed(workspace, batch * numHeads * steps * steps),
+            batch,
+            numHeads,
+            steps,
+            steps);
+    Tensor context =
+        Tensor.wrap(WorkspaceArrays.zeroed(workspace, rows * dModel), steps, batch, dModel);
     float[] q = qkv.data();
     float[] p = probs.data();
     float scale = (float) (1.0 / Math.sqrt(headDim));
@@ -238,7 +256,7 @@ public final class MultiHeadSelfAttention implements Module {
           }
         });
 
-    Tensor y = Tensor.zeros(steps, batch, dModel);
+    Tensor y = Tensor.wrap(WorkspaceArrays.zeroed(workspace, rows * dModel), steps, batch, dModel);
     Elementwise.addRowVector(y.data(), 0, rows, outProjBias.value().data(), 0, dModel);
     MatMul.gemmNT(
         rows,
@@ -553,6 +571,15 @@ public final class MultiHeadSelfAttention implements Module {
    * parameters and returns {@code dx [T, B, D]}.
    */
   public Tensor backward(Output forward, Tensor dy) {
+    return backward(forward, dy, null);
+  }
+
+  /**
+   * {@link #backward(Output, Tensor)} with its buffers taken from {@code workspace} (or new if it
+   * is null), each zeroed, as every product adds into its output: {@code dC} and {@code dQKV} go
+   * back to it at the end; the caller owns {@code dx}.
+   */
+  Tensor backward(Output forward, Tensor dy, Workspace workspace) {
     Tensor x = forward.input();
     checkInput(x, "forward input");
     int steps = x.dim(0);
@@ -563,7 +590,8 @@ public final class MultiHeadSelfAttention implements Module {
     Tensor context = forward.context();
 
     // Out-projection: y = C W_o^T + b_o.
-    Tensor dContext = Tensor.zeros(steps, batch, dModel);
+    Tensor dContext =
+        Tensor.wrap(WorkspaceArrays.zeroed(workspace, rows * dModel), steps, batch, dModel);
     MatMul.gemmNN(
         rows,
         dModel,
@@ -593,7 +621,8 @@ public final class MultiHeadSelfAttention implements Module {
     Elementwise.sumRowsInto(dy.data(), 0, rows, dModel, outProjBias.grad().data(), 0);
 
     // Attention, per sequence and head.
-    Tensor dQkv = Tensor.zeros(steps, batch, qkvWidth);
+    Tensor dQkv =
+        Tensor.wrap(WorkspaceArrays.zeroed(workspace, rows * qkvWidth), steps, batch, qkvWidth);
     float[] q = forward.qkv().data();
     float[] dq = dQkv.data();
     float[] p = forward.attentionWeights().data();
@@ -631,7 +660,7 @@ public final class MultiHeadSelfAttention implements Module {
         });
 
     // In-projection: [Q | K | V] = x W_in^T + b_in.
-    Tensor dx = Tensor.zeros(steps, batch, dModel);
+    Tensor dx = Tensor.wrap(WorkspaceArrays.zeroed(workspace, rows * dModel), steps, batch, dModel);
     MatMul.gemmNN(
         rows,
         dModel,
@@ -659,6 +688,7 @@ public final class MultiHeadSelfAttention implements Module {
         0,
         dModel);
     Elementwise.sumRowsInto(dq, 0, rows, qkvWidth, inProjBias.grad().data(), 0);
+    WorkspaceArrays.giveBack(workspace, dContext.data(), dq);
     return dx;
   }
 

@@ -35,6 +35,14 @@ public final class TransformerBlock implements Module {
   private final LayerNorm norm2;
   private final List<Parameter> parameters;
 
+  /**
+   * Arrays of released forward results and of finished backward passes, for the next passes: a
+   * training step's activations are tens of megabytes (at T 100, B 64, D 256, F 1024, each {@code
+   * [T, B, F]} array is 26 MB), which allocated afresh every step make the collector grow the heap
+   * far beyond what one step needs.
+   */
+  private final Workspace workspace = new Workspace();
+
   public TransformerBlock(int dModel, int numHeads, int dFF) {
     if (dModel <= 0 || numHeads <= 0 || dFF <= 0) {
       throw new IllegalArgumentException(
@@ -93,57 +101,155 @@ public final class TransformerBlock implements Module {
     return parameters;
   }
 
+  Workspace workspace() {
+    return workspace;
+  }
+
   /**
-   * The result of {@link #forward}.
+   * The result of {@link #forward}: the block's output and what {@link #backward} needs.
    *
-   * @param output {@code z [T, B, D]}
-   * @param norm1 the first LayerNorm's result; its input is the block's input {@code x}
-   * @param attention the self-attention's result, with its {@code attentionWeights [B, H, T, T]}
-   * @param residual {@code y = x + SA(LN1(x)) [T, B, D]}
-   * @param norm2 the second LayerNorm's result
-   * @param feedForward the feed-forward network's result
+   * <p>Every array the pass made, except the output, is the block's: {@link #release} hands them
+   * back for its next passes. The output {@code z} and the input {@code x} are not part of that:
+   * the caller (the next block, a model's head) keeps reading them.
    */
-  public record Output(
-      Tensor output,
-      LayerNorm.Output norm1,
-      MultiHeadSelfAttention.Output attention,
-      Tensor residual,
-      LayerNorm.Output norm2,
-      FeedForward.Output feedForward) {
-    public Output {
-      Objects.requireNonNull(output, "output");
-      Objects.requireNonNull(norm1, "norm1");
-      Objects.requireNonNull(attention, "attention");
-      Objects.requireNonNull(residual, "residual");
-      Objects.requireNonNull(norm2, "norm2");
-      Objects.requireNonNull(feedForward, "feedForward");
+  public static final class Output {
+    private final Tensor output;
+    private final LayerNorm.Output norm1;
+    private final MultiHeadSelfAttention.Output attention;
+    private final Tensor residual;
+    private final LayerNorm.Output norm2;
+    private final FeedForward.Output feedForward;
+    private final Workspace workspace;
+    private volatile boolean released;
+
+    private Output(
+        Tensor output,
+        LayerNorm.Output norm1,
+        MultiHeadSelfAttention.Output attention,
+        Tensor residual,
+        LayerNorm.Output norm2,
+        FeedForward.Output feedForward,
+        Workspace workspace) {
+      this.output = Objects.requireNonNull(output, "output");
+      this.norm1 = Objects.requireNonNull(norm1, "norm1");
+      this.attention = Objects.requireNonNull(attention, "attention");
+      this.residual = Objects.requireNonNull(residual, "residual");
+      this.norm2 = Objects.requireNonNull(norm2, "norm2");
+      this.feedForward = Objects.requireNonNull(feedForward, "feedForward");
+      this.workspace = workspace;
     }
 
-    /** The block's input {@code x [T, B, D]}. */
+    /** {@code z [T, B, D]}; stays valid after {@link #release}. */
+    public Tensor output() {
+      return output;
+    }
+
+    /** The block's input {@code x [T, B, D]} (not copied); stays valid after {@link #release}. */
     public Tensor input() {
       return norm1.input();
     }
 
+    /** The first LayerNorm's result; its input is the block's input {@code x}. */
+    public LayerNorm.Output norm1() {
+      requireHeld();
+      return norm1;
+    }
+
+    /** The self-attention's result, with its {@code attentionWeights [B, H, T, T]}. */
+    public MultiHeadSelfAttention.Output attention() {
+      requireHeld();
+      return attention;
+    }
+
+    /** {@code y = x + SA(LN1(x)) [T, B, D]}. */
+    public Tensor residual() {
+      requireHeld();
+      return residual;
+    }
+
+    /** The second LayerNorm's result. */
+    public LayerNorm.Output norm2() {
+      requireHeld();
+      return norm2;
+    }
+
+    /** The feed-forward network's result. */
+    public FeedForward.Output feedForward() {
+      requireHeld();
+      return feedForward;
+    }
+
     /** {@code P [B, H, T, T]}, see {@link MultiHeadSelfAttention.Output#attentionWeights()}. */
     public Tensor attentionWeights() {
+      requireHeld();
       return attention.attentionWeights();
+    }
+
+    /**
+     * Hands this result's arrays (both norms' outputs and statistics, the attention's {@code qkv},
+     * {@code P}, {@code C} and output, the residual {@code y}, the feed-forward's {@code a}, {@code
+     * h} and output) back to the block, whose next forward pass reuses them instead of allocating
+     * its activations afresh; call it once the backward pass (and any probe) is done with it.
+     * Afterwards every accessor but {@link #output} and {@link #input} refuses, and so does {@link
+     * TransformerBlock#backward}. Calling it again does nothing.
+     */
+    public void release() {
+      synchronized (this) {
+        if (released) return;
+        released = true;
+      }
+      // The attention's input is norm1's output, the second norm's input is the residual, the
+      // feed-forward's input is norm2's output: each array is listed once.
+      workspace.giveBack(
+          norm1.output().data(),
+          norm1.mean().data(),
+          norm1.rstd().data(),
+          attention.qkv().data(),
+          attention.attentionWeights().data(),
+          attention.context().data(),
+          attention.output().data(),
+          residual.data(),
+          norm2.output().data(),
+          norm2.mean().data(),
+          norm2.rstd().data(),
+          feedForward.preActivation().data(),
+          feedForward.activation().data(),
+          feedForward.output().data());
+    }
+
+    /** Whether {@link #release} has been called. */
+    public boolean isReleased() {
+      return released;
+    }
+
+    private void requireHeld() {
+      if (released) {
+        throw new IllegalStateException(
+            "this TransformerBlock.Output was released (TransformerBlock.Output.release) and its"
+                + " buffers reused by a later pass; keep it until the backward pass and every"
+                + " probe are done with it");
+      }
     }
   }
 
   /**
    * The block applied to {@code x [T, B, D]}, with the masks of {@link
-   * MultiHeadSelfAttention#forward}.
+   * MultiHeadSelfAttention#forward}. The result's arrays, but for its output, are taken from the
+   * block's released results ({@link Output#release}) when it has any; the output {@code z} is
+   * always new, as the caller keeps it.
    */
   public Output forward(Tensor x, boolean causal, int[] lengths) {
-    LayerNorm.Output n1 = norm1.forward(x);
-    MultiHeadSelfAttention.Output sa = selfAttention.forward(n1.output(), causal, lengths);
-    Tensor y = Tensor.zeros(x.shape());
+    LayerNorm.Output n1 = norm1.forward(x, workspace);
+    MultiHeadSelfAttention.Output sa =
+        selfAttention.forward(n1.output(), causal, lengths, workspace);
+    // Overwritten whole by the addition.
+    Tensor y = Tensor.wrap(workspace.overwritten(x.size()), x.shape());
     Elementwise.add(x.data(), 0, sa.output().data(), 0, y.data(), 0, y.size());
-    LayerNorm.Output n2 = norm2.forward(y);
-    FeedForward.Output ff = feedForward.forward(n2.output());
+    LayerNorm.Output n2 = norm2.forward(y, workspace);
+    FeedForward.Output ff = feedForward.forward(n2.output(), workspace);
     Tensor z = Tensor.zeros(x.shape());
     Elementwise.add(y.data(), 0, ff.output().data(), 0, z.data(), 0, z.size());
-    return new Output(z, n1, sa, y, n2, ff);
+    return new Output(z, n1, sa, y, n2, ff, workspace);
   }
 
   /**
@@ -238,14 +344,23 @@ public final class TransformerBlock implements Module {
 
   /**
    * Given a forward result and {@code dz = dL/dz [T, B, D]}, accumulates all twelve gradients and
-   * returns {@code dx [T, B, D]}.
+   * returns {@code dx [T, B, D]} (new; the caller owns it). The backward pass's own buffers go back
+   * to the block when it ends; the forward result is left as it was, for {@link Output#release}.
+   *
+   * @throws IllegalStateException if {@code forward} was released
    */
   public Tensor backward(Output forward, Tensor dz) {
+    forward.requireHeld();
     dz.requireShape("dz", forward.output().shape());
-    Tensor dy = norm2.backward(forward.norm2(), feedForward.backward(forward.feedForward(), dz));
+    Tensor dBranch = feedForward.backward(forward.feedForward, dz, workspace);
+    Tensor dy = norm2.backward(forward.norm2, dBranch, workspace);
+    workspace.giveBack(dBranch.data());
     Elementwise.addInPlace(dy.data(), 0, dz.data(), 0, dy.size());
-    Tensor dx = norm1.backward(forward.norm1(), selfAttention.backward(forward.attention(), dy));
+    dBranch = selfAttention.backward(forward.attention, dy, workspace);
+    // New, not from the workspace: the caller keeps dx.
+    Tensor dx = norm1.backward(forward.norm1, dBranch, null);
     Elementwise.addInPlace(dx.data(), 0, dy.data(), 0, dx.size());
+    workspace.giveBack(dBranch.data(), dy.data());
     return dx;
   }
 }

@@ -224,6 +224,17 @@ public final class TransformerDecoder implements Module {
     public List<Tensor> attentionWeights() {
       return blocks.stream().map(TransformerBlock.Output::attentionWeights).toList();
     }
+
+    /**
+     * Releases every block's result ({@link TransformerBlock.Output#release}), handing its arrays
+     * back to its block for the next passes; call it once the backward pass and every probe are
+     * done with this result. The logits, the embeddings, the final norm's result and each block's
+     * input and output stay valid; {@link #attentionWeights} and the backward passes refuse it.
+     * Calling it again does nothing.
+     */
+    public void release() {
+      for (TransformerBlock.Output block : blocks) block.release();
+    }
   }
 
   /**
@@ -461,6 +472,8 @@ public final class TransformerDecoder implements Module {
     for (int i = 0; i < blocks.length; i++) {
       blocks[i].prefill(out.blocks().get(i), cache.blocks[i]);
     }
+    // The cache holds copies of the keys and values: the pass's arrays can serve the next pass.
+    out.release();
     Tensor last = Tensor.zeros(batch, vocab);
     System.arraycopy(
         out.logits().data(), (steps - 1) * batch * vocab, last.data(), 0, batch * vocab);

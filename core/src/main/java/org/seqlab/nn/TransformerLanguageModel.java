@@ -100,6 +100,17 @@ public final class TransformerLanguageModel implements LanguageModel {
     public List<Tensor> attentionWeights() {
       return output.attentionWeights();
     }
+
+    /**
+     * Releases every block's result ({@link TransformerDecoder.Output#release}): the blocks' next
+     * passes take those arrays instead of allocating their activations afresh. The logits stay
+     * valid; {@link TransformerLanguageModel#backward} and {@link #attentionWeights} refuse the
+     * pass afterwards.
+     */
+    @Override
+    public void release() {
+      output.release();
+    }
   }
 
   /** {@code carried} is ignored (there is no state) and so is {@code dropout} (none is applied). */
