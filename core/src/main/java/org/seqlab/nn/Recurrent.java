@@ -312,24 +312,10 @@ public abstract sealed class Recurrent implements Module permits Rnn, Lstm, Gru 
    */
   public final RecurrentOutput forward(
       Tensor input, Tensor h0, Tensor c0, int[] lengths, RandomGenerator dropoutRandom) {
-    Objects.requireNonNull(input, "input");
-    if (input.rank() != 3 || input.dim(2) != inputSize || input.dim(0) == 0 || input.dim(1) == 0) {
-      throw new IllegalArgumentException(
-          "input has shape "
-              + Arrays.toString(input.shape())
-              + ", expected [T, B, "
-              + inputSize
-              + "] (time-major, T and B at least 1)");
-    }
+    checkInputs(input, h0, c0);
     int steps = input.dim(0);
     int batch = input.dim(1);
     int states = numLayers * directions;
-    if (h0 != null) h0.requireShape("h0", states, batch, hiddenSize);
-    if (kind != RecurrentKind.LSTM && c0 != null) {
-      throw new IllegalArgumentException(
-          "c0 is only for LSTM, this model is " + kind.metadataName());
-    }
-    if (c0 != null) c0.requireShape("c0", states, batch, hiddenSize);
     lengths = checkedLengths(lengths, steps, batch);
     Tensor.checkedSize(steps, batch, gateRows);
     Tensor.checkedSize(steps + 1, batch, hiddenSize);
@@ -429,6 +415,30 @@ public abstract sealed class Recurrent implements Module permits Rnn, Lstm, Gru 
             layers,
             dropoutMasks,
             owned.stream().filter(Objects::nonNull).toArray(float[][]::new)));
+  }
+
+  /**
+   * Checks a pass's input {@code [T, B, I]} ({@code T, B >= 1}) and initial states {@code [L*D, B,
+   * H]}, {@code c0} only for the LSTM.
+   */
+  private void checkInputs(Tensor input, Tensor h0, Tensor c0) {
+    Objects.requireNonNull(input, "input");
+    if (input.rank() != 3 || input.dim(2) != inputSize || input.dim(0) == 0 || input.dim(1) == 0) {
+      throw new IllegalArgumentException(
+          "input has shape "
+              + Arrays.toString(input.shape())
+              + ", expected [T, B, "
+              + inputSize
+              + "] (time-major, T and B at least 1)");
+    }
+    int states = numLayers * directions;
+    int batch = input.dim(1);
+    if (h0 != null) h0.requireShape("h0", states, batch, hiddenSize);
+    if (kind != RecurrentKind.LSTM && c0 != null) {
+      throw new IllegalArgumentException(
+          "c0 is only for LSTM, this model is " + kind.metadataName());
+    }
+    if (c0 != null) c0.requireShape("c0", states, batch, hiddenSize);
   }
 
   /**
@@ -921,24 +931,9 @@ public abstract sealed class Recurrent implements Module permits Rnn, Lstm, Gru 
    * @throws IllegalArgumentException if a shape or a length is not as described
    */
   public final RecurrentOutput infer(Tensor input, Tensor h0, Tensor c0, int[] lengths) {
-    Objects.requireNonNull(input, "input");
-    if (input.rank() != 3 || input.dim(2) != inputSize || input.dim(0) == 0 || input.dim(1) == 0) {
-      throw new IllegalArgumentException(
-          "input has shape "
-              + Arrays.toString(input.shape())
-              + ", expected [T, B, "
-              + inputSize
-              + "] (time-major, T and B at least 1)");
-    }
+    checkInputs(input, h0, c0);
     int steps = input.dim(0);
     int batch = input.dim(1);
-    int states = numLayers * directions;
-    if (h0 != null) h0.requireShape("h0", states, batch, hiddenSize);
-    if (kind != RecurrentKind.LSTM && c0 != null) {
-      throw new IllegalArgumentException(
-          "c0 is only for LSTM, this model is " + kind.metadataName());
-    }
-    if (c0 != null) c0.requireShape("c0", states, batch, hiddenSize);
     int[] checked = checkedLengths(lengths, steps, batch);
     if (directions == 2) {
       RecurrentOutput traced = forward(input, h0, c0, lengths, null);

@@ -1,7 +1,5 @@
 package org.seqlab.tensor;
 
-import java.util.concurrent.CyclicBarrier;
-import java.util.concurrent.atomic.AtomicLong;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -13,10 +11,11 @@ import jdk.incubator.vector.VectorSpecies;
  * ({@link FloatVector#SPECIES_PREFERRED}), all in registers: no loads, no stores, enough chains to
  * cover the latency of a fused multiply-add on every current core (latency 4 cycles × 2 pipes needs
  * 8 in flight; 12 leaves margin). One vector FMA counts {@code 2 × lanes} FLOP. The threads start
- * together at a barrier, and the rate is the FLOP of all threads over the wall time from the common
- * start to the last one's end, so a core that is busy with other work lowers the figure, as it
- * lowers every kernel's. That is the figure kernels should be compared with: on a machine shared
- * with other work the quiet-machine number from a data sheet is not what a core gives today.
+ * together at a barrier, and the rate is the FLOP of all threads over the wall time from the first
+ * one's start to the last one's end ({@link StartTogether}), so a core that is busy with other work
+ * lowers the figure, as it lowers every kernel's. That is the figure kernels should be compared
+ * with: on a machine shared with other work the quiet-machine number from a data sheet is not what
+ * a core gives today.
  */
 public final class FmaPeak {
   private FmaPeak() {}
@@ -59,43 +58,16 @@ public final class FmaPeak {
 
   /** One round: every thread runs {@code iterations} at once; GFLOP/s of them all. */
   private static double runTogether(int threads, long iterations) {
-    CyclicBarrier startLine = new CyclicBarrier(threads + 1);
-    AtomicLong lastEnd = new AtomicLong();
-    Thread[] workers = new Thread[threads];
-    for (int t = 0; t < threads; t++) {
-      workers[t] =
-          new Thread(
-              () -> {
-                chains(Math.max(1, iterations / 8)); // compiled on this thread too
-                await(startLine);
-                chains(iterations);
-                lastEnd.accumulateAndGet(System.nanoTime(), Math::max);
-              },
-              "seqlab-fma-peak-" + t);
-      workers[t].setDaemon(true);
-      workers[t].start();
-    }
-    await(startLine);
-    long start = System.nanoTime();
-    for (Thread worker : workers) {
-      try {
-        worker.join();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException("interrupted while measuring the FMA peak", e);
-      }
-    }
-    double wall = (lastEnd.get() - start) / 1e9;
+    double wall =
+        StartTogether.seconds(
+            threads,
+            "seqlab-fma-peak",
+            () -> {
+              chains(Math.max(1, iterations / 8)); // compiled on this thread too
+              return () -> chains(iterations);
+            });
     double flop = 2.0 * SPECIES.length() * CHAINS * iterations * threads;
     return flop / Math.max(wall, 1e-9) / 1e9;
-  }
-
-  private static void await(CyclicBarrier barrier) {
-    try {
-      barrier.await();
-    } catch (Exception e) {
-      throw new IllegalStateException("FMA peak threads could not start together", e);
-    }
   }
 
   /**

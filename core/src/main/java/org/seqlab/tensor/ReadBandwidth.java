@@ -1,7 +1,5 @@
 package org.seqlab.tensor;
 
-import java.util.concurrent.CyclicBarrier;
-import java.util.concurrent.atomic.AtomicLong;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -16,8 +14,8 @@ import jdk.incubator.vector.VectorSpecies;
  * core's caches, as the threads of {@code RecurrentStream} each read the weights of their share of
  * the units), again and again, summing whole vectors into eight independent chains so that the
  * additions never wait for each other; the threads start together and the time of a pass is the
- * wall time from the common start to the last thread's end, over the passes. The best of the rounds
- * is kept, as for {@link FmaPeak}.
+ * wall time from the first thread's start to the last one's end, over the passes. The best of the
+ * rounds is kept, as for {@link FmaPeak}.
  */
 public final class ReadBandwidth {
   private ReadBandwidth() {}
@@ -68,44 +66,18 @@ public final class ReadBandwidth {
 
   /** Seconds for every thread to read its own {@code floats} floats {@code passes} times. */
   private static double runTogether(int threads, int floats, int passes) {
-    CyclicBarrier startLine = new CyclicBarrier(threads + 1);
-    AtomicLong lastEnd = new AtomicLong();
-    Thread[] workers = new Thread[threads];
-    for (int t = 0; t < threads; t++) {
-      workers[t] =
-          new Thread(
-              () -> {
-                float[] own = new float[floats];
-                for (int i = 0; i < 10; i++) sum(own, floats); // into this core's caches
-                await(startLine);
-                float sink = 0;
-                for (int i = 0; i < passes; i++) sink += sum(own, floats);
-                lastEnd.accumulateAndGet(System.nanoTime(), Math::max);
-                if (sink == 1) System.out.print(""); // keeps the sums alive
-              },
-              "seqlab-read-bandwidth-" + t);
-      workers[t].setDaemon(true);
-      workers[t].start();
-    }
-    await(startLine);
-    long start = System.nanoTime();
-    for (Thread worker : workers) {
-      try {
-        worker.join();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException("interrupted while measuring the read bandwidth", e);
-      }
-    }
-    return Math.max(lastEnd.get() - start, 1) / 1e9;
-  }
-
-  private static void await(CyclicBarrier barrier) {
-    try {
-      barrier.await();
-    } catch (Exception e) {
-      throw new IllegalStateException("read-bandwidth threads could not start together", e);
-    }
+    return StartTogether.seconds(
+        threads,
+        "seqlab-read-bandwidth",
+        () -> {
+          float[] own = new float[floats];
+          for (int i = 0; i < 10; i++) sum(own, floats); // into this core's caches
+          return () -> {
+            float sink = 0;
+            for (int i = 0; i < passes; i++) sink += sum(own, floats);
+            if (sink == 1) System.out.print(""); // keeps the sums alive
+          };
+        });
   }
 
   /** The sum of {@code a[0 ..< n]}: eight vectors at a time in eight chains, then the rest. */

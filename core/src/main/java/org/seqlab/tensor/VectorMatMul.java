@@ -119,48 +119,22 @@ final class VectorMatMul {
     int chunkCols =
         Math.min(roundUp(cols, PANEL), Math.max(PANEL, PACK_LIMIT / depth / PANEL * PANEL));
     float[] packed = packBuffer((long) depth * chunkCols);
-    int rowTiles = ceilDiv(rows, TILE_ROWS);
     for (int q0 = 0; q0 < cols; q0 += chunkCols) {
       int width = Math.min(chunkCols, cols - q0);
-      int vChunk = vOff + q0 * vColStride;
-      int cChunk = cOff + q0 * cColStride;
-      Parallel.forRange(
-          ceilDiv(width, PANEL),
-          (long) depth * PANEL,
-          (from, to) -> {
-            for (int t = from; t < to; t++) {
-              packPanel(
-                  v,
-                  vChunk + t * PANEL * vColStride,
-                  vDepthStride,
-                  vColStride,
-                  depth,
-                  Math.min(PANEL, width - t * PANEL),
-                  packed,
-                  t * depth * PANEL);
-            }
-          });
-      // Pieces of rows rather than one block per thread: on a core shared with other work one
-      // thread can run well behind the other, and then it takes fewer pieces.
-      Parallel.forRangeBalanced(
-          rowTiles,
-          Parallel.threads() * ROW_PIECES_PER_THREAD,
-          (long) TILE_ROWS * width * depth,
-          (from, to) ->
-              multiplyRows(
-                  from * TILE_ROWS,
-                  Math.min(rows, to * TILE_ROWS),
-                  width,
-                  depth,
-                  s,
-                  sOff,
-                  sRowStride,
-                  sDepthStride,
-                  packed,
-                  c,
-                  cChunk,
-                  cRowStride,
-                  cColStride));
+      packPanels(width, depth, v, vOff + q0 * vColStride, vDepthStride, vColStride, packed);
+      productPacked(
+          rows,
+          width,
+          depth,
+          s,
+          sOff,
+          sRowStride,
+          sDepthStride,
+          packed,
+          c,
+          cOff + q0 * cColStride,
+          cRowStride,
+          cColStride);
     }
   }
 
@@ -171,10 +145,16 @@ final class VectorMatMul {
    * into for a chunk holding every column. Arguments as in {@link #product}.
    */
   static float[] pack(int cols, int depth, float[] v, int vOff, int vDepthStride, int vColStride) {
-    int panels = ceilDiv(cols, PANEL);
-    float[] packed = new float[Math.toIntExact((long) panels * PANEL * depth)];
+    float[] packed = new float[Math.toIntExact((long) ceilDiv(cols, PANEL) * PANEL * depth)];
+    packPanels(cols, depth, v, vOff, vDepthStride, vColStride, packed);
+    return packed;
+  }
+
+  /** Packs the {@code cols} columns of V into {@code packed}, as {@link #pack} lays them out. */
+  private static void packPanels(
+      int cols, int depth, float[] v, int vOff, int vDepthStride, int vColStride, float[] packed) {
     Parallel.forRange(
-        panels,
+        ceilDiv(cols, PANEL),
         (long) depth * PANEL,
         (from, to) -> {
           for (int t = from; t < to; t++) {
@@ -189,7 +169,6 @@ final class VectorMatMul {
                 t * depth * PANEL);
           }
         });
-    return packed;
   }
 
   /**
@@ -211,6 +190,8 @@ final class VectorMatMul {
       int cRowStride,
       int cColStride) {
     if (rows == 0 || cols == 0 || depth == 0) return;
+    // Pieces of rows rather than one block per thread: on a core shared with other work one
+    // thread can run well behind the other, and then it takes fewer pieces.
     Parallel.forRangeBalanced(
         ceilDiv(rows, TILE_ROWS),
         Parallel.threads() * ROW_PIECES_PER_THREAD,
