@@ -804,6 +804,16 @@ public abstract sealed class Recurrent implements Module permits Rnn, Lstm, Gru 
   }
 
   /**
+   * Where party {@code party} of {@code parties} starts when the {@code h} hidden units are split
+   * between them in whole panels of {@link PanelMatVec#PANEL} (the split-units time loops of the
+   * traced and the inference pass); {@code party = parties} gives {@code h}.
+   */
+  static int firstUnitOf(int party, int parties, int h) {
+    int panels = ceilDiv(h, PanelMatVec.PANEL);
+    return Math.min(h, party * panels / parties * PanelMatVec.PANEL);
+  }
+
+  /**
    * The time loop of {@link #forwardLayer} for a batch too small to give every thread rows: the
    * hidden units are split instead, in whole panels of {@link PanelMatVec#PANEL}, between {@code
    * parties} threads that stay alive for the whole sequence. At every step each thread computes,
@@ -827,7 +837,6 @@ public abstract sealed class Recurrent implements Module permits Rnn, Lstm, Gru 
       float[] hiddenNewBias) {
     int h = hiddenSize;
     int summedBlocks = summedGateRows() / h;
-    int panelCount = ceilDiv(h, PanelMatVec.PANEL);
     float[] preActivations = layer.gates;
     SpinBarrier barrier = new SpinBarrier(parties);
     Parallel.forRange(
@@ -836,8 +845,8 @@ public abstract sealed class Recurrent implements Module permits Rnn, Lstm, Gru 
         (partyFrom, partyTo) -> {
           // A chunk that holds several parties (fewer threads than planned) does all their units
           // and arrives for all of them.
-          int unitFrom = partyFrom * panelCount / parties * PanelMatVec.PANEL;
-          int unitTo = Math.min(h, partyTo * panelCount / parties * PanelMatVec.PANEL);
+          int unitFrom = firstUnitOf(partyFrom, parties, h);
+          int unitTo = firstUnitOf(partyTo, parties, h);
           try {
             for (int t = 0; t < steps; t++) {
               addBias(

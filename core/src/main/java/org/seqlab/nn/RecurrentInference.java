@@ -221,7 +221,7 @@ final class RecurrentInference {
       int panelCount = ceilDiv(h, PanelMatVec.PANEL);
       int parties = Math.min(Parallel.threads(), panelCount);
       if (batch < parties && (long) batch * gateRows * h >= Recurrent.unitSplitMinWork) {
-        runSplitUnits(parties, panelCount);
+        runSplitUnits(parties);
       } else {
         runSplitRows();
       }
@@ -321,7 +321,7 @@ final class RecurrentInference {
      * step, since step {@code t+1} reads all of {@code h_t}. The input projections of all steps are
      * one product first (a small batch makes them small).
      */
-    private void runSplitUnits(int parties, int panelCount) {
+    private void runSplitUnits(int parties) {
       float[] projections = new float[steps * batch * gateRows];
       MatMul.gemmNT(
           steps * batch,
@@ -343,8 +343,8 @@ final class RecurrentInference {
           (partyFrom, partyTo) -> {
             // A chunk that holds several parties (fewer threads than planned) does all their
             // units and arrives for all of them.
-            int unitFrom = partyFrom * panelCount / parties * PanelMatVec.PANEL;
-            int unitTo = Math.min(h, partyTo * panelCount / parties * PanelMatVec.PANEL);
+            int unitFrom = Recurrent.firstUnitOf(partyFrom, parties, h);
+            int unitTo = Recurrent.firstUnitOf(partyTo, parties, h);
             float[] tile = newTile();
             try {
               for (int t = 0; t < steps; t++) {

@@ -4,9 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.lang.reflect.Field;
-import java.util.ArrayDeque;
-import java.util.Arrays;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -48,16 +45,6 @@ class RecurrentWorkspaceTest {
     return m;
   }
 
-  /** Fills every buffer the workspace keeps with NaN. */
-  @SuppressWarnings("unchecked")
-  private static void poison(Workspace workspace) throws ReflectiveOperationException {
-    Field free = Workspace.class.getDeclaredField("free");
-    free.setAccessible(true);
-    synchronized (workspace) {
-      for (float[] kept : (ArrayDeque<float[]>) free.get(workspace)) Arrays.fill(kept, Float.NaN);
-    }
-  }
-
   @ParameterizedTest
   @MethodSource("cases")
   void releasingChangesNoNumber(
@@ -84,14 +71,14 @@ class RecurrentWorkspaceTest {
           }
           releasing.zeroGrad();
           keeping.zeroGrad();
-          poison(releasing.workspace());
+          WorkspacePoison.poison(releasing.workspace());
           RecurrentOutput a =
               releasing.forward(x, h0, null, lengths, new SplittableRandom(100 + step));
           RecurrentOutput b =
               keeping.forward(x, h0, null, lengths, new SplittableRandom(100 + step));
           assertArrayEquals(b.output().data(), a.output().data(), "output at step " + step);
           assertArrayEquals(b.hN().data(), a.hN().data(), "hN at step " + step);
-          poison(releasing.workspace());
+          WorkspacePoison.poison(releasing.workspace());
           RecurrentGradients ga = releasing.backward(a, dy, null, null);
           RecurrentGradients gb = keeping.backward(b, dy, null, null);
           assertArrayEquals(gb.dInput().data(), ga.dInput().data(), "dInput at step " + step);

@@ -5,9 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.lang.reflect.Field;
-import java.util.ArrayDeque;
-import java.util.Arrays;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.seqlab.tensor.Parallel;
@@ -47,16 +44,6 @@ class TransformerWorkspaceTest {
     return block;
   }
 
-  /** Fills every buffer the workspace keeps with NaN. */
-  @SuppressWarnings("unchecked")
-  private static void poison(Workspace workspace) throws ReflectiveOperationException {
-    Field free = Workspace.class.getDeclaredField("free");
-    free.setAccessible(true);
-    synchronized (workspace) {
-      for (float[] kept : (ArrayDeque<float[]>) free.get(workspace)) Arrays.fill(kept, Float.NaN);
-    }
-  }
-
   /** {T, B, causal, padded}: the large shape has T*B rows above MIN_PARALLEL_WORK. */
   private static final int[][] SHAPES = {
     {48, 700, 1, 0}, {9, 5, 0, 1}, {48, 700, 1, 1}, {9, 5, 1, 0}, {48, 700, 0, 0}, {48, 700, 1, 0}
@@ -85,13 +72,13 @@ class TransformerWorkspaceTest {
           String at = " at step " + step + " on " + threads + " threads";
           releasing.zeroGrad();
           keeping.zeroGrad();
-          poison(releasing.workspace());
+          WorkspacePoison.poison(releasing.workspace());
           TransformerBlock.Output a = releasing.forward(x, causal, lengths);
           TransformerBlock.Output b = keeping.forward(x, causal, lengths);
           assertArrayEquals(b.output().data(), a.output().data(), "output" + at);
           assertArrayEquals(
               b.attentionWeights().data(), a.attentionWeights().data(), "attention" + at);
-          poison(releasing.workspace());
+          WorkspacePoison.poison(releasing.workspace());
           Tensor dxa = releasing.backward(a, dz);
           Tensor dxb = keeping.backward(b, dz);
           assertArrayEquals(dxb.data(), dxa.data(), "dx" + at);
@@ -123,7 +110,7 @@ class TransformerWorkspaceTest {
 
   private static void poison(TransformerLanguageModel model) throws ReflectiveOperationException {
     for (int i = 0; i < model.config().numLayers(); i++) {
-      poison(model.transformer().block(i).workspace());
+      WorkspacePoison.poison(model.transformer().block(i).workspace());
     }
   }
 
