@@ -9,12 +9,12 @@ import java.util.concurrent.TimeUnit;
  * until the work has returned, so that what it writes on the way out (a checkpoint, the finished
  * rows, the summary) is written before the process ends.
  */
-final class CtrlC {
+public final class CtrlC {
   private CtrlC() {}
 
   /** Work that may fail with an I/O error. */
   @FunctionalInterface
-  interface Work<T> {
+  public interface Work<T> {
     T run() throws IOException;
   }
 
@@ -22,7 +22,7 @@ final class CtrlC {
    * Runs {@code work}; a Ctrl-C meanwhile calls {@code cancel} and holds the shutdown until {@code
    * work} returns, or {@code waitSeconds} have passed.
    */
-  static <T> T cancels(Runnable cancel, int waitSeconds, Work<T> work) throws IOException {
+  public static <T> T cancels(Runnable cancel, int waitSeconds, Work<T> work) throws IOException {
     CountDownLatch finished = new CountDownLatch(1);
     Thread onInterrupt =
         new Thread(

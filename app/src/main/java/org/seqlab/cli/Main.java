@@ -25,6 +25,7 @@ import picocli.CommandLine.Command;
       RunCommand.class,
       RerunCommand.class,
       ReportCommand.class,
+      SweepPlaceholder.class,
       LabCommand.class
     })
 public final class Main implements Callable<Integer> {

@@ -10,10 +10,18 @@ import org.seqlab.experiments.sweep.Summary;
 import org.seqlab.experiments.sweep.SweepRun;
 
 /** What {@code seqlab run NAME --plan} prints: the settings in force and the runs they make. */
-final class PlanPrinter {
+public final class PlanPrinter {
   private PlanPrinter() {}
 
-  static String describe(ExperimentRunner runner) {
+  public static String describe(ExperimentRunner runner) {
+    return describe(
+        runner, Math.min(runner.settings().jobs(), runner.plan().size()) + " side by side");
+  }
+
+  /**
+   * @param where how the runs are spread ("2 side by side", "as Spark tasks on local[*]")
+   */
+  public static String describe(ExperimentRunner runner, String where) {
     ExperimentSettings s = runner.settings();
     StringBuilder out = new StringBuilder();
     out.append(runner.experiment().title()).append('\n');
@@ -35,10 +43,10 @@ final class PlanPrinter {
     out.append(
         String.format(
             Locale.ROOT,
-            "%d runs, at most %s training steps in all, %d side by side; per series:%n",
+            "%d runs, at most %s training steps in all, %s; per series:%n",
             runs.size(),
             Summary.count(steps.values().stream().mapToLong(Long::longValue).sum()),
-            Math.min(s.jobs(), runs.size())));
+            where));
     steps.forEach(
         (series, n) -> {
           List<SweepRun> mine = runs.stream().filter(r -> r.series().equals(series)).toList();

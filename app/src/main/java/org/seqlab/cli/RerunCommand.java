@@ -53,9 +53,11 @@ final class RerunCommand implements Callable<Integer> {
       }
       again =
           ExperimentRunner.prepare(
-              original.experiment(),
+              org.seqlab.experiments.sweep.Experiments.named(original.experiment().name()),
               original.settings().withJobs(jobs != null ? jobs : original.settings().jobs()),
               List.of(),
+              original.grid(),
+              Long.MAX_VALUE,
               target);
     } catch (IllegalArgumentException e) {
       throw new UserError(e.getMessage());

@@ -5,7 +5,6 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -35,7 +34,8 @@ import picocli.CommandLine.Parameters;
       "  capacity     recall of k pairs: fixed hidden sizes against attention",
       "  char-lm      LSTM, GRU, Transformer on a text file (needs --text)",
       "",
-      "A directory that already holds the same experiment is continued: finished runs are kept."
+      "A directory that already holds the same experiment is continued: finished runs are kept.",
+      "`seqlab sweep NAME` runs the same runs as Apache Spark tasks, here or on a cluster."
     })
 final class RunCommand implements Callable<Integer> {
 
@@ -50,81 +50,7 @@ final class RunCommand implements Callable<Integer> {
       description = "the experiment's directory (default: runs/NAME-DATE-TIME)")
   Path out;
 
-  @Option(
-      names = "--models",
-      split = ",",
-      paramLabel = "M",
-      description = "rnn, rnn_relu, lstm, gru, transformer")
-  List<String> models;
-
-  @Option(
-      names = "--distances",
-      split = ",",
-      paramLabel = "D",
-      description = "the task's knob: distances, lengths, delays or k")
-  List<Integer> distances;
-
-  @Option(
-      names = "--hidden",
-      split = ",",
-      paramLabel = "H",
-      description = "hidden sizes (capacity, exploding)")
-  List<Integer> hidden;
-
-  @Option(
-      names = "--forget-biases",
-      split = ",",
-      paramLabel = "B",
-      description = "forget-gate biases (forget-bias)")
-  List<Double> forgetBiases;
-
-  @Option(names = "--seeds", paramLabel = "N", description = "seeds per point")
-  Integer seeds;
-
-  @Option(
-      names = "--params",
-      paramLabel = "N",
-      description = "the parameter count models are matched to")
-  Long params;
-
-  @Option(names = "--steps", paramLabel = "N", description = "training steps of every run")
-  Integer steps;
-
-  @Option(names = "--lr", paramLabel = "RATE", description = "learning rate")
-  Double lr;
-
-  @Option(names = "--clip", paramLabel = "NORM", description = "gradient-norm threshold (0: none)")
-  Double clip;
-
-  @Option(names = "--batch", paramLabel = "B", description = "sequences per step")
-  Integer batch;
-
-  @Option(names = "--validation", paramLabel = "N", description = "validation sequences")
-  Integer validation;
-
-  @Option(names = "--val-every", paramLabel = "N", description = "steps between validations")
-  Integer validateEvery;
-
-  @Option(
-      names = "--goal",
-      paramLabel = "SCORE",
-      description = "stop a run once its score reaches this (0: never)")
-  Double goal;
-
-  @Option(
-      names = "--spectral-radius",
-      paramLabel = "R",
-      description = "W_hh's spectral radius (exploding)")
-  Double spectralRadius;
-
-  @Option(names = "--text", paramLabel = "FILE", description = "the text (char-lm)")
-  String text;
-
-  @Option(names = "--seq-len", paramLabel = "T", description = "the window (char-lm)")
-  Integer seqLen;
-
-  @Option(names = "--seed", paramLabel = "N", description = "the base seed")
-  Long seed;
+  @CommandLine.Mixin ExperimentOptions options = new ExperimentOptions();
 
   @Option(
       names = "--plan",
@@ -147,30 +73,9 @@ final class RunCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new UserError(e.getMessage());
     }
-    List<String> given = new ArrayList<>();
-    for (CommandLine.Model.OptionSpec o : spec.commandLine().getParseResult().matchedOptions()) {
-      if (!o.longestName().equals("--plan")) given.add(o.longestName());
-    }
-    ExperimentSettings settings =
-        new ExperimentSettings(
-            models,
-            distances,
-            hidden,
-            forgetBiases,
-            seeds,
-            params,
-            steps,
-            lr,
-            clip,
-            batch,
-            validation,
-            validateEvery,
-            goal,
-            spectralRadius,
-            text,
-            seqLen,
-            seed,
-            jobs);
+    List<String> given =
+        options.given(spec.commandLine().getParseResult(), List.of("--plan", "--out"));
+    ExperimentSettings settings = options.settings(jobs);
     Path dir =
         out != null
             ? out
@@ -181,7 +86,9 @@ final class RunCommand implements Callable<Integer> {
                     + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
     ExperimentRunner runner;
     try {
-      runner = ExperimentRunner.prepare(experiment, settings, given, dir);
+      runner =
+          ExperimentRunner.prepare(
+              experiment, settings, given, options.grid(), options.maxRuns, dir);
     } catch (IllegalArgumentException e) {
       throw new UserError(e.getMessage());
     }

@@ -11,7 +11,7 @@ import org.seqlab.view.ProgressBar;
 import org.seqlab.view.Units;
 
 /** Prints a sweep as it goes: one line per finished run, and a progress bar on a terminal. */
-final class SweepPrinter implements ExperimentRunner.Listener, AutoCloseable {
+public final class SweepPrinter implements ExperimentRunner.Listener, AutoCloseable {
 
   private final PrintWriter out;
   private final ProgressBar bar;
@@ -20,13 +20,13 @@ final class SweepPrinter implements ExperimentRunner.Listener, AutoCloseable {
   private int total;
   private int resumedFrom;
 
-  SweepPrinter(PrintWriter out, PrintWriter err, Experiment experiment) {
+  public SweepPrinter(PrintWriter out, PrintWriter err, Experiment experiment) {
     this.out = out;
     this.bar = new ProgressBar(err, ProgressBar.interactive());
     this.experiment = experiment;
   }
 
-  int total() {
+  public int total() {
     return total;
   }
 

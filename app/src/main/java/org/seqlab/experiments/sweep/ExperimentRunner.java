@@ -24,27 +24,39 @@ import org.seqlab.io.RunDirectory;
  *       planned runs;
  *   <li>{@code result.json}: {@code {"experiment", "knob", "metric", "score", "rows": [...]}}, one
  *       row per finished run, rewritten atomically as each run finishes;
+ *   <li>{@code result.csv}: the same rows as a table, one line per run, rewritten with it;
  *   <li>{@code metrics/RUN.csv}: each finished run's curve (step, seconds, train loss, gradient
  *       norm, validation loss and score);
  *   <li>{@code report.txt} and the plots (PNG and SVG), written at the end and by {@link #report}.
  * </ul>
  *
  * Starting an experiment in a directory that already holds the same experiment with the same
- * settings resumes it: finished runs are kept, the rest run.
+ * settings resumes it: finished runs are kept, the rest run. Where the runs execute is a {@link
+ * RunExecutor}'s business: threads of this process by default, or the tasks of a cluster.
  */
 public final class ExperimentRunner {
 
   public static final String EXPERIMENT = "experiment.json";
   public static final String RESULT = "result.json";
+  public static final String TABLE = "result.csv";
+
+  /** The most runs an experiment may plan unless the caller allows more. */
+  public static final int DEFAULT_MAX_RUNS = 10_000;
+
   public static final String REPORT = "report.txt";
 
-  /** What {@code experiment.json} holds. */
+  /**
+   * What {@code experiment.json} holds.
+   *
+   * @param grid the grid's axes ({@link Grid#axes}); null or empty for none
+   */
   public record Record(
       String experiment,
       ExperimentSettings settings,
       Map<String, String> versions,
       String created,
-      int runs) {}
+      int runs,
+      Map<String, List<String>> grid) {}
 
   /** What {@code result.json} holds. */
   public record Result(
@@ -60,28 +72,48 @@ public final class ExperimentRunner {
   }
 
   private final Experiment experiment;
+  private final Grid grid;
   private final ExperimentSettings settings;
   private final Path dir;
-  private volatile Sweep sweep;
+  private volatile RunExecutor executor;
   private volatile boolean cancelled;
 
-  private ExperimentRunner(Experiment experiment, ExperimentSettings settings, Path dir) {
-    this.experiment = experiment;
+  private ExperimentRunner(Experiment base, Grid grid, ExperimentSettings settings, Path dir) {
+    this.experiment = grid.isEmpty() ? base : new GridExperiment(base, grid);
+    this.grid = grid;
     this.settings = settings;
     this.dir = dir;
+  }
+
+  /** {@link #prepare(Experiment, ExperimentSettings, List, Grid, long, Path)} without a grid. */
+  public static ExperimentRunner prepare(
+      Experiment experiment, ExperimentSettings given, List<String> optionsGiven, Path dir)
+      throws IOException {
+    return prepare(experiment, given, optionsGiven, Grid.NONE, DEFAULT_MAX_RUNS, dir);
   }
 
   /**
    * An experiment ready to run into {@code dir}: the settings given, the experiment's defaults
    * elsewhere, all checked before anything is written.
    *
+   * @param grid the grid whose every point runs the whole plan ({@link Grid#NONE}: the plan once);
+   *     a directory that holds a grid continues with its own
+   * @param maxRuns the most runs the plan may have
    * @throws IllegalArgumentException for an option the experiment does not take, a value out of
-   *     range, or a directory that holds something else
+   *     range, a plan with no run or more than {@code maxRuns}, or a directory that holds something
+   *     else
    */
   public static ExperimentRunner prepare(
-      Experiment experiment, ExperimentSettings given, List<String> optionsGiven, Path dir)
+      Experiment experiment,
+      ExperimentSettings given,
+      List<String> optionsGiven,
+      Grid grid,
+      long maxRuns,
+      Path dir)
       throws IOException {
-    for (String option : optionsGiven) {
+    List<String> asked = new ArrayList<>(optionsGiven);
+    asked.addAll(grid.options());
+    for (String option : asked) {
       if (!experiment.options().contains(option) && !option.equals("--out")) {
         throw new IllegalArgumentException(
             option
@@ -89,6 +121,12 @@ public final class ExperimentRunner {
                 + experiment.name()
                 + "; it takes "
                 + String.join(", ", experiment.options()));
+      }
+    }
+    for (String option : grid.options()) {
+      if (optionsGiven.contains(option)) {
+        throw new IllegalArgumentException(
+            option + " is given both on its own and in --grid; give it in one place");
       }
     }
     given.checkCommon(Integer.MAX_VALUE, Integer.MIN_VALUE);
@@ -119,6 +157,18 @@ public final class ExperimentRunner {
                 + String.join("; ", changed)
                 + "); continue it without those options, or choose another directory");
       }
+      Grid recorded = existing.grid() == null ? Grid.NONE : new Grid(existing.grid());
+      if (!grid.isEmpty() && !grid.equals(recorded)) {
+        throw new IllegalArgumentException(
+            "--out "
+                + dir
+                + " holds this experiment "
+                + (recorded.isEmpty() ? "without a grid" : "over the grid " + recorded.axes())
+                + ", not over "
+                + grid.axes()
+                + "; continue it without --grid, or choose another directory");
+      }
+      grid = recorded;
       base = existing.settings();
     } else if (Files.isDirectory(dir)) {
       try (Stream<Path> entries = Files.list(dir)) {
@@ -132,10 +182,44 @@ public final class ExperimentRunner {
     if (settings.jobs() == null) {
       settings = settings.withJobs(Runtime.getRuntime().availableProcessors());
     }
-    experiment.check(settings);
-    List<SweepRun> plan = experiment.plan(settings);
-    if (plan.isEmpty()) throw new IllegalArgumentException("these settings give no run to do");
-    return new ExperimentRunner(experiment, settings, dir);
+    // An absurd grid is refused before a single plan is made: the grid points times the runs of
+    // the first point (every point plans as many runs).
+    long points = grid.points();
+    if (points > maxRuns) {
+      throw new IllegalArgumentException(
+          "the grid has "
+              + (points == Long.MAX_VALUE ? "more than 9e18" : Long.toString(points))
+              + " points, more than the "
+              + maxRuns
+              + " runs allowed; sweep fewer values, or raise the cap with --max-runs");
+    }
+    Map<String, String> first = grid.pointList().getFirst();
+    experiment.check(Grid.apply(settings, first));
+    long perPoint = experiment.plan(Grid.apply(settings, first)).size();
+    if (perPoint == 0) throw new IllegalArgumentException("these settings give no run to do");
+    if (perPoint * points > maxRuns) {
+      throw new IllegalArgumentException(
+          "these settings give "
+              + perPoint * points
+              + " runs"
+              + (grid.isEmpty() ? "" : " (" + points + " grid points × " + perPoint + ")")
+              + ", more than the "
+              + maxRuns
+              + " allowed; sweep fewer values, or raise the cap with --max-runs");
+    }
+    ExperimentRunner runner = new ExperimentRunner(experiment, grid, settings, dir);
+    runner.experiment.check(settings);
+    return runner;
+  }
+
+  /** The grid the experiment runs over ({@link Grid#NONE} for none). */
+  public Grid grid() {
+    return grid;
+  }
+
+  /** Every run of the experiment, finished or not, in the order they start. */
+  public List<SweepRun> plan() {
+    return experiment.plan(settings);
   }
 
   public ExperimentSettings settings() {
@@ -153,46 +237,79 @@ public final class ExperimentRunner {
   /** Stops the runs in progress after their current step; the finished rows stay. */
   public void cancel() {
     cancelled = true;
-    Sweep s = sweep;
-    if (s != null) s.cancel();
+    RunExecutor e = executor;
+    if (e != null) e.cancel();
   }
 
   /**
-   * Runs every run not yet finished, side by side, recording each as it finishes.
+   * Runs every run not yet finished on this machine's cores ({@code --jobs} at once), recording
+   * each as it finishes.
    *
    * @return every finished row, earlier ones included
    */
   public List<SweepRow> run(Listener listener) throws IOException {
+    return run(listener, new RunExecutor.OnThreads(settings.jobs()));
+  }
+
+  /**
+   * Runs every run not yet finished through {@code executor}, recording each as it finishes: its
+   * curve and files first, then its row in {@code result.json} and {@code result.csv}, each file
+   * written whole (a crash keeps every row recorded before it). A run the executor hands back twice
+   * (a task that ran again after a failure) is recorded once.
+   *
+   * @return every finished row, earlier ones included
+   */
+  public List<SweepRow> run(Listener listener, RunExecutor executor) throws IOException {
     Objects.requireNonNull(listener, "listener");
     Files.createDirectories(dir);
     List<SweepRun> plan = experiment.plan(settings);
     if (!Files.isRegularFile(dir.resolve(EXPERIMENT))) {
       Record record =
           new Record(
-              experiment.name(), settings, versions(), Instant.now().toString(), plan.size());
+              experiment.name(),
+              settings,
+              versions(),
+              Instant.now().toString(),
+              plan.size(),
+              grid.isEmpty() ? null : grid.axes());
       AtomicFiles.write(dir.resolve(EXPERIMENT), RunDirectory.JSON.writeValueAsBytes(record));
     }
+    Map<String, Integer> order = new HashMap<>();
+    for (int i = 0; i < plan.size(); i++) order.put(plan.get(i).id(), i);
     List<SweepRow> rows = new ArrayList<>(readRows(dir));
     Set<String> done = Sweep.ids(rows);
     List<SweepRun> todo = plan.stream().filter(r -> !done.contains(r.id())).toList();
-    int jobs = settings.jobs();
     listener.onPlan(
-        plan.size(), plan.size() - todo.size(), Math.min(jobs, Math.max(1, todo.size())));
+        plan.size(),
+        plan.size() - todo.size(),
+        Math.min(executor.parallelism(), Math.max(1, todo.size())));
     if (!todo.isEmpty() && !cancelled) {
-      sweep = new Sweep(todo, jobs);
-      if (cancelled) sweep.cancel();
+      this.executor = executor;
+      if (cancelled) executor.cancel();
       IOException[] failure = new IOException[1];
-      sweep.run(
-          f -> {
+      executor.execute(
+          experiment,
+          dir,
+          todo,
+          outcome -> {
+            if (failure[0] != null || done.contains(outcome.row().run())) return;
             try {
-              f.curve().write(Sweep.curveFile(dir, f.run().id()));
-              experiment.afterRun(f, dir);
-              rows.add(f.row());
-              writeResult(rows);
-              listener.onRunFinished(f.row(), rows.size(), plan.size());
+              outcome.curve().write(Sweep.curveFile(dir, outcome.row().run()));
+              for (var file : outcome.files().entrySet()) {
+                Path target = dir.resolve(file.getKey()).normalize();
+                if (!target.startsWith(dir.normalize())) {
+                  throw new IOException("a run's file leaves the directory: " + file.getKey());
+                }
+                Files.createDirectories(target.getParent());
+                AtomicFiles.write(target, file.getValue());
+              }
+              done.add(outcome.row().run());
+              rows.add(outcome.row());
+              writeResult(rows, order);
+              listener.onRunFinished(outcome.row(), rows.size(), plan.size());
             } catch (IOException e) {
               failure[0] = e;
-              sweep.cancel();
+              executor.cancel();
             }
           });
       if (failure[0] != null) throw failure[0];
@@ -200,10 +317,7 @@ public final class ExperimentRunner {
     return rows;
   }
 
-  private void writeResult(List<SweepRow> rows) throws IOException {
-    Map<String, Integer> order = new HashMap<>();
-    List<SweepRun> plan = experiment.plan(settings);
-    for (int i = 0; i < plan.size(); i++) order.put(plan.get(i).id(), i);
+  private void writeResult(List<SweepRow> rows, Map<String, Integer> order) throws IOException {
     List<SweepRow> sorted = new ArrayList<>(rows);
     sorted.sort(
         (a, b) ->
@@ -218,12 +332,54 @@ public final class ExperimentRunner {
             experiment.scoreName(),
             sorted);
     AtomicFiles.write(dir.resolve(RESULT), RunDirectory.JSON.writeValueAsBytes(result));
+    AtomicFiles.writeString(dir.resolve(TABLE), table(sorted, experiment.xName()));
+  }
+
+  /**
+   * The rows as a CSV table: the run, its configuration (series, model, knob, x, one column per
+   * grid setting), its seed, what it measured and where it ran.
+   */
+  static String table(List<SweepRow> rows, String knob) {
+    List<String> gridKeys = new ArrayList<>();
+    for (SweepRow r : rows)
+      for (String k : r.grid().keySet()) if (!gridKeys.contains(k)) gridKeys.add(k);
+    StringBuilder s = new StringBuilder("run,series,model," + csv(knob) + ",x");
+    for (String k : gridKeys) s.append(',').append(csv(k));
+    s.append(
+        ",seed,score,baseline,params,steps,seconds,stop,diverged_at_step,loss,tokens_per_second,host\n");
+    for (SweepRow r : rows) {
+      s.append(csv(r.run())).append(',').append(csv(r.series())).append(',').append(csv(r.model()));
+      s.append(',').append(r.distance()).append(',').append(Summary.number(r.x()));
+      for (String k : gridKeys) s.append(',').append(csv(r.grid().getOrDefault(k, "")));
+      s.append(',').append(r.seed());
+      s.append(',').append(number(r.score())).append(',').append(number(r.baseline()));
+      s.append(',').append(r.params()).append(',').append(r.steps());
+      s.append(',').append(String.format(java.util.Locale.ROOT, "%.3f", r.seconds()));
+      s.append(',').append(csv(r.stop())).append(',').append(r.divergedAtStep());
+      s.append(',').append(number(r.loss()));
+      s.append(',').append(String.format(java.util.Locale.ROOT, "%.1f", r.tokensPerSecond()));
+      s.append(',').append(csv(r.host() == null ? "" : r.host())).append('\n');
+    }
+    return s.toString();
+  }
+
+  /** A number in full precision (the JSON's digits), empty for NaN. */
+  private static String number(double v) {
+    return Double.isNaN(v) ? "" : Double.toString(v);
+  }
+
+  private static String csv(String field) {
+    if (field.indexOf(',') < 0 && field.indexOf('"') < 0 && field.indexOf('\n') < 0) return field;
+    return '"' + field.replace("\"", "\"\"") + '"';
   }
 
   /** The report of what the directory holds now: the text, with the plots rewritten. */
   public String report() throws IOException {
     List<SweepRow> rows = readRows(dir);
-    writeResult(rows);
+    Map<String, Integer> order = new HashMap<>();
+    List<SweepRun> plan = experiment.plan(settings);
+    for (int i = 0; i < plan.size(); i++) order.put(plan.get(i).id(), i);
+    writeResult(rows, order);
     String text = experiment.report(settings, rows, readCurves(dir, rows), dir);
     AtomicFiles.writeString(dir.resolve(REPORT), text);
     return text;
@@ -248,8 +404,10 @@ public final class ExperimentRunner {
     }
     Record record = readRecord(dir);
     Experiment experiment = Experiments.named(record.experiment());
-    experiment.check(record.settings());
-    return new ExperimentRunner(experiment, record.settings(), dir);
+    Grid grid = record.grid() == null ? Grid.NONE : new Grid(record.grid());
+    ExperimentRunner runner = new ExperimentRunner(experiment, grid, record.settings(), dir);
+    runner.experiment.check(record.settings());
+    return runner;
   }
 
   static Record readRecord(Path dir) throws IOException {

@@ -38,6 +38,12 @@ public final class RunCurve {
 
   /** Writes the curve atomically. */
   public void write(Path file) throws IOException {
+    Files.createDirectories(file.getParent());
+    AtomicFiles.writeString(file, toCsv());
+  }
+
+  /** The curve as the CSV text {@link #write} writes. */
+  public String toCsv() {
     StringBuilder s = new StringBuilder(HEADER).append('\n');
     for (Point p : points) {
       s.append(p.step())
@@ -53,14 +59,18 @@ public final class RunCurve {
           .append(number(p.validationScore()))
           .append('\n');
     }
-    Files.createDirectories(file.getParent());
-    AtomicFiles.writeString(file, s.toString());
+    return s.toString();
   }
 
   /** Reads a curve that {@link #write} wrote. */
   public static RunCurve read(Path file) throws IOException {
+    return fromCsv(Files.readString(file));
+  }
+
+  /** The curve in the CSV text that {@link #toCsv} gave. */
+  public static RunCurve fromCsv(String csv) {
     RunCurve curve = new RunCurve();
-    List<String> lines = Files.readAllLines(file);
+    List<String> lines = csv.lines().toList();
     for (int i = 1; i < lines.size(); i++) {
       String[] f = lines.get(i).split(",", -1);
       if (f.length != 6) continue;

@@ -188,8 +188,19 @@ public final class Sweep {
             diverged ? result.divergence().step() : 0,
             diverged ? result.divergence().describe() : "",
             diverged ? Double.NaN : result.validationLoss(),
-            result.tokensPerSecond());
+            result.tokensPerSecond(),
+            run.grid(),
+            hostName());
     return new Finished(run, row, curve, model);
+  }
+
+  /** This machine's name, as rows record it. */
+  static String hostName() {
+    try {
+      return java.net.InetAddress.getLocalHost().getHostName();
+    } catch (java.net.UnknownHostException e) {
+      return "unknown";
+    }
   }
 
   /** The ids of {@code rows}, for skipping finished runs on resume. */

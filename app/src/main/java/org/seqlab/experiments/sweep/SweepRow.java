@@ -21,6 +21,8 @@ package org.seqlab.experiments.sweep;
  * @param divergence what the NaN check reported, or empty
  * @param loss the final validation loss
  * @param tokensPerSecond training throughput
+ * @param grid the grid point's settings ({@link SweepRun#grid}); empty without a grid
+ * @param host the machine that trained the run
  */
 public record SweepRow(
     String run,
@@ -38,4 +40,14 @@ public record SweepRow(
     long divergedAtStep,
     String divergence,
     double loss,
-    double tokensPerSecond) {}
+    double tokensPerSecond,
+    java.util.Map<String, String> grid,
+    String host) {
+
+  public SweepRow {
+    grid =
+        grid == null
+            ? java.util.Map.of()
+            : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(grid));
+  }
+}

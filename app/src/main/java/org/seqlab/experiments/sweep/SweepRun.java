@@ -14,6 +14,8 @@ package org.seqlab.experiments.sweep;
  * @param seed the seed's index {@code n} (0, 1, ...): every model at index {@code n} sees the same
  *     data, and its weights are drawn from {@code n} and the sweep's base seed
  * @param baseSeed the sweep's base seed
+ * @param grid the settings of the grid point the run belongs to, by option without its dashes
+ *     ({@code {"lr": "0.003"}}), in the grid's order; empty for a sweep without a grid
  */
 public record SweepRun(
     String id,
@@ -23,7 +25,41 @@ public record SweepRun(
     TaskSpec task,
     Budget budget,
     int seed,
-    long baseSeed) {
+    long baseSeed,
+    java.util.Map<String, String> grid) {
+
+  public SweepRun {
+    grid = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(grid));
+  }
+
+  /** A run outside any grid. */
+  public SweepRun(
+      String id,
+      String series,
+      double x,
+      ModelSpec model,
+      TaskSpec task,
+      Budget budget,
+      int seed,
+      long baseSeed) {
+    this(id, series, x, model, task, budget, seed, baseSeed, new java.util.LinkedHashMap<>());
+  }
+
+  /** This run at a grid point: its id and series name the point, so that every run stays apart. */
+  public SweepRun atGridPoint(java.util.Map<String, String> point) {
+    if (point.isEmpty()) return this;
+    StringBuilder id = new StringBuilder(this.id);
+    StringBuilder series = new StringBuilder(this.series);
+    String separator = " · ";
+    for (var e : point.entrySet()) {
+      id.append('-').append(e.getKey()).append(e.getValue());
+      series.append(separator).append(e.getKey()).append(' ').append(e.getValue());
+      separator = ", ";
+    }
+    String cleanId =
+        id.toString().toLowerCase(java.util.Locale.ROOT).replaceAll("[^a-z0-9.-]+", "");
+    return new SweepRun(cleanId, series.toString(), x, model, task, budget, seed, baseSeed, point);
+  }
 
   /** The seed of the task's data: shared by every model at the same seed index. */
   public long dataSeed() {

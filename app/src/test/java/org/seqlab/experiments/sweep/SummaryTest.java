@@ -26,7 +26,9 @@ class SummaryTest {
         0,
         "",
         0.5,
-        1000);
+        1000,
+        java.util.Map.of(),
+        "localhost");
   }
 
   @Test

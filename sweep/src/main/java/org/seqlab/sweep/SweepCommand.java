@@ -1,0 +1,385 @@
+package org.seqlab.sweep;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.stream.Stream;
+import org.apache.spark.SparkConf;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.seqlab.cli.CtrlC;
+import org.seqlab.cli.ExperimentOptions;
+import org.seqlab.cli.PlanPrinter;
+import org.seqlab.cli.SweepPrinter;
+import org.seqlab.cli.UserError;
+import org.seqlab.experiments.sweep.Experiment;
+import org.seqlab.experiments.sweep.ExperimentRunner;
+import org.seqlab.experiments.sweep.Experiments;
+import org.seqlab.experiments.sweep.SweepRow;
+import org.seqlab.io.AtomicFiles;
+import org.seqlab.io.RunDirectory;
+import org.seqlab.view.Units;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code seqlab sweep NAME}: a named experiment's runs as Apache Spark tasks, in this process
+ * (local mode, the default) or on a standalone cluster. The directory it writes is the one {@code
+ * seqlab run} writes ({@code experiment.json}, {@code result.json}, {@code result.csv}, the
+ * curves), plus {@code sweep.json} with what Spark did; {@code seqlab report} draws it, and the
+ * same command continues it after a stop or a crash without redoing finished runs.
+ */
+@Command(
+    name = "sweep",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Runs a named experiment's runs as Apache Spark tasks: in this process (local mode, nothing"
+          + " to install) or on a standalone cluster (--master spark://HOST:PORT). Each run is"
+          + " printed as it finishes; a task whose executor or worker is lost is run again"
+          + " elsewhere, and every run is recorded once.",
+      "",
+      "Experiments: " + "long-range, adding, copy, exploding, forget-bias, capacity, char-lm",
+      "(see `seqlab run --help`). The same seeds give the same numbers as `seqlab run`.",
+      "A directory that already holds the sweep is continued: finished runs are kept."
+    })
+public final class SweepCommand implements Callable<Integer> {
+
+  /** Written beside experiment.json: what Spark did, one entry per start of the sweep. */
+  public static final String SWEEP = "sweep.json";
+
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Parameters(index = "0", paramLabel = "NAME", description = "the experiment")
+  String name;
+
+  @CommandLine.Mixin ExperimentOptions options = new ExperimentOptions();
+
+  @Option(
+      names = "--out",
+      paramLabel = "DIR",
+      description = "the sweep's directory (default: runs/NAME-sweep-DATE-TIME)")
+  Path out;
+
+  @Option(
+      names = "--master",
+      paramLabel = "URL",
+      description =
+          "where the tasks run: local[*] (default: every core of this machine), local[N],"
+              + " local[N,F] (F tries per task) or spark://HOST:PORT")
+  String master;
+
+  @Option(
+      names = "--connect-timeout",
+      paramLabel = "SECONDS",
+      description =
+          "how long to wait for the cluster's master and its first executor (default:"
+              + " ${DEFAULT-VALUE})")
+  int connectTimeout = 30;
+
+  @Option(
+      names = "--conf",
+      paramLabel = "KEY=VALUE",
+      description = "a Spark setting, e.g. --conf spark.executor.memory=2g (repeatable)")
+  List<String> conf = new ArrayList<>();
+
+  @Option(
+      names = "--plan",
+      description = "print the settings (defaults filled in) and the runs, and train nothing")
+  boolean plan;
+
+  @Override
+  public Integer call() throws IOException {
+    PrintWriter stdout = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    Experiment experiment;
+    try {
+      experiment = Experiments.named(name);
+    } catch (IllegalArgumentException e) {
+      throw new UserError(e.getMessage());
+    }
+    if (connectTimeout < 1 || connectTimeout > 3600) {
+      throw new UserError(
+          "--connect-timeout: " + connectTimeout + " is out of range; allowed 1 to 3600 seconds");
+    }
+    Map<String, String> extra = sparkSettings(conf);
+    // Under spark-submit the master comes with the submission; --master, when given, wins.
+    String url = master != null ? master : System.getProperty("spark.master", "local[*]");
+    SparkMaster where;
+    try {
+      where = SparkMaster.parse(url);
+    } catch (IllegalArgumentException e) {
+      throw new UserError(e.getMessage());
+    }
+    List<String> given =
+        options.given(
+            spec.commandLine().getParseResult(),
+            List.of("--plan", "--out", "--master", "--connect-timeout", "--conf"));
+    Path dir =
+        out != null
+            ? out
+            : Path.of(
+                "runs",
+                name
+                    + "-sweep-"
+                    + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+    ExperimentRunner runner;
+    try {
+      runner =
+          ExperimentRunner.prepare(
+              experiment, options.settings(null), given, options.grid(), options.maxRuns, dir);
+    } catch (IllegalArgumentException e) {
+      throw new UserError(e.getMessage());
+    }
+    if (plan) {
+      stdout.print(PlanPrinter.describe(runner, "each a Spark task on " + where.url()));
+      stdout.flush();
+      return 0;
+    }
+    try {
+      where.checkReachable(Duration.ofSeconds(connectTimeout));
+    } catch (IllegalArgumentException e) {
+      throw new UserError(e.getMessage());
+    }
+    return sweep(runner, where, extra, stdout, err);
+  }
+
+  private int sweep(
+      ExperimentRunner runner,
+      SparkMaster where,
+      Map<String, String> extra,
+      PrintWriter out,
+      PrintWriter err)
+      throws IOException {
+    Experiment experiment = runner.experiment();
+    out.printf(
+        Locale.ROOT,
+        "%s%nclaim: %s%ndirectory: %s%n",
+        experiment.title(),
+        experiment.claim(),
+        runner.dir());
+    out.flush();
+    long started = System.nanoTime();
+    String startedAt = Instant.now().toString();
+    SparkConf conf = conf(where, experiment.name(), extra);
+    JavaSparkContext spark;
+    try {
+      spark = new JavaSparkContext(conf);
+    } catch (RuntimeException e) {
+      throw new UserError("Spark did not start on " + where.url() + ": " + e.getMessage(), e);
+    }
+    try {
+      int slots = awaitExecutors(spark, where);
+      double contextSeconds = (System.nanoTime() - started) / 1e9;
+      out.printf(
+          Locale.ROOT,
+          "Spark %s on %s: %d task(s) at once, ready in %s%n",
+          spark.version(),
+          where.url(),
+          slots,
+          Units.duration(contextSeconds));
+      out.flush();
+      SparkRuns runs = new SparkRuns(spark, slots);
+      SweepPrinter printer = new SweepPrinter(out, err, experiment);
+      List<SweepRow> rows;
+      long jobStarted = System.nanoTime();
+      try {
+        rows = CtrlC.cancels(runner::cancel, 120, () -> runner.run(printer, runs));
+      } finally {
+        printer.close();
+      }
+      double jobSeconds = (System.nanoTime() - jobStarted) / 1e9;
+      recordSession(
+          runner.dir(), where, startedAt, slots, contextSeconds, jobSeconds, runs.stats());
+      int total = printer.total();
+      if (rows.size() < total) {
+        out.printf(
+            Locale.ROOT,
+            "%nstopped: %d of %d runs finished and are kept; continue with the same command"
+                + " (--out %s)%n",
+            rows.size(),
+            total,
+            runner.dir());
+        out.flush();
+        return 130;
+      }
+      SparkRuns.Stats stats = runs.stats();
+      out.printf(
+          Locale.ROOT,
+          "%n%d runs as Spark tasks in %s (%d task attempt(s) failed and ran again, %d executor(s)"
+              + " lost)%n",
+          stats.tasks(),
+          Units.duration(jobSeconds),
+          stats.failedAttempts(),
+          stats.executorsRemoved());
+      out.println();
+      out.print(runner.report());
+      out.printf("%nresults (result.json, result.csv), curves and plots in %s%n", runner.dir());
+      out.flush();
+      return 0;
+    } finally {
+      spark.stop();
+    }
+  }
+
+  /** Spark's settings for this sweep: quiet, the executors' JVM options, seqlab's jars shipped. */
+  static SparkConf conf(SparkMaster where, String experiment, Map<String, String> extra) {
+    // new SparkConf() reads spark.* system properties: what spark-submit passes stays in force.
+    SparkConf conf = new SparkConf();
+    if (!conf.contains("spark.master") || !where.url().equals(conf.get("spark.master"))) {
+      conf.setMaster(where.url());
+    }
+    conf.setAppName("seqlab sweep " + experiment);
+    conf.setIfMissing("spark.ui.enabled", "false");
+    conf.setIfMissing("spark.ui.showConsoleProgress", "false");
+    String options = SparkJvm.executorOptions();
+    String existing = conf.get("spark.executor.extraJavaOptions", "");
+    conf.set(
+        "spark.executor.extraJavaOptions", existing.isBlank() ? options : existing + " " + options);
+    if (!where.isLocal() && !conf.contains("spark.jars")) {
+      conf.set("spark.jars", String.join(",", jarsToShip()));
+    }
+    extra.forEach(conf::set);
+    return conf;
+  }
+
+  /**
+   * The jars an executor needs: this module's jar and everything in the {@code lib/} folder beside
+   * it (seqlab's jars and their dependencies; Spark's own are the cluster's).
+   */
+  static List<String> jarsToShip() {
+    Path self;
+    try {
+      self =
+          Path.of(SweepCommand.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+    } catch (URISyntaxException e) {
+      throw new IllegalStateException(e);
+    }
+    if (!Files.isRegularFile(self)) {
+      throw new UserError(
+          "a sweep on a cluster ships seqlab's jars to the executors, so it must run from the"
+              + " packaged jar (sweep/target/seqlab-sweep.jar, as ./seqlab sweep does), not from "
+              + self);
+    }
+    List<String> jars = new ArrayList<>();
+    jars.add(self.toUri().toString());
+    Path lib = self.resolveSibling("lib");
+    if (Files.isDirectory(lib)) {
+      try (Stream<Path> entries = Files.list(lib)) {
+        entries
+            .filter(p -> p.getFileName().toString().endsWith(".jar"))
+            .sorted()
+            .forEach(p -> jars.add(p.toUri().toString()));
+      } catch (IOException e) {
+        throw new UserError("cannot list " + lib + ": " + e.getMessage());
+      }
+    }
+    return jars;
+  }
+
+  /**
+   * Waits until a cluster has given the sweep an executor, and returns how many tasks run at once.
+   */
+  private int awaitExecutors(JavaSparkContext spark, SparkMaster where) {
+    if (where.isLocal()) return spark.sc().defaultParallelism();
+    long deadline = System.nanoTime() + Duration.ofSeconds(connectTimeout).toNanos();
+    while (spark.sc().statusTracker().getExecutorInfos().length < 2) {
+      if (System.nanoTime() > deadline) {
+        throw new UserError(
+            "the Spark master at "
+                + where.url()
+                + " gave this sweep no executor within "
+                + connectTimeout
+                + " s: are workers registered with it, with free cores and"
+                + " spark.executor.memory (default 1g) to spare? (raise --connect-timeout to wait"
+                + " longer)");
+      }
+      try {
+        Thread.sleep(100);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new UserError("interrupted while waiting for an executor");
+      }
+    }
+    // Executors register one by one: give the others a moment, then count the cores Spark has.
+    try {
+      Thread.sleep(1000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    return spark.sc().defaultParallelism();
+  }
+
+  /** Reads {@code --conf KEY=VALUE} entries. */
+  static Map<String, String> sparkSettings(List<String> entries) {
+    Map<String, String> out = new LinkedHashMap<>();
+    for (String e : entries) {
+      int eq = e.indexOf('=');
+      if (eq <= 0 || !e.startsWith("spark.")) {
+        throw new UserError(
+            "--conf " + e + ": write spark.KEY=VALUE, e.g. spark.executor.memory=2g");
+      }
+      out.put(e.substring(0, eq), e.substring(eq + 1));
+    }
+    return out;
+  }
+
+  /** One start of a sweep, as {@code sweep.json} lists it. */
+  record Session(
+      String master,
+      String started,
+      int slots,
+      double contextSeconds,
+      double jobSeconds,
+      int runsFinished,
+      int failedAttempts,
+      int executorsAdded,
+      int executorsRemoved,
+      List<String> failures,
+      double taskSeconds,
+      double runSeconds) {}
+
+  private static void recordSession(
+      Path dir,
+      SparkMaster where,
+      String startedAt,
+      int slots,
+      double contextSeconds,
+      double jobSeconds,
+      SparkRuns.Stats stats)
+      throws IOException {
+    Path file = dir.resolve(SWEEP);
+    List<Session> sessions = new ArrayList<>();
+    if (Files.isRegularFile(file)) {
+      sessions.addAll(List.of(RunDirectory.JSON.readValue(file.toFile(), Session[].class)));
+    }
+    sessions.add(
+        new Session(
+            where.url(),
+            startedAt,
+            slots,
+            contextSeconds,
+            jobSeconds,
+            stats.tasks(),
+            stats.failedAttempts(),
+            stats.executorsAdded(),
+            stats.executorsRemoved(),
+            stats.failures(),
+            stats.taskSeconds(),
+            stats.runSeconds()));
+    Files.createDirectories(dir);
+    AtomicFiles.write(file, RunDirectory.JSON.writeValueAsBytes(sessions));
+  }
+}
