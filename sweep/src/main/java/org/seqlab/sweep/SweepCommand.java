@@ -164,25 +164,20 @@ public final class SweepCommand implements Callable<Integer> {
       PrintWriter err)
       throws IOException {
     Experiment experiment = runner.experiment();
-    out.printf(
-        Locale.ROOT,
-        "%s%nclaim: %s%ndirectory: %s%n",
-        experiment.title(),
-        experiment.claim(),
-        runner.dir());
-    out.flush();
     long started = System.nanoTime();
     String startedAt = Instant.now().toString();
     SparkConf conf = conf(where, experiment.name(), extra);
-    JavaSparkContext spark;
+    long deadline = started + Duration.ofSeconds(connectTimeout).toNanos();
+    JavaSparkContext spark = start(conf, where, deadline);
     try {
-      spark = new JavaSparkContext(conf);
-    } catch (RuntimeException e) {
-      throw new UserError("Spark did not start on " + where.url() + ": " + e.getMessage(), e);
-    }
-    try {
-      int slots = awaitExecutors(spark, where);
+      int slots = awaitExecutors(spark, where, deadline);
       double contextSeconds = (System.nanoTime() - started) / 1e9;
+      out.printf(
+          Locale.ROOT,
+          "%s%nclaim: %s%ndirectory: %s%n",
+          experiment.title(),
+          experiment.claim(),
+          runner.dir());
       out.printf(
           Locale.ROOT,
           "Spark %s on %s: %d task(s) at once, ready in %s%n",
@@ -248,10 +243,17 @@ public final class SweepCommand implements Callable<Integer> {
     String existing = conf.get("spark.executor.extraJavaOptions", "");
     conf.set(
         "spark.executor.extraJavaOptions", existing.isBlank() ? options : existing + " " + options);
-    if (!where.isLocal() && !conf.contains("spark.jars")) {
-      conf.set("spark.jars", String.join(",", jarsToShip()));
-    }
     extra.forEach(conf::set);
+    if (!where.isLocal() && !conf.contains("spark.jars")) {
+      Path self = codeSource();
+      if (Files.isRegularFile(self)) {
+        conf.set("spark.jars", String.join(",", jarsToShip(self)));
+      } else {
+        // Started from the build's classes (a test, an IDE), not from the jar: there is no jar to
+        // ship, so executors, which must then run on this machine, get this class path.
+        conf.setIfMissing("spark.executor.extraClassPath", System.getProperty("java.class.path"));
+      }
+    }
     return conf;
   }
 
@@ -259,20 +261,7 @@ public final class SweepCommand implements Callable<Integer> {
    * The jars an executor needs: this module's jar and everything in the {@code lib/} folder beside
    * it (seqlab's jars and their dependencies; Spark's own are the cluster's).
    */
-  static List<String> jarsToShip() {
-    Path self;
-    try {
-      self =
-          Path.of(SweepCommand.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-    } catch (URISyntaxException e) {
-      throw new IllegalStateException(e);
-    }
-    if (!Files.isRegularFile(self)) {
-      throw new UserError(
-          "a sweep on a cluster ships seqlab's jars to the executors, so it must run from the"
-              + " packaged jar (sweep/target/seqlab-sweep.jar, as ./seqlab sweep does), not from "
-              + self);
-    }
+  static List<String> jarsToShip(Path self) {
     List<String> jars = new ArrayList<>();
     jars.add(self.toUri().toString());
     Path lib = self.resolveSibling("lib");
@@ -289,12 +278,64 @@ public final class SweepCommand implements Callable<Integer> {
     return jars;
   }
 
+  /** The jar (or classes folder) this class was loaded from. */
+  static Path codeSource() {
+    try {
+      return Path.of(
+          SweepCommand.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+    } catch (URISyntaxException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /**
+   * Starts Spark's context. On a cluster the context registers with the master before it returns,
+   * and Spark gives a master that does not answer a minute: here it gets what is left of {@code
+   * --connect-timeout}, and a context that comes up later is stopped at once.
+   */
+  private JavaSparkContext start(SparkConf conf, SparkMaster where, long deadline) {
+    java.util.concurrent.CompletableFuture<JavaSparkContext> starting =
+        new java.util.concurrent.CompletableFuture<>();
+    Thread.ofPlatform()
+        .daemon()
+        .name("seqlab-spark-start")
+        .start(
+            () -> {
+              try {
+                JavaSparkContext context = new JavaSparkContext(conf);
+                if (!starting.complete(context)) context.stop();
+              } catch (Throwable e) {
+                starting.completeExceptionally(e);
+              }
+            });
+    try {
+      long left = Math.max(1, deadline - System.nanoTime());
+      return starting.get(left, java.util.concurrent.TimeUnit.NANOSECONDS);
+    } catch (java.util.concurrent.TimeoutException e) {
+      // The starting thread stops the context if it ever comes up.
+      starting.cancel(false);
+      throw new UserError(
+          "the Spark master at "
+              + where.url()
+              + " did not accept this sweep within "
+              + connectTimeout
+              + " s: is it a Spark standalone master (the port of the master itself, not of its"
+              + " web UI), and is it up? (raise --connect-timeout to wait longer)");
+    } catch (java.util.concurrent.ExecutionException e) {
+      Throwable cause = e.getCause();
+      throw new UserError(
+          "Spark did not start on " + where.url() + ": " + cause.getMessage(), cause);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new UserError("interrupted while Spark was starting");
+    }
+  }
+
   /**
    * Waits until a cluster has given the sweep an executor, and returns how many tasks run at once.
    */
-  private int awaitExecutors(JavaSparkContext spark, SparkMaster where) {
+  private int awaitExecutors(JavaSparkContext spark, SparkMaster where, long deadline) {
     if (where.isLocal()) return spark.sc().defaultParallelism();
-    long deadline = System.nanoTime() + Duration.ofSeconds(connectTimeout).toNanos();
     while (spark.sc().statusTracker().getExecutorInfos().length < 2) {
       if (System.nanoTime() > deadline) {
         throw new UserError(

@@ -19,6 +19,11 @@ public final class SweepMain {
     CommandLine cl = Main.commandLine(out, err);
     cl.getCommandSpec().removeSubcommand("sweep");
     cl.addSubcommand("sweep", new SweepCommand());
+    // picocli hands these down only to subcommands present when they are set.
+    cl.setOut(out);
+    cl.setErr(err);
+    cl.setParameterExceptionHandler(cl.getParameterExceptionHandler());
+    cl.setExecutionExceptionHandler(cl.getExecutionExceptionHandler());
     return cl;
   }
 

@@ -336,14 +336,17 @@ public final class ExperimentRunner {
   }
 
   /**
-   * The rows as a CSV table: the run, its configuration (series, model, knob, x, one column per
-   * grid setting), its seed, what it measured and where it ran.
+   * The rows as a CSV table: the run, its configuration (series, model, the task's difficulty, the
+   * x axis named by {@code knob}, one column per grid setting), its seed, what it measured and
+   * where it ran.
    */
   static String table(List<SweepRow> rows, String knob) {
     List<String> gridKeys = new ArrayList<>();
     for (SweepRow r : rows)
       for (String k : r.grid().keySet()) if (!gridKeys.contains(k)) gridKeys.add(k);
-    StringBuilder s = new StringBuilder("run,series,model," + csv(knob) + ",x");
+    // The task's difficulty (distance, length, delay, k) and the sweep's x axis, which is the
+    // difficulty itself in most experiments and another knob in some (the clip, the forget bias).
+    StringBuilder s = new StringBuilder("run,series,model,difficulty," + csv(knob));
     for (String k : gridKeys) s.append(',').append(csv(k));
     s.append(
         ",seed,score,baseline,params,steps,seconds,stop,diverged_at_step,loss,tokens_per_second,host\n");
