@@ -36,6 +36,7 @@ public final class SparkJvm {
    */
   public static String executorOptions() {
     return String.join(" ", opens())
-        + " --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Xss16m";
+        + " --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Xss16m"
+        + " --sun-misc-unsafe-memory-access=allow";
   }
 }
