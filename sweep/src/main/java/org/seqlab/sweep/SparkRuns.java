@@ -120,10 +120,10 @@ final class SparkRuns implements RunExecutor {
         };
     try {
       spark.sc().runJob(rdd.rdd(), new TrainRun(experiment.name()), handler, tag);
-    } catch (RuntimeException e) {
+    } catch (Exception e) { // Spark's exceptions are checked ones Java does not see declared
       if (failure[0] != null) throw failure[0];
       if (cancelled) return;
-      throw e;
+      throw new JobFailed(e);
     }
     if (failure[0] != null) throw failure[0];
   }
@@ -132,6 +132,22 @@ final class SparkRuns implements RunExecutor {
   public void cancel() {
     cancelled = true;
     spark.cancelAllJobs();
+  }
+
+  /**
+   * Spark gave up on the sweep: a run's task failed as often as {@code spark.task.maxFailures}
+   * allows (a bug, a run that cannot fit in an executor's memory), or the cluster went away.
+   */
+  static final class JobFailed extends RuntimeException {
+    JobFailed(Exception cause) {
+      super(firstLine(cause.getMessage()), cause);
+    }
+
+    private static String firstLine(String message) {
+      if (message == null) return "no reason given";
+      int end = message.indexOf('\n');
+      return end < 0 ? message : message.substring(0, end);
+    }
   }
 
   Stats stats() {

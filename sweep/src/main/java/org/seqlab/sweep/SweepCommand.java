@@ -192,6 +192,26 @@ public final class SweepCommand implements Callable<Integer> {
       long jobStarted = System.nanoTime();
       try {
         rows = CtrlC.cancels(runner::cancel, 120, () -> runner.run(printer, runs));
+      } catch (SparkRuns.JobFailed e) {
+        recordSession(
+            runner.dir(),
+            where,
+            startedAt,
+            slots,
+            contextSeconds,
+            (System.nanoTime() - jobStarted) / 1e9,
+            runs.stats());
+        // Not the user's mistake, but nothing for a stack trace to explain either: what Spark
+        // said, and that the finished runs are kept.
+        throw new UserError(
+            "Spark gave up on the sweep: "
+                + e.getMessage()
+                + "; the "
+                + ExperimentRunner.readRows(runner.dir()).size()
+                + " finished runs are kept in "
+                + runner.dir()
+                + ", and the same command continues the rest",
+            e);
       } finally {
         printer.close();
       }
