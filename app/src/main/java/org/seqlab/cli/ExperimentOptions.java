@@ -173,24 +173,21 @@ public final class ExperimentOptions {
   }
 
   private static List<Integer> ints(List<String> values, String key) {
-    List<Integer> out = new ArrayList<>();
-    for (String v : values) {
-      try {
-        out.add(Integer.parseInt(v));
-      } catch (NumberFormatException e) {
-        throw new UserError("--grid " + key + ": '" + v + "' is not a whole number");
-      }
-    }
-    return out;
+    return parseEach(values, key, Integer::parseInt, "a whole number");
   }
 
   private static List<Double> doubles(List<String> values, String key) {
-    List<Double> out = new ArrayList<>();
+    return parseEach(values, key, Double::parseDouble, "a number");
+  }
+
+  private static <T> List<T> parseEach(
+      List<String> values, String key, java.util.function.Function<String, T> parse, String kind) {
+    List<T> out = new ArrayList<>();
     for (String v : values) {
       try {
-        out.add(Double.parseDouble(v));
+        out.add(parse.apply(v));
       } catch (NumberFormatException e) {
-        throw new UserError("--grid " + key + ": '" + v + "' is not a number");
+        throw new UserError("--grid " + key + ": '" + v + "' is not " + kind);
       }
     }
     return out;

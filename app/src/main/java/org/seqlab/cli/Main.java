@@ -83,9 +83,14 @@ public final class Main implements Callable<Integer> {
 
   /** Runs {@code args} and returns the exit status, printing to the given writers. */
   public static int run(PrintWriter out, PrintWriter err, String... args) {
-    int status = commandLine(out, err).execute(args);
-    out.flush();
-    err.flush();
+    return execute(commandLine(out, err), args);
+  }
+
+  /** Runs {@code args} on a command line built as {@link #commandLine} builds it. */
+  public static int execute(CommandLine commandLine, String... args) {
+    int status = commandLine.execute(args);
+    commandLine.getOut().flush();
+    commandLine.getErr().flush();
     return status;
   }
 

@@ -29,10 +29,7 @@ public final class SweepMain {
 
   /** Runs {@code args} and returns the exit status. */
   public static int run(PrintWriter out, PrintWriter err, String... args) {
-    int status = commandLine(out, err).execute(args);
-    out.flush();
-    err.flush();
-    return status;
+    return Main.execute(commandLine(out, err), args);
   }
 
   public static void main(String[] args) {

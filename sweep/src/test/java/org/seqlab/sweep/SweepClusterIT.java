@@ -119,18 +119,9 @@ class SweepClusterIT {
   private static Process driver(LoopbackCluster cluster, List<String> options) throws IOException {
     Path target = Path.of("target").toAbsolutePath();
     String spark = Files.readString(target.resolve("spark.classpath")).strip();
-    List<String> command = new ArrayList<>();
-    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    command.addAll(SparkJvm.opens());
-    command.addAll(
+    List<String> args = new ArrayList<>();
+    args.addAll(
         List.of(
-            "--add-modules",
-            "jdk.incubator.vector",
-            "--enable-native-access=ALL-UNNAMED",
-            "-Xss16m",
-            "-cp",
-            target.resolve("seqlab-sweep.jar") + java.io.File.pathSeparator + spark,
-            SweepMain.class.getName(),
             "sweep",
             "long-range",
             "--master",
@@ -139,8 +130,9 @@ class SweepClusterIT {
             "spark.driver.host=127.0.0.1",
             "--conf",
             "spark.executor.memory=512m"));
-    command.addAll(options);
-    return new ProcessBuilder(command).start();
+    args.addAll(options);
+    return SweepProcess.start(
+        target.resolve("seqlab-sweep.jar") + java.io.File.pathSeparator + spark, args);
   }
 
   /** Collects the driver's standard output (and error) lines; counts down at the first row. */

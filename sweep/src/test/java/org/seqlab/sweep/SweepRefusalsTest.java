@@ -148,28 +148,21 @@ class SweepRefusalsTest {
                     }
                   });
       Path out = tmp.resolve("out");
-      List<String> command = new ArrayList<>();
-      command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-      command.addAll(SparkJvm.opens());
-      command.addAll(
-          List.of(
-              "--add-modules",
-              "jdk.incubator.vector",
-              "-cp",
-              System.getProperty("java.class.path"),
-              SweepMain.class.getName(),
-              "sweep",
-              "long-range",
-              "--master",
-              "spark://127.0.0.1:" + silent.getLocalPort(),
-              "--connect-timeout",
-              "3",
-              "--conf",
-              "spark.driver.host=127.0.0.1",
-              "--out",
-              out.toString()));
       long started = System.nanoTime();
-      Process p = new ProcessBuilder(command).redirectErrorStream(false).start();
+      Process p =
+          SweepProcess.start(
+              System.getProperty("java.class.path"),
+              List.of(
+                  "sweep",
+                  "long-range",
+                  "--master",
+                  "spark://127.0.0.1:" + silent.getLocalPort(),
+                  "--connect-timeout",
+                  "3",
+                  "--conf",
+                  "spark.driver.host=127.0.0.1",
+                  "--out",
+                  out.toString()));
       String stdout = new String(p.getInputStream().readAllBytes());
       String stderr = new String(p.getErrorStream().readAllBytes());
       int status = p.waitFor();

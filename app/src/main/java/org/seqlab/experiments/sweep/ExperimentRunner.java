@@ -25,6 +25,10 @@ import org.seqlab.io.RunDirectory;
  *   <li>{@code result.json}: {@code {"experiment", "knob", "metric", "score", "rows": [...]}}, one
  *       row per finished run, rewritten atomically as each run finishes;
  *   <li>{@code result.csv}: the same rows as a table, one line per run, rewritten with it;
+ *   <li>{@code rows.jsonl}: each row on one line, appended as its run finishes. {@code result.json}
+ *       and {@code result.csv} are rewritten at most once a second (a sweep of 10,000 runs would
+ *       otherwise write gigabytes), so this journal is what keeps every finished row when the
+ *       process dies; reading the rows merges it in;
  *   <li>{@code metrics/RUN.csv}: each finished run's curve (step, seconds, train loss, gradient
  *       norm, validation loss and score);
  *   <li>{@code report.txt} and the plots (PNG and SVG), written at the end and by {@link #report}.
@@ -39,6 +43,10 @@ public final class ExperimentRunner {
   public static final String EXPERIMENT = "experiment.json";
   public static final String RESULT = "result.json";
   public static final String TABLE = "result.csv";
+  public static final String JOURNAL = "rows.jsonl";
+
+  /** The shortest time between two rewrites of {@code result.json} and {@code result.csv}. */
+  private static final long REWRITE_NANOS = 1_000_000_000L;
 
   /** The most runs an experiment may plan unless the caller allows more. */
   public static final int DEFAULT_MAX_RUNS = 10_000;
@@ -287,6 +295,8 @@ public final class ExperimentRunner {
       this.executor = executor;
       if (cancelled) executor.cancel();
       IOException[] failure = new IOException[1];
+      long[] lastRewrite = {System.nanoTime() - REWRITE_NANOS};
+      cutTornJournalLine();
       executor.execute(
           experiment,
           dir,
@@ -304,14 +314,21 @@ public final class ExperimentRunner {
                 AtomicFiles.write(target, file.getValue());
               }
               done.add(outcome.row().run());
+              appendJournal(outcome.row());
               rows.add(outcome.row());
-              writeResult(rows, order);
+              long now = System.nanoTime();
+              if (now - lastRewrite[0] >= REWRITE_NANOS || rows.size() == plan.size()) {
+                writeResult(rows, order);
+                lastRewrite[0] = now;
+              }
               listener.onRunFinished(outcome.row(), rows.size(), plan.size());
             } catch (IOException e) {
               failure[0] = e;
               executor.cancel();
             }
           });
+      // The rows of the last second, or of a stop, not yet in result.json.
+      writeResult(rows, order);
       if (failure[0] != null) throw failure[0];
     }
     return rows;
@@ -425,12 +442,58 @@ public final class ExperimentRunner {
   /** The finished rows recorded in {@code dir} (none if there is no result yet). */
   public static List<SweepRow> readRows(Path dir) throws IOException {
     Path file = dir.resolve(RESULT);
-    if (!Files.isRegularFile(file)) return List.of();
-    try {
-      return RunDirectory.JSON.readValue(file.toFile(), Result.class).rows();
-    } catch (com.fasterxml.jackson.core.JacksonException e) {
-      throw new IllegalArgumentException(
-          file + " is not a sweep result: " + e.getOriginalMessage());
+    List<SweepRow> rows = new ArrayList<>();
+    if (Files.isRegularFile(file)) {
+      try {
+        rows.addAll(RunDirectory.JSON.readValue(file.toFile(), Result.class).rows());
+      } catch (com.fasterxml.jackson.core.JacksonException e) {
+        throw new IllegalArgumentException(
+            file + " is not a sweep result: " + e.getOriginalMessage());
+      }
+    }
+    Path journal = dir.resolve(JOURNAL);
+    if (Files.isRegularFile(journal)) {
+      Set<String> seen = Sweep.ids(rows);
+      for (String line : Files.readAllLines(journal)) {
+        SweepRow row;
+        try {
+          row = RunDirectory.JSON.readValue(line, SweepRow.class);
+        } catch (com.fasterxml.jackson.core.JacksonException torn) {
+          continue; // the last line of a process that died while writing it
+        }
+        if (seen.add(row.run())) rows.add(row);
+      }
+    }
+    return rows;
+  }
+
+  /** Appends a finished row to the journal, one line. */
+  private void appendJournal(SweepRow row) throws IOException {
+    String line =
+        RunDirectory.JSON
+                .writer()
+                .without(com.fasterxml.jackson.databind.SerializationFeature.INDENT_OUTPUT)
+                .writeValueAsString(row)
+            + "\n";
+    Files.writeString(
+        dir.resolve(JOURNAL),
+        line,
+        java.nio.file.StandardOpenOption.CREATE,
+        java.nio.file.StandardOpenOption.APPEND);
+  }
+
+  /** Cuts a torn last line of the journal, so that the next row starts a line of its own. */
+  private void cutTornJournalLine() throws IOException {
+    Path journal = dir.resolve(JOURNAL);
+    if (!Files.isRegularFile(journal)) return;
+    byte[] bytes = Files.readAllBytes(journal);
+    int end = bytes.length;
+    while (end > 0 && bytes[end - 1] != '\n') end--;
+    if (end < bytes.length) {
+      try (var channel =
+          java.nio.channels.FileChannel.open(journal, java.nio.file.StandardOpenOption.WRITE)) {
+        channel.truncate(end);
+      }
     }
   }
 

@@ -68,11 +68,20 @@ class ExperimentRunnerTest {
       assertTrue(first.has(key), key + " in " + first);
     }
 
-    // a sweep stopped half-way: drop three rows, continue, and only those three train again
-    List<SweepRow> kept = new ArrayList<>(rows.subList(0, 5));
+    // every row is also a line of the journal
+    List<String> journal = Files.readAllLines(dir.resolve("rows.jsonl"));
+    assertEquals(8, journal.size());
+
+    // a sweep whose process died half-way: result.json last rewritten after three runs, the
+    // journal with five rows and half of a sixth. Continued, only the last three train again.
     RunDirectory.JSON.writeValue(
         dir.resolve("result.json").toFile(),
-        new ExperimentRunner.Result("long-range", "distance", "accuracy", "accuracy", kept));
+        new ExperimentRunner.Result(
+            "long-range", "distance", "accuracy", "accuracy", rows.subList(0, 3)));
+    String torn = journal.get(5).substring(0, journal.get(5).length() / 2);
+    Files.writeString(
+        dir.resolve("rows.jsonl"), String.join("\n", journal.subList(0, 5)) + "\n" + torn);
+    assertEquals(5, ExperimentRunner.readRows(dir).size());
     List<Integer> trained = new ArrayList<>();
     ExperimentRunner again = ExperimentRunner.prepare(e, small(), GIVEN, dir);
     List<SweepRow> all =
@@ -86,6 +95,10 @@ class ExperimentRunnerTest {
     assertEquals(List.of(3), trained);
     assertEquals(List.of(), ExperimentRunner.differences(rows, all));
     assertEquals(8, ExperimentRunner.readRows(dir).size());
+    // the torn line was cut before the journal was written on: eight whole rows
+    List<String> lines = Files.readAllLines(dir.resolve("rows.jsonl"));
+    assertEquals(8, lines.size());
+    for (String line : lines) RunDirectory.JSON.readValue(line, SweepRow.class);
 
     // continued without options: the directory's settings; with a different one: refused
     ExperimentRunner bare = ExperimentRunner.prepare(e, ExperimentSettings.NONE, List.of(), dir);
