@@ -15,13 +15,19 @@ public final class PlanPrinter {
 
   public static String describe(ExperimentRunner runner) {
     return describe(
-        runner, Math.min(runner.settings().jobs(), runner.plan().size()) + " side by side");
+        runner, Math.min(runner.settings().jobs(), runner.plan().size()) + " side by side", true);
   }
 
   /**
-   * @param where how the runs are spread ("2 side by side", "as Spark tasks on local[*]")
+   * The plan of runs that go elsewhere than this process's threads ({@code --jobs} left out).
+   *
+   * @param where how the runs are spread ("each a Spark task on local[*]")
    */
   public static String describe(ExperimentRunner runner, String where) {
+    return describe(runner, where, false);
+  }
+
+  private static String describe(ExperimentRunner runner, String where, boolean jobs) {
     ExperimentSettings s = runner.settings();
     StringBuilder out = new StringBuilder();
     out.append(runner.experiment().title()).append('\n');
@@ -31,7 +37,9 @@ public final class PlanPrinter {
     s.byOption()
         .forEach(
             (option, value) -> {
-              if (value != null && runner.experiment().options().contains(option)) {
+              if (value != null
+                  && runner.experiment().options().contains(option)
+                  && (jobs || !option.equals("--jobs"))) {
                 out.append(
                     String.format(
                         Locale.ROOT, "  %-18s %s%n", option, ExperimentSettings.show(value)));

@@ -22,7 +22,6 @@ public final class SparkJvm {
           "java.util.concurrent.atomic",
           "sun.nio.ch",
           "sun.nio.cs",
-          "sun.security.action",
           "sun.util.calendar");
 
   /** {@code --add-opens=java.base/P=ALL-UNNAMED} for every package of {@link #OPENS}. */
