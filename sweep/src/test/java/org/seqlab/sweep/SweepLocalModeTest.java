@@ -181,6 +181,50 @@ class SweepLocalModeTest {
     assertEquals(numbers(all), numbers(ExperimentRunner.readRows(half)));
   }
 
+  /**
+   * The driver killed (SIGKILL) while it sweeps, as a crash would: the rows of finished runs are on
+   * disk, and the same command finishes the rest with the numbers of an uninterrupted run.
+   */
+  @Test
+  void aDriverKilledMidSweepKeepsItsRowsAndTheSameCommandFinishes() throws Exception {
+    List<String> longer = concat(SMALL, "--steps", "150", "--val-every", "50");
+    longer = new ArrayList<>(longer);
+    // the later --steps and --val-every win: remove the earlier ones
+    for (String option : List.of("--steps", "--val-every")) {
+      int first = longer.indexOf(option);
+      longer.remove(first + 1);
+      longer.remove(first);
+    }
+    Path dir = tmp.resolve("crashed");
+    List<String> args = new ArrayList<>(List.of("sweep", "long-range"));
+    args.addAll(concat(longer, "--master", "local[2]", "--out", dir));
+    Process driver = SweepProcess.start(System.getProperty("java.class.path"), args);
+    driver.getErrorStream().close();
+    int seen = 0;
+    try (var in =
+        new java.io.BufferedReader(
+            new java.io.InputStreamReader(
+                driver.getInputStream(), java.nio.charset.StandardCharsets.UTF_8))) {
+      for (String line; seen < 3 && (line = in.readLine()) != null; ) {
+        if (line.startsWith("[")) seen++;
+      }
+      driver.destroyForcibly().waitFor();
+    }
+    assertEquals(3, seen, "three runs finished before the kill");
+    int kept = ExperimentRunner.readRows(dir).size();
+    assertTrue(kept >= 3 && kept < 12, kept + " rows kept");
+
+    Ran again = seqlab("sweep", "long-range", "--master", "local[2]", "--out", dir.toString());
+    assertEquals(0, again.status(), again.err());
+    assertTrue(
+        again.out().contains("continuing: " + kept + " of 12 runs already finished"), again.out());
+    Path reference = tmp.resolve("reference");
+    Ran whole = seqlab(args(List.of("run", "long-range"), concat(longer, "--out", reference)));
+    assertEquals(0, whole.status(), whole.err());
+    assertEquals(
+        numbers(ExperimentRunner.readRows(reference)), numbers(ExperimentRunner.readRows(dir)));
+  }
+
   static List<String> concat(List<String> head, Object... tail) {
     List<String> all = new ArrayList<>(head);
     for (Object t : tail) all.add(t.toString());
