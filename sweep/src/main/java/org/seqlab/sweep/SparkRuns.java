@@ -6,15 +6,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
-import org.apache.spark.Success$;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.scheduler.SparkListener;
-import org.apache.spark.scheduler.SparkListenerExecutorAdded;
-import org.apache.spark.scheduler.SparkListenerExecutorRemoved;
-import org.apache.spark.scheduler.SparkListenerTaskEnd;
 import org.seqlab.experiments.sweep.Experiment;
 import org.seqlab.experiments.sweep.RunCurve;
 import org.seqlab.experiments.sweep.RunExecutor;
@@ -46,42 +40,19 @@ final class SparkRuns implements RunExecutor {
 
   private final JavaSparkContext spark;
   private final int slots;
-  private final AtomicInteger failedAttempts = new AtomicInteger();
-  private final AtomicInteger executorsAdded = new AtomicInteger();
-  private final AtomicInteger executorsRemoved = new AtomicInteger();
-  private final List<String> failures = java.util.Collections.synchronizedList(new ArrayList<>());
+  private final SweepListener engine;
   private final Map<String, Double> runSeconds = new ConcurrentHashMap<>();
   private final Map<String, Double> taskSeconds = new ConcurrentHashMap<>();
   private volatile boolean cancelled;
 
   /**
    * @param slots how many tasks the cluster runs at once (its cores)
+   * @param engine what Spark reports of executors and failed attempts
    */
-  SparkRuns(JavaSparkContext spark, int slots) {
+  SparkRuns(JavaSparkContext spark, int slots, SweepListener engine) {
     this.spark = spark;
     this.slots = slots;
-    spark
-        .sc()
-        .addSparkListener(
-            new SparkListener() {
-              @Override
-              public void onTaskEnd(SparkListenerTaskEnd end) {
-                if (end.reason() != Success$.MODULE$) {
-                  failedAttempts.incrementAndGet();
-                  if (failures.size() < 20) failures.add(end.reason().toString());
-                }
-              }
-
-              @Override
-              public void onExecutorAdded(SparkListenerExecutorAdded added) {
-                executorsAdded.incrementAndGet();
-              }
-
-              @Override
-              public void onExecutorRemoved(SparkListenerExecutorRemoved removed) {
-                executorsRemoved.incrementAndGet();
-              }
-            });
+    this.engine = engine;
   }
 
   @Override
@@ -153,10 +124,10 @@ final class SparkRuns implements RunExecutor {
   Stats stats() {
     return new Stats(
         runSeconds.size(),
-        failedAttempts.get(),
-        executorsAdded.get(),
-        executorsRemoved.get(),
-        List.copyOf(failures),
+        engine.failedAttempts(),
+        engine.executorsAdded(),
+        engine.executorsRemoved(),
+        engine.failures(),
         taskSeconds.values().stream().mapToDouble(Double::doubleValue).sum(),
         runSeconds.values().stream().mapToDouble(Double::doubleValue).sum());
   }

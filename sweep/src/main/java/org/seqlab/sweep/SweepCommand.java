@@ -186,7 +186,7 @@ public final class SweepCommand implements Callable<Integer> {
           slots,
           Units.duration(contextSeconds));
       out.flush();
-      SparkRuns runs = new SparkRuns(spark, slots);
+      SparkRuns runs = new SparkRuns(spark, slots, SweepListener.current());
       SweepPrinter printer = new SweepPrinter(out, err, experiment);
       List<SweepRow> rows;
       long jobStarted = System.nanoTime();
@@ -259,6 +259,12 @@ public final class SweepCommand implements Callable<Integer> {
     conf.setAppName("seqlab sweep " + experiment);
     conf.setIfMissing("spark.ui.enabled", "false");
     conf.setIfMissing("spark.ui.showConsoleProgress", "false");
+    String listeners = conf.get("spark.extraListeners", "");
+    conf.set(
+        "spark.extraListeners",
+        listeners.isBlank()
+            ? SweepListener.class.getName()
+            : listeners + "," + SweepListener.class.getName());
     String options = SparkJvm.executorOptions();
     String existing = conf.get("spark.executor.extraJavaOptions", "");
     conf.set(
@@ -356,7 +362,8 @@ public final class SweepCommand implements Callable<Integer> {
    */
   private int awaitExecutors(JavaSparkContext spark, SparkMaster where, long deadline) {
     if (where.isLocal()) return spark.sc().defaultParallelism();
-    while (spark.sc().statusTracker().getExecutorInfos().length < 2) {
+    SweepListener engine = SweepListener.current();
+    while (engine.executors() == 0) {
       if (System.nanoTime() > deadline) {
         throw new UserError(
             "the Spark master at "
@@ -367,20 +374,20 @@ public final class SweepCommand implements Callable<Integer> {
                 + " spark.executor.memory (default 1g) to spare? (raise --connect-timeout to wait"
                 + " longer)");
       }
-      try {
-        Thread.sleep(100);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new UserError("interrupted while waiting for an executor");
-      }
+      sleep(100);
     }
-    // Executors register one by one: give the others a moment, then count the cores Spark has.
+    // Executors register one by one: give the others a moment, then count their cores.
+    sleep(1000);
+    return Math.max(1, engine.cores());
+  }
+
+  private static void sleep(long millis) {
     try {
-      Thread.sleep(1000);
+      Thread.sleep(millis);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+      throw new UserError("interrupted while waiting for an executor");
     }
-    return spark.sc().defaultParallelism();
   }
 
   /** Reads {@code --conf KEY=VALUE} entries. */

@@ -88,7 +88,30 @@ class SweepClusterIT {
       assertTrue(session.get("failed_attempts").asInt() >= 1, session.toString());
       assertTrue(session.get("executors_removed").asInt() >= 1, session.toString());
       assertTrue(output.contains("12 runs as Spark tasks in"), output);
+      assertTrue(output.contains("on " + cluster.masterUrl() + ": 2 task(s) at once"), output);
       assertTrue(output.lines().filter(l -> l.startsWith("[")).count() == 12, output);
+
+      // The same jar submitted with Spark's own spark-submit (its main class, as the script runs it
+      // in client mode) runs a sweep on the surviving worker, with local mode's numbers.
+      List<String> tiny =
+          List.of("--models", "rnn,lstm", "--distances", "5", "--seeds", "1", "--steps", "20");
+      Path tinyLocal = dir.resolve("tiny-local");
+      SweepLocalModeTest.Ran tinyReference =
+          SweepLocalModeTest.seqlab(
+              SweepLocalModeTest.args(
+                  List.of("sweep", "long-range"),
+                  SweepLocalModeTest.concat(tiny, "--master", "local[1]", "--out", tinyLocal)));
+      assertEquals(0, tinyReference.status(), tinyReference.err());
+      Path submitted = dir.resolve("submitted");
+      Process submit = submit(cluster, tiny, submitted);
+      String submitOut = new String(submit.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      assertTrue(submit.waitFor(120, TimeUnit.SECONDS));
+      assertEquals(0, submit.exitValue(), submitOut);
+      assertTrue(
+          submitOut.contains("on " + cluster.masterUrl() + ": 1 task(s) at once"), submitOut);
+      assertEquals(
+          SweepLocalModeTest.numbers(ExperimentRunner.readRows(tinyLocal)),
+          SweepLocalModeTest.numbers(ExperimentRunner.readRows(submitted)));
 
       // No worker left: the next sweep is refused once the timeout has passed, before training.
       cluster.killWorker(1 - victim);
@@ -133,6 +156,48 @@ class SweepClusterIT {
     args.addAll(options);
     return SweepProcess.start(
         target.resolve("seqlab-sweep.jar") + java.io.File.pathSeparator + spark, args);
+  }
+
+  /**
+   * {@code spark-submit --class org.seqlab.sweep.SweepMain --jars lib/*.jar seqlab-sweep.jar sweep
+   * long-range ...}, as README says, with the cluster's own Spark jars.
+   */
+  private static Process submit(LoopbackCluster cluster, List<String> options, Path out)
+      throws IOException {
+    Path target = Path.of("target").toAbsolutePath();
+    List<String> jars = new ArrayList<>();
+    try (Stream<Path> lib = Files.list(target.resolve("lib"))) {
+      lib.sorted().forEach(p -> jars.add(p.toString()));
+    }
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.addAll(SparkJvm.opens());
+    command.addAll(
+        List.of(
+            "--add-modules",
+            "jdk.incubator.vector",
+            "-cp",
+            cluster.dir().resolve("spark-home/jars") + "/*",
+            "org.apache.spark.deploy.SparkSubmit",
+            "--master",
+            cluster.masterUrl(),
+            "--conf",
+            "spark.driver.host=127.0.0.1",
+            "--conf",
+            "spark.executor.memory=512m",
+            "--class",
+            SweepMain.class.getName(),
+            "--jars",
+            String.join(",", jars),
+            target.resolve("seqlab-sweep.jar").toString(),
+            "sweep",
+            "long-range",
+            "--out",
+            out.toString()));
+    command.addAll(options);
+    ProcessBuilder pb = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD);
+    pb.environment().put("SPARK_HOME", cluster.dir().resolve("spark-home").toString());
+    return pb.start();
   }
 
   /** Collects the driver's standard output (and error) lines; counts down at the first row. */
