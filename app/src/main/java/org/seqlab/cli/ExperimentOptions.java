@@ -3,8 +3,10 @@ package org.seqlab.cli;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.seqlab.experiments.sweep.Experiment;
 import org.seqlab.experiments.sweep.ExperimentRunner;
 import org.seqlab.experiments.sweep.ExperimentSettings;
+import org.seqlab.experiments.sweep.Experiments;
 import org.seqlab.experiments.sweep.Grid;
 import picocli.CommandLine;
 import picocli.CommandLine.Option;
@@ -104,10 +106,24 @@ public final class ExperimentOptions {
   public List<String> grid = new ArrayList<>();
 
   @Option(
+      names = "--plan",
+      description = "print the settings (defaults filled in) and the runs, and train nothing")
+  public boolean plan;
+
+  @Option(
       names = "--max-runs",
       paramLabel = "N",
       description = "refuse a plan of more runs than this (default: ${DEFAULT-VALUE})")
   public long maxRuns = ExperimentRunner.DEFAULT_MAX_RUNS;
+
+  /** The experiment called {@code name}, or a one-line refusal naming those there are. */
+  public static Experiment experiment(String name) {
+    try {
+      return Experiments.named(name);
+    } catch (IllegalArgumentException e) {
+      throw new UserError(e.getMessage());
+    }
+  }
 
   /** The settings given (null where left to the default), with {@code jobs} as given. */
   public ExperimentSettings settings(Integer jobs) {
@@ -151,14 +167,14 @@ public final class ExperimentOptions {
 
   /**
    * The experiment options the user gave ({@code --steps}, ...; list settings given through {@code
-   * --grid} under their own option), for checking that each applies; {@code --grid} and {@code
-   * --max-runs} themselves are not among them.
+   * --grid} under their own option), for checking that each applies; {@code --grid}, {@code
+   * --max-runs} and {@code --plan} themselves are not among them.
    */
   public List<String> given(CommandLine.ParseResult parseResult, List<String> ignore) {
     List<String> given = new ArrayList<>();
     for (CommandLine.Model.OptionSpec o : parseResult.matchedOptions()) {
       String name = o.longestName();
-      if (!ignore.contains(name) && !name.equals("--grid") && !name.equals("--max-runs")) {
+      if (!ignore.contains(name) && !List.of("--grid", "--max-runs", "--plan").contains(name)) {
         given.add(name);
       }
     }

@@ -11,7 +11,6 @@ import java.util.concurrent.Callable;
 import org.seqlab.experiments.sweep.Experiment;
 import org.seqlab.experiments.sweep.ExperimentRunner;
 import org.seqlab.experiments.sweep.ExperimentSettings;
-import org.seqlab.experiments.sweep.Experiments;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -53,11 +52,6 @@ final class RunCommand implements Callable<Integer> {
   @CommandLine.Mixin ExperimentOptions options = new ExperimentOptions();
 
   @Option(
-      names = "--plan",
-      description = "print the settings (defaults filled in) and the runs, and train nothing")
-  boolean plan;
-
-  @Option(
       names = "--jobs",
       paramLabel = "N",
       description = "runs side by side (default: the cores); changes no number")
@@ -67,14 +61,8 @@ final class RunCommand implements Callable<Integer> {
   public Integer call() throws IOException {
     PrintWriter stdout = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
-    Experiment experiment;
-    try {
-      experiment = Experiments.named(name);
-    } catch (IllegalArgumentException e) {
-      throw new UserError(e.getMessage());
-    }
-    List<String> given =
-        options.given(spec.commandLine().getParseResult(), List.of("--plan", "--out"));
+    Experiment experiment = ExperimentOptions.experiment(name);
+    List<String> given = options.given(spec.commandLine().getParseResult(), List.of("--out"));
     ExperimentSettings settings = options.settings(jobs);
     Path dir =
         out != null
@@ -92,7 +80,7 @@ final class RunCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new UserError(e.getMessage());
     }
-    if (plan) {
+    if (options.plan) {
       stdout.print(PlanPrinter.describe(runner));
       stdout.flush();
       return 0;

@@ -25,7 +25,6 @@ import org.seqlab.cli.SweepPrinter;
 import org.seqlab.cli.UserError;
 import org.seqlab.experiments.sweep.Experiment;
 import org.seqlab.experiments.sweep.ExperimentRunner;
-import org.seqlab.experiments.sweep.Experiments;
 import org.seqlab.experiments.sweep.SweepRow;
 import org.seqlab.io.AtomicFiles;
 import org.seqlab.io.RunDirectory;
@@ -95,21 +94,11 @@ public final class SweepCommand implements Callable<Integer> {
       description = "a Spark setting, e.g. --conf spark.executor.memory=2g (repeatable)")
   List<String> conf = new ArrayList<>();
 
-  @Option(
-      names = "--plan",
-      description = "print the settings (defaults filled in) and the runs, and train nothing")
-  boolean plan;
-
   @Override
   public Integer call() throws IOException {
     PrintWriter stdout = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
-    Experiment experiment;
-    try {
-      experiment = Experiments.named(name);
-    } catch (IllegalArgumentException e) {
-      throw new UserError(e.getMessage());
-    }
+    Experiment experiment = ExperimentOptions.experiment(name);
     if (connectTimeout < 1 || connectTimeout > 3600) {
       throw new UserError(
           "--connect-timeout: " + connectTimeout + " is out of range; allowed 1 to 3600 seconds");
@@ -126,7 +115,7 @@ public final class SweepCommand implements Callable<Integer> {
     List<String> given =
         options.given(
             spec.commandLine().getParseResult(),
-            List.of("--plan", "--out", "--master", "--connect-timeout", "--conf"));
+            List.of("--out", "--master", "--connect-timeout", "--conf"));
     Path dir =
         out != null
             ? out
@@ -143,7 +132,7 @@ public final class SweepCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new UserError(e.getMessage());
     }
-    if (plan) {
+    if (options.plan) {
       stdout.print(PlanPrinter.describe(runner, "each a Spark task on " + where.url()));
       stdout.flush();
       return 0;

@@ -169,16 +169,11 @@ class SweepClusterIT {
     try (Stream<Path> lib = Files.list(target.resolve("lib"))) {
       lib.sorted().forEach(p -> jars.add(p.toString()));
     }
-    List<String> command = new ArrayList<>();
-    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    command.addAll(SparkJvm.opens());
+    List<String> command =
+        SweepProcess.java(
+            cluster.dir().resolve("spark-home/jars") + "/*", "org.apache.spark.deploy.SparkSubmit");
     command.addAll(
         List.of(
-            "--add-modules",
-            "jdk.incubator.vector",
-            "-cp",
-            cluster.dir().resolve("spark-home/jars") + "/*",
-            "org.apache.spark.deploy.SparkSubmit",
             "--master",
             cluster.masterUrl(),
             "--conf",

@@ -14,6 +14,13 @@ final class SweepProcess {
    * @param args what follows {@code seqlab}
    */
   static Process start(String classPath, List<String> args) throws IOException {
+    List<String> command = java(classPath, SweepMain.class.getName());
+    command.addAll(args);
+    return new ProcessBuilder(command).start();
+  }
+
+  /** A JVM's command line up to {@code mainClass}, with the options Spark and seqlab need. */
+  static List<String> java(String classPath, String mainClass) {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.addAll(SparkJvm.opens());
@@ -26,8 +33,7 @@ final class SweepProcess {
             "-Xss16m",
             "-cp",
             classPath,
-            SweepMain.class.getName()));
-    command.addAll(args);
-    return new ProcessBuilder(command).start();
+            mainClass));
+    return command;
   }
 }
