@@ -15,9 +15,11 @@ import java.util.regex.Pattern;
  * before anything starts, so that a typo costs one line, not a minute of Spark retrying.
  *
  * @param url the master URL as Spark takes it
- * @param masters the cluster's masters (empty in local mode)
+ * @param local whether the tasks run in this process
+ * @param masters the standalone cluster's masters, to check before Spark starts (empty in local
+ *     mode, and for a master that {@code spark-submit} passed on)
  */
-public record SparkMaster(String url, List<InetSocketAddress> masters) {
+public record SparkMaster(String url, boolean local, List<InetSocketAddress> masters) {
 
   private static final Pattern LOCAL = Pattern.compile("local(\\[(\\*|\\d+)(,(\\d+))?])?");
   private static final Pattern HOST_PORT =
@@ -28,7 +30,15 @@ public record SparkMaster(String url, List<InetSocketAddress> masters) {
       "local, local[N], local[*], local[N,F] (F: tries per task) or spark://HOST:PORT";
 
   public boolean isLocal() {
-    return masters.isEmpty();
+    return local;
+  }
+
+  /**
+   * The master {@code spark-submit} passed on: any kind it knows (YARN, Kubernetes, ...), taken as
+   * it is.
+   */
+  public static SparkMaster submitted(String url) {
+    return new SparkMaster(url, url.startsWith("local"), List.of());
   }
 
   /**
@@ -53,7 +63,7 @@ public record SparkMaster(String url, List<InetSocketAddress> masters) {
         throw new IllegalArgumentException(
             "--master " + url + ": the tries per task F in local[N,F] must be 1 to 999");
       }
-      return new SparkMaster(u, List.of());
+      return new SparkMaster(u, true, List.of());
     }
     if (u.startsWith("spark://")) {
       List<InetSocketAddress> masters = new ArrayList<>();
@@ -71,7 +81,7 @@ public record SparkMaster(String url, List<InetSocketAddress> masters) {
         String host = m.group(1).replace("[", "").replace("]", "");
         masters.add(InetSocketAddress.createUnresolved(host, port));
       }
-      return new SparkMaster(u, List.copyOf(masters));
+      return new SparkMaster(u, false, List.copyOf(masters));
     }
     if (u.startsWith("yarn") || u.startsWith("k8s://") || u.startsWith("mesos://")) {
       throw new IllegalArgumentException(
@@ -92,7 +102,7 @@ public record SparkMaster(String url, List<InetSocketAddress> masters) {
    * @throws IllegalArgumentException naming the addresses tried and what went wrong
    */
   public void checkReachable(Duration timeout) {
-    if (isLocal()) return;
+    if (masters.isEmpty()) return;
     List<String> failures = new ArrayList<>();
     long deadline = System.nanoTime() + timeout.toNanos();
     for (InetSocketAddress m : masters) {

@@ -104,11 +104,15 @@ public final class SweepCommand implements Callable<Integer> {
           "--connect-timeout: " + connectTimeout + " is out of range; allowed 1 to 3600 seconds");
     }
     Map<String, String> extra = sparkSettings(conf);
-    // Under spark-submit the master comes with the submission; --master, when given, wins.
-    String url = master != null ? master : System.getProperty("spark.master", "local[*]");
+    // Under spark-submit the master comes with the submission, of any kind Spark knows; --master,
+    // when given, wins.
+    String submitted = System.getProperty("spark.master");
     SparkMaster where;
     try {
-      where = SparkMaster.parse(url);
+      where =
+          master == null && submitted != null
+              ? SparkMaster.submitted(submitted)
+              : SparkMaster.parse(master != null ? master : "local[*]");
     } catch (IllegalArgumentException e) {
       throw new UserError(e.getMessage());
     }
@@ -241,24 +245,16 @@ public final class SweepCommand implements Callable<Integer> {
   /** Spark's settings for this sweep: quiet, the executors' JVM options, seqlab's jars shipped. */
   static SparkConf conf(SparkMaster where, String experiment, Map<String, String> extra) {
     // new SparkConf() reads spark.* system properties: what spark-submit passes stays in force.
+    // The user's --conf settings come next; what the sweep needs is added to them, not put in
+    // their place.
     SparkConf conf = new SparkConf();
-    if (!conf.contains("spark.master") || !where.url().equals(conf.get("spark.master"))) {
-      conf.setMaster(where.url());
-    }
-    conf.setAppName("seqlab sweep " + experiment);
+    extra.forEach(conf::set);
+    conf.setMaster(where.url());
+    conf.setIfMissing("spark.app.name", "seqlab sweep " + experiment);
     conf.setIfMissing("spark.ui.enabled", "false");
     conf.setIfMissing("spark.ui.showConsoleProgress", "false");
-    String listeners = conf.get("spark.extraListeners", "");
-    conf.set(
-        "spark.extraListeners",
-        listeners.isBlank()
-            ? SweepListener.class.getName()
-            : listeners + "," + SweepListener.class.getName());
-    String options = SparkJvm.executorOptions();
-    String existing = conf.get("spark.executor.extraJavaOptions", "");
-    conf.set(
-        "spark.executor.extraJavaOptions", existing.isBlank() ? options : existing + " " + options);
-    extra.forEach(conf::set);
+    append(conf, "spark.extraListeners", ",", SweepListener.class.getName());
+    append(conf, "spark.executor.extraJavaOptions", " ", SparkJvm.executorOptions());
     if (!where.isLocal() && !conf.contains("spark.jars")) {
       Path self = codeSource();
       if (Files.isRegularFile(self)) {
@@ -270,6 +266,12 @@ public final class SweepCommand implements Callable<Integer> {
       }
     }
     return conf;
+  }
+
+  /** Adds {@code value} to a list-valued setting (listeners, JVM options) after what it holds. */
+  private static void append(SparkConf conf, String key, String separator, String value) {
+    String existing = conf.get(key, "");
+    conf.set(key, existing.isBlank() ? value : existing + separator + value);
   }
 
   /**
