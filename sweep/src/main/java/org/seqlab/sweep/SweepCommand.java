@@ -253,6 +253,10 @@ public final class SweepCommand implements Callable<Integer> {
     conf.setIfMissing("spark.app.name", "seqlab sweep " + experiment);
     conf.setIfMissing("spark.ui.enabled", "false");
     conf.setIfMissing("spark.ui.showConsoleProgress", "false");
+    // Each run's result (its row and curve, about 100 KB for 3000 steps) is written to disk as it
+    // arrives and then dropped; Spark's cap on the results of a job (1 GB in all) would otherwise
+    // end a sweep of some thousand long runs.
+    conf.setIfMissing("spark.driver.maxResultSize", "0");
     append(conf, "spark.extraListeners", ",", SweepListener.class.getName());
     append(conf, "spark.executor.extraJavaOptions", " ", SparkJvm.executorOptions());
     if (!where.isLocal() && !conf.contains("spark.jars")) {

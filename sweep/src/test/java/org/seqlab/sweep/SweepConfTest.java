@@ -23,6 +23,7 @@ class SweepConfTest {
     assertEquals("seqlab sweep long-range", conf.get("spark.app.name"));
     assertEquals("true", conf.get("spark.ui.enabled"));
     assertEquals("2g", conf.get("spark.executor.memory"));
+    assertEquals("0", conf.get("spark.driver.maxResultSize"));
     assertEquals(
         "com.example.Audit," + SweepListener.class.getName(), conf.get("spark.extraListeners"));
     String options = conf.get("spark.executor.extraJavaOptions");
