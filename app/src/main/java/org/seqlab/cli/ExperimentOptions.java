@@ -1,5 +1,6 @@
 package org.seqlab.cli;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -120,6 +121,35 @@ public final class ExperimentOptions {
   public static Experiment experiment(String name) {
     try {
       return Experiments.named(name);
+    } catch (IllegalArgumentException e) {
+      throw new UserError(e.getMessage());
+    }
+  }
+
+  /**
+   * The experiment ready to run into {@code out}, or by default into {@code runs/NAME-DATE-TIME}
+   * ({@code runs/NAME-KIND-DATE-TIME} with a {@code kind}): every setting checked, or a one-line
+   * refusal.
+   *
+   * @param given the options given ({@link #given})
+   * @param jobs {@code --jobs}, or null
+   * @param kind a word in the default directory's name ("sweep"), or null
+   */
+  public ExperimentRunner prepare(
+      Experiment experiment, List<String> given, Integer jobs, Path out, String kind)
+      throws java.io.IOException {
+    Path dir =
+        out != null
+            ? out
+            : Path.of(
+                "runs",
+                experiment.name()
+                    + (kind == null ? "" : "-" + kind)
+                    + "-"
+                    + java.time.LocalDateTime.now()
+                        .format(java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+    try {
+      return ExperimentRunner.prepare(experiment, settings(jobs), given, grid(), maxRuns, dir);
     } catch (IllegalArgumentException e) {
       throw new UserError(e.getMessage());
     }

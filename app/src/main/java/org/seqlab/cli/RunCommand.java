@@ -3,14 +3,11 @@ package org.seqlab.cli;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.time.LocalDateTime;
-import java.time.format.DateTimeFormatter;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.seqlab.experiments.sweep.Experiment;
 import org.seqlab.experiments.sweep.ExperimentRunner;
-import org.seqlab.experiments.sweep.ExperimentSettings;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -63,29 +60,13 @@ final class RunCommand implements Callable<Integer> {
     PrintWriter err = spec.commandLine().getErr();
     Experiment experiment = ExperimentOptions.experiment(name);
     List<String> given = options.given(spec.commandLine().getParseResult(), List.of("--out"));
-    ExperimentSettings settings = options.settings(jobs);
-    Path dir =
-        out != null
-            ? out
-            : Path.of(
-                "runs",
-                name
-                    + "-"
-                    + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
-    ExperimentRunner runner;
-    try {
-      runner =
-          ExperimentRunner.prepare(
-              experiment, settings, given, options.grid(), options.maxRuns, dir);
-    } catch (IllegalArgumentException e) {
-      throw new UserError(e.getMessage());
-    }
+    ExperimentRunner runner = options.prepare(experiment, given, jobs, out, null);
     if (options.plan) {
       stdout.print(PlanPrinter.describe(runner));
       stdout.flush();
       return 0;
     }
-    return execute(runner, stdout, err, "seqlab run " + name + " --out " + dir);
+    return execute(runner, stdout, err, "seqlab run " + name + " --out " + runner.dir());
   }
 
   /** Runs, prints each run as it finishes and the report at the end; exit 130 when stopped. */

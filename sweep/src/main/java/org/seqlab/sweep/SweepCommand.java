@@ -7,8 +7,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.LocalDateTime;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -120,22 +118,7 @@ public final class SweepCommand implements Callable<Integer> {
         options.given(
             spec.commandLine().getParseResult(),
             List.of("--out", "--master", "--connect-timeout", "--conf"));
-    Path dir =
-        out != null
-            ? out
-            : Path.of(
-                "runs",
-                name
-                    + "-sweep-"
-                    + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
-    ExperimentRunner runner;
-    try {
-      runner =
-          ExperimentRunner.prepare(
-              experiment, options.settings(null), given, options.grid(), options.maxRuns, dir);
-    } catch (IllegalArgumentException e) {
-      throw new UserError(e.getMessage());
-    }
+    ExperimentRunner runner = options.prepare(experiment, given, null, out, "sweep");
     if (options.plan) {
       stdout.print(PlanPrinter.describe(runner, "each a Spark task on " + where.url()));
       stdout.flush();
