@@ -107,6 +107,14 @@ public final class ExperimentOptions {
   public List<String> grid = new ArrayList<>();
 
   @Option(
+      names = "--out",
+      paramLabel = "DIR",
+      description =
+          "the experiment's directory (default: a new one in runs/, named after the experiment"
+              + " and the time)")
+  public Path out;
+
+  @Option(
       names = "--plan",
       description = "print the settings (defaults filled in) and the runs, and train nothing")
   public boolean plan;
@@ -127,7 +135,7 @@ public final class ExperimentOptions {
   }
 
   /**
-   * The experiment ready to run into {@code out}, or by default into {@code runs/NAME-DATE-TIME}
+   * The experiment ready to run into {@code --out}, or by default into {@code runs/NAME-DATE-TIME}
    * ({@code runs/NAME-KIND-DATE-TIME} with a {@code kind}): every setting checked, or a one-line
    * refusal.
    *
@@ -136,7 +144,7 @@ public final class ExperimentOptions {
    * @param kind a word in the default directory's name ("sweep"), or null
    */
   public ExperimentRunner prepare(
-      Experiment experiment, List<String> given, Integer jobs, Path out, String kind)
+      Experiment experiment, List<String> given, Integer jobs, String kind)
       throws java.io.IOException {
     Path dir =
         out != null
@@ -198,13 +206,14 @@ public final class ExperimentOptions {
   /**
    * The experiment options the user gave ({@code --steps}, ...; list settings given through {@code
    * --grid} under their own option), for checking that each applies; {@code --grid}, {@code
-   * --max-runs} and {@code --plan} themselves are not among them.
+   * --max-runs}, {@code --plan} and {@code --out} themselves are not among them.
    */
   public List<String> given(CommandLine.ParseResult parseResult, List<String> ignore) {
     List<String> given = new ArrayList<>();
     for (CommandLine.Model.OptionSpec o : parseResult.matchedOptions()) {
       String name = o.longestName();
-      if (!ignore.contains(name) && !List.of("--grid", "--max-runs", "--plan").contains(name)) {
+      if (!ignore.contains(name)
+          && !List.of("--grid", "--max-runs", "--plan", "--out").contains(name)) {
         given.add(name);
       }
     }

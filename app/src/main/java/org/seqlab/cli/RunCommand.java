@@ -2,7 +2,6 @@ package org.seqlab.cli;
 
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -40,12 +39,6 @@ final class RunCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "NAME", description = "the experiment")
   String name;
 
-  @Option(
-      names = "--out",
-      paramLabel = "DIR",
-      description = "the experiment's directory (default: runs/NAME-DATE-TIME)")
-  Path out;
-
   @CommandLine.Mixin ExperimentOptions options = new ExperimentOptions();
 
   @Option(
@@ -59,8 +52,8 @@ final class RunCommand implements Callable<Integer> {
     PrintWriter stdout = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     Experiment experiment = ExperimentOptions.experiment(name);
-    List<String> given = options.given(spec.commandLine().getParseResult(), List.of("--out"));
-    ExperimentRunner runner = options.prepare(experiment, given, jobs, out, null);
+    List<String> given = options.given(spec.commandLine().getParseResult(), List.of());
+    ExperimentRunner runner = options.prepare(experiment, given, jobs, null);
     if (options.plan) {
       stdout.print(PlanPrinter.describe(runner));
       stdout.flush();

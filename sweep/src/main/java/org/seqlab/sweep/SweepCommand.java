@@ -65,12 +65,6 @@ public final class SweepCommand implements Callable<Integer> {
   @CommandLine.Mixin ExperimentOptions options = new ExperimentOptions();
 
   @Option(
-      names = "--out",
-      paramLabel = "DIR",
-      description = "the sweep's directory (default: runs/NAME-sweep-DATE-TIME)")
-  Path out;
-
-  @Option(
       names = "--master",
       paramLabel = "URL",
       description =
@@ -117,8 +111,8 @@ public final class SweepCommand implements Callable<Integer> {
     List<String> given =
         options.given(
             spec.commandLine().getParseResult(),
-            List.of("--out", "--master", "--connect-timeout", "--conf"));
-    ExperimentRunner runner = options.prepare(experiment, given, null, out, "sweep");
+            List.of("--master", "--connect-timeout", "--conf"));
+    ExperimentRunner runner = options.prepare(experiment, given, null, "sweep");
     if (options.plan) {
       stdout.print(PlanPrinter.describe(runner, "each a Spark task on " + where.url()));
       stdout.flush();

@@ -201,9 +201,9 @@ public final class ExperimentRunner {
               + maxRuns
               + " runs allowed; sweep fewer values, or raise the cap with --max-runs");
     }
-    Map<String, String> first = grid.pointList().getFirst();
-    experiment.check(Grid.apply(settings, first));
-    long perPoint = experiment.plan(Grid.apply(settings, first)).size();
+    ExperimentRunner runner = new ExperimentRunner(experiment, grid, settings, dir);
+    runner.experiment.check(settings); // at every grid point
+    long perPoint = experiment.plan(Grid.apply(settings, grid.pointList().getFirst())).size();
     if (perPoint == 0) throw new IllegalArgumentException("these settings give no run to do");
     if (perPoint * points > maxRuns) {
       throw new IllegalArgumentException(
@@ -215,8 +215,6 @@ public final class ExperimentRunner {
               + maxRuns
               + " allowed; sweep fewer values, or raise the cap with --max-runs");
     }
-    ExperimentRunner runner = new ExperimentRunner(experiment, grid, settings, dir);
-    runner.experiment.check(settings);
     return runner;
   }
 
@@ -296,6 +294,7 @@ public final class ExperimentRunner {
       if (cancelled) executor.cancel();
       IOException[] failure = new IOException[1];
       long[] lastRewrite = {System.nanoTime() - REWRITE_NANOS};
+      int[] rowsWritten = {rows.size()};
       cutTornJournalLine();
       executor.execute(
           experiment,
@@ -320,6 +319,7 @@ public final class ExperimentRunner {
               if (now - lastRewrite[0] >= REWRITE_NANOS || rows.size() == plan.size()) {
                 writeResult(rows, order);
                 lastRewrite[0] = now;
+                rowsWritten[0] = rows.size();
               }
               listener.onRunFinished(outcome.row(), rows.size(), plan.size());
             } catch (IOException e) {
@@ -328,7 +328,7 @@ public final class ExperimentRunner {
             }
           });
       // The rows of the last second, or of a stop, not yet in result.json.
-      writeResult(rows, order);
+      if (rows.size() > rowsWritten[0]) writeResult(rows, order);
       if (failure[0] != null) throw failure[0];
     }
     return rows;
