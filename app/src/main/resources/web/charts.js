@@ -2,8 +2,11 @@
 // ECharts in one place: one instance per chart element, the colours of the architectures, the log
 // axes that the gradient norms need, and the heat-map colour scales.
 
-/** One colour per architecture, the same in every chart of the page. */
-const MODEL_COLOURS = { rnn: '#d62728', lstm: '#1f77b4', gru: '#2ca02c', transformer: '#9467bd' };
+/**
+ * One colour per architecture, the same in every chart of the page (the architectures themselves
+ * come from GET /api/schema; one without a colour here takes one from PALETTE).
+ */
+const MODEL_COLOURS = { rnn: '#d62728', lstm: '#1f77b4', gru: '#2ca02c', transformer: '#9467bd', mingru: '#ff7f0e', minlstm: '#8c564b' };
 const PALETTE = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#8c564b', '#e377c2', '#17becf'];
 /** Sequential (dark = small) for norms, gates and attention weights. */
 const SEQUENTIAL = ['#0d0887', '#6a00a8', '#b12a90', '#e16462', '#fca636', '#f0f921'];

@@ -16,25 +16,19 @@ const lab = {
   preset: null,
 };
 
-const MODEL_WORDS = {
-  rnn: 'the plain RNN',
-  lstm: 'the LSTM',
-  gru: 'the GRU',
-  transformer: 'the Transformer',
-  recurrent: 'the recurrent models (RNN, LSTM, GRU)',
-};
-
 /** Why a control does not matter for a model, said about the control itself where that helps. */
 const WHY_NOT = {
-  forget_bias: 'only the LSTM has a forget gate',
-  heads: 'only the Transformer has attention heads',
-  activation: 'only the plain RNN lets you choose its activation',
-  spectral_radius: 'the Transformer has no recurrent matrix W_hh to rescale',
   text: 'only the char-lm task reads a text',
   seq_len: 'only the char-lm task is cut into windows',
 };
 
-const MODELS = ['rnn', 'lstm', 'gru', 'transformer'];
+/**
+ * The row of the table of architectures named `id`, as GET /api/schema sends it: its label and what
+ * it has (a recurrent matrix, a forget gate, attention heads, a choice of activation).
+ */
+function architecture(id) {
+  return ((lab.schema && lab.schema.architectures) || []).find((a) => a.id === id) || null;
+}
 
 function control(name) {
   return lab.schema.controls.find((c) => c.name === name);
@@ -47,15 +41,25 @@ function control(name) {
  */
 function notApplicable(c, config) {
   if (lab.inactive && lab.inactiveFor === configQuery(config)) return lab.inactive[c.name] || null;
-  const recurrent = config.model !== 'transformer';
+  const a = architecture(config.model) || {};
+  const the = `the ${a.label || config.model}`;
   switch (c.applies || 'all') {
     case 'all':
       break;
-    case 'recurrent':
-      if (!recurrent) return WHY_NOT[c.name] || 'the Transformer has no recurrent weights';
+    case 'recurrent-matrix':
+      if (!a.recurrent_matrix) return `${the} has no recurrent matrix W_hh`;
+      break;
+    case 'activation':
+      if (!a.activation) return 'only the vanilla RNN chooses its activation';
+      break;
+    case 'forget-gate':
+      if (!a.forget_gate) return `${the} has no forget gate`;
+      break;
+    case 'attention':
+      if (!a.attention) return `${the} has no attention heads`;
       break;
     case 'spectral':
-      if (!recurrent) return 'the Transformer has no recurrent weights';
+      if (!a.recurrent_matrix) return `${the} has no recurrent matrix W_hh`;
       if (config.init !== 'spectral') return 'set the initialisation to spectral first';
       break;
     case 'clip':
@@ -65,11 +69,7 @@ function notApplicable(c, config) {
       if (config.task === 'char-lm') return 'char-lm has no difficulty knob';
       break;
     default:
-      if (MODELS.includes(c.applies)) {
-        if (config.model !== c.applies) return WHY_NOT[c.name] || `only ${MODEL_WORDS[c.applies]} uses this`;
-      } else if (config.task !== c.applies) {
-        return WHY_NOT[c.name] || `only the ${c.applies} task uses this`;
-      }
+      if (config.task !== c.applies) return WHY_NOT[c.name] || `only the ${c.applies} task uses this`;
   }
   return null;
 }
@@ -426,7 +426,7 @@ function drawGradientFlow(answer, chosen) {
     const style = { colour: MODEL_COLOURS[s.model], width: mine ? 3.5 : 1.5, opacity: mine ? 1 : 0.55, z: mine ? 10 : 2 };
     const label = s.label || s.model;
     // The Transformer has no hidden state carried through time: its gradient is taken at the inputs x_t.
-    const vector = s.model === 'transformer' ? 'x' : 'h';
+    const vector = (architecture(s.model) || {}).recurrent === false ? 'x' : 'h';
     series.push(line(`${label} ‖∂L/∂${vector}_t‖`, (s.hidden || []).map((v, i) => [i + 1, positive(v)]), style));
     if (s.cell) {
       series.push(line(`${label} ‖∂L/∂c_t‖`, s.cell.map((v, i) => [i + 1, positive(v)]), { ...style, dashed: true }));

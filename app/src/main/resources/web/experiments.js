@@ -39,7 +39,7 @@ function drawExperimentList() {
 function buildExperimentForm() {
   const box = document.getElementById('exp-models');
   const model = lab.schema.controls.find((c) => c.name === 'model');
-  const choices = model ? model.choices : MODELS;
+  const choices = model ? model.choices : [];
   box.replaceChildren(el('legend', null, 'Models'));
   for (const m of choices) {
     const label = el('label', 'inline');

@@ -88,7 +88,7 @@ function showRunInfo(run) {
   live.run = run;
   document.getElementById('run-title').textContent = run.title || run.id;
   const config = run.config || {};
-  const recurrent = config.model !== 'transformer';
+  const recurrent = (architecture(config.model) || {}).recurrent !== false;
   document.getElementById('recurrent-views').hidden = !recurrent && live.timeGradients.length === 0 && !live.gates;
   if (!recurrent) document.getElementById('attention-views').hidden = false;
   if (live.status === null || live.status === 'connecting') setStatus(run.status);

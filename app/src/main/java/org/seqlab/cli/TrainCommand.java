@@ -12,7 +12,9 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import org.seqlab.experiments.TrainingRun;
 import org.seqlab.experiments.TrainingRunConfig;
+import org.seqlab.experiments.sweep.ModelSpec;
 import org.seqlab.io.RunDirectory;
+import org.seqlab.nn.Architecture;
 import org.seqlab.train.TrainingResult;
 import org.seqlab.view.ProgressBar;
 import org.seqlab.view.TrainingProgress;
@@ -84,7 +86,8 @@ public final class TrainCommand implements Callable<Integer> {
   @Option(
       names = "--model",
       defaultValue = "lstm",
-      description = "rnn, rnn_relu, lstm, gru or transformer (default ${DEFAULT-VALUE})")
+      completionCandidates = ArchitectureNames.class,
+      description = "${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE})")
   String model;
 
   @Option(names = "--layers", defaultValue = "2", description = "layers or blocks (default 2)")
@@ -423,9 +426,11 @@ public final class TrainCommand implements Callable<Integer> {
             embedding,
             dropout != null
                 ? dropout
-                : "transformer".equals(model) ? 0 : TrainingRunConfig.DEFAULT_RECURRENT_DROPOUT,
+                : Architecture.ids().contains(model) && !Architecture.fromId(model).isRecurrent()
+                    ? 0
+                    : TrainingRunConfig.DEFAULT_RECURRENT_DROPOUT,
             heads,
-            feedForward != null ? feedForward : Math.min(65_536, 4 * hidden),
+            feedForward != null ? feedForward : ModelSpec.defaultFeedForward(hidden),
             optimizer,
             lr,
             momentum,

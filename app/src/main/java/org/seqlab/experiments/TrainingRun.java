@@ -14,7 +14,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
-import java.util.SplittableRandom;
+import org.seqlab.experiments.sweep.ModelSpec;
 import org.seqlab.experiments.sweep.TaskSpec;
 import org.seqlab.io.RunDirectory;
 import org.seqlab.nn.LanguageModel;
@@ -105,9 +105,15 @@ public final class TrainingRun {
       return new Source(task, null);
     }
 
-    /** A new model of the config's shape, fitted to the task. */
+    /** What a model must fit to train on this task. */
+    ModelSpec.Shape shape() {
+      return new ModelSpec.Shape(
+          task.vocabularySize(), task.inputFeatures(), task.outputSize(), task.steps());
+    }
+
+    /** A new model of the config's shape, fitted to the task, with zero weights. */
     LanguageModel newModel(TrainingRunConfig config) {
-      return config.newModel(task.outputSize(), task.inputFeatures(), task.steps());
+      return config.modelSpec().create(shape());
     }
   }
 
@@ -133,8 +139,7 @@ public final class TrainingRun {
     }
     requireMemory(config, source.task());
 
-    LanguageModel model = source.newModel(config);
-    initialize(model, config);
+    LanguageModel model = config.modelSpec().build(source.shape(), config.seed());
     Trainer trainer = new Trainer(model, source.task(), config.trainingOptions());
     RunDirectory directory = RunDirectory.create(out, force);
     directory.writeJson(RunDirectory.CONFIG, config);
@@ -258,17 +263,6 @@ public final class TrainingRun {
       return c.getAccessor().invoke(config);
     } catch (ReflectiveOperationException e) {
       throw new IllegalStateException(e);
-    }
-  }
-
-  /** PyTorch's default draw from the seed, then the spectral radius and forget bias if set. */
-  static void initialize(LanguageModel model, TrainingRunConfig config) {
-    model.initialize(new SplittableRandom(config.seed()));
-    if (model instanceof org.seqlab.nn.RecurrentLanguageModel r) {
-      InitialState.apply(
-          r.recurrent(),
-          config.spectralRadius() == null ? Double.NaN : config.spectralRadius(),
-          config.forgetBias() == null ? Double.NaN : config.forgetBias());
     }
   }
 

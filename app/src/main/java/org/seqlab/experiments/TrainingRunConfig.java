@@ -1,12 +1,9 @@
 package org.seqlab.experiments;
 
-import java.util.Locale;
+import org.seqlab.experiments.sweep.ModelSpec;
+import org.seqlab.nn.Architecture;
 import org.seqlab.nn.LanguageModel;
-import org.seqlab.nn.PositionalEncoding;
 import org.seqlab.nn.RecurrentKind;
-import org.seqlab.nn.RecurrentLanguageModel;
-import org.seqlab.nn.TransformerDecoder;
-import org.seqlab.nn.TransformerLanguageModel;
 import org.seqlab.train.LearningRateSchedule;
 import org.seqlab.train.Optimizer;
 import org.seqlab.train.TrainingOptions;
@@ -123,9 +120,8 @@ public record TrainingRunConfig(
     return CHAR_LM.equals(task);
   }
 
-  /** The model names a run accepts. */
-  public static final java.util.List<String> MODELS =
-      java.util.List.of("rnn", "rnn_relu", "lstm", "gru", "transformer");
+  /** The model names a run accepts: every row of the table of architectures. */
+  public static final java.util.List<String> MODELS = ModelSpec.MODELS;
 
   public TrainingRunConfig {
     if (!CHAR_LM.equals(task) && !SYNTHETIC_TASKS.contains(task)) {
@@ -145,41 +141,30 @@ public record TrainingRunConfig(
         throw new IllegalArgumentException(
             "--text applies to char-lm; the " + task + " task makes its own sequences");
       }
-      range("--distance", distance, 1, 10_000);
+      Limits.DISTANCE.check(distance);
     }
-    if (!MODELS.contains(model)) {
-      throw new IllegalArgumentException(
-          "--model: unknown model '" + model + "'; use rnn, rnn_relu, lstm, gru or transformer");
+    Limits.SEQ_LEN.check(seqLen);
+    Limits.BATCH.check(batch);
+    // The model's settings are checked where models are built, once for every face.
+    try {
+      modelSpec(
+          model,
+          hidden,
+          layers,
+          embedding,
+          heads,
+          feedForward,
+          dropout,
+          forgetBias,
+          spectralRadius);
+    } catch (IllegalArgumentException e) {
+      throw e.getMessage().startsWith("unknown model")
+          ? new IllegalArgumentException("--model: " + e.getMessage(), e)
+          : e;
     }
-    range("--seq-len", seqLen, 1, 10_000);
-    range("--batch", batch, 1, 4096);
-    range("--layers", layers, 1, 32);
-    range("--hidden", hidden, 1, 8192);
-    range("--embedding", embedding, 1, 8192);
-    if (!(dropout >= 0 && dropout < 1)) {
-      throw new IllegalArgumentException("--dropout must be in [0, 1), got " + dropout);
-    }
-    if ("transformer".equals(model)) {
-      range("--heads", heads, 1, hidden);
-      if (hidden % heads != 0) {
-        throw new IllegalArgumentException(
-            "--heads " + heads + " must divide --hidden " + hidden + " (each head gets H/heads)");
-      }
-      range("--ff", feedForward, 1, 65_536);
-      if (dropout > 0) {
-        throw new IllegalArgumentException(
-            "--dropout applies to recurrent models only; the Transformer has none (use 0)");
-      }
-    }
-    if (!(lr > 0 && lr <= 10)) {
-      throw new IllegalArgumentException("--lr must be in (0, 10], got " + lr);
-    }
-    if (!(clip >= 0) || !Double.isFinite(clip)) {
-      throw new IllegalArgumentException("--clip must be >= 0 (0: no clipping), got " + clip);
-    }
-    if (maxSteps < 0 || maxSteps > 1_000_000_000L) {
-      throw new IllegalArgumentException("--max-steps must be in [0, 1e9], got " + maxSteps);
-    }
+    Limits.checkLearningRate(lr);
+    Limits.checkClip(clip);
+    Limits.MAX_STEPS.checkLong(maxSteps);
     if (!(timeLimitSeconds >= 0 && timeLimitSeconds <= 366 * 86400.0)) {
       throw new IllegalArgumentException(
           "--time-limit must be between 0 and a year, got " + timeLimitSeconds + " s");
@@ -188,31 +173,12 @@ public record TrainingRunConfig(
       throw new IllegalArgumentException(
           "give --max-steps N or --time-limit (e.g. 12m), or both: a run needs an end");
     }
-    range("--val-every", validateEvery, 0, Integer.MAX_VALUE);
-    range("--patience", patience, 0, 1_000_000);
-    range("--checkpoint-every", checkpointEvery, 0, Integer.MAX_VALUE);
-    range("--warmup", warmupSteps, 0, 100_000_000);
-    range("--threads", threads, 1, 256);
-    if (seed < 0) throw new IllegalArgumentException("--seed must be >= 0, got " + seed);
-    if (spectralRadius != null) {
-      if (!(spectralRadius > 0 && spectralRadius <= 100)) {
-        throw new IllegalArgumentException(
-            "--spectral-radius must be in (0, 100], got " + spectralRadius);
-      }
-      if ("transformer".equals(model)) {
-        throw new IllegalArgumentException(
-            "--spectral-radius applies to recurrent models; the Transformer has no W_hh");
-      }
-    }
-    if (forgetBias != null) {
-      if (!(forgetBias >= -20 && forgetBias <= 20)) {
-        throw new IllegalArgumentException("--forget-bias must be in [-20, 20], got " + forgetBias);
-      }
-      if (!"lstm".equals(model)) {
-        throw new IllegalArgumentException(
-            "--forget-bias applies to --model lstm only, not " + model);
-      }
-    }
+    Limits.VALIDATE_EVERY.check(validateEvery);
+    Limits.PATIENCE.check(patience);
+    Limits.CHECKPOINT_EVERY.check(checkpointEvery);
+    Limits.WARMUP.check(warmupSteps);
+    Limits.THREADS.check(threads);
+    Limits.SEED.checkLong(seed);
     // The optimizer and the schedule check their own settings; say which option was wrong.
     try {
       optimizerSettings(optimizer, momentum, beta1, beta2, epsilon, weightDecay);
@@ -224,13 +190,6 @@ public record TrainingRunConfig(
           LearningRateSchedule.Kind.fromName(schedule), lr, warmupSteps, minLr);
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("--schedule: " + e.getMessage(), e);
-    }
-  }
-
-  private static void range(String option, long value, long min, long max) {
-    if (value < min || value > max) {
-      throw new IllegalArgumentException(
-          String.format(Locale.ROOT, "%s must be in [%d, %d], got %d", option, min, max, value));
     }
   }
 
@@ -260,27 +219,50 @@ public record TrainingRunConfig(
     }
   }
 
+  /** The row of the table of architectures. */
+  public Architecture architecture() {
+    return Architecture.fromId(model);
+  }
+
   public boolean usesTransformer() {
-    return "transformer".equals(model);
+    return architecture().hasAttention();
   }
 
-  /** The recurrent kind of a recurrent model. */
+  /** The recurrent kind of a model built from {@link org.seqlab.nn.Recurrent}. */
   public RecurrentKind recurrentKind() {
-    return recurrentKind(model);
+    return architecture()
+        .recurrentKind()
+        .orElseThrow(() -> new IllegalStateException(model + " is not a recurrent model"));
   }
 
-  /**
-   * The recurrent kind a model name ({@code rnn}, {@code rnn_relu}, {@code lstm}, {@code gru})
-   * stands for.
-   */
-  public static RecurrentKind recurrentKind(String model) {
-    return switch (model) {
-      case "rnn" -> RecurrentKind.RNN_TANH;
-      case "rnn_relu" -> RecurrentKind.RNN_RELU;
-      case "lstm" -> RecurrentKind.LSTM;
-      case "gru" -> RecurrentKind.GRU;
-      default -> throw new IllegalStateException(model + " is not a recurrent model");
-    };
+  /** The model this run trains: the one description every face builds its models from. */
+  public ModelSpec modelSpec() {
+    return modelSpec(
+        model, hidden, layers, embedding, heads, feedForward, dropout, forgetBias, spectralRadius);
+  }
+
+  // Static, because the compact constructor checks the values before the fields are set.
+  private static ModelSpec modelSpec(
+      String model,
+      int hidden,
+      int layers,
+      int embedding,
+      int heads,
+      int feedForward,
+      double dropout,
+      Double forgetBias,
+      Double spectralRadius) {
+    boolean attention = Architecture.fromId(model).hasAttention();
+    return new ModelSpec(
+        model,
+        hidden,
+        layers,
+        embedding,
+        attention ? heads : 1,
+        attention ? feedForward : ModelSpec.defaultFeedForward(hidden),
+        dropout,
+        forgetBias,
+        spectralRadius);
   }
 
   public Optimizer.Settings optimizerSettings() {
@@ -324,21 +306,7 @@ public record TrainingRunConfig(
    * most {@code maxLength} steps (a Transformer's position table).
    */
   public LanguageModel newModel(int outputs, int inputFeatures, int maxLength) {
-    if (usesTransformer()) {
-      return new TransformerLanguageModel(
-          new TransformerDecoder.Config(
-              outputs,
-              hidden,
-              heads,
-              feedForward,
-              layers,
-              maxLength,
-              PositionalEncoding.Kind.LEARNED),
-          inputFeatures);
-    }
-    return new RecurrentLanguageModel(
-        new RecurrentLanguageModel.Config(
-            outputs, embedding, recurrentKind(), hidden, layers, dropout, inputFeatures));
+    return modelSpec().create(new ModelSpec.Shape(outputs, inputFeatures, outputs, maxLength));
   }
 
   /**

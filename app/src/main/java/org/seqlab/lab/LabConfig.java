@@ -6,6 +6,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.seqlab.experiments.TrainingRunConfig;
+import org.seqlab.experiments.sweep.ModelSpec;
+import org.seqlab.nn.Architecture;
 
 /**
  * One training run as the web lab configures it: the architecture, its sizes, the task and its
@@ -51,13 +53,16 @@ public record LabConfig(
     int batch,
     long seed) {
 
-  /** Where a control matters: every run, one model, the recurrent models, or one task. */
+  /**
+   * Where a control matters: every run, models with a capability of the table of architectures (a
+   * recurrent matrix, a choice of activation, a forget gate, attention heads), or one task.
+   */
   public enum Applies {
     ALL,
-    RECURRENT,
-    RNN,
-    LSTM,
-    TRANSFORMER,
+    RECURRENT_MATRIX,
+    ACTIVATION,
+    FORGET_GATE,
+    ATTENTION,
     SPECTRAL,
     CLIP,
     CHAR_LM,
@@ -65,17 +70,21 @@ public record LabConfig(
 
     /** Whether the control matters for {@code c}, and if not, why not (null when it does). */
     String whyNot(LabConfig c) {
+      Architecture a = c.architecture();
+      String the = "the " + a.label();
       return switch (this) {
         case ALL -> null;
-        case RECURRENT ->
-            c.model.equals("transformer") ? "the Transformer has no recurrent weights" : null;
-        case RNN -> c.model.equals("rnn") ? null : "only the vanilla RNN chooses its activation";
-        case LSTM -> c.model.equals("lstm") ? null : "only the LSTM has a forget gate";
-        case TRANSFORMER ->
-            c.model.equals("transformer") ? null : "only the Transformer has attention heads";
+        case RECURRENT_MATRIX ->
+            a.hasRecurrentMatrix() ? null : the + " has no recurrent matrix W_hh";
+        case ACTIVATION ->
+            a == Architecture.RNN || a == Architecture.RNN_RELU
+                ? null
+                : "only the vanilla RNN chooses its activation";
+        case FORGET_GATE -> a.hasForgetGate() ? null : the + " has no forget gate";
+        case ATTENTION -> a.hasAttention() ? null : the + " has no attention heads";
         case SPECTRAL ->
-            c.model.equals("transformer")
-                ? "the Transformer has no recurrent weights"
+            !a.hasRecurrentMatrix()
+                ? the + " has no recurrent matrix W_hh"
                 : c.init.equals("spectral") ? null : "set the initialisation to spectral first";
         case CLIP -> c.clip ? null : "clipping is off";
         case CHAR_LM ->
@@ -86,6 +95,16 @@ public record LabConfig(
       };
     }
   }
+
+  /**
+   * The architectures the lab offers: every row of the table of architectures but the ReLU RNN,
+   * which is the RNN with its activation set to relu.
+   */
+  public static final List<String> MODELS =
+      java.util.Arrays.stream(Architecture.values())
+          .filter(a -> a != Architecture.RNN_RELU)
+          .map(Architecture::id)
+          .toList();
 
   /**
    * One setting as the page shows it.
@@ -161,6 +180,32 @@ public record LabConfig(
     }
   }
 
+  /**
+   * The lab's architectures as the page's schema has them: for each model the page offers, its
+   * label, equation and what it has, so that the page greys out what does not apply without a list
+   * of its own.
+   */
+  public static List<Map<String, Object>> architecturesJson() {
+    List<Map<String, Object>> rows = new ArrayList<>();
+    for (String id : MODELS) {
+      Architecture a = Architecture.fromId(id);
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("id", a.id());
+      m.put("label", a.label());
+      m.put("equation", a.equation());
+      m.put("recurrent", a.isRecurrent());
+      m.put("cell_state", a.hasCellState());
+      m.put("recurrent_matrix", a.hasRecurrentMatrix());
+      m.put("forget_gate", a.hasForgetGate());
+      m.put("attention", a.hasAttention());
+      m.put("activation", a == Architecture.RNN);
+      m.put("gates", a.gateNames());
+      m.put("pytorch", a.pytorchModule());
+      rows.add(m);
+    }
+    return rows;
+  }
+
   /** The largest number of training steps one lab run may take. */
   public static final int MAX_STEPS = 5000;
 
@@ -173,7 +218,7 @@ public record LabConfig(
           Control.choice(
               "model",
               "Architecture",
-              List.of("rnn", "lstm", "gru", "transformer"),
+              MODELS,
               Applies.ALL,
               "the vanilla RNN, the LSTM with its cell-state highway, the GRU, or a causal"
                   + " Transformer"),
@@ -181,7 +226,7 @@ public record LabConfig(
               "activation",
               "Activation",
               List.of("tanh", "relu"),
-              Applies.RNN,
+              Applies.ACTIVATION,
               "the RNN's nonlinearity: tanh saturates (gradients shrink), relu does not (they can"
                   + " grow)"),
           Control.choice(
@@ -237,13 +282,13 @@ public record LabConfig(
               1,
               8,
               2,
-              Applies.TRANSFORMER,
+              Applies.ATTENTION,
               "heads per block; they must divide the width"),
           Control.choice(
               "init",
               "Initialisation",
               List.of("pytorch", "spectral"),
-              Applies.RECURRENT,
+              Applies.RECURRENT_MATRIX,
               "pytorch: every weight uniform in ±1/√H; spectral: each H×H block of W_hh rescaled"
                   + " to an exact spectral radius"),
           Control.number(
@@ -263,7 +308,7 @@ public record LabConfig(
               10,
               false,
               null,
-              Applies.LSTM,
+              Applies.FORGET_GATE,
               "a large bias opens the forget gate (σ(3) = 0.95) so the cell state carries the"
                   + " gradient far; empty keeps PyTorch's draw"),
           new Control(
@@ -412,7 +457,7 @@ public record LabConfig(
       values.put("distance", clamped);
     }
     LabConfig config = fromJson(values);
-    if (config.model.equals("transformer") && config.hidden % config.heads != 0) {
+    if (config.architecture().hasAttention() && config.hidden % config.heads != 0) {
       problems.add(
           String.format(
               Locale.ROOT,
@@ -584,8 +629,14 @@ public record LabConfig(
     return model.equals("rnn") && activation.equals("relu") ? "rnn_relu" : model;
   }
 
+  /** The row of the table of architectures. */
+  public Architecture architecture() {
+    return Architecture.fromId(engineModel());
+  }
+
+  /** Whether a matrix {@code W_hh} carries the state, so its spectral radius can be set. */
   public boolean recurrent() {
-    return !model.equals("transformer");
+    return architecture().hasRecurrentMatrix();
   }
 
   /** Steps between validations: about twenty over the run. */
@@ -614,8 +665,8 @@ public record LabConfig(
         hidden,
         hidden,
         0,
-        model.equals("transformer") ? heads : 1,
-        4 * hidden,
+        architecture().hasAttention() ? heads : 1,
+        ModelSpec.defaultFeedForward(hidden),
         opt,
         lr,
         0,
@@ -635,7 +686,7 @@ public record LabConfig(
         seed,
         1,
         recurrent() && init.equals("spectral") ? spectralRadius : null,
-        model.equals("lstm") ? forgetBias : null);
+        architecture().hasForgetGate() ? forgetBias : null);
   }
 
   /**
@@ -670,17 +721,11 @@ public record LabConfig(
 
   /** A short name: "LSTM H 32 on agreement d 10". */
   public String title() {
-    String m =
-        switch (model) {
-          case "rnn" -> activation.equals("relu") ? "RNN (relu)" : "RNN";
-          case "lstm" -> "LSTM";
-          case "gru" -> "GRU";
-          default -> "Transformer";
-        };
-    String size = model.equals("transformer") ? "D " + hidden + " ×" + layers : "H " + hidden;
-    if (layers > 1 && !model.equals("transformer")) size += " ×" + layers;
+    Architecture a = architecture();
+    String size = a.hasAttention() ? "D " + hidden + " ×" + layers : "H " + hidden;
+    if (layers > 1 && !a.hasAttention()) size += " ×" + layers;
     String on = task.equals("char-lm") ? "char-lm" : task + " " + knob() + " " + distance;
-    return m + " " + size + " on " + on;
+    return a.label() + " " + size + " on " + on;
   }
 
   private String knob() {

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.seqlab.experiments.TrainingRun;
+import org.seqlab.nn.Architecture;
 import org.seqlab.nn.CrossEntropyLoss;
 import org.seqlab.nn.LanguageModel;
 import org.seqlab.nn.RecurrentGradients;
@@ -100,12 +101,7 @@ final class LabProbes {
     if (trace != null) {
       RecurrentKind kind = trace.kind();
       int h = trace.hiddenSize(), units = Math.min(h, MAX_UNITS), batchSize = batch.size();
-      List<String> labels =
-          switch (kind) {
-            case LSTM -> List.of("input gate i", "forget gate f", "candidate g", "output gate o");
-            case GRU -> List.of("reset gate r", "update gate z", "candidate n");
-            default -> List.of();
-          };
+      List<String> labels = Architecture.of(kind).gateNames();
       float[] gates = trace.gates(0).data();
       int width = kind.gateCount() * h;
       List<float[][]> perGate = new ArrayList<>();
@@ -121,7 +117,7 @@ final class LabProbes {
       m.put("hidden", states(trace.hiddenStates(0), length, batchSize, h, units));
       m.put(
           "cell",
-          kind == RecurrentKind.LSTM
+          Architecture.of(kind).hasCellState()
               ? states(trace.cellStates(0), length, batchSize, h, units)
               : null);
       m.put("units_shown", units);
@@ -241,14 +237,19 @@ final class LabProbes {
    */
   static Map<String, Object> gradientFlow(LabConfig c, int steps) {
     List<Map<String, Object>> series = new ArrayList<>();
-    List<String> order = new ArrayList<>(List.of("rnn", "lstm", "gru", "transformer"));
+    List<String> order = new ArrayList<>(LabConfig.MODELS);
     order.remove(c.model());
     order.addFirst(c.model());
     for (String model : order) {
       GradientFlow.Result r;
       String command;
       double spectral = c.init().equals("spectral") ? c.spectralRadius() : Double.NaN;
-      if (model.equals("transformer")) {
+      // The lab's RNN is the table's ReLU RNN when its activation says so.
+      Architecture architecture =
+          model.equals("rnn") && c.activation().equals("relu")
+              ? Architecture.RNN_RELU
+              : Architecture.fromId(model);
+      if (architecture.hasAttention()) {
         int heads = c.hidden() % c.heads() == 0 ? c.heads() : 1;
         r =
             GradientFlow.measureTransformer(
@@ -273,15 +274,9 @@ final class LabProbes {
                 steps,
                 c.seed());
       } else {
-        RecurrentKind kind =
-            switch (model) {
-              case "lstm" -> RecurrentKind.LSTM;
-              case "gru" -> RecurrentKind.GRU;
-              default ->
-                  c.activation().equals("relu") ? RecurrentKind.RNN_RELU : RecurrentKind.RNN_TANH;
-            };
+        RecurrentKind kind = architecture.recurrentKind().orElseThrow();
         double forget =
-            model.equals("lstm") && c.forgetBias() != null ? c.forgetBias() : Double.NaN;
+            architecture.hasForgetGate() && c.forgetBias() != null ? c.forgetBias() : Double.NaN;
         r =
             GradientFlow.measure(
                 new GradientFlow.Config(
@@ -310,14 +305,14 @@ final class LabProbes {
       }
       Map<String, Object> s = new LinkedHashMap<>();
       s.put("model", model);
-      s.put("label", label(model, c));
+      s.put("label", label(architecture, c));
       s.put("hidden", r.hiddenGradientNorm());
       s.put("cell", r.cellGradientNorm());
       s.put("radius", Double.isNaN(r.spectralRadius()) ? null : r.spectralRadius());
       s.put("verdict", r.verdict().name());
       s.put("factor_per_step", r.factorPerStep());
       s.put("first_below_millionth", r.firstStepBelowMillionth());
-      s.put("sentences", GradientVerdict.sentences(r, model.equals("transformer") ? "x" : "h"));
+      s.put("sentences", GradientVerdict.sentences(r, architecture.isRecurrent() ? "h" : "x"));
       s.put("command", command);
       series.add(s);
     }
@@ -327,12 +322,9 @@ final class LabProbes {
     return out;
   }
 
-  private static String label(String model, LabConfig c) {
-    return switch (model) {
-      case "rnn" -> c.activation().equals("relu") ? "RNN (relu)" : "RNN";
-      case "lstm" -> c.forgetBias() == null ? "LSTM" : "LSTM (forget bias " + c.forgetBias() + ")";
-      case "gru" -> "GRU";
-      default -> "Transformer";
-    };
+  private static String label(Architecture architecture, LabConfig c) {
+    return architecture.hasForgetGate() && c.forgetBias() != null
+        ? architecture.label() + " (forget bias " + c.forgetBias() + ")"
+        : architecture.label();
   }
 }

@@ -108,8 +108,10 @@ public final class RunFiles {
             return tensors
 
         """);
-    if (c.recurrent()) recurrent(py, c, shapes);
-    else transformer(py, c, shapes);
+    switch (c.architecture()) {
+      case RNN, RNN_RELU, LSTM, GRU -> recurrent(py, c, shapes);
+      case TRANSFORMER -> transformer(py, c, shapes);
+    }
     py.append(
         """
 
@@ -130,14 +132,9 @@ public final class RunFiles {
     int hidden = shapes.get("rnn.weight_hh_l0")[1];
     int layers = 0;
     while (shapes.containsKey("rnn.weight_ih_l" + layers)) layers++;
-    String module =
-        switch (c.model()) {
-          case "lstm" -> "LSTM";
-          case "gru" -> "GRU";
-          default -> "RNN";
-        };
-    String extra =
-        c.model().equals("rnn") && c.activation().equals("relu") ? ", nonlinearity=\"relu\"" : "";
+    String module = c.architecture().pytorchModule();
+    String options = c.architecture().pytorchOptions();
+    String extra = options.isEmpty() ? "" : ", " + options;
     py.append("class Model(torch.nn.Module):\n");
     py.append("    def __init__(self):\n");
     py.append("        super().__init__()\n");
@@ -153,7 +150,7 @@ public final class RunFiles {
     py.append(
         String.format(
             Locale.ROOT,
-            "        self.rnn = torch.nn.%s(%d, %d, %d%s)  # time-major, as seqlab\n",
+            "        self.rnn = %s(%d, %d, %d%s)  # time-major, as seqlab\n",
             module,
             wih[1],
             hidden,

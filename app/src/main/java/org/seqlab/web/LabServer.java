@@ -180,6 +180,7 @@ public final class LabServer implements AutoCloseable {
         controls.add(j);
       }
       m.put("controls", controls);
+      m.put("architectures", LabConfig.architecturesJson());
       m.put("presets", Presets.ALL.stream().map(Presets.Preset::toJson).toList());
       Map<String, Object> limits = new LinkedHashMap<>();
       limits.put("max_running", lab.options().maxRunning());

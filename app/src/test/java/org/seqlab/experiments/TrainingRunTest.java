@@ -220,7 +220,7 @@ class TrainingRunTest {
         assertThrows(
             IllegalArgumentException.class,
             () -> config("gru", 5, 0).with(java.util.Map.of("forget_bias", 1.0)));
-    assertEquals("--forget-bias applies to --model lstm only, not gru", gru.getMessage());
+    assertEquals("--forget-bias applies to a model with a forget gate, not gru", gru.getMessage());
   }
 
   @Test

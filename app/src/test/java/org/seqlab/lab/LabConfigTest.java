@@ -98,13 +98,13 @@ class LabConfigTest {
   @Test
   void eachControlThatDoesNotMatterSaysWhy() {
     Map<String, String> rnn = check("model", "rnn").config().inactive();
-    assertEquals("only the LSTM has a forget gate", rnn.get("forget_bias"));
+    assertEquals("the RNN has no forget gate", rnn.get("forget_bias"));
     assertEquals("set the initialisation to spectral first", rnn.get("spectral_radius"));
-    assertEquals("only the Transformer has attention heads", rnn.get("heads"));
+    assertEquals("the RNN has no attention heads", rnn.get("heads"));
     assertNull(rnn.get("activation"));
     Map<String, String> transformer =
         check("model", "transformer", "clip", false).config().inactive();
-    assertEquals("the Transformer has no recurrent weights", transformer.get("init"));
+    assertEquals("the Transformer has no recurrent matrix W_hh", transformer.get("init"));
     assertEquals("clipping is off", transformer.get("clip_threshold"));
     assertEquals("only the vanilla RNN chooses its activation", transformer.get("activation"));
   }

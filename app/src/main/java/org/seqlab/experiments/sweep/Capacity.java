@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
+import org.seqlab.nn.Architecture;
 import org.seqlab.tasks.SyntheticTask;
 
 /**
@@ -105,20 +106,27 @@ final class Capacity extends SweepExperiment {
     ModelSpec.Shape shape =
         new TaskSpec("recall", ks.getFirst(), s.batch(), s.validation(), POOL).shape();
     List<ModelSpec> models = new ArrayList<>();
-    List<String> recurrent = s.models().stream().filter(m -> !m.equals("transformer")).toList();
-    boolean transformer = s.models().contains("transformer");
+    List<String> recurrent =
+        s.models().stream().filter(m -> Architecture.fromId(m).isRecurrent()).toList();
+    boolean transformer = s.models().contains(Architecture.TRANSFORMER.id());
     for (int h : s.hidden()) {
       for (String m : recurrent) {
         ModelSpec spec = ModelSpec.of(m, h, 1, ModelComparison.EMBEDDING, ModelComparison.HEADS);
         models.add(spec);
         if (transformer && m.equals(recurrent.getFirst())) {
-          models.add(ModelComparison.matched("transformer", spec.parameterCount(shape), shape));
+          models.add(
+              ModelComparison.matched(
+                  Architecture.TRANSFORMER.id(), spec.parameterCount(shape), shape));
         }
       }
       if (recurrent.isEmpty() && transformer) {
         models.add(
             ModelSpec.of(
-                "transformer", h, ModelComparison.TRANSFORMER_LAYERS, 1, ModelComparison.HEADS));
+                Architecture.TRANSFORMER.id(),
+                h,
+                ModelComparison.TRANSFORMER_LAYERS,
+                1,
+                ModelComparison.HEADS));
       }
     }
     List<SweepRun> runs = new ArrayList<>();

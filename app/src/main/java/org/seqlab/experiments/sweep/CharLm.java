@@ -10,6 +10,7 @@ import java.util.Locale;
 import java.util.Map;
 import org.seqlab.experiments.TextSampler;
 import org.seqlab.io.AtomicFiles;
+import org.seqlab.nn.Architecture;
 import org.seqlab.tasks.SyntheticTask;
 import org.seqlab.view.Plots;
 import org.seqlab.view.Units;
@@ -121,9 +122,9 @@ final class CharLm extends SweepExperiment {
                 model,
                 s.params(),
                 shape,
-                model.equals("transformer") ? 2 : 1,
+                Architecture.fromId(model).hasAttention() ? 2 : 1,
                 64,
-                model.equals("transformer") ? 4 : 1);
+                Architecture.fromId(model).hasAttention() ? 4 : 1);
         runs.add(
             new SweepRun(
                 model + "-seed" + seed, m.label(), s.seqLen(), m, t, budget, seed, s.seed()));

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.seqlab.nn.Architecture;
 import org.seqlab.tasks.SyntheticTask;
 import org.seqlab.view.Plots;
 
@@ -70,9 +71,16 @@ final class Exploding extends SweepExperiment {
   @Override
   public void check(ExperimentSettings s) {
     s.checkCommon(10_000, 2);
-    if (s.models().size() != 1 || s.models().getFirst().equals("transformer")) {
+    if (s.models().size() != 1
+        || !Architecture.fromId(s.models().getFirst()).hasRecurrentMatrix()) {
       throw new IllegalArgumentException(
-          "--models: exploding trains one recurrent model: rnn, rnn_relu, lstm or gru");
+          "--models: exploding trains one model with a recurrent matrix W_hh: "
+              + String.join(
+                  ", ",
+                  java.util.Arrays.stream(Architecture.values())
+                      .filter(Architecture::hasRecurrentMatrix)
+                      .map(Architecture::id)
+                      .toList()));
     }
     if (s.distances().size() != 1 || s.hidden().size() != 1) {
       throw new IllegalArgumentException(

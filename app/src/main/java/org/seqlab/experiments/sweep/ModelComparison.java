@@ -3,6 +3,7 @@ package org.seqlab.experiments.sweep;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import org.seqlab.nn.Architecture;
 import org.seqlab.tasks.SyntheticTask;
 
 /**
@@ -158,9 +159,9 @@ final class ModelComparison extends SweepExperiment {
   }
 
   static ModelSpec matched(String model, long params, ModelSpec.Shape shape) {
-    int layers = model.equals("transformer") ? TRANSFORMER_LAYERS : 1;
+    int layers = Architecture.fromId(model).hasAttention() ? TRANSFORMER_LAYERS : 1;
     ModelSpec spec = ModelSpec.matched(model, params, shape, layers, EMBEDDING, HEADS);
-    return model.equals("lstm") ? spec.withForgetBias(1) : spec;
+    return Architecture.fromId(model).hasForgetGate() ? spec.withForgetBias(1) : spec;
   }
 
   static Budget budget(ExperimentSettings s) {
