@@ -69,6 +69,11 @@ import org.seqlab.tensor.Tensor;
  * each sequence's input read backwards within its own length, so one time loop serves both
  * directions. {@link #backward} uses the current weights, so they must not change between a forward
  * pass and its backward pass.
+ *
+ * <p>This class holds the parameters and the public entries; the passes live beside it: {@link
+ * RecurrentForward} (training forward, traced), {@link RecurrentBackward} (its reverse), {@link
+ * RecurrentInference} (forward without a trace), {@link RecurrentStream} (one step at a time), and
+ * {@link RecurrentStepProduct}, the per-step product they share.
  */
 public abstract sealed class Recurrent implements Module permits Rnn, Lstm, Gru {
 
