@@ -101,4 +101,50 @@ class ArchitectureTest {
         .resideInAPackage("picocli..")
         .check(classes);
   }
+
+  @Test
+  void facesStayOnTop() {
+    // The lab is used by the web face and by the command line that starts it (seqlab lab counts
+    // the runs still going when it stops), the web face by the command line only, and the views
+    // (shared by every face) use no face.
+    noClasses()
+        .that()
+        .resideOutsideOfPackages("org.seqlab.lab..", "org.seqlab.web..", "org.seqlab.cli..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAPackage("org.seqlab.lab..")
+        .check(classes);
+    noClasses()
+        .that()
+        .resideOutsideOfPackages("org.seqlab.web..", "org.seqlab.cli..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAPackage("org.seqlab.web..")
+        .check(classes);
+    noClasses()
+        .that()
+        .resideInAPackage("org.seqlab.view..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage("org.seqlab.experiments..", "org.seqlab.lab..", "org.seqlab.web..")
+        .check(classes);
+  }
+
+  @Test
+  void probesAndTheEngineReadOnlyTheModel() {
+    noClasses()
+        .that()
+        .resideInAPackage("org.seqlab.probe..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage("org.seqlab.train..", "org.seqlab.tasks..")
+        .check(classes);
+    noClasses()
+        .that()
+        .resideInAPackage("org.seqlab.nn..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage("org.seqlab.tasks..", "org.seqlab.train..")
+        .check(classes);
+  }
 }

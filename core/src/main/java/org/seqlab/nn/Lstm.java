@@ -3,6 +3,7 @@ package org.seqlab.nn;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
+import org.seqlab.nn.RecurrentBackward.BackwardBuffers;
 import org.seqlab.nn.RecurrentTrace.LayerTrace;
 import org.seqlab.tensor.Elementwise;
 

@@ -37,8 +37,8 @@ import org.seqlab.tensor.Tensor;
  * steps by block, only where {@link MatMul#gemmNTUsesPackedKernel} says the whole product would use
  * that kernel too; otherwise all steps at once, as the traced forward does), then one addition of
  * the bias, then {@code fma} over the depth in order, then the same lane-wise nonlinearities. So
- * the output, {@code hN} and {@code cN} equal {@link Recurrent#forward}'s bit for bit, on any
- * number of threads.
+ * the output, {@code hN} and {@code cN} equal {@link Recurrent#forward}'s ({@link
+ * RecurrentForward}) bit for bit, on any number of threads.
  *
  * <p><b>Threads.</b> As in the traced forward: the batch is split between threads, each running all
  * steps for its rows, input projections included, with no synchronisation at all; a batch smaller
@@ -343,8 +343,8 @@ final class RecurrentInference {
           (partyFrom, partyTo) -> {
             // A chunk that holds several parties (fewer threads than planned) does all their
             // units and arrives for all of them.
-            int unitFrom = Recurrent.firstUnitOf(partyFrom, parties, h);
-            int unitTo = Recurrent.firstUnitOf(partyTo, parties, h);
+            int unitFrom = RecurrentStepProduct.firstUnitOf(partyFrom, parties, h);
+            int unitTo = RecurrentStepProduct.firstUnitOf(partyTo, parties, h);
             float[] tile = newTile();
             try {
               for (int t = 0; t < steps; t++) {

@@ -35,7 +35,7 @@ import org.seqlab.tensor.Tensor;
  * that use every weight once, bound by reading the weights; from {@link Recurrent#PANEL_BATCH}
  * sequences up, {@link MatMul#gemmNNSingleThread} reuses each weight for 8 rows of the batch. Both
  * compute every element by the same chain of fused multiply-adds, so the batch size does not change
- * a bit of a sequence's result (see {@link Recurrent#stepProduct}).
+ * a bit of a sequence's result (see {@link RecurrentStepProduct#stepProduct}).
  *
  * <p>Threads: by default a step runs on the caller's thread alone. At batch 1 a step of {@code H =
  * 128} takes a few microseconds, and most of that is reading the weights from the core's L2 cache
@@ -323,7 +323,7 @@ public final class RecurrentStream implements AutoCloseable {
           System.arraycopy(foldedBias[k], g + from, gates, b * gateRows + g + from, units);
         }
       }
-      Recurrent.stepProduct(
+      RecurrentStepProduct.stepProduct(
           batch,
           gateRows,
           in,
@@ -337,7 +337,7 @@ public final class RecurrentStream implements AutoCloseable {
           gates,
           0,
           gateRows);
-      Recurrent.stepProduct(
+      RecurrentStepProduct.stepProduct(
           batch,
           summedGateRows,
           h,
@@ -355,7 +355,7 @@ public final class RecurrentStream implements AutoCloseable {
         for (int b = 0; b < batch; b++) {
           System.arraycopy(hiddenNewBias[k], from, hiddenNew, b * h + from, units);
         }
-        Recurrent.stepProduct(
+        RecurrentStepProduct.stepProduct(
             batch,
             h,
             h,

@@ -20,6 +20,42 @@ import org.seqlab.tensor.Elementwise;
  */
 record SequenceLengths(int steps, int batch, int[] lengths) {
 
+  /**
+   * A copy of {@code lengths} after checking it ({@code batch} values in {@code [1, steps]}), or
+   * null when it is null or every sequence has all {@code steps} (then the padding code has nothing
+   * to do).
+   *
+   * @throws IllegalArgumentException naming the first length out of range, or the wrong count
+   */
+  static int[] checked(int[] lengths, int steps, int batch) {
+    if (lengths == null) return null;
+    if (lengths.length != batch) {
+      throw new IllegalArgumentException(
+          "lengths has "
+              + lengths.length
+              + " entries, expected one per sequence of the batch ("
+              + batch
+              + ")");
+    }
+    boolean full = true;
+    for (int b = 0; b < batch; b++) {
+      if (lengths[b] < 1 || lengths[b] > steps) {
+        throw new IllegalArgumentException(
+            "lengths["
+                + b
+                + "] = "
+                + lengths[b]
+                + " is outside [1, "
+                + steps
+                + "] (every sequence has at least one step and at most T = "
+                + steps
+                + ")");
+      }
+      full &= lengths[b] == steps;
+    }
+    return full ? null : lengths.clone();
+  }
+
   int length(int b) {
     return lengths == null ? steps : lengths[b];
   }
