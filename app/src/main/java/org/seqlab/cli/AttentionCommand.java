@@ -96,7 +96,7 @@ public final class AttentionCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    requireRange("--steps", steps, 1, 256);
+    requireRange("--steps", steps, 2, 256);
     requireRange("--vocab", vocab, 2, 1 << 16);
     requireRange("--width", width, 1, 1024);
     requireRange("--heads", heads, 1, width);
@@ -125,6 +125,8 @@ public final class AttentionCommand implements Callable<Integer> {
               config,
               (step, of, loss) ->
                   bar.update(String.format(Locale.ROOT, "loss %.3f", loss), step / (double) of));
+    } catch (IllegalStateException diverged) {
+      throw new UserError(diverged.getMessage() + "; try a smaller --learning-rate");
     }
     PrintWriter out = spec.commandLine().getOut();
     if (format.equals("csv")) {

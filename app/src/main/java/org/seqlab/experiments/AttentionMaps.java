@@ -2,32 +2,49 @@ package org.seqlab.experiments;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.random.RandomGenerator;
-import org.seqlab.nn.CrossEntropyLoss;
+import org.seqlab.nn.LanguageModel;
 import org.seqlab.nn.PositionalEncoding;
 import org.seqlab.nn.TransformerDecoder;
+import org.seqlab.nn.TransformerLanguageModel;
+import org.seqlab.tasks.Batch;
+import org.seqlab.tasks.FirstTokenRecall;
+import org.seqlab.tasks.SyntheticTask;
 import org.seqlab.tensor.NumpyRandom;
 import org.seqlab.tensor.Tensor;
-import org.seqlab.train.Adam;
-import org.seqlab.train.GradientClipping;
+import org.seqlab.train.LearningRateSchedule;
+import org.seqlab.train.Optimizer;
+import org.seqlab.train.StepReport;
+import org.seqlab.train.Trainer;
+import org.seqlab.train.TrainingListener;
+import org.seqlab.train.TrainingOptions;
+import org.seqlab.train.TrainingResult;
 
 /**
  * Where a Transformer looks: the attention weights of every layer and head on one sequence.
  *
- * <p>To show attention doing what a recurrence cannot, the model is first trained on
- * <em>first-token recall</em>: the input is a random sequence of tokens, and at every position the
- * target is the token at position 1. A recurrent network must carry that token through every step;
- * attention can fetch it in one step, and after training one head's map is a bright column at
- * position 1: every position t looking straight back at the start. With no training the maps show
- * the untrained model.
+ * <p>To show attention doing what a recurrence cannot, the model is first trained on {@link
+ * FirstTokenRecall}: the input is a random sequence of tokens, and at every position after the
+ * first the target is the token at position 1. A recurrent network must carry that token through
+ * every step; attention can fetch it in one step, and after training one head's map is a bright
+ * column at position 1: every position t looking straight back at the start. With no training the
+ * maps show the untrained model.
+ *
+ * <p>The experiment is a configuration of the engine: {@link #task}, {@link #model} and {@link
+ * #trainingOptions} say what {@link Trainer} trains, and a listener collects the loss curve.
  */
 public final class AttentionMaps {
   private AttentionMaps() {}
 
   /**
    * @param vocab tokens in the task
-   * @param steps sequence length T
+   * @param steps sequence length T, at least 2 (position 1 is what the others recall)
+   * @param width the model width D
+   * @param heads heads per block, dividing {@code width}
+   * @param layers blocks
+   * @param batch sequences per training step
    * @param trainSteps Adam steps on the recall task (0 for the untrained model)
+   * @param learningRate Adam's constant learning rate
+   * @param seed seeds the model's initialisation and the task's sequences
    */
   public record Config(
       int vocab,
@@ -41,13 +58,14 @@ public final class AttentionMaps {
       long seed) {
     public Config {
       if (vocab < 2
-          || steps < 1
+          || steps < 2
           || width < 1
           || heads < 1
           || layers < 1
           || batch < 1
           || trainSteps < 0) {
-        throw new IllegalArgumentException("sizes must be positive (vocabulary at least 2)");
+        throw new IllegalArgumentException(
+            "sizes must be positive (vocabulary and sequence length at least 2)");
       }
       if (width % heads != 0)
         throw new IllegalArgumentException(heads + " heads do not divide the width " + width);
@@ -55,11 +73,13 @@ public final class AttentionMaps {
   }
 
   /**
-   * @param tokens the example sequence, position 1 first
+   * @param tokens the example sequence, position 1 first: the first sequence of the task's
+   *     validation set
    * @param attention {@code attention[layer][head][t][s]}: how much position t+1 attends to s+1
-   * @param recallAccuracyBefore accuracy of predicting token 1 at positions 2..T before training
-   * @param recallAccuracyAfter the same after training, on fresh sequences
-   * @param lossCurve the training loss every step, nats per token
+   * @param recallAccuracyBefore accuracy of predicting token 1 at positions 2..T before training,
+   *     on the task's validation set
+   * @param recallAccuracyAfter the same after training
+   * @param lossCurve the training loss every step, nats per asked token
    */
   public record Result(
       Config config,
@@ -85,10 +105,26 @@ public final class AttentionMaps {
     void step(int step, int of, double loss);
   }
 
-  public static Result run(Config config, Progress progress) {
-    NumpyRandom rng = new NumpyRandom(config.seed());
-    TransformerDecoder model =
-        new TransformerDecoder(
+  /**
+   * First-token recall of {@code config}'s length and vocabulary, its sequences drawn from the
+   * seed.
+   */
+  public static FirstTokenRecall task(Config config) {
+    return new FirstTokenRecall(
+        config.steps(),
+        config.batch(),
+        SyntheticTask.DEFAULT_VALIDATION_SIZE,
+        config.seed(),
+        config.vocab());
+  }
+
+  /**
+   * A causal Transformer of {@code config}'s width, heads and layers (feed-forward width 4D,
+   * learned positions), initialised from a numpy-compatible generator seeded by the seed.
+   */
+  public static TransformerLanguageModel model(Config config) {
+    TransformerLanguageModel model =
+        new TransformerLanguageModel(
             new TransformerDecoder.Config(
                 config.vocab(),
                 config.width(),
@@ -97,31 +133,68 @@ public final class AttentionMaps {
                 config.layers(),
                 config.steps(),
                 PositionalEncoding.Kind.LEARNED));
-    model.initialize(rng);
-    double before = recallAccuracy(model, config, rng);
-    Adam adam = new Adam(model.parameters(), config.learningRate());
-    double[] losses = new double[config.trainSteps()];
-    for (int step = 0; step < config.trainSteps(); step++) {
-      int[] tokens = randomTokens(rng, config.steps() * config.batch(), config.vocab());
-      int[] targets = recallTargets(tokens, config.steps(), config.batch());
-      model.zeroGrad();
-      TransformerDecoder.Output out = model.forward(tokens, config.steps(), config.batch(), null);
-      CrossEntropyLoss.Result loss = CrossEntropyLoss.compute(out.logits(), targets);
-      model.backward(out, loss.dLogits());
-      // Its arrays serve the next step.
-      out.release();
-      GradientClipping.clipGlobalNorm(model.parameters(), 1.0);
-      adam.step();
-      losses[step] = loss.loss();
-      if (progress != null) progress.step(step + 1, config.trainSteps(), loss.loss());
-    }
-    double after = recallAccuracy(model, config, rng);
+    model.initialize(new NumpyRandom(config.seed()));
+    return model;
+  }
 
-    int[] example = randomTokens(rng, config.steps(), config.vocab());
-    TransformerDecoder.Output out = model.forward(example, config.steps(), 1, null);
+  /**
+   * Adam at {@code config}'s constant learning rate, gradients clipped to a global norm of 1, for
+   * {@code trainSteps} steps, validated at the end only.
+   *
+   * @throws IllegalArgumentException if {@code trainSteps} is 0: there is no run to configure
+   */
+  public static TrainingOptions trainingOptions(Config config) {
+    return new TrainingOptions(
+        Optimizer.Settings.defaults(Optimizer.Kind.ADAM),
+        LearningRateSchedule.constant(config.learningRate()),
+        1.0,
+        config.trainSteps(),
+        0,
+        0,
+        0,
+        0,
+        config.seed());
+  }
+
+  /**
+   * Trains {@link #model} on {@link #task} with {@link Trainer} (unless {@code trainSteps} is 0),
+   * then reads every block's attention on the example sequence.
+   *
+   * @param progress told of every step, or null
+   * @throws IllegalStateException if training diverged (a loss or gradient stopped being finite),
+   *     saying where
+   */
+  public static Result run(Config config, Progress progress) {
+    FirstTokenRecall task = task(config);
+    TransformerLanguageModel model = model(config);
+    double before = Trainer.validate(model, task).accuracy();
+    double after = before;
+    double[] losses = new double[config.trainSteps()];
+    if (config.trainSteps() > 0) {
+      Trainer trainer = new Trainer(model, task, trainingOptions(config));
+      trainer.addListener(
+          new TrainingListener() {
+            @Override
+            public void onStep(StepReport report) {
+              int step = (int) report.step();
+              losses[step - 1] = report.loss();
+              if (progress != null) progress.step(step, config.trainSteps(), report.loss());
+            }
+          });
+      TrainingResult result = trainer.run();
+      if (result.stop() == TrainingResult.Stop.DIVERGED) {
+        throw new IllegalStateException(result.divergence().describe());
+      }
+      after = result.validationAccuracy();
+    }
+
+    Batch first = task.validationBatches().getFirst();
     int t = config.steps();
+    int[] example = new int[t];
+    for (int i = 0; i < t; i++) example[i] = first.inputs()[i * first.size()];
+    LanguageModel.Pass pass = model.evaluate(example, t, 1, null);
     double[][][][] maps = new double[config.layers()][config.heads()][t][t];
-    List<Tensor> weights = out.attentionWeights();
+    List<Tensor> weights = pass.attentionWeights();
     for (int layer = 0; layer < config.layers(); layer++) {
       float[] w = weights.get(layer).data(); // [B=1, heads, T, T]
       for (int h = 0; h < config.heads(); h++) {
@@ -130,43 +203,8 @@ public final class AttentionMaps {
         }
       }
     }
+    pass.release();
     return new Result(config, example, maps, before, after, losses);
-  }
-
-  static int[] randomTokens(RandomGenerator rng, int n, int vocab) {
-    int[] tokens = new int[n];
-    for (int i = 0; i < n; i++) tokens[i] = rng.nextInt(vocab);
-    return tokens;
-  }
-
-  /** Time-major targets: every position's target is its sequence's first token. */
-  static int[] recallTargets(int[] tokens, int steps, int batch) {
-    int[] targets = new int[tokens.length];
-    for (int t = 0; t < steps; t++) {
-      for (int b = 0; b < batch; b++) targets[t * batch + b] = tokens[b];
-    }
-    return targets;
-  }
-
-  /**
-   * Fraction of positions 2..T whose most likely token is the sequence's first, on 256 fresh
-   * sequences.
-   */
-  static double recallAccuracy(TransformerDecoder model, Config config, RandomGenerator rng) {
-    int batch = 256, steps = config.steps(), vocab = config.vocab();
-    if (steps < 2) return Double.NaN;
-    int[] tokens = randomTokens(rng, steps * batch, vocab);
-    float[] logits = model.forward(tokens, steps, batch, null).logits().data();
-    int right = 0, total = 0;
-    for (int t = 1; t < steps; t++) {
-      for (int b = 0; b < batch; b++) {
-        int row = (t * batch + b) * vocab, best = 0;
-        for (int v = 1; v < vocab; v++) if (logits[row + v] > logits[row + best]) best = v;
-        if (best == tokens[b]) right++;
-        total++;
-      }
-    }
-    return right / (double) total;
   }
 
   /** The heads ordered by how much they attend to position 1, most first. */

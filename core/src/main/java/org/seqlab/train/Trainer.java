@@ -432,6 +432,14 @@ public final class Trainer {
    * carried from window to window where the task's streams continue.
    */
   public Evaluation validate() {
+    return validate(model, task);
+  }
+
+  /**
+   * {@link #validate()} for {@code model} on {@code task}, outside a run: the same pass, for a
+   * model no engine trains yet (an experiment's untrained baseline, say).
+   */
+  public static Evaluation validate(LanguageModel model, SequenceTask task) {
     double total = 0;
     long count = 0;
     long correct = 0;
