@@ -1,0 +1,188 @@
+package org.seqlab.nn;
+
+import java.util.Arrays;
+import java.util.stream.Collectors;
+
+/**
+ * The minimal recurrent cells of Feng et al. 2024 ("Were RNNs All We Needed?"), whose gates read
+ * the input only, so that every step is the linear recurrence
+ *
+ * <pre>
+ *   h_t = a_t ⊙ h_{t-1} + b_t          a_t ∈ (0, 1), b_t > 0, both from x_t alone
+ * </pre>
+ *
+ * with, from the pre-activations {@code k = W_ih x_t + b_ih} split into {@code G} blocks of {@code
+ * H}:
+ *
+ * <pre>
+ *   MIN_GRU  (z, h̃):     z = σ(k_z),  h̃ = g(k_h),  a = 1 - z,  b = z ⊙ h̃
+ *   MIN_LSTM (f, i, h̃):  f = σ(k_f),  i = σ(k_i),  h̃ = g(k_h),
+ *                        a = f' = f / (f + i),  b = i' ⊙ h̃,  i' = i / (f + i) = 1 - f'
+ *   g(x) = x + 0.5 (x ≥ 0),  σ(x) (x < 0)          continuous, increasing, always > 0
+ * </pre>
+ *
+ * <p>Each constant also supplies the same coefficients in log space, computed without ever forming
+ * {@code a} or {@code b} first (so nothing underflows to {@code log 0}): {@code log(1 - z) = -
+ * softplus(k_z)}, {@code log z = -softplus(-k_z)}; for the LSTM {@code f' = σ(u)} with {@code u =
+ * log f - log i}, so {@code log f' = log σ(u)} and {@code log i' = log σ(-u)}; {@code log g(x) =
+ * log(x + 0.5)} or {@code log σ(x)}.
+ *
+ * <p>Every method reads one unit {@code j} of one row of a pre-activation array laid out {@code
+ * [rows, G*H]}, the row starting at {@code row}; the arithmetic is in double.
+ */
+public enum MinRecurrentKind {
+  MIN_GRU("min_gru", 2) {
+    @Override
+    void logCoefficients(float[] p, int row, int j, int h, double[] out) {
+      double kz = p[row + j], kh = p[row + h + j];
+      out[0] = logSigmoid(-kz);
+      out[1] = logSigmoid(kz) + logCandidate(kh);
+    }
+
+    @Override
+    double decay(float[] p, int row, int j, int h) {
+      return sigmoid(-(double) p[row + j]);
+    }
+
+    @Override
+    double input(float[] p, int row, int j, int h) {
+      return sigmoid(p[row + j]) * candidate(p[row + h + j]);
+    }
+
+    @Override
+    void gateGradients(float[] p, int row, int j, int h, double dh, double hPrev, float[] dp) {
+      double kz = p[row + j], kh = p[row + h + j];
+      double z = sigmoid(kz), candidate = candidate(kh);
+      // h = (1 - z) h_prev + z h̃
+      dp[row + j] = (float) (dh * (candidate - hPrev) * z * (1 - z));
+      dp[row + h + j] = (float) (dh * z * candidateSlope(kh));
+    }
+
+    @Override
+    void activations(float[] p, int row, int h, float[] out, int outRow) {
+      for (int j = 0; j < h; j++) {
+        out[outRow + j] = (float) sigmoid(p[row + j]);
+        out[outRow + h + j] = (float) candidate(p[row + h + j]);
+      }
+    }
+  },
+
+  MIN_LSTM("min_lstm", 3) {
+    @Override
+    void logCoefficients(float[] p, int row, int j, int h, double[] out) {
+      double u = normalizedForgetLogit(p, row, j, h);
+      out[0] = logSigmoid(u);
+      out[1] = logSigmoid(-u) + logCandidate(p[row + 2 * h + j]);
+    }
+
+    @Override
+    double decay(float[] p, int row, int j, int h) {
+      return sigmoid(normalizedForgetLogit(p, row, j, h));
+    }
+
+    @Override
+    double input(float[] p, int row, int j, int h) {
+      return sigmoid(-normalizedForgetLogit(p, row, j, h)) * candidate(p[row + 2 * h + j]);
+    }
+
+    @Override
+    void gateGradients(float[] p, int row, int j, int h, double dh, double hPrev, float[] dp) {
+      double kf = p[row + j], ki = p[row + h + j], kh = p[row + 2 * h + j];
+      double s = sigmoid(logSigmoid(kf) - logSigmoid(ki)), candidate = candidate(kh);
+      // h = s h_prev + (1 - s) h̃, s = σ(u), u = log σ(k_f) - log σ(k_i),
+      // d log σ(k)/dk = 1 - σ(k)
+      double du = dh * (hPrev - candidate) * s * (1 - s);
+      dp[row + j] = (float) (du * (1 - sigmoid(kf)));
+      dp[row + h + j] = (float) (-du * (1 - sigmoid(ki)));
+      dp[row + 2 * h + j] = (float) (dh * (1 - s) * candidateSlope(kh));
+    }
+
+    @Override
+    void activations(float[] p, int row, int h, float[] out, int outRow) {
+      for (int j = 0; j < h; j++) {
+        out[outRow + j] = (float) sigmoid(p[row + j]);
+        out[outRow + h + j] = (float) sigmoid(p[row + h + j]);
+        out[outRow + 2 * h + j] = (float) candidate(p[row + 2 * h + j]);
+      }
+    }
+  };
+
+  private final String metadataName;
+  private final int gateCount;
+
+  MinRecurrentKind(String metadataName, int gateCount) {
+    this.metadataName = metadataName;
+    this.gateCount = gateCount;
+  }
+
+  public String metadataName() {
+    return metadataName;
+  }
+
+  /** {@code G}, the gate blocks per weight matrix: 2 (minGRU: z, h̃), 3 (minLSTM: f, i, h̃). */
+  public int gateCount() {
+    return gateCount;
+  }
+
+  public static MinRecurrentKind fromMetadataName(String name) {
+    for (MinRecurrentKind k : values()) {
+      if (k.metadataName.equals(name)) return k;
+    }
+    throw new IllegalArgumentException(
+        "unknown model '"
+            + name
+            + "'; allowed: "
+            + Arrays.stream(values())
+                .map(MinRecurrentKind::metadataName)
+                .collect(Collectors.joining(", ")));
+  }
+
+  /** {@code out[0] = log a}, {@code out[1] = log b} of unit {@code j}. */
+  abstract void logCoefficients(float[] p, int row, int j, int h, double[] out);
+
+  /** {@code a} of unit {@code j}: the weight of {@code h_{t-1}}. */
+  abstract double decay(float[] p, int row, int j, int h);
+
+  /** {@code b} of unit {@code j}: what the step adds. */
+  abstract double input(float[] p, int row, int j, int h);
+
+  /**
+   * From {@code dh = dL/dh_t} and {@code h_{t-1}}, writes {@code dL/dk} of unit {@code j} of every
+   * gate block into {@code dp}, laid out as {@code p}.
+   */
+  abstract void gateGradients(
+      float[] p, int row, int j, int h, double dh, double hPrev, float[] dp);
+
+  /** The post-activation gates of a row, {@code [G*H]}: {@code z, h̃} or {@code f, i, h̃}. */
+  abstract void activations(float[] p, int row, int h, float[] out, int outRow);
+
+  /** {@code u = log f - log i}, so that {@code f' = f / (f + i) = σ(u)}. */
+  private static double normalizedForgetLogit(float[] p, int row, int j, int h) {
+    return logSigmoid(p[row + j]) - logSigmoid(p[row + h + j]);
+  }
+
+  static double sigmoid(double x) {
+    return 1 / (1 + Math.exp(-x));
+  }
+
+  /** {@code log σ(x) = -softplus(-x)}, without overflow for either sign. */
+  static double logSigmoid(double x) {
+    return x >= 0 ? -Math.log1p(Math.exp(-x)) : x - Math.log1p(Math.exp(x));
+  }
+
+  /** {@code g(x)}: {@code x + 0.5} for {@code x ≥ 0}, {@code σ(x)} below; always positive. */
+  static double candidate(double x) {
+    return x >= 0 ? x + 0.5 : sigmoid(x);
+  }
+
+  static double logCandidate(double x) {
+    return x >= 0 ? Math.log(x + 0.5) : logSigmoid(x);
+  }
+
+  /** {@code g'(x)}: 1 for {@code x ≥ 0}, {@code σ(x)(1 - σ(x))} below. */
+  static double candidateSlope(double x) {
+    if (x >= 0) return 1;
+    double s = sigmoid(x);
+    return s * (1 - s);
+  }
+}
