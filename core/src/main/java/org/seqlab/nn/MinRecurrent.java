@@ -165,11 +165,11 @@ public final class MinRecurrent implements Module {
   // Forward
 
   /**
-   * The result of {@link #forward} or {@link #infer}.
+   * The result of {@link MinRecurrent#forward} or {@link MinRecurrent#infer}.
    *
    * @param output the last layer's {@code h_t} at every step, {@code [T, B, H]}
    * @param hN every layer's final state, {@code [L, B, H]}
-   * @param trace what backward needs; null for the result of {@link #infer}
+   * @param trace what backward needs; null for the result of {@link MinRecurrent#infer}
    */
   public record Output(Tensor output, Tensor hN, Trace trace) {
     public Output {
@@ -180,7 +180,7 @@ public final class MinRecurrent implements Module {
     /**
      * What the backward pass needs.
      *
-     * @throws IllegalStateException if this output came from {@link #infer}
+     * @throws IllegalStateException if this output came from {@link MinRecurrent#infer}
      */
     @Override
     public Trace trace() {
