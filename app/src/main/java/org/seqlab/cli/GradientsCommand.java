@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.seqlab.nn.MinRecurrentKind;
 import org.seqlab.nn.RecurrentKind;
 import org.seqlab.probe.GradientFlow;
 import org.seqlab.probe.GradientFlow.Result;
@@ -40,6 +41,8 @@ public final class GradientsCommand implements Callable<Integer> {
     rnn,
     lstm,
     gru,
+    mingru,
+    minlstm,
     transformer
   }
 
@@ -62,7 +65,7 @@ public final class GradientsCommand implements Callable<Integer> {
 
   @Option(
       names = "--model",
-      description = "rnn, lstm, gru or transformer (default: ${DEFAULT-VALUE})",
+      description = "${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE})",
       defaultValue = "rnn")
   Model model;
 
@@ -152,6 +155,25 @@ public final class GradientsCommand implements Callable<Integer> {
           new ProgressBar(spec.commandLine().getErr(), ProgressBar.interactive())) {
         result = GradientFlow.measureTransformer(config, new NumpyRandom(seed), bar::update);
       }
+    } else if (model == Model.mingru || model == Model.minlstm) {
+      requireCommon();
+      if (init.spectralRadius != null)
+        throw new UserError("--spectral-radius applies to models with a matrix W_hh, not " + model);
+      if (forgetBias != null) throw new UserError("--forget-bias applies to --model lstm only");
+      if (activation == Activation.relu)
+        throw new UserError("--activation applies to --model rnn only, not " + model);
+      GradientFlow.WeightInit weights =
+          init.weightScale != null
+              ? new GradientFlow.WeightInit.GaussianScaled(init.weightScale)
+              : new GradientFlow.WeightInit.PyTorchDefault();
+      result =
+          GradientFlow.measureMinRecurrent(
+              model == Model.mingru ? MinRecurrentKind.MIN_GRU : MinRecurrentKind.MIN_LSTM,
+              input,
+              hidden,
+              steps,
+              weights,
+              new NumpyRandom(seed));
     } else {
       GradientFlow.Config config = config();
       try (ProgressBar bar =
@@ -251,7 +273,7 @@ public final class GradientsCommand implements Callable<Integer> {
               activation == Activation.relu ? RecurrentKind.RNN_RELU : RecurrentKind.RNN_TANH;
           case lstm -> RecurrentKind.LSTM;
           case gru -> RecurrentKind.GRU;
-          case transformer ->
+          case mingru, minlstm, transformer ->
               throw new IllegalStateException("the transformer has its own configuration");
         };
     GradientFlow.WeightInit weights =
@@ -298,7 +320,8 @@ public final class GradientsCommand implements Callable<Integer> {
               String.format(
                   Locale.ROOT, "rnn (%s), hidden %d, input %d", activation, hidden, input);
           case lstm -> String.format(Locale.ROOT, "lstm, hidden %d, input %d", hidden, input);
-          case gru -> String.format(Locale.ROOT, "gru, hidden %d, input %d", hidden, input);
+          case gru, mingru, minlstm ->
+              String.format(Locale.ROOT, "%s, hidden %d, input %d", model, hidden, input);
           case transformer ->
               String.format(
                   Locale.ROOT,
@@ -332,11 +355,16 @@ public final class GradientsCommand implements Callable<Integer> {
           t0,
           hidden,
           Math.sqrt(hidden));
-      out.printf(
-          Locale.ROOT,
-          "Spectral radius of W_hh: %.4f%s%n",
-          r.spectralRadius(),
-          init.spectralRadius == null ? "" : " (set by --spectral-radius)");
+      if (Double.isNaN(r.spectralRadius())) {
+        out.println(
+            "No W_hh: dh_t/dh_{t-1} is the diagonal a_t, computed from the input x_t alone.");
+      } else {
+        out.printf(
+            Locale.ROOT,
+            "Spectral radius of W_hh: %.4f%s%n",
+            r.spectralRadius(),
+            init.spectralRadius == null ? "" : " (set by --spectral-radius)");
+      }
     }
     boolean lstm = r.cellGradientNorm() != null;
     double maxH = 0, maxC = 0;
@@ -454,7 +482,7 @@ public final class GradientsCommand implements Callable<Integer> {
         r.firstStepBelowMillionth() == 0 ? null : r.firstStepBelowMillionth());
     Map<String, Object> doc = new LinkedHashMap<>();
     doc.put("config", config);
-    if (model != Model.transformer) doc.put("spectral_radius_w_hh", r.spectralRadius());
+    if (!Double.isNaN(r.spectralRadius())) doc.put("spectral_radius_w_hh", r.spectralRadius());
     doc.put("steps", rows);
     doc.put("summary", verdict);
     ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);

@@ -332,7 +332,7 @@ public record TrainingRunConfig(
           layers * (4.0 * hidden * hidden + 2.0 * hidden * feedForward)
               + 2.0 * vocabularySize * hidden;
     } else {
-      int gates = recurrentKind().gateCount();
+      int gates = Math.max(1, architecture().gateNames().size());
       activations = tokens * layers * hidden * (gates * 3.0 + 6) + tokens * embedding * 3.0;
       weights =
           layers * (double) gates * hidden * (hidden + Math.max(hidden, embedding))

@@ -9,6 +9,7 @@ import org.seqlab.experiments.TrainingRun;
 import org.seqlab.nn.Architecture;
 import org.seqlab.nn.CrossEntropyLoss;
 import org.seqlab.nn.LanguageModel;
+import org.seqlab.nn.MinRecurrentLanguageModel;
 import org.seqlab.nn.RecurrentGradients;
 import org.seqlab.nn.RecurrentKind;
 import org.seqlab.nn.RecurrentLanguageModel;
@@ -40,21 +41,38 @@ final class LabProbes {
    * {@code W_hh} now, and the decay it predicts: {@code ‖∂L/∂h_T‖ ρ^(T−t)} from the last step the
    * loss reaches.
    */
-  static Map<String, Object> timeGradients(RecurrentLanguageModel model, long step) {
-    RecurrentGradients g = model.lastGradients();
+  static Map<String, Object> timeGradients(LanguageModel model, long step) {
+    // What the last backward pass found, and the radius of W_hh where a matrix carries the state.
+    RecurrentGradients g;
+    double radius;
+    switch (model) {
+      case RecurrentLanguageModel r -> {
+        g = r.lastGradients();
+        radius = spectralRadius(r);
+      }
+      case MinRecurrentLanguageModel m -> {
+        g = m.lastGradients();
+        radius = Double.NaN;
+      }
+      default -> {
+        return null;
+      }
+    }
     if (g == null) return null;
     double[] hidden = normsPerStep(g.hiddenGradient(0));
     double[] cell = g.cellGradients() == null ? null : normsPerStep(g.cellGradient(0));
-    double radius = spectralRadius(model);
     int last = hidden.length - 1;
     while (last > 0 && hidden[last] == 0) last--;
-    Double[] predicted = new Double[hidden.length];
-    for (int t = 0; t <= last; t++) predicted[t] = hidden[last] * Math.pow(radius, last - t);
+    Double[] predicted = null;
+    if (!Double.isNaN(radius)) {
+      predicted = new Double[hidden.length];
+      for (int t = 0; t <= last; t++) predicted[t] = hidden[last] * Math.pow(radius, last - t);
+    }
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("step", step);
     m.put("norms", floats(hidden));
     m.put("cell_norms", cell == null ? null : floats(cell));
-    m.put("radius", radius);
+    m.put("radius", Double.isNaN(radius) ? null : radius);
     m.put("predicted", predicted);
     return m;
   }
@@ -249,60 +267,89 @@ final class LabProbes {
           model.equals("rnn") && c.activation().equals("relu")
               ? Architecture.RNN_RELU
               : Architecture.fromId(model);
-      if (architecture.hasAttention()) {
-        int heads = c.hidden() % c.heads() == 0 ? c.heads() : 1;
-        r =
-            GradientFlow.measureTransformer(
-                new GradientFlow.TransformerConfig(
-                    c.hidden(),
-                    heads,
-                    4 * c.hidden(),
-                    c.layers(),
-                    steps,
-                    new GradientFlow.WeightInit.PyTorchDefault(),
-                    c.seed()),
-                new NumpyRandom(c.seed()),
-                null);
-        command =
-            String.format(
-                Locale.ROOT,
-                "seqlab gradients --model transformer --hidden %d --heads %d --layers %d --steps %d"
-                    + " --seed %d",
-                c.hidden(),
-                heads,
-                c.layers(),
-                steps,
-                c.seed());
-      } else {
-        RecurrentKind kind = architecture.recurrentKind().orElseThrow();
-        double forget =
-            architecture.hasForgetGate() && c.forgetBias() != null ? c.forgetBias() : Double.NaN;
-        r =
-            GradientFlow.measure(
-                new GradientFlow.Config(
-                    kind,
-                    10,
-                    c.hidden(),
-                    steps,
-                    new GradientFlow.WeightInit.PyTorchDefault(),
-                    spectral,
-                    forget,
-                    c.seed()),
-                new NumpyRandom(c.seed()));
-        StringBuilder cmd =
-            new StringBuilder(
-                String.format(
-                    Locale.ROOT,
-                    "seqlab gradients --model %s --hidden %d --steps %d --seed %d",
-                    model,
-                    c.hidden(),
-                    steps,
-                    c.seed()));
-        if (kind == RecurrentKind.RNN_RELU) cmd.append(" --activation relu");
-        if (!Double.isNaN(spectral)) cmd.append(" --spectral-radius ").append(spectral);
-        if (!Double.isNaN(forget)) cmd.append(" --forget-bias ").append(forget);
-        command = cmd.toString();
-      }
+      Measured measured =
+          switch (architecture.recurrence()) {
+            case NONE -> {
+              int heads = c.hidden() % c.heads() == 0 ? c.heads() : 1;
+              r =
+                  GradientFlow.measureTransformer(
+                      new GradientFlow.TransformerConfig(
+                          c.hidden(),
+                          heads,
+                          4 * c.hidden(),
+                          c.layers(),
+                          steps,
+                          new GradientFlow.WeightInit.PyTorchDefault(),
+                          c.seed()),
+                      new NumpyRandom(c.seed()),
+                      null);
+              command =
+                  String.format(
+                      Locale.ROOT,
+                      "seqlab gradients --model transformer --hidden %d --heads %d --layers %d --steps %d"
+                          + " --seed %d",
+                      c.hidden(),
+                      heads,
+                      c.layers(),
+                      steps,
+                      c.seed());
+              yield new Measured(r, command);
+            }
+            case SCAN -> {
+              r =
+                  GradientFlow.measureMinRecurrent(
+                      architecture.minRecurrentKind().orElseThrow(),
+                      10,
+                      c.hidden(),
+                      steps,
+                      new GradientFlow.WeightInit.PyTorchDefault(),
+                      new NumpyRandom(c.seed()));
+              command =
+                  String.format(
+                      Locale.ROOT,
+                      "seqlab gradients --model %s --hidden %d --steps %d --seed %d",
+                      model,
+                      c.hidden(),
+                      steps,
+                      c.seed());
+              yield new Measured(r, command);
+            }
+            case MATRIX -> {
+              RecurrentKind kind = architecture.recurrentKind().orElseThrow();
+              double forget =
+                  architecture.hasForgetGate() && c.forgetBias() != null
+                      ? c.forgetBias()
+                      : Double.NaN;
+              r =
+                  GradientFlow.measure(
+                      new GradientFlow.Config(
+                          kind,
+                          10,
+                          c.hidden(),
+                          steps,
+                          new GradientFlow.WeightInit.PyTorchDefault(),
+                          spectral,
+                          forget,
+                          c.seed()),
+                      new NumpyRandom(c.seed()));
+              StringBuilder cmd =
+                  new StringBuilder(
+                      String.format(
+                          Locale.ROOT,
+                          "seqlab gradients --model %s --hidden %d --steps %d --seed %d",
+                          model,
+                          c.hidden(),
+                          steps,
+                          c.seed()));
+              if (kind == RecurrentKind.RNN_RELU) cmd.append(" --activation relu");
+              if (!Double.isNaN(spectral)) cmd.append(" --spectral-radius ").append(spectral);
+              if (!Double.isNaN(forget)) cmd.append(" --forget-bias ").append(forget);
+              command = cmd.toString();
+              yield new Measured(r, command);
+            }
+          };
+      r = measured.result();
+      command = measured.command();
       Map<String, Object> s = new LinkedHashMap<>();
       s.put("model", model);
       s.put("label", label(architecture, c));
@@ -321,6 +368,9 @@ final class LabProbes {
     out.put("series", series);
     return out;
   }
+
+  /** One architecture's measurement and the command that prints the same numbers. */
+  private record Measured(GradientFlow.Result result, String command) {}
 
   private static String label(Architecture architecture, LabConfig c) {
     return architecture.hasForgetGate() && c.forgetBias() != null

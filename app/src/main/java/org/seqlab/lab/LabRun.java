@@ -12,7 +12,6 @@ import org.seqlab.experiments.TrainingRun;
 import org.seqlab.experiments.TrainingRunConfig;
 import org.seqlab.io.AtomicFiles;
 import org.seqlab.io.RunDirectory;
-import org.seqlab.nn.RecurrentLanguageModel;
 import org.seqlab.train.StepReport;
 import org.seqlab.train.TrainingListener;
 import org.seqlab.train.TrainingResult;
@@ -499,9 +498,8 @@ public final class LabRun {
       lastGood = r;
       unsent = r;
       if (r.step() == 1 || r.step() % stepEvery == 0) sendStep(r);
-      if ((r.step() == 1 || r.step() % gradientEvery == 0)
-          && run.model() instanceof RecurrentLanguageModel model) {
-        Map<String, Object> g = LabProbes.timeGradients(model, r.step());
+      if (r.step() == 1 || r.step() % gradientEvery == 0) {
+        Map<String, Object> g = LabProbes.timeGradients(run.model(), r.step());
         if (g != null) events.add("time_gradients", g);
       }
     }

@@ -110,6 +110,7 @@ public final class RunFiles {
         """);
     switch (c.architecture()) {
       case RNN, RNN_RELU, LSTM, GRU -> recurrent(py, c, shapes);
+      case MIN_GRU, MIN_LSTM -> minRecurrent(py, c, shapes);
       case TRANSFORMER -> transformer(py, c, shapes);
     }
     py.append(
@@ -156,6 +157,80 @@ public final class RunFiles {
             hidden,
             layers,
             extra));
+    py.append(
+        String.format(
+            Locale.ROOT, "        self.head = torch.nn.Linear(%d, %d)\n\n", head[1], head[0]));
+    py.append("    def forward(self, x):\n");
+    if (embedding != null) py.append("        x = self.embedding(x)\n");
+    py.append("        h, _ = self.rnn(x)\n");
+    py.append("        return self.head(h)\n");
+  }
+
+  /**
+   * PyTorch has no minGRU or minLSTM: the snippet defines one with seqlab's parameter names ({@code
+   * weight_ih_l{k} [G*H, in]}, {@code bias_ih_l{k} [G*H]}) and runs the recurrence step by step.
+   */
+  private static void minRecurrent(StringBuilder py, LabConfig c, Map<String, int[]> shapes) {
+    int[] wih = shapes.get("rnn.weight_ih_l0");
+    int[] head = shapes.get("head.weight");
+    int hidden = head[1];
+    int layers = 0;
+    while (shapes.containsKey("rnn.weight_ih_l" + layers)) layers++;
+    py.append(
+        """
+        def g(x):
+            \"\"\"The candidate's activation: x + 1/2 for x >= 0, sigmoid(x) below, so it stays > 0.\"\"\"
+            return torch.where(x >= 0, x + 0.5, torch.sigmoid(x))
+
+        class MinRNN(torch.nn.Module):
+            \"\"\"minGRU or minLSTM (Feng et al. 2024), gates from the input alone, time-major.\"\"\"
+            def __init__(self, kind, input_size, hidden_size, num_layers):
+                super().__init__()
+                self.kind, self.hidden_size, self.num_layers = kind, hidden_size, num_layers
+                blocks = 2 if kind == "mingru" else 3  # z, h~ / f, i, h~
+                for k in range(num_layers):
+                    width = input_size if k == 0 else hidden_size
+                    setattr(self, f"weight_ih_l{k}", torch.nn.Parameter(torch.empty(blocks * hidden_size, width)))
+                    setattr(self, f"bias_ih_l{k}", torch.nn.Parameter(torch.empty(blocks * hidden_size)))
+
+            def forward(self, x):
+                H = self.hidden_size
+                for k in range(self.num_layers):
+                    p = x @ getattr(self, f"weight_ih_l{k}").T + getattr(self, f"bias_ih_l{k}")
+                    if self.kind == "mingru":
+                        z = torch.sigmoid(p[..., :H])
+                        a, b = 1 - z, z * g(p[..., H:])
+                    else:
+                        f, i = torch.sigmoid(p[..., :H]), torch.sigmoid(p[..., H:2 * H])
+                        a, b = f / (f + i), i / (f + i) * g(p[..., 2 * H:])
+                    h, steps = torch.zeros_like(a[0]), []
+                    for t in range(x.shape[0]):
+                        h = a[t] * h + b[t]  # h_t = a_t * h_{t-1} + b_t
+                        steps.append(h)
+                    x = torch.stack(steps)
+                return x, h
+
+        """);
+    py.append("class Model(torch.nn.Module):\n");
+    py.append("    def __init__(self):\n");
+    py.append("        super().__init__()\n");
+    int[] embedding = shapes.get("embedding.weight");
+    if (embedding != null) {
+      py.append(
+          String.format(
+              Locale.ROOT,
+              "        self.embedding = torch.nn.Embedding(%d, %d)\n",
+              embedding[0],
+              embedding[1]));
+    }
+    py.append(
+        String.format(
+            Locale.ROOT,
+            "        self.rnn = MinRNN(\"%s\", %d, %d, %d)  # time-major, as seqlab\n",
+            c.architecture().id(),
+            wih[1],
+            hidden,
+            layers));
     py.append(
         String.format(
             Locale.ROOT, "        self.head = torch.nn.Linear(%d, %d)\n\n", head[1], head[0]));

@@ -72,7 +72,9 @@ class LabConfigTest {
     assertEquals(
         List.of(
             "'hidden' must be a number, got 'abc'; using the default",
-            "'model' cannot be 'cnn'; allowed: rnn, lstm, gru, transformer; using the default",
+            "'model' cannot be 'cnn'; allowed: "
+                + String.join(", ", LabConfig.MODELS)
+                + "; using the default",
             "ignored 'wings': the lab has no such setting",
             "steps 10.5 is not a whole number; using 11"),
         c.changes());

@@ -395,9 +395,11 @@ class LabTest {
       Map<String, Object> flow = lab.gradientFlow(config("model", "lstm", "forget_bias", 3), 30);
       @SuppressWarnings("unchecked")
       List<Map<String, Object>> series = (List<Map<String, Object>>) flow.get("series");
-      assertEquals(
-          List.of("lstm", "rnn", "gru", "transformer"),
-          series.stream().map(s -> s.get("model")).toList());
+      // The chosen model first, then every other architecture the lab offers, in the table's order.
+      List<String> order = new java.util.ArrayList<>(LabConfig.MODELS);
+      order.remove("lstm");
+      order.addFirst("lstm");
+      assertEquals(order, series.stream().map(s -> s.get("model")).toList());
       assertEquals(
           "seqlab gradients --model lstm --hidden 32 --steps 30 --seed 1 --forget-bias 3.0",
           series.getFirst().get("command"));

@@ -51,7 +51,9 @@ class RunFilesTest {
         "gru copy",
         "rnn_relu adding",
         "transformer agreement",
-        "transformer adding"
+        "transformer adding",
+        "mingru agreement",
+        "minlstm adding"
       })
   void theSnippetLoadsTheWeightsIntoPyTorchAndGivesTheSameLogits(String what) throws Exception {
     assumeTrue(

@@ -52,6 +52,24 @@ public enum Architecture {
       State.HIDDEN,
       Recurrence.MATRIX,
       "h_t = (1 − z_t) ⊙ n_t + z_t ⊙ h_{t-1}"),
+  MIN_GRU(
+      "mingru",
+      "minGRU",
+      "MinGRU",
+      "",
+      List.of("update gate z", "candidate h̃"),
+      State.HIDDEN,
+      Recurrence.SCAN,
+      "h_t = (1 − z_t) ⊙ h_{t-1} + z_t ⊙ h̃_t, z_t and h̃_t from x_t alone"),
+  MIN_LSTM(
+      "minlstm",
+      "minLSTM",
+      "MinLSTM",
+      "",
+      List.of("forget gate f", "input gate i", "candidate h̃"),
+      State.HIDDEN,
+      Recurrence.SCAN,
+      "h_t = f'_t ⊙ h_{t-1} + i'_t ⊙ h̃_t, f' and i' normalised, all from x_t alone"),
   TRANSFORMER(
       "transformer",
       "Transformer",
@@ -77,7 +95,12 @@ public enum Architecture {
     /** No recurrence. */
     NONE,
     /** Through a matrix {@code W_hh}: a nonlinear recurrence, one step after another. */
-    MATRIX
+    MATRIX,
+    /**
+     * Elementwise and linear in {@code h} ({@code h_t = a_t ⊙ h_{t-1} + b_t} with {@code a}, {@code
+     * b} from the input alone): training runs as a parallel scan over time.
+     */
+    SCAN
   }
 
   private final String id;
@@ -161,6 +184,38 @@ public enum Architecture {
     return recurrence == Recurrence.MATRIX;
   }
 
+  /** How the state reaches the next step. */
+  public Recurrence recurrence() {
+    return recurrence;
+  }
+
+  /**
+   * The operations of one training step (forward and backward) over {@code steps} steps and {@code
+   * layers} layers that must run one after another, each of which can itself be spread over cores:
+   * {@code 2T} per layer for a recurrence through {@code W_hh} (every step needs the one before,
+   * forward and again backward); a two-level scan's {@code 2(2⌈log₂ T⌉ + 2)} per layer for a linear
+   * recurrence (the products over all steps at once, then the scan's up- and down-sweep, forward
+   * and backward); and {@link #ATTENTION_BLOCK_CRITICAL_PATH} per block for attention, whose
+   * products cover all positions at once.
+   */
+  public long criticalPath(int steps, int layers) {
+    long logSteps = 64 - Long.numberOfLeadingZeros(Math.max(1, steps - 1L));
+    return switch (recurrence) {
+      case MATRIX -> 2L * steps * layers;
+      case SCAN -> 2L * (2 * logSteps + 2) * layers;
+      case NONE -> (long) ATTENTION_BLOCK_CRITICAL_PATH * layers;
+    };
+  }
+
+  /**
+   * Dependent operations in one pre-norm block's training step, counted from its implementation:
+   * forward LayerNorm, QKV product, scores, softmax, weighted sum of values, out-projection,
+   * residual, LayerNorm, first product, GELU, second product, residual (12); backward the same in
+   * reverse with the weight-gradient products alongside (12 more, 24 in all). Each runs over all
+   * {@code T*B} rows (or all batch-and-head pairs) at once, so the count does not grow with T.
+   */
+  public static final int ATTENTION_BLOCK_CRITICAL_PATH = 24;
+
   /** Whether the model has a forget gate whose bias can be set at initialisation. */
   public boolean hasForgetGate() {
     return gateNames.stream().anyMatch(g -> g.startsWith("forget gate"));
@@ -179,7 +234,17 @@ public enum Architecture {
           case RNN_RELU -> RecurrentKind.RNN_RELU;
           case LSTM -> RecurrentKind.LSTM;
           case GRU -> RecurrentKind.GRU;
-          case TRANSFORMER -> null;
+          case MIN_GRU, MIN_LSTM, TRANSFORMER -> null;
+        });
+  }
+
+  /** The cell of a model built from {@link MinRecurrent}, if it is one. */
+  public Optional<MinRecurrentKind> minRecurrentKind() {
+    return Optional.ofNullable(
+        switch (this) {
+          case MIN_GRU -> MinRecurrentKind.MIN_GRU;
+          case MIN_LSTM -> MinRecurrentKind.MIN_LSTM;
+          case RNN, RNN_RELU, LSTM, GRU, TRANSFORMER -> null;
         });
   }
 
@@ -232,6 +297,16 @@ public enum Architecture {
                   shape.layers(),
                   shape.dropout(),
                   shape.inputFeatures()));
+      case MIN_GRU, MIN_LSTM ->
+          new MinRecurrentLanguageModel(
+              new MinRecurrentLanguageModel.Config(
+                  shape.outputs(),
+                  shape.embedding(),
+                  minRecurrentKind().orElseThrow(),
+                  shape.hidden(),
+                  shape.layers(),
+                  shape.dropout(),
+                  shape.inputFeatures()));
       case TRANSFORMER ->
           new TransformerLanguageModel(
               new TransformerDecoder.Config(
@@ -254,11 +329,20 @@ public enum Architecture {
    * @throws IllegalArgumentException if the model has no forget gate
    */
   public static void setForgetGateBias(LanguageModel model, double bias) {
-    if (model instanceof RecurrentLanguageModel r && r.recurrent() instanceof Lstm lstm) {
-      lstm.setForgetGateBias(bias);
-      return;
+    switch (model) {
+      case RecurrentLanguageModel r when r.recurrent() instanceof Lstm lstm ->
+          lstm.setForgetGateBias(bias);
+      case MinRecurrentLanguageModel m when m.recurrent().kind() == MinRecurrentKind.MIN_LSTM -> {
+        // minLSTM's blocks are f, i, h̃: the forget gate is rows [0, H) of bias_ih.
+        MinRecurrent rnn = m.recurrent();
+        for (int k = 0; k < rnn.numLayers(); k++) {
+          java.util.Arrays.fill(rnn.biasIh(k).value().data(), 0, rnn.hiddenSize(), (float) bias);
+        }
+      }
+      default ->
+          throw new IllegalArgumentException(
+              "a forget-gate bias applies to a model with a forget gate");
     }
-    throw new IllegalArgumentException("a forget-gate bias applies to a model with a forget gate");
   }
 
   /** Every name, in the table's order: {@code rnn, rnn_relu, lstm, gru, transformer}. */

@@ -1,6 +1,7 @@
 package org.seqlab.probe;
 
 import java.util.random.RandomGenerator;
+import org.seqlab.nn.MinRecurrentKind;
 import org.seqlab.nn.RecurrentKind;
 import org.seqlab.nn.reference.ReferenceRecurrent;
 import org.seqlab.nn.reference.ReferenceTransformer;
@@ -237,6 +238,68 @@ public final class GradientFlow {
       if (cell != null) cell[t] = run.cell()[0][t].gradNorm();
     }
     return new Result(hidden, cell, radius);
+  }
+
+  /**
+   * The same measurement for a recurrence that is linear in {@code h} (minGRU, minLSTM): {@code h_t
+   * = a_t ⊙ h_{t-1} + b_t} with {@code a_t} from {@code x_t} alone, so the Jacobian {@code
+   * ∂h_t/∂h_{t-1}} is the diagonal {@code a_t} and {@code ∂L/∂h_t = a_{t+1} ⊙ … ⊙ a_T ⊙ 1},
+   * computed here in double precision. One layer, weights drawn as {@link WeightInit} says ({@code
+   * U(±1/√H)} for PyTorch's default), the input {@code N(0, 1)}.
+   */
+  public static Result measureMinRecurrent(
+      MinRecurrentKind kind,
+      int inputSize,
+      int hiddenSize,
+      int steps,
+      WeightInit init,
+      RandomGenerator rng) {
+    if (inputSize <= 0 || hiddenSize <= 0 || steps <= 0) {
+      throw new IllegalArgumentException("sizes must be positive");
+    }
+    int h = hiddenSize, rows = kind.gateCount() * h;
+    double bound = 1 / Math.sqrt(h);
+    double[] w = new double[rows * inputSize], b = new double[rows];
+    for (int i = 0; i < w.length; i++) w[i] = draw(init, bound, rng, true);
+    for (int i = 0; i < b.length; i++) b[i] = draw(init, bound, rng, false);
+    double[] x = new double[steps * inputSize];
+    for (int i = 0; i < x.length; i++) x[i] = rng.nextGaussian();
+    // a[t][j]: how much of h_{t-1} unit j keeps at step t.
+    double[][] keep = new double[steps][h];
+    for (int t = 0; t < steps; t++) {
+      for (int j = 0; j < h; j++) {
+        double first = b[j], second = b[h + j];
+        for (int i = 0; i < inputSize; i++) {
+          first += w[j * inputSize + i] * x[t * inputSize + i];
+          second += w[(h + j) * inputSize + i] * x[t * inputSize + i];
+        }
+        keep[t][j] =
+            switch (kind) {
+              case MIN_GRU -> 1 / (1 + Math.exp(first)); // 1 − σ(k_z)
+              case MIN_LSTM -> {
+                double f = 1 / (1 + Math.exp(-first)), i = 1 / (1 + Math.exp(-second));
+                yield f / (f + i);
+              }
+            };
+      }
+    }
+    double[] gradient = new double[h];
+    java.util.Arrays.fill(gradient, 1);
+    double[] norms = new double[steps];
+    for (int t = steps - 1; t >= 0; t--) {
+      double sum = 0;
+      for (double g : gradient) sum += g * g;
+      norms[t] = Math.sqrt(sum);
+      for (int j = 0; j < h; j++) gradient[j] *= keep[t][j];
+    }
+    return new Result(norms, null, Double.NaN);
+  }
+
+  private static double draw(WeightInit init, double bound, RandomGenerator rng, boolean matrix) {
+    return switch (init) {
+      case WeightInit.PyTorchDefault d -> (rng.nextDouble() * 2 - 1) * bound;
+      case WeightInit.GaussianScaled g -> matrix ? g.scale() * rng.nextGaussian() : 0;
+    };
   }
 
   /**
