@@ -14,6 +14,7 @@ import org.seqlab.experiments.TrainingRun;
 import org.seqlab.experiments.TrainingRunConfig;
 import org.seqlab.io.RunDirectory;
 import org.seqlab.train.TrainingResult;
+import org.seqlab.view.Plots;
 import org.seqlab.view.ProgressBar;
 import org.seqlab.view.TrainingProgress;
 import org.seqlab.view.Units;
@@ -451,7 +452,7 @@ public final class TrainCommand implements Callable<Integer> {
       String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
       dir = Path.of("runs", stamp + "-" + model);
     }
-    return TrainingRun.start(config, dir, force);
+    return TrainingRun.start(config, dir, force, Plots.FIGURES);
   }
 
   private TrainingRun resumeRun() throws IOException {
@@ -468,7 +469,7 @@ public final class TrainCommand implements Callable<Integer> {
         given.put(f.getValue(), value);
       }
     }
-    return TrainingRun.resume(resume, stored -> stored.with(given));
+    return TrainingRun.resume(resume, stored -> stored.with(given), Plots.FIGURES);
   }
 
   /** Reads {@code 90s}, {@code 12m}, {@code 1h30m}, {@code 1.5h} or a bare number of seconds. */
