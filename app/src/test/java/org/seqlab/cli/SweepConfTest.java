@@ -1,6 +1,7 @@
 package org.seqlab.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.LinkedHashMap;
@@ -35,8 +36,22 @@ class SweepConfTest {
     for (String p : SparkJvm.OPENS) {
       assertTrue(options.contains("--add-opens=java.base/" + p + "=ALL-UNNAMED"), p);
     }
-    // Run from the build's classes here: no jar to ship, the executors get this class path.
-    assertEquals(System.getProperty("java.class.path"), conf.get("spark.executor.extraClassPath"));
+    // The executors get the sweep's side: its jar and the lib/ folder beside it (here the sweep
+    // module's build), and nothing of the command line, the lab or the plots; where the sweep's
+    // classes come from a folder (no jar to ship), they get this class path instead.
+    java.nio.file.Path sweep = SweepCommand.codeSource();
+    if (java.nio.file.Files.isRegularFile(sweep)) {
+      String jars = conf.get("spark.jars");
+      assertTrue(jars.startsWith(sweep.toUri() + ","), jars);
+      assertTrue(jars.contains("seqlab-engine"), jars);
+      assertTrue(jars.contains("seqlab-core"), jars);
+      for (String face : new String[] {"helidon", "picocli", "xchart", "/seqlab.jar"}) {
+        assertFalse(jars.contains(face), face + " in " + jars);
+      }
+    } else {
+      assertEquals(
+          System.getProperty("java.class.path"), conf.get("spark.executor.extraClassPath"));
+    }
   }
 
   @Test

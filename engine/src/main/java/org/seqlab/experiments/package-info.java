@@ -1,6 +1,6 @@
 /**
- * The engine's runs and programs: a {@link org.seqlab.experiments.TrainingRun} trains one model into
- * a run directory from a {@link org.seqlab.experiments.TrainingRunConfig} (what {@code seqlab
+ * The engine's runs and programs: a {@link org.seqlab.experiments.TrainingRun} trains one model
+ * into a run directory from a {@link org.seqlab.experiments.TrainingRunConfig} (what {@code seqlab
  * train} and the web lab start), the article's programs, attention maps, parallelism and layer
  * benchmarks, sampling. What a face shows is described here and drawn there: a {@link
  * org.seqlab.experiments.Figure} is a chart as data, handed to the {@link

@@ -15,7 +15,7 @@
  * go through these classes, so each prints the same numbers and the same words.
  *
  * <p>It stands on {@code org.seqlab.experiments} (never the other way) and the library, and imports
- * nothing of the faces ({@code cli}, {@code web}, {@code lab}, {@code view}), the Spark side ({@code
- * sweep}), picocli, Helidon, XChart or Spark: {@code EngineArchitectureTest} checks it.
+ * nothing of the faces ({@code cli}, {@code web}, {@code lab}, {@code view}), the Spark side
+ * ({@code sweep}), picocli, Helidon, XChart or Spark: {@code EngineArchitectureTest} checks it.
  */
 package org.seqlab.experiments.sweep;
