@@ -43,7 +43,18 @@ public final class Main implements Callable<Integer> {
 
   /** Builds the command line with seqlab's error handling, printing through the given writers. */
   public static CommandLine commandLine(PrintWriter out, PrintWriter err) {
+    return commandLine(out, err, SweepMain.sparkPresent());
+  }
+
+  /**
+   * As {@link #commandLine(PrintWriter, PrintWriter)}, with the real {@code sweep} command if
+   * {@code spark} (Spark is on the class path), its placeholder otherwise.
+   */
+  static CommandLine commandLine(PrintWriter out, PrintWriter err, boolean spark) {
     CommandLine cl = new CommandLine(new Main());
+    // Before the writers and handlers are set: picocli hands them down only to the subcommands
+    // present then.
+    if (spark) SweepMain.install(cl);
     cl.setOut(out);
     cl.setErr(err);
     cl.setParameterExceptionHandler(
@@ -97,6 +108,6 @@ public final class Main implements Callable<Integer> {
   public static void main(String[] args) {
     PrintWriter out = new PrintWriter(System.out, true, java.nio.charset.StandardCharsets.UTF_8);
     PrintWriter err = new PrintWriter(System.err, true, java.nio.charset.StandardCharsets.UTF_8);
-    System.exit(run(out, err, args));
+    System.exit(run(out, err, SweepMain.submitted(args)));
   }
 }

@@ -5,6 +5,7 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.seqlab.experiments.sweep.ExperimentRunner;
+import org.seqlab.view.Plots;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
@@ -42,7 +43,7 @@ final class ReportCommand implements Callable<Integer> {
               + dir
               + "`");
     }
-    out.print(runner.report());
+    out.print(runner.report(Plots.FIGURES));
     out.printf("%nplots rewritten in %s%n", dir);
     out.flush();
     return 0;

@@ -7,6 +7,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.seqlab.experiments.sweep.Experiment;
 import org.seqlab.experiments.sweep.ExperimentRunner;
+import org.seqlab.view.Plots;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -98,7 +99,7 @@ final class RunCommand implements Callable<Integer> {
       return 130;
     }
     out.println();
-    out.print(runner.report());
+    out.print(runner.report(Plots.FIGURES));
     out.printf("%nresults, curves and plots in %s%n", runner.dir());
     out.flush();
     return 0;

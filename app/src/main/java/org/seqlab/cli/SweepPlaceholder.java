@@ -5,9 +5,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Unmatched;
 
 /**
- * {@code seqlab sweep} where the seqlab-sweep jar is not on the class path: Spark lives in a jar of
- * its own, so that no other command loads it. The launcher ({@code ./seqlab sweep}) starts the
- * sweep jar instead, which replaces this command with the real one.
+ * {@code seqlab sweep} where Spark is not on the class path: Spark is in no jar of seqlab's, so
+ * that no other command loads it. The launcher ({@code ./seqlab sweep}) adds Spark's jars to the
+ * class path, and {@link SweepMain} then replaces this command with the real one.
  */
 @Command(
     name = "sweep",
@@ -25,6 +25,6 @@ final class SweepPlaceholder implements Callable<Integer> {
   public Integer call() {
     throw new UserError(
         "sweep needs the seqlab-sweep jar and Spark on the class path; start it as `./seqlab sweep"
-            + " ...` (or run sweep/target/seqlab-sweep.jar with sweep/target/spark.classpath)");
+            + " ...` (or run app/target/seqlab.jar with sweep/target/spark.classpath)");
   }
 }

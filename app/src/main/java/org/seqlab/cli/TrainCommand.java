@@ -10,12 +10,13 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.seqlab.experiments.ModelSpec;
 import org.seqlab.experiments.TrainingRun;
 import org.seqlab.experiments.TrainingRunConfig;
-import org.seqlab.experiments.sweep.ModelSpec;
 import org.seqlab.io.RunDirectory;
 import org.seqlab.nn.Architecture;
 import org.seqlab.train.TrainingResult;
+import org.seqlab.view.Plots;
 import org.seqlab.view.ProgressBar;
 import org.seqlab.view.TrainingProgress;
 import org.seqlab.view.Units;
@@ -456,7 +457,7 @@ public final class TrainCommand implements Callable<Integer> {
       String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
       dir = Path.of("runs", stamp + "-" + model);
     }
-    return TrainingRun.start(config, dir, force);
+    return TrainingRun.start(config, dir, force, Plots.FIGURES);
   }
 
   private TrainingRun resumeRun() throws IOException {
@@ -473,7 +474,7 @@ public final class TrainCommand implements Callable<Integer> {
         given.put(f.getValue(), value);
       }
     }
-    return TrainingRun.resume(resume, stored -> stored.with(given));
+    return TrainingRun.resume(resume, stored -> stored.with(given), Plots.FIGURES);
   }
 
   /** Reads {@code 90s}, {@code 12m}, {@code 1h30m}, {@code 1.5h} or a bare number of seconds. */

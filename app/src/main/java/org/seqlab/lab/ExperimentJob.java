@@ -14,6 +14,7 @@ import org.seqlab.experiments.sweep.Experiments;
 import org.seqlab.experiments.sweep.Summary;
 import org.seqlab.experiments.sweep.SweepRow;
 import org.seqlab.io.RunDirectory;
+import org.seqlab.view.Plots;
 
 /**
  * An experiment of {@code seqlab run} started from the lab (or found in its runs folder): the same
@@ -179,7 +180,7 @@ public final class ExperimentJob {
             }
           });
       if (!"cancelled".equals(status)) status = "finished";
-      runner.report();
+      runner.report(Plots.FIGURES);
     } catch (IOException | RuntimeException e) {
       status = "failed";
       error = e.getMessage();

@@ -5,8 +5,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.seqlab.experiments.ModelSpec;
 import org.seqlab.experiments.TrainingRunConfig;
-import org.seqlab.experiments.sweep.ModelSpec;
 import org.seqlab.nn.Architecture;
 
 /**

@@ -17,6 +17,7 @@ import org.seqlab.train.TrainingListener;
 import org.seqlab.train.TrainingResult;
 import org.seqlab.train.TrainingState;
 import org.seqlab.train.ValidationReport;
+import org.seqlab.view.Plots;
 
 /**
  * One run as the lab knows it: a run directory that {@link TrainingRun} writes (the same files
@@ -94,7 +95,7 @@ public final class LabRun {
 
   /** A new run of the lab, prepared (its directory written) and queued. */
   static LabRun create(String id, Path dir, LabConfig config, Path text) throws IOException {
-    TrainingRun training = TrainingRun.start(config.toRunConfig(text), dir, false);
+    TrainingRun training = TrainingRun.start(config.toRunConfig(text), dir, false, Plots.FIGURES);
     LabRun run =
         new LabRun(
             id,
@@ -313,12 +314,12 @@ public final class LabRun {
     long from;
     TrainingRun run;
     if (Files.isRegularFile(dir.resolve(RunDirectory.CHECKPOINT))) {
-      run = TrainingRun.resume(dir, c -> c.with(changes));
+      run = TrainingRun.resume(dir, c -> c.with(changes), Plots.FIGURES);
       from = run.resumedFrom();
     } else {
       TrainingRunConfig stored =
           RunDirectory.open(dir).readJson(RunDirectory.CONFIG, TrainingRunConfig.class);
-      run = TrainingRun.start(stored.with(changes), dir, true);
+      run = TrainingRun.start(stored.with(changes), dir, true, Plots.FIGURES);
       from = 0;
     }
     LabConfig c = config;

@@ -10,6 +10,8 @@ import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.XYSeries;
 import org.knowm.xchart.style.Styler;
 import org.knowm.xchart.style.markers.SeriesMarkers;
+import org.seqlab.experiments.Figure;
+import org.seqlab.experiments.FigureSink;
 import org.seqlab.io.AtomicFiles;
 
 /** Line charts written as PNG files, for curves that say more than a table. */
@@ -23,6 +25,36 @@ public final class Plots {
   }
 
   private Plots() {}
+
+  /** The engine's figures, drawn here: what the faces hand to runs and experiments. */
+  public static final FigureSink FIGURES = Plots::draw;
+
+  /**
+   * Draws a figure the engine described into {@code png} (and its SVG beside it, where it asks for
+   * one).
+   */
+  public static void draw(Figure figure, Path png) throws IOException {
+    scoreChart(
+        png,
+        figure.alsoSvg(),
+        figure.title(),
+        figure.xLabel(),
+        scale(figure.xScale()),
+        figure.yLabel(),
+        scale(figure.yScale()),
+        figure.series().stream().map(Plots::series).toList(),
+        figure.errors(),
+        figure.baseline() == null ? null : series(figure.baseline()),
+        figure.yMax());
+  }
+
+  private static Series series(Figure.Series s) {
+    return new Series(s.name(), s.x(), s.y());
+  }
+
+  private static Scale scale(Figure.Scale scale) {
+    return scale == Figure.Scale.LOG ? Scale.LOG : Scale.LINEAR;
+  }
 
   /** One named curve: {@code y[i]} at {@code x[i]}. */
   public record Series(String name, double[] x, double[] y) {

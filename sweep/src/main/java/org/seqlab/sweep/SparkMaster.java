@@ -89,7 +89,7 @@ public record SparkMaster(String url, boolean local, List<InetSocketAddress> mas
               + url
               + ": seqlab sweep starts "
               + ALLOWED
-              + " itself; for YARN or Kubernetes submit sweep/target/seqlab-sweep.jar with"
+              + " itself; for YARN or Kubernetes submit app/target/seqlab.jar with"
               + " spark-submit (README: Sweeps on a cluster)");
     }
     throw new IllegalArgumentException(

@@ -26,10 +26,10 @@ import scala.runtime.BoxedUnit;
  * is run again by Spark elsewhere; each run's result reaches the driver as soon as its task
  * finishes, once per run however many attempts it took, and is recorded at once.
  */
-final class SparkRuns implements RunExecutor {
+public final class SparkRuns implements RunExecutor {
 
   /** What the engine did: for {@code sweep.json} and the overhead it measures. */
-  record Stats(
+  public record Stats(
       int tasks,
       int failedAttempts,
       int executorsAdded,
@@ -49,7 +49,7 @@ final class SparkRuns implements RunExecutor {
    * @param slots how many tasks the cluster runs at once (its cores)
    * @param engine what Spark reports of executors and failed attempts
    */
-  SparkRuns(JavaSparkContext spark, int slots, SweepListener engine) {
+  public SparkRuns(JavaSparkContext spark, int slots, SweepListener engine) {
     this.spark = spark;
     this.slots = slots;
     this.engine = engine;
@@ -109,7 +109,7 @@ final class SparkRuns implements RunExecutor {
    * Spark gave up on the sweep: a run's task failed as often as {@code spark.task.maxFailures}
    * allows (a bug, a run that cannot fit in an executor's memory), or the cluster went away.
    */
-  static final class JobFailed extends RuntimeException {
+  public static final class JobFailed extends RuntimeException {
     JobFailed(Exception cause) {
       super(firstLine(cause.getMessage()), cause);
     }
@@ -121,7 +121,7 @@ final class SparkRuns implements RunExecutor {
     }
   }
 
-  Stats stats() {
+  public Stats stats() {
     return new Stats(
         runSeconds.size(),
         engine.failedAttempts(),

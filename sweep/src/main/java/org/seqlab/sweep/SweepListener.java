@@ -36,7 +36,7 @@ public final class SweepListener extends SparkListener {
   }
 
   /** The listener of the context started last. */
-  static SweepListener current() {
+  public static SweepListener current() {
     SweepListener l = current;
     if (l == null) throw new IllegalStateException("no Spark context has started a sweep listener");
     return l;
@@ -63,24 +63,24 @@ public final class SweepListener extends SparkListener {
   }
 
   /** The executors alive now. */
-  int executors() {
+  public int executors() {
     return cores.size();
   }
 
   /** The cores of the executors alive now: how many tasks run at once on a cluster. */
-  int cores() {
+  public int cores() {
     return cores.values().stream().mapToInt(Integer::intValue).sum();
   }
 
-  int failedAttempts() {
+  public int failedAttempts() {
     return failedAttempts.get();
   }
 
-  int executorsAdded() {
+  public int executorsAdded() {
     return executorsAdded.get();
   }
 
-  int executorsRemoved() {
+  public int executorsRemoved() {
     return executorsRemoved.get();
   }
 

@@ -7,13 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
+import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.seqlab.experiments.ModelSpec;
 import org.seqlab.experiments.sweep.Budget;
 import org.seqlab.experiments.sweep.Experiments;
-import org.seqlab.experiments.sweep.ModelSpec;
 import org.seqlab.experiments.sweep.RunExecutor;
 import org.seqlab.experiments.sweep.SweepRun;
 import org.seqlab.experiments.sweep.TaskSpec;
@@ -37,7 +37,13 @@ class SparkRunsTest {
             new Budget(2, "adam", 1e-3, 1.0, 1, 0),
             0,
             1L);
-    var conf = SweepCommand.conf(SparkMaster.parse("local[1,2]"), "char-lm", Map.of());
+    // As the sweep command sets Spark up in local mode: its listener, no UI.
+    var conf =
+        new SparkConf()
+            .setMaster("local[1,2]")
+            .setAppName("seqlab sweep char-lm")
+            .set("spark.ui.enabled", "false")
+            .set("spark.extraListeners", SweepListener.class.getName());
     try (JavaSparkContext spark = new JavaSparkContext(conf)) {
       SparkRuns runs = new SparkRuns(spark, 1, SweepListener.current());
       List<RunExecutor.Outcome> outcomes = new ArrayList<>();

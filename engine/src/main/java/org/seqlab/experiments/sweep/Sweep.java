@@ -1,0 +1,218 @@
+package org.seqlab.experiments.sweep;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.function.Consumer;
+import org.seqlab.experiments.ModelSpec;
+import org.seqlab.nn.LanguageModel;
+import org.seqlab.tasks.SyntheticTask;
+import org.seqlab.tensor.Parallel;
+import org.seqlab.train.StepReport;
+import org.seqlab.train.Trainer;
+import org.seqlab.train.TrainingListener;
+import org.seqlab.train.TrainingOptions;
+import org.seqlab.train.TrainingResult;
+import org.seqlab.train.ValidationReport;
+
+/**
+ * Runs the independent runs of a sweep side by side, one per core, each on one kernel thread: on
+ * small models, whole runs in parallel use the cores better than one run's products split across
+ * them, and every run gets the same numbers as it would alone (the kernels give the same bits on
+ * any number of threads).
+ *
+ * <p>Each finished run becomes a {@link SweepRow} and a {@link RunCurve}, handed to {@code
+ * onFinished} at once (under a lock, in the order runs finish), so that a sweep stopped half-way
+ * keeps what it finished. A run that diverges is a result, not a failure.
+ */
+public final class Sweep {
+
+  /** A run's row and curve, and the trained model (for samples). */
+  public record Finished(SweepRun run, SweepRow row, RunCurve curve, LanguageModel model) {}
+
+  private final List<SweepRun> runs;
+  private final int jobs;
+  private final Map<String, Trainer> active = new ConcurrentHashMap<>();
+  private volatile boolean cancelled;
+
+  /**
+   * @param runs the runs still to do
+   * @param jobs how many run at once, at least 1
+   */
+  public Sweep(List<SweepRun> runs, int jobs) {
+    this.runs = List.copyOf(runs);
+    if (jobs < 1) throw new IllegalArgumentException("jobs must be >= 1, got " + jobs);
+    this.jobs = Math.min(jobs, Math.max(1, runs.size()));
+  }
+
+  /** Stops every run after its current step; runs not started yet never start. */
+  public void cancel() {
+    cancelled = true;
+    active.values().forEach(Trainer::cancel);
+  }
+
+  public boolean cancelled() {
+    return cancelled;
+  }
+
+  /**
+   * Runs everything; returns the rows of the runs that finished (all of them unless cancelled).
+   * Cancelled runs give no row.
+   *
+   * @param onFinished called for each finished run, one at a time
+   */
+  public List<SweepRow> run(Consumer<Finished> onFinished) throws IOException {
+    Objects.requireNonNull(onFinished, "onFinished");
+    int threadsBefore = Parallel.threads();
+    Parallel.setThreads(1);
+    List<SweepRow> rows = Collections.synchronizedList(new ArrayList<>());
+    Object lock = new Object();
+    ExecutorService pool =
+        Executors.newFixedThreadPool(jobs, Thread.ofPlatform().daemon().factory());
+    try {
+      List<Future<?>> futures = new ArrayList<>();
+      for (SweepRun run : runs) {
+        futures.add(
+            pool.submit(
+                () -> {
+                  if (cancelled) return null;
+                  Finished f = execute(run);
+                  if (f == null) return null;
+                  synchronized (lock) {
+                    onFinished.accept(f);
+                    rows.add(f.row());
+                  }
+                  return null;
+                }));
+      }
+      for (Future<?> f : futures) {
+        try {
+          f.get();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          cancel();
+        } catch (ExecutionException e) {
+          cancel();
+          Throwable cause = e.getCause();
+          if (cause instanceof java.io.UncheckedIOException io) throw io.getCause();
+          if (cause instanceof RuntimeException r) throw r;
+          if (cause instanceof Error err) throw err;
+          throw new IllegalStateException(cause);
+        }
+      }
+    } finally {
+      pool.shutdownNow();
+      Parallel.setThreads(threadsBefore);
+    }
+    return List.copyOf(rows);
+  }
+
+  /** Trains one run to the end of its budget; null if it was cancelled. */
+  public Finished execute(SweepRun run) {
+    SyntheticTask task = run.task().create(run.dataSeed());
+    ModelSpec.Shape shape =
+        new ModelSpec.Shape(
+            task.vocabularySize(), task.inputFeatures(), task.outputSize(), task.steps());
+    LanguageModel model = run.model().build(shape, run.modelSeed());
+    boolean accuracy = task.metric() == SyntheticTask.Metric.ACCURACY;
+    TrainingOptions options = run.budget().options(run.modelSeed(), accuracy);
+    Trainer trainer = new Trainer(model, task, options);
+    RunCurve curve = new RunCurve();
+    trainer.addListener(
+        new TrainingListener() {
+          @Override
+          public void onStep(StepReport r) {
+            curve.add(
+                new RunCurve.Point(
+                    r.step(), r.seconds(), r.loss(), r.gradientNorm(), Double.NaN, Double.NaN));
+          }
+
+          @Override
+          public void onValidation(ValidationReport r) {
+            double score = accuracy ? r.accuracy() : r.loss();
+            List<RunCurve.Point> points = curve.points();
+            RunCurve.Point last = points.isEmpty() ? null : points.getLast();
+            if (last != null && last.step() == r.step()) {
+              points.set(
+                  points.size() - 1,
+                  new RunCurve.Point(
+                      last.step(),
+                      r.seconds(),
+                      last.trainLoss(),
+                      last.gradNorm(),
+                      r.loss(),
+                      score));
+            } else {
+              curve.add(
+                  new RunCurve.Point(
+                      r.step(), r.seconds(), Double.NaN, Double.NaN, r.loss(), score));
+            }
+          }
+        });
+    active.put(run.id(), trainer);
+    TrainingResult result;
+    try {
+      if (cancelled) return null;
+      result = trainer.run();
+    } finally {
+      active.remove(run.id());
+    }
+    if (result.stop() == TrainingResult.Stop.CANCELLED) return null;
+    boolean diverged = result.stop() == TrainingResult.Stop.DIVERGED;
+    double score =
+        diverged ? Double.NaN : accuracy ? result.validationAccuracy() : result.validationLoss();
+    long params = model.parameterCount();
+    SweepRow row =
+        new SweepRow(
+            run.id(),
+            run.series(),
+            run.model().model(),
+            run.task().difficulty(),
+            run.x(),
+            score,
+            task.baseline(),
+            params,
+            run.seed(),
+            result.steps(),
+            result.seconds(),
+            result.stop().words(),
+            diverged ? result.divergence().step() : 0,
+            diverged ? result.divergence().describe() : "",
+            diverged ? Double.NaN : result.validationLoss(),
+            result.tokensPerSecond(),
+            run.grid(),
+            hostName());
+    return new Finished(run, row, curve, model);
+  }
+
+  /** This machine's name, as rows record it. */
+  static String hostName() {
+    try {
+      return java.net.InetAddress.getLocalHost().getHostName();
+    } catch (java.net.UnknownHostException e) {
+      return "unknown";
+    }
+  }
+
+  /** The ids of {@code rows}, for skipping finished runs on resume. */
+  public static Set<String> ids(List<SweepRow> rows) {
+    Set<String> ids = new java.util.HashSet<>();
+    for (SweepRow r : rows) ids.add(r.run());
+    return ids;
+  }
+
+  /** Where a run's curve lives in a sweep's directory. */
+  public static Path curveFile(Path dir, String runId) {
+    return dir.resolve("metrics").resolve(runId + ".csv");
+  }
+}

@@ -1,0 +1,179 @@
+package org.seqlab.experiments.sweep;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.seqlab.experiments.Figure;
+import org.seqlab.experiments.FigureSink;
+import org.seqlab.tasks.SyntheticTask;
+
+/**
+ * An experiment whose runs sweep one knob for several series (models, hidden sizes, forget biases):
+ * the report is a table of mean scores with their spread, a sentence per point saying what it means
+ * beside the baseline, the score against the knob as a plot with the baseline drawn, and the
+ * validation curves at the hardest setting.
+ */
+abstract class SweepExperiment implements Experiment {
+
+  /** Options every sweep takes. */
+  static final List<String> COMMON =
+      List.of(
+          "--seeds",
+          "--steps",
+          "--lr",
+          "--clip",
+          "--batch",
+          "--validation",
+          "--val-every",
+          "--goal",
+          "--seed",
+          "--jobs");
+
+  /** The knob in a word, for tables and sentences ("distance"). */
+  @Override
+  public abstract String xName();
+
+  /** Plot the x axis on a log scale (distances spanning decades). */
+  Figure.Scale xScale() {
+    return Figure.Scale.LINEAR;
+  }
+
+  @Override
+  public String report(
+      ExperimentSettings settings,
+      List<SweepRow> rows,
+      Map<String, RunCurve> curves,
+      Path dir,
+      FigureSink figures)
+      throws IOException {
+    if (rows.isEmpty()) return "no run has finished yet\n";
+    Summary summary = new Summary(metric(), rows, learnedWhat());
+    StringBuilder s = new StringBuilder();
+    s.append(title()).append('\n');
+    s.append(scoreName())
+        .append(
+            metric() == SyntheticTask.Metric.ACCURACY
+                ? " (higher is better)"
+                : " (lower is better)")
+        .append(", mean ± standard deviation over seeds\n\n");
+    s.append(summary.table(xName())).append('\n');
+    for (Summary.Point p : summary.points()) s.append(summary.sentence(p, xName())).append('\n');
+    s.append('\n').append(conclusion(summary)).append('\n');
+    scorePlot(summary, dir, figures);
+    curvesPlot(summary, rows, curves, dir, figures);
+    return s.toString();
+  }
+
+  /** What a model learns, in the report's sentences. */
+  String learnedWhat() {
+    return "the dependency";
+  }
+
+  /** The finding in a few sentences. */
+  String conclusion(Summary summary) {
+    StringBuilder s = new StringBuilder();
+    for (String series : summary.series()) {
+      double longest = summary.longestLearned(series);
+      s.append(
+          Double.isNaN(longest)
+              ? String.format(Locale.ROOT, "%s learned the task at no %s tried.%n", series, xName())
+              : String.format(
+                  Locale.ROOT,
+                  "%s learned it up to %s %s.%n",
+                  series,
+                  xName(),
+                  Summary.number(longest)));
+    }
+    return s.toString().stripTrailing();
+  }
+
+  void scorePlot(Summary summary, Path dir, FigureSink figures) throws IOException {
+    List<Figure.Series> lines = new ArrayList<>();
+    List<double[]> errors = new ArrayList<>();
+    for (String series : summary.series()) {
+      List<Summary.Point> ps =
+          summary.points().stream().filter(p -> p.series().equals(series)).toList();
+      double[] x = ps.stream().mapToDouble(Summary.Point::x).toArray();
+      double[] y = ps.stream().mapToDouble(Summary.Point::mean).toArray();
+      double[] e = ps.stream().mapToDouble(Summary.Point::spread).toArray();
+      lines.add(new Figure.Series(series + " (" + summary.parameters(series) + " params)", x, y));
+      errors.add(e);
+    }
+    List<Double> xs = summary.xs();
+    double[] bx = new double[xs.size()], by = new double[xs.size()];
+    for (int i = 0; i < bx.length; i++) {
+      bx[i] = xs.get(i);
+      for (Summary.Point p : summary.points()) if (p.x() == bx[i]) by[i] = p.baseline();
+    }
+    figures.draw(
+        Figure.lines(
+                title(),
+                xLabel(),
+                xScale(),
+                scoreName()
+                    + (metric() == SyntheticTask.Metric.ACCURACY
+                        ? " (higher is better)"
+                        : " (lower is better)"),
+                metric() == SyntheticTask.Metric.ACCURACY ? Figure.Scale.LINEAR : Figure.Scale.LOG,
+                lines)
+            .scores(
+                errors,
+                new Figure.Series("trivial baseline", bx, by),
+                metric() == SyntheticTask.Metric.ACCURACY ? 1.0 : null)
+            .withSvg(),
+        dir.resolve("score.png"));
+  }
+
+  /** Validation score against step for every series at the hardest setting, first seed. */
+  void curvesPlot(
+      Summary summary,
+      List<SweepRow> rows,
+      Map<String, RunCurve> curves,
+      Path dir,
+      FigureSink figures)
+      throws IOException {
+    List<Double> xs = summary.xs();
+    double hardest = xs.getLast();
+    List<Figure.Series> lines = new ArrayList<>();
+    for (String series : summary.series()) {
+      SweepRow first = null;
+      for (SweepRow r : rows) {
+        if (r.series().equals(series)
+            && r.x() == hardest
+            && (first == null || r.seed() < first.seed())) {
+          first = r;
+        }
+      }
+      RunCurve curve = first == null ? null : curves.get(first.run());
+      if (curve == null) continue;
+      List<RunCurve.Point> validated =
+          curve.points().stream().filter(p -> !Double.isNaN(p.validationScore())).toList();
+      lines.add(
+          new Figure.Series(
+              series,
+              validated.stream().mapToDouble(RunCurve.Point::step).toArray(),
+              validated.stream().mapToDouble(RunCurve.Point::validationScore).toArray()));
+    }
+    figures.draw(
+        Figure.lines(
+                String.format(
+                    Locale.ROOT, "Learning at %s %s (seed 0)", xName(), Summary.number(hardest)),
+                "training step",
+                Figure.Scale.LINEAR,
+                "validation " + scoreName(),
+                metric() == SyntheticTask.Metric.ACCURACY ? Figure.Scale.LINEAR : Figure.Scale.LOG,
+                lines)
+            .withSvg(),
+        dir.resolve("curves.png"));
+  }
+
+  /** The runs of every series at every x for every seed, for a list of (series, model, x, task). */
+  static String runId(String series, String xName, double x, int seed) {
+    return (series + "-" + xName + Summary.number(x) + "-seed" + seed)
+        .toLowerCase(Locale.ROOT)
+        .replaceAll("[^a-z0-9.-]+", "");
+  }
+}

@@ -1,0 +1,82 @@
+package org.seqlab.experiments.sweep;
+
+import org.seqlab.experiments.ModelSpec;
+
+/**
+ * One training run of a sweep: a model on a task with a budget and a seed. Runs of a sweep do not
+ * depend on each other, so they run side by side, in any order, on any machine.
+ *
+ * @param id a name unique within the sweep, also its key in the metrics ({@code
+ *     lstm-distance40-seed1})
+ * @param series the curve the run belongs to in a table or plot ("LSTM H 48", "forget bias 1")
+ * @param x where the run sits on the sweep's x axis (the distance, k, the forget bias, ...)
+ * @param model the architecture and its initialisation
+ * @param task the task and its difficulty
+ * @param budget what the run may spend
+ * @param seed the seed's index {@code n} (0, 1, ...): every model at index {@code n} sees the same
+ *     data, and its weights are drawn from {@code n} and the sweep's base seed
+ * @param baseSeed the sweep's base seed
+ * @param grid the settings of the grid point the run belongs to, by option without its dashes
+ *     ({@code {"lr": "0.003"}}), in the grid's order; empty for a sweep without a grid
+ */
+public record SweepRun(
+    String id,
+    String series,
+    double x,
+    ModelSpec model,
+    TaskSpec task,
+    Budget budget,
+    int seed,
+    long baseSeed,
+    java.util.Map<String, String> grid) {
+
+  public SweepRun {
+    grid = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(grid));
+  }
+
+  /** A run outside any grid. */
+  public SweepRun(
+      String id,
+      String series,
+      double x,
+      ModelSpec model,
+      TaskSpec task,
+      Budget budget,
+      int seed,
+      long baseSeed) {
+    this(id, series, x, model, task, budget, seed, baseSeed, new java.util.LinkedHashMap<>());
+  }
+
+  /** This run at a grid point: its id and series name the point, so that every run stays apart. */
+  public SweepRun atGridPoint(java.util.Map<String, String> point) {
+    if (point.isEmpty()) return this;
+    StringBuilder id = new StringBuilder(this.id);
+    StringBuilder series = new StringBuilder(this.series);
+    String separator = " · ";
+    for (var e : point.entrySet()) {
+      id.append('-').append(e.getKey()).append(e.getValue());
+      series.append(separator).append(e.getKey()).append(' ').append(e.getValue());
+      separator = ", ";
+    }
+    String cleanId =
+        id.toString().toLowerCase(java.util.Locale.ROOT).replaceAll("[^a-z0-9.-]+", "");
+    return new SweepRun(cleanId, series.toString(), x, model, task, budget, seed, baseSeed, point);
+  }
+
+  /** The seed of the task's data: shared by every model at the same seed index. */
+  public long dataSeed() {
+    return mix(baseSeed, seed, 0x5EED_DA7AL);
+  }
+
+  /** The seed of the model's initial weights (and dropout). */
+  public long modelSeed() {
+    return mix(baseSeed, seed, 0x5EED_0DE1L);
+  }
+
+  private static long mix(long base, int index, long salt) {
+    long z = base * 0x9E3779B97F4A7C15L + index * 0xBF58476D1CE4E5B9L + salt;
+    z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+    z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+    return z ^ (z >>> 31);
+  }
+}
