@@ -259,9 +259,6 @@ final class LabProbes {
     order.remove(c.model());
     order.addFirst(c.model());
     for (String model : order) {
-      GradientFlow.Result r;
-      String command;
-      double spectral = c.init().equals("spectral") ? c.spectralRadius() : Double.NaN;
       // The lab's RNN is the table's ReLU RNN when its activation says so.
       Architecture architecture =
           model.equals("rnn") && c.activation().equals("relu")
@@ -269,87 +266,11 @@ final class LabProbes {
               : Architecture.fromId(model);
       Measured measured =
           switch (architecture.recurrence()) {
-            case NONE -> {
-              int heads = c.hidden() % c.heads() == 0 ? c.heads() : 1;
-              r =
-                  GradientFlow.measureTransformer(
-                      new GradientFlow.TransformerConfig(
-                          c.hidden(),
-                          heads,
-                          4 * c.hidden(),
-                          c.layers(),
-                          steps,
-                          new GradientFlow.WeightInit.PyTorchDefault(),
-                          c.seed()),
-                      new NumpyRandom(c.seed()),
-                      null);
-              command =
-                  String.format(
-                      Locale.ROOT,
-                      "seqlab gradients --model transformer --hidden %d --heads %d --layers %d --steps %d"
-                          + " --seed %d",
-                      c.hidden(),
-                      heads,
-                      c.layers(),
-                      steps,
-                      c.seed());
-              yield new Measured(r, command);
-            }
-            case SCAN -> {
-              r =
-                  GradientFlow.measureMinRecurrent(
-                      architecture.minRecurrentKind().orElseThrow(),
-                      10,
-                      c.hidden(),
-                      steps,
-                      new GradientFlow.WeightInit.PyTorchDefault(),
-                      new NumpyRandom(c.seed()));
-              command =
-                  String.format(
-                      Locale.ROOT,
-                      "seqlab gradients --model %s --hidden %d --steps %d --seed %d",
-                      model,
-                      c.hidden(),
-                      steps,
-                      c.seed());
-              yield new Measured(r, command);
-            }
-            case MATRIX -> {
-              RecurrentKind kind = architecture.recurrentKind().orElseThrow();
-              double forget =
-                  architecture.hasForgetGate() && c.forgetBias() != null
-                      ? c.forgetBias()
-                      : Double.NaN;
-              r =
-                  GradientFlow.measure(
-                      new GradientFlow.Config(
-                          kind,
-                          10,
-                          c.hidden(),
-                          steps,
-                          new GradientFlow.WeightInit.PyTorchDefault(),
-                          spectral,
-                          forget,
-                          c.seed()),
-                      new NumpyRandom(c.seed()));
-              StringBuilder cmd =
-                  new StringBuilder(
-                      String.format(
-                          Locale.ROOT,
-                          "seqlab gradients --model %s --hidden %d --steps %d --seed %d",
-                          model,
-                          c.hidden(),
-                          steps,
-                          c.seed()));
-              if (kind == RecurrentKind.RNN_RELU) cmd.append(" --activation relu");
-              if (!Double.isNaN(spectral)) cmd.append(" --spectral-radius ").append(spectral);
-              if (!Double.isNaN(forget)) cmd.append(" --forget-bias ").append(forget);
-              command = cmd.toString();
-              yield new Measured(r, command);
-            }
+            case NONE -> attentionFlow(c, steps);
+            case SCAN -> scanFlow(architecture, model, c, steps);
+            case MATRIX -> matrixFlow(architecture, model, c, steps);
           };
-      r = measured.result();
-      command = measured.command();
+      GradientFlow.Result r = measured.result();
       Map<String, Object> s = new LinkedHashMap<>();
       s.put("model", model);
       s.put("label", label(architecture, c));
@@ -360,7 +281,7 @@ final class LabProbes {
       s.put("factor_per_step", r.factorPerStep());
       s.put("first_below_millionth", r.firstStepBelowMillionth());
       s.put("sentences", GradientVerdict.sentences(r, architecture.isRecurrent() ? "h" : "x"));
-      s.put("command", command);
+      s.put("command", measured.command());
       series.add(s);
     }
     Map<String, Object> out = new LinkedHashMap<>();
@@ -371,6 +292,87 @@ final class LabProbes {
 
   /** One architecture's measurement and the command that prints the same numbers. */
   private record Measured(GradientFlow.Result result, String command) {}
+
+  /** ‖∂L/∂x_t‖ at the input of every position of a Transformer stack of the lab's size. */
+  private static Measured attentionFlow(LabConfig c, int steps) {
+    int heads = c.hidden() % c.heads() == 0 ? c.heads() : 1;
+    GradientFlow.Result r =
+        GradientFlow.measureTransformer(
+            new GradientFlow.TransformerConfig(
+                c.hidden(),
+                heads,
+                4 * c.hidden(),
+                c.layers(),
+                steps,
+                new GradientFlow.WeightInit.PyTorchDefault(),
+                c.seed()),
+            new NumpyRandom(c.seed()),
+            null);
+    return new Measured(
+        r,
+        String.format(
+            Locale.ROOT,
+            "seqlab gradients --model transformer --hidden %d --heads %d --layers %d --steps %d"
+                + " --seed %d",
+            c.hidden(),
+            heads,
+            c.layers(),
+            steps,
+            c.seed()));
+  }
+
+  /** ‖∂L/∂h_t‖ of a recurrence linear in h (minGRU, minLSTM). */
+  private static Measured scanFlow(Architecture a, String model, LabConfig c, int steps) {
+    GradientFlow.Result r =
+        GradientFlow.measureMinRecurrent(
+            a.minRecurrentKind().orElseThrow(),
+            10,
+            c.hidden(),
+            steps,
+            new GradientFlow.WeightInit.PyTorchDefault(),
+            new NumpyRandom(c.seed()));
+    return new Measured(
+        r,
+        String.format(
+            Locale.ROOT,
+            "seqlab gradients --model %s --hidden %d --steps %d --seed %d",
+            model,
+            c.hidden(),
+            steps,
+            c.seed()));
+  }
+
+  /** ‖∂L/∂h_t‖ (and ‖∂L/∂c_t‖) of a recurrence through W_hh, with the lab's knobs. */
+  private static Measured matrixFlow(Architecture a, String model, LabConfig c, int steps) {
+    RecurrentKind kind = a.recurrentKind().orElseThrow();
+    double spectral = c.init().equals("spectral") ? c.spectralRadius() : Double.NaN;
+    double forget = a.hasForgetGate() && c.forgetBias() != null ? c.forgetBias() : Double.NaN;
+    GradientFlow.Result r =
+        GradientFlow.measure(
+            new GradientFlow.Config(
+                kind,
+                10,
+                c.hidden(),
+                steps,
+                new GradientFlow.WeightInit.PyTorchDefault(),
+                spectral,
+                forget,
+                c.seed()),
+            new NumpyRandom(c.seed()));
+    StringBuilder command =
+        new StringBuilder(
+            String.format(
+                Locale.ROOT,
+                "seqlab gradients --model %s --hidden %d --steps %d --seed %d",
+                model,
+                c.hidden(),
+                steps,
+                c.seed()));
+    if (kind == RecurrentKind.RNN_RELU) command.append(" --activation relu");
+    if (!Double.isNaN(spectral)) command.append(" --spectral-radius ").append(spectral);
+    if (!Double.isNaN(forget)) command.append(" --forget-bias ").append(forget);
+    return new Measured(r, command.toString());
+  }
 
   private static String label(Architecture architecture, LabConfig c) {
     return architecture.hasForgetGate() && c.forgetBias() != null

@@ -129,13 +129,35 @@ public final class RunFiles {
 
   private static void recurrent(StringBuilder py, LabConfig c, Map<String, int[]> shapes) {
     int[] wih = shapes.get("rnn.weight_ih_l0");
-    int[] head = shapes.get("head.weight");
     int hidden = shapes.get("rnn.weight_hh_l0")[1];
+    String options = c.architecture().pytorchOptions();
+    stackModel(
+        py,
+        shapes,
+        String.format(
+            Locale.ROOT,
+            "%s(%d, %d, %d%s)",
+            c.architecture().pytorchModule(),
+            wih[1],
+            hidden,
+            layerCount(shapes),
+            options.isEmpty() ? "" : ", " + options));
+  }
+
+  /** The number of recurrent layers: {@code rnn.weight_ih_l0}, {@code _l1}, ... */
+  private static int layerCount(Map<String, int[]> shapes) {
     int layers = 0;
     while (shapes.containsKey("rnn.weight_ih_l" + layers)) layers++;
-    String module = c.architecture().pytorchModule();
-    String options = c.architecture().pytorchOptions();
-    String extra = options.isEmpty() ? "" : ", " + options;
+    return layers;
+  }
+
+  /**
+   * {@code class Model}: an embedding (when the run reads tokens), the recurrent stack {@code rnn}
+   * built by {@code rnnConstructor}, and the head, as seqlab's recurrent language models hold them.
+   */
+  private static void stackModel(
+      StringBuilder py, Map<String, int[]> shapes, String rnnConstructor) {
+    int[] head = shapes.get("head.weight");
     py.append("class Model(torch.nn.Module):\n");
     py.append("    def __init__(self):\n");
     py.append("        super().__init__()\n");
@@ -148,15 +170,7 @@ public final class RunFiles {
               embedding[0],
               embedding[1]));
     }
-    py.append(
-        String.format(
-            Locale.ROOT,
-            "        self.rnn = %s(%d, %d, %d%s)  # time-major, as seqlab\n",
-            module,
-            wih[1],
-            hidden,
-            layers,
-            extra));
+    py.append("        self.rnn = " + rnnConstructor + "  # time-major, as seqlab\n");
     py.append(
         String.format(
             Locale.ROOT, "        self.head = torch.nn.Linear(%d, %d)\n\n", head[1], head[0]));
@@ -173,9 +187,6 @@ public final class RunFiles {
   private static void minRecurrent(StringBuilder py, LabConfig c, Map<String, int[]> shapes) {
     int[] wih = shapes.get("rnn.weight_ih_l0");
     int[] head = shapes.get("head.weight");
-    int hidden = head[1];
-    int layers = 0;
-    while (shapes.containsKey("rnn.weight_ih_l" + layers)) layers++;
     py.append(
         """
         def g(x):
@@ -211,33 +222,16 @@ public final class RunFiles {
                 return x, h
 
         """);
-    py.append("class Model(torch.nn.Module):\n");
-    py.append("    def __init__(self):\n");
-    py.append("        super().__init__()\n");
-    int[] embedding = shapes.get("embedding.weight");
-    if (embedding != null) {
-      py.append(
-          String.format(
-              Locale.ROOT,
-              "        self.embedding = torch.nn.Embedding(%d, %d)\n",
-              embedding[0],
-              embedding[1]));
-    }
-    py.append(
+    stackModel(
+        py,
+        shapes,
         String.format(
             Locale.ROOT,
-            "        self.rnn = MinRNN(\"%s\", %d, %d, %d)  # time-major, as seqlab\n",
+            "MinRNN(\"%s\", %d, %d, %d)",
             c.architecture().id(),
             wih[1],
-            hidden,
-            layers));
-    py.append(
-        String.format(
-            Locale.ROOT, "        self.head = torch.nn.Linear(%d, %d)\n\n", head[1], head[0]));
-    py.append("    def forward(self, x):\n");
-    if (embedding != null) py.append("        x = self.embedding(x)\n");
-    py.append("        h, _ = self.rnn(x)\n");
-    py.append("        return self.head(h)\n");
+            head[1],
+            layerCount(shapes)));
   }
 
   private static void transformer(StringBuilder py, LabConfig c, Map<String, int[]> shapes) {

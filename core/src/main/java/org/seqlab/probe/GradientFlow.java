@@ -3,6 +3,7 @@ package org.seqlab.probe;
 import java.util.random.RandomGenerator;
 import org.seqlab.nn.MinRecurrentKind;
 import org.seqlab.nn.RecurrentKind;
+import org.seqlab.nn.reference.ReferenceMinRecurrent;
 import org.seqlab.nn.reference.ReferenceRecurrent;
 import org.seqlab.nn.reference.ReferenceTransformer;
 
@@ -241,11 +242,11 @@ public final class GradientFlow {
   }
 
   /**
-   * The same measurement for a recurrence that is linear in {@code h} (minGRU, minLSTM): {@code h_t
-   * = a_t ⊙ h_{t-1} + b_t} with {@code a_t} from {@code x_t} alone, so the Jacobian {@code
-   * ∂h_t/∂h_{t-1}} is the diagonal {@code a_t} and {@code ∂L/∂h_t = a_{t+1} ⊙ … ⊙ a_T ⊙ 1},
-   * computed here in double precision. One layer, weights drawn as {@link WeightInit} says ({@code
-   * U(±1/√H)} for PyTorch's default), the input {@code N(0, 1)}.
+   * The same measurement for a recurrence that is linear in {@code h} (minGRU, minLSTM), on the
+   * double-precision reference: {@code h_t = a_t ⊙ h_{t-1} + b_t} with {@code a_t} from {@code x_t}
+   * alone, so {@code ∂L/∂h_t} is the product of the {@code a} of every later step. One layer,
+   * weights drawn as {@link WeightInit} says ({@code U(±1/√H)} for PyTorch's default), the input
+   * {@code N(0, 1)}; there is no {@code W_hh}, so the spectral radius is NaN.
    */
   public static Result measureMinRecurrent(
       MinRecurrentKind kind,
@@ -257,49 +258,31 @@ public final class GradientFlow {
     if (inputSize <= 0 || hiddenSize <= 0 || steps <= 0) {
       throw new IllegalArgumentException("sizes must be positive");
     }
-    int h = hiddenSize, rows = kind.gateCount() * h;
-    double bound = 1 / Math.sqrt(h);
-    double[] w = new double[rows * inputSize], b = new double[rows];
-    for (int i = 0; i < w.length; i++) w[i] = draw(init, bound, rng, true);
-    for (int i = 0; i < b.length; i++) b[i] = draw(init, bound, rng, false);
-    double[] x = new double[steps * inputSize];
-    for (int i = 0; i < x.length; i++) x[i] = rng.nextGaussian();
-    // a[t][j]: how much of h_{t-1} unit j keeps at step t.
-    double[][] keep = new double[steps][h];
-    for (int t = 0; t < steps; t++) {
-      for (int j = 0; j < h; j++) {
-        double first = b[j], second = b[h + j];
-        for (int i = 0; i < inputSize; i++) {
-          first += w[j * inputSize + i] * x[t * inputSize + i];
-          second += w[(h + j) * inputSize + i] * x[t * inputSize + i];
-        }
-        keep[t][j] =
-            switch (kind) {
-              case MIN_GRU -> 1 / (1 + Math.exp(first)); // 1 − σ(k_z)
-              case MIN_LSTM -> {
-                double f = 1 / (1 + Math.exp(-first)), i = 1 / (1 + Math.exp(-second));
-                yield f / (f + i);
-              }
+    ReferenceMinRecurrent model = new ReferenceMinRecurrent(kind, inputSize, hiddenSize, 1);
+    double bound = 1 / Math.sqrt(hiddenSize);
+    for (String name : model.parameters().keySet()) {
+      double[] p = model.parameter(name);
+      boolean matrix = name.startsWith("weight");
+      for (int i = 0; i < p.length; i++) {
+        p[i] =
+            switch (init) {
+              case WeightInit.PyTorchDefault d -> (rng.nextDouble() * 2 - 1) * bound;
+              case WeightInit.GaussianScaled g -> matrix ? g.scale() * rng.nextGaussian() : 0;
             };
       }
     }
-    double[] gradient = new double[h];
-    java.util.Arrays.fill(gradient, 1);
+    double[] input = new double[steps * inputSize];
+    for (int i = 0; i < input.length; i++) input[i] = rng.nextGaussian();
+    double[] ones = new double[hiddenSize];
+    java.util.Arrays.fill(ones, 1);
+    double[] dh = model.run(input, steps, 1, null).backward(null, ones).hidden();
     double[] norms = new double[steps];
-    for (int t = steps - 1; t >= 0; t--) {
+    for (int t = 0; t < steps; t++) {
       double sum = 0;
-      for (double g : gradient) sum += g * g;
+      for (int j = 0; j < hiddenSize; j++) sum += dh[t * hiddenSize + j] * dh[t * hiddenSize + j];
       norms[t] = Math.sqrt(sum);
-      for (int j = 0; j < h; j++) gradient[j] *= keep[t][j];
     }
     return new Result(norms, null, Double.NaN);
-  }
-
-  private static double draw(WeightInit init, double bound, RandomGenerator rng, boolean matrix) {
-    return switch (init) {
-      case WeightInit.PyTorchDefault d -> (rng.nextDouble() * 2 - 1) * bound;
-      case WeightInit.GaussianScaled g -> matrix ? g.scale() * rng.nextGaussian() : 0;
-    };
   }
 
   /**

@@ -22,9 +22,10 @@ import org.seqlab.nn.LanguageModel;
  * @param hidden the hidden size, or the Transformer's model width
  * @param layers recurrent layers or Transformer blocks
  * @param embedding the embedding width of a recurrent model that reads tokens
- * @param heads the Transformer's attention heads (dividing {@code hidden}); 1 for other models
- * @param feedForward the Transformer's feed-forward width; {@link #FEED_FORWARD_FACTOR} times
- *     {@code hidden} by default
+ * @param heads the Transformer's attention heads (dividing {@code hidden}); set to 1 for other
+ *     models, which have none
+ * @param feedForward the Transformer's feed-forward width ({@link #FEED_FORWARD_FACTOR} times
+ *     {@code hidden} by default); set to that default for other models, which have none
  * @param dropout recurrent models: on the embedding, between layers and before the head
  * @param forgetBias models with a forget gate: its bias {@code b_if + b_hf} at initialisation, or
  *     null for PyTorch's default draw
@@ -49,7 +50,12 @@ public record ModelSpec(
   public static final int FEED_FORWARD_FACTOR = 4;
 
   public ModelSpec {
-    Architecture architecture = Architecture.fromId(model);
+    Architecture architecture;
+    try {
+      architecture = Architecture.fromId(model);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("--model: " + e.getMessage(), e);
+    }
     Limits.HIDDEN.check(hidden);
     Limits.LAYERS.check(layers);
     Limits.EMBEDDING.check(embedding);
@@ -65,6 +71,12 @@ public record ModelSpec(
         throw new IllegalArgumentException(
             "--dropout applies to recurrent models only; the Transformer has none (use 0)");
       }
+    }
+    if (!architecture.hasAttention()) {
+      // Settings a model without attention does not read: the same for every such description, so
+      // that two descriptions of one model are equal.
+      heads = 1;
+      feedForward = defaultFeedForward(hidden);
     }
     if (forgetBias != null) {
       Limits.checkForgetBias(forgetBias);

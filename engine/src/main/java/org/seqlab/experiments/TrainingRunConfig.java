@@ -145,22 +145,8 @@ public record TrainingRunConfig(
     Limits.SEQ_LEN.check(seqLen);
     Limits.BATCH.check(batch);
     // The model's settings are checked where models are built, once for every face.
-    try {
-      modelSpec(
-          model,
-          hidden,
-          layers,
-          embedding,
-          heads,
-          feedForward,
-          dropout,
-          forgetBias,
-          spectralRadius);
-    } catch (IllegalArgumentException e) {
-      throw e.getMessage().startsWith("unknown model")
-          ? new IllegalArgumentException("--model: " + e.getMessage(), e)
-          : e;
-    }
+    new ModelSpec(
+        model, hidden, layers, embedding, heads, feedForward, dropout, forgetBias, spectralRadius);
     Limits.checkLearningRate(lr);
     Limits.checkClip(clip);
     Limits.MAX_STEPS.checkLong(maxSteps);
@@ -236,32 +222,8 @@ public record TrainingRunConfig(
 
   /** The model this run trains: the one description every face builds its models from. */
   public ModelSpec modelSpec() {
-    return modelSpec(
-        model, hidden, layers, embedding, heads, feedForward, dropout, forgetBias, spectralRadius);
-  }
-
-  // Static, because the compact constructor checks the values before the fields are set.
-  private static ModelSpec modelSpec(
-      String model,
-      int hidden,
-      int layers,
-      int embedding,
-      int heads,
-      int feedForward,
-      double dropout,
-      Double forgetBias,
-      Double spectralRadius) {
-    boolean attention = Architecture.fromId(model).hasAttention();
     return new ModelSpec(
-        model,
-        hidden,
-        layers,
-        embedding,
-        attention ? heads : 1,
-        attention ? feedForward : ModelSpec.defaultFeedForward(hidden),
-        dropout,
-        forgetBias,
-        spectralRadius);
+        model, hidden, layers, embedding, heads, feedForward, dropout, forgetBias, spectralRadius);
   }
 
   public Optimizer.Settings optimizerSettings() {
