@@ -1,22 +1,20 @@
 package org.seqlab.nn;
 
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.random.RandomGenerator;
 import org.seqlab.tensor.Tensor;
 
 /**
- * A language model on minimal recurrent layers: an embedding, a stack of minGRU or minLSTM layers
- * ({@link MinRecurrent}) and a linear head over the vocabulary, with dropout on the embedded input,
- * between the layers and on the top layer's output, as {@link RecurrentLanguageModel}.
+ * A recurrent language model whose stack is {@link MinRecurrent}: {@code L} layers of minGRU or
+ * minLSTM, whose gates read the input alone, so the state recurs linearly,
  *
  * <pre>
- *   x_t = drop(E[token_t])                                  [T, B, E]
  *   h_t = minRNN(x_t, h_{t-1})              (L layers)      [T, B, H]
- *   logits_t = drop(h_t) W_head^T + b_head                  [T, B, V]
  * </pre>
+ *
+ * <p>between the embedding, the dropout and the head every recurrent language model shares ({@code
+ * RecurrentShell} gives their equations), as in {@link RecurrentLanguageModel}.
  *
  * <p>Parameters, in order: {@code embedding.weight [V, E]} (absent when reading features), {@code
  * rnn.weight_ih_l{k} [G*H, in_k]}, {@code rnn.bias_ih_l{k} [G*H]} for every layer {@code k}, {@code
@@ -26,20 +24,12 @@ import org.seqlab.tensor.Tensor;
  * <p>Training runs the whole window through the log-space scan, parallel over time; {@link
  * #decoder()} generates a token at a time with {@link MinRecurrent#step}, the plain recurrence.
  */
-public final class MinRecurrentLanguageModel implements LanguageModel {
+public final class MinRecurrentLanguageModel extends RecurrentShell {
 
   /**
-   * The shape of the model.
+   * The shape of the model, as {@link RecurrentLanguageModel.Config}.
    *
-   * @param vocabularySize {@code V}, the token ids read and predicted; for a model that reads
-   *     features, the width of its output (1 for one value per step)
-   * @param embeddingSize {@code E}, the embedding width (unused when reading features)
    * @param kind minGRU or minLSTM
-   * @param hiddenSize {@code H}
-   * @param numLayers {@code L}
-   * @param dropout on the embedded input, between layers and before the head
-   * @param inputFeatures {@code F}: 0 to read token ids through an embedding, or the width of the
-   *     feature vectors fed straight into the first layer
    */
   public record Config(
       int vocabularySize,
@@ -48,27 +38,11 @@ public final class MinRecurrentLanguageModel implements LanguageModel {
       int hiddenSize,
       int numLayers,
       double dropout,
-      int inputFeatures) {
+      int inputFeatures)
+      implements Sizes {
     public Config {
       Objects.requireNonNull(kind, "kind");
-      if (vocabularySize <= 0
-          || embeddingSize <= 0
-          || hiddenSize <= 0
-          || numLayers <= 0
-          || inputFeatures < 0) {
-        throw new IllegalArgumentException(
-            "sizes must be positive, got V="
-                + vocabularySize
-                + ", E="
-                + embeddingSize
-                + ", H="
-                + hiddenSize
-                + ", L="
-                + numLayers
-                + ", F="
-                + inputFeatures);
-      }
-      Dropout.checkProbability(dropout);
+      Sizes.check(vocabularySize, embeddingSize, hiddenSize, numLayers, dropout, inputFeatures);
     }
 
     /** A model that reads token ids. */
@@ -81,50 +55,21 @@ public final class MinRecurrentLanguageModel implements LanguageModel {
         double dropout) {
       this(vocabularySize, embeddingSize, kind, hiddenSize, numLayers, dropout, 0);
     }
-
-    /** The width the first layer reads: {@code E}, or {@code F} for features. */
-    public int recurrentInputSize() {
-      return inputFeatures > 0 ? inputFeatures : embeddingSize;
-    }
   }
 
   private final Config config;
-  private final Embedding embedding;
   private final MinRecurrent rnn;
-  private final Linear head;
-  private final List<Parameter> parameters;
-  private RecurrentGradients lastGradients; // what the last backward pass found, for probes
 
   /** A model with zero parameters; call {@link #initialize} or load a state dict. */
   public MinRecurrentLanguageModel(Config config) {
-    this.config = Objects.requireNonNull(config, "config");
-    this.embedding =
-        config.inputFeatures() > 0
-            ? null
-            : new Embedding(config.vocabularySize(), config.embeddingSize());
-    this.rnn =
+    Objects.requireNonNull(config, "config");
+    MinRecurrent rnn =
         new MinRecurrent(
             config.kind(), config.recurrentInputSize(), config.hiddenSize(), config.numLayers());
     rnn.setDropout(config.dropout());
-    this.head = new Linear(config.hiddenSize(), config.vocabularySize());
-    List<Parameter> all = new ArrayList<>();
-    if (embedding != null) {
-      all.addAll(ParameterNames.prefixed("embedding.", embedding.parameters()));
-    }
-    all.addAll(ParameterNames.prefixed("rnn.", rnn.parameters()));
-    all.addAll(ParameterNames.prefixed("head.", head.parameters()));
-    this.parameters = List.copyOf(all);
-  }
-
-  /**
-   * PyTorch's defaults, in parameter order: the embedding from {@code N(0, 1)}, the layers from
-   * {@code U(±1/√H)}, the head from {@code U(±1/√H)}.
-   */
-  @Override
-  public void initialize(RandomGenerator rng) {
-    if (embedding != null) embedding.initialize(rng);
-    rnn.initialize(rng);
-    head.initialize(rng);
+    this.config = config;
+    this.rnn = rnn;
+    super(config, rnn);
   }
 
   public Config config() {
@@ -134,21 +79,6 @@ public final class MinRecurrentLanguageModel implements LanguageModel {
   /** The recurrent stack. */
   public MinRecurrent recurrent() {
     return rnn;
-  }
-
-  @Override
-  public int vocabularySize() {
-    return config.vocabularySize();
-  }
-
-  @Override
-  public int inputFeatures() {
-    return config.inputFeatures();
-  }
-
-  @Override
-  public List<Parameter> parameters() {
-    return parameters;
   }
 
   /**
@@ -183,101 +113,26 @@ public final class MinRecurrentLanguageModel implements LanguageModel {
   }
 
   @Override
-  public Pass forward(int[] tokens, int steps, int batch, State carried, RandomGenerator dropout) {
-    return fromTokens(tokens, steps, batch, carried, dropout, true);
+  void initializeStack(RandomGenerator rng) {
+    rnn.initialize(rng);
   }
 
+  // h_t = minRNN(x_t, h_{t-1})
   @Override
-  public Pass evaluate(int[] tokens, int steps, int batch, State carried) {
-    return fromTokens(tokens, steps, batch, carried, null, false);
-  }
-
-  private Pass fromTokens(
-      int[] tokens,
-      int steps,
-      int batch,
-      State carried,
-      RandomGenerator dropout,
-      boolean forBackward) {
-    Objects.requireNonNull(tokens, "tokens");
-    if (embedding == null) {
-      throw new UnsupportedOperationException(
-          "this model reads feature vectors of width " + config.inputFeatures() + ", not tokens");
-    }
-    if (steps <= 0 || batch <= 0 || (long) steps * batch != tokens.length) {
-      throw new IllegalArgumentException(
-          "tokens has " + tokens.length + " ids, expected T*B = " + steps + "*" + batch);
-    }
-    // x_t = E[token_t]
-    return run(tokens, embedding.forward(tokens, steps, batch), carried, dropout, forBackward);
-  }
-
-  @Override
-  public Pass forwardFeatures(Tensor features, State carried, RandomGenerator dropout) {
-    return fromFeatures(features, carried, dropout, true);
-  }
-
-  @Override
-  public Pass evaluateFeatures(Tensor features, State carried) {
-    return fromFeatures(features, carried, null, false);
-  }
-
-  private Pass fromFeatures(
-      Tensor features, State carried, RandomGenerator dropout, boolean forBackward) {
-    Objects.requireNonNull(features, "features");
-    if (embedding != null) {
-      throw new UnsupportedOperationException("this model reads token ids, not feature vectors");
-    }
-    if (features.rank() != 3 || features.dim(2) != config.inputFeatures()) {
-      throw new IllegalArgumentException(
-          "features has shape "
-              + java.util.Arrays.toString(features.shape())
-              + ", expected [T, B, "
-              + config.inputFeatures()
-              + "]");
-    }
-    // x_t = features_t (copied: dropout writes into it)
-    return run(null, features.copy(), carried, dropout, forBackward);
-  }
-
-  /**
-   * The stack from {@code x [T, B, E or F]} on: dropout, the layers and the head; the layers keep
-   * their trace only {@code forBackward} ({@link MinRecurrent#infer} otherwise, which gives the
-   * same bits).
-   */
-  private Pass run(
-      int[] tokens, Tensor x, State carried, RandomGenerator dropout, boolean forBackward) {
-    int steps = x.dim(0), batch = x.dim(1);
-    Tensor h0 = null;
-    if (carried != null && !carried.tensors().isEmpty()) h0 = carried.tensors().get("h");
-    double p = dropout == null ? 0 : config.dropout();
-
-    // x_t = drop(x_t)
-    float[] inputMask = null;
-    if (p > 0) {
-      inputMask = Dropout.drawMask(null, x.size(), p, dropout);
-      Dropout.apply(x.data(), inputMask, x.size());
-    }
-    MinRecurrent.Output out =
-        forBackward ? rnn.forward(x, h0, p > 0 ? dropout : null) : rnn.infer(x, h0);
-    // logits_t = drop(h_t) W^T + b
-    Tensor headInput = out.output();
-    float[] outputMask = null;
-    if (p > 0) {
-      headInput = headInput.copy();
-      outputMask = Dropout.drawMask(null, headInput.size(), p, dropout);
-      Dropout.apply(headInput.data(), outputMask, headInput.size());
-    }
-    Tensor logits = head.forward(headInput);
+  Pass run(int[] tokens, Tensor x, State carried, RandomGenerator dropout, boolean forBackward) {
+    Tensor h0 = stateTensor(carried, "h");
+    float[] inputMask = dropInput(x, dropout);
+    MinRecurrent.Output out = forBackward ? rnn.forward(x, h0, dropout) : rnn.infer(x, h0);
+    Head head = head(out.output(), dropout);
     return new MinRecurrentPass(
         tokens,
-        steps,
-        batch,
+        x.dim(0),
+        x.dim(1),
         inputMask,
         out,
-        headInput,
-        outputMask,
-        logits,
+        head.input(),
+        head.mask(),
+        head.logits(),
         new State(Map.of("h", out.hN())));
   }
 
@@ -286,72 +141,27 @@ public final class MinRecurrentLanguageModel implements LanguageModel {
     if (!(pass instanceof MinRecurrentPass p)) {
       throw new IllegalArgumentException("this pass did not come from a minimal recurrent model");
     }
-    if (!p.recurrent().hasTrace()) {
-      throw new IllegalArgumentException(
-          "this pass came from evaluate, which keeps nothing for a backward pass; use forward");
-    }
-    Tensor dHeadInput = head.backward(p.headInput(), dLogits);
-    if (p.outputMask() != null) Dropout.apply(dHeadInput.data(), p.outputMask(), dHeadInput.size());
-    RecurrentGradients g = rnn.backward(p.recurrent(), dHeadInput, null);
-    lastGradients = g;
-    Tensor dEmbedded = g.dInput();
-    if (p.inputMask() != null) Dropout.apply(dEmbedded.data(), p.inputMask(), dEmbedded.size());
-    if (embedding != null) embedding.backward(p.tokens(), dEmbedded);
+    requireTrace(p.recurrent().hasTrace());
+    Tensor dHidden = backwardHead(p.headInput(), p.outputMask(), dLogits);
+    backwardInput(p.tokens(), p.inputMask(), rnn.backward(p.recurrent(), dHidden, null));
   }
 
-  /**
-   * The gradients of the last {@link #backward} pass, among them the total {@code dL/dh_t} of every
-   * layer at every step ({@link RecurrentGradients#hiddenGradient}, {@code [T, B, H]} per layer):
-   * what a probe reads to watch the gradient travel back in time. Null before the first backward
-   * pass.
-   */
-  public RecurrentGradients lastGradients() {
-    return lastGradients;
-  }
-
+  /** Steps by {@link MinRecurrent#step}, the plain recurrence. */
   @Override
-  public Decoder decoder() {
-    if (embedding == null) {
-      throw new UnsupportedOperationException("a model that reads features does not generate");
-    }
-    return new StepDecoder();
-  }
-
-  /**
-   * Step-by-step generation on {@link MinRecurrent#step}: per token an embedding row, one step of
-   * every layer by the plain recurrence, and the head's {@code V} dot products.
-   */
-  private final class StepDecoder implements Decoder {
-    private final Tensor state = Tensor.zeros(config.numLayers(), 1, config.hiddenSize());
-    private final Tensor input = Tensor.zeros(1, config.embeddingSize());
-    private final float[] logits = new float[config.vocabularySize()];
-
-    @Override
-    public float[] next(int token) {
-      if (token < 0 || token >= config.vocabularySize()) {
-        throw new IllegalArgumentException(
-            "token " + token + " is outside the vocabulary [0, " + config.vocabularySize() + ")");
+  Stepper stepper() {
+    Tensor state = Tensor.zeros(config.numLayers(), 1, config.hiddenSize());
+    Tensor input = Tensor.zeros(1, config.embeddingSize());
+    return new Stepper() {
+      @Override
+      public float[] step(float[] embedded, int offset) {
+        System.arraycopy(embedded, offset, input.data(), 0, config.embeddingSize());
+        return rnn.step(input, state).data();
       }
-      int e = config.embeddingSize();
-      System.arraycopy(embedding.weight().value().data(), token * e, input.data(), 0, e);
-      float[] hidden = rnn.step(input, state).data();
-      float[] w = head.weight().value().data();
-      float[] b = head.bias().value().data();
-      int h = config.hiddenSize();
-      for (int v = 0; v < logits.length; v++) {
-        double sum = b[v];
-        for (int j = 0; j < h; j++) sum += (double) w[v * h + j] * hidden[j];
-        logits[v] = (float) sum;
+
+      @Override
+      public void reset() {
+        state.zero();
       }
-      return logits;
-    }
-
-    @Override
-    public void reset() {
-      state.zero();
-    }
-
-    @Override
-    public void close() {}
+    };
   }
 }

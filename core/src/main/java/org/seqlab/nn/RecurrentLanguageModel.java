@@ -1,23 +1,21 @@
 package org.seqlab.nn;
 
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.random.RandomGenerator;
 import org.seqlab.tensor.Tensor;
 
 /**
- * A recurrent language model: an embedding, a stack of recurrent layers and a linear head over the
- * vocabulary, with dropout on the embedded input, between the layers and on the top layer's output
- * (Zaremba et al. 2014; PyTorch's {@code word_language_model} example).
+ * A recurrent language model whose stack is {@link Recurrent}: {@code L} layers of Elman RNN, LSTM
+ * or GRU cells, each reading the full previous state through {@code W_hh},
  *
  * <pre>
- *   x_t = drop(E[token_t])                                  [T, B, E]
  *   h_t, c_t = RNN(x_t, h_{t-1}, c_{t-1})   (L layers)      [T, B, H]
- *   logits_t = drop(h_t) W_head^T + b_head                  [T, B, V]
  * </pre>
+ *
+ * <p>between the embedding, the dropout and the head every recurrent language model shares ({@code
+ * RecurrentShell} gives their equations).
  *
  * <p>Parameters, in order, with the names of a PyTorch module holding {@code embedding =
  * nn.Embedding(V, E)}, {@code rnn = nn.LSTM(E, H, L)} (or GRU, RNN) and {@code head = nn.Linear(H,
@@ -25,7 +23,7 @@ import org.seqlab.tensor.Tensor;
  * {@code head.bias [V]}. The state carried between windows is every layer's {@code h} (and {@code
  * c}), {@code [L, B, H]}.
  */
-public final class RecurrentLanguageModel implements LanguageModel {
+public final class RecurrentLanguageModel extends RecurrentShell {
 
   /**
    * The shape of the model.
@@ -47,27 +45,11 @@ public final class RecurrentLanguageModel implements LanguageModel {
       int hiddenSize,
       int numLayers,
       double dropout,
-      int inputFeatures) {
+      int inputFeatures)
+      implements Sizes {
     public Config {
       Objects.requireNonNull(kind, "kind");
-      if (vocabularySize <= 0
-          || embeddingSize <= 0
-          || hiddenSize <= 0
-          || numLayers <= 0
-          || inputFeatures < 0) {
-        throw new IllegalArgumentException(
-            "sizes must be positive, got V="
-                + vocabularySize
-                + ", E="
-                + embeddingSize
-                + ", H="
-                + hiddenSize
-                + ", L="
-                + numLayers
-                + ", F="
-                + inputFeatures);
-      }
-      Dropout.checkProbability(dropout);
+      Sizes.check(vocabularySize, embeddingSize, hiddenSize, numLayers, dropout, inputFeatures);
     }
 
     /** A model that reads token ids. */
@@ -80,50 +62,21 @@ public final class RecurrentLanguageModel implements LanguageModel {
         double dropout) {
       this(vocabularySize, embeddingSize, kind, hiddenSize, numLayers, dropout, 0);
     }
-
-    /** The width the first recurrent layer reads: {@code E}, or {@code F} for features. */
-    public int recurrentInputSize() {
-      return inputFeatures > 0 ? inputFeatures : embeddingSize;
-    }
   }
 
   private final Config config;
-  private final Embedding embedding;
   private final Recurrent rnn;
-  private final Linear head;
-  private final List<Parameter> parameters;
-  private RecurrentGradients lastGradients; // what the last backward pass found, for probes
 
   /** A model with zero parameters; call {@link #initialize} or load a state dict. */
   public RecurrentLanguageModel(Config config) {
-    this.config = Objects.requireNonNull(config, "config");
-    this.embedding =
-        config.inputFeatures() > 0
-            ? null
-            : new Embedding(config.vocabularySize(), config.embeddingSize());
-    this.rnn =
+    Objects.requireNonNull(config, "config");
+    Recurrent rnn =
         Recurrent.create(
             config.kind(), config.recurrentInputSize(), config.hiddenSize(), config.numLayers());
     rnn.setDropout(config.dropout());
-    this.head = new Linear(config.hiddenSize(), config.vocabularySize());
-    List<Parameter> all = new ArrayList<>();
-    if (embedding != null) {
-      all.addAll(ParameterNames.prefixed("embedding.", embedding.parameters()));
-    }
-    all.addAll(ParameterNames.prefixed("rnn.", rnn.parameters()));
-    all.addAll(ParameterNames.prefixed("head.", head.parameters()));
-    this.parameters = List.copyOf(all);
-  }
-
-  /**
-   * PyTorch's defaults, in parameter order: the embedding from {@code N(0, 1)}, the recurrent
-   * layers from {@code U(±1/√H)}, the head from {@code U(±1/√H)}.
-   */
-  @Override
-  public void initialize(RandomGenerator rng) {
-    if (embedding != null) embedding.initialize(rng);
-    rnn.initialize(rng);
-    head.initialize(rng);
+    this.config = config;
+    this.rnn = rnn;
+    super(config, rnn);
   }
 
   public Config config() {
@@ -135,33 +88,15 @@ public final class RecurrentLanguageModel implements LanguageModel {
     return rnn;
   }
 
-  @Override
-  public int vocabularySize() {
-    return config.vocabularySize();
-  }
-
-  @Override
-  public int inputFeatures() {
-    return config.inputFeatures();
-  }
-
-  @Override
-  public List<Parameter> parameters() {
-    return parameters;
-  }
-
   /** What backward needs from one forward pass. */
   private record RecurrentPass(
-      int[] tokens,
-      int steps,
-      int batch,
-      float[] inputMask,
-      RecurrentOutput recurrent,
-      Tensor headInput,
-      float[] outputMask,
-      Tensor logits,
-      State finalState)
+      int[] tokens, float[] inputMask, RecurrentOutput recurrent, Head head, State finalState)
       implements Pass {
+    @Override
+    public Tensor logits() {
+      return head.logits();
+    }
+
     @Override
     public RecurrentTrace recurrentTrace() {
       return recurrent.hasTrace() ? recurrent.trace() : null;
@@ -174,100 +109,22 @@ public final class RecurrentLanguageModel implements LanguageModel {
   }
 
   @Override
-  public Pass forward(int[] tokens, int steps, int batch, State carried, RandomGenerator dropout) {
-    return fromTokens(tokens, steps, batch, carried, dropout, true);
+  void initializeStack(RandomGenerator rng) {
+    rnn.initialize(rng);
   }
 
+  // h_t, c_t = RNN(x_t, h_{t-1}, c_{t-1})
   @Override
-  public Pass evaluate(int[] tokens, int steps, int batch, State carried) {
-    return fromTokens(tokens, steps, batch, carried, null, false);
-  }
-
-  private Pass fromTokens(
-      int[] tokens,
-      int steps,
-      int batch,
-      State carried,
-      RandomGenerator dropout,
-      boolean forBackward) {
-    Objects.requireNonNull(tokens, "tokens");
-    if (embedding == null) {
-      throw new UnsupportedOperationException(
-          "this model reads feature vectors of width " + config.inputFeatures() + ", not tokens");
-    }
-    if (steps <= 0 || batch <= 0 || (long) steps * batch != tokens.length) {
-      throw new IllegalArgumentException(
-          "tokens has " + tokens.length + " ids, expected T*B = " + steps + "*" + batch);
-    }
-    // x_t = E[token_t]
-    return run(tokens, embedding.forward(tokens, steps, batch), carried, dropout, forBackward);
-  }
-
-  @Override
-  public Pass forwardFeatures(Tensor features, State carried, RandomGenerator dropout) {
-    return fromFeatures(features, carried, dropout, true);
-  }
-
-  @Override
-  public Pass evaluateFeatures(Tensor features, State carried) {
-    return fromFeatures(features, carried, null, false);
-  }
-
-  private Pass fromFeatures(
-      Tensor features, State carried, RandomGenerator dropout, boolean forBackward) {
-    Objects.requireNonNull(features, "features");
-    if (embedding != null) {
-      throw new UnsupportedOperationException("this model reads token ids, not feature vectors");
-    }
-    if (features.rank() != 3 || features.dim(2) != config.inputFeatures()) {
-      throw new IllegalArgumentException(
-          "features has shape "
-              + java.util.Arrays.toString(features.shape())
-              + ", expected [T, B, "
-              + config.inputFeatures()
-              + "]");
-    }
-    // x_t = features_t (copied: dropout writes into it)
-    return run(null, features.copy(), carried, dropout, forBackward);
-  }
-
-  /**
-   * The stack from {@code x [T, B, E or F]} on: dropout, the recurrent layers and the head; the
-   * recurrent layers keep their trace only {@code forBackward} ({@link Recurrent#infer} otherwise,
-   * which gives the same bits).
-   */
-  private Pass run(
-      int[] tokens, Tensor x, State carried, RandomGenerator dropout, boolean forBackward) {
-    int steps = x.dim(0), batch = x.dim(1);
-    Tensor h0 = null, c0 = null;
-    if (carried != null && !carried.tensors().isEmpty()) {
-      h0 = carried.tensors().get("h");
-      c0 = carried.tensors().get("c");
-    }
-    double p = dropout == null ? 0 : config.dropout();
-
-    // x_t = drop(x_t)
-    float[] inputMask = null;
-    if (p > 0) {
-      inputMask = Dropout.drawMask(null, x.size(), p, dropout);
-      Dropout.apply(x.data(), inputMask, x.size());
-    }
+  Pass run(int[] tokens, Tensor x, State carried, RandomGenerator dropout, boolean forBackward) {
+    Tensor h0 = stateTensor(carried, "h"), c0 = stateTensor(carried, "c");
+    float[] inputMask = dropInput(x, dropout);
     RecurrentOutput out =
-        forBackward ? rnn.forward(x, h0, c0, null, p > 0 ? dropout : null) : rnn.infer(x, h0, c0);
-    // logits_t = drop(h_t) W^T + b
-    Tensor headInput = out.output();
-    float[] outputMask = null;
-    if (p > 0) {
-      headInput = headInput.copy();
-      outputMask = Dropout.drawMask(null, headInput.size(), p, dropout);
-      Dropout.apply(headInput.data(), outputMask, headInput.size());
-    }
-    Tensor logits = head.forward(headInput);
+        forBackward ? rnn.forward(x, h0, c0, null, dropout) : rnn.infer(x, h0, c0);
+    Head head = head(out.output(), dropout);
     Map<String, Tensor> state = new HashMap<>();
     state.put("h", out.hN());
     if (out.cN() != null) state.put("c", out.cN());
-    return new RecurrentPass(
-        tokens, steps, batch, inputMask, out, headInput, outputMask, logits, new State(state));
+    return new RecurrentPass(tokens, inputMask, out, head, new State(state));
   }
 
   @Override
@@ -275,72 +132,32 @@ public final class RecurrentLanguageModel implements LanguageModel {
     if (!(pass instanceof RecurrentPass p)) {
       throw new IllegalArgumentException("this pass did not come from a recurrent model");
     }
-    if (!p.recurrent().hasTrace()) {
-      throw new IllegalArgumentException(
-          "this pass came from evaluate, which keeps nothing for a backward pass; use forward");
-    }
-    Tensor dHeadInput = head.backward(p.headInput(), dLogits);
-    if (p.outputMask() != null) Dropout.apply(dHeadInput.data(), p.outputMask(), dHeadInput.size());
-    RecurrentGradients g = rnn.backward(p.recurrent(), dHeadInput, null, null);
-    lastGradients = g;
-    Tensor dEmbedded = g.dInput();
-    if (p.inputMask() != null) Dropout.apply(dEmbedded.data(), p.inputMask(), dEmbedded.size());
-    if (embedding != null) embedding.backward(p.tokens(), dEmbedded);
+    requireTrace(p.recurrent().hasTrace());
+    Tensor dHidden = backwardHead(p.head().input(), p.head().mask(), dLogits);
+    backwardInput(p.tokens(), p.inputMask(), rnn.backward(p.recurrent(), dHidden, null, null));
   }
 
-  /**
-   * The gradients of the last {@link #backward} pass, among them the total {@code dL/dh_t} (and
-   * {@code dL/dc_t}) of every layer at every step: what a probe reads to watch the gradient travel
-   * back in time while the model trains. Null before the first backward pass.
-   */
-  public RecurrentGradients lastGradients() {
-    return lastGradients;
-  }
-
+  /** Steps on {@link RecurrentStream}, the allocation-free streaming path. */
   @Override
-  public Decoder decoder() {
-    if (embedding == null) {
-      throw new UnsupportedOperationException("a model that reads features does not generate");
-    }
-    return new StreamDecoder();
-  }
-
-  /**
-   * Step-by-step generation on {@link RecurrentStream}, the allocation-free streaming path: per
-   * token an embedding row, one step of every layer, and the head's {@code V} dot products.
-   */
-  private final class StreamDecoder implements Decoder {
-    private final RecurrentStream stream = new RecurrentStream(rnn, 1);
-    private final float[] hidden = new float[config.hiddenSize()];
-    private final float[] logits = new float[config.vocabularySize()];
-
-    @Override
-    public float[] next(int token) {
-      if (token < 0 || token >= config.vocabularySize()) {
-        throw new IllegalArgumentException(
-            "token " + token + " is outside the vocabulary [0, " + config.vocabularySize() + ")");
+  Stepper stepper() {
+    RecurrentStream stream = new RecurrentStream(rnn, 1);
+    float[] hidden = new float[config.hiddenSize()];
+    return new Stepper() {
+      @Override
+      public float[] step(float[] input, int offset) {
+        stream.step(input, offset, hidden, 0);
+        return hidden;
       }
-      int e = config.embeddingSize();
-      stream.step(embedding.weight().value().data(), token * e, hidden, 0);
-      float[] w = head.weight().value().data();
-      float[] b = head.bias().value().data();
-      int h = config.hiddenSize();
-      for (int v = 0; v < logits.length; v++) {
-        double sum = b[v];
-        for (int j = 0; j < h; j++) sum += (double) w[v * h + j] * hidden[j];
-        logits[v] = (float) sum;
+
+      @Override
+      public void reset() {
+        stream.reset();
       }
-      return logits;
-    }
 
-    @Override
-    public void reset() {
-      stream.reset();
-    }
-
-    @Override
-    public void close() {
-      stream.close();
-    }
+      @Override
+      public void close() {
+        stream.close();
+      }
+    };
   }
 }

@@ -15,7 +15,9 @@
  *   <li>Attention: {@link org.seqlab.nn.MultiHeadSelfAttention}, {@link
  *       org.seqlab.nn.TransformerBlock}, {@link org.seqlab.nn.TransformerDecoder}.
  *   <li>Whole models: {@link org.seqlab.nn.LanguageModel}, implemented by {@link
- *       org.seqlab.nn.RecurrentLanguageModel} and {@link org.seqlab.nn.TransformerLanguageModel}.
+ *       org.seqlab.nn.RecurrentLanguageModel}, {@link org.seqlab.nn.MinRecurrentLanguageModel} (the
+ *       two share {@code RecurrentShell}: embedding, dropout, head, decoder) and {@link
+ *       org.seqlab.nn.TransformerLanguageModel}.
  *   <li>Losses: {@link org.seqlab.nn.CrossEntropyLoss}, {@link org.seqlab.nn.MeanSquaredError}.
  * </ul>
  *
