@@ -93,11 +93,20 @@ public final class InferCommand implements Callable<Integer> {
     }
     return switch (architecture) {
       case RNN, RNN_RELU, LSTM, GRU ->
-          inferRecurrent(load(() -> RecurrentCheckpoint.fromFile(file, null, weights.toString())));
+          inferRecurrent(
+              load(
+                  () ->
+                      RecurrentCheckpoint.fromFile(
+                          file, architecture.recurrentKind().orElseThrow(), weights.toString())));
       case MIN_GRU, MIN_LSTM ->
           inferMinRecurrent(
               architecture,
-              load(() -> RecurrentCheckpoint.minRecurrentFromFile(file, null, weights.toString())));
+              load(
+                  () ->
+                      RecurrentCheckpoint.minRecurrentFromFile(
+                          file,
+                          architecture.minRecurrentKind().orElseThrow(),
+                          weights.toString())));
       case TRANSFORMER ->
           throw new UserError(
               "--weights "
