@@ -3,12 +3,14 @@ package org.seqlab.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.PrintWriter;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.stream.Stream;
 import org.seqlab.experiments.LayerBenchmark;
-import org.seqlab.nn.RecurrentKind;
+import org.seqlab.nn.Architecture;
 import org.seqlab.tensor.FmaPeak;
 import org.seqlab.tensor.Parallel;
 import org.seqlab.tensor.ReadBandwidth;
@@ -23,11 +25,13 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     description = {
       "Times one training step (forward + backward through time) or one inference pass of a layer over a"
-          + " [T, B, I] batch: median of --repeats runs after warm-up.",
+          + " [T, B, I] batch: median of --repeats runs after warm-up. Any recurrent model of the table"
+          + " runs; minGRU and minLSTM train by their parallel scan and stream by MinRecurrent.step.",
       "Reports tokens/s (B*T per second), seconds per step and GFLOP/s of the matrix products;"
-          + " --mode stream also the microseconds per time step of RecurrentStream, whose steps"
-          + " --threads threads share (the caller and helpers, each with its share of the units),"
-          + " beside the time it takes only to read the weights from the cache, the step's floor.",
+          + " --mode stream also the microseconds per time step of RecurrentStream (of"
+          + " MinRecurrent.step for minGRU and minLSTM), whose steps --threads threads share (the"
+          + " caller and helpers, each with its share of the units), beside the time it takes only"
+          + " to read the weights from the cache, the step's floor.",
       "--model transformer times causal pre-norm Transformer blocks of width --hidden, --heads heads"
           + " and feed-forward width --ff; its FLOPs count the causal half of the attention (keys s <= t).",
       "--model peak measures the machine's limit instead: GFLOP/s of independent vector FMAs on --threads"
@@ -35,13 +39,15 @@ import picocli.CommandLine.Spec;
     })
 public final class BenchCommand implements Callable<Integer> {
 
-  enum Model {
-    lstm,
-    gru,
-    rnn,
-    transformer,
-    peak
+  /** What {@code --model} accepts: every row of the table of architectures, then {@code peak}. */
+  public static final class ModelNames implements Iterable<String> {
+    @Override
+    public Iterator<String> iterator() {
+      return Stream.concat(Architecture.ids().stream(), Stream.of(PEAK)).iterator();
+    }
   }
+
+  static final String PEAK = "peak";
 
   enum Mode {
     train,
@@ -58,9 +64,10 @@ public final class BenchCommand implements Callable<Integer> {
 
   @Option(
       names = "--model",
-      description = "lstm, gru, rnn, transformer or peak (default: ${DEFAULT-VALUE})",
+      completionCandidates = ModelNames.class,
+      description = "${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE})",
       defaultValue = "lstm")
-  Model model;
+  String model;
 
   @Option(
       names = "--hidden",
@@ -146,18 +153,25 @@ public final class BenchCommand implements Callable<Integer> {
     int cores = Runtime.getRuntime().availableProcessors();
     int useThreads = threads == null ? cores : threads;
     requireRange("--threads", useThreads, 1, 4096);
-    if (model == Model.peak) return callPeak(useThreads);
-    if (model == Model.transformer) return callTransformer(useThreads);
-    RecurrentKind kind =
-        switch (model) {
-          case lstm -> RecurrentKind.LSTM;
-          case gru -> RecurrentKind.GRU;
-          case rnn -> RecurrentKind.RNN_TANH;
-          case transformer, peak -> throw new IllegalStateException("handled above");
-        };
+    if (model.equals(PEAK)) return callPeak(useThreads);
+    Architecture architecture;
+    try {
+      architecture = Architecture.fromId(model);
+    } catch (IllegalArgumentException e) {
+      throw new UserError("--model: " + e.getMessage() + ", " + PEAK);
+    }
+    return switch (architecture) {
+      case RNN, RNN_RELU, LSTM, GRU, MIN_GRU, MIN_LSTM ->
+          callRecurrent(architecture, in, useThreads);
+      case TRANSFORMER -> callTransformer(useThreads);
+    };
+  }
+
+  /** A recurrent row of the table: its training step, inference pass or stream. */
+  private int callRecurrent(Architecture architecture, int in, int useThreads) throws Exception {
     LayerBenchmark.Config config =
         new LayerBenchmark.Config(
-            kind,
+            architecture,
             in,
             hidden,
             layers,
@@ -175,12 +189,12 @@ public final class BenchCommand implements Callable<Integer> {
     // A streamed step at a small batch uses each weight once: reading them is its floor.
     ReadBandwidth.Result floor =
         mode == Mode.stream
-            ? ReadBandwidth.measure(weightBytes(kind, in), useThreads, 0.2, 5)
+            ? ReadBandwidth.measure(config.weightBytes(), useThreads, 0.2, 5)
             : null;
     PrintWriter out = spec.commandLine().getOut();
     if (format == Format.json) {
       Map<String, Object> doc = new LinkedHashMap<>();
-      doc.put("model", model.name());
+      doc.put("model", architecture.id());
       doc.put("mode", mode.name());
       doc.put("input", in);
       doc.put("hidden", hidden);
@@ -191,7 +205,7 @@ public final class BenchCommand implements Callable<Integer> {
       if (mode == Mode.stream) {
         doc.put("microseconds_per_time_step", result.secondsPerTimeStep() * 1e6);
         doc.put("time_steps_per_second", 1 / result.secondsPerTimeStep());
-        doc.put("weight_bytes", weightBytes(kind, in));
+        doc.put("weight_bytes", config.weightBytes());
         doc.put("weight_read_microseconds", floor.secondsPerPass() * 1e6);
       }
       printJson(out, doc);
@@ -231,7 +245,7 @@ public final class BenchCommand implements Callable<Integer> {
             Locale.ROOT,
             "  reading the weights alone (%,d KiB, each of %d thread(s) its share from its own"
                 + " cache) takes %.3f µs at %.0f GB/s: the floor of a time step%n",
-            weightBytes(kind, in) / 1024,
+            config.weightBytes() / 1024,
             useThreads,
             floor.secondsPerPass() * 1e6,
             floor.gigabytesPerSecond());
@@ -239,15 +253,6 @@ public final class BenchCommand implements Callable<Integer> {
     }
     out.flush();
     return 0;
-  }
-
-  /** The bytes of the weight matrices of every layer, {@code W_ih} and {@code W_hh}. */
-  private long weightBytes(RecurrentKind kind, int in) {
-    long floats = 0;
-    for (int k = 0; k < layers; k++) {
-      floats += (long) kind.gateCount() * hidden * ((k == 0 ? in : hidden) + hidden);
-    }
-    return 4 * floats;
   }
 
   /**
@@ -284,7 +289,7 @@ public final class BenchCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     if (format == Format.json) {
       Map<String, Object> doc = new LinkedHashMap<>();
-      doc.put("model", model.name());
+      doc.put("model", Architecture.TRANSFORMER.id());
       doc.put("mode", mode.name());
       doc.put("d_model", hidden);
       doc.put("heads", heads);
@@ -330,7 +335,7 @@ public final class BenchCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     if (format == Format.json) {
       Map<String, Object> doc = new LinkedHashMap<>();
-      doc.put("model", model.name());
+      doc.put("model", PEAK);
       doc.put("threads", useThreads);
       doc.put("lanes", FmaPeak.lanes());
       doc.put("repeats", repeats);

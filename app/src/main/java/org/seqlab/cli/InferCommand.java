@@ -15,6 +15,8 @@ import org.seqlab.io.DType;
 import org.seqlab.io.RecurrentCheckpoint;
 import org.seqlab.io.Safetensors;
 import org.seqlab.io.SafetensorsFile;
+import org.seqlab.nn.Architecture;
+import org.seqlab.nn.MinRecurrent;
 import org.seqlab.nn.Recurrent;
 import org.seqlab.nn.RecurrentKind;
 import org.seqlab.nn.RecurrentOutput;
@@ -24,17 +26,22 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** {@code seqlab infer}: runs a saved recurrent model over a sequence stored as safetensors. */
+/**
+ * {@code seqlab infer}: runs a saved recurrent model over a sequence stored as safetensors; the
+ * file's metadata names its row of the table of architectures.
+ */
 @Command(
     name = "infer",
     mixinStandardHelpOptions = true,
     description = {
-      "Runs a recurrent model saved as safetensors (seqlab's checkpoint, or a PyTorch state_dict,"
-          + " bidirectional when it has _reverse tensors) over 'input' [T, B, I] from --input,"
+      "Runs a recurrent model saved as safetensors (seqlab's checkpoint of any recurrent row of the"
+          + " table, minGRU and minLSTM included, or a PyTorch state_dict, bidirectional when it has"
+          + " _reverse tensors) over 'input' [T, B, I] from --input,"
           + " starting from optional 'h0' (and 'c0' for the LSTM) [L*D, B, H] (D = 2 if"
           + " bidirectional, else 1; order: layer 0 forward, layer 0 reverse, layer 1 forward, ...).",
       "An optional int64 'lengths' [B] (each in [1, T]) gives every sequence's length, as PyTorch's"
-          + " pack_padded_sequence(enforce_sorted=False): steps past a sequence's end are padding.",
+          + " pack_padded_sequence(enforce_sorted=False): steps past a sequence's end are padding"
+          + " (not for minGRU and minLSTM, whose scan runs every sequence to T).",
       "Writes 'output' [T, B, D*H] (zero past each sequence's end), 'h_n' (and 'c_n') [L*D, B, H]"
           + " (each sequence's state at its last step) as float32 to --output."
     })
@@ -61,7 +68,10 @@ public final class InferCommand implements Callable<Integer> {
 
   @Option(
       names = "--model",
-      description = "rnn_tanh, rnn_relu, lstm or gru, for a weights file without seqlab's metadata")
+      completionCandidates = ArchitectureNames.class,
+      description =
+          "the model (${COMPLETION-CANDIDATES}; rnn_tanh for rnn too), for a weights file without"
+              + " seqlab's metadata")
   String model;
 
   /** The tensors an input file may hold. */
@@ -71,10 +81,154 @@ public final class InferCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws IOException {
-    RecurrentKind kind = model == null ? null : parseKind(model);
+    Architecture named = model == null ? null : parseArchitecture(model);
     requireFile("--weights", weights);
     requireFile("--input", input);
-    Recurrent net = loadModel(kind);
+    SafetensorsFile file = read("--weights", weights);
+    Architecture architecture;
+    try {
+      architecture = RecurrentCheckpoint.architecture(file, named, weights.toString());
+    } catch (IllegalArgumentException e) {
+      throw new UserError("--weights: " + e.getMessage(), e);
+    }
+    return switch (architecture) {
+      case RNN, RNN_RELU, LSTM, GRU ->
+          inferRecurrent(
+              load(
+                  () ->
+                      RecurrentCheckpoint.fromFile(
+                          file, architecture.recurrentKind().orElseThrow(), weights.toString())));
+      case MIN_GRU, MIN_LSTM ->
+          inferMinRecurrent(
+              architecture,
+              load(
+                  () ->
+                      RecurrentCheckpoint.minRecurrentFromFile(
+                          file,
+                          architecture.minRecurrentKind().orElseThrow(),
+                          weights.toString())));
+      case TRANSFORMER ->
+          throw new UserError(
+              "--weights "
+                  + weights
+                  + " holds a transformer; infer runs a recurrent stack ("
+                  + String.join(", ", Architecture.recurrentIds())
+                  + ")");
+    };
+  }
+
+  /** A model from the weights file, or a one-line error naming {@code --weights}. */
+  private static <M> M load(java.util.function.Supplier<M> loader) {
+    try {
+      return loader.get();
+    } catch (IllegalArgumentException e) {
+      throw new UserError("--weights: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * A minGRU or minLSTM stack over 'input' from an optional 'h0': 'output' and 'h_n', computed by
+   * its scan ({@link MinRecurrent#infer}).
+   */
+  private int inferMinRecurrent(Architecture architecture, MinRecurrent net) throws IOException {
+    String label = architecture.label();
+    SafetensorsFile x = read("--input", input);
+    if (!x.contains("input")) {
+      throw new UserError("--input " + input + " has no tensor named 'input'; it has " + x.names());
+    }
+    for (String name : x.names()) {
+      if (name.equals("c0")) {
+        throw new UserError("--input has 'c0' but a " + label + " has no cell state");
+      }
+      if (name.equals("lengths")) {
+        throw new UserError(
+            "--input has 'lengths', which a "
+                + label
+                + " does not take (its scan runs every sequence to T); run sequences of one length");
+      }
+      if (!name.equals("input") && !name.equals("h0")) {
+        throw new UserError(
+            "--input: unexpected tensor '"
+                + name
+                + "'; an input file for a "
+                + label
+                + " holds 'input' and optionally 'h0'");
+      }
+    }
+    requireFloat(x, "input", "[T, B, " + net.inputSize() + "]");
+    int[] shape = x.shape("input");
+    if (shape.length != 3 || shape[2] != net.inputSize()) {
+      throw new UserError(
+          String.format(
+              Locale.ROOT,
+              "--input: 'input' has shape %s; expected [T, B, %d] for this model",
+              Arrays.toString(shape),
+              net.inputSize()));
+    }
+    int steps = shape[0], batch = shape[1];
+    if (steps == 0 || batch == 0)
+      throw new UserError("--input: 'input' is empty (shape " + Arrays.toString(shape) + ")");
+    // infer keeps no trace: per layer its projections [T, B, G*H] and states [T+1, B, H].
+    double need =
+        4.0 * steps * batch * net.hiddenSize() * (net.kind().gateCount() + 3.0) * 2
+            + 4.0 * steps * batch * net.inputSize();
+    requireMemory(need, steps, batch);
+    Tensor h0 = null;
+    if (x.contains("h0")) {
+      int[] expected = {net.numLayers(), batch, net.hiddenSize()};
+      requireFloat(x, "h0", Arrays.toString(expected) + " [L, B, H]");
+      if (!Arrays.equals(x.shape("h0"), expected)) {
+        throw new UserError(
+            String.format(
+                Locale.ROOT,
+                "--input: 'h0' has shape %s; expected %s [L, B, H]",
+                Arrays.toString(x.shape("h0")),
+                Arrays.toString(expected)));
+      }
+      h0 = x.tensor("h0");
+    }
+    MinRecurrent.Output result;
+    try {
+      result = net.infer(x.tensor("input"), h0);
+    } catch (IllegalArgumentException e) {
+      throw new UserError("--input: " + e.getMessage(), e);
+    }
+    Map<String, Tensor> outputs = new LinkedHashMap<>();
+    outputs.put("output", result.output());
+    outputs.put("h_n", result.hN());
+    Map<String, String> meta = new LinkedHashMap<>(RecurrentCheckpoint.metadata(net));
+    meta.remove("format");
+    write(outputs, meta);
+    spec.commandLine()
+        .getOut()
+        .printf(
+            Locale.ROOT,
+            "%s: %d layer(s), input %d, hidden %d; ran %d steps × batch %d; wrote %s to %s%n",
+            architecture.id(),
+            net.numLayers(),
+            net.inputSize(),
+            net.hiddenSize(),
+            steps,
+            batch,
+            outputs.keySet(),
+            output);
+    return 0;
+  }
+
+  private void write(Map<String, Tensor> outputs, Map<String, String> meta) {
+    Path parent = output.toAbsolutePath().getParent();
+    if (parent != null && !Files.isDirectory(parent)) {
+      throw new UserError("--output: directory " + parent + " does not exist");
+    }
+    try {
+      Safetensors.write(output, outputs, meta);
+    } catch (IOException e) {
+      throw new UserError("--output: cannot write " + output + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** A {@code torch.nn.RNN/LSTM/GRU} stack, as before the table. */
+  private int inferRecurrent(Recurrent net) throws IOException {
     SafetensorsFile x = read("--input", input);
     if (!x.contains("input")) {
       throw new UserError("--input " + input + " has no tensor named 'input'; it has " + x.names());
@@ -121,15 +275,7 @@ public final class InferCommand implements Callable<Integer> {
     if (result.cN() != null) outputs.put("c_n", result.cN());
     Map<String, String> meta = new LinkedHashMap<>(RecurrentCheckpoint.metadata(net));
     meta.remove("format");
-    Path parent = output.toAbsolutePath().getParent();
-    if (parent != null && !Files.isDirectory(parent)) {
-      throw new UserError("--output: directory " + parent + " does not exist");
-    }
-    try {
-      Safetensors.write(output, outputs, meta);
-    } catch (IOException e) {
-      throw new UserError("--output: cannot write " + output + ": " + e.getMessage(), e);
-    }
+    write(outputs, meta);
     PrintWriter out = spec.commandLine().getOut();
     out.printf(
         Locale.ROOT,
@@ -147,9 +293,10 @@ public final class InferCommand implements Callable<Integer> {
     return 0;
   }
 
-  static RecurrentKind parseKind(String name) {
+  /** A row of the table by its id, or by its cell's checkpoint name ({@code rnn_tanh}). */
+  static Architecture parseArchitecture(String name) {
     try {
-      return RecurrentKind.fromMetadataName(name);
+      return Architecture.fromName(name);
     } catch (IllegalArgumentException e) {
       throw new UserError("--model: " + e.getMessage());
     }
@@ -164,14 +311,6 @@ public final class InferCommand implements Callable<Integer> {
       return Safetensors.read(path);
     } catch (IOException e) {
       throw new UserError(option + ": " + e.getMessage(), e);
-    }
-  }
-
-  private Recurrent loadModel(RecurrentKind kind) {
-    try {
-      return RecurrentCheckpoint.load(weights, kind);
-    } catch (IOException | IllegalArgumentException e) {
-      throw new UserError("--weights: " + e.getMessage(), e);
     }
   }
 
@@ -267,6 +406,10 @@ public final class InferCommand implements Callable<Integer> {
     } else {
       need = 4.0 * steps * batch * net.hiddenSize() * Math.min(net.numLayers(), 3);
     }
+    requireMemory(need, steps, batch);
+  }
+
+  private static void requireMemory(double need, int steps, int batch) {
     long have = Runtime.getRuntime().maxMemory();
     if (need > have / 2.0) {
       throw new UserError(

@@ -10,12 +10,14 @@ import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.seqlab.experiments.Parallelism;
 import org.seqlab.io.AtomicFiles;
+import org.seqlab.nn.Architecture;
 import org.seqlab.tensor.Parallel;
 import org.seqlab.view.Plots;
 import org.seqlab.view.ProgressBar;
@@ -29,17 +31,30 @@ import picocli.CommandLine.Spec;
     name = "parallelism",
     mixinStandardHelpOptions = true,
     description = {
-      "Times one training step (forward + backward) of an LSTM and of a Transformer of about the same"
-          + " parameter count, against sequence length, with 1 thread and with all cores.",
-      "Then projects the speed-up on a machine with P cores from the critical path of each (Brent's bound)."
+      "Times one training step (forward + backward) of each of --models, every one sized to about the"
+          + " parameter count of an LSTM of --hidden units, against sequence length, with 1 thread and"
+          + " with all cores.",
+      "Then projects the speed-up on a machine with P cores from the critical path of each, as the"
+          + " table of architectures gives it (Brent's bound)."
     })
 public final class ParallelismCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
 
   @Option(
+      names = "--models",
+      split = ",",
+      completionCandidates = ArchitectureNames.class,
+      description =
+          "the models to time, any of ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE})",
+      defaultValue = "lstm,mingru,transformer")
+  List<String> models;
+
+  @Option(
       names = "--hidden",
-      description = "LSTM hidden size = input size (default: ${DEFAULT-VALUE})",
+      description =
+          "hidden size = input size of an LSTM whose parameter count every model matches"
+              + " (default: ${DEFAULT-VALUE})",
       defaultValue = "64")
   int hidden;
 
@@ -102,14 +117,22 @@ public final class ParallelismCommand implements Callable<Integer> {
   @Option(names = "--no-plots", description = "write no run directory")
   boolean noPlots;
 
-  record Row(
-      int steps,
-      double lstm1,
-      double lstmAll,
-      double tfm1,
-      double tfmAll,
-      long lstmPath,
-      long tfmPath) {}
+  /** A model of the comparison: its row of the table, its width and its parameter count. */
+  record Entry(Architecture architecture, int width, long parameters) {
+    String id() {
+      return architecture.id();
+    }
+
+    String label() {
+      return architecture.label();
+    }
+  }
+
+  /**
+   * One sequence length: per entry, in the order of the entries, the seconds of a training step on
+   * one thread and on all cores, and the critical path.
+   */
+  record Row(int steps, double[] oneThread, double[] allCores, long[] path) {}
 
   @Override
   public Integer call() throws Exception {
@@ -123,11 +146,18 @@ public final class ParallelismCommand implements Callable<Integer> {
     for (int p : projectTo) requireRange("--project", p, 1, 1 << 20);
     if (!format.equals("text") && !format.equals("json"))
       throw new UserError("--format must be text or json, got " + format);
-    long lstmParams = layers * (4L * hidden * (2L * hidden + 2));
-    int width = Parallelism.transformerWidthFor(lstmParams / layers, heads);
+    List<Architecture> architectures = parseModels();
+    // An LSTM of --hidden units sets the budget of one layer; every model is sized to it.
+    long budget = Parallelism.layerParameters(Architecture.LSTM, hidden);
+    List<Entry> entries = new ArrayList<>();
+    for (Architecture a : architectures) {
+      int width = Parallelism.widthFor(a, budget, heads);
+      entries.add(new Entry(a, width, layers * Parallelism.layerParameters(a, width)));
+    }
     // Attention scores are [B, heads, T, T]: refuse before allocating them.
     double attentionBytes = 4.0 * batch * heads * (double) maxSteps * maxSteps * layers * 2;
-    if (attentionBytes > Runtime.getRuntime().maxMemory() / 2.0) {
+    if (architectures.stream().anyMatch(Architecture::hasAttention)
+        && attentionBytes > Runtime.getRuntime().maxMemory() / 2.0) {
       throw new UserError(
           String.format(
               Locale.ROOT,
@@ -141,53 +171,43 @@ public final class ParallelismCommand implements Callable<Integer> {
     int saved = Parallel.threads();
     List<Row> rows = new ArrayList<>();
     double tau;
-    long tfmParams;
     try (ProgressBar bar =
         new ProgressBar(spec.commandLine().getErr(), ProgressBar.interactive())) {
       tau = Parallelism.meetingLatencySeconds(cores);
-      // Let the compiler settle on both models' code before anything is timed.
+      // Let the compiler settle on every model's code before anything is timed.
       bar.update("warm-up", 0);
-      Parallelism.warmUp(Parallelism.lstm(hidden, layers, 64, batch, 1), 1.0);
-      Parallelism.warmUp(Parallelism.transformer(width, heads, layers, 64, batch, 1), 1.0);
+      for (Entry e : entries) {
+        Parallelism.warmUp(model(e, 64), 1.0);
+      }
       int lengths = 0;
       for (int t = minSteps; t <= maxSteps; t *= 2) lengths++;
       int done = 0;
-      long tp = 0;
+      int n = entries.size();
       for (int t = minSteps; t <= maxSteps; t *= 2) {
-        Parallelism.Model lstm = Parallelism.lstm(hidden, layers, t, batch, 1);
-        Parallelism.Model tfm = Parallelism.transformer(width, heads, layers, t, batch, 1);
-        tp = tfm.parameterCount();
-        double[] times = new double[4];
-        int i = 0;
-        for (Parallelism.Model m : List.of(lstm, tfm)) {
-          for (int threads : new int[] {1, cores}) {
-            Parallel.setThreads(threads);
-            times[i++] = Parallelism.medianSeconds(m::trainStep, repeats);
-            bar.update("T=" + t, (done + i / 4.0) / lengths);
-          }
+        double[] one = new double[n], all = new double[n];
+        long[] path = new long[n];
+        for (int i = 0; i < n; i++) {
+          Parallelism.Model m = model(entries.get(i), t);
+          Parallel.setThreads(1);
+          one[i] = Parallelism.medianSeconds(m::trainStep, repeats);
+          Parallel.setThreads(cores);
+          all[i] = Parallelism.medianSeconds(m::trainStep, repeats);
+          path[i] = m.criticalPath();
+          bar.update("T=" + t, (done + (i + 1.0) / n) / lengths);
         }
-        rows.add(
-            new Row(
-                t,
-                times[0],
-                times[1],
-                times[2],
-                times[3],
-                lstm.criticalPath(),
-                tfm.criticalPath()));
+        rows.add(new Row(t, one, all, path));
         done++;
       }
-      tfmParams = tp;
     } finally {
       Parallel.setThreads(saved);
     }
     PrintWriter out = spec.commandLine().getOut();
     StringWriter json = new StringWriter();
-    printJson(new PrintWriter(json), rows, lstmParams, width, tfmParams, tau, cores);
+    printJson(new PrintWriter(json), entries, rows, tau, cores);
     if (format.equals("json")) {
       out.print(json);
     } else {
-      printText(out, rows, lstmParams, width, tfmParams, tau, cores);
+      printText(out, entries, rows, tau, cores);
     }
     if (!noPlots) {
       Path dir =
@@ -197,7 +217,7 @@ public final class ParallelismCommand implements Callable<Integer> {
                   "runs",
                   "parallelism-"
                       + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
-      writeRunDirectory(dir, json.toString(), rows, tau);
+      writeRunDirectory(dir, json.toString(), entries, rows, tau);
       (format.equals("json") ? spec.commandLine().getErr() : out)
           .printf(
               Locale.ROOT,
@@ -208,69 +228,109 @@ public final class ParallelismCommand implements Callable<Integer> {
     return 0;
   }
 
+  /** The rows of the table {@code --models} names, each once, in the order given. */
+  private List<Architecture> parseModels() {
+    LinkedHashSet<Architecture> chosen = new LinkedHashSet<>();
+    for (String name : models) {
+      try {
+        chosen.add(Architecture.fromId(name.trim()));
+      } catch (IllegalArgumentException e) {
+        throw new UserError("--models: " + e.getMessage());
+      }
+    }
+    if (chosen.isEmpty()) throw new UserError("--models names no model");
+    return List.copyOf(chosen);
+  }
+
+  private Parallelism.Model model(Entry e, int steps) {
+    return Parallelism.model(e.architecture(), e.width(), heads, layers, steps, batch, 1);
+  }
+
+  /** "hidden 64 (input 64)" or "width 52, 4 heads, feed-forward 208, causal". */
+  private String sizes(Entry e) {
+    return e.architecture().hasAttention()
+        ? String.format(
+            Locale.ROOT,
+            "width %d, %d heads, feed-forward %d, causal",
+            e.width(),
+            heads,
+            4 * e.width())
+        : String.format(Locale.ROOT, "hidden %d (input %d)", e.width(), e.width());
+  }
+
   private void printText(
-      PrintWriter out,
-      List<Row> rows,
-      long lstmParams,
-      int width,
-      long tfmParams,
-      double tau,
-      int cores) {
+      PrintWriter out, List<Entry> entries, List<Row> rows, double tau, int cores) {
     out.printf(
         Locale.ROOT,
-        "One training step (forward + backward), batch %d, %d layer(s) each:%n",
+        "One training step (forward + backward), batch %d, %d layer(s) each, sized to an LSTM of"
+            + " hidden %d:%n",
         batch,
-        layers);
-    out.printf(
-        Locale.ROOT,
-        "  LSTM        hidden %d (input %d), %,d parameters%n",
-        hidden,
-        hidden,
-        lstmParams);
-    out.printf(
-        Locale.ROOT,
-        "  Transformer width %d, %d heads, feed-forward %d, causal, %,d parameters%n",
-        width,
-        heads,
-        4 * width,
-        tfmParams);
+        layers,
+        hidden);
+    int labelWidth = entries.stream().mapToInt(e -> e.label().length()).max().orElse(0);
+    for (Entry e : entries) {
+      out.printf(
+          Locale.ROOT,
+          "  %-" + labelWidth + "s %s, %,d parameters%n",
+          e.label(),
+          sizes(e),
+          e.parameters());
+    }
     out.printf(
         Locale.ROOT,
         "%nMeasured on this machine (%d cores), median of %d, milliseconds:%n",
         cores,
         repeats);
-    out.printf(
-        Locale.ROOT,
-        "%6s | %10s %10s %8s | %10s %10s %8s | %9s %9s%n",
-        "T",
-        "LSTM 1 thr",
-        "LSTM " + cores + " thr",
-        "speed-up",
-        "Tfm 1 thr",
-        "Tfm " + cores + " thr",
-        "speed-up",
-        "LSTM path",
-        "Tfm path");
+    StringBuilder head = new StringBuilder(String.format(Locale.ROOT, "%6s", "T"));
+    for (Entry e : entries) {
+      int w = Math.max(10, e.label().length() + 6);
+      head.append(
+          String.format(
+              Locale.ROOT,
+              " | %" + w + "s %" + w + "s %8s",
+              e.label() + " 1 thr",
+              e.label() + " " + cores + " thr",
+              "speed-up"));
+    }
+    head.append(" |");
+    for (Entry e : entries) {
+      head.append(
+          String.format(
+              Locale.ROOT, " %" + Math.max(9, e.label().length() + 5) + "s", e.label() + " path"));
+    }
+    out.println(head);
     for (Row r : rows) {
-      out.printf(
-          Locale.ROOT,
-          "%6d | %10.2f %10.2f %7.2fx | %10.2f %10.2f %7.2fx | %9d %9d%n",
-          r.steps(),
-          r.lstm1() * 1e3,
-          r.lstmAll() * 1e3,
-          r.lstm1() / r.lstmAll(),
-          r.tfm1() * 1e3,
-          r.tfmAll() * 1e3,
-          r.tfm1() / r.tfmAll(),
-          r.lstmPath(),
-          r.tfmPath());
+      StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%6d", r.steps()));
+      for (int i = 0; i < entries.size(); i++) {
+        int w = Math.max(10, entries.get(i).label().length() + 6);
+        line.append(
+            String.format(
+                Locale.ROOT,
+                " | %" + w + ".2f %" + w + ".2f %7.2fx",
+                r.oneThread()[i] * 1e3,
+                r.allCores()[i] * 1e3,
+                r.oneThread()[i] / r.allCores()[i]));
+      }
+      line.append(" |");
+      for (int i = 0; i < entries.size(); i++) {
+        line.append(
+            String.format(
+                Locale.ROOT,
+                " %" + Math.max(9, entries.get(i).label().length() + 5) + "d",
+                r.path()[i]));
+      }
+      out.println(line);
+    }
+    List<String> reasons = new ArrayList<>();
+    for (Entry e : entries) {
+      String reason = Parallelism.criticalPathReason(e.architecture().recurrence());
+      if (!reasons.contains(reason)) reasons.add(reason);
     }
     out.printf(
         Locale.ROOT,
-        "%nCritical path = operations that must run one after another: the LSTM needs 2T per layer"
-            + " (each step waits for the previous one, forward and again backward); the Transformer a constant %d per block"
-            + " (every operation covers all T·B positions at once).%n",
-        Parallelism.TRANSFORMER_BLOCK_CRITICAL_PATH);
+        "%nCritical path = operations that must run one after another, from the table of"
+            + " architectures: %s.%n",
+        String.join("; ", reasons));
     out.printf(
         Locale.ROOT,
         "%nPROJECTION, not a measurement: speed-up on P cores by Brent's bound T_P ≤ T_1/P + T_∞,"
@@ -278,63 +338,78 @@ public final class ParallelismCommand implements Callable<Integer> {
             + " 1.0x where spreading would cost more than it gains.%n",
         tau * 1e6,
         cores);
-    StringBuilder head = new StringBuilder(String.format(Locale.ROOT, "%6s |", "T"));
-    for (int p : projectTo) head.append(String.format(Locale.ROOT, " %9s", "LSTM P=" + p));
-    head.append(" |");
-    for (int p : projectTo) head.append(String.format(Locale.ROOT, " %9s", "Tfm P=" + p));
-    out.println(head);
+    StringBuilder projectedHead = new StringBuilder(String.format(Locale.ROOT, "%6s", "T"));
+    for (Entry e : entries) {
+      projectedHead.append(" |");
+      for (int p : projectTo) {
+        String name = e.label() + " P=" + p;
+        projectedHead.append(
+            String.format(Locale.ROOT, " %" + Math.max(9, name.length()) + "s", name));
+      }
+    }
+    out.println(projectedHead);
     for (Row r : rows) {
-      StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%6d |", r.steps()));
-      for (int p : projectTo)
-        line.append(
-            String.format(
-                Locale.ROOT,
-                " %8.1fx",
-                Parallelism.projectedSpeedup(r.lstm1(), r.lstmPath(), tau, p)));
-      line.append(" |");
-      for (int p : projectTo)
-        line.append(
-            String.format(
-                Locale.ROOT,
-                " %8.1fx",
-                Parallelism.projectedSpeedup(r.tfm1(), r.tfmPath(), tau, p)));
+      StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%6d", r.steps()));
+      for (int i = 0; i < entries.size(); i++) {
+        line.append(" |");
+        for (int p : projectTo) {
+          int w = Math.max(9, (entries.get(i).label() + " P=" + p).length());
+          line.append(
+              String.format(
+                  Locale.ROOT,
+                  " %" + (w - 1) + ".1fx",
+                  Parallelism.projectedSpeedup(r.oneThread()[i], r.path()[i], tau, p)));
+        }
+      }
       out.println(line);
     }
   }
 
+  /**
+   * The report as JSON: per model, under its id, its sizes; per sequence length, {@code
+   * <id>_seconds_1_thread}, {@code <id>_seconds_all_cores}, {@code <id>_critical_path} and the
+   * projected speed-ups {@code <id>_p<P>}.
+   */
   private void printJson(
-      PrintWriter out,
-      List<Row> rows,
-      long lstmParams,
-      int width,
-      long tfmParams,
-      double tau,
-      int cores)
+      PrintWriter out, List<Entry> entries, List<Row> rows, double tau, int cores)
       throws Exception {
     Map<String, Object> doc = new LinkedHashMap<>();
     doc.put("batch", batch);
     doc.put("layers", layers);
     doc.put("cores", cores);
-    doc.put("lstm", Map.of("hidden", hidden, "parameters", lstmParams));
-    doc.put(
-        "transformer",
-        Map.of("width", width, "heads", heads, "feed_forward", 4 * width, "parameters", tfmParams));
+    doc.put("models", entries.stream().map(Entry::id).toList());
+    for (Entry e : entries) {
+      Map<String, Object> sizes = new LinkedHashMap<>();
+      if (e.architecture().hasAttention()) {
+        sizes.put("width", e.width());
+        sizes.put("heads", heads);
+        sizes.put("feed_forward", 4 * e.width());
+      } else {
+        sizes.put("hidden", e.width());
+      }
+      sizes.put("parameters", e.parameters());
+      doc.put(e.id(), sizes);
+    }
     doc.put("meeting_latency_seconds", tau);
     List<Map<String, Object>> list = new ArrayList<>();
     for (Row r : rows) {
       Map<String, Object> m = new LinkedHashMap<>();
       m.put("steps", r.steps());
-      m.put("lstm_seconds_1_thread", r.lstm1());
-      m.put("lstm_seconds_all_cores", r.lstmAll());
-      m.put("transformer_seconds_1_thread", r.tfm1());
-      m.put("transformer_seconds_all_cores", r.tfmAll());
-      m.put("lstm_critical_path", r.lstmPath());
-      m.put("transformer_critical_path", r.tfmPath());
+      for (int i = 0; i < entries.size(); i++) {
+        String id = entries.get(i).id();
+        m.put(id + "_seconds_1_thread", r.oneThread()[i]);
+        m.put(id + "_seconds_all_cores", r.allCores()[i]);
+      }
+      for (int i = 0; i < entries.size(); i++) {
+        m.put(entries.get(i).id() + "_critical_path", r.path()[i]);
+      }
       Map<String, Object> projected = new LinkedHashMap<>();
       for (int p : projectTo) {
-        projected.put("lstm_p" + p, Parallelism.projectedSpeedup(r.lstm1(), r.lstmPath(), tau, p));
-        projected.put(
-            "transformer_p" + p, Parallelism.projectedSpeedup(r.tfm1(), r.tfmPath(), tau, p));
+        for (int i = 0; i < entries.size(); i++) {
+          projected.put(
+              entries.get(i).id() + "_p" + p,
+              Parallelism.projectedSpeedup(r.oneThread()[i], r.path()[i], tau, p));
+        }
       }
       m.put("projected_speedup", projected);
       list.add(m);
@@ -344,32 +419,33 @@ public final class ParallelismCommand implements Callable<Integer> {
         new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(doc));
   }
 
-  private void writeRunDirectory(Path dir, String json, List<Row> rows, double tau) {
+  private void writeRunDirectory(
+      Path dir, String json, List<Entry> entries, List<Row> rows, double tau) {
     int n = rows.size();
-    double[] t = new double[n],
-        l1 = new double[n],
-        lAll = new double[n],
-        f1 = new double[n],
-        fAll = new double[n];
-    for (int i = 0; i < n; i++) {
-      Row r = rows.get(i);
-      t[i] = r.steps();
-      l1[i] = r.lstm1() * 1e3;
-      lAll[i] = r.lstmAll() * 1e3;
-      f1[i] = r.tfm1() * 1e3;
-      fAll[i] = r.tfmAll() * 1e3;
-    }
+    double[] t = new double[n];
+    for (int j = 0; j < n; j++) t[j] = rows.get(j).steps();
     int cores = Runtime.getRuntime().availableProcessors();
+    List<Plots.Series> times = new ArrayList<>();
+    for (int i = 0; i < entries.size(); i++) {
+      double[] one = new double[n], all = new double[n];
+      for (int j = 0; j < n; j++) {
+        one[j] = rows.get(j).oneThread()[i] * 1e3;
+        all[j] = rows.get(j).allCores()[i] * 1e3;
+      }
+      String label = entries.get(i).label();
+      times.add(new Plots.Series(label + ", 1 thread", t, one));
+      times.add(new Plots.Series(label + ", " + cores + " threads", t, all));
+    }
     List<Plots.Series> speedups = new ArrayList<>();
     for (int p : projectTo) {
-      double[] ls = new double[n], fs = new double[n];
-      for (int i = 0; i < n; i++) {
-        Row r = rows.get(i);
-        ls[i] = Parallelism.projectedSpeedup(r.lstm1(), r.lstmPath(), tau, p);
-        fs[i] = Parallelism.projectedSpeedup(r.tfm1(), r.tfmPath(), tau, p);
+      for (int i = 0; i < entries.size(); i++) {
+        double[] s = new double[n];
+        for (int j = 0; j < n; j++) {
+          Row r = rows.get(j);
+          s[j] = Parallelism.projectedSpeedup(r.oneThread()[i], r.path()[i], tau, p);
+        }
+        speedups.add(new Plots.Series(entries.get(i).label() + ", P=" + p, t, s));
       }
-      speedups.add(new Plots.Series("LSTM, P=" + p, t, ls));
-      speedups.add(new Plots.Series("Transformer, P=" + p, t, fs));
     }
     try {
       AtomicFiles.writeString(dir.resolve("results.json"), json);
@@ -380,11 +456,7 @@ public final class ParallelismCommand implements Callable<Integer> {
           Plots.Scale.LOG,
           "milliseconds",
           Plots.Scale.LOG,
-          List.of(
-              new Plots.Series("LSTM, 1 thread", t, l1),
-              new Plots.Series("LSTM, " + cores + " threads", t, lAll),
-              new Plots.Series("Transformer, 1 thread", t, f1),
-              new Plots.Series("Transformer, " + cores + " threads", t, fAll)));
+          times);
       Plots.lineChart(
           dir.resolve("projected_speedup.png"),
           "PROJECTION (Brent's bound): speed-up on P cores, from critical path × "

@@ -5,9 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.util.Arrays;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.seqlab.nn.Architecture;
 
 class BenchCommandTest {
 
@@ -40,6 +45,63 @@ class BenchCommandTest {
     // GRU training: 3 × 2·G·H·(I+H) per token, G = 3, H = I = 8, 15 tokens.
     assertEquals(3 * 2 * 3 * 8 * 16 * 15 / seconds / 1e9, doc.get("gflops").asDouble(), 1e-9);
     assertEquals(3, doc.get("all_seconds").size());
+  }
+
+  static Stream<Arguments> recurrentRowsAndModes() {
+    return Arrays.stream(Architecture.values())
+        .filter(Architecture::isRecurrent)
+        .flatMap(a -> Stream.of("train", "infer", "stream").map(m -> Arguments.of(a, m)));
+  }
+
+  /** Every recurrent row of the table, in every mode, with no change here when a row is added. */
+  @ParameterizedTest
+  @MethodSource("recurrentRowsAndModes")
+  void everyRecurrentRowReportsThroughputInEveryMode(Architecture architecture, String mode)
+      throws Exception {
+    CliRun run =
+        CliRun.of(
+            "bench",
+            "--model",
+            architecture.id(),
+            "--mode",
+            mode,
+            "--input",
+            "3",
+            "--hidden",
+            "8",
+            "--layers",
+            "2",
+            "--batch",
+            "2",
+            "--steps",
+            "5",
+            "--warmup",
+            "0",
+            "--repeats",
+            "2",
+            "--threads",
+            "1",
+            "--format",
+            "json");
+    assertEquals(0, run.status(), run.err());
+    JsonNode doc = new ObjectMapper().readTree(run.out());
+    assertEquals(architecture.id(), doc.get("model").asText());
+    assertEquals(mode, doc.get("mode").asText());
+    assertTrue(doc.get("tokens_per_second").asDouble() > 0, run.out());
+    assertTrue(doc.get("gflops").asDouble() > 0, run.out());
+    if (mode.equals("stream")) {
+      assertTrue(doc.get("time_steps_per_second").asDouble() > 0, run.out());
+      assertTrue(doc.get("weight_bytes").asLong() > 0, run.out());
+    }
+  }
+
+  @Test
+  void theHelpListsTheTable() {
+    CliRun help = CliRun.of("bench", "--help");
+    assertEquals(0, help.status(), help.err());
+    for (String id : Architecture.ids())
+      assertTrue(help.out().contains(id), id + ": " + help.out());
+    assertTrue(help.out().contains("peak"), help.out());
   }
 
   @Test

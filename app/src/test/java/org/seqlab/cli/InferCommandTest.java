@@ -20,6 +20,8 @@ import org.seqlab.io.RecurrentCheckpoint;
 import org.seqlab.io.Safetensors;
 import org.seqlab.io.SafetensorsFile;
 import org.seqlab.io.SafetensorsWriter;
+import org.seqlab.nn.Architecture;
+import org.seqlab.nn.MinRecurrent;
 import org.seqlab.nn.Recurrent;
 import org.seqlab.nn.RecurrentKind;
 import org.seqlab.nn.RecurrentOutput;
@@ -87,6 +89,90 @@ class InferCommandTest {
     assertArrayEquals(expected.hN().data(), out.tensor("h_n").data());
     assertEquals(lstm, out.contains("c_n"));
     if (lstm) assertArrayEquals(expected.cN().data(), out.tensor("c_n").data());
+  }
+
+  /** minGRU and minLSTM, like every recurrent row the table gains that is built from them. */
+  static java.util.stream.Stream<Architecture> minimalRows() {
+    return java.util.Arrays.stream(Architecture.values())
+        .filter(a -> a.minRecurrentKind().isPresent());
+  }
+
+  @ParameterizedTest
+  @org.junit.jupiter.params.provider.MethodSource("minimalRows")
+  void initThenInferRunsAMinimalModel(Architecture architecture) throws Exception {
+    Path weights = dir.resolve("w.safetensors"),
+        x = dir.resolve("x.safetensors"),
+        y = dir.resolve("y.safetensors");
+    CliRun init =
+        CliRun.of(
+            "init",
+            "--model",
+            architecture.id(),
+            "--input",
+            "3",
+            "--hidden",
+            "5",
+            "--layers",
+            "2",
+            "--seed",
+            "9",
+            "--output",
+            weights.toString());
+    assertEquals(0, init.status(), init.err());
+    SafetensorsFile file = Safetensors.read(weights);
+    assertEquals(architecture.id(), file.metadata().get("model"));
+    assertTrue(
+        file.contains("weight_ih_l1") && file.contains("bias_ih_l1"), file.names().toString());
+    assertFalse(file.contains("weight_hh_l0"));
+
+    Random r = new Random(1);
+    Map<String, Tensor> inputs = new LinkedHashMap<>();
+    inputs.put("input", gaussian(r, 4, 2, 3));
+    inputs.put("h0", gaussian(r, 2, 2, 5));
+    Safetensors.write(x, inputs, Map.of());
+    CliRun infer =
+        CliRun.of(
+            "infer",
+            "--weights",
+            weights.toString(),
+            "--input",
+            x.toString(),
+            "--output",
+            y.toString());
+    assertEquals(0, infer.status(), infer.err());
+    assertTrue(infer.out().startsWith(architecture.id() + ": 2 layer(s)"), infer.out());
+
+    MinRecurrent model = RecurrentCheckpoint.loadMinRecurrent(weights, null);
+    assertEquals(architecture.minRecurrentKind().orElseThrow(), model.kind());
+    MinRecurrent.Output expected = model.forward(inputs.get("input"), inputs.get("h0"));
+    SafetensorsFile out = Safetensors.read(y);
+    assertArrayEquals(expected.output().data(), out.tensor("output").data());
+    assertArrayEquals(new int[] {4, 2, 5}, out.shape("output"));
+    assertArrayEquals(expected.hN().data(), out.tensor("h_n").data());
+    assertEquals(architecture.id(), out.metadata().get("model"));
+
+    // What a minimal model cannot take is refused in one line, naming it.
+    Path withLengths = dir.resolve("lengths.safetensors");
+    Safetensors.writer()
+        .f32("input", inputs.get("input"))
+        .i64("lengths", new int[] {2}, new long[] {4, 3})
+        .write(withLengths);
+    CliRun lengths =
+        CliRun.of(
+            "infer",
+            "--weights",
+            weights.toString(),
+            "--input",
+            withLengths.toString(),
+            "--output",
+            dir.resolve("z.safetensors").toString());
+    assertTrue(lengths.isOneLineUserError(), lengths.err());
+    assertTrue(lengths.err().contains("'lengths'"), lengths.err());
+    // A minimal model's file is not a torch.nn.RNN/LSTM/GRU stack.
+    IllegalArgumentException wrongLoader =
+        org.junit.jupiter.api.Assertions.assertThrows(
+            IllegalArgumentException.class, () -> RecurrentCheckpoint.load(weights, null));
+    assertTrue(wrongLoader.getMessage().contains("loadMinRecurrent"), wrongLoader.getMessage());
   }
 
   @Test
@@ -232,7 +318,8 @@ class InferCommandTest {
             "--output",
             dir.resolve("w").toString());
     assertTrue(kind.isOneLineUserError(), kind.err());
-    assertTrue(kind.err().contains("rnn_tanh, rnn_relu, lstm, gru"), kind.err());
+    // The table's names, every row.
+    assertTrue(kind.err().contains(String.join(", ", Architecture.ids())), kind.err());
     CliRun bias =
         CliRun.of(
             "init",

@@ -332,22 +332,42 @@ public enum Architecture {
     switch (model) {
       case RecurrentLanguageModel r when r.recurrent() instanceof Lstm lstm ->
           lstm.setForgetGateBias(bias);
-      case MinRecurrentLanguageModel m when m.recurrent().kind() == MinRecurrentKind.MIN_LSTM -> {
-        // minLSTM's blocks are f, i, h̃: the forget gate is rows [0, H) of bias_ih.
-        MinRecurrent rnn = m.recurrent();
-        for (int k = 0; k < rnn.numLayers(); k++) {
-          java.util.Arrays.fill(rnn.biasIh(k).value().data(), 0, rnn.hiddenSize(), (float) bias);
-        }
-      }
+      case MinRecurrentLanguageModel m when m.recurrent().kind() == MinRecurrentKind.MIN_LSTM ->
+          m.recurrent().setForgetGateBias(bias);
       default ->
           throw new IllegalArgumentException(
               "a forget-gate bias applies to a model with a forget gate");
     }
   }
 
-  /** Every name, in the table's order: {@code rnn, rnn_relu, lstm, gru, transformer}. */
+  /** Every name, in the table's order: {@code rnn, rnn_relu, lstm, gru, mingru, ...}. */
   public static List<String> ids() {
     return Arrays.stream(values()).map(Architecture::id).toList();
+  }
+
+  /** The names of the rows that carry a state, in the table's order. */
+  public static List<String> recurrentIds() {
+    return Arrays.stream(values()).filter(Architecture::isRecurrent).map(Architecture::id).toList();
+  }
+
+  /**
+   * The architecture named {@code name}: its id in the table, or the name its cell goes by in a
+   * checkpoint's metadata ({@code rnn_tanh}, {@code min_gru}), which files written before the table
+   * existed carry.
+   *
+   * @throws IllegalArgumentException naming the table's ids
+   */
+  public static Architecture fromName(String name) {
+    for (Architecture a : values()) {
+      if (a.id.equals(name)) return a;
+    }
+    for (RecurrentKind k : RecurrentKind.values()) {
+      if (k.metadataName().equals(name)) return of(k);
+    }
+    for (Architecture a : values()) {
+      if (a.minRecurrentKind().map(k -> k.metadataName().equals(name)).orElse(false)) return a;
+    }
+    return fromId(name);
   }
 
   /**

@@ -133,6 +133,19 @@ public final class MinRecurrent implements Module {
     return numLayers;
   }
 
+  /**
+   * minLSTM: sets the forget gate's bias, rows {@code [0, H)} of every {@code bias_ih} (its blocks
+   * are {@code f, i, h̃}), to {@code forgetGateBias}. There is no second bias to clear.
+   *
+   * @throws IllegalStateException for minGRU, which has no forget gate
+   */
+  public void setForgetGateBias(double forgetGateBias) {
+    if (kind != MinRecurrentKind.MIN_LSTM) {
+      throw new IllegalStateException(kind.metadataName() + " has no forget gate");
+    }
+    for (Parameter b : biasIh) Arrays.fill(b.value().data(), 0, hiddenSize, (float) forgetGateBias);
+  }
+
   /** Sets the probability of dropping an element of every layer's output but the last's. */
   public void setDropout(double p) {
     this.dropout = Dropout.checkProbability(p);

@@ -2,6 +2,9 @@ package org.seqlab.experiments;
 
 import java.util.Arrays;
 import java.util.SplittableRandom;
+import org.seqlab.nn.Architecture;
+import org.seqlab.nn.MinRecurrent;
+import org.seqlab.nn.MinRecurrentKind;
 import org.seqlab.nn.Recurrent;
 import org.seqlab.nn.RecurrentKind;
 import org.seqlab.nn.RecurrentOutput;
@@ -16,9 +19,15 @@ import org.seqlab.tensor.Tensor;
  * fed one {@code [B, I]} sample at a time, reporting the median of several runs as tokens per
  * second ({@code B*T / seconds}) and achieved GFLOP/s.
  *
+ * <p>Any recurrent row of the table of architectures ({@link Architecture}) runs here: a {@link
+ * Recurrent} stack (RNN, LSTM, GRU) or a {@link MinRecurrent} one (minGRU, minLSTM), whose training
+ * step is its forward scan and backward, whose inference is {@link MinRecurrent#infer} and whose
+ * stream is {@link MinRecurrent#step} once per token.
+ *
  * <p>FLOPs count only the matrix products, 2 per multiply-add: a recurrent layer's forward is
- * {@code 2 G H (I + H)} per token (input and recurrent products, {@code G} gate blocks); training
- * adds the input-gradient and weight-gradient products, three times the forward in all.
+ * {@code 2 G H (I + H)} per token (input and recurrent products, {@code G} gate blocks), a minimal
+ * layer's {@code 2 G H I} (it has no {@code W_hh}); training adds the input-gradient and
+ * weight-gradient products, three times the forward in all.
  *
  * <p>A stack of causal pre-norm {@link TransformerBlock}s ({@link BlockConfig}) counts, per token
  * and block, {@code 2 (3D² + D² + 2 D F)} for the QKV, output and feed-forward projections plus
@@ -31,11 +40,14 @@ public final class LayerBenchmark {
 
   public enum Mode {
     TRAIN,
-    /** One {@link Recurrent#infer} pass (no trace kept) or, for blocks, a forward pass. */
+    /**
+     * One {@link Recurrent#infer} or {@link MinRecurrent#infer} pass (no trace kept) or, for
+     * blocks, a forward pass.
+     */
     INFER,
     /**
-     * T steps of a {@link RecurrentStream}, one {@code [B, I]} input at a time, shared by {@link
-     * org.seqlab.tensor.Parallel#threads()} threads.
+     * T steps of a {@link RecurrentStream} (or of {@link MinRecurrent#step}), one {@code [B, I]}
+     * input at a time, shared by {@link org.seqlab.tensor.Parallel#threads()} threads.
      */
     STREAM
   }
@@ -59,12 +71,13 @@ public final class LayerBenchmark {
   }
 
   /**
-   * One configuration.
+   * One configuration of a recurrent row of the table.
    *
+   * @param architecture a row that carries a state ({@link Architecture#isRecurrent()})
    * @param repeats timed runs; the median is reported
    */
   public record Config(
-      RecurrentKind kind,
+      Architecture architecture,
       int inputSize,
       int hiddenSize,
       int layers,
@@ -74,6 +87,10 @@ public final class LayerBenchmark {
       int repeats)
       implements Workload {
     public Config {
+      if (!architecture.isRecurrent()) {
+        throw new IllegalArgumentException(
+            architecture.label() + " is not recurrent; time its blocks with a BlockConfig");
+      }
       if (inputSize < 1 || hiddenSize < 1 || layers < 1 || batch < 1 || steps < 1 || repeats < 1) {
         throw new IllegalArgumentException("sizes and repeats must be positive");
       }
@@ -83,23 +100,50 @@ public final class LayerBenchmark {
       return (long) batch * steps;
     }
 
+    /** {@code G}, the gate blocks of every weight matrix. */
+    public int gateCount() {
+      return switch (architecture) {
+        case RNN, RNN_RELU, LSTM, GRU -> architecture.recurrentKind().orElseThrow().gateCount();
+        case MIN_GRU, MIN_LSTM -> architecture.minRecurrentKind().orElseThrow().gateCount();
+        case TRANSFORMER -> throw new IllegalStateException("not recurrent");
+      };
+    }
+
+    /**
+     * The columns of layer {@code k}'s weight matrices: its input, plus {@code H} for {@code W_hh}
+     * when the state recurs through a matrix.
+     */
+    private double weightColumns(int k) {
+      double in = k == 0 ? inputSize : hiddenSize;
+      return architecture.hasRecurrentMatrix() ? in + hiddenSize : in;
+    }
+
     /** Matrix-product FLOPs of one run. */
     public double flops() {
-      double g = kind.gateCount(), h = hiddenSize;
+      double g = gateCount(), h = hiddenSize;
       double forward = 0;
-      for (int k = 0; k < layers; k++) {
-        double in = k == 0 ? inputSize : hiddenSize;
-        forward += 2 * g * h * (in + h) * tokens();
-      }
+      for (int k = 0; k < layers; k++) forward += 2 * g * h * weightColumns(k) * tokens();
       return mode == Mode.TRAIN ? 3 * forward : forward;
+    }
+
+    /**
+     * The bytes of the weight matrices of every layer ({@code W_ih}, and {@code W_hh} where there
+     * is one): what a streamed step at a small batch must read at least once.
+     */
+    public long weightBytes() {
+      long floats = 0;
+      for (int k = 0; k < layers; k++) {
+        floats += (long) (gateCount() * (double) hiddenSize * weightColumns(k));
+      }
+      return 4 * floats;
     }
 
     /** Bytes the run will hold (activations, gates, gradients), to refuse absurd sizes first. */
     public double estimatedBytes() {
       double perLayer =
-          4.0 * tokens() * hiddenSize * (kind.gateCount() + 6) + 4.0 * tokens() * inputSize * 2;
+          4.0 * tokens() * hiddenSize * (gateCount() + 6) + 4.0 * tokens() * inputSize * 2;
       double params =
-          4.0 * 3 * kind.gateCount() * hiddenSize * ((double) inputSize + hiddenSize * layers + 2);
+          4.0 * 3 * gateCount() * hiddenSize * ((double) inputSize + hiddenSize * layers + 2);
       return perLayer * layers + params;
     }
   }
@@ -202,8 +246,22 @@ public final class LayerBenchmark {
    * for 0).
    */
   public static Result run(Config config, long seed, double warmUpSeconds) {
+    return switch (config.architecture()) {
+      case RNN, RNN_RELU, LSTM, GRU ->
+          runRecurrent(
+              config, config.architecture().recurrentKind().orElseThrow(), seed, warmUpSeconds);
+      case MIN_GRU, MIN_LSTM ->
+          runMinRecurrent(
+              config, config.architecture().minRecurrentKind().orElseThrow(), seed, warmUpSeconds);
+      case TRANSFORMER -> throw new IllegalStateException("refused by Config");
+    };
+  }
+
+  /** A {@link Recurrent} stack: its traced forward and backward, its infer, its stream. */
+  private static Result runRecurrent(
+      Config config, RecurrentKind kind, long seed, double warmUpSeconds) {
     Recurrent net =
-        Recurrent.create(config.kind(), config.inputSize(), config.hiddenSize(), config.layers());
+        Recurrent.create(kind, config.inputSize(), config.hiddenSize(), config.layers());
     net.initialize(new java.util.Random(seed));
     SplittableRandom r = new SplittableRandom(seed);
     Tensor x = Parallelism.gaussian(r, config.steps(), config.batch(), config.inputSize());
@@ -238,6 +296,48 @@ public final class LayerBenchmark {
     } finally {
       if (stream != null) stream.close();
     }
+  }
+
+  /**
+   * A {@link MinRecurrent} stack: training is its log-space scan forward and its backward,
+   * inference {@link MinRecurrent#infer}, streaming {@link MinRecurrent#step} once per token from a
+   * zero state.
+   */
+  private static Result runMinRecurrent(
+      Config config, MinRecurrentKind kind, long seed, double warmUpSeconds) {
+    MinRecurrent net =
+        new MinRecurrent(kind, config.inputSize(), config.hiddenSize(), config.layers());
+    net.initialize(new java.util.Random(seed));
+    SplittableRandom r = new SplittableRandom(seed);
+    Tensor x = Parallelism.gaussian(r, config.steps(), config.batch(), config.inputSize());
+    Tensor dOutput = Parallelism.gaussian(r, config.steps(), config.batch(), config.hiddenSize());
+    Runnable step =
+        switch (config.mode()) {
+          case TRAIN ->
+              () -> {
+                net.zeroGrad();
+                net.backward(net.forward(x, null), dOutput, null);
+              };
+          case INFER -> () -> net.infer(x, null);
+          case STREAM -> {
+            // The T inputs [B, I] are cut out before timing, as a stream receives them.
+            int stride = config.batch() * config.inputSize();
+            Tensor[] inputs = new Tensor[config.steps()];
+            for (int t = 0; t < inputs.length; t++) {
+              inputs[t] =
+                  Tensor.wrap(
+                      Arrays.copyOfRange(x.data(), t * stride, (t + 1) * stride),
+                      config.batch(),
+                      config.inputSize());
+            }
+            Tensor state = Tensor.zeros(config.layers(), config.batch(), config.hiddenSize());
+            yield () -> {
+              Arrays.fill(state.data(), 0);
+              for (Tensor input : inputs) net.step(input, state);
+            };
+          }
+        };
+    return time(config, step, warmUpSeconds);
   }
 
   /**

@@ -2,8 +2,9 @@ package org.seqlab.experiments;
 
 import java.util.Arrays;
 import java.util.SplittableRandom;
+import org.seqlab.nn.Architecture;
+import org.seqlab.nn.MinRecurrent;
 import org.seqlab.nn.Recurrent;
-import org.seqlab.nn.RecurrentKind;
 import org.seqlab.nn.RecurrentOutput;
 import org.seqlab.nn.TransformerBlock;
 import org.seqlab.tensor.Parallel;
@@ -14,9 +15,12 @@ import org.seqlab.tensor.Tensor;
  * over cores, attention can.
  *
  * <p>One training step (forward and backward) of a model is timed with one thread and with all
- * cores. Its <em>critical path</em> is the number of operations that must run one after another:
- * {@code 2T} per LSTM layer (each step needs the previous one, forward and again backward), a
- * constant per Transformer block (its matrix products cover all {@code T*B} rows at once).
+ * cores. Its <em>critical path</em> is the number of operations that must run one after another, as
+ * the table of architectures gives it ({@link Architecture#criticalPath}): {@code 2T} per LSTM
+ * layer (each step needs the previous one, forward and again backward), {@code O(log T)} per minGRU
+ * layer (a scan), a constant per Transformer block (its matrix products cover all {@code T*B} rows
+ * at once). Any row of the table can be timed ({@link #model}), sized to a matched parameter count
+ * ({@link #widthFor}).
  *
  * <p>The projection to a machine with {@code P} cores uses Brent's bound {@code T_P <= T_1/P +
  * T_inf}, with the work {@code T_1} measured here on one thread and the span {@code T_inf}
@@ -29,6 +33,9 @@ public final class Parallelism {
 
   /** A model whose training step can be timed. */
   public interface Model {
+    /** The row of the table this model is. */
+    Architecture architecture();
+
     String name();
 
     long parameterCount();
@@ -102,110 +109,149 @@ public final class Parallelism {
     return oneThreadSeconds / Math.min(oneThreadSeconds, spread);
   }
 
-  /** An LSTM with input size = hidden size, {@code layers} layers, over a random batch. */
-  public static Model lstm(int hidden, int layers, int steps, int batch, long seed) {
-    Recurrent net = Recurrent.create(RecurrentKind.LSTM, hidden, hidden, layers);
-    SplittableRandom r = new SplittableRandom(seed);
-    net.initialize(new java.util.Random(seed));
-    Tensor x = gaussian(r, steps, batch, hidden), dOutput = gaussian(r, steps, batch, hidden);
-    return new Model() {
-      @Override
-      public String name() {
-        return "LSTM";
-      }
-
-      @Override
-      public long parameterCount() {
-        return net.parameterCount();
-      }
-
-      @Override
-      public void trainStep() {
-        net.zeroGrad();
-        RecurrentOutput out = net.forward(x, null, null);
-        net.backward(out, dOutput, null, null);
-      }
-
-      @Override
-      public long criticalPath() {
-        return 2L * steps * layers;
-      }
+  /**
+   * The parameters of one layer of {@code architecture} at width {@code width} (hidden size = input
+   * size of a recurrent layer; a block's model width, feed-forward {@code 4D}): {@code G (2H² +
+   * 2H)} with a recurrent matrix ({@code W_ih}, {@code W_hh} and both biases), {@code G (H² + H)}
+   * without ({@code W_ih}, {@code b_ih}), {@code 12 D² + 13 D} for a pre-norm block.
+   */
+  public static long layerParameters(Architecture architecture, int width) {
+    long w = width;
+    return switch (architecture) {
+      case RNN, RNN_RELU, LSTM, GRU ->
+          architecture.recurrentKind().orElseThrow().gateCount() * (2 * w * w + 2 * w);
+      case MIN_GRU, MIN_LSTM ->
+          architecture.minRecurrentKind().orElseThrow().gateCount() * (w * w + w);
+      case TRANSFORMER -> 12 * w * w + 13 * w;
     };
   }
 
   /**
-   * Dependent operations in one pre-norm block's training step, counted from its implementation:
-   * forward LayerNorm, QKV product, scores, softmax, weighted sum of values, out-projection,
-   * residual, LayerNorm, first product, GELU, second product, residual (12); backward the same in
-   * reverse with the weight-gradient products alongside (12 more, 24 in all). Each runs over all
-   * {@code T*B} rows (or all batch-and-head pairs) at once, so the count does not grow with T.
+   * The width whose layer of {@code architecture} has the parameter count closest to {@code target}
+   * ({@link #layerParameters}): a multiple of {@code numHeads} for attention.
    */
-  public static final int TRANSFORMER_BLOCK_CRITICAL_PATH = 24;
-
-  /**
-   * A stack of {@code layers} causal pre-norm blocks of width {@code dModel}, {@code numHeads}
-   * heads and feed-forward width {@code 4*dModel}, over a random {@code [T, B, D]} batch.
-   */
-  public static Model transformer(
-      int dModel, int numHeads, int layers, int steps, int batch, long seed) {
-    TransformerBlock[] blocks = new TransformerBlock[layers];
-    java.util.Random init = new java.util.Random(seed);
-    long count = 0;
-    for (int i = 0; i < layers; i++) {
-      blocks[i] = new TransformerBlock(dModel, numHeads, 4 * dModel);
-      blocks[i].initialize(init);
-      count += blocks[i].parameterCount();
-    }
-    long parameters = count;
-    SplittableRandom r = new SplittableRandom(seed);
-    Tensor x = gaussian(r, steps, batch, dModel), dOutput = gaussian(r, steps, batch, dModel);
-    TransformerBlock.Output[] outputs = new TransformerBlock.Output[layers];
-    return new Model() {
-      @Override
-      public String name() {
-        return "Transformer";
+  public static int widthFor(Architecture architecture, long target, int numHeads) {
+    int step = architecture.hasAttention() ? numHeads : 1;
+    int best = step;
+    for (int w = step; w <= 1 << 14; w += step) {
+      long params = layerParameters(architecture, w);
+      if (Math.abs(params - target) < Math.abs(layerParameters(architecture, best) - target)) {
+        best = w;
       }
-
-      @Override
-      public long parameterCount() {
-        return parameters;
-      }
-
-      @Override
-      public void trainStep() {
-        Tensor h = x;
-        for (int i = 0; i < layers; i++) {
-          blocks[i].zeroGrad();
-          outputs[i] = blocks[i].forward(h, true, null);
-          h = outputs[i].output();
-        }
-        Tensor grad = dOutput;
-        for (int i = layers - 1; i >= 0; i--) {
-          grad = blocks[i].backward(outputs[i], grad);
-          // Its arrays serve the next step.
-          outputs[i].release();
-        }
-      }
-
-      @Override
-      public long criticalPath() {
-        return (long) TRANSFORMER_BLOCK_CRITICAL_PATH * layers;
-      }
-    };
-  }
-
-  /**
-   * The width (a multiple of {@code numHeads}) whose pre-norm block, with feed-forward width 4D,
-   * has the parameter count closest to {@code target}: {@code 12 D^2 + 13 D}.
-   */
-  public static int transformerWidthFor(long target, int numHeads) {
-    int best = numHeads;
-    for (int d = numHeads; d <= 1 << 14; d += numHeads) {
-      long params = 12L * d * d + 13L * d;
-      if (Math.abs(params - target) < Math.abs(12L * best * best + 13L * best - target)) best = d;
       if (params > target) break;
     }
     return best;
+  }
+
+  /**
+   * A model of {@code architecture}, {@code layers} layers of width {@code width} (input size =
+   * hidden size; a Transformer block has {@code numHeads} heads and feed-forward width {@code 4D}),
+   * over a random {@code [T, B, width]} batch; its critical path is the table's ({@link
+   * Architecture#criticalPath}).
+   */
+  public static Model model(
+      Architecture architecture,
+      int width,
+      int numHeads,
+      int layers,
+      int steps,
+      int batch,
+      long seed) {
+    SplittableRandom r = new SplittableRandom(seed);
+    java.util.Random init = new java.util.Random(seed);
+    Tensor x = gaussian(r, steps, batch, width), dOutput = gaussian(r, steps, batch, width);
+    long path = architecture.criticalPath(steps, layers);
+    return switch (architecture) {
+      case RNN, RNN_RELU, LSTM, GRU -> {
+        Recurrent net =
+            Recurrent.create(architecture.recurrentKind().orElseThrow(), width, width, layers);
+        net.initialize(init);
+        yield new Timed(
+            architecture,
+            net.parameterCount(),
+            path,
+            () -> {
+              net.zeroGrad();
+              RecurrentOutput out = net.forward(x, null, null);
+              net.backward(out, dOutput, null, null);
+            });
+      }
+      case MIN_GRU, MIN_LSTM -> {
+        MinRecurrent net =
+            new MinRecurrent(architecture.minRecurrentKind().orElseThrow(), width, width, layers);
+        net.initialize(init);
+        yield new Timed(
+            architecture,
+            net.parameterCount(),
+            path,
+            () -> {
+              net.zeroGrad();
+              net.backward(net.forward(x, null), dOutput, null);
+            });
+      }
+      case TRANSFORMER -> {
+        TransformerBlock[] blocks = new TransformerBlock[layers];
+        long count = 0;
+        for (int i = 0; i < layers; i++) {
+          blocks[i] = new TransformerBlock(width, numHeads, 4 * width);
+          blocks[i].initialize(init);
+          count += blocks[i].parameterCount();
+        }
+        TransformerBlock.Output[] outputs = new TransformerBlock.Output[layers];
+        yield new Timed(
+            architecture,
+            count,
+            path,
+            () -> {
+              Tensor h = x;
+              for (int i = 0; i < layers; i++) {
+                blocks[i].zeroGrad();
+                outputs[i] = blocks[i].forward(h, true, null);
+                h = outputs[i].output();
+              }
+              Tensor grad = dOutput;
+              for (int i = layers - 1; i >= 0; i--) {
+                grad = blocks[i].backward(outputs[i], grad);
+                // Its arrays serve the next step.
+                outputs[i].release();
+              }
+            });
+      }
+    };
+  }
+
+  /** A model of the table, its size, its critical path, and its training step. */
+  private record Timed(
+      Architecture architecture, long parameterCount, long criticalPath, Runnable step)
+      implements Model {
+    @Override
+    public String name() {
+      return architecture.label();
+    }
+
+    @Override
+    public void trainStep() {
+      step.run();
+    }
+  }
+
+  /**
+   * Why {@code recurrence}'s critical path is what {@link Architecture#criticalPath} says, in a
+   * sentence for a report.
+   */
+  public static String criticalPathReason(Architecture.Recurrence recurrence) {
+    return switch (recurrence) {
+      case MATRIX ->
+          "a recurrence through W_hh needs 2T per layer (each step waits for the previous one,"
+              + " forward and again backward)";
+      case SCAN ->
+          "a linear recurrence 2(2⌈log₂ T⌉ + 2) per layer (a two-level scan over time, forward and"
+              + " backward)";
+      case NONE ->
+          "attention a constant "
+              + Architecture.ATTENTION_BLOCK_CRITICAL_PATH
+              + " per block (every operation covers all T·B positions at once)";
+    };
   }
 
   static Tensor gaussian(SplittableRandom r, int... shape) {
