@@ -160,10 +160,9 @@ public final class BenchCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new UserError("--model: " + e.getMessage() + ", " + PEAK);
     }
-    return switch (architecture) {
-      case RNN, RNN_RELU, LSTM, GRU, MIN_GRU, MIN_LSTM ->
-          callRecurrent(architecture, in, useThreads);
-      case TRANSFORMER -> callTransformer(useThreads);
+    return switch (architecture.recurrence()) {
+      case MATRIX, SCAN -> callRecurrent(architecture, in, useThreads);
+      case NONE -> callTransformer(useThreads);
     };
   }
 

@@ -91,14 +91,14 @@ public final class InferCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new UserError("--weights: " + e.getMessage(), e);
     }
-    return switch (architecture) {
-      case RNN, RNN_RELU, LSTM, GRU ->
+    return switch (architecture.recurrence()) {
+      case MATRIX ->
           inferRecurrent(
               load(
                   () ->
                       RecurrentCheckpoint.fromFile(
                           file, architecture.recurrentKind().orElseThrow(), weights.toString())));
-      case MIN_GRU, MIN_LSTM ->
+      case SCAN ->
           inferMinRecurrent(
               architecture,
               load(
@@ -107,7 +107,7 @@ public final class InferCommand implements Callable<Integer> {
                           file,
                           architecture.minRecurrentKind().orElseThrow(),
                           weights.toString())));
-      case TRANSFORMER ->
+      case NONE ->
           throw new UserError(
               "--weights "
                   + weights

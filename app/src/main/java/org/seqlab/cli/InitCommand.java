@@ -104,12 +104,10 @@ public final class InitCommand implements Callable<Integer> {
     Path parent = output.toAbsolutePath().getParent();
     if (parent != null && !Files.isDirectory(parent))
       throw new UserError("--output: directory " + parent + " does not exist");
-    return switch (architecture) {
-      case RNN, RNN_RELU, LSTM, GRU ->
-          initRecurrent(architecture, architecture.recurrentKind().orElseThrow());
-      case MIN_GRU, MIN_LSTM ->
-          initMinRecurrent(architecture, architecture.minRecurrentKind().orElseThrow());
-      case TRANSFORMER ->
+    return switch (architecture.recurrence()) {
+      case MATRIX -> initRecurrent(architecture, architecture.recurrentKind().orElseThrow());
+      case SCAN -> initMinRecurrent(architecture, architecture.minRecurrentKind().orElseThrow());
+      case NONE ->
           throw new UserError(
               "--model transformer: init writes a recurrent stack ("
                   + String.join(", ", Architecture.recurrentIds())

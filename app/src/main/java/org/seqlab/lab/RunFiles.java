@@ -108,10 +108,10 @@ public final class RunFiles {
             return tensors
 
         """);
-    switch (c.architecture()) {
-      case RNN, RNN_RELU, LSTM, GRU -> recurrent(py, c, shapes);
-      case MIN_GRU, MIN_LSTM -> minRecurrent(py, c, shapes);
-      case TRANSFORMER -> transformer(py, c, shapes);
+    switch (c.architecture().recurrence()) {
+      case MATRIX -> recurrent(py, c, shapes);
+      case SCAN -> minRecurrent(py, c, shapes);
+      case NONE -> transformer(py, c, shapes);
     }
     py.append(
         """

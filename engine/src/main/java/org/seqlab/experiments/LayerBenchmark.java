@@ -102,10 +102,10 @@ public final class LayerBenchmark {
 
     /** {@code G}, the gate blocks of every weight matrix. */
     public int gateCount() {
-      return switch (architecture) {
-        case RNN, RNN_RELU, LSTM, GRU -> architecture.recurrentKind().orElseThrow().gateCount();
-        case MIN_GRU, MIN_LSTM -> architecture.minRecurrentKind().orElseThrow().gateCount();
-        case TRANSFORMER -> throw new IllegalStateException("not recurrent");
+      return switch (architecture.recurrence()) {
+        case MATRIX -> architecture.recurrentKind().orElseThrow().gateCount();
+        case SCAN -> architecture.minRecurrentKind().orElseThrow().gateCount();
+        case NONE -> throw new IllegalStateException("not recurrent");
       };
     }
 
@@ -246,14 +246,14 @@ public final class LayerBenchmark {
    * for 0).
    */
   public static Result run(Config config, long seed, double warmUpSeconds) {
-    return switch (config.architecture()) {
-      case RNN, RNN_RELU, LSTM, GRU ->
+    return switch (config.architecture().recurrence()) {
+      case MATRIX ->
           runRecurrent(
               config, config.architecture().recurrentKind().orElseThrow(), seed, warmUpSeconds);
-      case MIN_GRU, MIN_LSTM ->
+      case SCAN ->
           runMinRecurrent(
               config, config.architecture().minRecurrentKind().orElseThrow(), seed, warmUpSeconds);
-      case TRANSFORMER -> throw new IllegalStateException("refused by Config");
+      case NONE -> throw new IllegalStateException("refused by Config");
     };
   }
 

@@ -117,12 +117,10 @@ public final class Parallelism {
    */
   public static long layerParameters(Architecture architecture, int width) {
     long w = width;
-    return switch (architecture) {
-      case RNN, RNN_RELU, LSTM, GRU ->
-          architecture.recurrentKind().orElseThrow().gateCount() * (2 * w * w + 2 * w);
-      case MIN_GRU, MIN_LSTM ->
-          architecture.minRecurrentKind().orElseThrow().gateCount() * (w * w + w);
-      case TRANSFORMER -> 12 * w * w + 13 * w;
+    return switch (architecture.recurrence()) {
+      case MATRIX -> architecture.recurrentKind().orElseThrow().gateCount() * (2 * w * w + 2 * w);
+      case SCAN -> architecture.minRecurrentKind().orElseThrow().gateCount() * (w * w + w);
+      case NONE -> 12 * w * w + 13 * w;
     };
   }
 
@@ -161,8 +159,8 @@ public final class Parallelism {
     java.util.Random init = new java.util.Random(seed);
     Tensor x = gaussian(r, steps, batch, width), dOutput = gaussian(r, steps, batch, width);
     long path = architecture.criticalPath(steps, layers);
-    return switch (architecture) {
-      case RNN, RNN_RELU, LSTM, GRU -> {
+    return switch (architecture.recurrence()) {
+      case MATRIX -> {
         Recurrent net =
             Recurrent.create(architecture.recurrentKind().orElseThrow(), width, width, layers);
         net.initialize(init);
@@ -176,7 +174,7 @@ public final class Parallelism {
               net.backward(out, dOutput, null, null);
             });
       }
-      case MIN_GRU, MIN_LSTM -> {
+      case SCAN -> {
         MinRecurrent net =
             new MinRecurrent(architecture.minRecurrentKind().orElseThrow(), width, width, layers);
         net.initialize(init);
@@ -189,7 +187,7 @@ public final class Parallelism {
               net.backward(net.forward(x, null), dOutput, null);
             });
       }
-      case TRANSFORMER -> {
+      case NONE -> {
         TransformerBlock[] blocks = new TransformerBlock[layers];
         long count = 0;
         for (int i = 0; i < layers; i++) {
