@@ -122,7 +122,11 @@ function buildControls() {
     if (c.type === 'choice') {
       const select = el('select');
       select.id = `c-${c.name}`;
-      for (const choice of c.choices) select.append(new Option(choice, choice));
+      for (const choice of c.choices) {
+        // An architecture shows its label from the table ("minGRU"); other choices their value.
+        const a = c.name === 'model' ? architecture(choice) : null;
+        select.append(new Option(a ? a.label : choice, choice));
+      }
       select.addEventListener('change', () => changed(c.name));
       inputs.append(select);
     } else if (c.type === 'bool') {
