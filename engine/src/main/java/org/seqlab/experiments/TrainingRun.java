@@ -80,7 +80,14 @@ public final class TrainingRun {
     this.trainer = trainer;
     this.resumedFrom = resumedFrom;
     trainer.addListener(
-        new RunRecorder(directory, config, model, model.vocabularySize(), metadata(), figures));
+        new RunRecorder(
+            directory,
+            config,
+            model,
+            model.vocabularySize(),
+            metadata(),
+            figures,
+            scoredByAccuracy(source.task())));
   }
 
   /** What a run trains on: the task, and the text behind it (null for a synthetic task). */
@@ -114,6 +121,11 @@ public final class TrainingRun {
     LanguageModel newModel(TrainingRunConfig config) {
       return config.modelSpec().create(shape());
     }
+  }
+
+  /** Whether a task's score is its validation accuracy (else its validation loss). */
+  static boolean scoredByAccuracy(SequenceTask task) {
+    return task instanceof SyntheticTask t && t.metric() == SyntheticTask.Metric.ACCURACY;
   }
 
   /** The keys (and values) a recall task draws from. */
@@ -237,6 +249,7 @@ public final class TrainingRun {
           e);
     }
     long step = checkpoint.state().step();
+    RunCurve.upgrade(directory.file(RunDirectory.METRICS)); // a run from before val_score
     directory.truncateCsv(RunDirectory.METRICS, step);
     directory.truncateCsv(RunDirectory.GRADIENT_NORMS, step);
     if (!config.equals(stored)) directory.writeJson(RunDirectory.CONFIG, config);
