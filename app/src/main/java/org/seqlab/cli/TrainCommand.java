@@ -451,7 +451,10 @@ public final class TrainCommand implements Callable<Integer> {
             seed,
             threads != null ? threads : Runtime.getRuntime().availableProcessors(),
             spectralRadius,
-            forgetBias);
+            forgetBias,
+            null,
+            null,
+            null);
     Path dir = out;
     if (dir == null) {
       String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));

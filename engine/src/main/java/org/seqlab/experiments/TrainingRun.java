@@ -98,16 +98,17 @@ public final class TrainingRun {
       if (config.isCharLm()) {
         CharCorpus corpus = CharCorpus.read(text);
         return new Source(
-            new TextStreams(corpus, config.seqLen(), config.batch(), config.seed()), corpus);
+            new TextStreams(corpus, config.seqLen(), config.batch(), config.dataSeedOrSeed()),
+            corpus);
       }
       SyntheticTask task =
           Tasks.synthetic(
               config.task(),
               config.distance(),
               config.batch(),
-              SyntheticTask.DEFAULT_VALIDATION_SIZE,
+              config.validationSize(),
               RECALL_POOL,
-              config.seed());
+              config.dataSeedOrSeed());
       return new Source(task, null);
     }
 
@@ -128,8 +129,8 @@ public final class TrainingRun {
     return task instanceof SyntheticTask t && t.metric() == SyntheticTask.Metric.ACCURACY;
   }
 
-  /** The keys (and values) a recall task draws from. */
-  static final int RECALL_POOL = 8;
+  /** The keys (and values) a recall task draws from: the same for a run and a sweep's runs. */
+  public static final int RECALL_POOL = 8;
 
   /**
    * Prepares a new run into {@code out}: reads and checks the text, sizes the model, refuses what

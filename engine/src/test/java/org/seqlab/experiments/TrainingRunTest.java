@@ -75,6 +75,9 @@ class TrainingRunTest {
         11,
         2,
         null,
+        null,
+        null,
+        null,
         null);
   }
 

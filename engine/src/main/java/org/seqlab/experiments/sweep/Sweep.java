@@ -16,11 +16,11 @@ import java.util.concurrent.Future;
 import java.util.function.Consumer;
 import org.seqlab.experiments.ModelSpec;
 import org.seqlab.experiments.RunCurve;
+import org.seqlab.experiments.TrainingRunConfig;
 import org.seqlab.nn.LanguageModel;
 import org.seqlab.tasks.SyntheticTask;
 import org.seqlab.tensor.Parallel;
 import org.seqlab.train.Trainer;
-import org.seqlab.train.TrainingOptions;
 import org.seqlab.train.TrainingResult;
 
 /**
@@ -117,14 +117,16 @@ public final class Sweep {
 
   /** Trains one run to the end of its budget; null if it was cancelled. */
   public Finished execute(SweepRun run) {
-    SyntheticTask task = run.task().create(run.dataSeed());
+    // The run as `seqlab train` would run it: the same model, options and data from one
+    // description.
+    TrainingRunConfig config = run.runConfig();
+    SyntheticTask task = run.task().create(config.dataSeedOrSeed());
     ModelSpec.Shape shape =
         new ModelSpec.Shape(
             task.vocabularySize(), task.inputFeatures(), task.outputSize(), task.steps());
-    LanguageModel model = run.model().build(shape, run.modelSeed());
+    LanguageModel model = config.modelSpec().build(shape, config.seed());
     boolean accuracy = task.metric() == SyntheticTask.Metric.ACCURACY;
-    TrainingOptions options = run.budget().options(run.modelSeed(), accuracy);
-    Trainer trainer = new Trainer(model, task, options);
+    Trainer trainer = new Trainer(model, task, config.trainingOptions());
     RunCurve curve = new RunCurve();
     trainer.addListener(new RunCurve.Rows(accuracy, curve::add));
     active.put(run.id(), trainer);
