@@ -233,6 +233,14 @@ public final class TrainCommand implements Callable<Integer> {
   long seed;
 
   @Option(
+      names = "--data-seed",
+      paramLabel = "SEED",
+      description =
+          "seed of the data alone, when it is not --seed: a run of a sweep draws its data and its"
+              + " weights from two seeds (default: --seed)")
+  Long dataSeed;
+
+  @Option(
       names = "--threads",
       paramLabel = "N",
       description =
@@ -453,7 +461,7 @@ public final class TrainCommand implements Callable<Integer> {
             spectralRadius,
             forgetBias,
             null,
-            null,
+            dataSeed,
             null);
     Path dir = out;
     if (dir == null) {

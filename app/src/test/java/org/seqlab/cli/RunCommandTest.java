@@ -133,9 +133,7 @@ class RunCommandTest {
 
     CliRun distance = CliRun.of("run", "long-range", "--distances", "5,1", "--out", out.toString());
     assertTrue(distance.isOneLineUserError(), distance.err());
-    assertTrue(
-        distance.err().contains("--distances must be in [2, 1000], got 1"),
-        distance.err());
+    assertTrue(distance.err().contains("--distances must be in [2, 1000], got 1"), distance.err());
 
     CliRun seeds = CliRun.of("run", "adding", "--seeds", "0", "--out", out.toString());
     assertTrue(
