@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.seqlab.experiments.Limits;
 import org.seqlab.nn.MinRecurrentKind;
 import org.seqlab.nn.RecurrentKind;
 import org.seqlab.probe.GradientFlow;
@@ -56,10 +57,6 @@ public final class GradientsCommand implements Callable<Integer> {
     csv,
     json
   }
-
-  static final int MAX_HIDDEN = 16_384;
-  static final int MAX_STEPS = 1_000_000;
-  static final int MAX_INPUT = 1_000_000;
 
   @Spec CommandSpec spec;
 
@@ -195,8 +192,8 @@ public final class GradientsCommand implements Callable<Integer> {
   /** The Transformer's options, validated; the recurrent-only ones are refused. */
   GradientFlow.TransformerConfig transformerConfig() {
     requireCommon();
-    requireRange("--heads", heads, 1, hidden);
-    requireRange("--layers", layers, 1, 64);
+    requireRange(Limits.HEADS.narrowed(1, Math.min(hidden, Limits.HEADS.max())), heads);
+    requireRange(Limits.LAYERS.range(), layers);
     if (hidden % heads != 0) {
       throw new UserError(
           "--heads "
@@ -223,9 +220,9 @@ public final class GradientsCommand implements Callable<Integer> {
   }
 
   private void requireCommon() {
-    requireRange("--hidden", hidden, 1, MAX_HIDDEN);
-    requireRange("--steps", steps, 1, MAX_STEPS);
-    requireRange("--input", input, 1, MAX_INPUT);
+    requireRange(Limits.HIDDEN.range(), hidden);
+    requireRange(Limits.GRADIENT_FLOW_STEPS.range(), steps);
+    requireRange(Limits.GRADIENT_FLOW_INPUT.range(), input);
     if (seed < 0 || seed > 0xFFFF_FFFFL) {
       throw new UserError("--seed must be between 0 and 4294967295, got " + seed);
     }
@@ -294,10 +291,9 @@ public final class GradientsCommand implements Callable<Integer> {
     return config;
   }
 
-  private static void requireRange(String option, long value, long min, long max) {
-    if (value < min || value > max) {
-      throw new UserError(option + " must be between " + min + " and " + max + ", got " + value);
-    }
+  /** The table's range check, as a user's mistake. */
+  private static void requireRange(Limits.Range range, long value) {
+    if (!range.contains(value)) throw new UserError(range.refusal(value));
   }
 
   static String bytes(long n) {

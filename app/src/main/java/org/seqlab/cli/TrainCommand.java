@@ -233,6 +233,14 @@ public final class TrainCommand implements Callable<Integer> {
   long seed;
 
   @Option(
+      names = "--data-seed",
+      paramLabel = "SEED",
+      description =
+          "seed of the data alone, when it is not --seed: a run of a sweep draws its data and its"
+              + " weights from two seeds (default: --seed)")
+  Long dataSeed;
+
+  @Option(
       names = "--threads",
       paramLabel = "N",
       description =
@@ -451,7 +459,10 @@ public final class TrainCommand implements Callable<Integer> {
             seed,
             threads != null ? threads : Runtime.getRuntime().availableProcessors(),
             spectralRadius,
-            forgetBias);
+            forgetBias,
+            null,
+            dataSeed,
+            null);
     Path dir = out;
     if (dir == null) {
       String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));

@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.seqlab.experiments.Limits;
 import org.seqlab.experiments.ModelSpec;
 import org.seqlab.experiments.TrainingRunConfig;
 import org.seqlab.nn.Architecture;
@@ -114,6 +115,8 @@ public record LabConfig(
    * @param max the largest
    * @param log whether a slider should move on a log scale
    * @param nullable whether the value may be null (meaning: keep the default draw)
+   * @param row a number's row of the table of limits, whose range {@code [min, max]} narrows: the
+   *     option's name and the range every face accepts (null for a choice)
    */
   public record Control(
       String name,
@@ -126,28 +129,61 @@ public record LabConfig(
       boolean nullable,
       Object defaultValue,
       Applies applies,
-      String help) {
+      String help,
+      Row row) {
 
     static Control choice(String name, String label, List<String> choices, Applies a, String h) {
-      return new Control(name, label, "choice", choices, 0, 0, false, false, choices.get(0), a, h);
+      return new Control(
+          name, label, "choice", choices, 0, 0, false, false, choices.get(0), a, h, null);
     }
 
+    /** A whole number in {@code range}, a narrowing of a row of {@link Limits}. */
     static Control integer(
-        String name, String label, int min, int max, int def, Applies a, String help) {
-      return new Control(name, label, "int", List.of(), min, max, false, false, def, a, help);
+        String name, String label, Limits.Range range, int def, Applies a, String help) {
+      Limits.Range table = range.row().range();
+      return new Control(
+          name,
+          label,
+          "int",
+          List.of(),
+          range.min(),
+          range.max(),
+          false,
+          false,
+          def,
+          a,
+          help,
+          new Row(range.option(), v -> table.contains((long) v), v -> table.refusal((long) v)));
     }
 
+    /** A real number in {@code range}, a narrowing of a row of {@link Limits.Real}. */
     static Control number(
         String name,
         String label,
-        double min,
-        double max,
+        Limits.RealRange range,
         boolean log,
         Object def,
         Applies a,
         String help) {
+      Limits.RealRange table = range.row().range();
       return new Control(
-          name, label, "number", List.of(), min, max, log, def == null, def, a, help);
+          name,
+          label,
+          "number",
+          List.of(),
+          range.min(),
+          range.max(),
+          log,
+          def == null,
+          def,
+          a,
+          help,
+          new Row(range.option(), table::contains, table::refusal));
+    }
+
+    /** Whether {@code v} lies in the table's range (not only the lab's). */
+    public boolean inTable(double v) {
+      return row == null || row.contains().test(v);
     }
 
     /** The range in words: "2 to 256", "rnn, lstm, gru or transformer". */
@@ -167,6 +203,7 @@ public record LabConfig(
       m.put("type", type);
       if (!choices.isEmpty()) m.put("choices", choices);
       if (type.equals("int") || type.equals("number")) {
+        m.put("option", row.option());
         m.put("min", min);
         m.put("max", max);
         if (log) m.put("log", true);
@@ -179,6 +216,15 @@ public record LabConfig(
       return m;
     }
   }
+
+  /**
+   * A control's row of the table of limits: the option that sets it on the command line, whether a
+   * value lies in the table's range, and the table's sentence that refuses one outside it.
+   */
+  public record Row(
+      String option,
+      java.util.function.DoublePredicate contains,
+      java.util.function.DoubleFunction<String> refusal) {}
 
   /**
    * The lab's architectures as the page's schema has them: for each model the page offers, its
@@ -240,8 +286,7 @@ public record LabConfig(
           Control.integer(
               "distance",
               "Distance",
-              1,
-              200,
+              Limits.DISTANCE.narrowed(1, 200),
               10,
               Applies.SYNTHETIC,
               "the task's difficulty: agreement distance (2 to 100), copy delay (1 to 100), adding"
@@ -257,12 +302,12 @@ public record LabConfig(
               true,
               null,
               Applies.CHAR_LM,
-              "the text to learn, one the lab was started with (seqlab lab --text FILE)"),
+              "the text to learn, one the lab was started with (seqlab lab --text FILE)",
+              null),
           Control.integer(
               "seq_len",
               "Truncated-BPTT window",
-              4,
-              256,
+              Limits.SEQ_LEN.narrowed(4, 256),
               64,
               Applies.CHAR_LM,
               "steps the gradient flows back before the window is cut (the state still carries"
@@ -270,17 +315,21 @@ public record LabConfig(
           Control.integer(
               "hidden",
               "Hidden size",
-              2,
-              256,
+              Limits.HIDDEN.narrowed(2, 256),
               32,
               Applies.ALL,
               "hidden units H (the Transformer's width D)"),
-          Control.integer("layers", "Layers", 1, 3, 1, Applies.ALL, "stacked layers or blocks"),
+          Control.integer(
+              "layers",
+              "Layers",
+              Limits.LAYERS.narrowed(1, 3),
+              1,
+              Applies.ALL,
+              "stacked layers or blocks"),
           Control.integer(
               "heads",
               "Attention heads",
-              1,
-              8,
+              Limits.HEADS.narrowed(1, 8),
               2,
               Applies.ATTENTION,
               "heads per block; they must divide the width"),
@@ -294,8 +343,7 @@ public record LabConfig(
           Control.number(
               "spectral_radius",
               "Spectral radius of W_hh",
-              0.05,
-              5,
+              Limits.Real.SPECTRAL_RADIUS.narrowed(0.05, 5),
               false,
               1.0,
               Applies.SPECTRAL,
@@ -304,8 +352,7 @@ public record LabConfig(
           Control.number(
               "forget_bias",
               "Forget-gate bias",
-              -5,
-              10,
+              Limits.Real.FORGET_BIAS.narrowed(-5, 10),
               false,
               null,
               Applies.FORGET_GATE,
@@ -322,12 +369,12 @@ public record LabConfig(
               false,
               true,
               Applies.ALL,
-              "rescale the gradient when its global norm exceeds the threshold"),
+              "rescale the gradient when its global norm exceeds the threshold",
+              null),
           Control.number(
               "clip_threshold",
               "Clipping threshold",
-              0.01,
-              100,
+              Limits.Real.CLIP.narrowed(0.01, 100),
               true,
               1.0,
               Applies.CLIP,
@@ -339,15 +386,31 @@ public record LabConfig(
               Applies.ALL,
               "Adam, or plain SGD (no momentum)"),
           Control.number(
-              "lr", "Learning rate", 1e-5, 1, true, 3e-3, Applies.ALL, "the step size, constant"),
+              "lr",
+              "Learning rate",
+              Limits.Real.LEARNING_RATE.narrowed(1e-5, 1),
+              true,
+              3e-3,
+              Applies.ALL,
+              "the step size, constant"),
           Control.integer(
-              "steps", "Training steps", 1, MAX_STEPS, 600, Applies.ALL, "optimizer steps"),
-          Control.integer("batch", "Batch", 1, 128, 32, Applies.ALL, "sequences per step"),
+              "steps",
+              "Training steps",
+              Limits.MAX_STEPS.narrowed(1, MAX_STEPS),
+              600,
+              Applies.ALL,
+              "optimizer steps"),
+          Control.integer(
+              "batch",
+              "Batch",
+              Limits.BATCH.narrowed(1, 128),
+              32,
+              Applies.ALL,
+              "sequences per step"),
           Control.integer(
               "seed",
               "Seed",
-              0,
-              Integer.MAX_VALUE,
+              Limits.SEED.narrowed(0, Integer.MAX_VALUE),
               1,
               Applies.ALL,
               "the same seed gives the same numbers, bit for bit"));
@@ -400,9 +463,17 @@ public record LabConfig(
    * @param changes what was changed to get there, one sentence each
    * @param problems what cannot work together; a run starts only when there are none
    * @param fields the field each change or problem is about, in the same order (changes first)
+   * @param refusals for each change, the sentence that refuses the value where the lab refuses
+   *     rather than clamps (its API's start): the table of limits' own ("--hidden must be in [1,
+   *     8192], got 9000") for a value outside the table's range, else the change without its remedy
+   *     ("hidden 999 is above its maximum 256")
    */
   public record Checked(
-      LabConfig config, List<String> changes, List<String> problems, List<String> fields) {
+      LabConfig config,
+      List<String> changes,
+      List<String> problems,
+      List<String> fields,
+      List<String> refusals) {
 
     /** Whether the request was taken as it was: nothing clamped, nothing in conflict. */
     public boolean exact() {
@@ -425,6 +496,7 @@ public record LabConfig(
     List<String> problems = new ArrayList<>();
     List<String> changeFields = new ArrayList<>();
     List<String> problemFields = new ArrayList<>();
+    Map<String, String> tableRefusals = new LinkedHashMap<>();
     for (Map.Entry<String, ?> e : request.entrySet()) {
       String name = e.getKey();
       Object raw = e.getValue();
@@ -435,7 +507,7 @@ public record LabConfig(
         changeFields.add(name);
         continue;
       }
-      Object value = read(control, raw, texts, changes, changeFields);
+      Object value = read(control, raw, texts, changes, changeFields, tableRefusals);
       if (value != null || control.nullable()) values.put(name, value);
     }
     // The distance's range depends on the task.
@@ -475,7 +547,20 @@ public record LabConfig(
     }
     List<String> fields = new ArrayList<>(changeFields);
     fields.addAll(problemFields);
-    return new Checked(config, List.copyOf(changes), List.copyOf(problems), List.copyOf(fields));
+    List<String> refusals = new ArrayList<>();
+    for (int i = 0; i < changes.size(); i++) {
+      String change = changes.get(i);
+      int cut = change.indexOf("; using");
+      refusals.add(
+          tableRefusals.getOrDefault(
+              changeFields.get(i), cut > 0 ? change.substring(0, cut) : change));
+    }
+    return new Checked(
+        config,
+        List.copyOf(changes),
+        List.copyOf(problems),
+        List.copyOf(fields),
+        List.copyOf(refusals));
   }
 
   private static String dividingHeads(int width) {
@@ -484,9 +569,17 @@ public record LabConfig(
     return String.join(", ", ok);
   }
 
-  /** One value of a request, parsed and clamped; null if it could not be read (said why). */
+  /**
+   * One value of a request, parsed and clamped into the control's range (the lab's, inside the
+   * table's); null if it could not be read (said why).
+   */
   private static Object read(
-      Control c, Object raw, List<String> texts, List<String> changes, List<String> fields) {
+      Control c,
+      Object raw,
+      List<String> texts,
+      List<String> changes,
+      List<String> fields,
+      Map<String, String> tableRefusals) {
     String name = c.name();
     if (raw == null || (raw instanceof String s && s.isBlank())) {
       if (c.nullable()) return null;
@@ -544,6 +637,8 @@ public record LabConfig(
           fields.add(name);
           v = Math.round(v);
         }
+        // Outside the table's range, refused in the table's words wherever the lab refuses.
+        if (!c.inTable(v)) tableRefusals.put(name, c.row().refusal().apply(v));
         // The distance's range depends on the task; check() clamps it once the task is known.
         if (name.equals("distance")) v = Math.max(-1e6, Math.min(1e6, v));
         if ((v < c.min() || v > c.max()) && !name.equals("distance")) {
@@ -686,7 +781,10 @@ public record LabConfig(
         seed,
         1,
         recurrent() && init.equals("spectral") ? spectralRadius : null,
-        architecture().hasForgetGate() ? forgetBias : null);
+        architecture().hasForgetGate() ? forgetBias : null,
+        null,
+        null,
+        null);
   }
 
   /**

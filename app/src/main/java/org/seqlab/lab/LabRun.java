@@ -8,6 +8,8 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.seqlab.experiments.RunCurve;
+import org.seqlab.experiments.Tasks;
 import org.seqlab.experiments.TrainingRun;
 import org.seqlab.experiments.TrainingRunConfig;
 import org.seqlab.io.AtomicFiles;
@@ -212,35 +214,36 @@ public final class LabRun {
       events.add("finished", toJson());
       return;
     }
-    List<String[]> rows = d.readCsv(RunDirectory.METRICS);
+    List<RunCurve.Point> rows = RunCurve.read(d.file(RunDirectory.METRICS)).points();
     int every = Math.max(1, rows.size() / STEP_EVENTS);
     int i = 0;
-    for (String[] row : rows) {
-      long s = Long.parseLong(row[0]);
-      double seconds = Double.parseDouble(row[1]);
-      if (row.length > 2 && !row[2].isEmpty() && (i++ % every == 0)) {
+    for (RunCurve.Point p : rows) {
+      if (!Double.isNaN(p.trainLoss()) && (i++ % every == 0)) {
         Map<String, Object> e = new LinkedHashMap<>();
-        e.put("step", s);
-        e.put("seconds", seconds);
-        e.put("loss", Double.parseDouble(row[2]));
-        e.put("grad_norm", row.length > 4 && !row[4].isEmpty() ? Double.parseDouble(row[4]) : null);
-        e.put("lr", row.length > 5 && !row[5].isEmpty() ? Double.parseDouble(row[5]) : null);
-        e.put(
-            "tokens_per_s",
-            row.length > 6 && !row[6].isEmpty() ? Double.parseDouble(row[6]) : null);
+        e.put("step", p.step());
+        e.put("seconds", p.seconds());
+        e.put("loss", p.trainLoss());
+        e.put("grad_norm", orNull(p.gradNorm()));
+        e.put("lr", orNull(p.learningRate()));
+        e.put("tokens_per_s", orNull(p.tokensPerSecond()));
         events.add("step", e);
       }
-      if (row.length > 3 && !row[3].isEmpty()) {
+      if (p.validated()) {
         Map<String, Object> v = new LinkedHashMap<>();
-        v.put("step", s);
-        v.put("seconds", seconds);
-        v.put("loss", Double.parseDouble(row[3]));
-        v.put("accuracy", null);
+        v.put("step", p.step());
+        v.put("seconds", p.seconds());
+        v.put("loss", p.validationLoss());
+        v.put(
+            "accuracy", Tasks.scoredByAccuracy(config.task()) ? orNull(p.validationScore()) : null);
         events.add("validation", v);
       }
     }
     if (divergence != null) events.add("divergence", divergence);
     events.add("finished", toJson());
+  }
+
+  private static Double orNull(double v) {
+    return Double.isNaN(v) ? null : v;
   }
 
   /** Trains on the calling thread until the run ends; every outcome becomes an event. */

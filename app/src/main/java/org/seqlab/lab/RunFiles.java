@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.seqlab.experiments.RunCurve;
 import org.seqlab.io.RunDirectory;
 import org.seqlab.io.Safetensors;
 import org.seqlab.io.SafetensorsFile;
@@ -18,9 +19,10 @@ public final class RunFiles {
   private RunFiles() {}
 
   /**
-   * Every row of {@code metrics.csv} with the validation accuracy of the lab's events beside it:
-   * {@code {"rows": [{"step", "seconds", "train_loss", "val_loss", "val_accuracy", "grad_norm",
-   * "lr", "tokens_per_s"}]}}, null where a row has no value.
+   * Every row of {@code metrics.csv} ({@link RunCurve}) with the validation accuracy of the lab's
+   * events beside it: {@code {"rows": [{"step", "seconds", "train_loss", "val_loss",
+   * "val_accuracy", "grad_norm", "lr", "tokens_per_s", "val_score"}]}}, null where a row has no
+   * value.
    */
   public static Map<String, Object> metricsJson(LabRun run) throws IOException {
     Map<Long, Object> accuracy = new HashMap<>();
@@ -33,17 +35,17 @@ public final class RunFiles {
     List<Map<String, Object>> rows = new ArrayList<>();
     Path dir = run.dir();
     if (Files.isRegularFile(dir.resolve(RunDirectory.METRICS))) {
-      for (String[] row : RunDirectory.open(dir).readCsv(RunDirectory.METRICS)) {
+      for (RunCurve.Point p : RunCurve.read(dir.resolve(RunDirectory.METRICS)).points()) {
         Map<String, Object> m = new LinkedHashMap<>();
-        long step = Long.parseLong(row[0]);
-        m.put("step", step);
-        m.put("seconds", cell(row, 1));
-        m.put("train_loss", cell(row, 2));
-        m.put("val_loss", cell(row, 3));
-        m.put("val_accuracy", cell(row, 3) == null ? null : accuracy.get(step));
-        m.put("grad_norm", cell(row, 4));
-        m.put("lr", cell(row, 5));
-        m.put("tokens_per_s", cell(row, 6));
+        m.put("step", p.step());
+        m.put("seconds", value(p.seconds()));
+        m.put("train_loss", value(p.trainLoss()));
+        m.put("val_loss", value(p.validationLoss()));
+        m.put("val_accuracy", p.validated() ? accuracy.get(p.step()) : null);
+        m.put("grad_norm", value(p.gradNorm()));
+        m.put("lr", value(p.learningRate()));
+        m.put("tokens_per_s", value(p.tokensPerSecond()));
+        m.put("val_score", value(p.validationScore()));
         rows.add(m);
       }
     }
@@ -54,13 +56,8 @@ public final class RunFiles {
     return out;
   }
 
-  private static Double cell(String[] row, int i) {
-    if (i >= row.length || row[i].isEmpty()) return null;
-    try {
-      return Double.parseDouble(row[i]);
-    } catch (NumberFormatException e) {
-      return null;
-    }
+  private static Double value(double v) {
+    return Double.isFinite(v) ? v : null;
   }
 
   /**

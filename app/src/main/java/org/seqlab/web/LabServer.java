@@ -228,11 +228,10 @@ public final class LabServer implements AutoCloseable {
     Map<String, Object> start(Map<String, Object> request) throws IOException {
       LabConfig.Checked c = lab.check(request);
       if (!c.changes().isEmpty()) {
-        String change = c.changes().getFirst();
-        int cut = change.indexOf("; using");
+        String refusal = c.refusals().getFirst();
+        boolean table = refusal.startsWith("--");
         throw new BadRequest(
-            (cut > 0 ? change.substring(0, cut) : change) + allowedFor(c.fields().getFirst()),
-            c.fields().getFirst());
+            table ? refusal : refusal + allowedFor(c.fields().getFirst()), c.fields().getFirst());
       }
       if (!c.problems().isEmpty()) {
         throw new BadRequest(c.problems().getFirst(), c.fields().getFirst());

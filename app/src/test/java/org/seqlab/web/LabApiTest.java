@@ -199,7 +199,8 @@ class LabApiTest {
     Answer csv = get("/api/runs/" + id + "/metrics.csv");
     assertEquals(200, csv.status());
     assertTrue(
-        csv.body().startsWith("step,seconds,train_loss,val_loss,grad_norm,lr,tokens_per_s\n"));
+        csv.body()
+            .startsWith("step,seconds,train_loss,val_loss,grad_norm,lr,tokens_per_s,val_score\n"));
     assertEquals(41, csv.body().lines().count());
     Answer metrics = get("/api/runs/" + id + "/metrics.json");
     JsonNode last = metrics.json().get("rows").get(39);

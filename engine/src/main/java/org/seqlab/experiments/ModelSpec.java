@@ -46,6 +46,9 @@ public record ModelSpec(
   /** The models a run can train: every row of the table of architectures. */
   public static final List<String> MODELS = Architecture.ids();
 
+  /** The widest hidden size {@link #matched} tries. */
+  public static final int MATCHED_MAX_HIDDEN = 1024;
+
   /** The Transformer's feed-forward width, as a multiple of its model width, unless set. */
   public static final int FEED_FORWARD_FACTOR = 4;
 
@@ -168,7 +171,7 @@ public record ModelSpec(
     int step = Architecture.fromId(model).hasAttention() ? heads : 1;
     ModelSpec best = null;
     long bestGap = Long.MAX_VALUE;
-    for (int h = step; h <= 1024; h += step) {
+    for (int h = step; h <= MATCHED_MAX_HIDDEN; h += step) {
       ModelSpec candidate = of(model, h, layers, embedding, heads);
       long gap = candidate.parameterCount(shape) - target;
       if (Math.abs(gap) < bestGap) {

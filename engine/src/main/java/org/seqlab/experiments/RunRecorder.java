@@ -21,10 +21,10 @@ import org.seqlab.train.ValidationReport;
 
 /**
  * Writes what the engine reports into a run directory, as {@link RunDirectory} lays it out: a row
- * of {@code metrics.csv} and {@code gradient-norms.csv} per step (a step's row waits for its
- * validation loss, if one is measured at that step), the best model at every new best validation
- * loss, checkpoints (the CSV files flushed first, so a resumed run finds every row up to its
- * checkpoint), plots at most every half minute and at the end, and {@code result.json}.
+ * of {@code metrics.csv} (a {@link RunCurve}) and {@code gradient-norms.csv} per step (a step's row
+ * waits for its validation loss, if one is measured at that step), the best model at every new best
+ * validation loss, checkpoints (the CSV files flushed first, so a resumed run finds every row up to
+ * its checkpoint), plots at most every half minute and at the end, and {@code result.json}.
  */
 final class RunRecorder implements TrainingListener {
   private final RunDirectory directory;
@@ -37,6 +37,7 @@ final class RunRecorder implements TrainingListener {
   /**
    * @param metadata what describes the run in every model file and checkpoint
    * @param figures where the loss and gradient-norm plots are drawn
+   * @param scoredByAccuracy whether the task's score ({@code val_score}) is the validation accuracy
    */
   RunRecorder(
       RunDirectory directory,
@@ -44,26 +45,26 @@ final class RunRecorder implements TrainingListener {
       LanguageModel model,
       int vocabularySize,
       Map<String, String> metadata,
-      FigureSink figures) {
+      FigureSink figures,
+      boolean scoredByAccuracy) {
     this.directory = directory;
     this.config = config;
     this.model = model;
     this.vocabularySize = vocabularySize;
     this.metadata = Map.copyOf(metadata);
     this.figures = figures;
+    this.curve = new RunCurve.Rows(scoredByAccuracy, p -> write(metrics, p.toCsv()));
   }
 
-  private static final String METRICS_HEADER =
-      "step,seconds,train_loss,val_loss,grad_norm,lr,tokens_per_s";
   private BufferedWriter metrics;
   private BufferedWriter gradients;
-  private StepReport pending; // the last step, whose row waits for a validation loss
+  private final RunCurve.Rows curve;
   private long lastPlot = System.nanoTime() - 30_000_000_000L;
 
   @Override
   public void onStart(long step, List<String> parameterNames) {
     try {
-      metrics = directory.appendCsv(RunDirectory.METRICS, METRICS_HEADER);
+      metrics = directory.appendCsv(RunDirectory.METRICS, RunCurve.HEADER);
       gradients =
           directory.appendCsv(
               RunDirectory.GRADIENT_NORMS, "step," + String.join(",", parameterNames));
@@ -74,8 +75,7 @@ final class RunRecorder implements TrainingListener {
 
   @Override
   public void onStep(StepReport report) {
-    flushPending(null);
-    pending = report;
+    curve.onStep(report);
     StringBuilder row = new StringBuilder().append(report.step());
     for (double n : report.parameterGradientNorms()) row.append(',').append(format(n));
     write(gradients, row.toString());
@@ -83,37 +83,8 @@ final class RunRecorder implements TrainingListener {
 
   @Override
   public void onValidation(ValidationReport report) {
-    if (pending != null && pending.step() == report.step()) {
-      flushPending(report.loss());
-    } else {
-      write(
-          metrics,
-          String.format(
-              Locale.ROOT,
-              "%d,%.3f,,%s,,,",
-              report.step(),
-              report.seconds(),
-              format(report.loss())));
-    }
+    curve.onValidation(report);
     if (report.best()) saveModel(report);
-  }
-
-  private void flushPending(Double validationLoss) {
-    if (pending == null) return;
-    StepReport r = pending;
-    pending = null;
-    write(
-        metrics,
-        String.format(
-            Locale.ROOT,
-            "%d,%.3f,%s,%s,%s,%s,%.1f",
-            r.step(),
-            r.seconds(),
-            format(r.loss()),
-            validationLoss == null ? "" : format(validationLoss),
-            format(r.gradientNorm()),
-            format(r.learningRate()),
-            r.tokensPerSecond()));
   }
 
   private void saveModel(ValidationReport report) {
@@ -131,7 +102,7 @@ final class RunRecorder implements TrainingListener {
 
   @Override
   public void onCheckpoint(TrainingState state) {
-    flushPending(null);
+    curve.flush();
     try {
       metrics.flush();
       gradients.flush();
@@ -149,7 +120,7 @@ final class RunRecorder implements TrainingListener {
 
   @Override
   public void onFinish(TrainingResult result) {
-    flushPending(null);
+    curve.flush();
     try {
       metrics.close();
       gradients.close();
@@ -207,15 +178,13 @@ final class RunRecorder implements TrainingListener {
 
   /** Loss and gradient-norm curves from {@code metrics.csv}, as PNG and SVG. */
   private void drawPlots() throws IOException {
-    List<String[]> rows = directory.readCsv(RunDirectory.METRICS);
     List<double[]> train = new ArrayList<>(),
         validation = new ArrayList<>(),
         norms = new ArrayList<>();
-    for (String[] row : rows) {
-      double step = Double.parseDouble(row[0]);
-      if (!row[2].isEmpty()) train.add(new double[] {step, Double.parseDouble(row[2])});
-      if (!row[3].isEmpty()) validation.add(new double[] {step, Double.parseDouble(row[3])});
-      if (!row[4].isEmpty()) norms.add(new double[] {step, Double.parseDouble(row[4])});
+    for (RunCurve.Point p : RunCurve.read(directory.file(RunDirectory.METRICS)).points()) {
+      if (!Double.isNaN(p.trainLoss())) train.add(new double[] {p.step(), p.trainLoss()});
+      if (p.validated()) validation.add(new double[] {p.step(), p.validationLoss()});
+      if (!Double.isNaN(p.gradNorm())) norms.add(new double[] {p.step(), p.gradNorm()});
     }
     if (train.isEmpty()) return;
     String title = config.model() + ", " + config.layers() + " x " + config.hidden();

@@ -38,4 +38,13 @@ public final class Tasks {
                   + String.join(", ", TrainingRunConfig.SYNTHETIC_TASKS));
     };
   }
+
+  /**
+   * Whether {@code task}'s score is its validation accuracy (agreement, recall) rather than its
+   * validation loss (char-lm, adding, copy): what the {@code val_score} of its curve holds.
+   */
+  public static boolean scoredByAccuracy(String task) {
+    if (TrainingRunConfig.CHAR_LM.equals(task)) return false;
+    return synthetic(task, 2, 1, 1, 8, 0).metric() == SyntheticTask.Metric.ACCURACY;
+  }
 }

@@ -80,7 +80,14 @@ public final class TrainingRun {
     this.trainer = trainer;
     this.resumedFrom = resumedFrom;
     trainer.addListener(
-        new RunRecorder(directory, config, model, model.vocabularySize(), metadata(), figures));
+        new RunRecorder(
+            directory,
+            config,
+            model,
+            model.vocabularySize(),
+            metadata(),
+            figures,
+            scoredByAccuracy(source.task())));
   }
 
   /** What a run trains on: the task, and the text behind it (null for a synthetic task). */
@@ -91,16 +98,17 @@ public final class TrainingRun {
       if (config.isCharLm()) {
         CharCorpus corpus = CharCorpus.read(text);
         return new Source(
-            new TextStreams(corpus, config.seqLen(), config.batch(), config.seed()), corpus);
+            new TextStreams(corpus, config.seqLen(), config.batch(), config.dataSeedOrSeed()),
+            corpus);
       }
       SyntheticTask task =
           Tasks.synthetic(
               config.task(),
               config.distance(),
               config.batch(),
-              SyntheticTask.DEFAULT_VALIDATION_SIZE,
+              config.validationSize(),
               RECALL_POOL,
-              config.seed());
+              config.dataSeedOrSeed());
       return new Source(task, null);
     }
 
@@ -116,8 +124,13 @@ public final class TrainingRun {
     }
   }
 
-  /** The keys (and values) a recall task draws from. */
-  static final int RECALL_POOL = 8;
+  /** Whether a task's score is its validation accuracy (else its validation loss). */
+  static boolean scoredByAccuracy(SequenceTask task) {
+    return task instanceof SyntheticTask t && t.metric() == SyntheticTask.Metric.ACCURACY;
+  }
+
+  /** The keys (and values) a recall task draws from: the same for a run and a sweep's runs. */
+  public static final int RECALL_POOL = 8;
 
   /**
    * Prepares a new run into {@code out}: reads and checks the text, sizes the model, refuses what
@@ -237,6 +250,7 @@ public final class TrainingRun {
           e);
     }
     long step = checkpoint.state().step();
+    RunCurve.upgrade(directory.file(RunDirectory.METRICS)); // a run from before val_score
     directory.truncateCsv(RunDirectory.METRICS, step);
     directory.truncateCsv(RunDirectory.GRADIENT_NORMS, step);
     if (!config.equals(stored)) directory.writeJson(RunDirectory.CONFIG, config);

@@ -3,6 +3,7 @@ package org.seqlab.experiments;
 import org.seqlab.nn.Architecture;
 import org.seqlab.nn.LanguageModel;
 import org.seqlab.nn.RecurrentKind;
+import org.seqlab.tasks.SyntheticTask;
 import org.seqlab.train.LearningRateSchedule;
 import org.seqlab.train.Optimizer;
 import org.seqlab.train.TrainingOptions;
@@ -49,6 +50,13 @@ import org.seqlab.train.TrainingOptions;
  * @param spectralRadius recurrent models: every {@code W_hh} gate block rescaled to this spectral
  *     radius at initialisation; null to keep PyTorch's draw
  * @param forgetBias the LSTM's forget-gate bias at initialisation; null to keep PyTorch's draw
+ * @param validation a synthetic task's validation sequences; null for {@link
+ *     SyntheticTask#DEFAULT_VALIDATION_SIZE}
+ * @param dataSeed the seed of the task's data, when it is not {@code seed}: a sweep's runs draw the
+ *     data from one seed shared by every model at a seed index and the weights from another ({@code
+ *     SweepRun#runConfig}); null for {@code seed}
+ * @param goal stop once a validation reaches it: an accuracy (at or above) for a task scored by
+ *     accuracy, else a loss (at or below); null or 0 for never
  */
 public record TrainingRunConfig(
     String task,
@@ -83,7 +91,10 @@ public record TrainingRunConfig(
     long seed,
     int threads,
     Double spectralRadius,
-    Double forgetBias) {
+    Double forgetBias,
+    Integer validation,
+    Long dataSeed,
+    Double goal) {
 
   // Defaults that train a 2 x 256 LSTM on tiny Shakespeare to a validation loss under 1.47 nats per
   // character in 12 minutes on two cores: dropout against the overfitting that 15-20 passes over a
@@ -164,6 +175,9 @@ public record TrainingRunConfig(
     Limits.WARMUP.check(warmupSteps);
     Limits.THREADS.check(threads);
     Limits.SEED.checkLong(seed);
+    if (dataSeed != null) Limits.SEED.checkLong(dataSeed);
+    if (validation != null) Limits.VALIDATION.check(validation);
+    if (goal != null) Limits.checkGoal(goal);
     // The optimizer and the schedule check their own settings; say which option was wrong.
     try {
       optimizerSettings(optimizer, momentum, beta1, beta2, epsilon, weightDecay);
@@ -244,6 +258,8 @@ public record TrainingRunConfig(
 
   /** The engine's options. */
   public TrainingOptions trainingOptions() {
+    double g = goal == null ? 0 : goal;
+    boolean accuracy = g > 0 && Tasks.scoredByAccuracy(task);
     return new TrainingOptions(
         optimizerSettings(),
         learningRateSchedule(),
@@ -253,7 +269,19 @@ public record TrainingRunConfig(
         validateEvery,
         patience,
         checkpointEvery,
-        seed);
+        seed,
+        accuracy ? g : 0,
+        accuracy ? 0 : g);
+  }
+
+  /** The seed of the task's data: {@link #dataSeed} if set, else {@link #seed}. */
+  public long dataSeedOrSeed() {
+    return dataSeed != null ? dataSeed : seed;
+  }
+
+  /** A synthetic task's validation sequences: {@link #validation} if set, else the default. */
+  public int validationSize() {
+    return validation != null ? validation : SyntheticTask.DEFAULT_VALIDATION_SIZE;
   }
 
   /** A model of this shape with zero weights, for a vocabulary of {@code vocabularySize}. */

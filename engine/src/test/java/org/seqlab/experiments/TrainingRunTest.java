@@ -75,6 +75,9 @@ class TrainingRunTest {
         11,
         2,
         null,
+        null,
+        null,
+        null,
         null);
   }
 
@@ -104,7 +107,7 @@ class TrainingRunTest {
     assertTrue(json.get("tokens_per_second").asDouble() > 0);
     assertTrue(json.get("val_loss").asDouble() < Math.log(run.vocabulary().size()));
     List<String> metrics = Files.readAllLines(out.resolve("metrics.csv"));
-    assertEquals("step,seconds,train_loss,val_loss,grad_norm,lr,tokens_per_s", metrics.getFirst());
+    assertEquals(RunCurve.HEADER, metrics.getFirst());
     assertEquals(31, metrics.size());
     // Validation every 10 steps lands on the rows of steps 10, 20, 30.
     for (int step = 1; step <= 30; step++) {

@@ -1,8 +1,6 @@
 package org.seqlab.experiments.sweep;
 
-import org.seqlab.train.LearningRateSchedule;
-import org.seqlab.train.Optimizer;
-import org.seqlab.train.TrainingOptions;
+import org.seqlab.experiments.Limits;
 
 /**
  * What every run of a sweep may spend, the same for every model: a step limit (so that a rerun gets
@@ -20,40 +18,18 @@ import org.seqlab.train.TrainingOptions;
 public record Budget(
     int steps, String optimizer, double lr, double clip, int validateEvery, double goal) {
 
+  /** Every run of a sweep validates: its curve and its score come from validations. */
+  public static final Limits.Range VALIDATE_EVERY =
+      Limits.VALIDATE_EVERY.narrowed(1, Integer.MAX_VALUE);
+
   public Budget {
-    if (steps < 1 || steps > 10_000_000) {
-      throw new IllegalArgumentException("--steps must be between 1 and 10000000, got " + steps);
-    }
+    Limits.STEPS.check(steps);
     if (!optimizer.equals("adam") && !optimizer.equals("sgd")) {
       throw new IllegalArgumentException("--optimizer must be adam or sgd, got " + optimizer);
     }
-    if (!(lr > 0 && lr <= 10)) {
-      throw new IllegalArgumentException("--lr must be in (0, 10], got " + lr);
-    }
-    if (!(clip >= 0 && clip <= 1e6)) {
-      throw new IllegalArgumentException("--clip must be in [0, 1e6] (0: off), got " + clip);
-    }
-    if (validateEvery < 1) {
-      throw new IllegalArgumentException("--val-every must be >= 1, got " + validateEvery);
-    }
-  }
-
-  /** The engine's options for one run of this budget. */
-  public TrainingOptions options(long seed, boolean accuracyGoal) {
-    Optimizer.Kind kind = optimizer.equals("sgd") ? Optimizer.Kind.SGD : Optimizer.Kind.ADAM;
-    Optimizer.Settings settings = Optimizer.Settings.defaults(kind);
-    if (kind == Optimizer.Kind.SGD) settings = new Optimizer.Settings(kind, 0, 0.9, 0.999, 1e-8, 0);
-    return new TrainingOptions(
-        settings,
-        LearningRateSchedule.constant(lr),
-        clip,
-        steps,
-        0,
-        validateEvery,
-        0,
-        Integer.MAX_VALUE,
-        seed,
-        accuracyGoal ? goal : 0,
-        accuracyGoal ? 0 : goal);
+    Limits.checkLearningRate(lr);
+    Limits.checkClip(clip);
+    VALIDATE_EVERY.check(validateEvery);
+    Limits.checkGoal(goal);
   }
 }

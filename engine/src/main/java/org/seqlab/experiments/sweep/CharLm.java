@@ -11,6 +11,7 @@ import java.util.Map;
 import org.seqlab.experiments.Figure;
 import org.seqlab.experiments.FigureSink;
 import org.seqlab.experiments.ModelSpec;
+import org.seqlab.experiments.RunCurve;
 import org.seqlab.experiments.TextSampler;
 import org.seqlab.experiments.Units;
 import org.seqlab.io.AtomicFiles;

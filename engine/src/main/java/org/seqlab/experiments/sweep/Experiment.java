@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.seqlab.experiments.FigureSink;
+import org.seqlab.experiments.RunCurve;
 import org.seqlab.tasks.SyntheticTask;
 
 /**

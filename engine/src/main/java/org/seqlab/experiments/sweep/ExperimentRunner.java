@@ -13,6 +13,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.stream.Stream;
 import org.seqlab.experiments.FigureSink;
+import org.seqlab.experiments.RunCurve;
 import org.seqlab.io.AtomicFiles;
 import org.seqlab.io.RunDirectory;
 

@@ -2,6 +2,7 @@ package org.seqlab.experiments.sweep;
 
 import java.util.List;
 import java.util.function.Function;
+import org.seqlab.experiments.Limits;
 import org.seqlab.experiments.ModelSpec;
 
 /**
@@ -183,60 +184,47 @@ public record ExperimentSettings(
       if (distances.isEmpty() || distances.size() > 64) {
         throw new IllegalArgumentException("--distances: give between 1 and 64 values");
       }
-      for (int d : distances) {
-        range("--distances", d, minDistance, maxDistance);
-      }
+      // The experiment's own range for its task, inside the table's.
+      Limits.Range range =
+          Limits.DISTANCE
+              .narrowed(
+                  Math.max(minDistance, Limits.DISTANCE.min()),
+                  Math.min(maxDistance, Limits.DISTANCE.max()))
+              .named("--distances");
+      for (int d : distances) range.check(d);
     }
     if (hidden != null) {
       if (hidden.isEmpty() || hidden.size() > 16) {
         throw new IllegalArgumentException("--hidden: give between 1 and 16 sizes");
       }
-      for (int h : hidden) range("--hidden", h, 1, 1024);
+      for (int h : hidden) HIDDEN.check(h);
     }
     if (forgetBiases != null) {
       if (forgetBiases.isEmpty() || forgetBiases.size() > 16) {
         throw new IllegalArgumentException("--forget-biases: give between 1 and 16 values");
       }
-      for (double b : forgetBiases) {
-        if (!(b >= -20 && b <= 20)) {
-          throw new IllegalArgumentException(
-              "--forget-biases: " + b + " is out of range; allowed -20 to 20");
-        }
-      }
+      Limits.RealRange range = Limits.Real.FORGET_BIAS.range().named("--forget-biases");
+      for (double b : forgetBiases) range.check(b);
     }
-    if (seeds != null) range("--seeds", seeds, 1, 100);
-    if (params != null && (params < 100 || params > 100_000_000)) {
-      throw new IllegalArgumentException(
-          "--params: " + params + " is out of range; allowed 100 to 100000000");
-    }
-    if (steps != null) range("--steps", steps, 1, 10_000_000);
-    if (lr != null && !(lr > 0 && lr <= 10)) {
-      throw new IllegalArgumentException("--lr: " + lr + " is out of range; allowed (0, 10]");
-    }
-    if (clip != null && !(clip >= 0 && clip <= 1e6)) {
-      throw new IllegalArgumentException(
-          "--clip: " + clip + " is out of range; allowed 0 (off) to 1000000");
-    }
-    if (batch != null) range("--batch", batch, 1, 4096);
-    if (validation != null) range("--validation", validation, 1, 1_000_000);
-    if (validateEvery != null) range("--val-every", validateEvery, 1, 10_000_000);
-    if (goal != null && !(goal >= 0 && goal <= 1e6)) {
-      throw new IllegalArgumentException("--goal: " + goal + " is out of range; allowed >= 0");
-    }
-    if (spectralRadius != null && !(spectralRadius > 0 && spectralRadius <= 100)) {
-      throw new IllegalArgumentException(
-          "--spectral-radius: " + spectralRadius + " is out of range; allowed (0, 100]");
-    }
-    if (seqLen != null) range("--seq-len", seqLen, 1, 100_000);
-    if (jobs != null) range("--jobs", jobs, 1, 1024);
+    if (seeds != null) Limits.SEEDS.check(seeds);
+    if (params != null) Limits.PARAMS.checkLong(params);
+    if (steps != null) Limits.STEPS.check(steps);
+    if (lr != null) Limits.checkLearningRate(lr);
+    if (clip != null) Limits.checkClip(clip);
+    if (batch != null) Limits.BATCH.check(batch);
+    if (validation != null) Limits.VALIDATION.check(validation);
+    if (validateEvery != null) Budget.VALIDATE_EVERY.check(validateEvery);
+    if (goal != null) Limits.checkGoal(goal);
+    if (spectralRadius != null) Limits.checkSpectralRadius(spectralRadius);
+    if (seqLen != null) Limits.SEQ_LEN.check(seqLen);
+    if (jobs != null) Limits.JOBS.check(jobs);
   }
 
-  private static void range(String option, long value, long min, long max) {
-    if (value < min || value > max) {
-      throw new IllegalArgumentException(
-          option + ": " + value + " is out of range; allowed " + min + " to " + max);
-    }
-  }
+  /**
+   * The hidden sizes a sweep takes: the table's, up to the widest its parameter match searches
+   * ({@link ModelSpec#matched}).
+   */
+  public static final Limits.Range HIDDEN = Limits.HIDDEN.narrowed(1, ModelSpec.MATCHED_MAX_HIDDEN);
 
   /** A value every experiment must have after defaults are applied. */
   static <T> T required(T value, String option) {

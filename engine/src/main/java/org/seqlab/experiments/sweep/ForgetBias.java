@@ -9,6 +9,7 @@ import java.util.Map;
 import org.seqlab.experiments.Figure;
 import org.seqlab.experiments.FigureSink;
 import org.seqlab.experiments.ModelSpec;
+import org.seqlab.experiments.RunCurve;
 import org.seqlab.tasks.SyntheticTask;
 
 /**

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.seqlab.experiments.FigureSink;
+import org.seqlab.experiments.RunCurve;
 import org.seqlab.tasks.SyntheticTask;
 
 /**

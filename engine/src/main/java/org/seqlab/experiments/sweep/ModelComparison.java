@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import org.seqlab.experiments.ModelSpec;
+import org.seqlab.experiments.RunCurve;
 import org.seqlab.nn.Architecture;
 import org.seqlab.tasks.SyntheticTask;
 

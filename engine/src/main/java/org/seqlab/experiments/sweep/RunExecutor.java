@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
+import org.seqlab.experiments.RunCurve;
 
 /**
  * Where the independent runs of an experiment execute: threads of this process ({@link OnThreads})

@@ -15,15 +15,13 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.function.Consumer;
 import org.seqlab.experiments.ModelSpec;
+import org.seqlab.experiments.RunCurve;
+import org.seqlab.experiments.TrainingRunConfig;
 import org.seqlab.nn.LanguageModel;
 import org.seqlab.tasks.SyntheticTask;
 import org.seqlab.tensor.Parallel;
-import org.seqlab.train.StepReport;
 import org.seqlab.train.Trainer;
-import org.seqlab.train.TrainingListener;
-import org.seqlab.train.TrainingOptions;
 import org.seqlab.train.TrainingResult;
-import org.seqlab.train.ValidationReport;
 
 /**
  * Runs the independent runs of a sweep side by side, one per core, each on one kernel thread: on
@@ -119,46 +117,18 @@ public final class Sweep {
 
   /** Trains one run to the end of its budget; null if it was cancelled. */
   public Finished execute(SweepRun run) {
-    SyntheticTask task = run.task().create(run.dataSeed());
+    // The run as `seqlab train` would run it: the same model, options and data from one
+    // description.
+    TrainingRunConfig config = run.runConfig();
+    SyntheticTask task = run.task().create(config.dataSeedOrSeed());
     ModelSpec.Shape shape =
         new ModelSpec.Shape(
             task.vocabularySize(), task.inputFeatures(), task.outputSize(), task.steps());
-    LanguageModel model = run.model().build(shape, run.modelSeed());
+    LanguageModel model = config.modelSpec().build(shape, config.seed());
     boolean accuracy = task.metric() == SyntheticTask.Metric.ACCURACY;
-    TrainingOptions options = run.budget().options(run.modelSeed(), accuracy);
-    Trainer trainer = new Trainer(model, task, options);
+    Trainer trainer = new Trainer(model, task, config.trainingOptions());
     RunCurve curve = new RunCurve();
-    trainer.addListener(
-        new TrainingListener() {
-          @Override
-          public void onStep(StepReport r) {
-            curve.add(
-                new RunCurve.Point(
-                    r.step(), r.seconds(), r.loss(), r.gradientNorm(), Double.NaN, Double.NaN));
-          }
-
-          @Override
-          public void onValidation(ValidationReport r) {
-            double score = accuracy ? r.accuracy() : r.loss();
-            List<RunCurve.Point> points = curve.points();
-            RunCurve.Point last = points.isEmpty() ? null : points.getLast();
-            if (last != null && last.step() == r.step()) {
-              points.set(
-                  points.size() - 1,
-                  new RunCurve.Point(
-                      last.step(),
-                      r.seconds(),
-                      last.trainLoss(),
-                      last.gradNorm(),
-                      r.loss(),
-                      score));
-            } else {
-              curve.add(
-                  new RunCurve.Point(
-                      r.step(), r.seconds(), Double.NaN, Double.NaN, r.loss(), score));
-            }
-          }
-        });
+    trainer.addListener(new RunCurve.Rows(accuracy, curve::add));
     active.put(run.id(), trainer);
     TrainingResult result;
     try {

@@ -8,6 +8,7 @@ import java.util.Locale;
 import java.util.Map;
 import org.seqlab.experiments.Figure;
 import org.seqlab.experiments.FigureSink;
+import org.seqlab.experiments.RunCurve;
 import org.seqlab.tasks.SyntheticTask;
 
 /**

@@ -1,6 +1,8 @@
 package org.seqlab.experiments.sweep;
 
 import org.seqlab.experiments.ModelSpec;
+import org.seqlab.experiments.TrainingRun;
+import org.seqlab.experiments.TrainingRunConfig;
 
 /**
  * One training run of a sweep: a model on a task with a budget and a seed. Runs of a sweep do not
@@ -72,6 +74,73 @@ public record SweepRun(
   public long modelSeed() {
     return mix(baseSeed, seed, 0x5EED_0DE1L);
   }
+
+  /**
+   * The run as {@code seqlab train} would run it: the one description every face trains from, so
+   * that a run of a sweep and a run of {@code train} (or the lab) with the same settings give the
+   * same model and the same curve, bit for bit. The mapping of what differs in name:
+   *
+   * <ul>
+   *   <li>seeds: the weights (and dropout) are drawn from {@link #modelSeed}, the config's {@code
+   *       seed}; the data from {@link #dataSeed}, the config's {@code data_seed}. Both are
+   *       functions of the sweep's base seed and the run's seed index, so {@code train --seed S} is
+   *       the sweep's run only where both are S;
+   *   <li>the budget: Adam with PyTorch's defaults (or SGD without momentum) at a constant rate,
+   *       {@code steps} as the step limit, no time limit, no early stopping but the goal, no
+   *       checkpoints (a run of a sweep is short and repeated whole);
+   *   <li>the task: a synthetic task's validation sequences as {@code validation}, recall's pool of
+   *       {@link org.seqlab.experiments.TrainingRun#RECALL_POOL} keys; char-lm's window as {@code
+   *       seq_len};
+   *   <li>one kernel thread, as every run of a sweep.
+   * </ul>
+   */
+  public TrainingRunConfig runConfig() {
+    boolean charLm = task.task().equals(TrainingRunConfig.CHAR_LM);
+    if (task.task().equals("recall") && task.pool() != TrainingRun.RECALL_POOL) {
+      throw new IllegalArgumentException(
+          "recall draws from " + TrainingRun.RECALL_POOL + " keys, not " + task.pool());
+    }
+    return new TrainingRunConfig(
+        task.task(),
+        charLm ? task.text() : null,
+        null,
+        charLm ? 0 : task.difficulty(),
+        charLm ? task.difficulty() : SYNTHETIC_SEQ_LEN,
+        task.batch(),
+        model.model(),
+        model.layers(),
+        model.hidden(),
+        model.embedding(),
+        model.dropout(),
+        model.heads(),
+        model.feedForward(),
+        budget.optimizer(),
+        budget.lr(),
+        0,
+        0.9,
+        0.999,
+        1e-8,
+        0,
+        "constant",
+        0,
+        budget.lr(),
+        budget.clip(),
+        budget.steps(),
+        0,
+        budget.validateEvery(),
+        0,
+        Integer.MAX_VALUE,
+        modelSeed(),
+        1,
+        model.spectralRadius(),
+        model.forgetBias(),
+        charLm ? null : task.validation(),
+        dataSeed(),
+        budget.goal());
+  }
+
+  /** A synthetic task's sequences have their own length; the config's window is unused. */
+  private static final int SYNTHETIC_SEQ_LEN = 64;
 
   private static long mix(long base, int index, long salt) {
     long z = base * 0x9E3779B97F4A7C15L + index * 0xBF58476D1CE4E5B9L + salt;

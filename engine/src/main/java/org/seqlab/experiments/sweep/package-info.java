@@ -7,8 +7,8 @@
  * seed); a {@link org.seqlab.experiments.sweep.Sweep} trains them side by side through the one
  * training engine; the {@link org.seqlab.experiments.sweep.ExperimentRunner} records each finished
  * run as a {@link org.seqlab.experiments.sweep.SweepRow} and its {@link
- * org.seqlab.experiments.sweep.RunCurve}; a {@link org.seqlab.experiments.sweep.Summary} turns the
- * rows into means, spreads and verdicts in words, and the report describes its plots as {@link
+ * org.seqlab.experiments.RunCurve}; a {@link org.seqlab.experiments.sweep.Summary} turns the rows
+ * into means, spreads and verdicts in words, and the report describes its plots as {@link
  * org.seqlab.experiments.Figure}s for the caller's {@link org.seqlab.experiments.FigureSink}. Where
  * the runs execute is a {@link org.seqlab.experiments.sweep.RunExecutor}'s business: threads here,
  * or Spark tasks ({@code org.seqlab.sweep}). The command line, the web lab and a cluster sweep all

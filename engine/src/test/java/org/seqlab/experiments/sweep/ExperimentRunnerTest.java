@@ -152,7 +152,7 @@ class ExperimentRunnerTest {
         assertThrows(
             IllegalArgumentException.class,
             () -> ExperimentRunner.prepare(e, far, List.of("--distances"), tmp.resolve("b")));
-    assertEquals("--distances: 1 is out of range; allowed 2 to 1000", range.getMessage());
+    assertEquals("--distances must be in [2, 1000], got 1", range.getMessage());
     Files.createDirectories(tmp.resolve("c"));
     Files.writeString(tmp.resolve("c/notes.txt"), "mine");
     var busy =
