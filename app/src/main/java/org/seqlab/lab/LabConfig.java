@@ -266,8 +266,9 @@ public record LabConfig(
               "Architecture",
               MODELS,
               Applies.ALL,
-              "the vanilla RNN, the LSTM with its cell-state highway, the GRU, or a causal"
-                  + " Transformer"),
+              "the vanilla RNN, the LSTM with its cell-state highway, the GRU, minGRU and minLSTM"
+                  + " (gates from the input alone, trained by a parallel scan over time), or a"
+                  + " causal Transformer"),
           Control.choice(
               "activation",
               "Activation",
