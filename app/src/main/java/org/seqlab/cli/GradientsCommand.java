@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.seqlab.experiments.Figure;
 import org.seqlab.experiments.Limits;
 import org.seqlab.nn.MinRecurrentKind;
 import org.seqlab.nn.RecurrentKind;
@@ -414,13 +415,19 @@ public final class GradientsCommand implements Callable<Integer> {
     double[] x = new double[n];
     for (int t = 0; t < n; t++) x[t] = t + 1;
     String v = model == Model.transformer ? "x" : "h";
-    List<Plots.Series> series = new ArrayList<>();
-    series.add(new Plots.Series("‖dL/d" + v + "_t‖", x, r.hiddenGradientNorm()));
+    List<Figure.Series> series = new ArrayList<>();
+    series.add(new Figure.Series("‖dL/d" + v + "_t‖", x, r.hiddenGradientNorm()));
     if (r.cellGradientNorm() != null)
-      series.add(new Plots.Series("‖dL/dc_t‖", x, r.cellGradientNorm()));
+      series.add(new Figure.Series("‖dL/dc_t‖", x, r.cellGradientNorm()));
     try {
       Plots.lineChart(
-          plot, describe(), "step t", Plots.Scale.LINEAR, "gradient norm", Plots.Scale.LOG, series);
+          plot,
+          describe(),
+          "step t",
+          Figure.Scale.LINEAR,
+          "gradient norm",
+          Figure.Scale.LOG,
+          series);
     } catch (java.io.IOException e) {
       throw new UserError("--plot: cannot write " + plot + ": " + e.getMessage(), e);
     }

@@ -155,19 +155,8 @@ public final class InferCommand implements Callable<Integer> {
                 + " holds 'input' and optionally 'h0'");
       }
     }
-    requireFloat(x, "input", "[T, B, " + net.inputSize() + "]");
-    int[] shape = x.shape("input");
-    if (shape.length != 3 || shape[2] != net.inputSize()) {
-      throw new UserError(
-          String.format(
-              Locale.ROOT,
-              "--input: 'input' has shape %s; expected [T, B, %d] for this model",
-              Arrays.toString(shape),
-              net.inputSize()));
-    }
+    int[] shape = inputShape(x, net.inputSize());
     int steps = shape[0], batch = shape[1];
-    if (steps == 0 || batch == 0)
-      throw new UserError("--input: 'input' is empty (shape " + Arrays.toString(shape) + ")");
     // infer keeps no trace: per layer its projections [T, B, G*H] and states [T+1, B, H].
     double need =
         4.0 * steps * batch * net.hiddenSize() * (net.kind().gateCount() + 3.0) * 2
@@ -241,19 +230,8 @@ public final class InferCommand implements Callable<Integer> {
                 + "'; an input file holds 'input' and optionally 'h0', 'c0' (LSTM) and 'lengths'");
       }
     }
-    requireFloat(x, "input", "[T, B, " + net.inputSize() + "]");
-    int[] shape = x.shape("input");
-    if (shape.length != 3 || shape[2] != net.inputSize()) {
-      throw new UserError(
-          String.format(
-              Locale.ROOT,
-              "--input: 'input' has shape %s; expected [T, B, %d] for this model",
-              Arrays.toString(shape),
-              net.inputSize()));
-    }
+    int[] shape = inputShape(x, net.inputSize());
     int steps = shape[0], batch = shape[1];
-    if (steps == 0 || batch == 0)
-      throw new UserError("--input: 'input' is empty (shape " + Arrays.toString(shape) + ")");
     if (x.contains("c0") && net.kind() != RecurrentKind.LSTM) {
       throw new UserError(
           "--input has 'c0' but a " + net.kind().metadataName() + " has no cell state");
@@ -315,6 +293,23 @@ public final class InferCommand implements Callable<Integer> {
   }
 
   /** Refuses a tensor stored as integers or booleans where numbers with a fraction are meant. */
+  /** The shape {@code [T, B, I]} of the input file's 'input', checked against the model's I. */
+  private static int[] inputShape(SafetensorsFile x, int inputSize) {
+    requireFloat(x, "input", "[T, B, " + inputSize + "]");
+    int[] shape = x.shape("input");
+    if (shape.length != 3 || shape[2] != inputSize) {
+      throw new UserError(
+          String.format(
+              Locale.ROOT,
+              "--input: 'input' has shape %s; expected [T, B, %d] for this model",
+              Arrays.toString(shape),
+              inputSize));
+    }
+    if (shape[0] == 0 || shape[1] == 0)
+      throw new UserError("--input: 'input' is empty (shape " + Arrays.toString(shape) + ")");
+    return shape;
+  }
+
   private static void requireFloat(SafetensorsFile x, String name, String shape) {
     DType dtype = x.dtype(name);
     if (!FLOATS.contains(dtype)) {

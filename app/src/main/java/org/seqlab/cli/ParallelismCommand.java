@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.seqlab.experiments.Figure;
 import org.seqlab.experiments.Parallelism;
 import org.seqlab.io.AtomicFiles;
 import org.seqlab.nn.Architecture;
@@ -425,7 +426,7 @@ public final class ParallelismCommand implements Callable<Integer> {
     double[] t = new double[n];
     for (int j = 0; j < n; j++) t[j] = rows.get(j).steps();
     int cores = Runtime.getRuntime().availableProcessors();
-    List<Plots.Series> times = new ArrayList<>();
+    List<Figure.Series> times = new ArrayList<>();
     for (int i = 0; i < entries.size(); i++) {
       double[] one = new double[n], all = new double[n];
       for (int j = 0; j < n; j++) {
@@ -433,10 +434,10 @@ public final class ParallelismCommand implements Callable<Integer> {
         all[j] = rows.get(j).allCores()[i] * 1e3;
       }
       String label = entries.get(i).label();
-      times.add(new Plots.Series(label + ", 1 thread", t, one));
-      times.add(new Plots.Series(label + ", " + cores + " threads", t, all));
+      times.add(new Figure.Series(label + ", 1 thread", t, one));
+      times.add(new Figure.Series(label + ", " + cores + " threads", t, all));
     }
-    List<Plots.Series> speedups = new ArrayList<>();
+    List<Figure.Series> speedups = new ArrayList<>();
     for (int p : projectTo) {
       for (int i = 0; i < entries.size(); i++) {
         double[] s = new double[n];
@@ -444,7 +445,7 @@ public final class ParallelismCommand implements Callable<Integer> {
           Row r = rows.get(j);
           s[j] = Parallelism.projectedSpeedup(r.oneThread()[i], r.path()[i], tau, p);
         }
-        speedups.add(new Plots.Series(entries.get(i).label() + ", P=" + p, t, s));
+        speedups.add(new Figure.Series(entries.get(i).label() + ", P=" + p, t, s));
       }
     }
     try {
@@ -453,18 +454,18 @@ public final class ParallelismCommand implements Callable<Integer> {
           dir.resolve("step_time.png"),
           "One training step, measured on this machine (batch " + batch + ")",
           "sequence length T",
-          Plots.Scale.LOG,
+          Figure.Scale.LOG,
           "milliseconds",
-          Plots.Scale.LOG,
+          Figure.Scale.LOG,
           times);
       Plots.lineChart(
           dir.resolve("projected_speedup.png"),
           "PROJECTION (Brent's bound): speed-up on P cores, from critical path × "
               + String.format(Locale.ROOT, "%.1f µs", tau * 1e6),
           "sequence length T",
-          Plots.Scale.LOG,
+          Figure.Scale.LOG,
           "projected speed-up over 1 core",
-          Plots.Scale.LOG,
+          Figure.Scale.LOG,
           speedups);
     } catch (IOException e) {
       throw new UserError("--out: cannot write " + dir + ": " + e.getMessage(), e);

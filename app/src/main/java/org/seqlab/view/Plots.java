@@ -11,6 +11,8 @@ import org.knowm.xchart.XYSeries;
 import org.knowm.xchart.style.Styler;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 import org.seqlab.experiments.Figure;
+import org.seqlab.experiments.Figure.Scale;
+import org.seqlab.experiments.Figure.Series;
 import org.seqlab.experiments.FigureSink;
 import org.seqlab.io.AtomicFiles;
 
@@ -39,35 +41,13 @@ public final class Plots {
         figure.alsoSvg(),
         figure.title(),
         figure.xLabel(),
-        scale(figure.xScale()),
+        figure.xScale(),
         figure.yLabel(),
-        scale(figure.yScale()),
-        figure.series().stream().map(Plots::series).toList(),
+        figure.yScale(),
+        figure.series(),
         figure.errors(),
-        figure.baseline() == null ? null : series(figure.baseline()),
+        figure.baseline(),
         figure.yMax());
-  }
-
-  private static Series series(Figure.Series s) {
-    return new Series(s.name(), s.x(), s.y());
-  }
-
-  private static Scale scale(Figure.Scale scale) {
-    return scale == Figure.Scale.LOG ? Scale.LOG : Scale.LINEAR;
-  }
-
-  /** One named curve: {@code y[i]} at {@code x[i]}. */
-  public record Series(String name, double[] x, double[] y) {
-    public Series {
-      if (x.length != y.length)
-        throw new IllegalArgumentException("series " + name + ": x and y differ in length");
-    }
-  }
-
-  /** Axis scales. */
-  public enum Scale {
-    LINEAR,
-    LOG
   }
 
   /**
