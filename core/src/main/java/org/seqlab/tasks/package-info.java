@@ -10,7 +10,9 @@
  * measure one ability against a trivial baseline: {@link org.seqlab.tasks.AddingProblem} and {@link
  * org.seqlab.tasks.CopyMemory} (memory over a long delay), {@link org.seqlab.tasks.Agreement}
  * (subject–verb agreement across attractors at a distance), {@link org.seqlab.tasks.Recall}
- * (key–value recall, a probe of capacity) and {@link org.seqlab.tasks.FirstTokenRecall} (the first
- * token, asked at every position after it: what attention fetches in one step).
+ * (key–value recall, a probe of capacity), {@link org.seqlab.tasks.MultiQueryRecall} (multi-query
+ * associative recall, MQAR: every key of the pairs asked in turn) and {@link
+ * org.seqlab.tasks.FirstTokenRecall} (the first token, asked at every position after it: what
+ * attention fetches in one step).
  */
 package org.seqlab.tasks;
