@@ -189,12 +189,12 @@ final class Exploding extends SweepExperiment {
         s.append(
             String.format(
                 Locale.ROOT,
-                "%s: trained in all %d seeds, final MSE %s against the baseline's %s: it %s.%n",
+                "%s: trained in all %d seeds, final MSE %s against the baseline's %s: %s.%n",
                 capitalized(series),
                 mine.size(),
                 summary.cell(p),
                 summary.score(p.baseline()),
-                summary.verdict(p).words()));
+                summary.verdictWords(p)));
       } else {
         s.append(
             String.format(

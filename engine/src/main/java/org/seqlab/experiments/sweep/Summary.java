@@ -7,11 +7,19 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.TreeSet;
 import org.seqlab.tasks.SyntheticTask;
+import org.seqlab.train.TrainingResult;
 
 /**
- * The rows of a sweep gathered into points: for each series and x, the mean score over the seeds,
- * its spread, and what it means beside the baseline, in words. The command line's table and the web
- * lab's chart both come from here.
+ * The rows of a sweep gathered into points: for each series and x, how many seeds solved the task
+ * (with a 95% Wilson interval for that share), the median score, the steps the solving runs took to
+ * the goal, how many ran out of steps unsolved, and what that means, in words. The command line's
+ * table and the web lab's chart both come from here.
+ *
+ * <p><b>When a run has solved a task.</b> A run solves its cell when its final score reaches the
+ * learned threshold: an accuracy of at least {@link #LEARNED_ACCURACY}, or a loss of at most {@link
+ * #LOSS_LEARNED} times the trivial baseline's. A run that diverged has not solved it. The verdicts
+ * come from those counts, never from a mean: two seeds at 1.0 and one at 0.5 are "2 of 3 seeds
+ * solved", not a mean of 0.83 "partly learned".
  */
 public final class Summary {
 
@@ -22,8 +30,14 @@ public final class Summary {
    * @param spread the standard deviation over those seeds (0 for one seed)
    * @param min the lowest score
    * @param max the highest score
+   * @param median the median score over the seeds that did not diverge (NaN if all diverged)
    * @param seeds how many seeds finished
    * @param diverged how many of them diverged
+   * @param solved how many of them solved the task ({@link #solves})
+   * @param stepsToGoal the median steps of the solving runs that stopped at their goal (NaN if
+   *     none)
+   * @param capped how many runs used every step of their budget without solving
+   * @param budget the most steps any of the runs took (the step limit, where one ran out)
    */
   public record Point(
       String series,
@@ -33,37 +47,40 @@ public final class Summary {
       double spread,
       double min,
       double max,
+      double median,
       double baseline,
       long params,
       int seeds,
-      int diverged) {}
+      int diverged,
+      int solved,
+      double stepsToGoal,
+      int capped,
+      long budget) {
 
-  /** How a point compares with the baseline. */
-  public enum Verdict {
-    LEARNED("has learned the dependency"),
-    PARTLY("has partly learned it"),
-    NOT_LEARNED("has not learned the dependency"),
-    DIVERGED("diverged");
-
-    private final String words;
-
-    Verdict(String words) {
-      this.words = words;
-    }
-
-    public String words() {
-      return words;
-    }
-
-    /** The words with {@code what} was learned in place of "the dependency" ("the pairs"). */
-    public String words(String what) {
-      return words.replace("the dependency", what);
+    /** The 95% Wilson interval for the share of seeds that solve this point. */
+    public Wilson interval() {
+      return Wilson.of(solved, seeds);
     }
   }
 
+  /** What the seeds of a point did, from their counts. */
+  public enum Verdict {
+    /** Every seed solved it, and the interval's lower bound is at least one half. */
+    SOLVED,
+    /** Some seeds solved it; or all did, but too few for the lower bound to reach one half. */
+    SOME,
+    /** No seed solved it. */
+    NOT_SOLVED,
+    /** Every seed diverged. */
+    DIVERGED
+  }
+
+  /** A share of solving seeds whose interval starts at least here is "solved". */
+  public static final double SOLVED_LOWER_BOUND = 0.5;
+
   /**
    * An accuracy of at least this is "learned"; within {@link #NEAR_BASELINE} of the baseline "not
-   * learned".
+   * learned" (the second no longer decides a verdict; kept for the code that reads it).
    */
   public static final double LEARNED_ACCURACY = 0.9;
 
@@ -71,7 +88,7 @@ public final class Summary {
 
   /**
    * A loss at most this share of the baseline's is "learned"; above {@link #LOSS_NOT_LEARNED}, "not
-   * learned".
+   * learned" (the second no longer decides a verdict).
    */
   public static final double LOSS_LEARNED = 0.1;
 
@@ -105,10 +122,32 @@ public final class Summary {
     this.points = List.copyOf(all);
   }
 
-  private static Point point(String series, double x, List<SweepRow> rows) {
+  /**
+   * Whether a run with this final score solved its task: an accuracy of at least {@link
+   * #LEARNED_ACCURACY}, or a loss of at most {@link #LOSS_LEARNED} times the baseline's. A NaN
+   * score (a diverged run) never has.
+   */
+  public static boolean solves(SyntheticTask.Metric metric, double score, double baseline) {
+    if (Double.isNaN(score)) return false;
+    return metric == SyntheticTask.Metric.ACCURACY
+        ? score >= LEARNED_ACCURACY
+        : score <= LOSS_LEARNED * baseline;
+  }
+
+  private Point point(String series, double x, List<SweepRow> rows) {
     double sum = 0, min = Double.POSITIVE_INFINITY, max = Double.NEGATIVE_INFINITY;
-    int n = 0, diverged = 0;
+    int n = 0, diverged = 0, solved = 0, capped = 0;
+    long budget = 0;
+    List<Double> scores = new ArrayList<>();
+    List<Double> toGoal = new ArrayList<>();
     for (SweepRow r : rows) {
+      budget = Math.max(budget, r.steps());
+      boolean solves = solves(metric, r.score(), r.baseline());
+      if (solves) solved++;
+      if (solves && r.stop().equals(TrainingResult.Stop.GOAL_REACHED.words())) {
+        toGoal.add((double) r.steps());
+      }
+      if (!solves && r.stop().equals(TrainingResult.Stop.MAX_STEPS.words())) capped++;
       if (Double.isNaN(r.score())) {
         diverged++;
         continue;
@@ -116,11 +155,12 @@ public final class Summary {
       sum += r.score();
       min = Math.min(min, r.score());
       max = Math.max(max, r.score());
+      scores.add(r.score());
       n++;
     }
     double mean = n == 0 ? Double.NaN : sum / n;
     double squares = 0;
-    for (SweepRow r : rows) if (!Double.isNaN(r.score())) squares += Math.pow(r.score() - mean, 2);
+    for (double v : scores) squares += Math.pow(v - mean, 2);
     double spread = n > 1 ? Math.sqrt(squares / (n - 1)) : 0;
     SweepRow first = rows.getFirst();
     return new Point(
@@ -131,10 +171,23 @@ public final class Summary {
         spread,
         n == 0 ? Double.NaN : min,
         n == 0 ? Double.NaN : max,
+        median(scores),
         first.baseline(),
         first.params(),
         rows.size(),
-        diverged);
+        diverged,
+        solved,
+        median(toGoal),
+        capped,
+        budget);
+  }
+
+  /** The middle value, or the mean of the two middle values; NaN for none. */
+  static double median(List<Double> values) {
+    if (values.isEmpty()) return Double.NaN;
+    List<Double> sorted = values.stream().sorted().toList();
+    int m = sorted.size() / 2;
+    return sorted.size() % 2 == 1 ? sorted.get(m) : (sorted.get(m - 1) + sorted.get(m)) / 2;
   }
 
   public List<Point> points() {
@@ -156,18 +209,39 @@ public final class Summary {
     return null;
   }
 
-  /** What {@code p} means beside its baseline. */
+  /**
+   * What the seeds of {@code p} did: {@link Verdict#SOLVED} if every seed solved it and the Wilson
+   * interval's lower bound is at least {@link #SOLVED_LOWER_BOUND}, {@link Verdict#NOT_SOLVED} if
+   * none did, {@link Verdict#SOME} otherwise (3 of 3 seeds is still "3 of 3": its interval starts
+   * at 0.44).
+   */
   public Verdict verdict(Point p) {
-    if (Double.isNaN(p.mean())) return Verdict.DIVERGED;
-    if (metric == SyntheticTask.Metric.ACCURACY) {
-      if (p.mean() >= LEARNED_ACCURACY) return Verdict.LEARNED;
-      if (p.mean() - p.baseline() <= NEAR_BASELINE) return Verdict.NOT_LEARNED;
-      return Verdict.PARTLY;
+    if (p.diverged() == p.seeds()) return Verdict.DIVERGED;
+    if (p.solved() == 0) return Verdict.NOT_SOLVED;
+    if (p.solved() == p.seeds() && p.interval().lower() >= SOLVED_LOWER_BOUND) {
+      return Verdict.SOLVED;
     }
-    double ratio = p.mean() / p.baseline();
-    if (ratio <= LOSS_LEARNED) return Verdict.LEARNED;
-    if (ratio >= LOSS_NOT_LEARNED) return Verdict.NOT_LEARNED;
-    return Verdict.PARTLY;
+    return Verdict.SOME;
+  }
+
+  /**
+   * The verdict in words: "solved: every seed learned the dependency", "2 of 3 seeds solved
+   * (learned the dependency)", "not solved within 3000 steps: no seed learned the dependency" (when
+   * every seed used all its steps, which says the budget ran out, not that the model cannot).
+   */
+  public String verdictWords(Point p) {
+    return switch (verdict(p)) {
+      case DIVERGED -> "every seed diverged";
+      case SOLVED -> "solved: every seed learned " + what;
+      case SOME ->
+          String.format(
+              Locale.ROOT, "%d of %d seeds solved (learned %s)", p.solved(), p.seeds(), what);
+      case NOT_SOLVED ->
+          p.capped() == p.seeds()
+              ? String.format(
+                  Locale.ROOT, "not solved within %d steps: no seed learned %s", p.budget(), what)
+              : "not solved: no seed learned " + what;
+    };
   }
 
   /** A score as the table prints it: "0.983" for accuracies, "0.0123" for losses. */
@@ -187,8 +261,28 @@ public final class Summary {
             .toPlainString();
   }
 
-  /** "0.983 ±0.012" (the spread only with more than one seed). */
+  /**
+   * "4/5 solved [0.38, 0.96], median 0.983": the seeds that solved, the 95% Wilson interval for
+   * that share, and the median score; "(1 diverged)" after it where some diverged.
+   */
   public String cell(Point p) {
+    if (p.diverged() == p.seeds()) return "diverged";
+    Wilson w = p.interval();
+    String s =
+        String.format(
+            Locale.ROOT,
+            "%d/%d solved [%.2f, %.2f], median %s",
+            p.solved(),
+            p.seeds(),
+            w.lower(),
+            w.upper(),
+            score(p.median()));
+    if (p.diverged() > 0) s += " (" + p.diverged() + " diverged)";
+    return s;
+  }
+
+  /** "0.983 ±0.012" (the spread only with more than one seed): the mean, for losses compared. */
+  public String meanCell(Point p) {
     if (Double.isNaN(p.mean())) return "diverged";
     String s = score(p.mean());
     if (p.seeds() - p.diverged() > 1) s += " ±" + spread(p.spread());
@@ -197,26 +291,46 @@ public final class Summary {
   }
 
   /**
-   * One sentence per point: "RNN H 96 at distance 40: 0.510 ±0.010, baseline 0.500: it has not
-   * learned the dependency."
+   * "450 steps, 1 capped": the median steps to the goal of the solving runs that stopped there, and
+   * how many runs used every step without solving; "—" where neither.
    */
-  public String sentence(Point p, String xName) {
-    return String.format(
-        Locale.ROOT,
-        "%s at %s %s: %s, baseline %s: it %s.",
-        p.series(),
-        xName,
-        number(p.x()),
-        cell(p),
-        score(p.baseline()),
-        verdict(p).words(what));
+  public String stepsCell(Point p) {
+    String steps = Double.isNaN(p.stepsToGoal()) ? "—" : number(p.stepsToGoal()) + " steps";
+    return p.capped() == 0 ? steps : steps + ", " + p.capped() + " capped";
   }
 
-  /** For each series, the largest x at which it learned the task (NaN if none). */
-  public double longestLearned(String series) {
+  /**
+   * One sentence per point: "RNN H 96 at distance 40: 0/3 solved [0.00, 0.56], median 0.510,
+   * baseline 0.500: not solved within 3000 steps: no seed learned the dependency."
+   */
+  public String sentence(Point p, String xName) {
+    StringBuilder s =
+        new StringBuilder(
+            String.format(
+                Locale.ROOT,
+                "%s at %s %s: %s, baseline %s: %s",
+                p.series(),
+                xName,
+                number(p.x()),
+                cell(p),
+                score(p.baseline()),
+                verdictWords(p)));
+    if (!Double.isNaN(p.stepsToGoal())) {
+      s.append(", a median ").append(number(p.stepsToGoal())).append(" steps to the goal");
+    }
+    if (p.capped() > 0 && verdict(p) != Verdict.NOT_SOLVED) {
+      s.append(
+          String.format(
+              Locale.ROOT, "; %d used all %d steps without solving", p.capped(), p.budget()));
+    }
+    return s.append('.').toString();
+  }
+
+  /** For each series, the largest x at which every seed solved the task (NaN if none). */
+  public double longestSolvedByAll(String series) {
     double best = Double.NaN;
     for (Point p : points) {
-      if (p.series().equals(series) && verdict(p) == Verdict.LEARNED) {
+      if (p.series().equals(series) && p.solved() == p.seeds()) {
         if (Double.isNaN(best) || p.x() > best) best = p.x();
       }
     }
@@ -224,7 +338,66 @@ public final class Summary {
   }
 
   /**
-   * The table: one row per series with its parameter count, one column per x.
+   * What one series did across the sweep, from the counts: "LSTM: every seed solved it up to
+   * distance 10; then 1/3 at 20, 0/3 at 40." "RNN: no seed solved it at any distance tried, within
+   * 300 steps."
+   */
+  public String finding(String series, String xName) {
+    List<Point> mine = points.stream().filter(p -> p.series().equals(series)).toList();
+    boolean anySolved = mine.stream().anyMatch(p -> p.solved() > 0);
+    boolean allCapped = mine.stream().allMatch(p -> p.capped() == p.seeds());
+    if (!anySolved) {
+      return String.format(
+          Locale.ROOT,
+          "%s: no seed solved it at any %s tried%s.",
+          series,
+          xName,
+          allCapped
+              ? String.format(Locale.ROOT, ", within %d steps", mine.getFirst().budget())
+              : "");
+    }
+    int prefix = 0;
+    while (prefix < mine.size() && mine.get(prefix).solved() == mine.get(prefix).seeds()) prefix++;
+    if (prefix == mine.size()) {
+      return String.format(
+          Locale.ROOT,
+          "%s: every seed solved it at every %s tried (up to %s).",
+          series,
+          xName,
+          number(mine.getLast().x()));
+    }
+    List<String> rest = new ArrayList<>();
+    for (Point p : mine.subList(prefix, mine.size())) {
+      rest.add(
+          String.format(
+              Locale.ROOT,
+              "%d/%d at %s%s",
+              p.solved(),
+              p.seeds(),
+              number(p.x()),
+              p.solved() == 0 && p.capped() == p.seeds()
+                  ? " (all capped at " + p.budget() + " steps)"
+                  : ""));
+    }
+    return prefix == 0
+        ? String.format(
+            Locale.ROOT,
+            "%s: seeds that solved it, by %s: %s.",
+            series,
+            xName,
+            String.join(", ", rest))
+        : String.format(
+            Locale.ROOT,
+            "%s: every seed solved it up to %s %s; then %s.",
+            series,
+            xName,
+            number(mine.get(prefix - 1).x()),
+            String.join(", ", rest));
+  }
+
+  /**
+   * The table: one row per series with its parameter count, one column per x, each cell the seeds
+   * that solved with their interval and the median score ({@link #cell}); the baseline under it.
    *
    * @param xName the x axis in a word or two ("distance")
    */
@@ -254,6 +427,28 @@ public final class Summary {
       baselineRow.add(score(b));
     }
     body.add(baselineRow);
+    return TextTable.render(header, body);
+  }
+
+  /**
+   * The steps table: per series and x, the median steps to the goal of the runs that solved and
+   * stopped there, and how many runs were capped ({@link #stepsCell}).
+   */
+  public String stepsTable(String xName) {
+    List<Double> xs = xs();
+    List<String> header = new ArrayList<>();
+    header.add("model");
+    for (double x : xs) header.add(xName + " " + number(x));
+    List<List<String>> body = new ArrayList<>();
+    for (String series : series()) {
+      List<String> row = new ArrayList<>();
+      row.add(series);
+      for (double x : xs) {
+        Point p = at(series, x);
+        row.add(p == null ? "" : stepsCell(p));
+      }
+      body.add(row);
+    }
     return TextTable.render(header, body);
   }
 

@@ -13,9 +13,10 @@ import org.seqlab.tasks.SyntheticTask;
 
 /**
  * An experiment whose runs sweep one knob for several series (models, hidden sizes, forget biases):
- * the report is a table of mean scores with their spread, a sentence per point saying what it means
- * beside the baseline, the score against the knob as a plot with the baseline drawn, and the
- * validation curves at the hardest setting.
+ * the report is a table of how many seeds solved each point (with a 95% Wilson interval) and their
+ * median score, the steps the solving runs took, a sentence per point saying what the counts mean,
+ * the score against the knob as a plot with the baseline drawn, and the validation curves at the
+ * hardest setting.
  */
 abstract class SweepExperiment implements Experiment {
 
@@ -59,8 +60,21 @@ abstract class SweepExperiment implements Experiment {
             metric() == SyntheticTask.Metric.ACCURACY
                 ? " (higher is better)"
                 : " (lower is better)")
-        .append(", mean ± standard deviation over seeds\n\n");
+        .append(
+            String.format(
+                Locale.ROOT,
+                "; a run solved it if it reached %s; per cell the seeds that solved,"
+                    + " the 95%% Wilson interval for that share, and the median score%n%n",
+                metric() == SyntheticTask.Metric.ACCURACY
+                    ? "an accuracy of " + Summary.number(Summary.LEARNED_ACCURACY)
+                    : "a loss of "
+                        + Summary.number(Summary.LOSS_LEARNED)
+                        + " × the baseline's or lower"));
     s.append(summary.table(xName())).append('\n');
+    s.append(
+        "steps to the goal (median over the runs that solved and stopped there);"
+            + " capped: runs that used every step without solving\n\n");
+    s.append(summary.stepsTable(xName())).append('\n');
     for (Summary.Point p : summary.points()) s.append(summary.sentence(p, xName())).append('\n');
     s.append('\n').append(conclusion(summary)).append('\n');
     scorePlot(summary, dir, figures);
@@ -73,35 +87,25 @@ abstract class SweepExperiment implements Experiment {
     return "the dependency";
   }
 
-  /** The finding in a few sentences. */
+  /** The finding in a few sentences: per series, the seeds that solved it at each x. */
   String conclusion(Summary summary) {
     StringBuilder s = new StringBuilder();
     for (String series : summary.series()) {
-      double longest = summary.longestLearned(series);
-      s.append(
-          Double.isNaN(longest)
-              ? String.format(Locale.ROOT, "%s learned the task at no %s tried.%n", series, xName())
-              : String.format(
-                  Locale.ROOT,
-                  "%s learned it up to %s %s.%n",
-                  series,
-                  xName(),
-                  Summary.number(longest)));
+      s.append(summary.finding(series, xName())).append('\n');
     }
     return s.toString().stripTrailing();
   }
 
   void scorePlot(Summary summary, Path dir, FigureSink figures) throws IOException {
     List<Figure.Series> lines = new ArrayList<>();
-    List<double[]> errors = new ArrayList<>();
     for (String series : summary.series()) {
       List<Summary.Point> ps =
           summary.points().stream().filter(p -> p.series().equals(series)).toList();
       double[] x = ps.stream().mapToDouble(Summary.Point::x).toArray();
-      double[] y = ps.stream().mapToDouble(Summary.Point::mean).toArray();
-      double[] e = ps.stream().mapToDouble(Summary.Point::spread).toArray();
+      // the median: with seeds split between solving and not, a mean lies between them at a
+      // score no seed had
+      double[] y = ps.stream().mapToDouble(Summary.Point::median).toArray();
       lines.add(new Figure.Series(series + " (" + summary.parameters(series) + " params)", x, y));
-      errors.add(e);
     }
     List<Double> xs = summary.xs();
     double[] bx = new double[xs.size()], by = new double[xs.size()];
@@ -116,12 +120,12 @@ abstract class SweepExperiment implements Experiment {
                 xScale(),
                 scoreName()
                     + (metric() == SyntheticTask.Metric.ACCURACY
-                        ? " (higher is better)"
-                        : " (lower is better)"),
+                        ? ", median over seeds (higher is better)"
+                        : ", median over seeds (lower is better)"),
                 metric() == SyntheticTask.Metric.ACCURACY ? Figure.Scale.LINEAR : Figure.Scale.LOG,
                 lines)
             .scores(
-                errors,
+                null,
                 new Figure.Series("trivial baseline", bx, by),
                 metric() == SyntheticTask.Metric.ACCURACY ? 1.0 : null)
             .withSvg(),
