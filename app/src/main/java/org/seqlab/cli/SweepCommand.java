@@ -336,6 +336,9 @@ public final class SweepCommand implements Callable<Integer> {
   /**
    * Waits until a cluster has given the sweep an executor, and returns how many tasks run at once.
    */
+  /** How long no new executor must join before the sweep counts its task slots. */
+  private static final long EXECUTORS_SETTLE_NANOS = 5_000_000_000L;
+
   private int awaitExecutors(JavaSparkContext spark, SparkMaster where, long deadline) {
     if (where.isLocal()) return spark.sc().defaultParallelism();
     SweepListener engine = SweepListener.current();
@@ -352,8 +355,18 @@ public final class SweepCommand implements Callable<Integer> {
       }
       sleep(100);
     }
-    // Executors register one by one: give the others a moment, then count their cores.
-    sleep(1000);
+    // Executors register one by one, each after its JVM has started (seconds on a loaded machine):
+    // count their cores once none has joined for a while.
+    int seen = engine.executors();
+    long quietSince = System.nanoTime();
+    while (System.nanoTime() - quietSince < EXECUTORS_SETTLE_NANOS
+        && System.nanoTime() < deadline) {
+      sleep(200);
+      if (engine.executors() != seen) {
+        seen = engine.executors();
+        quietSince = System.nanoTime();
+      }
+    }
     return Math.max(1, engine.cores());
   }
 
