@@ -37,7 +37,7 @@ public final class ExperimentOptions {
       names = "--hidden",
       split = ",",
       paramLabel = "H",
-      description = "hidden sizes (capacity, exploding)")
+      description = "hidden sizes (capacity, mqar, exploding)")
   public List<Integer> hidden;
 
   @Option(

@@ -28,6 +28,7 @@ import picocli.CommandLine.Parameters;
       "  exploding    a large initialisation without and with gradient clipping",
       "  forget-bias  the LSTM's forget-gate bias 0, 1, 3 at a long distance",
       "  capacity     recall of k pairs: fixed hidden sizes against attention",
+      "  mqar         multi-query recall of k pairs against state size in floats",
       "  char-lm      LSTM, GRU, Transformer on a text file (needs --text)",
       "",
       "A directory that already holds the same experiment is continued: finished runs are kept.",

@@ -34,7 +34,7 @@ import picocli.CommandLine.Spec;
     sortOptions = false,
     description = {
       "Trains a character language model on a UTF-8 text (the last 10%% is validation), or a"
-          + " model on a synthetic task (--task adding|copy|agreement|recall --distance D), and"
+          + " model on a synthetic task (--task adding|copy|agreement|recall|mqar --distance D), and"
           + " records the run in --out: config.json, metrics.csv, gradient-norms.csv, result.json,"
           + " checkpoint.safetensors (written atomically), model.safetensors (best validation loss),"
           + " loss and gradient-norm plots (PNG and SVG).",
@@ -58,7 +58,7 @@ public final class TrainCommand implements Callable<Integer> {
   @Option(
       names = "--task",
       defaultValue = "char-lm",
-      description = "char-lm (default), or a synthetic task: adding, copy, agreement, recall")
+      description = "char-lm (default), or a synthetic task: adding, copy, agreement, recall, mqar")
   String task;
 
   @Option(names = "--text", paramLabel = "FILE", description = "the UTF-8 text of char-lm")

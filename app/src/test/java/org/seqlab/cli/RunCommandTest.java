@@ -178,7 +178,7 @@ class RunCommandTest {
     assertTrue(nope.isOneLineUserError(), nope.err());
     assertTrue(
         nope.err()
-            .contains("unknown task 'sorting'; use char-lm, adding, copy, agreement or recall"),
+            .contains("unknown task 'sorting'; use char-lm, adding, copy, agreement, recall, mqar"),
         nope.err());
     CliRun far = CliRun.of("train", "--task", "recall", "--distance", "9", "--max-steps", "1");
     assertTrue(far.isOneLineUserError(), far.err());

@@ -3,6 +3,7 @@ package org.seqlab.experiments;
 import org.seqlab.tasks.AddingProblem;
 import org.seqlab.tasks.Agreement;
 import org.seqlab.tasks.CopyMemory;
+import org.seqlab.tasks.MultiQueryRecall;
 import org.seqlab.tasks.Recall;
 import org.seqlab.tasks.SyntheticTask;
 
@@ -30,6 +31,7 @@ public final class Tasks {
       case "copy" -> new CopyMemory(difficulty, batch, validation, seed);
       case "agreement" -> new Agreement(difficulty, batch, validation, seed);
       case "recall" -> new Recall(difficulty, batch, validation, seed, pool, Recall.Layout.PAIRED);
+      case "mqar" -> new MultiQueryRecall(difficulty, batch, validation, seed);
       default ->
           throw new IllegalArgumentException(
               "unknown synthetic task '"

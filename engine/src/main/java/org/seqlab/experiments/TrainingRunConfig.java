@@ -123,7 +123,7 @@ public record TrainingRunConfig(
 
   /** The synthetic tasks, each a seeded generator with a difficulty knob ({@code --distance}). */
   public static final java.util.List<String> SYNTHETIC_TASKS =
-      java.util.List.of("adding", "copy", "agreement", "recall");
+      java.util.List.of("adding", "copy", "agreement", "recall", "mqar");
 
   /** Whether the run trains on a text. */
   public boolean isCharLm() {
@@ -136,7 +136,10 @@ public record TrainingRunConfig(
   public TrainingRunConfig {
     if (!CHAR_LM.equals(task) && !SYNTHETIC_TASKS.contains(task)) {
       throw new IllegalArgumentException(
-          "--task: unknown task '" + task + "'; use char-lm, adding, copy, agreement or recall");
+          "--task: unknown task '"
+              + task
+              + "'; use char-lm, "
+              + String.join(", ", SYNTHETIC_TASKS));
     }
     if (CHAR_LM.equals(task)) {
       if (text == null || text.isBlank()) {

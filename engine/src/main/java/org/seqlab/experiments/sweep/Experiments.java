@@ -57,6 +57,7 @@ public final class Experiments {
           new Exploding(),
           new ForgetBias(),
           new Capacity(),
+          new Mqar(),
           new CharLm());
 
   public static List<Experiment> all() {

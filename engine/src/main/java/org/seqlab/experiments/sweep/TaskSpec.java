@@ -11,7 +11,7 @@ import org.seqlab.tasks.SyntheticTask;
 /**
  * A synthetic task at one difficulty: enough to generate the same batches on any machine.
  *
- * @param task {@code adding}, {@code copy}, {@code agreement} or {@code recall}
+ * @param task {@code adding}, {@code copy}, {@code agreement}, {@code recall} or {@code mqar}
  * @param difficulty the task's knob: the adding problem's length, the copy task's delay, the
  *     agreement distance, or the number of pairs to recall
  * @param batch sequences per training step

@@ -1,0 +1,288 @@
+package org.seqlab.experiments.sweep;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import org.seqlab.experiments.Figure;
+import org.seqlab.experiments.FigureSink;
+import org.seqlab.experiments.ModelSpec;
+import org.seqlab.experiments.RunCurve;
+import org.seqlab.experiments.StateSize;
+import org.seqlab.nn.Architecture;
+import org.seqlab.tasks.MultiQueryRecall;
+import org.seqlab.tasks.SyntheticTask;
+
+/**
+ * The fixed-size bottleneck as Zoology measures it: multi-query associative recall ({@link
+ * MultiQueryRecall}, every one of {@code k} keys asked once) against {@code k}, for every
+ * architecture at every state size. The series are (architecture, size); besides accuracy against
+ * {@code k}, the report sets accuracy against the state in floats ({@link StateSize}) at each
+ * {@code k}, and says for each recurrent series the most pairs at which at least half its seeds
+ * reached an accuracy of {@link #HALF}.
+ */
+final class Mqar extends SweepExperiment {
+
+  /** The accuracy a seed must reach for the "most pairs" sentence: far above the 1/64 baseline. */
+  static final double HALF = 0.5;
+
+  @Override
+  public String name() {
+    return "mqar";
+  }
+
+  @Override
+  public String title() {
+    return "Multi-query associative recall against the number of pairs, per architecture and"
+        + " state size";
+  }
+
+  @Override
+  public String claim() {
+    return "expected: a fixed-size state must grow with the number of pairs it recalls;"
+        + " attention need not";
+  }
+
+  @Override
+  public ExperimentSettings defaults() {
+    return new ExperimentSettings(
+        List.of("rnn", "lstm", "gru", "mingru", "transformer"),
+        List.of(4, 8, 16),
+        List.of(16, 32, 64),
+        null,
+        2,
+        null,
+        3000,
+        3e-3,
+        1.0,
+        64,
+        256,
+        100,
+        0.99,
+        null,
+        null,
+        null,
+        1L,
+        null);
+  }
+
+  @Override
+  public List<String> options() {
+    List<String> o = new ArrayList<>(List.of("--models", "--distances", "--hidden"));
+    o.addAll(COMMON);
+    return o;
+  }
+
+  @Override
+  public void check(ExperimentSettings s) {
+    // Keys are distinct within a sequence: at most as many pairs as keys.
+    s.checkCommon(MultiQueryRecall.DEFAULT_KEYS, 1);
+    if (s.models() != null
+        && s.hidden() != null
+        && s.models().contains(Architecture.TRANSFORMER.id())) {
+      for (int h : s.hidden()) {
+        if (h % ModelComparison.HEADS != 0) {
+          throw new IllegalArgumentException(
+              "--hidden "
+                  + h
+                  + ": the Transformer's width must be a multiple of its "
+                  + ModelComparison.HEADS
+                  + " heads");
+        }
+      }
+    }
+  }
+
+  @Override
+  String learnedWhat() {
+    return "to recall the pairs";
+  }
+
+  @Override
+  public String xName() {
+    return "pairs";
+  }
+
+  @Override
+  public SyntheticTask.Metric metric() {
+    return SyntheticTask.Metric.ACCURACY;
+  }
+
+  @Override
+  public String xLabel() {
+    return "k, key–value pairs read before the queries (each key asked once)";
+  }
+
+  @Override
+  public String scoreName() {
+    return "accuracy over all queries";
+  }
+
+  /** The model of one series: a recurrent layer of {@code H} units, or two blocks of width D. */
+  static ModelSpec model(String architecture, int size) {
+    return Architecture.fromId(architecture).hasAttention()
+        ? ModelSpec.of(
+            architecture, size, ModelComparison.TRANSFORMER_LAYERS, 1, ModelComparison.HEADS)
+        : ModelSpec.of(architecture, size, 1, ModelComparison.EMBEDDING, 1);
+  }
+
+  @Override
+  public List<SweepRun> plan(ExperimentSettings s) {
+    Budget budget = ModelComparison.budget(s);
+    List<Integer> ks = s.distances().stream().sorted(Comparator.reverseOrder()).toList();
+    List<SweepRun> runs = new ArrayList<>();
+    for (int k : ks) {
+      TaskSpec t = new TaskSpec("mqar", k, s.batch(), s.validation(), 0);
+      for (int seed = 0; seed < s.seeds(); seed++) {
+        for (String m : s.models()) {
+          for (int h : s.hidden()) {
+            ModelSpec spec = model(m, h);
+            String id = String.format(Locale.ROOT, "%s-h%d", m, h);
+            runs.add(
+                new SweepRun(
+                    runId(id, "k", k, seed), spec.label(), k, spec, t, budget, seed, s.seed()));
+          }
+        }
+      }
+    }
+    return runs;
+  }
+
+  /** {@code 2k + 2q} with every key asked ({@code q = k}): the steps a model reads. */
+  static int steps(int pairs) {
+    return 4 * pairs;
+  }
+
+  /**
+   * The most pairs at which at least half of {@code series}' seeds reached an accuracy of {@link
+   * #HALF}; NaN where it never did. A diverged seed counts as one that did not.
+   */
+  static double mostPairsAtHalf(List<SweepRow> rows, String series) {
+    Map<Double, int[]> byPairs = new TreeMap<>(); // pairs -> {seeds, reached}
+    for (SweepRow r : rows) {
+      if (!r.series().equals(series)) continue;
+      int[] c = byPairs.computeIfAbsent(r.x(), x -> new int[2]);
+      c[0]++;
+      if (r.score() >= HALF) c[1]++;
+    }
+    double best = Double.NaN;
+    for (var e : byPairs.entrySet()) {
+      if (2 * e.getValue()[1] >= e.getValue()[0]) best = e.getKey();
+    }
+    return best;
+  }
+
+  /**
+   * One sentence per recurrent series: "LSTM H 16 (32 floats of state): at least half the seeds
+   * reached an accuracy of 0.5 at up to 8 pairs (tried 4, 8, 16)."
+   */
+  static String mostPairsSentences(List<SweepRow> rows, Map<String, ModelSpec> models) {
+    String tried =
+        String.join(
+            ", ", rows.stream().map(SweepRow::x).distinct().sorted().map(Summary::number).toList());
+    StringBuilder s = new StringBuilder();
+    for (String series : rows.stream().map(SweepRow::series).distinct().toList()) {
+      ModelSpec m = models.get(series);
+      if (m == null || !m.architecture().isRecurrent()) continue;
+      double most = mostPairsAtHalf(rows, series);
+      s.append(
+          String.format(
+              Locale.ROOT,
+              "%s (%d floats of state): %s (tried %s).%n",
+              series,
+              StateSize.floats(m, 1),
+              Double.isNaN(most)
+                  ? "at no number of pairs did half the seeds reach an accuracy of "
+                      + Summary.number(HALF)
+                  : "at least half the seeds reached an accuracy of "
+                      + Summary.number(HALF)
+                      + " at up to "
+                      + Summary.number(most)
+                      + " pairs",
+              tried));
+    }
+    return s.toString();
+  }
+
+  /** The model of each series in the plan of {@code settings}. */
+  Map<String, ModelSpec> modelsBySeries(ExperimentSettings settings) {
+    Map<String, ModelSpec> models = new LinkedHashMap<>();
+    for (SweepRun r : plan(settings)) models.putIfAbsent(r.series(), r.model());
+    return models;
+  }
+
+  @Override
+  public String report(
+      ExperimentSettings settings,
+      List<SweepRow> rows,
+      Map<String, RunCurve> curves,
+      Path dir,
+      FigureSink figures)
+      throws IOException {
+    String report = super.report(settings, rows, curves, dir, figures);
+    if (rows.isEmpty()) return report;
+    Map<String, ModelSpec> models = modelsBySeries(settings.orElse(defaults()));
+    StringBuilder s = new StringBuilder(report);
+    s.append(
+        String.format(
+            Locale.ROOT,
+            "%nthe most pairs at which at least half the seeds reached an accuracy of %s,"
+                + " per recurrent series (state: L × H floats, the LSTM's L × 2H):%n",
+            Summary.number(HALF)));
+    s.append(mostPairsSentences(rows, models));
+    statePlots(new Summary(metric(), rows, learnedWhat()), models, dir, figures);
+    return s.toString();
+  }
+
+  /**
+   * For each number of pairs, {@code state-k<K>.png}: the median accuracy against the state in
+   * floats (log x), one line per architecture through its sizes, the baseline dashed.
+   */
+  void statePlots(Summary summary, Map<String, ModelSpec> models, Path dir, FigureSink figures)
+      throws IOException {
+    for (double k : summary.xs()) {
+      Map<String, TreeMap<Long, Double>> byArchitecture = new LinkedHashMap<>();
+      double baseline = Double.NaN;
+      for (Summary.Point p : summary.points()) {
+        ModelSpec m = models.get(p.series());
+        if (p.x() != k || m == null) continue;
+        baseline = p.baseline();
+        byArchitecture
+            .computeIfAbsent(m.architecture().label(), a -> new TreeMap<>())
+            .put(StateSize.floats(m, steps((int) k)), p.median());
+      }
+      if (byArchitecture.isEmpty()) continue;
+      List<Figure.Series> lines = new ArrayList<>();
+      double lo = Double.POSITIVE_INFINITY, hi = 0;
+      for (var e : byArchitecture.entrySet()) {
+        double[] x = e.getValue().keySet().stream().mapToDouble(Long::doubleValue).toArray();
+        double[] y = e.getValue().values().stream().mapToDouble(Double::doubleValue).toArray();
+        lines.add(new Figure.Series(e.getKey(), x, y));
+        lo = Math.min(lo, x[0]);
+        hi = Math.max(hi, x[x.length - 1]);
+      }
+      String pairs = Summary.number(k);
+      figures.draw(
+          Figure.lines(
+                  "MQAR accuracy against state size at " + pairs + " pairs",
+                  "state size in floats (recurrent: L × H, LSTM L × 2H; Transformer: its key–value"
+                      + " cache, 2 × L × T × D)",
+                  Figure.Scale.LOG,
+                  "accuracy over all queries, median over seeds (higher is better)",
+                  Figure.Scale.LINEAR,
+                  lines)
+              .scores(
+                  null,
+                  new Figure.Series(
+                      "trivial baseline", new double[] {lo, hi}, new double[] {baseline, baseline}),
+                  1.0)
+              .withSvg(),
+          dir.resolve("state-k" + pairs + ".png"));
+    }
+  }
+}
