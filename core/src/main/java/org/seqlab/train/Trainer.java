@@ -217,7 +217,9 @@ public final class Trainer {
           stop = TrainingResult.Stop.GOAL_REACHED;
         } else if (options.patience() > 0
             && validationsWithoutImprovement >= options.patience()
-            && step >= options.minSteps()) {
+            && step >= options.minSteps()
+            && (options.maxSteps() == 0 || step < options.maxSteps())) {
+          // at the step limit itself the run used every step: it finished, it did not plateau
           stop = TrainingResult.Stop.EARLY_STOP;
         }
         int every = options.checkpointEvery();

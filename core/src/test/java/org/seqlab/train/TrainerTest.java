@@ -309,6 +309,21 @@ class TrainerTest {
   }
 
   @Test
+  void aRunFlatAtItsLastStepFinishedRatherThanPlateaued() {
+    TextStreams task = task(8, 4);
+    // progress would need the loss to fall to 1% of its last progress: none after the first pass
+    TrainingOptions options = options(30, 10, 0, 0.05);
+    TrainingResult early =
+        new Trainer(model(task.vocabularySize()), task, options.withPlateau(1, 0.99, 0)).run();
+    assertEquals(TrainingResult.Stop.EARLY_STOP, early.stop());
+    assertEquals(20, early.steps());
+    TrainingResult atCap =
+        new Trainer(model(task.vocabularySize()), task, options.withPlateau(2, 0.99, 0)).run();
+    assertEquals(TrainingResult.Stop.MAX_STEPS, atCap.stop());
+    assertEquals(30, atCap.steps());
+  }
+
+  @Test
   void aTimeLimitEndsTheRun() {
     TextStreams task = task(8, 4);
     TrainingOptions o =
