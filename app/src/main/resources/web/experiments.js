@@ -89,7 +89,7 @@ async function openExperiment(id) {
     document.getElementById('experiment-card').hidden = false;
     document.getElementById('experiment-title').textContent = x.title ? `${x.title} (${x.id})` : `${x.experiment}: ${x.id}`;
     setExperimentStatus(x.status);
-    showSummary(x.summary);
+    showSummary(x.summary, x.expected, x.hypothesis);
     drawExperiment();
     if (x.status === 'running' || x.status === 'queued') followExperiment(id);
   } catch (e) {
@@ -103,9 +103,11 @@ function setExperimentStatus(status) {
   badge.className = `status status-${status}`;
 }
 
-function showSummary(sentences) {
+// the hypothesis first ("expected: …"), as `seqlab run` prints it; what the counts say about it last
+function showSummary(sentences, expected, hypothesis) {
   const list = document.getElementById('experiment-summary');
-  list.replaceChildren(...(sentences || []).map((s) => el('li', null, s)));
+  const lines = [...(expected ? [`expected: ${expected}`] : []), ...(sentences || []), ...(hypothesis ? [hypothesis] : [])];
+  list.replaceChildren(...lines.map((s) => el('li', null, s)));
 }
 
 function followExperiment(id) {

@@ -70,7 +70,7 @@ final class RunCommand implements Callable<Integer> {
     Experiment experiment = runner.experiment();
     out.printf(
         Locale.ROOT,
-        "%s%nclaim: %s%ndirectory: %s%n",
+        "%s%nexpected: %s%ndirectory: %s%n",
         experiment.title(),
         experiment.claim(),
         runner.dir());

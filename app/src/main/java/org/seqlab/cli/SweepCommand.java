@@ -144,7 +144,7 @@ public final class SweepCommand implements Callable<Integer> {
       double contextSeconds = (System.nanoTime() - started) / 1e9;
       out.printf(
           Locale.ROOT,
-          "%s%nclaim: %s%ndirectory: %s%n",
+          "%s%nexpected: %s%ndirectory: %s%n",
           experiment.title(),
           experiment.claim(),
           runner.dir());

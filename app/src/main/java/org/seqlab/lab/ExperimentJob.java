@@ -237,11 +237,14 @@ public final class ExperimentJob {
     m.put("rows", rows.stream().map(r -> RunDirectory.JSON.convertValue(r, Map.class)).toList());
     m.put(
         "runs", runner == null ? rows.size() : runner.experiment().plan(runner.settings()).size());
+    // the hypothesis, as `seqlab run` prints it before the run, and what the counts say about it
     List<String> sentences = new ArrayList<>();
+    m.put("expected", experiment.claim());
     if (!rows.isEmpty()) {
       Summary summary = new Summary(experiment.metric(), rows);
       for (Summary.Point p : summary.points())
         sentences.add(summary.sentence(p, experiment.xName()));
+      m.put("hypothesis", experiment.test(summary).words());
     }
     m.put("summary", sentences);
     m.put("dir", dir.toString());

@@ -30,11 +30,12 @@ import org.seqlab.tensor.Tensor;
  * </pre>
  *
  * with validation every {@code validateEvery} steps (loss, and accuracy for a task of tokens),
- * early stopping after {@code patience} validations without a new best or as soon as a goal
- * accuracy or loss is reached, and checkpoints handed to the listeners. Everything random derives
- * from the seed and the step, so the same seed and thread count give the same numbers bit for bit,
- * and a run restored from a checkpoint ({@link #restore}) continues exactly as if it had never
- * stopped.
+ * early stopping ("plateaued") after {@code patience} validations without progress (a fall of more
+ * than {@code minDelta} of the loss, relative, below the last pass that made progress; never before
+ * {@code minSteps}) or as soon as a goal accuracy or loss is reached, and checkpoints handed to the
+ * listeners. Everything random derives from the seed and the step, so the same seed and thread
+ * count give the same numbers bit for bit, and a run restored from a checkpoint ({@link #restore})
+ * continues exactly as if it had never stopped.
  */
 public final class Trainer {
 
@@ -60,7 +61,15 @@ public final class Trainer {
   private long validationStep = -1;
   private double bestValidationLoss = Double.POSITIVE_INFINITY;
   private long bestStep;
+
+  /** Validation passes since the last one that made progress (see {@link #progressLoss}). */
   private int validationsWithoutImprovement;
+
+  /**
+   * The loss of the last pass that made progress: a fall of {@code minDelta} below it is progress.
+   */
+  private double progressLoss = Double.POSITIVE_INFINITY;
+
   private final ArrayDeque<Double> recentNorms = new ArrayDeque<>();
 
   /** The step of the last checkpoint handed out (or restored from). */
@@ -135,6 +144,7 @@ public final class Trainer {
     bestValidationLoss = state.bestValidationLoss();
     bestStep = state.bestStep();
     validationsWithoutImprovement = state.validationsWithoutImprovement();
+    progressLoss = bestValidationLoss;
   }
 
   /** The run's state now, between steps: copies of everything {@link #restore} needs. */
@@ -196,7 +206,7 @@ public final class Trainer {
         break;
       }
       if (options.validateEvery() > 0 && step % options.validateEvery() == 0) {
-        boolean improved = validateAndReport();
+        validateAndReport();
         if (!Double.isFinite(validationLoss)) {
           // The weights already give NaN or infinity: no checkpoint of them is a good one.
           divergence = new Divergence(step, validationLoss, null, Double.NaN, recentNormsArray());
@@ -206,8 +216,10 @@ public final class Trainer {
         if (goalReached()) {
           stop = TrainingResult.Stop.GOAL_REACHED;
         } else if (options.patience() > 0
-            && !improved
-            && validationsWithoutImprovement >= options.patience()) {
+            && validationsWithoutImprovement >= options.patience()
+            && step >= options.minSteps()
+            && (options.maxSteps() == 0 || step < options.maxSteps())) {
+          // at the step limit itself the run used every step: it finished, it did not plateau
           stop = TrainingResult.Stop.EARLY_STOP;
         }
         int every = options.checkpointEvery();
@@ -407,6 +419,11 @@ public final class Trainer {
     if (improved) {
       bestValidationLoss = loss;
       bestStep = step;
+    }
+    // progress: a fall of more than minDelta (relative) below the last pass that made progress;
+    // with minDelta 0, any new best
+    if (loss < progressLoss * (1 - options.minDelta())) {
+      progressLoss = loss;
       validationsWithoutImprovement = 0;
     } else {
       validationsWithoutImprovement++;

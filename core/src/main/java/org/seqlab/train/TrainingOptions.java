@@ -14,14 +14,18 @@ import java.util.Objects;
  * @param maxSteps the number of training steps (0: no step limit)
  * @param timeLimitSeconds the wall-clock budget of the whole run, across resumes (0: no limit)
  * @param validateEvery steps between validation passes (0: only at the end)
- * @param patience validation passes without a new best loss after which training stops early (0:
- *     never)
+ * @param patience validation passes without progress after which training stops early, its stop
+ *     {@link TrainingResult.Stop#EARLY_STOP} ("plateaued") (0: never)
  * @param checkpointEvery steps between checkpoints (0: at every validation); there is always one at
  *     the end
  * @param seed seeds the model's initialisation, the data order and the dropout masks
  * @param goalAccuracy stop as soon as a validation pass reaches this accuracy (0: never); for a
  *     task that is solved once it is solved, so that a sweep spends its budget where it is needed
  * @param goalLoss stop as soon as a validation pass reaches this loss or less (0: never)
+ * @param minDelta the relative fall in validation loss that counts as progress: a pass makes
+ *     progress when its loss is below {@code (1 - minDelta)} times the loss of the last pass that
+ *     made progress (0: any new best is progress)
+ * @param minSteps never stop early before this step, however flat the curve (0: no minimum)
  */
 public record TrainingOptions(
     Optimizer.Settings optimizer,
@@ -34,7 +38,38 @@ public record TrainingOptions(
     int checkpointEvery,
     long seed,
     double goalAccuracy,
-    double goalLoss) {
+    double goalLoss,
+    double minDelta,
+    long minSteps) {
+
+  /** Options that stop early on any validation without a new best, from the first step. */
+  public TrainingOptions(
+      Optimizer.Settings optimizer,
+      LearningRateSchedule schedule,
+      double clipNorm,
+      long maxSteps,
+      double timeLimitSeconds,
+      int validateEvery,
+      int patience,
+      int checkpointEvery,
+      long seed,
+      double goalAccuracy,
+      double goalLoss) {
+    this(
+        optimizer,
+        schedule,
+        clipNorm,
+        maxSteps,
+        timeLimitSeconds,
+        validateEvery,
+        patience,
+        checkpointEvery,
+        seed,
+        goalAccuracy,
+        goalLoss,
+        0,
+        0);
+  }
 
   /** Options without a goal: the run goes on until a limit stops it. */
   public TrainingOptions(
@@ -61,6 +96,24 @@ public record TrainingOptions(
         0);
   }
 
+  /** These options with a plateau rule: stop after {@code patience} passes without progress. */
+  public TrainingOptions withPlateau(int patience, double minDelta, long minSteps) {
+    return new TrainingOptions(
+        optimizer,
+        schedule,
+        clipNorm,
+        maxSteps,
+        timeLimitSeconds,
+        validateEvery,
+        patience,
+        checkpointEvery,
+        seed,
+        goalAccuracy,
+        goalLoss,
+        minDelta,
+        minSteps);
+  }
+
   public TrainingOptions {
     Objects.requireNonNull(optimizer, "optimizer");
     Objects.requireNonNull(schedule, "schedule");
@@ -83,6 +136,13 @@ public record TrainingOptions(
               + goalAccuracy
               + " and "
               + goalLoss);
+    }
+    if (!(minDelta >= 0 && minDelta < 1) || minSteps < 0) {
+      throw new IllegalArgumentException(
+          "the minimum progress must lie in [0, 1) and the minimum steps be >= 0, got "
+              + minDelta
+              + " and "
+              + minSteps);
     }
     if (validateEvery < 0 || patience < 0 || checkpointEvery < 0) {
       throw new IllegalArgumentException(

@@ -33,8 +33,11 @@ public record TrainingResult(
     MAX_STEPS("finished"),
     /** The time limit was reached. */
     TIME_LIMIT("time limit reached"),
-    /** Validation stopped improving for {@code patience} passes. */
-    EARLY_STOP("stopped early (validation stopped improving)"),
+    /**
+     * Validation made no progress for {@code patience} passes ({@link TrainingOptions#minDelta}):
+     * the curve was flat, so the run stopped before its step limit.
+     */
+    EARLY_STOP("plateaued"),
     /** A validation pass reached the goal accuracy or loss. */
     GOAL_REACHED("goal reached"),
     /** A listener or the user cancelled it. */

@@ -271,6 +271,59 @@ class TrainerTest {
   }
 
   @Test
+  void aPlateauNeedsProgressBeyondTheToleranceAndWaitsForTheMinimumSteps() {
+    TextStreams task = task(8, 4);
+    // A modest rate: the loss keeps falling, but by ever smaller amounts.
+    TrainingOptions plain = options(400, 10, 0, 0.05);
+    Recording strict = new Recording();
+    Trainer anyBest = new Trainer(model(task.vocabularySize()), task, plain);
+    anyBest.addListener(strict);
+    TrainingResult noTolerance = anyBest.run();
+    // 5% of the loss per pass is more than this curve falls late on: it plateaus, and earlier
+    Recording tolerant = new Recording();
+    Trainer flat = new Trainer(model(task.vocabularySize()), task, plain.withPlateau(3, 0.05, 0));
+    flat.addListener(tolerant);
+    TrainingResult plateau = flat.run();
+    assertEquals(TrainingResult.Stop.EARLY_STOP, plateau.stop());
+    assertEquals("plateaued", plateau.stop().words());
+    assertEquals(400, noTolerance.steps());
+    assertTrue(plateau.steps() < 400, "stopped at " + plateau.steps());
+    // the last three passes each stayed above 95% of the loss of the last pass with progress
+    List<ValidationReport> v = tolerant.validations;
+    double reference = Double.POSITIVE_INFINITY;
+    int without = 0;
+    for (ValidationReport r : v) {
+      if (r.loss() < reference * 0.95) {
+        reference = r.loss();
+        without = 0;
+      } else {
+        without++;
+      }
+    }
+    assertEquals(3, without);
+    // the same rule with a minimum of 300 steps runs at least that far
+    TrainingResult late =
+        new Trainer(model(task.vocabularySize()), task, plain.withPlateau(3, 0.05, 300)).run();
+    assertTrue(late.steps() >= 300, "stopped at " + late.steps());
+    assertTrue(late.steps() > plateau.steps());
+  }
+
+  @Test
+  void aRunFlatAtItsLastStepFinishedRatherThanPlateaued() {
+    TextStreams task = task(8, 4);
+    // progress would need the loss to fall to 1% of its last progress: none after the first pass
+    TrainingOptions options = options(30, 10, 0, 0.05);
+    TrainingResult early =
+        new Trainer(model(task.vocabularySize()), task, options.withPlateau(1, 0.99, 0)).run();
+    assertEquals(TrainingResult.Stop.EARLY_STOP, early.stop());
+    assertEquals(20, early.steps());
+    TrainingResult atCap =
+        new Trainer(model(task.vocabularySize()), task, options.withPlateau(2, 0.99, 0)).run();
+    assertEquals(TrainingResult.Stop.MAX_STEPS, atCap.stop());
+    assertEquals(30, atCap.steps());
+  }
+
+  @Test
   void aTimeLimitEndsTheRun() {
     TextStreams task = task(8, 4);
     TrainingOptions o =

@@ -21,8 +21,21 @@ public interface Experiment {
   /** One line: what is measured. */
   String title();
 
-  /** The claim of the article the experiment tests, in a sentence. */
+  /**
+   * The hypothesis the experiment tests, in a sentence: what the article leads one to expect, which
+   * every face prints before the run as "expected: …" and the report's last line checks ({@link
+   * #test}).
+   */
   String claim();
+
+  /**
+   * What the finished runs say about {@link #claim}, from the counts: confirmed, not confirmed at
+   * these settings, or inconclusive. Untested unless the experiment writes the comparison its
+   * hypothesis names.
+   */
+  default Hypothesis test(Summary summary) {
+    return Hypothesis.untested();
+  }
 
   /** The defaults; every field an experiment reads is set. */
   ExperimentSettings defaults();

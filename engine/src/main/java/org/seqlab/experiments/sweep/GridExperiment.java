@@ -48,6 +48,11 @@ public final class GridExperiment implements Experiment {
   }
 
   @Override
+  public Hypothesis test(Summary summary) {
+    return base.test(summary);
+  }
+
+  @Override
   public ExperimentSettings defaults() {
     return base.defaults();
   }

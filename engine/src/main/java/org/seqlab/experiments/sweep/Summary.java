@@ -37,6 +37,8 @@ public final class Summary {
    * @param stepsToGoal the median steps of the solving runs that stopped at their goal (NaN if
    *     none)
    * @param capped how many runs used every step of their budget without solving
+   * @param plateaued how many runs stopped unsolved because their validation curve was flat ({@link
+   *     Budget}'s plateau rule): they did not use every step, and more steps might not have helped
    * @param budget the most steps any of the runs took (the step limit, where one ran out)
    */
   public record Point(
@@ -55,6 +57,7 @@ public final class Summary {
       int solved,
       double stepsToGoal,
       int capped,
+      int plateaued,
       long budget) {
 
     /** The 95% Wilson interval for the share of seeds that solve this point. */
@@ -97,6 +100,7 @@ public final class Summary {
   private final SyntheticTask.Metric metric;
   private final String what;
   private final List<Point> points;
+  private final Map<String, String> models = new LinkedHashMap<>();
 
   public Summary(SyntheticTask.Metric metric, List<SweepRow> rows) {
     this(metric, rows, "the dependency");
@@ -110,6 +114,7 @@ public final class Summary {
     this.what = what;
     Map<String, Map<Double, List<SweepRow>>> grouped = new LinkedHashMap<>();
     for (SweepRow r : rows) {
+      models.putIfAbsent(r.series(), r.model());
       grouped
           .computeIfAbsent(r.series(), k -> new LinkedHashMap<>())
           .computeIfAbsent(r.x(), k -> new ArrayList<>())
@@ -136,7 +141,7 @@ public final class Summary {
 
   private Point point(String series, double x, List<SweepRow> rows) {
     double sum = 0, min = Double.POSITIVE_INFINITY, max = Double.NEGATIVE_INFINITY;
-    int n = 0, diverged = 0, solved = 0, capped = 0;
+    int n = 0, diverged = 0, solved = 0, capped = 0, plateaued = 0;
     long budget = 0;
     List<Double> scores = new ArrayList<>();
     List<Double> toGoal = new ArrayList<>();
@@ -148,6 +153,7 @@ public final class Summary {
         toGoal.add((double) r.steps());
       }
       if (!solves && r.stop().equals(TrainingResult.Stop.MAX_STEPS.words())) capped++;
+      if (!solves && plateaued(r.stop())) plateaued++;
       if (Double.isNaN(r.score())) {
         diverged++;
         continue;
@@ -179,7 +185,20 @@ public final class Summary {
         solved,
         median(toGoal),
         capped,
+        plateaued,
         budget);
+  }
+
+  /**
+   * Whether a run's stop says its curve went flat ("plateaued"; older results: "stopped early").
+   */
+  static boolean plateaued(String stop) {
+    return stop.equals(TrainingResult.Stop.EARLY_STOP.words()) || stop.startsWith("stopped early");
+  }
+
+  /** The model kind of a series ({@code rnn}, {@code lstm}, ...), or null if none is known. */
+  public String model(String series) {
+    return models.get(series);
   }
 
   /** The middle value, or the mean of the two middle values; NaN for none. */
@@ -240,7 +259,10 @@ public final class Summary {
           p.capped() == p.seeds()
               ? String.format(
                   Locale.ROOT, "not solved within %d steps: no seed learned %s", p.budget(), what)
-              : "not solved: no seed learned " + what;
+              : p.plateaued() > 0 && p.capped() + p.plateaued() == p.seeds()
+                  ? String.format(
+                      Locale.ROOT, "not solved: no seed learned %s (%s)", what, stoppedWords(p))
+                  : "not solved: no seed learned " + what;
     };
   }
 
@@ -296,7 +318,20 @@ public final class Summary {
    */
   public String stepsCell(Point p) {
     String steps = Double.isNaN(p.stepsToGoal()) ? "—" : number(p.stepsToGoal()) + " steps";
-    return p.capped() == 0 ? steps : steps + ", " + p.capped() + " capped";
+    if (p.capped() > 0) steps += ", " + p.capped() + " capped";
+    if (p.plateaued() > 0) steps += ", " + p.plateaued() + " plateaued";
+    return steps;
+  }
+
+  /**
+   * How the unsolved runs stopped: "2 capped at 300 steps, 1 plateaued": a capped run ran out of
+   * steps, a plateaued one stopped on a flat curve; neither alone says the architecture cannot.
+   */
+  public String stoppedWords(Point p) {
+    List<String> parts = new ArrayList<>();
+    if (p.capped() > 0) parts.add(p.capped() + " capped at " + p.budget() + " steps");
+    if (p.plateaued() > 0) parts.add(p.plateaued() + " plateaued");
+    return String.join(", ", parts);
   }
 
   /**
@@ -323,6 +358,13 @@ public final class Summary {
           String.format(
               Locale.ROOT, "; %d used all %d steps without solving", p.capped(), p.budget()));
     }
+    if (p.plateaued() > 0 && verdict(p) != Verdict.NOT_SOLVED) {
+      s.append(
+          String.format(
+              Locale.ROOT,
+              "; %d plateaued (stopped on a flat curve) without solving",
+              p.plateaued()));
+    }
     return s.append('.').toString();
   }
 
@@ -346,6 +388,9 @@ public final class Summary {
     List<Point> mine = points.stream().filter(p -> p.series().equals(series)).toList();
     boolean anySolved = mine.stream().anyMatch(p -> p.solved() > 0);
     boolean allCapped = mine.stream().allMatch(p -> p.capped() == p.seeds());
+    int capped = mine.stream().mapToInt(Point::capped).sum();
+    int plateaued = mine.stream().mapToInt(Point::plateaued).sum();
+    int runs = mine.stream().mapToInt(Point::seeds).sum();
     if (!anySolved) {
       return String.format(
           Locale.ROOT,
@@ -354,7 +399,14 @@ public final class Summary {
           xName,
           allCapped
               ? String.format(Locale.ROOT, ", within %d steps", mine.getFirst().budget())
-              : "");
+              : plateaued > 0 && capped + plateaued == runs
+                  ? String.format(
+                      Locale.ROOT,
+                      " (%d capped at %d steps, %d plateaued)",
+                      capped,
+                      mine.getFirst().budget(),
+                      plateaued)
+                  : "");
     }
     int prefix = 0;
     while (prefix < mine.size() && mine.get(prefix).solved() == mine.get(prefix).seeds()) prefix++;
@@ -377,7 +429,9 @@ public final class Summary {
               number(p.x()),
               p.solved() == 0 && p.capped() == p.seeds()
                   ? " (all capped at " + p.budget() + " steps)"
-                  : ""));
+                  : p.solved() == 0 && p.plateaued() > 0 && p.capped() + p.plateaued() == p.seeds()
+                      ? " (" + stoppedWords(p) + ")"
+                      : ""));
     }
     return prefix == 0
         ? String.format(

@@ -126,7 +126,14 @@ public final class Sweep {
             task.vocabularySize(), task.inputFeatures(), task.outputSize(), task.steps());
     LanguageModel model = config.modelSpec().build(shape, config.seed());
     boolean accuracy = task.metric() == SyntheticTask.Metric.ACCURACY;
-    Trainer trainer = new Trainer(model, task, config.trainingOptions());
+    Budget budget = run.budget();
+    Trainer trainer =
+        new Trainer(
+            model,
+            task,
+            config
+                .trainingOptions()
+                .withPlateau(budget.patience(), Budget.MIN_DELTA, budget.minSteps()));
     RunCurve curve = new RunCurve();
     trainer.addListener(new RunCurve.Rows(accuracy, curve::add));
     active.put(run.id(), trainer);

@@ -73,10 +73,14 @@ abstract class SweepExperiment implements Experiment {
     s.append(summary.table(xName())).append('\n');
     s.append(
         "steps to the goal (median over the runs that solved and stopped there);"
-            + " capped: runs that used every step without solving\n\n");
+            + " capped: runs that used every step without solving; "
+            + ModelComparison.budget(settings).plateauRule()
+            + "\n\n");
     s.append(summary.stepsTable(xName())).append('\n');
     for (Summary.Point p : summary.points()) s.append(summary.sentence(p, xName())).append('\n');
     s.append('\n').append(conclusion(summary)).append('\n');
+    s.append('\n').append("expected: ").append(claim()).append('\n');
+    s.append(test(summary).words()).append('\n');
     scorePlot(summary, dir, figures);
     curvesPlot(summary, rows, curves, dir, figures);
     return s.toString();

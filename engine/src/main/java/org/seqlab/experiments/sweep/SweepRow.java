@@ -16,7 +16,8 @@ package org.seqlab.experiments.sweep;
  * @param seed the seed index
  * @param steps training steps done
  * @param seconds wall-clock seconds of training and validation
- * @param stop how the run ended: finished, goal reached, diverged
+ * @param stop how the run ended: finished (at the step cap), goal reached, plateaued (a flat
+ *     validation curve, {@link Budget}), diverged
  * @param divergedAtStep the step at which a loss or gradient stopped being finite (0: never)
  * @param divergence what the NaN check reported, or empty
  * @param loss the final validation loss

@@ -128,7 +128,7 @@ public record SweepRun(
         budget.steps(),
         0,
         budget.validateEvery(),
-        0,
+        budget.patience(),
         Integer.MAX_VALUE,
         modelSeed(),
         1,

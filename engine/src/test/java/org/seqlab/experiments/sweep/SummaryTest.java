@@ -171,16 +171,30 @@ class SummaryTest {
                 row("RNN", 100, 0, 0.55, 0.5, 300, "finished"),
                 row("RNN", 100, 1, 0.51, 0.5, 300, "finished"),
                 row("RNN", 100, 2, 0.5, 0.5, 300, "finished"),
-                row("RNN", 200, 0, 0.5, 0.5, 120, "stopped early (validation stopped improving)")));
+                row("RNN", 200, 0, 0.5, 0.5, 120, "plateaued")));
     Summary.Point p = s.at("RNN", 100);
     assertEquals(3, p.capped());
     assertEquals(Double.NaN, p.stepsToGoal());
     assertEquals("—, 3 capped", s.stepsCell(p));
     assertEquals("not solved within 300 steps: no seed learned the dependency", s.verdictWords(p));
-    // stopped early is not capped: it is a failure to learn, said without a budget
-    assertEquals("not solved: no seed learned the dependency", s.verdictWords(s.at("RNN", 200)));
-    assertEquals("—", s.stepsCell(s.at("RNN", 200)));
-    assertEquals("RNN: no seed solved it at any distance tried.", s.finding("RNN", "distance"));
+    // plateaued is not capped: the curve went flat before the budget ran out, and the words say so
+    assertEquals(0, p.plateaued());
+    assertEquals(1, s.at("RNN", 200).plateaued());
+    assertEquals(0, s.at("RNN", 200).capped());
+    assertEquals(
+        "not solved: no seed learned the dependency (1 plateaued)",
+        s.verdictWords(s.at("RNN", 200)));
+    assertEquals("—, 1 plateaued", s.stepsCell(s.at("RNN", 200)));
+    assertEquals(
+        "RNN: no seed solved it at any distance tried (3 capped at 300 steps, 1 plateaued).",
+        s.finding("RNN", "distance"));
+    // a result.json written before the word "plateaued" still counts
+    Summary older =
+        new Summary(
+            SyntheticTask.Metric.ACCURACY,
+            List.of(
+                row("RNN", 100, 0, 0.5, 0.5, 120, "stopped early (validation stopped improving)")));
+    assertEquals(1, older.at("RNN", 100).plateaued());
     Summary capped =
         new Summary(
             SyntheticTask.Metric.ACCURACY, List.of(row("RNN", 100, 0, 0.5, 0.5, 300, "finished")));
