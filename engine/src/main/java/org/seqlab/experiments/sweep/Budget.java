@@ -10,9 +10,9 @@ import org.seqlab.experiments.Limits;
  * <p><b>When a run stops.</b> At its goal ("goal reached"); or when its curve is flat
  * ("plateaued"): {@code patience} validations in a row without the validation loss falling more
  * than {@link #MIN_DELTA} (1%, relative) below the loss of the last validation that did, and never
- * before {@link #minSteps()} (a quarter of the cap); or at the cap ("finished", counted as "capped"
+ * before {@link #minSteps()} (half the cap); or at the cap ("finished", counted as "capped"
  * when unsolved). The default patience is {@link #plateauPatience}: enough validations that at
- * least a fifth of the cap passes without progress before a run is called flat. The loss decides
+ * least a quarter of the cap passes without progress before a run is called flat. The loss decides
  * for every task, accuracies included: it keeps falling while a model is still learning and its
  * accuracy has not moved yet.
  *
@@ -37,11 +37,15 @@ public record Budget(
   /** The relative fall of the validation loss that counts as progress: 1%. */
   public static final double MIN_DELTA = 0.01;
 
-  /** No run plateaus before this share of its cap. */
-  public static final double MIN_STEPS_SHARE = 0.25;
+  /**
+   * No run plateaus before this share of its cap. Half: a recurrent model can sit at the baseline
+   * for a long stretch and then learn (the LSTM on the adding problem at length 100 is flat for
+   * about 2000 steps), so a run is given most of its budget before its curve is read as flat.
+   */
+  public static final double MIN_STEPS_SHARE = 0.5;
 
   /** The share of the cap that must pass without progress before a run has plateaued. */
-  public static final double FLAT_SHARE = 0.2;
+  public static final double FLAT_SHARE = 0.25;
 
   /** A budget with the default plateau rule ({@link #plateauPatience}). */
   public Budget(
@@ -51,14 +55,14 @@ public record Budget(
 
   /**
    * The validations that cover at least {@link #FLAT_SHARE} of the cap, and at least 3: {@code
-   * max(3, ceil(0.2 · steps / validateEvery))}. 3000 steps validated every 50: 12 validations, 600
-   * steps.
+   * max(3, ceil(0.25 · steps / validateEvery))}. 3000 steps validated every 50: 15 validations,
+   * 750 steps.
    */
   public static int plateauPatience(int steps, int validateEvery) {
     return Math.max(3, (int) Math.ceil(FLAT_SHARE * steps / Math.max(1, validateEvery)));
   }
 
-  /** The earliest step at which a run may plateau: a quarter of the cap. */
+  /** The earliest step at which a run may plateau: half the cap. */
   public long minSteps() {
     return (long) Math.ceil(MIN_STEPS_SHARE * steps);
   }

@@ -9,11 +9,11 @@ import org.junit.jupiter.api.Test;
 class BudgetTest {
 
   @Test
-  void theDefaultPatienceCoversAFifthOfTheCap() {
-    // 3000 steps validated every 50: 12 validations, 600 steps flat
+  void theDefaultPatienceCoversAQuarterOfTheCap() {
+    // 3000 steps validated every 50: 15 validations, 750 steps flat, never before step 1500
     Budget b = new Budget(3000, "adam", 1e-2, 1, 50, 0.99);
-    assertEquals(12, b.patience());
-    assertEquals(750, b.minSteps());
+    assertEquals(15, b.patience());
+    assertEquals(1500, b.minSteps());
     // never fewer than 3 validations
     assertEquals(3, Budget.plateauPatience(100, 50));
     for (int steps : new int[] {1, 7, 300, 2999, 100_000}) {
@@ -28,8 +28,8 @@ class BudgetTest {
   @Test
   void theRuleInWords() {
     assertEquals(
-        "plateaued: 12 validations in a row (600 steps) without the validation loss falling more"
-            + " than 1% below its last progress, never before step 750",
+        "plateaued: 15 validations in a row (750 steps) without the validation loss falling more"
+            + " than 1% below its last progress, never before step 1500",
         new Budget(3000, "adam", 1e-2, 1, 50, 0.99).plateauRule());
     assertEquals(
         "no plateau rule: a run stops at its goal or its cap",
