@@ -10,10 +10,10 @@ import org.seqlab.experiments.Limits;
  * <p><b>When a run stops.</b> At its goal ("goal reached"); or when its curve is flat
  * ("plateaued"): {@code patience} validations in a row without the validation loss falling more
  * than {@link #MIN_DELTA} (1%, relative) below the loss of the last validation that did, and never
- * before {@link #minSteps()} (half the cap); or at the cap ("finished", counted as "capped"
- * when unsolved). The default patience is {@link #plateauPatience}: enough validations that at
- * least a quarter of the cap passes without progress before a run is called flat. The loss decides
- * for every task, accuracies included: it keeps falling while a model is still learning and its
+ * before {@link #minSteps()} (half the cap); or at the cap ("finished", counted as "capped" when
+ * unsolved). The default patience is {@link #plateauPatience}: enough validations that at least a
+ * quarter of the cap passes without progress before a run is called flat. The loss decides for
+ * every task, accuracies included: it keeps falling while a model is still learning and its
  * accuracy has not moved yet.
  *
  * @param steps the training steps
@@ -55,8 +55,8 @@ public record Budget(
 
   /**
    * The validations that cover at least {@link #FLAT_SHARE} of the cap, and at least 3: {@code
-   * max(3, ceil(0.25 · steps / validateEvery))}. 3000 steps validated every 50: 15 validations,
-   * 750 steps.
+   * max(3, ceil(0.25 · steps / validateEvery))}. 3000 steps validated every 50: 15 validations, 750
+   * steps.
    */
   public static int plateauPatience(int steps, int validateEvery) {
     return Math.max(3, (int) Math.ceil(FLAT_SHARE * steps / Math.max(1, validateEvery)));
