@@ -108,11 +108,34 @@ class AgreementTest {
   }
 
   @Test
+  void theValidationSetIsBalancedSoAConstantGuessScoresOneHalf() {
+    for (int validation : new int[] {1, 7, 256, 257}) {
+      for (long seed = 0; seed < 5; seed++) {
+        Agreement task = new Agreement(20, 32, validation, seed);
+        int sentences = 0, singular = 0;
+        for (Batch batch : task.validationBatches()) {
+          for (int b = 0; b < batch.size(); b++) {
+            Read s = Read.of(batch, b);
+            sentences++;
+            boolean subjectSingular = Agreement.SINGULAR_NOUNS.contains(s.subjectWord());
+            assertEquals(subjectSingular ? "is" : "are", s.verb());
+            if (subjectSingular) singular++;
+          }
+        }
+        assertEquals(validation, sentences);
+        // (n + 1) / 2 singular: the first sentence of the set is singular, then they alternate.
+        assertEquals((validation + 1) / 2, singular, "validation " + validation + " seed " + seed);
+      }
+    }
+  }
+
+  @Test
   void theLabelIsAFairCoinAndTheNearestNounTellsNothing() {
     for (int distance : new int[] {6, 9, 30}) {
-      Agreement task = new Agreement(distance, 500, 4000, 21);
+      Agreement task = new Agreement(distance, 500, 1, 21);
       int sentences = 0, singular = 0, nearestRight = 0, withAttractor = 0;
-      for (Batch batch : task.validationBatches()) {
+      for (long step = 0; step < 8; step++) {
+        Batch batch = task.trainingBatch(step);
         for (int b = 0; b < batch.size(); b++) {
           Read s = Read.of(batch, b);
           sentences++;
