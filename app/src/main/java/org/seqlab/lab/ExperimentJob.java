@@ -12,6 +12,7 @@ import org.seqlab.experiments.sweep.ExperimentRunner;
 import org.seqlab.experiments.sweep.ExperimentSettings;
 import org.seqlab.experiments.sweep.Experiments;
 import org.seqlab.experiments.sweep.Summary;
+import org.seqlab.experiments.sweep.Tuning;
 import org.seqlab.experiments.sweep.SweepRow;
 import org.seqlab.io.RunDirectory;
 import org.seqlab.view.Plots;
@@ -241,7 +242,9 @@ public final class ExperimentJob {
     List<String> sentences = new ArrayList<>();
     m.put("expected", experiment.claim());
     if (!rows.isEmpty()) {
-      Summary summary = new Summary(experiment.metric(), rows);
+      // the tables follow each model's chosen point of its tuning grid, as the report does
+      Summary summary =
+          new Summary(experiment.metric(), Tuning.chosenRows(experiment.metric(), rows));
       for (Summary.Point p : summary.points())
         sentences.add(summary.sentence(p, experiment.xName()));
       m.put("hypothesis", experiment.test(summary).words());

@@ -113,6 +113,12 @@ public record ModelSpec(
         model, hidden, layers, embedding, heads, feedForward, dropout, bias, spectralRadius);
   }
 
+  /** The same model with another feed-forward width (a Transformer's; others have none). */
+  public ModelSpec withFeedForward(int width) {
+    return new ModelSpec(
+        model, hidden, layers, embedding, heads, width, dropout, forgetBias, spectralRadius);
+  }
+
   public ModelSpec withSpectralRadius(double radius) {
     return new ModelSpec(
         model, hidden, layers, embedding, heads, feedForward, dropout, forgetBias, radius);

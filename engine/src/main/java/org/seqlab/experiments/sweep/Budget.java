@@ -47,6 +47,11 @@ public record Budget(
   /** The share of the cap that must pass without progress before a run has plateaued. */
   public static final double FLAT_SHARE = 0.25;
 
+  /** The same budget at another learning rate. */
+  public Budget withLr(double rate) {
+    return new Budget(steps, optimizer, rate, clip, validateEvery, goal, patience);
+  }
+
   /** A budget with the default plateau rule ({@link #plateauPatience}). */
   public Budget(
       int steps, String optimizer, double lr, double clip, int validateEvery, double goal) {

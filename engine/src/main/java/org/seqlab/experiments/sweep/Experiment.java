@@ -37,6 +37,15 @@ public interface Experiment {
     return Hypothesis.untested();
   }
 
+  /**
+   * The settings (by option, without dashes) the experiment tunes per model itself, from a grid of
+   * its own around the given value ({@link Tuning}): a {@code --grid} over one of them is refused,
+   * since its runs would not be at the value named.
+   */
+  default List<String> tunes() {
+    return List.of();
+  }
+
   /** The defaults; every field an experiment reads is set. */
   ExperimentSettings defaults();
 

@@ -12,7 +12,7 @@ public final class Experiments {
         List.of("rnn", "lstm", "gru", "transformer"),
         distances,
         null,
-        null,
+        List.of(1.0, 3.0),
         seeds,
         params,
         steps,
@@ -38,14 +38,14 @@ public final class Experiments {
               "a vanilla RNN cannot carry a word's number across many steps; the LSTM's gates and"
                   + " attention can",
               "distance from subject to verb (words)",
-              sweep(List.of(5, 10, 20, 40, 100), 12_000, 3000, 2e-3, 0.99, 3)),
+              sweep(List.of(5, 10, 20, 40), 12_000, 3000, 3e-3, 0.99, 5)),
           new ModelComparison(
               "adding",
               "adding",
               "The adding problem against sequence length: RNN, LSTM, GRU and Transformer",
               "a vanilla RNN cannot add two numbers marked far apart; an LSTM can",
               "sequence length T (steps)",
-              sweep(List.of(10, 25, 50, 100), 6_000, 2000, 3e-3, 0.005, 2)),
+              sweep(List.of(10, 50, 100), 6_000, 4000, 3e-3, 0.005, 5)),
           new ModelComparison(
               "copy",
               "copy",
@@ -53,7 +53,7 @@ public final class Experiments {
               "remembering ten symbols across a blank delay: the baseline is hard to beat for"
                   + " recurrent models as the delay grows",
               "delay T (blank steps)",
-              sweep(List.of(5, 10, 20, 40), 12_000, 1500, 3e-3, 0.005, 2)),
+              sweep(List.of(5, 10, 20, 40), 12_000, 3000, 3e-3, 0.005, 5)),
           new Exploding(),
           new ForgetBias(),
           new Capacity(),

@@ -62,9 +62,37 @@ public final class GridExperiment implements Experiment {
     return base.options();
   }
 
-  /** Checks the settings at every grid point. */
+  @Override
+  public List<String> tunes() {
+    return base.tunes();
+  }
+
+  /**
+   * Checks the settings at every grid point, and that the grid sweeps nothing the experiment tunes
+   * itself.
+   */
   @Override
   public void check(ExperimentSettings settings) {
+    for (String axis : grid.axes().keySet()) {
+      if (base.tunes().contains(axis)) {
+        throw new IllegalArgumentException(
+            "--grid "
+                + axis
+                + ": "
+                + base.name()
+                + " tunes --"
+                + axis
+                + " itself, each model at --"
+                + axis
+                + "/3, --"
+                + axis
+                + " and 3×--"
+                + axis
+                + "; give --"
+                + axis
+                + " to move that grid");
+      }
+    }
     for (Map<String, String> point : grid.pointList()) base.check(Grid.apply(settings, point));
   }
 

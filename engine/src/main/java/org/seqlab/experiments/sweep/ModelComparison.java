@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
+import org.seqlab.experiments.Limits;
 import org.seqlab.experiments.ModelSpec;
 import org.seqlab.experiments.RunCurve;
 import org.seqlab.nn.Architecture;
@@ -16,8 +17,10 @@ import org.seqlab.tasks.SyntheticTask;
  * against delay).
  *
  * <p>Every model's hidden size is the one whose parameter count comes closest to {@code --params}
- * on the hardest setting; the recurrent models read through an embedding of 16 (or the adding
- * problem's two features directly), the Transformer has two blocks of two heads.
+ * on the hardest setting (the Transformer's feed-forward width re-matched at each easier one); the
+ * recurrent models read through an embedding of 16 (or the adding problem's two features directly),
+ * the Transformer has two blocks of two heads and learned positions. Every model trains at each
+ * point of its {@link Tuning} grid, and the tables report the point chosen on validation.
  */
 final class ModelComparison extends SweepExperiment {
 
@@ -69,6 +72,12 @@ final class ModelComparison extends SweepExperiment {
         summary, xName(), Set.of("rnn"), Set.of("lstm", "gru", "transformer"));
   }
 
+  /** Each model's learning rate comes from its {@link Tuning} grid around {@code --lr}. */
+  @Override
+  public List<String> tunes() {
+    return List.of("lr");
+  }
+
   @Override
   public ExperimentSettings defaults() {
     return defaults;
@@ -76,7 +85,8 @@ final class ModelComparison extends SweepExperiment {
 
   @Override
   public List<String> options() {
-    List<String> o = new ArrayList<>(List.of("--models", "--distances", "--params"));
+    List<String> o =
+        new ArrayList<>(List.of("--models", "--distances", "--params", "--forget-biases"));
     o.addAll(COMMON);
     return o;
   }
@@ -113,23 +123,41 @@ final class ModelComparison extends SweepExperiment {
     };
   }
 
+  /**
+   * Every architecture at every difficulty, seed and point of its tuning grid ({@link Tuning}).
+   * Each model's width is matched to {@code --params} at the hardest difficulty, and the
+   * Transformer's feed-forward width re-matched at each easier one (its learned position table
+   * shrinks with the sequence), so that every run's count is within a few per cent of the target.
+   */
   @Override
   public List<SweepRun> plan(ExperimentSettings s) {
     Budget budget = budget(s);
     List<Integer> distances = s.distances().stream().sorted(Comparator.reverseOrder()).toList();
-    TaskSpec hardest = new TaskSpec(task, distances.getFirst(), s.batch(), s.validation(), 0);
-    ModelSpec.Shape shape = hardest.shape();
+    ModelSpec.Shape hardest =
+        new TaskSpec(task, distances.getFirst(), s.batch(), s.validation(), 0).shape();
     List<ModelSpec> models = new ArrayList<>();
-    for (String m : s.models()) models.add(matched(m, s.params(), shape));
+    for (String m : s.models()) models.add(matched(m, s.params(), hardest));
     List<SweepRun> runs = new ArrayList<>();
     for (int d : distances) {
       TaskSpec t = new TaskSpec(task, d, s.batch(), s.validation(), 0);
       for (int seed = 0; seed < s.seeds(); seed++) {
-        for (ModelSpec m : models) {
-          String series = m.label();
-          runs.add(
-              new SweepRun(
-                  runId(m.model(), xName(), d, seed), series, d, m, t, budget, seed, s.seed()));
+        for (ModelSpec width : models) {
+          ModelSpec m = rematched(width, s.params(), t.shape());
+          for (Tuning.Setting setting : Tuning.grid(m.architecture(), s.lr(), s.forgetBiases())) {
+            ModelSpec tuned =
+                setting.forgetBias() == null ? m : m.withForgetBias(setting.forgetBias());
+            runs.add(
+                new SweepRun(
+                        runId(m.model(), xName(), d, seed),
+                        m.label(),
+                        d,
+                        tuned,
+                        t,
+                        budget.withLr(setting.lr()),
+                        seed,
+                        s.seed())
+                    .atGridPoint(setting.point()));
+          }
         }
       }
     }
@@ -137,10 +165,22 @@ final class ModelComparison extends SweepExperiment {
   }
 
   /**
-   * The model of kind {@code model} closest to {@code params} parameters; the LSTM with its forget
-   * bias at 1, as practice has it since Gers et al. (2000) and Jozefowicz et al. (2015) (the {@code
-   * forget-bias} experiment measures what that changes).
+   * {@code width} on a task of {@code shape}: a recurrent model as it is (its count does not depend
+   * on the sequence length); a Transformer with the feed-forward width whose count comes closest to
+   * {@code params} (the count is linear in it).
    */
+  static ModelSpec rematched(ModelSpec width, long params, ModelSpec.Shape shape) {
+    if (!width.architecture().hasAttention()) return width;
+    long at = width.parameterCount(shape);
+    ModelSpec wider = width.withFeedForward(width.feedForward() + 1);
+    long perUnit = wider.parameterCount(shape) - at;
+    long units = Math.round((double) (params - at) / perUnit);
+    long feedForward =
+        Math.clamp(
+            width.feedForward() + units, Limits.FEED_FORWARD.min(), Limits.FEED_FORWARD.max());
+    return width.withFeedForward((int) feedForward);
+  }
+
   /** The report, after an example of the task (agreement: a sentence). */
   @Override
   public String report(
@@ -169,10 +209,13 @@ final class ModelComparison extends SweepExperiment {
         + report.substring(firstLine);
   }
 
+  /**
+   * The model of kind {@code model} closest to {@code params} parameters, with PyTorch's default
+   * initialisation: its forget bias, where it has one, is part of its tuning grid.
+   */
   static ModelSpec matched(String model, long params, ModelSpec.Shape shape) {
     int layers = Architecture.fromId(model).hasAttention() ? TRANSFORMER_LAYERS : 1;
-    ModelSpec spec = ModelSpec.matched(model, params, shape, layers, EMBEDDING, HEADS);
-    return Architecture.fromId(model).hasForgetGate() ? spec.withForgetBias(1) : spec;
+    return ModelSpec.matched(model, params, shape, layers, EMBEDDING, HEADS);
   }
 
   static Budget budget(ExperimentSettings s) {

@@ -24,7 +24,8 @@ import org.seqlab.tasks.SyntheticTask;
  * architecture at every state size. The series are (architecture, size); besides accuracy against
  * {@code k}, the report sets accuracy against the state in floats ({@link StateSize}) at each
  * {@code k}, and says for each recurrent series the most pairs at which at least half its seeds
- * reached an accuracy of {@link #HALF}.
+ * reached an accuracy of {@link #HALF}. Every (architecture, size) trains at the three rates of its
+ * {@link Tuning} grid; the tables follow the rate chosen on validation.
  */
 final class Mqar extends SweepExperiment {
 
@@ -55,7 +56,7 @@ final class Mqar extends SweepExperiment {
         List.of(4, 8, 16),
         List.of(16, 32, 64),
         null,
-        2,
+        5,
         null,
         3000,
         3e-3,
@@ -69,6 +70,12 @@ final class Mqar extends SweepExperiment {
         null,
         1L,
         null);
+  }
+
+  /** Each model's learning rate comes from its {@link Tuning} grid around {@code --lr}. */
+  @Override
+  public List<String> tunes() {
+    return List.of("lr");
   }
 
   @Override
@@ -143,9 +150,19 @@ final class Mqar extends SweepExperiment {
           for (int h : s.hidden()) {
             ModelSpec spec = model(m, h);
             String id = String.format(Locale.ROOT, "%s-h%d", m, h);
-            runs.add(
-                new SweepRun(
-                    runId(id, "k", k, seed), spec.label(), k, spec, t, budget, seed, s.seed()));
+            for (Tuning.Setting setting : Tuning.grid(spec.architecture(), s.lr(), List.of())) {
+              runs.add(
+                  new SweepRun(
+                          runId(id, "k", k, seed),
+                          spec.label(),
+                          k,
+                          spec,
+                          t,
+                          budget.withLr(setting.lr()),
+                          seed,
+                          s.seed())
+                      .atGridPoint(setting.point()));
+            }
           }
         }
       }
@@ -226,6 +243,7 @@ final class Mqar extends SweepExperiment {
       throws IOException {
     String report = super.report(settings, rows, curves, dir, figures);
     if (rows.isEmpty()) return report;
+    rows = Tuning.chosenRows(metric(), rows);
     Map<String, ModelSpec> models = modelsBySeries(settings.orElse(defaults()));
     StringBuilder s = new StringBuilder(report);
     s.append(

@@ -52,6 +52,8 @@ abstract class SweepExperiment implements Experiment {
       FigureSink figures)
       throws IOException {
     if (rows.isEmpty()) return "no run has finished yet\n";
+    List<SweepRow> all = rows;
+    rows = Tuning.chosenRows(metric(), all);
     Summary summary = new Summary(metric(), rows, learnedWhat());
     StringBuilder s = new StringBuilder();
     s.append(title()).append('\n');
@@ -71,6 +73,21 @@ abstract class SweepExperiment implements Experiment {
                         + Summary.number(Summary.LOSS_LEARNED)
                         + " × the baseline's or lower"));
     s.append(summary.table(xName())).append('\n');
+    if (Tuning.tuned(all)) {
+      s.append(
+          String.format(
+              Locale.ROOT,
+              "tuning: every model trained at each point of its grid (learning rate × %s; with a"
+                  + " forget gate, also each forget bias), every seed; the table above follows"
+                  + " the point marked *, the one that solved most runs on validation (ties: the"
+                  + " better mean score). Per point, seeds solved and median score:%n%n",
+              String.join(
+                  ", ",
+                  java.util.Arrays.stream(Tuning.LR_FACTORS)
+                      .mapToObj(f -> f < 1 ? "1/" + Summary.number(1 / f) : Summary.number(f))
+                      .toList())));
+      s.append(Tuning.table(metric(), all, xName())).append('\n');
+    }
     s.append(
         "steps to the goal (median over the runs that solved and stopped there);"
             + " capped: runs that used every step without solving; "

@@ -49,12 +49,15 @@ public record SweepRun(
     this(id, series, x, model, task, budget, seed, baseSeed, new java.util.LinkedHashMap<>());
   }
 
-  /** This run at a grid point: its id and series name the point, so that every run stays apart. */
+  /**
+   * This run at a grid point: its id and series name the point, so that every run stays apart; a
+   * run already at a point (an experiment's own tuning grid) keeps it and adds this one.
+   */
   public SweepRun atGridPoint(java.util.Map<String, String> point) {
     if (point.isEmpty()) return this;
     StringBuilder id = new StringBuilder(this.id);
     StringBuilder series = new StringBuilder(this.series);
-    String separator = " · ";
+    String separator = grid.isEmpty() ? Tuning.SEPARATOR : ", ";
     for (var e : point.entrySet()) {
       id.append('-').append(e.getKey()).append(e.getValue());
       series.append(separator).append(e.getKey()).append(' ').append(e.getValue());
@@ -62,7 +65,9 @@ public record SweepRun(
     }
     String cleanId =
         id.toString().toLowerCase(java.util.Locale.ROOT).replaceAll("[^a-z0-9.-]+", "");
-    return new SweepRun(cleanId, series.toString(), x, model, task, budget, seed, baseSeed, point);
+    java.util.Map<String, String> merged = new java.util.LinkedHashMap<>(grid);
+    merged.putAll(point);
+    return new SweepRun(cleanId, series.toString(), x, model, task, budget, seed, baseSeed, merged);
   }
 
   /** The seed of the task's data: shared by every model at the same seed index. */

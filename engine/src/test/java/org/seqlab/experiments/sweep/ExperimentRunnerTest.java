@@ -17,7 +17,10 @@ class ExperimentRunnerTest {
 
   @TempDir Path tmp;
 
-  /** A long-range sweep small enough for a test: two models, two distances, two seeds. */
+  /**
+   * A long-range sweep small enough for a test: two models, two distances, two seeds, each model at
+   * the three rates of its tuning grid.
+   */
   static ExperimentSettings small() {
     return new ExperimentSettings(
         List.of("rnn", "transformer"),
@@ -49,7 +52,7 @@ class ExperimentRunnerTest {
     Path dir = tmp.resolve("lr");
     ExperimentRunner runner = ExperimentRunner.prepare(e, small(), GIVEN, dir);
     List<SweepRow> rows = runner.run(new ExperimentRunner.Listener() {});
-    assertEquals(8, rows.size());
+    assertEquals(24, rows.size());
     String report = runner.report(TextFigures.SINK);
     assertTrue(report.contains("at distance 6"), report);
     for (String f :
@@ -71,10 +74,10 @@ class ExperimentRunnerTest {
 
     // every row is also a line of the journal
     List<String> journal = Files.readAllLines(dir.resolve("rows.jsonl"));
-    assertEquals(8, journal.size());
+    assertEquals(24, journal.size());
 
     // a sweep whose process died half-way: result.json last rewritten after three runs, the
-    // journal with five rows and half of a sixth. Continued, only the last three train again.
+    // journal with five rows and half of a sixth. Continued, the other 19 train again.
     RunDirectory.JSON.writeValue(
         dir.resolve("result.json").toFile(),
         new ExperimentRunner.Result(
@@ -93,17 +96,19 @@ class ExperimentRunnerTest {
                 trained.add(total - alreadyDone);
               }
             });
-    assertEquals(List.of(3), trained);
+    assertEquals(List.of(19), trained);
     assertEquals(List.of(), ExperimentRunner.differences(rows, all));
-    assertEquals(8, ExperimentRunner.readRows(dir).size());
-    // the torn line was cut before the journal was written on: eight whole rows
+    assertEquals(24, ExperimentRunner.readRows(dir).size());
+    // the torn line was cut before the journal was written on: every row whole
     List<String> lines = Files.readAllLines(dir.resolve("rows.jsonl"));
-    assertEquals(8, lines.size());
+    assertEquals(24, lines.size());
     for (String line : lines) RunDirectory.JSON.readValue(line, SweepRow.class);
 
     // continued without options: the directory's settings; with a different one: refused
     ExperimentRunner bare = ExperimentRunner.prepare(e, ExperimentSettings.NONE, List.of(), dir);
-    assertEquals(small().withJobs(null), bare.settings().withJobs(null));
+    assertEquals(
+        small().orElse(e.defaults()).withJobs(null),
+        bare.settings().orElse(e.defaults()).withJobs(null));
     ExperimentSettings longer =
         new ExperimentSettings(
             null, null, null, null, null, null, 99, null, null, null, null, null, null, null, null,
@@ -124,9 +129,10 @@ class ExperimentRunnerTest {
         assertThrows(
             IllegalArgumentException.class,
             () ->
-                ExperimentRunner.prepare(e, small(), List.of("--forget-biases"), tmp.resolve("a")));
+                ExperimentRunner.prepare(
+                    e, small(), List.of("--spectral-radius"), tmp.resolve("a")));
     assertTrue(
-        wrong.getMessage().contains("--forget-biases does not apply to long-range"),
+        wrong.getMessage().contains("--spectral-radius does not apply to long-range"),
         wrong.getMessage());
     ExperimentSettings far =
         new ExperimentSettings(

@@ -69,25 +69,45 @@ class GridTest {
   void aGridExperimentPlansEveryPointWithRunsNamedByTheirPoint() {
     Experiment base = Experiments.named("long-range");
     ExperimentSettings settings = ExperimentRunnerTest.small().orElse(base.defaults());
-    Grid grid = Grid.parse(List.of("lr=0.01,0.02", "steps=30,40")).grid();
+    Grid grid = Grid.parse(List.of("clip=0,1", "steps=30,40")).grid();
     List<SweepRun> plain = base.plan(settings);
     List<SweepRun> runs = new GridExperiment(base, grid).plan(settings);
     assertEquals(4 * plain.size(), runs.size());
     assertEquals(runs.size(), new HashSet<>(runs.stream().map(SweepRun::id).toList()).size());
     SweepRun first = runs.getFirst();
-    assertEquals(plain.getFirst().id() + "-lr0.01-steps30", first.id());
-    assertEquals(plain.getFirst().series() + " · lr 0.01, steps 30", first.series());
-    assertEquals(Map.of("lr", "0.01", "steps", "30"), first.grid());
+    // the experiment's own tuning point first, then the grid's
+    assertEquals(plain.getFirst().id() + "-clip0-steps30", first.id());
+    assertEquals(plain.getFirst().series() + ", clip 0, steps 30", first.series());
+    Map<String, String> point = new java.util.LinkedHashMap<>(plain.getFirst().grid());
+    point.putAll(Map.of("clip", "0", "steps", "30"));
+    assertEquals(point, first.grid());
     // Interleaved: the first run of every point before the second run of any.
     assertEquals(
         List.of(
-            Map.of("lr", "0.01", "steps", "30"),
-            Map.of("lr", "0.01", "steps", "40"),
-            Map.of("lr", "0.02", "steps", "30"),
-            Map.of("lr", "0.02", "steps", "40")),
-        runs.subList(0, 4).stream().map(SweepRun::grid).toList());
+            Map.of("clip", "0", "steps", "30"),
+            Map.of("clip", "0", "steps", "40"),
+            Map.of("clip", "1", "steps", "30"),
+            Map.of("clip", "1", "steps", "40")),
+        runs.subList(0, 4).stream()
+            .map(r -> Map.of("clip", r.grid().get("clip"), "steps", r.grid().get("steps")))
+            .toList());
     assertEquals(40, runs.get(1).budget().steps());
-    assertEquals(0.02, runs.get(2).budget().lr());
+    assertEquals(1.0, runs.get(2).budget().clip());
+    assertEquals(plain.getFirst().budget().lr(), runs.get(2).budget().lr());
+  }
+
+  @Test
+  void aGridCannotSweepWhatTheExperimentTunesItself() {
+    Experiment base = Experiments.named("long-range");
+    ExperimentSettings settings = ExperimentRunnerTest.small().orElse(base.defaults());
+    Grid grid = Grid.parse(List.of("lr=0.01,0.02")).grid();
+    var refused =
+        assertThrows(
+            IllegalArgumentException.class, () -> new GridExperiment(base, grid).check(settings));
+    assertEquals(
+        "--grid lr: long-range tunes --lr itself, each model at --lr/3, --lr and 3×--lr; give"
+            + " --lr to move that grid",
+        refused.getMessage());
   }
 
   /** A run crosses to a Spark executor as JSON and must come back equal. */

@@ -37,15 +37,17 @@ class MqarTest {
     ExperimentSettings d = ExperimentSettings.NONE.orElse(mqar.defaults());
     mqar.check(d);
     List<SweepRun> runs = mqar.plan(d);
-    assertEquals(5 * 3 * 3 * 2, runs.size());
+    assertEquals(5 * 3 * 3 * 5 * 3, runs.size(), "models × sizes × pairs × seeds × rates");
     assertEquals(runs.size(), new HashSet<>(runs.stream().map(SweepRun::id).toList()).size());
     assertEquals(16, runs.getFirst().x(), "the most pairs first");
     assertEquals(
-        5 * 3, runs.stream().map(SweepRun::series).distinct().count(), "series: model × size");
+        5 * 3 * 3,
+        runs.stream().map(SweepRun::series).distinct().count(),
+        "series: model × size × rate");
 
     List<SweepRun> small =
         mqar.plan(settings(List.of("lstm", "transformer"), List.of(8, 16), List.of(2, 3), 2));
-    assertEquals(2 * 2 * 2 * 2, small.size());
+    assertEquals(2 * 2 * 2 * 2 * 3, small.size());
     SweepRun t =
         small.stream()
             .filter(r -> r.model().model().equals("transformer"))
@@ -108,19 +110,22 @@ class MqarTest {
           };
       rows.add(row(r, score));
     }
-    assertEquals(4, Mqar.mostPairsAtHalf(rows, "LSTM H 8"));
-    assertEquals(8, Mqar.mostPairsAtHalf(rows, "GRU H 8"));
-    assertTrue(Double.isNaN(Mqar.mostPairsAtHalf(rows, "Transformer D 8 ×2")));
+    // every rate scored alike: the first, 0.001, is each model's choice
+    assertEquals(4, Mqar.mostPairsAtHalf(rows, "LSTM H 8 · lr 0.001"));
+    assertEquals(8, Mqar.mostPairsAtHalf(rows, "GRU H 8 · lr 0.003"));
+    assertTrue(Double.isNaN(Mqar.mostPairsAtHalf(rows, "Transformer D 8 ×2 · lr 0.001")));
 
     Map<Path, Figure> drawn = new LinkedHashMap<>();
     String report =
         mqar.report(s, rows, Map.of(), Path.of("out"), (figure, png) -> drawn.put(png, figure));
     assertTrue(
         report.contains(
-            "LSTM H 8 (16 floats of state): at least half the seeds reached an accuracy of 0.5 at"
-                + " up to 4 pairs (tried 2, 4, 8)."),
+            "LSTM H 8 · lr 0.001 (16 floats of state): at least half the seeds reached an accuracy"
+                + " of 0.5 at up to 4 pairs (tried 2, 4, 8)."),
         report);
-    assertTrue(report.contains("GRU H 8 (8 floats of state): at least half the seeds"), report);
+    assertTrue(
+        report.contains("GRU H 8 · lr 0.001 (8 floats of state): at least half the seeds"), report);
+    assertFalse(report.contains("LSTM H 8 · lr 0.003 ("), "the chosen rate only");
     assertFalse(report.contains("Transformer D 8 ×2 ("), "recurrent series only");
     assertTrue(report.contains("model "), "the Summary table is there");
 
@@ -141,9 +146,10 @@ class MqarTest {
   @Test
   void noSentenceForASeriesWhoseSeedsNeverReachedHalf() {
     ExperimentSettings s = settings(List.of("rnn"), List.of(4), List.of(2), 1);
-    List<SweepRow> rows = mqar.plan(s).stream().map(r -> row(r, 0.2)).toList();
+    List<SweepRow> rows =
+        Tuning.chosenRows(mqar.metric(), mqar.plan(s).stream().map(r -> row(r, 0.2)).toList());
     assertEquals(
-        "RNN H 4 (4 floats of state): at no number of pairs did half the seeds reach an accuracy"
+        "RNN H 4 · lr 0.001 (4 floats of state): at no number of pairs did half the seeds reach an accuracy"
             + " of 0.5 (tried 2).\n",
         Mqar.mostPairsSentences(rows, mqar.modelsBySeries(s)));
   }

@@ -1,0 +1,120 @@
+package org.seqlab.experiments.sweep;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.seqlab.experiments.sweep.Tuning.Setting;
+import org.seqlab.nn.Architecture;
+import org.seqlab.tasks.SyntheticTask;
+
+class TuningTest {
+
+  @Test
+  void everyArchitectureTriesTheSameRatesAndAGatedOneEachForgetBias() {
+    List<Double> biases = List.of(1.0, 3.0);
+    assertEquals(
+        List.of(new Setting(0.001, null), new Setting(0.003, null), new Setting(0.009, null)),
+        Tuning.grid(Architecture.fromId("gru"), 3e-3, biases));
+    assertEquals(
+        List.of(
+            new Setting(0.001, 1.0),
+            new Setting(0.001, 3.0),
+            new Setting(0.003, 1.0),
+            new Setting(0.003, 3.0),
+            new Setting(0.009, 1.0),
+            new Setting(0.009, 3.0)),
+        Tuning.grid(Architecture.fromId("lstm"), 3e-3, biases));
+    // three significant digits: 0.002/3 is recorded as the rate that ran
+    assertEquals(6.67e-4, Tuning.grid(Architecture.fromId("rnn"), 2e-3, biases).get(0).lr(), 0);
+    assertEquals(Map.of("lr", "0.009", "forget-bias", "3"), new Setting(0.009, 3.0).point());
+  }
+
+  private static SweepRow row(String series, double x, int seed, double score) {
+    return SummaryTest.row(series, x, seed, score, 0.5);
+  }
+
+  @Test
+  void theChoiceIsThePointThatSolvedMostThenScoredBest() {
+    List<SweepRow> rows = new ArrayList<>();
+    for (int seed = 0; seed < 5; seed++) {
+      // lr 0.001 solves 2 of 5 at x 10; lr 0.003 solves 3 of 5 at x 10 but scores lower
+      // elsewhere; lr 0.009 solves nothing
+      rows.add(row("LSTM H 40 · lr 0.001", 5, seed, 1.0));
+      rows.add(row("LSTM H 40 · lr 0.001", 10, seed, seed < 2 ? 0.95 : 0.6));
+      rows.add(row("LSTM H 40 · lr 0.003", 5, seed, 0.97));
+      rows.add(row("LSTM H 40 · lr 0.003", 10, seed, seed < 3 ? 0.91 : 0.5));
+      rows.add(row("LSTM H 40 · lr 0.009", 5, seed, 0.5));
+      rows.add(row("LSTM H 40 · lr 0.009", 10, seed, 0.5));
+      // a tie in solved counts goes to the better mean score
+      rows.add(row("GRU H 47 · lr 0.001", 5, seed, 0.92));
+      rows.add(row("GRU H 47 · lr 0.003", 5, seed, 0.99));
+    }
+    Map<String, String> chosen = Tuning.chosen(SyntheticTask.Metric.ACCURACY, rows);
+    assertEquals(
+        Map.of("LSTM H 40", "LSTM H 40 · lr 0.003", "GRU H 47", "GRU H 47 · lr 0.003"), chosen);
+    List<SweepRow> kept = Tuning.chosenRows(SyntheticTask.Metric.ACCURACY, rows);
+    assertEquals(15, kept.size());
+    assertTrue(kept.stream().allMatch(r -> chosen.containsValue(r.series())));
+
+    String table = Tuning.table(SyntheticTask.Metric.ACCURACY, rows, "distance");
+    assertTrue(table.contains("* lr 0.003"), table);
+    assertTrue(table.contains("3/5, 0.910"), table);
+    assertTrue(table.contains("  lr 0.009"), table);
+    assertTrue(table.contains("0/10"), table);
+  }
+
+  @Test
+  void aLossIsJudgedAsAShareOfTheBaselineAndADivergedRunIsTheWorst() {
+    List<SweepRow> rows = new ArrayList<>();
+    rows.add(SummaryTest.row("RNN H 9 · lr 0.001", 50, 0, 0.16, 0.167));
+    rows.add(SummaryTest.row("RNN H 9 · lr 0.003", 50, 0, 0.12, 0.167));
+    rows.add(SummaryTest.row("RNN H 9 · lr 0.009", 50, 0, Double.NaN, 0.167));
+    assertEquals(
+        "RNN H 9 · lr 0.003", Tuning.chosen(SyntheticTask.Metric.LOSS, rows).get("RNN H 9"));
+  }
+
+  @Test
+  void rowsWithoutAGridAreTheirOwnChoice() {
+    List<SweepRow> rows = List.of(row("RNN H 78", 5, 0, 1.0), row("LSTM H 40", 5, 0, 0.5));
+    assertFalse(Tuning.tuned(rows));
+    assertEquals(rows, Tuning.chosenRows(SyntheticTask.Metric.ACCURACY, rows));
+  }
+
+  /**
+   * The default plans of the model comparisons: every architecture gets the same three rates (a
+   * gated one each bias too), and every run's parameter count is within 5% of the target at every
+   * difficulty.
+   */
+  @Test
+  void defaultPlansAreFairByConstruction() {
+    for (String name : List.of("long-range", "adding", "copy")) {
+      Experiment e = Experiments.named(name);
+      ExperimentSettings s = e.defaults();
+      List<SweepRun> plan = e.plan(s);
+      assertTrue(s.seeds() >= 5, name + " runs " + s.seeds() + " seeds");
+      Map<String, Set<Map<String, String>>> points = new HashMap<>();
+      for (SweepRun r : plan) {
+        long n = r.model().parameterCount(r.task().shape());
+        assertTrue(
+            Math.abs(n - s.params()) <= 0.05 * s.params(),
+            name + " " + r.id() + " has " + n + " parameters, target " + s.params());
+        points.computeIfAbsent(r.model().model(), m -> new HashSet<>()).add(r.grid());
+        assertEquals(Double.parseDouble(r.grid().get("lr")), r.budget().lr(), 0, r.id());
+      }
+      for (var entry : points.entrySet()) {
+        int expected = Architecture.fromId(entry.getKey()).hasForgetGate() ? 6 : 3;
+        assertEquals(expected, entry.getValue().size(), name + " " + entry.getKey());
+      }
+      // every run apart: ids unique
+      assertEquals(plan.size(), plan.stream().map(SweepRun::id).distinct().count(), name);
+    }
+  }
+}
