@@ -37,7 +37,7 @@ public final class ExperimentOptions {
       names = "--hidden",
       split = ",",
       paramLabel = "H",
-      description = "hidden sizes (capacity, mqar, exploding)")
+      description = "hidden sizes (mqar, exploding)")
   public List<Integer> hidden;
 
   @Option(
@@ -246,5 +246,17 @@ public final class ExperimentOptions {
       }
     }
     return out;
+  }
+
+  /** The experiments a command runs, one line each from their table: the footer of its help. */
+  static String experimentsHelp() {
+    StringBuilder s = new StringBuilder("%nExperiments:%n");
+    int width = Experiments.names().stream().mapToInt(String::length).max().orElse(0);
+    for (Experiment e : Experiments.all()) {
+      s.append(String.format(java.util.Locale.ROOT, "  %-" + width + "s  ", e.name()))
+          .append(e.title().replace("%", "%%"))
+          .append("%n");
+    }
+    return s.toString();
   }
 }

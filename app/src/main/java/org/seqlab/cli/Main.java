@@ -55,6 +55,12 @@ public final class Main implements Callable<Integer> {
     // Before the writers and handlers are set: picocli hands them down only to the subcommands
     // present then.
     if (spark) SweepMain.install(cl);
+    // The experiments each command lists, from the one table of them.
+    for (String name : java.util.List.of("run", "sweep")) {
+      CommandLine sub = cl.getSubcommands().get(name);
+      if (sub != null)
+        sub.getCommandSpec().usageMessage().footer(ExperimentOptions.experimentsHelp());
+    }
     cl.setOut(out);
     cl.setErr(err);
     cl.setParameterExceptionHandler(

@@ -21,16 +21,6 @@ import picocli.CommandLine.Parameters;
       "Runs a named experiment: many training runs, side by side on the cores, each printed as it"
           + " finishes, then a table, what it means in words, and plots.",
       "",
-      "Experiments:",
-      "  long-range   agreement accuracy against distance: RNN, LSTM, GRU, Transformer",
-      "  adding       the adding problem against length",
-      "  copy         copy memory against delay",
-      "  exploding    a large initialisation without and with gradient clipping",
-      "  forget-bias  the LSTM's forget-gate bias 0, 1, 3 at a long distance",
-      "  capacity     recall of k pairs: fixed hidden sizes against attention",
-      "  mqar         multi-query recall of k pairs against state size in floats",
-      "  char-lm      LSTM, GRU, Transformer on a text file (needs --text)",
-      "",
       "A directory that already holds the same experiment is continued: finished runs are kept.",
       "`seqlab sweep NAME` runs the same runs as Apache Spark tasks, here or on a cluster."
     })

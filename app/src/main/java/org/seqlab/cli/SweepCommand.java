@@ -48,8 +48,7 @@ import picocli.CommandLine.Parameters;
           + " printed as it finishes; a task whose executor or worker is lost is run again"
           + " elsewhere, and every run is recorded once.",
       "",
-      "Experiments: " + "long-range, adding, copy, exploding, forget-bias, capacity, mqar, char-lm",
-      "(see `seqlab run --help`). The same seeds give the same numbers as `seqlab run`.",
+      "The same seeds give the same numbers as `seqlab run`.",
       "A directory that already holds the sweep is continued: finished runs are kept."
     })
 public final class SweepCommand implements Callable<Integer> {

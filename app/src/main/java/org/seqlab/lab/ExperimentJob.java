@@ -12,8 +12,8 @@ import org.seqlab.experiments.sweep.ExperimentRunner;
 import org.seqlab.experiments.sweep.ExperimentSettings;
 import org.seqlab.experiments.sweep.Experiments;
 import org.seqlab.experiments.sweep.Summary;
-import org.seqlab.experiments.sweep.Tuning;
 import org.seqlab.experiments.sweep.SweepRow;
+import org.seqlab.experiments.sweep.Tuning;
 import org.seqlab.io.RunDirectory;
 import org.seqlab.view.Plots;
 

@@ -140,9 +140,9 @@ class RunCommandTest {
         seeds.isOneLineUserError() && seeds.err().contains("--seeds must be in [1, 100], got 0"),
         seeds.err());
 
-    CliRun wrong = CliRun.of("run", "capacity", "--forget-biases", "1", "--out", out.toString());
+    CliRun wrong = CliRun.of("run", "mqar", "--forget-biases", "1", "--out", out.toString());
     assertTrue(wrong.isOneLineUserError(), wrong.err());
-    assertTrue(wrong.err().contains("--forget-biases does not apply to capacity"), wrong.err());
+    assertTrue(wrong.err().contains("--forget-biases does not apply to mqar"), wrong.err());
 
     CliRun text = CliRun.of("run", "char-lm", "--out", out.toString());
     assertTrue(

@@ -56,7 +56,6 @@ public final class Experiments {
               sweep(List.of(5, 10, 20, 40), 12_000, 3000, 3e-3, 0.005, 5)),
           new Exploding(),
           new ForgetBias(),
-          new Capacity(),
           new Mqar(),
           new CharLm());
 
