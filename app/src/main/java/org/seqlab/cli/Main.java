@@ -25,6 +25,7 @@ import picocli.CommandLine.Command;
       RunCommand.class,
       RerunCommand.class,
       ReportCommand.class,
+      DocumentCommand.class,
       SweepPlaceholder.class,
       LabCommand.class
     })

@@ -24,8 +24,8 @@ import org.seqlab.io.RunDirectory;
  *   <li>{@code experiment.json}: the experiment's name, every setting (defaults applied), the
  *       versions of seqlab, Java and the operating system, the processor count and the number of
  *       planned runs;
- *   <li>{@code result.json}: {@code {"experiment", "knob", "metric", "score", "rows": [...]}}, one
- *       row per finished run, rewritten atomically as each run finishes;
+ *   <li>{@code result.json}: {@code {"experiment", "knob", "metric", "score", "wall_seconds",
+ *       "rows": [...]}}, one row per finished run, rewritten atomically as each run finishes;
  *   <li>{@code result.csv}: the same rows as a table, one line per run, rewritten with it;
  *   <li>{@code rows.jsonl}: each row on one line, appended as its run finishes. {@code result.json}
  *       and {@code result.csv} are rewritten at most once a second (a sweep of 10,000 runs would
@@ -68,9 +68,27 @@ public final class ExperimentRunner {
       int runs,
       Map<String, List<String>> grid) {}
 
-  /** What {@code result.json} holds. */
+  /**
+   * What {@code result.json} holds.
+   *
+   * @param wallSeconds the wall-clock seconds spent running the experiment, summed over the
+   *     sessions that ran it (each up to its last finished run); null in results written before it
+   *     was recorded
+   */
   public record Result(
-      String experiment, String knob, String metric, String score, List<SweepRow> rows) {}
+      String experiment,
+      String knob,
+      String metric,
+      String score,
+      Double wallSeconds,
+      List<SweepRow> rows) {
+
+    /** A result without its wall-clock time. */
+    public Result(
+        String experiment, String knob, String metric, String score, List<SweepRow> rows) {
+      this(experiment, knob, metric, score, null, rows);
+    }
+  }
 
   /** What a caller sees while an experiment runs. */
   public interface Listener {
@@ -285,6 +303,8 @@ public final class ExperimentRunner {
     Map<String, Integer> order = new HashMap<>();
     for (int i = 0; i < plan.size(); i++) order.put(plan.get(i).id(), i);
     List<SweepRow> rows = new ArrayList<>(readRows(dir));
+    Double wallBefore = readWallSeconds(dir);
+    long started = System.nanoTime();
     Set<String> done = Sweep.ids(rows);
     List<SweepRun> todo = plan.stream().filter(r -> !done.contains(r.id())).toList();
     listener.onPlan(
@@ -319,7 +339,7 @@ public final class ExperimentRunner {
               rows.add(outcome.row());
               long now = System.nanoTime();
               if (now - lastRewrite[0] >= REWRITE_NANOS || rows.size() == plan.size()) {
-                writeResult(rows, order);
+                writeResult(rows, order, wallSeconds(wallBefore, started));
                 lastRewrite[0] = now;
                 rowsWritten[0] = rows.size();
               }
@@ -330,13 +350,21 @@ public final class ExperimentRunner {
             }
           });
       // The rows of the last second, or of a stop, not yet in result.json.
-      if (rows.size() > rowsWritten[0]) writeResult(rows, order);
+      if (rows.size() > rowsWritten[0]) {
+        writeResult(rows, order, wallSeconds(wallBefore, started));
+      }
       if (failure[0] != null) throw failure[0];
     }
     return rows;
   }
 
-  private void writeResult(List<SweepRow> rows, Map<String, Integer> order) throws IOException {
+  /** The seconds recorded before this session plus those since it started. */
+  private static double wallSeconds(Double before, long startedNanos) {
+    return (before == null ? 0 : before) + (System.nanoTime() - startedNanos) / 1e9;
+  }
+
+  private void writeResult(List<SweepRow> rows, Map<String, Integer> order, Double wallSeconds)
+      throws IOException {
     List<SweepRow> sorted = new ArrayList<>(rows);
     sorted.sort(
         (a, b) ->
@@ -349,6 +377,7 @@ public final class ExperimentRunner {
             experiment.xName(),
             experiment.metric().name().toLowerCase(java.util.Locale.ROOT),
             experiment.scoreName(),
+            wallSeconds,
             sorted);
     AtomicFiles.write(dir.resolve(RESULT), RunDirectory.JSON.writeValueAsBytes(result));
     AtomicFiles.writeString(dir.resolve(TABLE), table(sorted, experiment.xName()));
@@ -404,10 +433,32 @@ public final class ExperimentRunner {
     Map<String, Integer> order = new HashMap<>();
     List<SweepRun> plan = experiment.plan(settings);
     for (int i = 0; i < plan.size(); i++) order.put(plan.get(i).id(), i);
-    writeResult(rows, order);
+    writeResult(rows, order, readWallSeconds(dir));
     String text = experiment.report(settings, rows, readCurves(dir, rows), dir, figures);
     AtomicFiles.writeString(dir.resolve(REPORT), text);
     return text;
+  }
+
+  /**
+   * The report text of what the directory holds now, with the plots handed to {@code figures}, and
+   * nothing written into the directory ({@link #report} rewrites {@code result.json} and {@code
+   * report.txt}).
+   */
+  public String reportText(FigureSink figures) throws IOException {
+    List<SweepRow> rows = readRows(dir);
+    return experiment.report(settings, rows, readCurves(dir, rows), dir, figures);
+  }
+
+  /**
+   * The experiment recorded in {@code dir}, for reading what it saved: as {@link #open}, without
+   * checking its settings against this machine (a {@code --text} file the runs read need not be
+   * here to report them). Not for continuing it.
+   *
+   * @throws IllegalArgumentException if {@code dir} holds no experiment, or one seqlab does not
+   *     know
+   */
+  public static ExperimentRunner openSaved(Path dir) throws IOException {
+    return open(dir, false);
   }
 
   /**
@@ -416,6 +467,10 @@ public final class ExperimentRunner {
    * @throws IllegalArgumentException if {@code dir} holds no experiment
    */
   public static ExperimentRunner open(Path dir) throws IOException {
+    return open(dir, true);
+  }
+
+  private static ExperimentRunner open(Path dir, boolean check) throws IOException {
     if (!Files.isDirectory(dir)) {
       throw new IllegalArgumentException("no such directory: " + dir);
     }
@@ -431,7 +486,7 @@ public final class ExperimentRunner {
     Experiment experiment = Experiments.named(record.experiment());
     Grid grid = record.grid() == null ? Grid.NONE : new Grid(record.grid());
     ExperimentRunner runner = new ExperimentRunner(experiment, grid, record.settings(), dir);
-    runner.experiment.check(record.settings());
+    if (check) runner.experiment.check(record.settings());
     return runner;
   }
 
@@ -441,6 +496,21 @@ public final class ExperimentRunner {
     } catch (com.fasterxml.jackson.core.JacksonException e) {
       throw new IllegalArgumentException(
           dir.resolve(EXPERIMENT) + " is not an experiment record: " + e.getOriginalMessage());
+    }
+  }
+
+  /**
+   * The wall-clock seconds {@code result.json} in {@code dir} records; null where there is none, or
+   * it records none.
+   */
+  public static Double readWallSeconds(Path dir) throws IOException {
+    Path file = dir.resolve(RESULT);
+    if (!Files.isRegularFile(file)) return null;
+    try {
+      return RunDirectory.JSON.readValue(file.toFile(), Result.class).wallSeconds();
+    } catch (com.fasterxml.jackson.core.JacksonException e) {
+      throw new IllegalArgumentException(
+          file + " is not a sweep result: " + e.getOriginalMessage());
     }
   }
 

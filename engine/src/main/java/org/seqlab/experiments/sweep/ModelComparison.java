@@ -25,6 +25,10 @@ import org.seqlab.tasks.SyntheticTask;
 final class ModelComparison extends SweepExperiment {
 
   static final int EMBEDDING = 16;
+
+  /** How far a run's parameter count may be from {@code --params}, at every difficulty: 5%. */
+  static final double PARAMS_TOLERANCE = 0.05;
+
   static final int HEADS = 2;
   static final int TRANSFORMER_LAYERS = 2;
 

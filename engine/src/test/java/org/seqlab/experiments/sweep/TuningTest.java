@@ -104,7 +104,7 @@ class TuningTest {
       for (SweepRun r : plan) {
         long n = r.model().parameterCount(r.task().shape());
         assertTrue(
-            Math.abs(n - s.params()) <= 0.05 * s.params(),
+            Math.abs(n - s.params()) <= ModelComparison.PARAMS_TOLERANCE * s.params(),
             name + " " + r.id() + " has " + n + " parameters, target " + s.params());
         points.computeIfAbsent(r.model().model(), m -> new HashSet<>()).add(r.grid());
         assertEquals(Double.parseDouble(r.grid().get("lr")), r.budget().lr(), 0, r.id());
