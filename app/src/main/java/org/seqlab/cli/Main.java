@@ -55,6 +55,7 @@ public final class Main implements Callable<Integer> {
     // Before the writers and handlers are set: picocli hands them down only to the subcommands
     // present then.
     if (spark) SweepMain.install(cl);
+    TrainCommand.describeTasks(cl.getSubcommands().get("train").getCommandSpec());
     cl.setOut(out);
     cl.setErr(err);
     cl.setParameterExceptionHandler(
