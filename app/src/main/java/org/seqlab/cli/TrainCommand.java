@@ -316,8 +316,21 @@ public final class TrainCommand implements Callable<Integer> {
   static void describeTasks(CommandSpec train) {
     java.util.List<String> lines = new java.util.ArrayList<>();
     lines.add("");
-    lines.add("Tasks (--task):");
-    for (Task t : Task.values()) lines.add("  " + t.describe().replace("%", "%%"));
+    lines.add("Tasks (--task), each with its knob, the knob's range, and its score:");
+    for (Task t : Task.values()) {
+      String knob =
+          String.format(
+              Locale.ROOT,
+              "%s %d..%d (%s), scored by %s",
+              t.knobRange().option(),
+              t.knobRange().min(),
+              t.knobRange().max(),
+              t.knobWords(),
+              t.scoredByAccuracy() ? "accuracy" : "loss");
+      lines.add(String.format(Locale.ROOT, "  %-10s %s", t.id(), knob).replace("%", "%%"));
+      lines.add(String.format(Locale.ROOT, "  %-10s %s", "", t.summary()).replace("%", "%%"));
+    }
+    lines.add("");
     train.usageMessage().footer(lines.toArray(String[]::new));
   }
 
@@ -451,7 +464,7 @@ public final class TrainCommand implements Callable<Integer> {
               Locale.ROOT,
               "--distance D is required: the %s task's %s, in [%d, %d] (e.g. --distance %d)",
               task,
-              row.knob(),
+              row.knobWords(),
               row.knobRange().min(),
               row.knobRange().max(),
               Math.min(row.knobRange().max(), 8)));

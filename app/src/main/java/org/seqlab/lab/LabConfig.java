@@ -155,13 +155,7 @@ public record LabConfig(
       if (t.isText()) continue;
       Limits.Range r = knobRange(t);
       parts.add(
-          String.format(
-              Locale.ROOT,
-              "%s %s (%d to %d)",
-              t.id(),
-              Character.toLowerCase(t.knobLabel().charAt(0)) + t.knobLabel().substring(1),
-              r.min(),
-              r.max()));
+          String.format(Locale.ROOT, "%s %s (%d to %d)", t.id(), t.knobWords(), r.min(), r.max()));
     }
     return "the task's difficulty: " + String.join(", ", parts);
   }

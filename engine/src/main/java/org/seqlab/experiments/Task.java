@@ -141,6 +141,11 @@ public enum Task {
     return knobLabel;
   }
 
+  /** The knob in a sentence's words: {@code distance d}, {@code pairs k}, {@code length T}. */
+  public String knobWords() {
+    return Character.toLowerCase(knobLabel.charAt(0)) + knobLabel.substring(1);
+  }
+
   /**
    * The option that sets the knob ({@code --distance}, or {@code --seq-len} for a text) and the
    * range every face accepts; a face that accepts less narrows it.
@@ -201,7 +206,7 @@ public enum Task {
         id,
         summary,
         knobRange.option(),
-        Character.toLowerCase(knobLabel.charAt(0)) + knobLabel.substring(1),
+        knobWords(),
         knobRange.min(),
         knobRange.max(),
         scoredByAccuracy() ? "accuracy" : "loss");
