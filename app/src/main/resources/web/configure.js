@@ -30,6 +30,25 @@ function architecture(id) {
   return ((lab.schema && lab.schema.architectures) || []).find((a) => a.id === id) || null;
 }
 
+/**
+ * The row of the table of tasks named `id`, as GET /api/schema sends it: its label, whether it reads
+ * a text, and its knob (name, label, the lab's range).
+ */
+function taskRow(id) {
+  return ((lab.schema && lab.schema.tasks) || []).find((t) => t.id === id) || null;
+}
+
+/**
+ * The control as it stands for `config`: the distance takes its task's knob, its label ("Pairs k")
+ * and its range in the lab; every other control is as the schema sent it.
+ */
+function forTask(c, config) {
+  if (c.name !== 'distance') return c;
+  const t = taskRow(config && config.task);
+  if (!t || t.text) return c;
+  return { ...c, label: t.knob_label, min: t.lab_min, max: t.lab_max };
+}
+
 function control(name) {
   return lab.schema.controls.find((c) => c.name === name);
 }
@@ -66,7 +85,10 @@ function notApplicable(c, config) {
       if (config.clip === false) return 'clipping is off';
       break;
     case 'synthetic':
-      if (config.task === 'char-lm') return 'char-lm has no difficulty knob';
+      if ((taskRow(config.task) || {}).text) return `${config.task} has no difficulty knob`;
+      break;
+    case 'char-lm':
+      if (!(taskRow(config.task) || {}).text) return WHY_NOT[c.name] || 'only a text task uses this';
       break;
     default:
       if (config.task !== c.applies) return WHY_NOT[c.name] || `only the ${c.applies} task uses this`;
@@ -123,9 +145,10 @@ function buildControls() {
       const select = el('select');
       select.id = `c-${c.name}`;
       for (const choice of c.choices) {
-        // An architecture shows its label from the table ("minGRU"); other choices their value.
-        const a = c.name === 'model' ? architecture(choice) : null;
-        select.append(new Option(a ? a.label : choice, choice));
+        // An architecture or a task shows its label from its table ("minGRU", "Multi-query
+        // recall"); other choices their value.
+        const row = c.name === 'model' ? architecture(choice) : c.name === 'task' ? taskRow(choice) : null;
+        select.append(new Option(row ? row.label : choice, choice));
       }
       select.addEventListener('change', () => changed(c.name));
       inputs.append(select);
@@ -145,7 +168,7 @@ function buildControls() {
         slider.id = `s-${c.name}`;
         slider.tabIndex = -1;
         slider.addEventListener('input', () => {
-          document.getElementById(`c-${c.name}`).value = sliderToValue(c, Number(slider.value));
+          document.getElementById(`c-${c.name}`).value = sliderToValue(forTask(c, lab.config), Number(slider.value));
         });
         slider.addEventListener('change', () => changed(c.name));
         inputs.append(slider);
@@ -213,8 +236,23 @@ function readForm() {
   return config;
 }
 
+/** The distance's label, range and slider follow the task: its knob and its range in the lab. */
+function fitKnob(config) {
+  const c = forTask(control('distance'), config);
+  const row = document.querySelector('#controls .control[data-control="distance"]');
+  if (!c || !row) return;
+  row.querySelector('.name').textContent = c.label || c.name;
+  const range = row.querySelector('.range');
+  if (range) range.textContent = rangeText(c);
+  const number = document.getElementById('c-distance');
+  number.min = c.min;
+  number.max = c.max;
+}
+
 function writeForm(config) {
-  for (const c of lab.schema.controls) {
+  fitKnob(config);
+  for (const c0 of lab.schema.controls) {
+    const c = forTask(c0, config);
     const value = config[c.name];
     const input = document.getElementById(`c-${c.name}`);
     if (c.type === 'choice') {
@@ -235,6 +273,7 @@ function writeForm(config) {
 }
 
 function greyOut(config) {
+  fitKnob(config);
   for (const c of lab.schema.controls) {
     const row = document.querySelector(`#controls .control[data-control="${c.name}"]`);
     const why = notApplicable(c, config);

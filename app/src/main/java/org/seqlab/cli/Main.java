@@ -62,6 +62,7 @@ public final class Main implements Callable<Integer> {
       if (sub != null)
         sub.getCommandSpec().usageMessage().footer(ExperimentOptions.experimentsHelp());
     }
+    TrainCommand.describeTasks(cl.getSubcommands().get("train").getCommandSpec());
     cl.setOut(out);
     cl.setErr(err);
     cl.setParameterExceptionHandler(

@@ -11,6 +11,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.seqlab.experiments.ModelSpec;
+import org.seqlab.experiments.Task;
 import org.seqlab.experiments.TrainingRun;
 import org.seqlab.experiments.TrainingRunConfig;
 import org.seqlab.io.RunDirectory;
@@ -34,7 +35,7 @@ import picocli.CommandLine.Spec;
     sortOptions = false,
     description = {
       "Trains a character language model on a UTF-8 text (the last 10%% is validation), or a"
-          + " model on a synthetic task (--task adding|copy|agreement|recall|mqar --distance D), and"
+          + " model on a synthetic task (--task TASK --distance D: the tasks are listed below), and"
           + " records the run in --out: config.json, metrics.csv, gradient-norms.csv, result.json,"
           + " checkpoint.safetensors (written atomically), model.safetensors (best validation loss),"
           + " loss and gradient-norm plots (PNG and SVG).",
@@ -58,7 +59,8 @@ public final class TrainCommand implements Callable<Integer> {
   @Option(
       names = "--task",
       defaultValue = "char-lm",
-      description = "char-lm (default), or a synthetic task: adding, copy, agreement, recall, mqar")
+      completionCandidates = TaskNames.class,
+      description = "${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE}; see Tasks below)")
   String task;
 
   @Option(names = "--text", paramLabel = "FILE", description = "the UTF-8 text of char-lm")
@@ -68,8 +70,8 @@ public final class TrainCommand implements Callable<Integer> {
       names = "--distance",
       paramLabel = "D",
       description =
-          "a synthetic task's knob: the adding problem's length, the copy delay, the agreement"
-              + " distance, or the pairs to recall (of 8 keys)")
+          "a synthetic task's knob, in the task's range (see Tasks below): the adding problem's"
+              + " length, the copy delay, the agreement distance, the pairs to recall")
   Integer distance;
 
   @Option(
@@ -306,6 +308,44 @@ public final class TrainCommand implements Callable<Integer> {
     for (String[] p : pairs) FIELDS.put(p[0], p[1]);
   }
 
+  /**
+   * Ends {@code train}'s help with the table of tasks, one line a row (its name, what it asks, its
+   * knob and range, its score), so the help lists what {@code --task} and {@code --distance} accept
+   * without a list of its own.
+   */
+  static void describeTasks(CommandSpec train) {
+    java.util.List<String> lines = new java.util.ArrayList<>();
+    lines.add("");
+    lines.add("Tasks (--task), each with its knob, the knob's range, and its score:");
+    for (Task t : Task.values()) {
+      String knob =
+          String.format(
+              Locale.ROOT,
+              "%s %d..%d (%s), scored by %s",
+              t.knobRange().option(),
+              t.knobRange().min(),
+              t.knobRange().max(),
+              t.knobWords(),
+              t.scoredByAccuracy() ? "accuracy" : "loss");
+      lines.add(String.format(Locale.ROOT, "  %-10s %s", t.id(), knob).replace("%", "%%"));
+      lines.add(String.format(Locale.ROOT, "  %-10s %s", "", t.summary()).replace("%", "%%"));
+    }
+    lines.add("");
+    train.usageMessage().footer(lines.toArray(String[]::new));
+  }
+
+  /**
+   * Whether the progress table has an accuracy column: a task that predicts one of a few tokens,
+   * where the share answered right says more than the loss.
+   */
+  static boolean showsAccuracy(Task task) {
+    return switch (task) {
+      case COPY, AGREEMENT, RECALL, MQAR -> true;
+      // A real number (adding), or the next character of a text, has no accuracy worth a column.
+      case ADDING, CHAR_LM -> false;
+    };
+  }
+
   @Override
   public Integer call() throws IOException {
     PrintWriter out = spec.commandLine().getOut();
@@ -341,7 +381,7 @@ public final class TrainCommand implements Callable<Integer> {
             ProgressBar.interactive(),
             c.maxSteps(),
             c.timeLimitSeconds(),
-            !c.isCharLm() && !"adding".equals(c.task())));
+            showsAccuracy(c.taskRow())));
 
     // Ctrl-C asks the run to stop after its step and waits for its checkpoint.
     return CtrlC.cancels(run::cancel, 60, () -> trainAndReport(run, out, err));
@@ -408,13 +448,26 @@ public final class TrainCommand implements Callable<Integer> {
   }
 
   private TrainingRun startRun() throws IOException {
-    boolean charLm = TrainingRunConfig.CHAR_LM.equals(task);
+    Task row;
+    try {
+      row = Task.fromId(task);
+    } catch (IllegalArgumentException e) {
+      throw new UserError("--task: " + e.getMessage(), e);
+    }
+    boolean charLm = row.isText();
     if (charLm && text == null) {
       throw new UserError("--text FILE is required: the text to train on (or --resume DIR)");
     }
-    if (!charLm && distance == null && TrainingRunConfig.SYNTHETIC_TASKS.contains(task)) {
+    if (!charLm && distance == null) {
       throw new UserError(
-          "--distance D is required: the " + task + " task's difficulty (e.g. --distance 20)");
+          String.format(
+              Locale.ROOT,
+              "--distance D is required: the %s task's %s, in [%d, %d] (e.g. --distance %d)",
+              task,
+              row.knobWords(),
+              row.knobRange().min(),
+              row.knobRange().max(),
+              Math.min(row.knobRange().max(), 8)));
     }
     if (!charLm && spec.commandLine().getParseResult().hasMatchedOption("--seq-len")) {
       throw new UserError(

@@ -120,7 +120,7 @@ public final class Lab implements AutoCloseable {
    */
   public LabRun start(LabConfig config) throws IOException {
     Path text = null;
-    if (config.task().equals("char-lm")) {
+    if (config.taskRow().isText()) {
       int i = textNames().indexOf(config.text());
       if (i < 0) throw new IllegalArgumentException("text: no text named " + config.text());
       text = options.texts().get(i);
@@ -334,9 +334,9 @@ public final class Lab implements AutoCloseable {
 
   /** How long the config's sequences are: the window of char-lm, a synthetic task's length. */
   static int sequenceLength(LabConfig c) {
-    if (c.task().equals("char-lm")) return c.seqLen();
-    return new org.seqlab.experiments.sweep.TaskSpec(c.task(), c.distance(), 1, 1, 8)
-        .create(c.seed())
+    if (c.taskRow().isText()) return c.seqLen();
+    return c.taskRow()
+        .create(c.distance(), 1, 1, org.seqlab.experiments.Task.RECALL_POOL, c.seed())
         .steps();
   }
 

@@ -7,6 +7,7 @@ import java.util.Locale;
 import java.util.Map;
 import org.seqlab.experiments.Limits;
 import org.seqlab.experiments.ModelSpec;
+import org.seqlab.experiments.Task;
 import org.seqlab.experiments.TrainingRunConfig;
 import org.seqlab.nn.Architecture;
 
@@ -23,8 +24,10 @@ import org.seqlab.nn.Architecture;
  *
  * @param model {@code rnn}, {@code lstm}, {@code gru} or {@code transformer}
  * @param activation the RNN's {@code tanh} or {@code relu}
- * @param task {@code agreement}, {@code copy}, {@code adding}, {@code recall} or {@code char-lm}
- * @param distance the synthetic task's knob (agreement distance, copy delay, adding length, pairs)
+ * @param task a row of the table of tasks ({@link Task}): {@code agreement}, {@code copy}, {@code
+ *     adding}, {@code recall}, {@code mqar}, ... or {@code char-lm}
+ * @param distance the synthetic task's knob ({@link Task#knob()}: agreement distance, copy delay,
+ *     adding length, pairs), in the lab's range for the task ({@link #knobRange})
  * @param text char-lm: the name of one of the lab's texts
  * @param seqLen char-lm: the truncated-BPTT window
  * @param init {@code pytorch} or {@code spectral}
@@ -89,10 +92,10 @@ public record LabConfig(
                 : c.init.equals("spectral") ? null : "set the initialisation to spectral first";
         case CLIP -> c.clip ? null : "clipping is off";
         case CHAR_LM ->
-            c.task.equals("char-lm")
+            c.taskRow().isText()
                 ? null
                 : "a synthetic task's sequence is one window, trained through whole";
-        case SYNTHETIC -> c.task.equals("char-lm") ? "char-lm has no difficulty knob" : null;
+        case SYNTHETIC -> c.taskRow().isText() ? c.task + " has no difficulty knob" : null;
       };
     }
   }
@@ -106,6 +109,91 @@ public record LabConfig(
           .filter(a -> a != Architecture.RNN_RELU)
           .map(Architecture::id)
           .toList();
+
+  /**
+   * The tasks the lab offers: every row of the table of tasks, the synthetic ones first (a text
+   * needs a lab started with one).
+   */
+  public static final List<String> TASKS =
+      java.util.stream.Stream.concat(
+              java.util.Arrays.stream(Task.values()).filter(t -> !t.isText()),
+              java.util.Arrays.stream(Task.values()).filter(Task::isText))
+          .map(Task::id)
+          .toList();
+
+  /**
+   * The range of a task's knob in the lab, inside the task's own ({@link Task#knobRange()}): runs
+   * of a few hundred steps that end in seconds to a minute on a laptop. A text's knob is the window
+   * ({@code seq_len}).
+   */
+  public static Limits.Range knobRange(Task task) {
+    return switch (task) {
+      case AGREEMENT -> task.knobRange().narrowed(2, 100);
+      case COPY -> task.knobRange().narrowed(1, 100);
+      case ADDING -> task.knobRange().narrowed(2, 200);
+      case RECALL -> task.knobRange().narrowed(1, Task.RECALL_POOL);
+      case MQAR -> task.knobRange().narrowed(1, 32);
+      case CHAR_LM -> task.knobRange().narrowed(4, 256);
+    };
+  }
+
+  /** The distance control's range: every synthetic task's range in the lab, together. */
+  private static Limits.Range distanceRange() {
+    long min = Long.MAX_VALUE, max = Long.MIN_VALUE;
+    for (Task t : Task.values()) {
+      if (t.isText()) continue;
+      min = Math.min(min, knobRange(t).min());
+      max = Math.max(max, knobRange(t).max());
+    }
+    return Limits.DISTANCE.narrowed(min, max);
+  }
+
+  /** The distance control's help: each synthetic task's knob and its range in the lab. */
+  private static String distanceHelp() {
+    List<String> parts = new ArrayList<>();
+    for (Task t : Task.values()) {
+      if (t.isText()) continue;
+      Limits.Range r = knobRange(t);
+      parts.add(
+          String.format(Locale.ROOT, "%s %s (%d to %d)", t.id(), t.knobWords(), r.min(), r.max()));
+    }
+    return "the task's difficulty: " + String.join(", ", parts);
+  }
+
+  /** The task control's help: what each task asks. */
+  private static String taskHelp() {
+    List<String> parts = new ArrayList<>();
+    for (String id : TASKS) parts.add(id + ": " + Task.fromId(id).summary());
+    return String.join("; ", parts);
+  }
+
+  /**
+   * The lab's tasks as the page's schema has them: for each task the page offers, its label, what
+   * it asks, its knob (name, label, the option and the range of the table, the lab's range) and its
+   * score, so that the page builds its task menu and the knob's slider without a list of its own.
+   */
+  public static List<Map<String, Object>> tasksJson() {
+    List<Map<String, Object>> rows = new ArrayList<>();
+    for (String id : TASKS) {
+      Task t = Task.fromId(id);
+      Limits.Range lab = knobRange(t);
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("id", t.id());
+      m.put("label", t.label());
+      m.put("summary", t.summary());
+      m.put("text", t.isText());
+      m.put("knob", t.knob());
+      m.put("knob_label", t.knobLabel());
+      m.put("option", t.knobRange().option());
+      m.put("min", t.knobRange().min());
+      m.put("max", t.knobRange().max());
+      m.put("lab_min", lab.min());
+      m.put("lab_max", lab.max());
+      m.put("metric", t.scoredByAccuracy() ? "accuracy" : "loss");
+      rows.add(m);
+    }
+    return rows;
+  }
 
   /**
    * One setting as the page shows it.
@@ -276,22 +364,21 @@ public record LabConfig(
               Applies.ACTIVATION,
               "the RNN's nonlinearity: tanh saturates (gradients shrink), relu does not (they can"
                   + " grow)"),
-          Control.choice(
+          new Control(
               "task",
               "Task",
-              List.of("agreement", "copy", "adding", "recall", "char-lm"),
+              "choice",
+              TASKS,
+              0,
+              0,
+              false,
+              false,
+              Task.AGREEMENT.id(),
               Applies.ALL,
-              "agreement: predict the verb's number from the subject d words back; copy: write"
-                  + " back 10 symbols after a delay; adding: add two marked numbers; recall: the"
-                  + " value of a key among k pairs; char-lm: the next character of a text"),
+              taskHelp(),
+              null),
           Control.integer(
-              "distance",
-              "Distance",
-              Limits.DISTANCE.narrowed(1, 200),
-              10,
-              Applies.SYNTHETIC,
-              "the task's difficulty: agreement distance (2 to 100), copy delay (1 to 100), adding"
-                  + " length (2 to 200), recall pairs (1 to 8)"),
+              "distance", "Distance", distanceRange(), 10, Applies.SYNTHETIC, distanceHelp()),
           new Control(
               "text",
               "Text",
@@ -427,7 +514,7 @@ public record LabConfig(
     return new LabConfig(
         "rnn",
         "tanh",
-        "agreement",
+        Task.AGREEMENT.id(),
         10,
         null,
         64,
@@ -444,17 +531,6 @@ public record LabConfig(
         600,
         32,
         1);
-  }
-
-  /** The distances each synthetic task allows, tighter than the tasks themselves allow. */
-  static int[] distanceRange(String task) {
-    return switch (task) {
-      case "agreement" -> new int[] {2, 100};
-      case "copy" -> new int[] {1, 100};
-      case "adding" -> new int[] {2, 200};
-      case "recall" -> new int[] {1, 8};
-      default -> new int[] {1, 200};
-    };
   }
 
   /**
@@ -511,23 +587,31 @@ public record LabConfig(
       Object value = read(control, raw, texts, changes, changeFields, tableRefusals);
       if (value != null || control.nullable()) values.put(name, value);
     }
-    // The distance's range depends on the task.
-    String task = (String) values.get("task");
-    int[] range = distanceRange(task);
-    int distance = ((Number) values.get("distance")).intValue();
-    if (!task.equals("char-lm") && (distance < range[0] || distance > range[1])) {
-      int clamped = Math.max(range[0], Math.min(range[1], distance));
+    // The distance's range depends on the task: the lab's, inside the task's own.
+    Task task = Task.fromId((String) values.get("task"));
+    long distance = ((Number) values.get("distance")).longValue();
+    Limits.Range range = knobRange(task);
+    if (!task.isText() && !range.contains(distance)) {
+      long clamped = Math.max(range.min(), Math.min(range.max(), distance));
       changes.add(
           String.format(
               Locale.ROOT,
               "distance %d is outside %s's range %d to %d; using %d",
               distance,
-              task,
-              range[0],
-              range[1],
+              task.id(),
+              range.min(),
+              range.max(),
               clamped));
       changeFields.add("distance");
       values.put("distance", clamped);
+      // Outside the task's own range, refused in the table's words: "--distance must be in [1,
+      // 8], got 9".
+      if (!task.knobRange().contains(distance)) {
+        tableRefusals.put("distance", task.knobRange().refusal(distance));
+      }
+    } else if (task.isText()) {
+      // Not used; kept as it came, within an int.
+      values.put("distance", Math.max(-1_000_000, Math.min(1_000_000, distance)));
     }
     LabConfig config = fromJson(values);
     if (config.architecture().hasAttention() && config.hidden % config.heads != 0) {
@@ -540,9 +624,10 @@ public record LabConfig(
               dividingHeads(config.hidden)));
       problemFields.add("heads");
     }
-    if (config.task.equals("char-lm") && texts.isEmpty()) {
+    if (config.taskRow().isText() && texts.isEmpty()) {
       problems.add(
-          "char-lm needs a text, and this lab was started without one: start it with seqlab lab"
+          config.task
+              + " needs a text, and this lab was started without one: start it with seqlab lab"
               + " --text FILE, or pick a synthetic task");
       problemFields.add("task");
     }
@@ -638,11 +723,12 @@ public record LabConfig(
           fields.add(name);
           v = Math.round(v);
         }
+        // The distance's range depends on the task; check() clamps it (and says so, in the task's
+        // words) once the task is known.
+        if (name.equals("distance")) return (long) v;
         // Outside the table's range, refused in the table's words wherever the lab refuses.
         if (!c.inTable(v)) tableRefusals.put(name, c.row().refusal().apply(v));
-        // The distance's range depends on the task; check() clamps it once the task is known.
-        if (name.equals("distance")) v = Math.max(-1e6, Math.min(1e6, v));
-        if ((v < c.min() || v > c.max()) && !name.equals("distance")) {
+        if (v < c.min() || v > c.max()) {
           double clamped = Math.max(c.min(), Math.min(c.max(), v));
           changes.add(
               String.format(
@@ -747,7 +833,7 @@ public record LabConfig(
    * @param textFile the file behind {@link #text} (null for a synthetic task)
    */
   public TrainingRunConfig toRunConfig(java.nio.file.Path textFile) {
-    boolean charLm = task.equals("char-lm");
+    boolean charLm = taskRow().isText();
     String opt = optimizer;
     return new TrainingRunConfig(
         task,
@@ -818,22 +904,19 @@ public record LabConfig(
         c.seed());
   }
 
-  /** A short name: "LSTM H 32 on agreement d 10". */
+  /** A short name: "LSTM H 32 on agreement distance 10", "GRU H 32 on mqar k 8". */
   public String title() {
     Architecture a = architecture();
     String size = a.hasAttention() ? "D " + hidden + " ×" + layers : "H " + hidden;
     if (layers > 1 && !a.hasAttention()) size += " ×" + layers;
-    String on = task.equals("char-lm") ? "char-lm" : task + " " + knob() + " " + distance;
+    Task t = Task.ids().contains(task) ? taskRow() : null;
+    String on = t == null ? task : t.isText() ? task : task + " " + t.knob() + " " + distance;
     return a.label() + " " + size + " on " + on;
   }
 
-  private String knob() {
-    return switch (task) {
-      case "copy" -> "delay";
-      case "adding" -> "length";
-      case "recall" -> "k";
-      default -> "d";
-    };
+  /** The row of the table of tasks. */
+  public Task taskRow() {
+    return Task.fromId(task);
   }
 
   /** Each control that does not matter for this config, with why not. */

@@ -18,6 +18,7 @@ import org.seqlab.probe.GradientFlow;
 import org.seqlab.probe.Spectral;
 import org.seqlab.tasks.Agreement;
 import org.seqlab.tasks.Batch;
+import org.seqlab.tasks.MultiQueryRecall;
 import org.seqlab.tensor.NumpyRandom;
 import org.seqlab.tensor.Tensor;
 import org.seqlab.train.Trainer;
@@ -223,17 +224,24 @@ final class LabProbes {
     return batch.steps();
   }
 
-  /** The first sequence's tokens as words (agreement), characters (char-lm) or ids; else null. */
+  /**
+   * The first sequence's tokens as words (agreement), characters (char-lm), keys and values (mqar:
+   * {@code K7}, {@code V2}) or ids; null for a task that reads feature vectors.
+   */
   private static List<String> tokens(TrainingRun run, Batch batch, int length) {
     if (batch.inputs() == null) return null;
     List<String> words = new ArrayList<>();
     for (int t = 0; t < length; t++) {
       int id = batch.inputs()[t * batch.size()];
       words.add(
-          switch (run.config().task()) {
-            case "agreement" -> Agreement.word(id);
-            case "char-lm" -> run.vocabulary().character(id);
-            default -> Integer.toString(id);
+          switch (run.config().taskRow()) {
+            case AGREEMENT -> Agreement.word(id);
+            case CHAR_LM -> run.vocabulary().character(id);
+            case MQAR -> {
+              int keys = ((MultiQueryRecall) run.task()).keys();
+              yield id < keys ? "K" + id : "V" + (id - keys);
+            }
+            case ADDING, COPY, RECALL -> Integer.toString(id);
           });
     }
     return words;

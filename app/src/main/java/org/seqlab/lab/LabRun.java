@@ -9,7 +9,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.seqlab.experiments.RunCurve;
-import org.seqlab.experiments.Tasks;
 import org.seqlab.experiments.TrainingRun;
 import org.seqlab.experiments.TrainingRunConfig;
 import org.seqlab.io.AtomicFiles;
@@ -233,8 +232,7 @@ public final class LabRun {
         v.put("step", p.step());
         v.put("seconds", p.seconds());
         v.put("loss", p.validationLoss());
-        v.put(
-            "accuracy", Tasks.scoredByAccuracy(config.task()) ? orNull(p.validationScore()) : null);
+        v.put("accuracy", config.taskRow().scoredByAccuracy() ? orNull(p.validationScore()) : null);
         events.add("validation", v);
       }
     }

@@ -181,6 +181,7 @@ public final class LabServer implements AutoCloseable {
       }
       m.put("controls", controls);
       m.put("architectures", LabConfig.architecturesJson());
+      m.put("tasks", LabConfig.tasksJson());
       m.put("presets", Presets.ALL.stream().map(Presets.Preset::toJson).toList());
       Map<String, Object> limits = new LinkedHashMap<>();
       limits.put("max_running", lab.options().maxRunning());

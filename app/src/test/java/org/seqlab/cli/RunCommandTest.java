@@ -182,7 +182,7 @@ class RunCommandTest {
         nope.err());
     CliRun far = CliRun.of("train", "--task", "recall", "--distance", "9", "--max-steps", "1");
     assertTrue(far.isOneLineUserError(), far.err());
-    assertTrue(far.err().contains("between 1 and the pool size 8, got 9"), far.err());
+    assertTrue(far.err().contains("--distance must be in [1, 8], got 9"), far.err());
 
     assertFalse(Files.exists(out), "nothing was written");
   }

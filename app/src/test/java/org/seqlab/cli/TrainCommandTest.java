@@ -13,6 +13,7 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.seqlab.experiments.Task;
 
 /** {@code seqlab train} and {@code seqlab sample}, end to end, and every refusal. */
 class TrainCommandTest {
@@ -95,6 +96,30 @@ class TrainCommandTest {
     CliRun again =
         CliRun.of("sample", "--checkpoint", out.toString(), "--prompt", "to be", "--length", "30");
     assertEquals(sample.out(), again.out(), "the same seed draws the same text");
+  }
+
+  @Test
+  void theHelpListsEveryTaskOfTheTableWithItsKnob() {
+    CliRun help = CliRun.of("train", "--help");
+    assertEquals(0, help.status(), help.err());
+    for (Task t : Task.values()) {
+      assertTrue(help.out().contains("  " + t.id() + " "), t.id());
+      assertTrue(help.out().contains(t.summary()), t.summary());
+      assertTrue(
+          help.out()
+              .contains(
+                  t.knobRange().option() + " " + t.knobRange().min() + ".." + t.knobRange().max()),
+          t.id());
+    }
+    assertTrue(help.out().contains(String.join(", ", Task.ids())), help.out());
+    // Each synthetic task, asked for without its knob, is told the knob's name and range.
+    for (Task t : Task.values()) {
+      if (t.isText()) continue;
+      CliRun bare = CliRun.of("train", "--task", t.id(), "--max-steps", "1");
+      assertTrue(bare.isOneLineUserError(), bare.err());
+      assertTrue(
+          bare.err().contains("the " + t.id() + " task's " + t.knobWords() + ", in ["), bare.err());
+    }
   }
 
   @Test

@@ -390,6 +390,35 @@ class LabTest {
   }
 
   @Test
+  void anMqarRunShowsItsKeysAndValuesAndItsProbesCoverTheWholeSequence() throws Exception {
+    try (Lab lab = lab(2, 4)) {
+      LabRun lstm = lab.start(config("task", "mqar", "distance", 3, "model", "lstm", "steps", 4));
+      LabRun attention =
+          lab.start(
+              config(
+                  "task", "mqar", "distance", 3, "model", "transformer", "heads", 2, "steps", 4));
+      awaitEnd(lstm);
+      awaitEnd(attention);
+      assertEquals(LabRun.Status.FINISHED, lstm.status());
+      assertEquals(LabRun.Status.FINISHED, attention.status());
+      // 3 pairs, then the 3 keys asked: K V K V K V, then K V K V K V, the last value unasked.
+      JsonNode gates = json(lstm.events().ofType("gates").getLast());
+      JsonNode tokens = gates.get("tokens");
+      assertEquals(11, tokens.size());
+      for (int t = 0; t < tokens.size(); t++) {
+        assertTrue(tokens.get(t).asText().startsWith(t % 2 == 0 ? "K" : "V"), tokens.toString());
+      }
+      JsonNode maps = json(attention.events().ofType("attention").getLast());
+      assertEquals(tokens.size(), maps.get("tokens").size());
+      JsonNode validation = json(lstm.events().ofType("validation").getLast());
+      assertTrue(validation.get("accuracy").isNumber(), validation.toString());
+      // The gradient-flow probe measures over the task's whole sequence: 2k + 2k steps.
+      Map<String, Object> flow = lab.gradientFlow(config("task", "mqar", "distance", 3), null);
+      assertEquals(12, flow.get("steps"));
+    }
+  }
+
+  @Test
   void theGradientFlowProbeIsSeqlabGradientsForEveryArchitecture() throws Exception {
     try (Lab lab = lab(1, 1)) {
       Map<String, Object> flow = lab.gradientFlow(config("model", "lstm", "forget_bias", 3), 30);

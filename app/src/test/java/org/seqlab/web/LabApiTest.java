@@ -16,13 +16,16 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.seqlab.experiments.Task;
 import org.seqlab.io.Safetensors;
 import org.seqlab.io.SafetensorsFile;
+import org.seqlab.lab.LabConfig;
 
 /** The lab's HTTP API as a script would use it, bad requests included. */
 class LabApiTest {
@@ -118,6 +121,53 @@ class LabApiTest {
     assertEquals(5, a.json().get("presets").size());
     assertEquals("vanishing", a.json().get("presets").get(0).get("name").asText());
     assertEquals(2, a.json().get("limits").get("max_running").asInt());
+  }
+
+  @Test
+  void theSchemaSendsTheTableOfTasksAndTheTaskMenuIsIt() throws Exception {
+    JsonNode schema = get("/api/schema").json();
+    List<String> ids = new ArrayList<>();
+    for (JsonNode t : schema.get("tasks")) {
+      ids.add(t.get("id").asText());
+      Task row = Task.fromId(t.get("id").asText());
+      assertEquals(row.label(), t.get("label").asText());
+      assertEquals(row.knobLabel(), t.get("knob_label").asText());
+      assertEquals(LabConfig.knobRange(row).min(), t.get("lab_min").asLong());
+      assertEquals(LabConfig.knobRange(row).max(), t.get("lab_max").asLong());
+      assertEquals(row.scoredByAccuracy() ? "accuracy" : "loss", t.get("metric").asText());
+    }
+    assertEquals(new HashSet<>(Task.ids()), new HashSet<>(ids));
+    assertEquals(Task.values().length, ids.size());
+    List<String> menu = new ArrayList<>();
+    for (JsonNode c : schema.get("controls")) {
+      if (c.get("name").asText().equals("task"))
+        c.get("choices").forEach(x -> menu.add(x.asText()));
+    }
+    assertEquals(ids, menu);
+  }
+
+  @Test
+  void anMqarRunStartedThroughTheApiFinishesWithAnAccuracy() throws Exception {
+    Answer started =
+        post(
+            "/api/runs",
+            "{\"task\": \"mqar\", \"distance\": 4, \"model\": \"lstm\", \"hidden\": 16,"
+                + " \"steps\": 20}");
+    assertEquals(201, started.status(), started.body());
+    String id = started.json().get("id").asText();
+    List<String[]> all = events(id, 0);
+    assertEquals("finished", JSON.readTree(all.getLast()[2]).get("status").asText());
+    JsonNode validation = null;
+    for (String[] e : all) if (e[1].equals("validation")) validation = JSON.readTree(e[2]);
+    double accuracy = validation.get("accuracy").asDouble(-1);
+    assertTrue(
+        validation.get("accuracy").isNumber() && accuracy >= 0 && accuracy <= 1, "" + validation);
+    Answer run = get("/api/runs/" + id);
+    assertEquals(20, run.json().get("step").asInt());
+    assertEquals("mqar", run.json().get("config").get("task").asText());
+    assertTrue(run.json().get("title").asText().endsWith("on mqar k 4"), run.body());
+    JsonNode last = get("/api/runs/" + id + "/metrics.json").json().get("rows").get(19);
+    assertTrue(last.get("val_accuracy").isNumber(), last.toString());
   }
 
   @Test

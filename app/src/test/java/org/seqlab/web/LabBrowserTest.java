@@ -28,6 +28,8 @@ import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.WebDriverWait;
+import org.seqlab.experiments.Task;
+import org.seqlab.lab.LabConfig;
 
 /**
  * The lab as a new user meets it, in a real (headless) browser: the vanishing gradient shown before
@@ -82,6 +84,24 @@ class LabBrowserTest {
   void vanishingGradientThenLstmThenAttention() {
     driver.get(base);
     await("the page to load its controls", Duration.ofSeconds(20), d -> isTrue("labState.ready"));
+
+    // The task menu is the table of tasks, and the knob follows the task: its label and range.
+    assertEquals(
+        LabConfig.TASKS,
+        js("return [...document.getElementById('c-task').options].map((o) => o.value)"),
+        "one option per row of the table of tasks");
+    js(
+        "const s = document.getElementById('c-task'); s.value = 'mqar';"
+            + " s.dispatchEvent(new Event('change'));");
+    Task mqar = Task.MQAR;
+    String knob = "#controls .control[data-control=distance] .name";
+    await(
+        "the distance control to become mqar's knob",
+        Duration.ofSeconds(10),
+        d ->
+            text(knob).equals(mqar.knobLabel())
+                && String.valueOf(LabConfig.knobRange(mqar).max())
+                    .equals(js("return document.getElementById('c-distance').max")));
 
     // The vanishing gradient, measured at initialisation: no training needed.
     click("#presets button[data-preset=vanishing]");

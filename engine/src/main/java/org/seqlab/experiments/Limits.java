@@ -132,6 +132,29 @@ public enum Limits {
     public Range named(String listOption) {
       return new Range(listOption, min, max, row);
     }
+
+    /**
+     * This range narrowed to {@code [min, max]}, for a face that accepts less (the lab's range of a
+     * task's knob, inside the task's own).
+     *
+     * @throws IllegalArgumentException if the narrowed range is not inside this one
+     */
+    public Range narrowed(long min, long max) {
+      if (min < this.min || max > this.max || min > max) {
+        throw new IllegalArgumentException(
+            option
+                + ": ["
+                + min
+                + ", "
+                + max
+                + "] is not inside ["
+                + this.min
+                + ", "
+                + this.max
+                + "]");
+      }
+      return new Range(option, min, max, row);
+    }
   }
 
   /**

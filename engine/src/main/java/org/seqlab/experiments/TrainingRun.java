@@ -102,13 +102,14 @@ public final class TrainingRun {
             corpus);
       }
       SyntheticTask task =
-          Tasks.synthetic(
-              config.task(),
-              config.distance(),
-              config.batch(),
-              config.validationSize(),
-              RECALL_POOL,
-              config.dataSeedOrSeed());
+          config
+              .taskRow()
+              .create(
+                  config.distance(),
+                  config.batch(),
+                  config.validationSize(),
+                  RECALL_POOL,
+                  config.dataSeedOrSeed());
       return new Source(task, null);
     }
 
@@ -129,8 +130,8 @@ public final class TrainingRun {
     return task instanceof SyntheticTask t && t.metric() == SyntheticTask.Metric.ACCURACY;
   }
 
-  /** The keys (and values) a recall task draws from: the same for a run and a sweep's runs. */
-  public static final int RECALL_POOL = 8;
+  /** The keys (and values) a recall task draws from: {@link Task#RECALL_POOL}. */
+  public static final int RECALL_POOL = Task.RECALL_POOL;
 
   /**
    * Prepares a new run into {@code out}: reads and checks the text, sizes the model, refuses what

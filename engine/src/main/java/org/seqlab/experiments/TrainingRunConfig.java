@@ -13,12 +13,13 @@ import org.seqlab.train.TrainingOptions;
  * case). Every value is checked here, with a message naming the command-line option and its allowed
  * range, so the command line and the web lab refuse the same things in the same words.
  *
- * @param task the task: {@code char-lm} (next character of a text), or a synthetic task, {@code
- *     adding}, {@code copy}, {@code agreement} or {@code recall}
+ * @param task a row of the table of tasks ({@link Task}): {@code char-lm} (next character of a
+ *     text), or a synthetic task ({@code adding}, {@code copy}, {@code agreement}, {@code recall},
+ *     {@code mqar}, ...)
  * @param text char-lm: the text file, absolute; null for a synthetic task
  * @param textSha256 the SHA-256 of the text's bytes, so a resumed run can tell it changed
- * @param distance a synthetic task's knob: the adding problem's length, the copy delay, the
- *     agreement distance or the pairs to recall (0 for char-lm)
+ * @param distance a synthetic task's knob ({@link Task#knob()}: the adding problem's length, the
+ *     copy delay, the agreement distance, the pairs to recall), in its row's range; 0 for char-lm
  * @param seqLen {@code T}, the truncated-BPTT window (and a Transformer's context) of char-lm; a
  *     synthetic task's sequences have their own length
  * @param batch {@code B}, sequences per step
@@ -118,43 +119,50 @@ public record TrainingRunConfig(
   /** Default steps between validations. */
   public static final int DEFAULT_VALIDATE_EVERY = 250;
 
-  /** The tasks a run can train on: a text, or one of the synthetic tasks. */
+  /** The task on a text: {@link Task#CHAR_LM}'s id. */
   public static final String CHAR_LM = "char-lm";
 
-  /** The synthetic tasks, each a seeded generator with a difficulty knob ({@code --distance}). */
-  public static final java.util.List<String> SYNTHETIC_TASKS =
-      java.util.List.of("adding", "copy", "agreement", "recall", "mqar");
+  /**
+   * The synthetic tasks, each a seeded generator with a difficulty knob ({@code --distance}): the
+   * rows of {@link Task} other than the text.
+   */
+  public static final java.util.List<String> SYNTHETIC_TASKS = Task.syntheticIds();
 
   /** Whether the run trains on a text. */
   public boolean isCharLm() {
-    return CHAR_LM.equals(task);
+    return taskRow().isText();
+  }
+
+  /** The row of the table of tasks. */
+  public Task taskRow() {
+    return Task.fromId(task);
   }
 
   /** The model names a run accepts: every row of the table of architectures. */
   public static final java.util.List<String> MODELS = ModelSpec.MODELS;
 
   public TrainingRunConfig {
-    if (!CHAR_LM.equals(task) && !SYNTHETIC_TASKS.contains(task)) {
-      throw new IllegalArgumentException(
-          "--task: unknown task '"
-              + task
-              + "'; use char-lm, "
-              + String.join(", ", SYNTHETIC_TASKS));
+    Task row;
+    try {
+      row = Task.fromId(task);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("--task: " + e.getMessage(), e);
     }
-    if (CHAR_LM.equals(task)) {
+    if (row.isText()) {
       if (text == null || text.isBlank()) {
-        throw new IllegalArgumentException("--text: the char-lm task needs a text file");
+        throw new IllegalArgumentException("--text: the " + task + " task needs a text file");
       }
       if (distance != 0) {
         throw new IllegalArgumentException(
-            "--distance applies to the synthetic tasks, not to char-lm");
+            "--distance applies to the synthetic tasks, not to " + task);
       }
     } else {
       if (text != null) {
         throw new IllegalArgumentException(
             "--text applies to char-lm; the " + task + " task makes its own sequences");
       }
-      Limits.DISTANCE.check(distance);
+      // The task's own range, inside the table of limits': "--distance must be in [1, 8], got 9".
+      row.knobRange().check(distance);
     }
     Limits.SEQ_LEN.check(seqLen);
     Limits.BATCH.check(batch);
@@ -262,7 +270,7 @@ public record TrainingRunConfig(
   /** The engine's options. */
   public TrainingOptions trainingOptions() {
     double g = goal == null ? 0 : goal;
-    boolean accuracy = g > 0 && Tasks.scoredByAccuracy(task);
+    boolean accuracy = g > 0 && taskRow().scoredByAccuracy();
     return new TrainingOptions(
         optimizerSettings(),
         learningRateSchedule(),

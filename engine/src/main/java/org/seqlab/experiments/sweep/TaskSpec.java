@@ -3,17 +3,17 @@ package org.seqlab.experiments.sweep;
 import java.util.List;
 import java.util.Locale;
 import org.seqlab.experiments.ModelSpec;
-import org.seqlab.experiments.Tasks;
-import org.seqlab.experiments.TrainingRunConfig;
+import org.seqlab.experiments.Task;
 import org.seqlab.tasks.Recall;
 import org.seqlab.tasks.SyntheticTask;
 
 /**
  * A synthetic task at one difficulty: enough to generate the same batches on any machine.
  *
- * @param task {@code adding}, {@code copy}, {@code agreement}, {@code recall} or {@code mqar}
- * @param difficulty the task's knob: the adding problem's length, the copy task's delay, the
- *     agreement distance, or the number of pairs to recall
+ * @param task a row of the table of tasks ({@link Task}): {@code adding}, {@code copy}, {@code
+ *     agreement}, {@code recall}, {@code mqar}, ... or {@code char-lm}
+ * @param difficulty the task's knob ({@link Task#knob()}): the adding problem's length, the copy
+ *     task's delay, the agreement distance, the number of pairs to recall, char-lm's window
  * @param batch sequences per training step
  * @param validation sequences in the fixed validation set
  * @param pool recall only: the number of distinct keys (and values); 0 otherwise. Recall runs in
@@ -25,10 +25,11 @@ import org.seqlab.tasks.SyntheticTask;
 public record TaskSpec(
     String task, int difficulty, int batch, int validation, int pool, String text) {
 
+  /** Every task a sweep can run: the synthetic rows of the table of tasks, then the text. */
   public static final List<String> TASKS =
       java.util.stream.Stream.concat(
-              TrainingRunConfig.SYNTHETIC_TASKS.stream(),
-              java.util.stream.Stream.of(TrainingRunConfig.CHAR_LM))
+              Task.syntheticIds().stream(),
+              java.util.Arrays.stream(Task.values()).filter(Task::isText).map(Task::id))
           .toList();
 
   /** A synthetic task. */
@@ -37,18 +38,20 @@ public record TaskSpec(
   }
 
   public TaskSpec {
-    if (!TASKS.contains(task)) {
-      throw new IllegalArgumentException(
-          "unknown task '" + task + "'; choose one of " + String.join(", ", TASKS));
-    }
+    Task.fromId(task);
+  }
+
+  /** The row of the table of tasks. */
+  public Task row() {
+    return Task.fromId(task);
   }
 
   /** The task, its data drawn from {@code seed}. */
   public SyntheticTask create(long seed) {
-    return switch (task) {
-      case "char-lm" -> new TextTask(java.nio.file.Path.of(text), difficulty, batch, seed);
-      default -> Tasks.synthetic(task, difficulty, batch, validation, pool, seed);
-    };
+    Task row = row();
+    return row.isText()
+        ? new TextTask(java.nio.file.Path.of(text), difficulty, batch, seed)
+        : row.create(difficulty, batch, validation, pool, seed);
   }
 
   /** What a model must fit to train on this task. */
@@ -57,15 +60,9 @@ public record TaskSpec(
     return new ModelSpec.Shape(t.vocabularySize(), t.inputFeatures(), t.outputSize(), t.steps());
   }
 
-  /** The name of the knob: "length", "delay", "distance", "k". */
+  /** The name of the knob ({@link Task#knob()}): "length", "delay", "distance", "k", "window". */
   public static String knob(String task) {
-    return switch (task) {
-      case "adding" -> "length";
-      case "copy" -> "delay";
-      case "agreement" -> "distance";
-      case "char-lm" -> "window";
-      default -> "k";
-    };
+    return Task.fromId(task).knob();
   }
 
   @Override
