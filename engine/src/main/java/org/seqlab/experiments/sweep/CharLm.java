@@ -40,7 +40,32 @@ final class CharLm extends SweepExperiment {
 
   @Override
   public String claim() {
-    return "on short contexts and small hardware, recurrent models remain strong language models";
+    return "on short contexts and small hardware, recurrent models remain strong language models:"
+        + " at the same parameters and steps, the best recurrent model's validation loss is below"
+        + " the Transformer's on every seed";
+  }
+
+  /** The recurrent model of lowest median loss against the Transformer, seed by seed. */
+  @Override
+  public Hypothesis test(Summary summary) {
+    Summary.Point recurrent = null, attention = null;
+    for (Summary.Point p : summary.points()) {
+      String model = summary.model(p.series());
+      if (model == null || Double.isNaN(p.median())) continue;
+      if (Architecture.fromId(model).hasAttention()) {
+        attention = p;
+      } else if (recurrent == null || p.median() < recurrent.median()) {
+        recurrent = p;
+      }
+    }
+    if (recurrent == null || attention == null) {
+      return new Hypothesis(
+          Hypothesis.Outcome.NOT_CONFIRMED,
+          "not confirmed at these settings: the runs hold no "
+              + (recurrent == null ? "recurrent model" : "Transformer")
+              + " with a finite loss to compare");
+    }
+    return Hypothesis.lowerLoss(recurrent, attention);
   }
 
   @Override
@@ -50,7 +75,7 @@ final class CharLm extends SweepExperiment {
         null,
         null,
         null,
-        2,
+        5,
         150_000L,
         1500,
         3e-3,
@@ -210,6 +235,8 @@ final class CharLm extends SweepExperiment {
               summary.score(best.mean()),
               summary.score(best.baseline())));
     }
+    s.append('\n').append("expected: ").append(claim()).append('\n');
+    s.append(test(summary).words()).append('\n');
     for (SweepRow r : rows) {
       Path sample = dir.resolve("samples").resolve(r.run() + ".txt");
       if (r.seed() == 0 && Files.isRegularFile(sample)) {

@@ -37,7 +37,25 @@ final class Exploding extends SweepExperiment {
   @Override
   public String claim() {
     return "with a spectral radius above 1 the gradient explodes; clipping the gradient norm keeps"
-        + " training stable";
+        + " training stable: fewer clipped seeds diverge than unclipped ones";
+  }
+
+  /** The clipped runs' share of diverged seeds against the unclipped runs'. */
+  @Override
+  public Hypothesis test(Summary summary) {
+    List<Hypothesis.Share> clipped = new ArrayList<>(), unclipped = new ArrayList<>();
+    for (Summary.Point p : summary.points()) {
+      Hypothesis.Share diverged = new Hypothesis.Share(p.series(), p.diverged(), p.seeds());
+      (p.x() == 0 ? unclipped : clipped).add(diverged);
+    }
+    if (clipped.isEmpty() || unclipped.isEmpty()) {
+      return new Hypothesis(
+          Hypothesis.Outcome.NOT_CONFIRMED,
+          "not confirmed at these settings: the runs hold no "
+              + (clipped.isEmpty() ? "clipped" : "unclipped")
+              + " seed to compare");
+    }
+    return Hypothesis.smallerShare("seeds that diverged", clipped, unclipped);
   }
 
   @Override
@@ -47,7 +65,7 @@ final class Exploding extends SweepExperiment {
         List.of(10),
         List.of(32),
         null,
-        3,
+        5,
         null,
         1000,
         0.05,
@@ -209,6 +227,8 @@ final class Exploding extends SweepExperiment {
                 broke.getFirst().divergence()));
       }
     }
+    s.append('\n').append("expected: ").append(claim()).append('\n');
+    s.append(test(summary).words()).append('\n');
     curves(rows, curves, dir, figures);
     return s.toString();
   }

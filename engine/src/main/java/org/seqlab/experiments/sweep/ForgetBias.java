@@ -3,6 +3,7 @@ package org.seqlab.experiments.sweep;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -32,8 +33,31 @@ final class ForgetBias extends SweepExperiment {
 
   @Override
   public String claim() {
-    return "the forget gate decides how much of the cell state survives; a forget bias of 1 or more"
-        + " opens the gradient highway from the first step";
+    return "the forget gate decides how much of the cell state survives: a larger forget bias keeps"
+        + " the cell's memory open from the first step, so more seeds learn the long distance than"
+        + " at the smallest bias";
+  }
+
+  /** The smallest bias's share of seeds that learned the agreement, against each larger one's. */
+  @Override
+  public Hypothesis test(Summary summary) {
+    List<Summary.Point> byBias =
+        summary.points().stream().sorted(Comparator.comparingDouble(Summary.Point::x)).toList();
+    if (byBias.size() < 2) {
+      return new Hypothesis(
+          Hypothesis.Outcome.NOT_CONFIRMED,
+          "not confirmed at these settings: a single forget bias has nothing to compare with");
+    }
+    List<Hypothesis.Share> larger = new ArrayList<>();
+    for (Summary.Point p : byBias.subList(1, byBias.size())) larger.add(share(p));
+    return Hypothesis.smallerShare(
+        "seeds that learned the agreement at distance " + byBias.getFirst().distance(),
+        List.of(share(byBias.getFirst())),
+        larger);
+  }
+
+  private static Hypothesis.Share share(Summary.Point p) {
+    return new Hypothesis.Share("forget bias " + Summary.number(p.x()), p.solved(), p.seeds());
   }
 
   @Override
@@ -43,7 +67,7 @@ final class ForgetBias extends SweepExperiment {
         List.of(20),
         null,
         List.of(0.0, 1.0, 3.0),
-        3,
+        5,
         12_000L,
         3000,
         3e-3,

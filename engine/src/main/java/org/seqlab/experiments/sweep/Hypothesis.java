@@ -133,6 +133,143 @@ public record Hypothesis(Outcome outcome, String words) {
             stopped.isEmpty() ? "" : "; " + stopped));
   }
 
+  /**
+   * How many seeds of a group did something ("solved", "diverged"), for {@link #smallerShare}.
+   *
+   * @param name the group in words: "forget bias 0", "clipped at 1"
+   * @param count the seeds that did
+   * @param of the seeds
+   */
+  public record Share(String name, int count, int of) {
+
+    Wilson interval() {
+      return Wilson.of(count, of);
+    }
+
+    /** "forget bias 0: 0/5 [0.00, 0.43]". */
+    String words() {
+      Wilson w = interval();
+      return String.format(
+          Locale.ROOT, "%s %d/%d [%.2f, %.2f]", name, count, of, w.lower(), w.upper());
+    }
+
+    double share() {
+      return of == 0 ? 0 : (double) count / of;
+    }
+  }
+
+  /**
+   * Whether some group of {@code lower} did {@code what} in a smaller share of its seeds than some
+   * group of {@code higher}: confirmed at the first pair whose 95% Wilson intervals lie apart,
+   * inconclusive where a share is smaller but the intervals overlap, not confirmed where no share
+   * of {@code lower} is below one of {@code higher}.
+   *
+   * @param what what was counted, in words: "seeds that learned the agreement"
+   */
+  public static Hypothesis smallerShare(String what, List<Share> lower, List<Share> higher) {
+    Share[] apart = null, below = null;
+    for (Share l : lower) {
+      for (Share h : higher) {
+        if (l.of() == 0 || h.of() == 0) continue;
+        if (apart == null && l.interval().upper() < h.interval().lower()) {
+          apart = new Share[] {l, h};
+        }
+        if (below == null && l.share() < h.share()) below = new Share[] {l, h};
+      }
+    }
+    if (apart != null) {
+      return new Hypothesis(
+          Outcome.CONFIRMED,
+          String.format(
+              Locale.ROOT,
+              "confirmed: %s: %s, below %s; the 95%% intervals lie apart",
+              what,
+              apart[0].words(),
+              apart[1].words()));
+    }
+    if (below != null) {
+      return new Hypothesis(
+          Outcome.INCONCLUSIVE,
+          String.format(
+              Locale.ROOT,
+              "inconclusive: too few seeds: %s: %s, below %s, but the intervals overlap",
+              what,
+              below[0].words(),
+              below[1].words()));
+    }
+    return new Hypothesis(
+        Outcome.NOT_CONFIRMED,
+        String.format(
+            Locale.ROOT,
+            "not confirmed at these settings: %s: %s, none below %s",
+            what,
+            String.join(", ", lower.stream().map(Share::words).toList()),
+            String.join(", ", higher.stream().map(Share::words).toList())));
+  }
+
+  /**
+   * Whether every final loss of {@code better} lies below every one of {@code worse}: confirmed
+   * when the ranges part that way, not confirmed when they part the other way, inconclusive when
+   * they overlap. Ranges apart on n and m seeds are what an exact Mann–Whitney test calls
+   * significant at p = 2 / C(n+m, n), given in the words.
+   *
+   * @param better the point expected lower
+   * @param worse the other point
+   */
+  public static Hypothesis lowerLoss(Summary.Point better, Summary.Point worse) {
+    int n = better.seeds() - better.diverged(), m = worse.seeds() - worse.diverged();
+    if (n == 0 || m == 0) {
+      return new Hypothesis(
+          Outcome.NOT_CONFIRMED,
+          "not confirmed at these settings: every seed of "
+              + (n == 0 ? better.series() : worse.series())
+              + " diverged");
+    }
+    String ranges =
+        String.format(
+            Locale.ROOT,
+            "%s %.3f–%.3f (median %.3f, %d seeds), %s %.3f–%.3f (median %.3f, %d seeds)",
+            better.series(),
+            better.min(),
+            better.max(),
+            better.median(),
+            n,
+            worse.series(),
+            worse.min(),
+            worse.max(),
+            worse.median(),
+            m);
+    double p = 2 / binomial(n + m, n);
+    if (better.max() < worse.min()) {
+      return new Hypothesis(
+          Outcome.CONFIRMED,
+          String.format(
+              Locale.ROOT,
+              "confirmed: every seed's loss lower: %s; ranges apart (exact Mann–Whitney p = %.2g)",
+              ranges,
+              p));
+    }
+    if (worse.max() < better.min()) {
+      return new Hypothesis(
+          Outcome.NOT_CONFIRMED,
+          String.format(
+              Locale.ROOT,
+              "not confirmed at these settings: every seed's loss higher: %s (p = %.2g)",
+              ranges,
+              p));
+    }
+    return new Hypothesis(
+        Outcome.INCONCLUSIVE,
+        String.format(Locale.ROOT, "inconclusive: the ranges overlap: %s", ranges));
+  }
+
+  /** C(n, k) as a double. */
+  static double binomial(int n, int k) {
+    double c = 1;
+    for (int i = 1; i <= k; i++) c = c * (n - k + i) / i;
+    return c;
+  }
+
   private static double share(Summary.Point p) {
     return (double) p.solved() / p.seeds();
   }

@@ -45,7 +45,7 @@ final class Mqar extends SweepExperiment {
 
   @Override
   public String claim() {
-    return "expected: a fixed-size state must grow with the number of pairs it recalls;"
+    return "a fixed-size state must grow with the number of pairs it recalls;"
         + " attention need not";
   }
 
@@ -70,6 +70,82 @@ final class Mqar extends SweepExperiment {
         null,
         1L,
         null);
+  }
+
+  /**
+   * The two halves of the claim, from the counts. A fixed-size state: some recurrent series (one
+   * architecture at one size) solves a smaller share of seeds at the most pairs than at the fewest,
+   * with 95% intervals apart. Attention need not grow: some Transformer solves the most pairs on
+   * every seed (the verdict "solved"). Confirmed when both hold; not confirmed when no recurrent
+   * series falls at all or no Transformer solves the most pairs on any seed; inconclusive
+   * otherwise.
+   */
+  @Override
+  public Hypothesis test(Summary summary) {
+    List<Double> ks = summary.xs();
+    if (ks.size() < 2) {
+      return new Hypothesis(
+          Hypothesis.Outcome.NOT_CONFIRMED,
+          "not confirmed at these settings: one number of pairs shows no fall with the pairs");
+    }
+    double fewest = ks.getFirst(), most = ks.getLast();
+    Hypothesis fixed = null;
+    boolean fellAtAll = false;
+    Summary.Point attention = null;
+    boolean attentionSolvedAny = false;
+    for (String series : summary.series()) {
+      Summary.Point low = summary.at(series, fewest), high = summary.at(series, most);
+      if (low == null || high == null || summary.model(series) == null) continue;
+      if (Architecture.fromId(summary.model(series)).hasAttention()) {
+        if (summary.verdict(high) == Summary.Verdict.SOLVED && attention == null) attention = high;
+        attentionSolvedAny |= high.solved() > 0;
+        continue;
+      }
+      Hypothesis h =
+          Hypothesis.smallerShare(
+              series + " solved",
+              List.of(
+                  new Hypothesis.Share(
+                      Summary.number(most) + " pairs", high.solved(), high.seeds())),
+              List.of(
+                  new Hypothesis.Share(
+                      Summary.number(fewest) + " pairs", low.solved(), low.seeds())));
+      fellAtAll |= h.outcome() != Hypothesis.Outcome.NOT_CONFIRMED;
+      if (h.outcome() == Hypothesis.Outcome.CONFIRMED && fixed == null) fixed = h;
+    }
+    String attentionWords =
+        attention == null
+            ? "no Transformer solved " + Summary.number(most) + " pairs on every seed"
+            : attention.series()
+                + " solved "
+                + Summary.number(most)
+                + " pairs on "
+                + attention.solved()
+                + " of "
+                + attention.seeds()
+                + " seeds";
+    if (fixed != null && attention != null) {
+      return new Hypothesis(
+          Hypothesis.Outcome.CONFIRMED,
+          "confirmed: " + fixed.words().substring("confirmed: ".length()) + "; " + attentionWords);
+    }
+    if (!fellAtAll || !attentionSolvedAny) {
+      return new Hypothesis(
+          Hypothesis.Outcome.NOT_CONFIRMED,
+          "not confirmed at these settings: "
+              + (!fellAtAll
+                  ? "no recurrent series solved fewer seeds at "
+                      + Summary.number(most)
+                      + " pairs than at "
+                      + Summary.number(fewest)
+                  : "no Transformer solved " + Summary.number(most) + " pairs on any seed"));
+    }
+    return new Hypothesis(
+        Hypothesis.Outcome.INCONCLUSIVE,
+        "inconclusive: too few seeds: "
+            + (fixed == null
+                ? "no recurrent series' fall with the pairs has intervals apart"
+                : attentionWords));
   }
 
   /** Each model's learning rate comes from its {@link Tuning} grid around {@code --lr}. */
