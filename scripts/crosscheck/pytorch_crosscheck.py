@@ -154,6 +154,7 @@ POINTS = {
         "val_every": 50,
         "goal": 0.005,
         "steps": 4000,
+        "experiment_steps": 2000,  # the `adding` experiment's cap
         "seeds": 3,
         "models": [model("lstm", 37, 1.0), model("rnn", 75)],
         "claim": {"learns": "lstm", "fails": "rnn",
@@ -620,7 +621,7 @@ def run_seqlab(spec, work, log):
         "final_score": final[2],
         "seconds": round(seconds, 1),
         "curve": curve,
-        "command": " ".join(str(c) for c in cmd[:-2]) + " --out DIR",
+        "command": " ".join(["./seqlab"] + [str(c) for c in cmd[1:-2]]) + " --out DIR",
     }
 
 
@@ -727,7 +728,7 @@ def more(rows, impl, point):
     return (a if sa["solved"] > sb["solved"] else b), sa, sb
 
 
-def finding(point, rows):
+def finding(point, rows, runs):
     """One sentence from the counts: do the implementations agree on which model solves more?"""
     a, b = (LABELS[m["kind"]] for m in point["models"])
     parts = []
@@ -752,7 +753,48 @@ def finding(point, rows):
         sentence += f" The claim that {claim['words']} " + " and ".join(verdicts) + \
             " (it holds where more than half the seeds of the one and fewer than half of the other" \
             " solved)."
+    gaps = []
+    pairs = []
+    for m in point["models"]:
+        s = next(r for r in rows if r["impl"] == "seqlab" and r["model"] == m["kind"])
+        t = next(r for r in rows if r["impl"] == "pytorch" and r["model"] == m["kind"])
+        pairs.append(f"{LABELS[m['kind']]} {fmt_score(point, s['median_final_score'])} against "
+                     f"{fmt_score(point, t['median_final_score'])}")
+        gaps.append(abs(s["median_final_score"] - t["median_final_score"]))
+    score_name = "accuracy" if point["metric"] == "accuracy" else "MSE"
+    sentence += (f" Median final {score_name}, seqlab against PyTorch: " + ", ".join(pairs) +
+                 f" (the larger gap {fmt_score(point, max(gaps))}).")
+    cap = point.get("experiment_steps")
+    if cap and cap < point["steps"]:
+        late = []
+        for m in point["models"]:
+            for impl, name in (("seqlab", "seqlab"), ("pytorch", "PyTorch")):
+                goal = [r for r in runs if r["impl"] == impl and r["model"] == m["kind"]
+                        and r["stop"] == "goal"]
+                if goal:
+                    after = sum(1 for r in goal if r["steps"] > cap)
+                    late.append(f"{after} of {len(goal)} {LABELS[m['kind']]} runs in {name}")
+        if late:
+            sentence += (f" Of the runs that reached the goal, " + ", ".join(late) +
+                         f" reached it only after step {cap}, the cap of `seqlab run "
+                         f"{point['experiment']}`.")
     return sentence
+
+
+def summarize_point(entry, point, runs):
+    """Fills a point's entry of result.json from its runs: counts, parameters, the sentence."""
+    rows = summarize(point, runs)
+    counts = []
+    for m in point["models"]:
+        s = sorted({r["params"] for r in runs if r["model"] == m["kind"] and r["impl"] == "seqlab"})
+        t = sorted({r["params"] for r in runs if r["model"] == m["kind"] and r["impl"] == "pytorch"})
+        counts.append(f"{label(m)}: seqlab {', '.join(map(str, s))}, PyTorch "
+                      f"{', '.join(map(str, t))} ({'equal' if s == t else 'DIFFERENT'})")
+    entry["summary"] = rows
+    entry["parameter_counts"] = counts
+    entry["params_sentence"] = "Parameters, seqlab against PyTorch: " + "; ".join(counts) + "."
+    entry["finding"] = finding(point, rows, runs)
+    entry["runs"] = sorted(runs, key=lambda r: (r["impl"], r["model"], r["seed"]))
 
 
 def fmt_score(point, x):
@@ -811,6 +853,10 @@ def report_md(result):
             f"{settings['experiment']}`" +
             (": same as its plan" if not point["plan_differences"] else
              ", except: " + "; ".join(point["plan_differences"])) + ".")
+        if point.get("seqlab_command_example"):
+            lines += ["", ("seqlab's run of the first model at seed 0 (the other model changes `--model`, "
+                      "`--hidden`, `--forget-bias`; the other seeds `--seed` and `--data-seed`):"), "",
+                      f"    {point['seqlab_command_example']}"]
         lines.append("")
         score_name = "accuracy" if settings["metric"] == "accuracy" else "MSE"
         lines.append(f"| implementation | model | params | solved | median steps to goal | "
@@ -864,11 +910,26 @@ def main():
     ap.add_argument("--seeds", type=int, help="seeds per point (default 5, 3, 3)")
     ap.add_argument("--out", help="output directory (default docs/experiments/pytorch-crosscheck)")
     ap.add_argument("--jobs", type=int, default=2, help="runs side by side (default 2)")
+    ap.add_argument("--report-only", action="store_true",
+                    help="train nothing: recompute the counts and the sentences from the runs in"
+                         " DIR/result.json and rewrite DIR/report.md")
     ap.add_argument("--worker", help=argparse.SUPPRESS)
     args = ap.parse_args()
 
     if args.worker:
         print(json.dumps(torch_run(json.loads(args.worker))))
+        return
+    if args.report_only:
+        out = Path(args.out) if args.out else REPO / "docs/experiments/pytorch-crosscheck"
+        result = json.loads((out / "result.json").read_text())
+        result["differences"] = DIFFERENCES
+        for name, point in result["points"].items():
+            # settings this version of the script knows and the file may not hold
+            point["settings"] = dict(POINTS.get(name, {}), **point["settings"])
+            summarize_point(point, point["settings"], point["runs"])
+        (out / "result.json").write_text(json.dumps(no_nan(result), indent=1) + "\n")
+        (out / "report.md").write_text(report_md(result))
+        print(f"rewrote {out / 'report.md'}")
         return
 
     if os.nice(0) == 0:
@@ -954,15 +1015,6 @@ def main():
     for n, pt in points.items():
         p = pt["settings"]
         mine = [r for r in runs if r["point"] == n]
-        rows = summarize(p, mine)
-        counts = []
-        for m in p["models"]:
-            s = sorted({r["params"] for r in mine if r["model"] == m["kind"] and r["impl"] == "seqlab"})
-            t = sorted({r["params"] for r in mine if r["model"] == m["kind"] and r["impl"] == "pytorch"})
-            same = s == t
-            counts.append(f"{label(m)}: seqlab {', '.join(map(str, s))}, PyTorch "
-                          f"{', '.join(map(str, t))} ({'equal' if same else 'DIFFERENT'})")
-            print(f"  {n}: parameters {counts[-1]}", flush=True)
         settings = {k: v for k, v in p.items() if k != "name"}
         settings["validation"] = VALIDATION
         settings["seeds_data"] = [data_seed(i) for i in range(p["seeds"])]
@@ -972,12 +1024,10 @@ def main():
             "settings": settings,
             "plan_differences": pt["plan_differences"],
             "seqlab_command_example": seqlab_cmd,
-            "summary": rows,
-            "parameter_counts": counts,
-            "params_sentence": "Parameters, seqlab against PyTorch: " + "; ".join(counts) + ".",
-            "finding": finding(p, rows),
-            "runs": sorted(mine, key=lambda r: (r["impl"], r["model"], r["seed"])),
         }
+        summarize_point(result["points"][n], p, mine)
+        for c in result["points"][n]["parameter_counts"]:
+            print(f"  {n}: parameters {c}", flush=True)
         print(f"{n}: {result['points'][n]['finding']}", flush=True)
     (out / "result.json").write_text(json.dumps(no_nan(result), indent=1) + "\n")
     (out / "report.md").write_text(report_md(result))
