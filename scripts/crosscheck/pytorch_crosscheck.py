@@ -43,6 +43,7 @@ Run from the repository root, under nice (the machine is shared; every process u
   nice -n 10 /usr/bin/python3 scripts/crosscheck/pytorch_crosscheck.py --quick   # 1 seed, short caps
   nice -n 10 /usr/bin/python3 scripts/crosscheck/pytorch_crosscheck.py           # the full check
   ... --points agreement,adding --seeds 3 --jobs 1 --out DIR
+  ... --report-only [--out DIR]   # no training: recount DIR/result.json, rewrite DIR/report.md
 
 It writes DIR/result.json (every run's numbers, the settings, the torch version, the CPU) and
 DIR/report.md (a table per point and one computed sentence each); DIR defaults to
