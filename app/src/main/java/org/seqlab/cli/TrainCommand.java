@@ -235,6 +235,23 @@ public final class TrainCommand implements Callable<Integer> {
   long seed;
 
   @Option(
+      names = "--validation",
+      paramLabel = "N",
+      description =
+          "a synthetic task's validation sequences (default "
+              + org.seqlab.tasks.SyntheticTask.DEFAULT_VALIDATION_SIZE
+              + "); a run of an experiment uses the experiment's")
+  Integer validation;
+
+  @Option(
+      names = "--goal",
+      paramLabel = "SCORE",
+      description =
+          "stop once a validation reaches it: an accuracy (at or above) for a task scored by"
+              + " accuracy, else a loss (at or below); 0 for never (the default)")
+  Double goal;
+
+  @Option(
       names = "--data-seed",
       paramLabel = "SEED",
       description =
@@ -513,9 +530,9 @@ public final class TrainCommand implements Callable<Integer> {
             threads != null ? threads : Runtime.getRuntime().availableProcessors(),
             spectralRadius,
             forgetBias,
-            null,
+            validation,
             dataSeed,
-            null);
+            goal);
     Path dir = out;
     if (dir == null) {
       String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));

@@ -98,6 +98,49 @@ class TrainCommandTest {
     assertEquals(sample.out(), again.out(), "the same seed draws the same text");
   }
 
+  /** A run of an experiment, repeated by train: its validation set's size and its goal. */
+  @Test
+  void aSyntheticRunTakesItsValidationSizeAndStopsAtItsGoal() throws Exception {
+    Path out = dir.resolve("goal");
+    CliRun run =
+        CliRun.of(
+            "train",
+            "--task",
+            "agreement",
+            "--distance",
+            "3",
+            "--model",
+            "gru",
+            "--hidden",
+            "16",
+            "--validation",
+            "64",
+            "--goal",
+            "0.9",
+            "--val-every",
+            "10",
+            "--max-steps",
+            "2000",
+            "--threads",
+            "1",
+            "--out",
+            out.toString());
+    assertEquals(0, run.status(), run.err());
+    var config = org.seqlab.io.RunDirectory.JSON.readTree(out.resolve("config.json").toFile());
+    assertEquals(64, config.get("validation").asInt(), config.toString());
+    assertEquals(0.9, config.get("goal").asDouble(), config.toString());
+    List<String> lines = Files.readAllLines(out.resolve("metrics.csv"));
+    String last = lines.getLast();
+    int steps = Integer.parseInt(last.substring(0, last.indexOf(',')));
+    assertTrue(steps < 2000, "stopped at the goal, step " + steps + ": " + run.out());
+    assertTrue(run.out().contains("goal"), run.out());
+
+    CliRun charLm =
+        CliRun.of(small(dir.resolve("never"), "--max-steps", "2", "--validation", "64"));
+    assertTrue(charLm.isOneLineUserError(), charLm.err());
+    assertTrue(charLm.err().contains("--validation applies to a synthetic task"), charLm.err());
+  }
+
   @Test
   void theHelpListsEveryTaskOfTheTableWithItsKnob() {
     CliRun help = CliRun.of("train", "--help");

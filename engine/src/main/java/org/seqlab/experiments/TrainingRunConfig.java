@@ -187,7 +187,14 @@ public record TrainingRunConfig(
     Limits.THREADS.check(threads);
     Limits.SEED.checkLong(seed);
     if (dataSeed != null) Limits.SEED.checkLong(dataSeed);
-    if (validation != null) Limits.VALIDATION.check(validation);
+    if (validation != null) {
+      Limits.VALIDATION.check(validation);
+      if (CHAR_LM.equals(task)) {
+        throw new IllegalArgumentException(
+            "--validation applies to a synthetic task; char-lm validates on the last tenth of its"
+                + " text");
+      }
+    }
     if (goal != null) Limits.checkGoal(goal);
     // The optimizer and the schedule check their own settings; say which option was wrong.
     try {
