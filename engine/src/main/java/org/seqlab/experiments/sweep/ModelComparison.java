@@ -7,6 +7,7 @@ import java.util.Set;
 import org.seqlab.experiments.Limits;
 import org.seqlab.experiments.ModelSpec;
 import org.seqlab.experiments.RunCurve;
+import org.seqlab.experiments.Task;
 import org.seqlab.nn.Architecture;
 import org.seqlab.tasks.SyntheticTask;
 
@@ -95,10 +96,11 @@ final class ModelComparison extends SweepExperiment {
     return o;
   }
 
+  /** The task's own range of difficulties, from the table of tasks. */
   @Override
   public void check(ExperimentSettings s) {
-    int max = task.equals("agreement") ? 1000 : 10_000;
-    s.checkCommon(max, task.equals("adding") || task.equals("agreement") ? 2 : 1);
+    Limits.Range range = Task.fromId(task).knobRange();
+    s.checkCommon((int) range.max(), (int) range.min());
   }
 
   @Override
@@ -108,9 +110,7 @@ final class ModelComparison extends SweepExperiment {
 
   @Override
   public SyntheticTask.Metric metric() {
-    return task.equals("adding") || task.equals("copy")
-        ? SyntheticTask.Metric.LOSS
-        : SyntheticTask.Metric.ACCURACY;
+    return Task.fromId(task).metric();
   }
 
   @Override

@@ -272,21 +272,49 @@ final class Mqar extends SweepExperiment {
 
   /**
    * One sentence per recurrent series: "LSTM H 16 (32 floats of state): at least half the seeds
-   * reached an accuracy of 0.5 at up to 8 pairs (tried 4, 8, 16)."
+   * reached an accuracy of 0.5 at up to 8 pairs; at 16 pairs 1/5 [0.04, 0.62] did (tried 4, 8,
+   * 16)." The share after the last number of pairs where half did, with its 95% Wilson interval,
+   * says where the accuracy falls below one half.
    */
   static String mostPairsSentences(List<SweepRow> rows, Map<String, ModelSpec> models) {
-    String tried =
-        String.join(
-            ", ", rows.stream().map(SweepRow::x).distinct().sorted().map(Summary::number).toList());
+    List<Double> ks = rows.stream().map(SweepRow::x).distinct().sorted().toList();
+    String tried = String.join(", ", ks.stream().map(Summary::number).toList());
     StringBuilder s = new StringBuilder();
     for (String series : rows.stream().map(SweepRow::series).distinct().toList()) {
       ModelSpec m = models.get(series);
       if (m == null || !m.architecture().isRecurrent()) continue;
       double most = mostPairsAtHalf(rows, series);
+      // the first number of pairs past the last one where half the seeds reached HALF
+      double next = Double.NaN;
+      for (double k : ks) {
+        if (Double.isNaN(most) ? true : k > most) {
+          next = k;
+          break;
+        }
+      }
+      String after = "";
+      if (!Double.isNaN(next)) {
+        int reached = 0, seeds = 0;
+        for (SweepRow r : rows) {
+          if (!r.series().equals(series) || r.x() != next) continue;
+          seeds++;
+          if (r.score() >= HALF) reached++;
+        }
+        Wilson w = Wilson.of(reached, seeds);
+        after =
+            String.format(
+                Locale.ROOT,
+                "; at %s pairs %d/%d [%.2f, %.2f] did",
+                Summary.number(next),
+                reached,
+                seeds,
+                w.lower(),
+                w.upper());
+      }
       s.append(
           String.format(
               Locale.ROOT,
-              "%s (%d floats of state): %s (tried %s).%n",
+              "%s (%d floats of state): %s%s (tried %s).%n",
               series,
               StateSize.floats(m, 1),
               Double.isNaN(most)
@@ -297,6 +325,7 @@ final class Mqar extends SweepExperiment {
                       + " at up to "
                       + Summary.number(most)
                       + " pairs",
+              Double.isNaN(most) ? after.replaceFirst("^; at", ": at") : after,
               tried));
     }
     return s.toString();
@@ -329,7 +358,9 @@ final class Mqar extends SweepExperiment {
                 + " per recurrent series (state: L × H floats, the LSTM's L × 2H):%n",
             Summary.number(HALF)));
     s.append(mostPairsSentences(rows, models));
-    statePlots(new Summary(metric(), rows, learnedWhat()), models, dir, figures);
+    Summary chosen = new Summary(metric(), rows, learnedWhat());
+    statePlots(chosen, models, dir, figures);
+    parameterPlots(chosen, models, dir, figures);
     return s.toString();
   }
 
@@ -377,6 +408,53 @@ final class Mqar extends SweepExperiment {
                   1.0)
               .withSvg(),
           dir.resolve("state-k" + pairs + ".png"));
+    }
+  }
+
+  /**
+   * For each number of pairs, {@code params-k<K>.png}: the median accuracy against the parameter
+   * count (log x), one line per architecture through its sizes: what the same accuracy costs in
+   * weights rather than in state.
+   */
+  void parameterPlots(Summary summary, Map<String, ModelSpec> models, Path dir, FigureSink figures)
+      throws IOException {
+    for (double k : summary.xs()) {
+      Map<String, TreeMap<Long, Double>> byArchitecture = new LinkedHashMap<>();
+      double baseline = Double.NaN;
+      for (Summary.Point p : summary.points()) {
+        ModelSpec m = models.get(p.series());
+        if (p.x() != k || m == null) continue;
+        baseline = p.baseline();
+        byArchitecture
+            .computeIfAbsent(m.architecture().label(), a -> new TreeMap<>())
+            .put(p.params(), p.median());
+      }
+      if (byArchitecture.isEmpty()) continue;
+      List<Figure.Series> lines = new ArrayList<>();
+      double lo = Double.POSITIVE_INFINITY, hi = 0;
+      for (var e : byArchitecture.entrySet()) {
+        double[] x = e.getValue().keySet().stream().mapToDouble(Long::doubleValue).toArray();
+        double[] y = e.getValue().values().stream().mapToDouble(Double::doubleValue).toArray();
+        lines.add(new Figure.Series(e.getKey(), x, y));
+        lo = Math.min(lo, x[0]);
+        hi = Math.max(hi, x[x.length - 1]);
+      }
+      String pairs = Summary.number(k);
+      figures.draw(
+          Figure.lines(
+                  "MQAR accuracy against parameters at " + pairs + " pairs",
+                  "trainable parameters",
+                  Figure.Scale.LOG,
+                  "accuracy over all queries, median over seeds (higher is better)",
+                  Figure.Scale.LINEAR,
+                  lines)
+              .scores(
+                  null,
+                  new Figure.Series(
+                      "trivial baseline", new double[] {lo, hi}, new double[] {baseline, baseline}),
+                  1.0)
+              .withSvg(),
+          dir.resolve("params-k" + pairs + ".png"));
     }
   }
 }

@@ -87,6 +87,8 @@ abstract class SweepExperiment implements Experiment {
                       .mapToObj(f -> f < 1 ? "1/" + Summary.number(1 / f) : Summary.number(f))
                       .toList())));
       s.append(Tuning.table(metric(), all, xName())).append('\n');
+      String edges = Tuning.edges(metric(), all);
+      if (!edges.isEmpty()) s.append(edges).append('\n');
     }
     s.append(
         "steps to the goal (median over the runs that solved and stopped there);"

@@ -166,4 +166,42 @@ public final class Tuning {
     }
     return TextTable.render(header, body);
   }
+
+  /**
+   * A sentence for each architecture whose chosen learning rate is the smallest or the largest of
+   * its grid ("LSTM H 40: the chosen rate, 0.001, is the smallest tried; a smaller one might do
+   * better."), since the grid then does not show that the choice is a best; empty where none is.
+   */
+  static String edges(SyntheticTask.Metric metric, List<SweepRow> rows) {
+    Map<String, String> chosen = chosen(metric, rows);
+    Map<String, TreeSet<Double>> rates = new LinkedHashMap<>();
+    Map<String, Double> chosenRate = new LinkedHashMap<>();
+    for (SweepRow r : rows) {
+      String lr = r.grid() == null ? null : r.grid().get("lr");
+      if (lr == null) continue;
+      double rate = Double.parseDouble(lr);
+      rates.computeIfAbsent(base(r.series()), b -> new TreeSet<>()).add(rate);
+      if (r.series().equals(chosen.get(base(r.series())))) chosenRate.put(base(r.series()), rate);
+    }
+    StringBuilder s = new StringBuilder();
+    chosenRate.forEach(
+        (base, rate) -> {
+          TreeSet<Double> tried = rates.get(base);
+          if (tried.size() < 2) return;
+          String edge =
+              rate.equals(tried.first())
+                  ? "smallest"
+                  : rate.equals(tried.last()) ? "largest" : null;
+          if (edge == null) return;
+          s.append(
+              String.format(
+                  Locale.ROOT,
+                  "%s: the chosen rate, %s, is the %s tried; a %s one might do better.%n",
+                  base,
+                  Summary.number(rate),
+                  edge,
+                  edge.equals("smallest") ? "smaller" : "larger"));
+        });
+    return s.toString();
+  }
 }

@@ -121,7 +121,7 @@ class MqarTest {
     assertTrue(
         report.contains(
             "LSTM H 8 · lr 0.001 (16 floats of state): at least half the seeds reached an accuracy"
-                + " of 0.5 at up to 4 pairs (tried 2, 4, 8)."),
+                + " of 0.5 at up to 4 pairs; at 8 pairs 0/2 [0.00, 0.66] did (tried 2, 4, 8)."),
         report);
     assertTrue(
         report.contains("GRU H 8 · lr 0.001 (8 floats of state): at least half the seeds"), report);
@@ -140,6 +140,9 @@ class MqarTest {
           StateSize.floats(ModelSpec.of("transformer", 8, 2, 1, 2), 4 * k), transformer.x()[0]);
       assertEquals(2.0 * 2 * 4 * k * 8, transformer.x()[0]);
       assertEquals(0.02, transformer.y()[0]);
+      Figure byParams = drawn.get(Path.of("out", "params-k" + k + ".png"));
+      assertEquals(Figure.Scale.LOG, byParams.xScale());
+      assertEquals(1000, byParams.series().getFirst().x()[0], "the rows' parameter count");
     }
   }
 
@@ -149,8 +152,8 @@ class MqarTest {
     List<SweepRow> rows =
         Tuning.chosenRows(mqar.metric(), mqar.plan(s).stream().map(r -> row(r, 0.2)).toList());
     assertEquals(
-        "RNN H 4 · lr 0.001 (4 floats of state): at no number of pairs did half the seeds reach an accuracy"
-            + " of 0.5 (tried 2).\n",
+        "RNN H 4 · lr 0.001 (4 floats of state): at no number of pairs did half the seeds reach an"
+            + " accuracy of 0.5: at 2 pairs 0/1 [0.00, 0.79] did (tried 2).\n",
         Mqar.mostPairsSentences(rows, mqar.modelsBySeries(s)));
   }
 }

@@ -72,6 +72,42 @@ class TuningTest {
   }
 
   @Test
+  void aChoiceAtTheEdgeOfTheGridIsSaid() {
+    List<SweepRow> rows = new ArrayList<>();
+    for (String lr : List.of("0.001", "0.003", "0.009")) {
+      SweepRow r = row("GRU H 47 · lr " + lr, 5, 0, lr.equals("0.009") ? 1.0 : 0.5);
+      rows.add(withGrid(r, Map.of("lr", lr)));
+      SweepRow m = row("RNN H 9 · lr " + lr, 5, 0, lr.equals("0.003") ? 1.0 : 0.5);
+      rows.add(withGrid(m, Map.of("lr", lr)));
+    }
+    assertEquals(
+        "GRU H 47: the chosen rate, 0.009, is the largest tried; a larger one might do better.\n",
+        Tuning.edges(SyntheticTask.Metric.ACCURACY, rows));
+  }
+
+  private static SweepRow withGrid(SweepRow r, Map<String, String> grid) {
+    return new SweepRow(
+        r.run(),
+        r.series(),
+        r.model(),
+        r.distance(),
+        r.x(),
+        r.score(),
+        r.baseline(),
+        r.params(),
+        r.seed(),
+        r.steps(),
+        r.seconds(),
+        r.stop(),
+        r.divergedAtStep(),
+        r.divergence(),
+        r.loss(),
+        r.tokensPerSecond(),
+        grid,
+        r.host());
+  }
+
+  @Test
   void aLossIsJudgedAsAShareOfTheBaselineAndADivergedRunIsTheWorst() {
     List<SweepRow> rows = new ArrayList<>();
     rows.add(SummaryTest.row("RNN H 9 · lr 0.001", 50, 0, 0.16, 0.167));
@@ -112,6 +148,14 @@ class TuningTest {
       for (var entry : points.entrySet()) {
         int expected = Architecture.fromId(entry.getKey()).hasForgetGate() ? 6 : 3;
         assertEquals(expected, entry.getValue().size(), name + " " + entry.getKey());
+      }
+      if (e.metric() == SyntheticTask.Metric.ACCURACY) {
+        // a model at chance (half the sentences right) could not pass for one that learned:
+        // the 95% interval of its score on this many sentences stays far below the threshold
+        int n = s.validation();
+        assertTrue(
+            Wilson.of(n / 2, n).upper() < Summary.LEARNED_ACCURACY,
+            name + ": chance on " + n + " sentences reaches " + Wilson.of(n / 2, n).upper());
       }
       // every run apart: ids unique
       assertEquals(plan.size(), plan.stream().map(SweepRun::id).distinct().count(), name);
