@@ -78,6 +78,8 @@ public final class ExperimentsDocument {
     List<String> names = Experiments.names();
     try (Stream<Path> entries = Files.list(results)) {
       for (Path dir : entries.filter(Files::isDirectory).sorted().toList()) {
+        // the cross-check's own result.json is a script's, not an experiment's
+        if (dir.getFileName().toString().equals(CROSSCHECK)) continue;
         boolean record = Files.isRegularFile(dir.resolve(ExperimentRunner.EXPERIMENT));
         boolean result = Files.isRegularFile(dir.resolve(ExperimentRunner.RESULT));
         if (!record && !result) continue;
