@@ -55,6 +55,7 @@ public final class PlanPrinter {
             runs.size(),
             Summary.count(steps.values().stream().mapToLong(Long::longValue).sum()),
             where));
+    int width = steps.keySet().stream().mapToInt(String::length).max().orElse(0);
     steps.forEach(
         (series, n) -> {
           List<SweepRun> mine = runs.stream().filter(r -> r.series().equals(series)).toList();
@@ -62,7 +63,7 @@ public final class PlanPrinter {
           out.append(
               String.format(
                   Locale.ROOT,
-                  "  %-34s %3d runs, %s parameters (at %s %s)%n",
+                  "  %-" + width + "s %3d runs, %s parameters (at %s %s)%n",
                   series,
                   mine.size(),
                   Summary.count(params),

@@ -244,7 +244,9 @@ public final class ExperimentJob {
     if (!rows.isEmpty()) {
       // the tables follow each model's chosen point of its tuning grid, as the report does
       Summary summary =
-          new Summary(experiment.metric(), Tuning.chosenRows(experiment.metric(), rows));
+          new Summary(
+              experiment.metric(),
+              experiment.tunes().isEmpty() ? rows : Tuning.chosenRows(experiment.metric(), rows));
       for (Summary.Point p : summary.points())
         sentences.add(summary.sentence(p, experiment.xName()));
       m.put("hypothesis", experiment.test(summary).words());

@@ -58,7 +58,7 @@ class DocumentCommandTest {
     // in the order of the experiments, not of the names
     int exploding = text.indexOf("\n## exploding\n"), bias = text.indexOf("\n## forget-bias\n");
     assertTrue(0 < exploding && exploding < bias, text);
-    assertTrue(text.contains("\n./seqlab run exploding\n"), text);
+    assertTrue(text.contains("\n./seqlab run exploding"), text);
     assertTrue(text.contains("](experiments/exploding/loss.png)"), text);
 
     CliRun fresh = document("--check");

@@ -39,8 +39,13 @@ class MqarRunCommandTest {
             "--out",
             out.toString());
     assertEquals(0, run.status(), run.out() + run.err());
-    assertTrue(run.out().contains("[  2/2]"), run.out());
-    assertTrue(run.out().contains("LSTM H 8 (16 floats of state): "), run.out());
+    // one model, one size, one number of pairs, one seed: the three rates of its tuning grid
+    assertTrue(run.out().contains("[  6/6]"), run.out());
+    assertTrue(
+        run.out()
+            .lines()
+            .anyMatch(l -> l.matches("LSTM H 8 · lr 0\\.00[139] \\(16 floats of state\\): .*")),
+        run.out());
     assertTrue(
         run.out().lines().anyMatch(l -> l.startsWith("baseline") && l.contains("0.016")),
         run.out());

@@ -20,6 +20,8 @@ class RunCommandTest {
       "long-range",
       "--models",
       "rnn,lstm",
+      "--forget-biases",
+      "1",
       "--distances",
       "3,5",
       "--seeds",
@@ -44,7 +46,8 @@ class RunCommandTest {
     Path out = tmp.resolve("lr");
     CliRun run = CliRun.of(tiny(out));
     assertEquals(0, run.status(), run.err());
-    assertTrue(run.out().contains("[  4/4]"), run.out());
+    // 2 distances × (3 rates for the RNN, 3 rates × 1 forget bias for the LSTM)
+    assertTrue(run.out().contains("[ 12/12]"), run.out());
     assertTrue(run.out().contains("RNN H "), run.out());
     assertTrue(
         run.out().lines().anyMatch(l -> l.startsWith("baseline") && l.contains("0.500")),
@@ -63,14 +66,14 @@ class RunCommandTest {
         CliRun.of("rerun", out.toString(), "--out", tmp.resolve("again").toString(), "--jobs", "1");
     assertEquals(0, rerun.status(), rerun.out() + rerun.err());
     assertTrue(
-        rerun.out().contains("the rerun got the same numbers as " + out + " in all 4 runs"),
+        rerun.out().contains("the rerun got the same numbers as " + out + " in all 12 runs"),
         rerun.out());
 
     // the same command again finds everything done and trains nothing
     CliRun again = CliRun.of(tiny(out));
     assertEquals(0, again.status(), again.err());
-    assertTrue(again.out().contains("continuing: 4 of 4 runs already finished"), again.out());
-    assertFalse(again.out().contains("[  1/4]"), again.out());
+    assertTrue(again.out().contains("continuing: 12 of 12 runs already finished"), again.out());
+    assertFalse(again.out().contains("[  1/12]"), again.out());
   }
 
   @Test
@@ -78,10 +81,15 @@ class RunCommandTest {
     Path out = tmp.resolve("planned");
     CliRun plan = CliRun.of("run", "long-range", "--plan", "--seeds", "2", "--out", out.toString());
     assertEquals(0, plan.status(), plan.err());
-    assertTrue(plan.out().contains("--distances        5,10,20,40,100"), plan.out());
+    assertTrue(plan.out().contains("--distances        5,10,20,40"), plan.out());
     assertTrue(plan.out().contains("--seeds            2"), plan.out());
-    assertTrue(plan.out().contains("40 runs, at most 120.0k training steps"), plan.out());
-    assertTrue(plan.out().contains("10 runs, 12.0k parameters (at distance 100)"), plan.out());
+    // 4 distances × 2 seeds × (3 rates for RNN, GRU, Transformer; 3 × 2 forget biases for LSTM)
+    assertTrue(plan.out().contains("120 runs, at most 360.0k training steps"), plan.out());
+    assertTrue(
+        plan.out()
+            .contains(
+                "LSTM H 40 · lr 0.009, forget-bias 3   8 runs, 12.0k parameters (at distance 40)"),
+        plan.out());
     assertFalse(Files.exists(out), "nothing was written");
   }
 

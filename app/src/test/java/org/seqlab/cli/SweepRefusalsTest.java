@@ -49,17 +49,19 @@ class SweepRefusalsTest {
         "--grid",
         "lr:0.1");
     refused("'seeds' cannot be swept", "sweep", "long-range", "--grid", "seeds=1,2");
-    refused("'fast' is not a number", "sweep", "long-range", "--grid", "lr=0.1,fast");
+    refused("'fast' is not a number", "sweep", "long-range", "--grid", "clip=0.1,fast");
     refused(
-        "--lr is given both on its own and in --grid",
+        "--clip is given both on its own and in --grid",
         "sweep",
         "long-range",
-        "--lr",
+        "--clip",
         "0.1",
         "--grid",
-        "lr=0.1,0.2");
+        "clip=0.1,0.2");
+    refused(
+        "--grid lr: long-range tunes --lr itself", "sweep", "long-range", "--grid", "lr=0.1,0.2");
     // 101 × 101 grid points: more than the 10000 runs allowed, refused before any plan is made.
-    String many = "lr=" + String.join(",", range(101, "0.00"));
+    String many = "goal=" + String.join(",", range(101, "0.00"));
     String clips = "clip=" + String.join(",", range(101, ""));
     refused(
         "the grid has 10201 points, more than the 10000 runs allowed",
@@ -70,18 +72,18 @@ class SweepRefusalsTest {
         "--grid",
         clips);
     refused(
-        "these settings give 60 runs, more than the 50 allowed; sweep fewer values, or raise the"
+        "these settings give 300 runs, more than the 50 allowed; sweep fewer values, or raise the"
             + " cap with --max-runs",
         "sweep",
         "long-range",
         "--max-runs",
         "50");
     refused(
-        "these settings give 120 runs (2 grid points × 60), more than the 100 allowed",
+        "these settings give 600 runs (2 grid points × 300), more than the 100 allowed",
         "sweep",
         "long-range",
         "--grid",
-        "lr=0.1,0.2",
+        "clip=0.1,0.2",
         "--max-runs",
         "100");
     refused(

@@ -120,7 +120,7 @@ class TrainingRunFacesTest {
             List.of("lstm"),
             List.of(5),
             null,
-            null,
+            List.of(1.0),
             1,
             params,
             60,
@@ -139,8 +139,9 @@ class TrainingRunFacesTest {
     ExperimentRunner runner =
         ExperimentRunner.prepare(Experiments.named("long-range"), settings, List.of(), sweepDir);
     List<SweepRun> plan = runner.plan();
-    assertEquals(1, plan.size());
-    SweepRun run = plan.getFirst();
+    assertEquals(3, plan.size(), "the three rates of the LSTM's tuning grid at forget bias 1");
+    // the run at the rate `train` is given below
+    SweepRun run = plan.stream().filter(r -> r.budget().lr() == 0.01).findFirst().orElseThrow();
     assertEquals(16, run.model().hidden());
     runner.run(new ExperimentRunner.Listener() {}, new RunExecutor.OnThreads(1));
     Sweep.Finished finished = new Sweep(plan, 1).execute(run);

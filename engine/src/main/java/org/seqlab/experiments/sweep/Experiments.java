@@ -53,7 +53,7 @@ public final class Experiments {
               "remembering ten symbols across a blank delay: the baseline is hard to beat for"
                   + " recurrent models as the delay grows",
               "delay T (blank steps)",
-              sweep(List.of(5, 10, 20, 40), 12_000, 3000, 3e-3, 0.005, 5)),
+              sweep(List.of(5, 10, 20, 40), 12_000, 2000, 3e-3, 0.005, 5)),
           new Exploding(),
           new ForgetBias(),
           new Mqar(),

@@ -348,7 +348,8 @@ final class Mqar extends SweepExperiment {
       throws IOException {
     String report = super.report(settings, rows, curves, dir, figures);
     if (rows.isEmpty()) return report;
-    rows = Tuning.chosenRows(metric(), rows);
+    rows = Tuning.chosenRows(metric(), rows); // mqar tunes its rates
+
     Map<String, ModelSpec> models = modelsBySeries(settings.orElse(defaults()));
     StringBuilder s = new StringBuilder(report);
     s.append(

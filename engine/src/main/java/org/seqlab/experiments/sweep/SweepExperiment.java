@@ -53,7 +53,8 @@ abstract class SweepExperiment implements Experiment {
       throws IOException {
     if (rows.isEmpty()) return "no run has finished yet\n";
     List<SweepRow> all = rows;
-    rows = Tuning.chosenRows(metric(), all);
+    boolean tuned = !tunes().isEmpty() && Tuning.tuned(all);
+    if (tuned) rows = Tuning.chosenRows(metric(), all);
     Summary summary = new Summary(metric(), rows, learnedWhat());
     StringBuilder s = new StringBuilder();
     s.append(title()).append('\n');
@@ -73,7 +74,7 @@ abstract class SweepExperiment implements Experiment {
                         + Summary.number(Summary.LOSS_LEARNED)
                         + " × the baseline's or lower"));
     s.append(summary.table(xName())).append('\n');
-    if (Tuning.tuned(all)) {
+    if (tuned) {
       s.append(
           String.format(
               Locale.ROOT,

@@ -56,18 +56,24 @@ public record SweepRun(
   public SweepRun atGridPoint(java.util.Map<String, String> point) {
     if (point.isEmpty()) return this;
     StringBuilder id = new StringBuilder(this.id);
-    StringBuilder series = new StringBuilder(this.series);
-    String separator = grid.isEmpty() ? Tuning.SEPARATOR : ", ";
+    java.util.List<String> words = new java.util.ArrayList<>();
     for (var e : point.entrySet()) {
       id.append('-').append(e.getKey()).append(e.getValue());
-      series.append(separator).append(e.getKey()).append(' ').append(e.getValue());
-      separator = ", ";
+      words.add(e.getKey() + " " + e.getValue());
     }
+    String at = String.join(", ", words);
+    // A run already at a point of its experiment's own tuning grid keeps that point last, so that
+    // the series' name up to its last separator stays the model and the grid's point.
+    int last = grid.isEmpty() ? -1 : series.lastIndexOf(Tuning.SEPARATOR);
+    String named =
+        last < 0
+            ? series + Tuning.SEPARATOR + at
+            : series.substring(0, last) + Tuning.SEPARATOR + at + series.substring(last);
     String cleanId =
         id.toString().toLowerCase(java.util.Locale.ROOT).replaceAll("[^a-z0-9.-]+", "");
     java.util.Map<String, String> merged = new java.util.LinkedHashMap<>(grid);
     merged.putAll(point);
-    return new SweepRun(cleanId, series.toString(), x, model, task, budget, seed, baseSeed, merged);
+    return new SweepRun(cleanId, named, x, model, task, budget, seed, baseSeed, merged);
   }
 
   /** The seed of the task's data: shared by every model at the same seed index. */

@@ -32,7 +32,10 @@ public final class Tuning {
   /** The learning rates tried, as multiples of the base rate. */
   static final double[] LR_FACTORS = {1.0 / 3, 1, 3};
 
-  /** Between a series' architecture and its grid point: "LSTM H 40 · lr 0.003, forget-bias 3". */
+  /**
+   * Before a series' grid point, the last part of its name: "LSTM H 40 · lr 0.003, forget-bias 3";
+   * a {@code --grid} point sits before it ("LSTM H 40 · clip 0 · lr 0.003, forget-bias 3").
+   */
   static final String SEPARATOR = " · ";
 
   /** One point of an architecture's grid. */
@@ -65,15 +68,18 @@ public final class Tuning {
     return settings;
   }
 
-  /** The architecture part of a series' name: everything before the first {@link #SEPARATOR}. */
+  /**
+   * What is tuned over, in a series' name: everything before the last {@link #SEPARATOR} (the
+   * model, and the point of a {@code --grid} around the experiment).
+   */
   static String base(String series) {
-    int at = series.indexOf(SEPARATOR);
+    int at = series.lastIndexOf(SEPARATOR);
     return at < 0 ? series : series.substring(0, at);
   }
 
-  /** The grid point part of a series' name, or "" where it has none. */
+  /** The tuning point part of a series' name, or "" where it has none. */
   static String point(String series) {
-    int at = series.indexOf(SEPARATOR);
+    int at = series.lastIndexOf(SEPARATOR);
     return at < 0 ? "" : series.substring(at + SEPARATOR.length());
   }
 

@@ -75,9 +75,10 @@ class GridTest {
     assertEquals(4 * plain.size(), runs.size());
     assertEquals(runs.size(), new HashSet<>(runs.stream().map(SweepRun::id).toList()).size());
     SweepRun first = runs.getFirst();
-    // the experiment's own tuning point first, then the grid's
+    // the grid's point before the experiment's own tuning point, which stays last in the name
     assertEquals(plain.getFirst().id() + "-clip0-steps30", first.id());
-    assertEquals(plain.getFirst().series() + ", clip 0, steps 30", first.series());
+    assertEquals("RNN H 15 · clip 0, steps 30 · lr 0.00333", first.series());
+    assertEquals("RNN H 15 · clip 0, steps 30", Tuning.base(first.series()));
     Map<String, String> point = new java.util.LinkedHashMap<>(plain.getFirst().grid());
     point.putAll(Map.of("clip", "0", "steps", "30"));
     assertEquals(point, first.grid());
