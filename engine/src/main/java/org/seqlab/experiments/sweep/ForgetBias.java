@@ -189,7 +189,11 @@ final class ForgetBias extends SweepExperiment {
                       + String.join(", ", solved.stream().map(String::valueOf).toList())
                       + " steps"));
     }
-    return report + s;
+    // the biases' lines before the hypothesis's, which end the report
+    int expected = report.lastIndexOf("\nexpected: ");
+    return expected < 0
+        ? report + s
+        : report.substring(0, expected + 1) + s + report.substring(expected);
   }
 
   @Override
