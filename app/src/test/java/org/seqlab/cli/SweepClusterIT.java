@@ -80,19 +80,19 @@ class SweepClusterIT {
       assertEquals(0, driver.exitValue(), output);
 
       List<SweepRow> rows = ExperimentRunner.readRows(onCluster);
-      assertEquals(12, rows.size(), output);
-      assertEquals(12, new HashSet<>(rows.stream().map(SweepRow::run).toList()).size());
+      assertEquals(18, rows.size(), output);
+      assertEquals(18, new HashSet<>(rows.stream().map(SweepRow::run).toList()).size());
       assertEquals(
           SweepLocalModeTest.numbers(ExperimentRunner.readRows(local)),
           SweepLocalModeTest.numbers(rows));
       // Spark saw the loss: the killed executor's task failed and ran again elsewhere.
       var session = RunDirectory.JSON.readTree(onCluster.resolve("sweep.json").toFile()).get(0);
-      assertEquals(12, session.get("runs_finished").asInt());
+      assertEquals(18, session.get("runs_finished").asInt());
       assertTrue(session.get("failed_attempts").asInt() >= 1, session.toString());
       assertTrue(session.get("executors_removed").asInt() >= 1, session.toString());
-      assertTrue(output.contains("12 runs as Spark tasks in"), output);
+      assertTrue(output.contains("18 runs as Spark tasks in"), output);
       assertTrue(output.contains("on " + cluster.masterUrl() + ": 2 task(s) at once"), output);
-      assertTrue(output.lines().filter(l -> l.startsWith("[")).count() == 12, output);
+      assertTrue(output.lines().filter(l -> l.startsWith("[")).count() == 18, output);
 
       // The same jar submitted with Spark's own spark-submit (its main class, as the script runs it
       // in client mode) runs a sweep on the surviving worker, with local mode's numbers.

@@ -29,8 +29,9 @@ class SweepLocalModeTest {
   static final List<String> SMALL =
       List.of(
           "--models", "rnn,lstm,transformer",
+          "--forget-biases", "1",
           "--distances", "3,6",
-          "--seeds", "2",
+          "--seeds", "1",
           "--params", "2000",
           "--steps", "30",
           "--lr", "0.01",
@@ -92,12 +93,13 @@ class SweepLocalModeTest {
 
     List<SweepRow> a = ExperimentRunner.readRows(run);
     List<SweepRow> b = ExperimentRunner.readRows(sweep);
-    assertEquals(12, a.size());
+    // 2 distances × 1 seed × 3 models × the 3 rates of each one's tuning grid (one forget bias)
+    assertEquals(18, a.size());
     assertEquals(numbers(a), numbers(b));
     // Every run once, in the plan's order in result.json and result.csv.
     assertEquals(a.stream().map(SweepRow::run).toList(), b.stream().map(SweepRow::run).toList());
     List<String> csv = Files.readAllLines(sweep.resolve("result.csv"));
-    assertEquals(13, csv.size());
+    assertEquals(19, csv.size());
     assertTrue(csv.get(0).endsWith(",host"), csv.get(0));
     for (SweepRow r : b) {
       assertFalse(r.host().isBlank());
@@ -110,7 +112,7 @@ class SweepLocalModeTest {
         Files.readString(run.resolve("report.txt")), Files.readString(sweep.resolve("report.txt")));
     var sessions = RunDirectory.JSON.readTree(sweep.resolve("sweep.json").toFile());
     assertEquals(1, sessions.size());
-    assertEquals(12, sessions.get(0).get("runs_finished").asInt());
+    assertEquals(18, sessions.get(0).get("runs_finished").asInt());
     assertEquals("local[2]", sessions.get(0).get("master").asText());
   }
 
@@ -175,9 +177,9 @@ class SweepLocalModeTest {
 
     Ran again = seqlab("sweep", "long-range", "--master", "local[2]", "--out", half.toString());
     assertEquals(0, again.status(), again.err());
-    assertTrue(again.out().contains("continuing: 5 of 12 runs already finished"), again.out());
+    assertTrue(again.out().contains("continuing: 5 of 18 runs already finished"), again.out());
     var sessions = RunDirectory.JSON.readTree(half.resolve("sweep.json").toFile());
-    assertEquals(7, sessions.get(0).get("runs_finished").asInt());
+    assertEquals(13, sessions.get(0).get("runs_finished").asInt());
     assertEquals(numbers(all), numbers(ExperimentRunner.readRows(half)));
   }
 
@@ -212,12 +214,12 @@ class SweepLocalModeTest {
     }
     assertEquals(3, seen, "three runs finished before the kill");
     int kept = ExperimentRunner.readRows(dir).size();
-    assertTrue(kept >= 3 && kept < 12, kept + " rows kept");
+    assertTrue(kept >= 3 && kept < 18, kept + " rows kept");
 
     Ran again = seqlab("sweep", "long-range", "--master", "local[2]", "--out", dir.toString());
     assertEquals(0, again.status(), again.err());
     assertTrue(
-        again.out().contains("continuing: " + kept + " of 12 runs already finished"), again.out());
+        again.out().contains("continuing: " + kept + " of 18 runs already finished"), again.out());
     Path reference = tmp.resolve("reference");
     Ran whole = seqlab(args(List.of("run", "long-range"), concat(longer, "--out", reference)));
     assertEquals(0, whole.status(), whole.err());
