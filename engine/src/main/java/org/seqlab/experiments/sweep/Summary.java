@@ -400,12 +400,17 @@ public final class Summary {
           allCapped
               ? String.format(Locale.ROOT, ", within %d steps", mine.getFirst().budget())
               : plateaued > 0 && capped + plateaued == runs
-                  ? String.format(
-                      Locale.ROOT,
-                      " (%d capped at %d steps, %d plateaued)",
-                      capped,
-                      mine.getFirst().budget(),
-                      plateaued)
+                  ? " ("
+                      // a capped run used every step, so the most steps of a point is the cap
+                      + (capped > 0
+                          ? String.format(
+                              Locale.ROOT,
+                              "%d capped at %d steps, ",
+                              capped,
+                              mine.stream().mapToLong(Point::budget).max().orElse(0))
+                          : "")
+                      + plateaued
+                      + " plateaued)"
                   : "");
     }
     int prefix = 0;

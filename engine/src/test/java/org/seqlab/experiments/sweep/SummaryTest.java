@@ -188,6 +188,16 @@ class SummaryTest {
     assertEquals(
         "RNN: no seed solved it at any distance tried (3 capped at 300 steps, 1 plateaued).",
         s.finding("RNN", "distance"));
+    // every run plateaued: no "0 capped", and no cap read off a plateaued run's steps
+    Summary flat =
+        new Summary(
+            SyntheticTask.Metric.ACCURACY,
+            List.of(
+                row("RNN", 100, 0, 0.5, 0.5, 1400, "plateaued"),
+                row("RNN", 200, 0, 0.5, 0.5, 1200, "plateaued")));
+    assertEquals(
+        "RNN: no seed solved it at any distance tried (2 plateaued).",
+        flat.finding("RNN", "distance"));
     // a result.json written before the word "plateaued" still counts
     Summary older =
         new Summary(
