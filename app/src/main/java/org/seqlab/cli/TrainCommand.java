@@ -6,7 +6,9 @@ import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -446,6 +448,7 @@ public final class TrainCommand implements Callable<Integer> {
           result.bestStep());
       out.printf(
           Locale.ROOT, "the trivial baseline: %s (%s)%n", run.baselineScore(), run.baselineWords());
+      for (String line : nextSteps(result.stop(), run.directory(), false)) out.println(line);
       out.flush();
       return 0;
     }
@@ -459,9 +462,22 @@ public final class TrainCommand implements Callable<Integer> {
         result.validationLoss(),
         result.bestValidationLoss(),
         result.bestStep());
-    out.printf("sample from it: seqlab sample --checkpoint %s --prompt \"...\"%n", run.directory());
+    for (String line : nextSteps(result.stop(), run.directory(), true)) out.println(line);
     out.flush();
     return 0;
+  }
+
+  /**
+   * What a user can do next with a run that ended this way: continue a stopped run from its
+   * checkpoint, and sample from a character model.
+   */
+  static List<String> nextSteps(TrainingResult.Stop stop, Path dir, boolean text) {
+    List<String> lines = new ArrayList<>();
+    if (stop == TrainingResult.Stop.CANCELLED) {
+      lines.add("continue it: seqlab train --resume " + dir);
+    }
+    if (text) lines.add("sample from it: seqlab sample --checkpoint " + dir + " --prompt \"...\"");
+    return lines;
   }
 
   private TrainingRun startRun() throws IOException {

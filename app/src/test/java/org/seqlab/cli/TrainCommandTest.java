@@ -142,6 +142,22 @@ class TrainCommandTest {
   }
 
   @Test
+  void aStoppedRunSaysHowToContinueAndATextModelHowToSample() {
+    Path dir = Path.of("runs", "x");
+    assertEquals(
+        List.of(
+            "continue it: seqlab train --resume " + dir,
+            "sample from it: seqlab sample --checkpoint " + dir + " --prompt \"...\""),
+        TrainCommand.nextSteps(org.seqlab.train.TrainingResult.Stop.CANCELLED, dir, true));
+    assertEquals(
+        List.of("continue it: seqlab train --resume " + dir),
+        TrainCommand.nextSteps(org.seqlab.train.TrainingResult.Stop.CANCELLED, dir, false));
+    assertEquals(
+        List.of(),
+        TrainCommand.nextSteps(org.seqlab.train.TrainingResult.Stop.MAX_STEPS, dir, false));
+  }
+
+  @Test
   void theHelpListsEveryTaskOfTheTableWithItsKnob() {
     CliRun help = CliRun.of("train", "--help");
     assertEquals(0, help.status(), help.err());
