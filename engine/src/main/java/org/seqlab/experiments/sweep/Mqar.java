@@ -371,45 +371,16 @@ final class Mqar extends SweepExperiment {
    */
   void statePlots(Summary summary, Map<String, ModelSpec> models, Path dir, FigureSink figures)
       throws IOException {
-    for (double k : summary.xs()) {
-      Map<String, TreeMap<Long, Double>> byArchitecture = new LinkedHashMap<>();
-      double baseline = Double.NaN;
-      for (Summary.Point p : summary.points()) {
-        ModelSpec m = models.get(p.series());
-        if (p.x() != k || m == null) continue;
-        baseline = p.baseline();
-        byArchitecture
-            .computeIfAbsent(m.architecture().label(), a -> new TreeMap<>())
-            .put(StateSize.floats(m, steps((int) k)), p.median());
-      }
-      if (byArchitecture.isEmpty()) continue;
-      List<Figure.Series> lines = new ArrayList<>();
-      double lo = Double.POSITIVE_INFINITY, hi = 0;
-      for (var e : byArchitecture.entrySet()) {
-        double[] x = e.getValue().keySet().stream().mapToDouble(Long::doubleValue).toArray();
-        double[] y = e.getValue().values().stream().mapToDouble(Double::doubleValue).toArray();
-        lines.add(new Figure.Series(e.getKey(), x, y));
-        lo = Math.min(lo, x[0]);
-        hi = Math.max(hi, x[x.length - 1]);
-      }
-      String pairs = Summary.number(k);
-      figures.draw(
-          Figure.lines(
-                  "MQAR accuracy against state size at " + pairs + " pairs",
-                  "state size in floats (recurrent: L × H, LSTM L × 2H; Transformer: its key–value"
-                      + " cache, 2 × L × T × D)",
-                  Figure.Scale.LOG,
-                  "accuracy over all queries, median over seeds (higher is better)",
-                  Figure.Scale.LINEAR,
-                  lines)
-              .scores(
-                  null,
-                  new Figure.Series(
-                      "trivial baseline", new double[] {lo, hi}, new double[] {baseline, baseline}),
-                  1.0)
-              .withSvg(),
-          dir.resolve("state-k" + pairs + ".png"));
-    }
+    accuracyPlots(
+        summary,
+        models,
+        "state size",
+        "state size in floats (recurrent: L × H, LSTM L × 2H; Transformer: its key–value"
+            + " cache, 2 × L × T × D)",
+        (m, p) -> StateSize.floats(m, steps((int) p.x())),
+        "state-k",
+        dir,
+        figures);
   }
 
   /**
@@ -418,6 +389,31 @@ final class Mqar extends SweepExperiment {
    * weights rather than in state.
    */
   void parameterPlots(Summary summary, Map<String, ModelSpec> models, Path dir, FigureSink figures)
+      throws IOException {
+    accuracyPlots(
+        summary,
+        models,
+        "parameters",
+        "trainable parameters",
+        (m, p) -> p.params(),
+        "params-k",
+        dir,
+        figures);
+  }
+
+  /**
+   * For each number of pairs, {@code <file>K.png}: the median accuracy against {@code x} of each
+   * point (log axis), one line per architecture through its sizes, the baseline dashed.
+   */
+  private static void accuracyPlots(
+      Summary summary,
+      Map<String, ModelSpec> models,
+      String against,
+      String xLabel,
+      java.util.function.ToLongBiFunction<ModelSpec, Summary.Point> x,
+      String file,
+      Path dir,
+      FigureSink figures)
       throws IOException {
     for (double k : summary.xs()) {
       Map<String, TreeMap<Long, Double>> byArchitecture = new LinkedHashMap<>();
@@ -428,23 +424,23 @@ final class Mqar extends SweepExperiment {
         baseline = p.baseline();
         byArchitecture
             .computeIfAbsent(m.architecture().label(), a -> new TreeMap<>())
-            .put(p.params(), p.median());
+            .put(x.applyAsLong(m, p), p.median());
       }
       if (byArchitecture.isEmpty()) continue;
       List<Figure.Series> lines = new ArrayList<>();
       double lo = Double.POSITIVE_INFINITY, hi = 0;
       for (var e : byArchitecture.entrySet()) {
-        double[] x = e.getValue().keySet().stream().mapToDouble(Long::doubleValue).toArray();
-        double[] y = e.getValue().values().stream().mapToDouble(Double::doubleValue).toArray();
-        lines.add(new Figure.Series(e.getKey(), x, y));
-        lo = Math.min(lo, x[0]);
-        hi = Math.max(hi, x[x.length - 1]);
+        double[] xs = e.getValue().keySet().stream().mapToDouble(Long::doubleValue).toArray();
+        double[] ys = e.getValue().values().stream().mapToDouble(Double::doubleValue).toArray();
+        lines.add(new Figure.Series(e.getKey(), xs, ys));
+        lo = Math.min(lo, xs[0]);
+        hi = Math.max(hi, xs[xs.length - 1]);
       }
       String pairs = Summary.number(k);
       figures.draw(
           Figure.lines(
-                  "MQAR accuracy against parameters at " + pairs + " pairs",
-                  "trainable parameters",
+                  "MQAR accuracy against " + against + " at " + pairs + " pairs",
+                  xLabel,
                   Figure.Scale.LOG,
                   "accuracy over all queries, median over seeds (higher is better)",
                   Figure.Scale.LINEAR,
@@ -455,7 +451,7 @@ final class Mqar extends SweepExperiment {
                       "trivial baseline", new double[] {lo, hi}, new double[] {baseline, baseline}),
                   1.0)
               .withSvg(),
-          dir.resolve("params-k" + pairs + ".png"));
+          dir.resolve(file + pairs + ".png"));
     }
   }
 }
