@@ -59,9 +59,8 @@ final class CharLm extends SweepExperiment {
       }
     }
     if (recurrent == null || attention == null) {
-      return new Hypothesis(
-          Hypothesis.Outcome.NOT_CONFIRMED,
-          "not confirmed at these settings: the runs hold no "
+      return Hypothesis.notConfirmed(
+          "the runs hold no "
               + (recurrent == null ? "recurrent model" : "Transformer")
               + " with a finite loss to compare");
     }
@@ -235,8 +234,7 @@ final class CharLm extends SweepExperiment {
               summary.score(best.mean()),
               summary.score(best.baseline())));
     }
-    s.append('\n').append("expected: ").append(claim()).append('\n');
-    s.append(test(summary).words()).append('\n');
+    s.append('\n').append(expectedAndFound(summary));
     for (SweepRow r : rows) {
       Path sample = dir.resolve("samples").resolve(r.run() + ".txt");
       if (r.seed() == 0 && Files.isRegularFile(sample)) {

@@ -46,6 +46,14 @@ public interface Experiment {
     return List.of();
   }
 
+  /**
+   * The end of every report: the hypothesis as {@code seqlab run} printed it before the run, and
+   * what the counts say about it.
+   */
+  default String expectedAndFound(Summary summary) {
+    return "expected: " + claim() + "\n" + test(summary).words() + "\n";
+  }
+
   /** The defaults; every field an experiment reads is set. */
   ExperimentSettings defaults();
 

@@ -49,11 +49,8 @@ final class Exploding extends SweepExperiment {
       (p.x() == 0 ? unclipped : clipped).add(diverged);
     }
     if (clipped.isEmpty() || unclipped.isEmpty()) {
-      return new Hypothesis(
-          Hypothesis.Outcome.NOT_CONFIRMED,
-          "not confirmed at these settings: the runs hold no "
-              + (clipped.isEmpty() ? "clipped" : "unclipped")
-              + " seed to compare");
+      return Hypothesis.notConfirmed(
+          "the runs hold no " + (clipped.isEmpty() ? "clipped" : "unclipped") + " seed to compare");
     }
     return Hypothesis.smallerShare("seeds that diverged", clipped, unclipped);
   }
@@ -227,8 +224,7 @@ final class Exploding extends SweepExperiment {
                 broke.getFirst().divergence()));
       }
     }
-    s.append('\n').append("expected: ").append(claim()).append('\n');
-    s.append(test(summary).words()).append('\n');
+    s.append('\n').append(expectedAndFound(summary));
     curves(rows, curves, dir, figures);
     return s.toString();
   }

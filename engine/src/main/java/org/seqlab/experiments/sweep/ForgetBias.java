@@ -51,9 +51,7 @@ final class ForgetBias extends SweepExperiment {
     List<Summary.Point> byBias =
         summary.points().stream().sorted(Comparator.comparingDouble(Summary.Point::x)).toList();
     if (byBias.size() < 2) {
-      return new Hypothesis(
-          Hypothesis.Outcome.NOT_CONFIRMED,
-          "not confirmed at these settings: a single forget bias has nothing to compare with");
+      return Hypothesis.notConfirmed("a single forget bias has nothing to compare with");
     }
     List<Hypothesis.Share> larger = new ArrayList<>();
     for (Summary.Point p : byBias.subList(1, byBias.size())) larger.add(share(p));

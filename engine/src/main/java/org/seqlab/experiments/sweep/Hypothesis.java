@@ -45,6 +45,11 @@ public record Hypothesis(Outcome outcome, String words) {
     }
   }
 
+  /** Not confirmed, for {@code why}: "the runs hold no Transformer to compare". */
+  public static Hypothesis notConfirmed(String why) {
+    return new Hypothesis(Outcome.NOT_CONFIRMED, Outcome.NOT_CONFIRMED.words() + ": " + why);
+  }
+
   /** An experiment with no check written for its hypothesis. */
   public static Hypothesis untested() {
     return new Hypothesis(

@@ -84,9 +84,7 @@ final class Mqar extends SweepExperiment {
   public Hypothesis test(Summary summary) {
     List<Double> ks = summary.xs();
     if (ks.size() < 2) {
-      return new Hypothesis(
-          Hypothesis.Outcome.NOT_CONFIRMED,
-          "not confirmed at these settings: one number of pairs shows no fall with the pairs");
+      return Hypothesis.notConfirmed("one number of pairs shows no fall with the pairs");
     }
     double fewest = ks.getFirst(), most = ks.getLast();
     Hypothesis fixed = null;
@@ -130,15 +128,13 @@ final class Mqar extends SweepExperiment {
           "confirmed: " + fixed.words().substring("confirmed: ".length()) + "; " + attentionWords);
     }
     if (!fellAtAll || !attentionSolvedAny) {
-      return new Hypothesis(
-          Hypothesis.Outcome.NOT_CONFIRMED,
-          "not confirmed at these settings: "
-              + (!fellAtAll
-                  ? "no recurrent series solved fewer seeds at "
-                      + Summary.number(most)
-                      + " pairs than at "
-                      + Summary.number(fewest)
-                  : "no Transformer solved " + Summary.number(most) + " pairs on any seed"));
+      return Hypothesis.notConfirmed(
+          (!fellAtAll
+              ? "no recurrent series solved fewer seeds at "
+                  + Summary.number(most)
+                  + " pairs than at "
+                  + Summary.number(fewest)
+              : "no Transformer solved " + Summary.number(most) + " pairs on any seed"));
     }
     return new Hypothesis(
         Hypothesis.Outcome.INCONCLUSIVE,

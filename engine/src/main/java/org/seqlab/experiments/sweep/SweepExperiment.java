@@ -99,8 +99,7 @@ abstract class SweepExperiment implements Experiment {
     s.append(summary.stepsTable(xName())).append('\n');
     for (Summary.Point p : summary.points()) s.append(summary.sentence(p, xName())).append('\n');
     s.append('\n').append(conclusion(summary)).append('\n');
-    s.append('\n').append("expected: ").append(claim()).append('\n');
-    s.append(test(summary).words()).append('\n');
+    s.append('\n').append(expectedAndFound(summary));
     scorePlot(summary, dir, figures);
     curvesPlot(summary, rows, curves, dir, figures);
     return s.toString();
