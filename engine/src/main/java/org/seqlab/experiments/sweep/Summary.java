@@ -522,7 +522,8 @@ public final class Summary {
       min = Math.min(min, p.params());
       max = Math.max(max, p.params());
     }
-    return min == max ? count(min) : count(min) + "–" + count(max);
+    // a range only where it shows: 11,985 and 12,040 are both "12.0k"
+    return count(min).equals(count(max)) ? count(min) : count(min) + "–" + count(max);
   }
 
   /** An x value without a needless ".0". */
