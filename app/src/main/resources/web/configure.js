@@ -324,12 +324,15 @@ let checkTimer = null;
 
 function scheduleCheck(delay = 150) {
   clearTimeout(checkTimer);
+  // A check already on its way answers for the form as it was: its clamped configuration would
+  // overwrite the change just made, so it is made stale now, not when the next check starts.
+  lab.checkSequence++;
   updateStart(true);
   checkTimer = setTimeout(runCheck, delay);
 }
 
 async function runCheck() {
-  const sequence = ++lab.checkSequence;
+  const sequence = lab.checkSequence;
   try {
     const answer = await api('/api/check', { method: 'POST', body: readForm() });
     if (sequence !== lab.checkSequence) return; // a newer change is being checked
