@@ -23,7 +23,8 @@ public final class ExperimentOptions {
       names = "--models",
       split = ",",
       paramLabel = "M",
-      description = "rnn, rnn_relu, lstm, gru, transformer")
+      completionCandidates = ArchitectureNames.class,
+      description = "any of ${COMPLETION-CANDIDATES}")
   public List<String> models;
 
   @Option(
