@@ -22,7 +22,8 @@ import org.seqlab.tasks.SyntheticTask;
  * LSTM, GRU and Transformer as character language models on one text, at matched parameter counts
  * and the same number of steps: validation loss in nats per character against wall-clock time (what
  * a step costs differs between architectures), the unigram model as the baseline, and a sample of
- * each model's writing.
+ * each model's writing. Every model trains at the three rates of its {@link Tuning} grid; the
+ * table, the samples and the plot follow the rate of lowest mean validation loss.
  */
 final class CharLm extends SweepExperiment {
 
@@ -65,6 +66,12 @@ final class CharLm extends SweepExperiment {
               + " with a finite loss to compare");
     }
     return Hypothesis.lowerLoss(recurrent, attention);
+  }
+
+  /** Each model's learning rate comes from its {@link Tuning} grid around {@code --lr}. */
+  @Override
+  public List<String> tunes() {
+    return List.of("lr");
   }
 
   @Override
@@ -152,9 +159,19 @@ final class CharLm extends SweepExperiment {
                 Architecture.fromId(model).hasAttention() ? 2 : 1,
                 64,
                 Architecture.fromId(model).hasAttention() ? 4 : 1);
-        runs.add(
-            new SweepRun(
-                model + "-seed" + seed, m.label(), s.seqLen(), m, t, budget, seed, s.seed()));
+        for (Tuning.Setting setting : Tuning.grid(m.architecture(), s.lr(), List.of())) {
+          runs.add(
+              new SweepRun(
+                      model + "-seed" + seed,
+                      m.label(),
+                      s.seqLen(),
+                      m,
+                      t,
+                      budget.withLr(setting.lr()),
+                      seed,
+                      s.seed())
+                  .atGridPoint(setting.point()));
+        }
       }
     }
     return runs;
@@ -184,6 +201,9 @@ final class CharLm extends SweepExperiment {
       FigureSink figures)
       throws IOException {
     if (rows.isEmpty()) return "no run has finished yet\n";
+    List<SweepRow> all = rows;
+    boolean tuned = Tuning.tuned(all);
+    if (tuned) rows = Tuning.chosenRows(metric(), all);
     Summary summary = new Summary(metric(), rows);
     StringBuilder s = new StringBuilder(title()).append('\n');
     s.append(
@@ -219,6 +239,7 @@ final class CharLm extends SweepExperiment {
               Units.count(rate / n)));
     }
     s.append(TextTable.render(header, body)).append('\n');
+    if (tuned) s.append(tuningSection(all));
     Summary.Point best =
         summary.points().stream()
             .filter(p -> !Double.isNaN(p.mean()))

@@ -74,23 +74,7 @@ abstract class SweepExperiment implements Experiment {
                         + Summary.number(Summary.LOSS_LEARNED)
                         + " × the baseline's or lower"));
     s.append(summary.table(xName())).append('\n');
-    if (tuned) {
-      s.append(
-          String.format(
-              Locale.ROOT,
-              "tuning: every model trained at each point of its grid (learning rate × %s; with a"
-                  + " forget gate, also each forget bias), every seed; the table above follows"
-                  + " the point marked *, the one that solved most runs on validation (ties: the"
-                  + " better mean score). Per point, seeds solved and median score:%n%n",
-              String.join(
-                  ", ",
-                  java.util.Arrays.stream(Tuning.LR_FACTORS)
-                      .mapToObj(f -> f < 1 ? "1/" + Summary.number(1 / f) : Summary.number(f))
-                      .toList())));
-      s.append(Tuning.table(metric(), all, xName())).append('\n');
-      String edges = Tuning.edges(metric(), all);
-      if (!edges.isEmpty()) s.append(edges).append('\n');
-    }
+    if (tuned) s.append(tuningSection(all));
     s.append(
         "steps to the goal (median over the runs that solved and stopped there);"
             + " capped: runs that used every step without solving; "
@@ -102,6 +86,30 @@ abstract class SweepExperiment implements Experiment {
     s.append('\n').append(expectedAndFound(summary));
     scorePlot(summary, dir, figures);
     curvesPlot(summary, rows, curves, dir, figures);
+    return s.toString();
+  }
+
+  /**
+   * The tuning grid in words, every point's table (the chosen one marked) and the chosen rates at
+   * the edge of their grid: what a report says after its main table when its models were tuned.
+   */
+  String tuningSection(List<SweepRow> all) {
+    StringBuilder s = new StringBuilder();
+    s.append(
+        String.format(
+            Locale.ROOT,
+            "tuning: every model trained at each point of its grid (learning rate × %s; with a"
+                + " forget gate, also each forget bias), every seed; the table above follows"
+                + " the point marked *, the one that solved most runs on validation (ties: the"
+                + " better mean score). Per point, seeds solved and median score:%n%n",
+            String.join(
+                ", ",
+                java.util.Arrays.stream(Tuning.LR_FACTORS)
+                    .mapToObj(f -> f < 1 ? "1/" + Summary.number(1 / f) : Summary.number(f))
+                    .toList())));
+    s.append(Tuning.table(metric(), all, xName())).append('\n');
+    String edges = Tuning.edges(metric(), all);
+    if (!edges.isEmpty()) s.append(edges).append('\n');
     return s.toString();
   }
 
