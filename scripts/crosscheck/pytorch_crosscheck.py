@@ -1,42 +1,38 @@
 #!/usr/bin/env python3
 """seqlab's experiments checked against PyTorch: the same model, task and settings in both.
 
-EXPERIMENTS.md draws conclusions such as "at distance 20 on subject-verb agreement the GRU learns
-and the LSTM (forget bias 1) stays at chance". This script trains, for each check point, the same
-models with the same settings twice: once with seqlab (`./seqlab train ...` with every setting
-given as a flag) and once with PyTorch (nn.Embedding -> nn.LSTM / nn.GRU / nn.RNN -> nn.Linear, as
-seqlab's RecurrentLanguageModel is built), on a numpy re-implementation of seqlab's task generator
-(the same distribution, lengths, vocabulary, loss positions and validation-set size; not the same
-bits). It then counts, per implementation and model, the seeds that solved the task, and says
-whether the two implementations agree.
+EXPERIMENTS.md draws conclusions such as "at distance 20 on subject-verb agreement the LSTM learns
+and the tanh RNN stays at chance". This script trains, for each check point, the same models with
+the same settings twice: once with seqlab (`./seqlab train ...` with every setting given as a flag)
+and once with PyTorch (nn.Embedding -> nn.LSTM / nn.GRU / nn.RNN -> nn.Linear, as seqlab's
+RecurrentLanguageModel is built), on a numpy re-implementation of seqlab's task generator (the same
+distribution, lengths, vocabulary, loss positions and validation-set size; not the same bits). It
+then counts, per implementation and model, the seeds that solved the task, and says whether the two
+implementations agree.
 
-Check points (settings from `seqlab run NAME --plan`: ModelComparison / Mqar in engine/):
+Check points (settings from `seqlab run NAME --plan`: ModelComparison / Mqar in engine/; each model
+at the point of its tuning grid that the published run chose on validation, and the script checks
+that the plan holds that point):
 
-  agreement  Subject-verb agreement at distance 20 (`long-range`): LSTM H 40 (forget bias 1)
-             against GRU H 47, both about 12k parameters with an embedding of 16; batch 32, Adam
-             lr 2e-3 constant, clip 1, validation every 50 steps, goal accuracy 0.99, 3000 steps.
-             5 seeds.
-  adding     The adding problem at T = 100 (`adding`): LSTM H 37 (forget bias 1) against a tanh
-             RNN H 75, about 6k parameters, reading the two features directly; batch 32, lr 3e-3,
-             clip 1, validation every 50, goal MSE 0.005, a cap of 4000 steps (the experiment's
-             2000 doubled: the literature has an LSTM below the 0.167 baseline after 1-2k steps at
-             T = 100). 3 seeds (an LSTM step at T = 100 is the costliest of the script).
+  agreement  Subject-verb agreement at distance 20 (`long-range`): LSTM H 40 (lr 1e-3, forget
+             bias 3) against a tanh RNN H 78 (lr 1e-3), both about 12k parameters with an
+             embedding of 16; batch 32, Adam at a constant rate, clip 1, validation every 50
+             steps, goal accuracy 0.99, 3000 steps. 5 seeds.
+  adding     The adding problem at T = 100 (`adding`): LSTM H 37 (lr 9e-3, forget bias 1) against
+             a tanh RNN H 75 (lr 3e-3), about 6k parameters, reading the two features directly;
+             batch 32, clip 1, validation every 50, goal MSE 0.005, a cap of 4000 steps. 3 seeds
+             (an LSTM step at T = 100 is the costliest of the script).
   mqar       Multi-query associative recall with 8 pairs (`mqar`): LSTM H 64 against GRU H 64,
-             embedding 16, 64 keys and 64 values; batch 64, lr 3e-3, clip 1, validation every 100,
-             goal accuracy 0.99, 3000 steps. 3 seeds.
+             both at lr 3e-3, embedding 16, 64 keys and 64 values; batch 64, clip 1, validation
+             every 100, goal accuracy 0.99, 3000 steps. 3 seeds.
 
 A run stops at its goal or at its step cap (no plateau rule). It has solved the task when its
 final validation score is an accuracy of at least 0.9, or a mean squared error of at most a tenth
 of the baseline's (Summary.LEARNED_ACCURACY, Summary.LOSS_LEARNED). Both implementations use the
 seeds a sweep uses (SweepRun.dataSeed / modelSeed with base seed 1): seqlab gets them as --data-seed
 and --seed, so its runs follow the experiment's runs step for step; PyTorch seeds its weights and
-numpy generator from the same numbers (different draws, the same distribution).
-
-Differences that remain, by design or because `seqlab train` has no flag for them: seqlab train
-validates on 512 sequences (SyntheticTask.DEFAULT_VALIDATION_SIZE; the experiments use 256), so
-both implementations use 512 here; `seqlab train` has no goal flag, so the script reads its
-progress lines and stops it (Ctrl-C, which checkpoints and ends cleanly) once a validation reaches
-the goal, and takes the steps and the score of that validation from metrics.csv.
+numpy generator from the same numbers (different draws, the same distribution). Both validate on
+the experiments' 256 sequences, and seqlab stops at the goal with `--goal`.
 
 Run from the repository root, under nice (the machine is shared; every process uses one thread):
 
@@ -59,7 +55,6 @@ import os
 import platform
 import re
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
@@ -74,8 +69,8 @@ SEQLAB = REPO / "seqlab"
 # Summary.LEARNED_ACCURACY and Summary.LOSS_LEARNED
 LEARNED_ACCURACY = 0.9
 LOSS_LEARNED = 0.1
-# seqlab train's validation size (SyntheticTask.DEFAULT_VALIDATION_SIZE): it has no flag for it
-VALIDATION = 512
+# the experiments' validation size (`seqlab run NAME --plan`), given to `seqlab train --validation`
+VALIDATION = 256
 # the sweeps' base seed (Experiments: 1L)
 BASE_SEED = 1
 
@@ -112,8 +107,9 @@ def model_seed(index):
 # The check points
 
 
-def model(kind, hidden, forget_bias=None):
-    return {"kind": kind, "hidden": hidden, "forget_bias": forget_bias}
+def model(kind, hidden, lr, forget_bias=None):
+    """One model of a point at one point of its experiment's tuning grid (rate, forget bias)."""
+    return {"kind": kind, "hidden": hidden, "lr": lr, "forget_bias": forget_bias}
 
 
 POINTS = {
@@ -127,18 +123,16 @@ POINTS = {
         "baseline": 0.5,
         "embedding": 16,
         "batch": 32,
-        "lr": 2e-3,
         "clip": 1.0,
         "val_every": 50,
         "goal": 0.99,
         "steps": 3000,
         "seeds": 5,
-        "models": [model("lstm", 40, 1.0), model("gru", 47)],
-        # EXPERIMENTS.md: "at distance 20 the GRU learned ... and the LSTM (forget bias 1) stayed
-        # at chance"
-        "claim": {"learns": "gru", "fails": "lstm",
-                  "words": "the GRU learns agreement at distance 20 and the LSTM (forget bias 1)"
-                           " does not (EXPERIMENTS.md, long-range)"},
+        # each at the point of its grid that the published long-range run chose on validation
+        "models": [model("lstm", 40, 1e-3, 3.0), model("rnn", 78, 1e-3)],
+        "claim": {"learns": "lstm", "fails": "rnn",
+                  "words": "the LSTM (forget bias 3) learns agreement at distance 20 and the tanh"
+                           " RNN does not (EXPERIMENTS.md, long-range)"},
     },
     "adding": {
         "experiment": "adding",
@@ -150,14 +144,13 @@ POINTS = {
         "baseline": 1.0 / 6,
         "embedding": None,  # the two features go straight into the recurrent layer
         "batch": 32,
-        "lr": 3e-3,
         "clip": 1.0,
         "val_every": 50,
         "goal": 0.005,
         "steps": 4000,
-        "experiment_steps": 2000,  # the `adding` experiment's cap
         "seeds": 3,
-        "models": [model("lstm", 37, 1.0), model("rnn", 75)],
+        # each at the point of its grid that the published adding run chose on validation
+        "models": [model("lstm", 37, 9e-3, 1.0), model("rnn", 75, 3e-3)],
         "claim": {"learns": "lstm", "fails": "rnn",
                   "words": "an LSTM solves the adding problem at T = 100 within the cap and a tanh"
                            " RNN does not (the literature: an LSTM falls below the baseline after"
@@ -173,13 +166,13 @@ POINTS = {
         "baseline": 1.0 / 64,
         "embedding": 16,
         "batch": 64,
-        "lr": 3e-3,
         "clip": 1.0,
         "val_every": 100,
         "goal": 0.99,
         "steps": 3000,
         "seeds": 3,
-        "models": [model("lstm", 64), model("gru", 64)],
+        # the middle of the grid (`--lr`)
+        "models": [model("lstm", 64, 3e-3), model("gru", 64, 3e-3)],
         "claim": None,
     },
 }
@@ -191,9 +184,17 @@ LABELS = {"lstm": "LSTM", "gru": "GRU", "rnn": "RNN"}
 
 
 def label(m):
-    s = f"{LABELS[m['kind']]} H {m['hidden']}"
+    s = f"{LABELS[m['kind']]} H {m['hidden']}, lr {m['lr']:g}"
     if m["forget_bias"] is not None:
-        s += f" (forget bias {m['forget_bias']:g})"
+        s += f", forget bias {m['forget_bias']:g}"
+    return s
+
+
+def series(m):
+    """The model's series in `seqlab run EXPERIMENT --plan`: the model, then its grid point."""
+    s = f"{LABELS[m['kind']]} H {m['hidden']} · lr {m['lr']:g}"
+    if m["forget_bias"] is not None:
+        s += f", forget-bias {m['forget_bias']:g}"
     return s
 
 
@@ -442,7 +443,7 @@ def torch_run(spec):
 
     net = Net()
     params = sum(p.numel() for p in net.parameters())
-    optimizer = torch.optim.Adam(net.parameters(), lr=point["lr"], betas=(0.9, 0.999), eps=1e-8)
+    optimizer = torch.optim.Adam(net.parameters(), lr=m["lr"], betas=(0.9, 0.999), eps=1e-8)
 
     def to_torch(batch):
         x, y = batch
@@ -539,12 +540,14 @@ def seqlab_command(spec, out_dir):
         cmd += ["--forget-bias", f"{m['forget_bias']:g}"]
     cmd += ["--dropout", "0",
             "--batch", str(point["batch"]),
-            "--optimizer", "adam", "--lr", f"{point['lr']:g}",
+            "--optimizer", "adam", "--lr", f"{m['lr']:g}",
             "--beta1", "0.9", "--beta2", "0.999", "--eps", "1e-8",
             "--schedule", "constant", "--warmup", "0",
             "--clip", f"{point['clip']:g}",
             "--max-steps", str(point["steps"]),
             "--val-every", str(point["val_every"]),
+            "--validation", str(VALIDATION),
+            "--goal", f"{point['goal']:g}",
             "--checkpoint-every", str(point["steps"]),
             f"--seed={spec['model_seed']}", f"--data-seed={spec['data_seed']}",
             "--threads", "1",
@@ -559,31 +562,11 @@ def run_seqlab(spec, work, log):
         shutil.rmtree(out_dir)
     cmd = seqlab_command(spec, out_dir)
     started = time.perf_counter()
-    # A session of its own: Ctrl-C (SIGINT) goes to the launcher and its JVM, and only them.
-    p = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                         text=True, start_new_session=True)
-    lines = []
-    goal_step = None
-    for line in p.stdout:
-        lines.append(line)
-        parts = line.split()
-        # a progress line: step, time, train loss, val loss[*], tokens/s, lr[, accuracy]
-        if goal_step is None and len(parts) >= 6 and parts[0].isdigit():
-            try:
-                val_loss = float(parts[3].rstrip("*"))
-                score = float(parts[6]) if point["metric"] == "accuracy" else val_loss
-            except (ValueError, IndexError):
-                continue
-            if reaches_goal(point, score):
-                goal_step = int(parts[0])
-                os.killpg(p.pid, signal.SIGINT)  # seqlab stops after the step and checkpoints
-    try:
-        p.wait(timeout=120)
-    except subprocess.TimeoutExpired:
-        os.killpg(p.pid, signal.SIGKILL)
-        p.wait()
+    # --goal: seqlab stops itself at the first validation that reaches the goal
+    p = subprocess.run(cmd, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     seconds = time.perf_counter() - started
-    text = "".join(lines)
+    text = p.stdout
+    goal_step = None
     found = re.search(r"([\d,]+) parameters", text)
     if found is None:
         raise RuntimeError(f"seqlab train failed ({p.returncode}):\n{text[-3000:]}")
@@ -599,11 +582,10 @@ def run_seqlab(spec, work, log):
                 val_loss = float(r["val_loss"])
                 score = float(r["val_score"]) if r.get("val_score") else val_loss
                 curve.append([int(r["step"]), val_loss, score])
-    if goal_step is None:  # a run that never reached the goal: it also misses from metrics
-        for s, _, score in curve:
-            if reaches_goal(point, score):
-                goal_step = s
-                break
+    for s, _, score in curve:  # the first validation at the goal, where the run stopped
+        if reaches_goal(point, score):
+            goal_step = s
+            break
     diverged = p.returncode == 3  # TrainCommand.EXIT_DIVERGED
     if goal_step is not None:
         curve = [c for c in curve if c[0] <= goal_step]
@@ -641,7 +623,7 @@ def check_against_plan(point, log):
     if p.returncode != 0:
         return [f"`{' '.join(cmd[1:])}` failed: {p.stdout[-300:]} {p.stderr[-300:]}"]
     text = p.stdout
-    ours = {"--batch": point["batch"], "--lr": point["lr"], "--clip": point["clip"],
+    ours = {"--batch": point["batch"], "--clip": point["clip"],
             "--val-every": point["val_every"], "--goal": point["goal"],
             "--steps": point["steps"], "--validation": VALIDATION}
     differences = []
@@ -650,8 +632,8 @@ def check_against_plan(point, log):
         if found and float(found.group(1)) != float(value):
             differences.append(f"{option}: the experiment has {found.group(1)}, this check {value:g}")
     for m in point["models"]:
-        if label(m) not in text:
-            differences.append(f"the experiment's plan has no series {label(m)!r}")
+        if series(m) not in text:
+            differences.append(f"the experiment's plan has no series {series(m)!r}")
     return differences
 
 
@@ -765,20 +747,6 @@ def finding(point, rows, runs):
     score_name = "accuracy" if point["metric"] == "accuracy" else "MSE"
     sentence += (f" Median final {score_name}, seqlab against PyTorch: " + ", ".join(pairs) +
                  f" (the larger gap {fmt_score(point, max(gaps))}).")
-    cap = point.get("experiment_steps")
-    if cap and cap < point["steps"]:
-        late = []
-        for m in point["models"]:
-            for impl, name in (("seqlab", "seqlab"), ("pytorch", "PyTorch")):
-                goal = [r for r in runs if r["impl"] == impl and r["model"] == m["kind"]
-                        and r["stop"] == "goal"]
-                if goal:
-                    after = sum(1 for r in goal if r["steps"] > cap)
-                    late.append(f"{after} of {len(goal)} {LABELS[m['kind']]} runs in {name}")
-        if late:
-            sentence += (f" Of the runs that reached the goal, " + ", ".join(late) +
-                         f" reached it only after step {cap}, the cap of `seqlab run "
-                         f"{point['experiment']}`.")
     return sentence
 
 
@@ -845,7 +813,7 @@ def report_md(result):
         emb = (f"embedding {settings['embedding']}, " if settings["embedding"] is not None
                else "the 2 features read directly, ")
         lines.append(
-            f"{emb}batch {settings['batch']}, Adam lr {settings['lr']:g} constant, clip "
+            f"{emb}batch {settings['batch']}, Adam at each model's rate, constant, clip "
             f"{settings['clip']:g}, validation every {settings['val_every']} steps, goal "
             f"{'accuracy' if settings['metric'] == 'accuracy' else 'MSE'} {settings['goal']:g}, "
             f"cap {settings['steps']} steps, {settings['seeds']} seed"
@@ -884,16 +852,13 @@ DIFFERENCES = [
     "lexemes, attractors, prefix lengths, padding and the verb's position; the marked halves of "
     "the adding problem; MQAR's distinct keys, uniform values and shuffled queries) but draw other "
     "bits; the initial weights are PyTorch's draws from the same seed number, not seqlab's.",
-    f"The validation set has {VALIDATION} sequences in both, where `seqlab run` uses 256: "
-    "`seqlab train` has no flag for it. Agreement's validation set alternates singular and plural "
-    "subjects in both.",
-    "`seqlab train` has no goal flag: the script reads its progress lines and stops it with "
-    "Ctrl-C once a validation reaches the goal; its steps and score are that validation's, from "
-    "metrics.csv. PyTorch stops itself at the same test. Neither applies the experiments' plateau "
-    "rule, so a run that does not reach its goal uses its whole cap.",
+    f"The validation set has {VALIDATION} sequences in both, as in `seqlab run`; agreement's "
+    "alternates singular and plural subjects in both.",
+    "Both stop at the first validation that reaches the goal (`seqlab train --goal`). Neither "
+    "applies the experiments' plateau rule, so a run that does not reach its goal uses its whole "
+    "cap.",
     "PyTorch validates the whole validation set as one batch; seqlab in batches of the training "
     "batch size. The models are causal, so padding after a sentence's end changes no prediction.",
-    "The adding problem runs for 4000 steps here, the `adding` experiment for 2000.",
     "Everything else is the same by construction: one recurrent layer between an embedding "
     "(N(0, 1)) and a linear head, PyTorch's default U(±1/√H) draws, the LSTM's forget-gate bias "
     "as b_if = B, b_hf = 0, no dropout, Adam (β 0.9, 0.999, ε 1e-8) at a constant rate, global "
