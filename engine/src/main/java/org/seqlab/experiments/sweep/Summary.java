@@ -81,20 +81,22 @@ public final class Summary {
   /** A share of solving seeds whose interval starts at least here is "solved". */
   public static final double SOLVED_LOWER_BOUND = 0.5;
 
-  /**
-   * An accuracy of at least this is "learned"; within {@link #NEAR_BASELINE} of the baseline "not
-   * learned" (the second no longer decides a verdict; kept for the code that reads it).
-   */
+  /** An accuracy of at least this is "learned". */
   public static final double LEARNED_ACCURACY = 0.9;
 
+  /**
+   * An unsolved cell whose median accuracy is more than this above the baseline's has learned part
+   * of the task: its words say so rather than "no seed learned".
+   */
   public static final double NEAR_BASELINE = 0.1;
 
-  /**
-   * A loss at most this share of the baseline's is "learned"; above {@link #LOSS_NOT_LEARNED}, "not
-   * learned" (the second no longer decides a verdict).
-   */
+  /** A loss at most this share of the baseline's is "learned". */
   public static final double LOSS_LEARNED = 0.1;
 
+  /**
+   * An unsolved cell whose median loss is below this share of the baseline's has learned part of
+   * the task: its words say so rather than "no seed learned".
+   */
   public static final double LOSS_NOT_LEARNED = 0.9;
 
   private final SyntheticTask.Metric metric;
@@ -256,14 +258,46 @@ public final class Summary {
           String.format(
               Locale.ROOT, "%d of %d seeds solved (learned %s)", p.solved(), p.seeds(), what);
       case NOT_SOLVED ->
-          p.capped() == p.seeds()
-              ? String.format(
-                  Locale.ROOT, "not solved within %d steps: no seed learned %s", p.budget(), what)
-              : p.plateaued() > 0 && p.capped() + p.plateaued() == p.seeds()
+          partlyLearned(p)
+              ? partlyLearnedWords(p)
+              : p.capped() == p.seeds()
                   ? String.format(
-                      Locale.ROOT, "not solved: no seed learned %s (%s)", what, stoppedWords(p))
-                  : "not solved: no seed learned " + what;
+                      Locale.ROOT,
+                      "not solved within %d steps: no seed learned %s",
+                      p.budget(),
+                      what)
+                  : p.plateaued() > 0 && p.capped() + p.plateaued() == p.seeds()
+                      ? String.format(
+                          Locale.ROOT, "not solved: no seed learned %s (%s)", what, stoppedWords(p))
+                      : "not solved: no seed learned " + what;
     };
+  }
+
+  /**
+   * Whether an unsolved cell's median is clearly better than the baseline: an accuracy more than
+   * {@link #NEAR_BASELINE} above it, or a loss below {@link #LOSS_NOT_LEARNED} of it.
+   */
+  boolean partlyLearned(Point p) {
+    if (Double.isNaN(p.median())) return false;
+    return metric == SyntheticTask.Metric.ACCURACY
+        ? p.median() > p.baseline() + NEAR_BASELINE
+        : p.median() < LOSS_NOT_LEARNED * p.baseline();
+  }
+
+  /**
+   * "not solved within 2000 steps: no seed reached the goal, though the median beats the baseline
+   * (partly learned)": an unsolved cell that learned part of the task. The sentences around it give
+   * the median and the baseline.
+   */
+  private String partlyLearnedWords(Point p) {
+    boolean allCapped = p.capped() == p.seeds();
+    String stopped = allCapped ? "" : stoppedWords(p);
+    return String.format(
+        Locale.ROOT,
+        "not solved%s: no seed reached the goal, though the median beats the baseline (partly"
+            + " learned%s)",
+        allCapped ? " within " + p.budget() + " steps" : "",
+        stopped.isEmpty() ? "" : "; " + stopped);
   }
 
   /** A score as the table prints it: "0.983" for accuracies, "0.0123" for losses. */

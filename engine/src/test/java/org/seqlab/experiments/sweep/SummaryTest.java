@@ -163,6 +163,45 @@ class SummaryTest {
   }
 
   @Test
+  void anUnsolvedCellFarBelowTheBaselineIsPartlyLearnedNotUnlearned() {
+    // copy at delay 5: every seed capped at 2000 steps with a loss well under the baseline's
+    Summary loss =
+        new Summary(
+            SyntheticTask.Metric.LOSS,
+            List.of(
+                row("LSTM", 5, 0, 0.31, 0.83, 2000, "finished"),
+                row("LSTM", 5, 1, 0.32, 0.83, 2000, "finished"),
+                row("LSTM", 10, 0, 0.55, 0.69, 1000, "plateaued"),
+                row("LSTM", 10, 1, 0.60, 0.69, 2000, "finished"),
+                row("RNN", 5, 0, 0.80, 0.83, 1000, "plateaued")));
+    assertEquals(
+        "not solved within 2000 steps: no seed reached the goal, though the median beats the"
+            + " baseline (partly learned)",
+        loss.verdictWords(loss.at("LSTM", 5)));
+    // 0.575 < 0.9 × 0.69: partly learned, and how the runs stopped is said
+    assertEquals(
+        "not solved: no seed reached the goal, though the median beats the baseline (partly"
+            + " learned; 1 capped at 2000 steps, 1 plateaued)",
+        loss.verdictWords(loss.at("LSTM", 10)));
+    // 0.80 is above 0.9 × 0.83: at the baseline, not learned
+    assertEquals(
+        "not solved: no seed learned the dependency (1 plateaued)",
+        loss.verdictWords(loss.at("RNN", 5)));
+
+    Summary accuracy =
+        new Summary(
+            SyntheticTask.Metric.ACCURACY,
+            List.of(
+                row("LSTM", 8, 0, 0.36, 0.016, 3000, "finished"),
+                row("GRU", 8, 0, 0.11, 0.016, 3000, "finished")));
+    assertTrue(accuracy.verdictWords(accuracy.at("LSTM", 8)).contains("(partly learned)"));
+    // 0.11 is within 0.1 of the baseline's 0.016
+    assertEquals(
+        "not solved within 3000 steps: no seed learned the dependency",
+        accuracy.verdictWords(accuracy.at("GRU", 8)));
+  }
+
+  @Test
   void everyRunCappedSaysTheBudgetRanOut() {
     Summary s =
         new Summary(
