@@ -67,14 +67,18 @@ public final class RecurrentStream implements AutoCloseable {
   /** Columns of {@code u} summed straight into the pre-activations ({@code 2H} for the GRU). */
   private final int summedGateRows;
 
+  /** How the weights are held: float32, or 8 bits ({@link WeightPrecision}). */
+  private final WeightPrecision precision;
+
   /**
    * Per layer {@code W_ih^T [in_k, G*H]} as {@code G} packed gate blocks of {@code [in_k, H]},
-   * block {@code g} from {@code g*in_k*H} ({@link Recurrent#packTransposedGateBlocks}).
+   * block {@code g} from {@code g*in_k*H} ({@link Recurrent#packTransposedGateBlocks}), at {@link
+   * #precision}.
    */
-  private final float[][] inputWeightT;
+  private final StreamWeights[] inputWeightT;
 
   /** Per layer {@code W_hh^T [H, G*H]}, laid out as {@link #inputWeightT}. */
-  private final float[][] recurrentWeightT;
+  private final StreamWeights[] recurrentWeightT;
 
   /**
    * Per layer the bias of the pre-activations, {@code [G*H]} (see {@link Recurrent#foldedBias}).
@@ -119,7 +123,18 @@ public final class RecurrentStream implements AutoCloseable {
    *     threads} is not in {@code [1, 256]}
    */
   public RecurrentStream(Recurrent model, int batch, int threads) {
+    this(model, batch, threads, WeightPrecision.FLOAT32);
+  }
+
+  /**
+   * A stream as {@link #RecurrentStream(Recurrent, int, int)} whose weights are held at {@code
+   * precision}: {@link WeightPrecision#INT8} reads a byte per weight instead of four, for an output
+   * that differs from float32's by the rounding of each weight to 8 bits. Every batch row then
+   * reads all the weights (no 8-row tiles): it is meant for the small batches of a stream.
+   */
+  public RecurrentStream(Recurrent model, int batch, int threads, WeightPrecision precision) {
     Objects.requireNonNull(model, "model");
+    this.precision = Objects.requireNonNull(precision, "precision");
     if (model.bidirectional()) {
       throw new IllegalArgumentException(
           "a bidirectional "
@@ -141,18 +156,17 @@ public final class RecurrentStream implements AutoCloseable {
     this.summedGateRows = model.summedGateRows();
     int state = Math.toIntExact(Tensor.checkedSize(numLayers, batch, hiddenSize));
     Tensor.checkedSize(batch, gateRows);
-    inputWeightT = new float[numLayers][];
-    recurrentWeightT = new float[numLayers][];
+    inputWeightT = new StreamWeights[numLayers];
+    recurrentWeightT = new StreamWeights[numLayers];
     foldedBias = new float[numLayers][];
     hiddenNewBias = new float[numLayers][];
     for (int k = 0; k < numLayers; k++) {
       int in = k == 0 ? inputSize : hiddenSize;
       inputWeightT[k] =
-          Recurrent.packTransposedGateBlocks(
-              model.weightIh(k).value().data(), gateRows, in, hiddenSize);
+          StreamWeights.of(precision, model.weightIh(k).value().data(), gateRows, in, hiddenSize);
       recurrentWeightT[k] =
-          Recurrent.packTransposedGateBlocks(
-              model.weightHh(k).value().data(), gateRows, hiddenSize, hiddenSize);
+          StreamWeights.of(
+              precision, model.weightHh(k).value().data(), gateRows, hiddenSize, hiddenSize);
       foldedBias[k] = model.foldedBias(k);
       hiddenNewBias[k] =
           summedGateRows < gateRows
@@ -258,6 +272,11 @@ public final class RecurrentStream implements AutoCloseable {
     return unitFrom.length;
   }
 
+  /** How this stream holds its weights. */
+  public WeightPrecision precision() {
+    return precision;
+  }
+
   public RecurrentKind kind() {
     return kind;
   }
@@ -323,52 +342,16 @@ public final class RecurrentStream implements AutoCloseable {
           System.arraycopy(foldedBias[k], g + from, gates, b * gateRows + g + from, units);
         }
       }
-      RecurrentStepProduct.stepProduct(
-          batch,
-          gateRows,
-          in,
-          h,
-          from,
-          to,
-          layerInput,
-          layerInputOffset,
-          inputWeightT[k],
-          0,
-          gates,
-          0,
-          gateRows);
-      RecurrentStepProduct.stepProduct(
-          batch,
-          summedGateRows,
-          h,
-          h,
-          from,
-          to,
-          previous,
-          state,
-          recurrentWeightT[k],
-          0,
-          gates,
-          0,
-          gateRows);
+      inputWeightT[k].product(
+          batch, gateRows, from, to, layerInput, layerInputOffset, 0, gates, 0, gateRows);
+      recurrentWeightT[k].product(
+          batch, summedGateRows, from, to, previous, state, 0, gates, 0, gateRows);
       if (kind == RecurrentKind.GRU) {
         for (int b = 0; b < batch; b++) {
           System.arraycopy(hiddenNewBias[k], from, hiddenNew, b * h + from, units);
         }
-        RecurrentStepProduct.stepProduct(
-            batch,
-            h,
-            h,
-            h,
-            from,
-            to,
-            previous,
-            state,
-            recurrentWeightT[k],
-            summedGateRows,
-            hiddenNew,
-            0,
-            h);
+        recurrentWeightT[k].product(
+            batch, h, from, to, previous, state, summedGateRows, hiddenNew, 0, h);
       }
       for (int b = 0; b < batch; b++) {
         int row = state + b * h;
