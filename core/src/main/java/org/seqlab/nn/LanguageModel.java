@@ -130,4 +130,17 @@ public interface LanguageModel extends Module {
 
   /** A decoder over the model's current weights. */
   Decoder decoder();
+
+  /**
+   * A decoder over the model's current weights held at {@code precision}: {@link
+   * WeightPrecision#FLOAT32} is {@link #decoder()}; {@link WeightPrecision#INT8} rounds the
+   * recurrent weights of an RNN, LSTM or GRU to 8 bits ({@link RecurrentStream}).
+   *
+   * @throws UnsupportedOperationException for a precision the model does not offer
+   */
+  default Decoder decoder(WeightPrecision precision) {
+    if (precision == WeightPrecision.FLOAT32) return decoder();
+    throw new UnsupportedOperationException(
+        precision.id() + " weights are for the RNN, LSTM and GRU; this model decodes in float32");
+  }
 }

@@ -140,7 +140,13 @@ public final class RecurrentLanguageModel extends RecurrentShell {
   /** Steps on {@link RecurrentStream}, the allocation-free streaming path. */
   @Override
   Stepper stepper() {
-    RecurrentStream stream = new RecurrentStream(rnn, 1);
+    return stepper(WeightPrecision.FLOAT32);
+  }
+
+  /** Steps on a {@link RecurrentStream} whose weights are held at {@code precision}. */
+  @Override
+  Stepper stepper(WeightPrecision precision) {
+    RecurrentStream stream = new RecurrentStream(rnn, 1, 1, precision);
     float[] hidden = new float[config.hiddenSize()];
     return new Stepper() {
       @Override

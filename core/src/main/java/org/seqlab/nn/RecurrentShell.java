@@ -112,6 +112,17 @@ abstract sealed class RecurrentShell implements LanguageModel
   /** A stepper from the zero state, over the stack's current weights. */
   abstract Stepper stepper();
 
+  /**
+   * {@link #stepper()} with the stack's weights held at {@code precision}.
+   *
+   * @throws UnsupportedOperationException where the stack does not offer it
+   */
+  Stepper stepper(WeightPrecision precision) {
+    if (precision == WeightPrecision.FLOAT32) return stepper();
+    throw new UnsupportedOperationException(
+        precision.id() + " weights are for the RNN, LSTM and GRU; this model decodes in float32");
+  }
+
   /** The tensor named {@code name} in a carried state, or null (zeros) when none was carried. */
   static Tensor stateTensor(State carried, String name) {
     return carried == null ? null : carried.tensors().get(name);
@@ -257,10 +268,15 @@ abstract sealed class RecurrentShell implements LanguageModel
 
   @Override
   public Decoder decoder() {
+    return decoder(WeightPrecision.FLOAT32);
+  }
+
+  @Override
+  public Decoder decoder(WeightPrecision precision) {
     if (embedding == null) {
       throw new UnsupportedOperationException("a model that reads features does not generate");
     }
-    return new StepDecoder();
+    return new StepDecoder(stepper(precision));
   }
 
   /**
@@ -268,8 +284,12 @@ abstract sealed class RecurrentShell implements LanguageModel
    * #stepper}), and the head's {@code V} dot products.
    */
   private final class StepDecoder implements Decoder {
-    private final Stepper stack = stepper();
+    private final Stepper stack;
     private final float[] logits = new float[sizes.vocabularySize()];
+
+    StepDecoder(Stepper stack) {
+      this.stack = stack;
+    }
 
     @Override
     public float[] next(int token) {
