@@ -22,6 +22,7 @@ import picocli.CommandLine.Command;
       AttentionCommand.class,
       TrainCommand.class,
       SampleCommand.class,
+      PrecisionCommand.class,
       RunCommand.class,
       RerunCommand.class,
       ReportCommand.class,

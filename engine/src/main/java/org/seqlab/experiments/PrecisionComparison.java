@@ -16,11 +16,15 @@ import org.seqlab.nn.WeightPrecision;
  * exp(logits) − logit[next]}, averaged), the largest difference of any logit from float32's, the
  * decoder's time per character (the stack's step and the head), and the bytes of the recurrent
  * weights a step reads ({@link WeightPrecision#bytesPerWeight}, plus a float32 scale per row for 8
- * bits). The decoder carries its state over the whole text, so its loss is not the training run's
- * validation loss over windows; the precisions are compared with each other on the same footing.
+ * bits), after a warm-up of {@link #WARM_UP} characters. The decoder carries its state over the
+ * whole text, so its loss is not the training run's validation loss over windows; the precisions
+ * are compared with each other on the same footing.
  */
 public final class PrecisionComparison {
   private PrecisionComparison() {}
+
+  /** Characters each decoder reads before the measured pass, so that its code is compiled. */
+  static final int WARM_UP = 5000;
 
   /**
    * One precision's numbers.
@@ -56,6 +60,11 @@ public final class PrecisionComparison {
     LanguageModel.Decoder[] decoders = new LanguageModel.Decoder[n];
     try {
       for (int i = 0; i < n; i++) decoders[i] = model.decoder(order.get(i));
+      // The first steps run interpreted and then in C1: timed, they would measure the compiler.
+      for (int i = 0; i < n; i++) {
+        for (int t = 0; t < Math.min(WARM_UP, tokens.length); t++) decoders[i].next(tokens[t]);
+        decoders[i].reset();
+      }
       double[] nll = new double[n], largest = new double[n];
       long[] nanos = new long[n];
       float[] reference = null;
