@@ -490,13 +490,17 @@ function drawGradientFlow(answer, chosen) {
   if (mine) {
     const head = el('p', 'verdict-head');
     head.append(el('span', `badge verdict-${String(mine.verdict).toLowerCase()}`, mine.verdict));
-    head.append(` ${mine.label || mine.model}: ×${num(mine.factor_per_step, 3)} per step back`);
+    head.append(` ${mine.label || mine.model}: ×${num(mine.factor_per_step, 3)} per step back, ${num(mine.trend, 3)} over the sequence`);
     if (mine.radius !== null && mine.radius !== undefined) head.append(`, spectral radius ρ(W_hh) = ${num(mine.radius, 3)}`);
     verdict.append(head);
-    for (const sentence of mine.sentences || []) verdict.append(el('p', null, sentence));
+    // The rule is the last sentence; it is shown once, after the comparison, for every verdict.
+    for (const sentence of mine.sentences || []) {
+      if (sentence !== answer.rule) verdict.append(el('p', null, sentence));
+    }
   }
   const others = all.filter((s) => s.model !== chosen);
   if (others.length) {
-    verdict.append(el('p', 'muted', `Same size, for comparison: ${others.map((s) => `${s.label || s.model} ${s.verdict} (×${num(s.factor_per_step, 3)} per step)`).join('; ')}.`));
+    verdict.append(el('p', 'muted', `Same size, for comparison: ${others.map((s) => `${s.label || s.model} ${s.verdict} (×${num(s.factor_per_step, 3)} per step, ${num(s.trend, 3)} over the sequence)`).join('; ')}.`));
   }
+  if (answer.rule) verdict.append(el('p', 'rule', answer.rule));
 }
