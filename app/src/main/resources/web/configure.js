@@ -287,6 +287,7 @@ function greyOut(config) {
 
 function changed(name) {
   clearFieldErrors();
+  document.getElementById('preset-changes').hidden = true; // it told what the preset did; now the user changes things
   lab.config = readForm();
   greyOut(lab.config);
   updateHash();
@@ -297,12 +298,24 @@ function changed(name) {
 function pickPreset(name) {
   const preset = (lab.schema.presets || []).find((p) => p.name === name);
   if (!preset) return;
+  const before = lab.config;
   lab.config = { ...defaults(), ...preset.config };
   writeForm(lab.config);
   markPreset(preset);
+  showPresetChanges(before, lab.config);
   clearFieldErrors();
   updateHash();
   scheduleCheck(0);
+}
+
+/** Says, under the preset's story, which settings the preset changed and from what. */
+function showPresetChanges(before, after) {
+  const line = document.getElementById('preset-changes');
+  const changed = lab.schema.controls
+    .filter((c) => String(before[c.name] ?? '') !== String(after[c.name] ?? ''))
+    .map((c) => `${forTask(c, after).label} ${before[c.name] ?? 'unset'} → ${after[c.name] ?? 'unset'}`);
+  line.textContent = changed.length ? `The preset changed: ${changed.join(', ')}.` : 'The preset changed nothing: these were the settings already.';
+  line.hidden = false;
 }
 
 function markPreset(preset) {
@@ -311,7 +324,10 @@ function markPreset(preset) {
     button.classList.toggle('active', preset !== null && button.dataset.preset === preset.name);
   }
   const story = document.getElementById('preset-story');
-  if (!preset) return;
+  if (!preset) {
+    document.getElementById('preset-changes').hidden = true;
+    return;
+  }
   story.hidden = false;
   document.getElementById('preset-title').textContent = preset.title || preset.name;
   document.getElementById('preset-text').textContent = preset.story || '';
@@ -365,7 +381,7 @@ function applyCheck(answer) {
 function updateStart(pending) {
   const start = document.getElementById('start');
   start.disabled = pending || !lab.checked || lab.problems.length > 0;
-  start.title = lab.problems.length > 0 ? 'Fix the problems listed above first' : '';
+  start.title = lab.problems.length > 0 ? 'Fix the problems listed below first' : '';
 }
 
 /** Puts the server's 400 sentence under the control it names. */

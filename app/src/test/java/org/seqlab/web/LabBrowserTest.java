@@ -203,6 +203,83 @@ class LabBrowserTest {
     assertEquals(List.of(), errors, "no request of the page failed");
   }
 
+  /**
+   * On a 1280×800 window, without scrolling the page: a link whose values the lab clamps shows what
+   * it changed next to Start; a preset says what it changed; Start is at hand; and the run it
+   * starts opens in view.
+   */
+  @Test
+  void startTheChangesAndTheRunAreInViewWithoutScrolling() {
+    driver.manage().window().setSize(new Dimension(1280, 800));
+    driver.get(
+        base
+            + "#config="
+            + java.net.URLEncoder.encode(
+                "hidden=999&steps=5000&batch=128", java.nio.charset.StandardCharsets.UTF_8));
+    await("the page to load its controls", Duration.ofSeconds(20), d -> isTrue("labState.ready"));
+    assertTrue(
+        ((Number) js("return window.innerHeight")).longValue() <= 800,
+        "the window is 800 pixels high");
+    await(
+        "the link's change to be listed",
+        Duration.ofSeconds(20),
+        d -> text("#changes").contains("hidden 999 is above its maximum 256; using 256"));
+    assertInView("#changes li");
+    assertInView("#start");
+
+    // A preset says which settings it changed, where the user is looking.
+    js("document.querySelector('#presets button[data-preset=highway]').click()");
+    await(
+        "the preset's changes",
+        Duration.ofSeconds(10),
+        d -> text("#preset-changes").startsWith("The preset changed: Architecture rnn → lstm"));
+    assertInView("#preset-changes");
+    assertInView("#start");
+
+    // The form scrolled to its end: Start stays in view, at the top of the column.
+    js("document.getElementById('configure').scrollTop = 1e6");
+    assertTrue(
+        ((Number) js("return document.getElementById('configure').scrollTop")).longValue() > 0,
+        "the configure column scrolls");
+    await(
+        "the Start button to be enabled (problems: " + text("#problems") + ")",
+        Duration.ofSeconds(20),
+        d -> d.findElement(By.id("start")).isEnabled());
+    assertInView("#start");
+    js("document.getElementById('start').click()");
+    await("the run to open", Duration.ofSeconds(20), d -> isTrue("labState.runId"));
+    await("the run's status", Duration.ofSeconds(20), d -> !text("#status").isEmpty());
+    assertInView("#run-card .card-head");
+    assertEquals(0L, ((Number) js("return window.scrollY")).longValue(), "the page never scrolled");
+    if (!ended()) js("document.getElementById('cancel').click()");
+    await(
+        "the run to end",
+        Duration.ofSeconds(60),
+        d -> ended() || text("#status").contains("cancelled"));
+  }
+
+  /**
+   * Fails unless the element is displayed inside the window as it stands, without scrolling the
+   * page: its box within the viewport and the element itself what is drawn at its centre.
+   */
+  private void assertInView(String selector) {
+    Object why =
+        js(
+            "const e = document.querySelector(arguments[0]);"
+                + " if (!e) return 'not on the page';"
+                + " const r = e.getBoundingClientRect();"
+                + " if (r.width === 0 || r.height === 0) return 'not displayed';"
+                + " if (window.scrollY !== 0) return 'the page was scrolled to ' + window.scrollY;"
+                + " if (r.top < 0 || r.bottom > window.innerHeight || r.left < 0"
+                + "     || r.right > window.innerWidth)"
+                + "   return 'outside the window: ' + JSON.stringify(r) + ' in '"
+                + "     + window.innerWidth + 'x' + window.innerHeight;"
+                + " const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);"
+                + " return e.contains(hit) ? null : 'covered by ' + (hit ? hit.outerHTML.slice(0, 80) : 'nothing');",
+            selector);
+    assertEquals(null, why, selector + " in view at 1280×800");
+  }
+
   // ---- steps ----
 
   /** Waits for the server's check to allow a run, presses Start, and returns the run's id. */
@@ -271,8 +348,8 @@ class LabBrowserTest {
 
   // ---- reading the page ----
 
-  private Object js(String script) {
-    return ((JavascriptExecutor) driver).executeScript(script);
+  private Object js(String script, Object... arguments) {
+    return ((JavascriptExecutor) driver).executeScript(script, arguments);
   }
 
   private boolean isTrue(String expression) {
