@@ -153,7 +153,8 @@ const HANDLERS = {
     labState.finished = null;
     document.getElementById('divergence').hidden = true;
     document.getElementById('result').hidden = true;
-    notice(`Run ${run.id} resumed from step ${data.from_step} with clipping at ${num(data.clip_threshold, 3)}.`, 'info');
+    const clipping = data.clip_threshold === null || data.clip_threshold === undefined ? 'with its own settings' : `with clipping at ${num(data.clip_threshold, 3)}`;
+    notice(`Run ${run.id} resumed from step ${data.from_step} ${clipping}.`, 'info');
     redraw(run, 'loss', 'score', 'timeGradients');
   },
   start(run, data) {
@@ -215,6 +216,9 @@ const HANDLERS = {
     if (data.status === 'diverged' && data.divergence) showDivergence(data.divergence);
     redraw(run, 'loss', 'score', 'progress');
     refreshHistorySoon();
+    // A log replayed after a restart ends with the event written then; the server says now
+    // whether the run can go on.
+    loadRunInfo(run.id);
   },
 };
 
@@ -271,6 +275,16 @@ function showResult(run) {
   } else if (!run.error) {
     box.append(el('p', null, `The run ended (${run.status}) without a final result.`));
   }
+  if (run.resumable && run.status !== 'diverged') {
+    // Stopped before its end with a checkpoint (cancelled, or cut off when the lab stopped): it goes
+    // on from there with its own settings, as `seqlab train --resume` does.
+    const again = el('button', 'primary', `Resume from step ${run.step}`);
+    again.type = 'button';
+    again.id = 'continue';
+    again.title = 'continue this run from its checkpoint with its own settings';
+    again.addEventListener('click', () => continueRun(again));
+    box.append(again);
+  }
   box.hidden = false;
   // The weights exist once a run has ended: show how to load them.
   if (run.status === 'finished') loadSnippet(false);
@@ -314,6 +328,25 @@ async function resumeRun() {
     refreshHistorySoon();
   } catch (e) {
     document.getElementById('resume').disabled = false;
+    report(e, 'Resuming the run');
+  }
+}
+
+/** Continues a run stopped before its end, from its checkpoint, with its own settings. */
+async function continueRun(button) {
+  if (!live) return;
+  const run = live;
+  button.disabled = true;
+  try {
+    const answer = await api(`/api/runs/${encodeURIComponent(run.id)}/resume`, { method: 'POST', body: {} });
+    if (live !== run) return;
+    document.getElementById('result').hidden = true;
+    run.ended = false;
+    setStatus(answer && answer.status ? answer.status : 'queued');
+    connect();
+    refreshHistorySoon();
+  } catch (e) {
+    button.disabled = false;
     report(e, 'Resuming the run');
   }
 }

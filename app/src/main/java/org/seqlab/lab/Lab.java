@@ -178,15 +178,16 @@ public final class Lab implements AutoCloseable {
   }
 
   /**
-   * Continues a diverged run from its last good checkpoint with clipping at {@code clipThreshold}
-   * (and optionally another learning rate).
+   * Continues a run: a diverged one from its last good checkpoint with clipping at {@code
+   * clipThreshold} (1 if null, and optionally another learning rate); one stopped before its end
+   * (cancelled, or cut off when the lab stopped) from its checkpoint with its own settings.
    *
-   * @throws IllegalStateException if the run did not diverge
+   * @throws IllegalStateException if the run cannot be continued
    */
-  public LabRun resume(String id, double clipThreshold, Double lr) throws IOException {
+  public LabRun resume(String id, Double clipThreshold, Double lr) throws IOException {
     LabRun run = require(id);
     LabConfig.Control clip = LabConfig.control("clip_threshold");
-    if (!(clipThreshold >= clip.min() && clipThreshold <= clip.max())) {
+    if (clipThreshold != null && !(clipThreshold >= clip.min() && clipThreshold <= clip.max())) {
       throw new IllegalArgumentException(
           "clip_threshold must be " + clip.allowed() + ", got " + clipThreshold);
     }

@@ -276,9 +276,12 @@ public final class LabServer implements AutoCloseable {
               "'" + key + "': a resume takes clip_threshold and lr (both optional)", key);
         }
       }
-      double clip = number(request.getOrDefault("clip_threshold", 1.0), "clip_threshold");
-      Object lr = request.get("lr");
-      return lab.resume(id, clip, lr == null ? null : number(lr, "lr")).toJson();
+      Object clip = request.get("clip_threshold"), lr = request.get("lr");
+      return lab.resume(
+              id,
+              clip == null ? null : number(clip, "clip_threshold"),
+              lr == null ? null : number(lr, "lr"))
+          .toJson();
     }
 
     Map<String, Object> compare(Object ids) {

@@ -225,6 +225,65 @@ class LabTest {
     }
   }
 
+  /** Waits until the run has reported a training step after {@code step}. */
+  static void awaitStepAfter(LabRun run, long step) throws InterruptedException {
+    long deadline = System.currentTimeMillis() + 120_000;
+    while (run.events().ofType("step").stream()
+        .noneMatch(
+            e -> {
+              try {
+                return json(e).get("step").asLong() > step;
+              } catch (IOException x) {
+                throw new java.io.UncheckedIOException(x);
+              }
+            })) {
+      assertTrue(System.currentTimeMillis() < deadline, "no step after " + step + " in 2 minutes");
+      run.events().after(run.events().size(), 200);
+    }
+  }
+
+  /**
+   * The lab's Ctrl-C stops every run after its step, each with a checkpoint. After a restart such a
+   * run is cancelled and resumable, as {@code seqlab train --resume} continues it: it goes on from
+   * its checkpoint with its own settings.
+   */
+  @Test
+  void aRunStoppedWhenTheLabStoppedResumesAfterARestart() throws Exception {
+    String id;
+    try (Lab lab = lab(1, 4)) {
+      LabRun run = lab.start(config("model", "gru", "distance", 5, "steps", 5000, "hidden", 8));
+      id = run.id();
+      awaitStepAfter(run, 2);
+    } // closing the lab is what its Ctrl-C does
+    long stoppedAt;
+    try (Lab lab = lab(1, 4)) {
+      LabRun run = lab.get(id);
+      assertEquals(LabRun.Status.CANCELLED, run.status());
+      assertTrue(Files.isRegularFile(run.dir().resolve(org.seqlab.io.RunDirectory.CHECKPOINT)));
+      assertEquals(true, run.toJson().get("resumable"));
+      stoppedAt = ((Number) run.toJson().get("step")).longValue();
+      assertTrue(stoppedAt > 2 && stoppedAt < 5000, "stopped at " + stoppedAt);
+      // Its settings are its own: clipping and the rate change only after a divergence.
+      IllegalArgumentException changed =
+          assertThrows(IllegalArgumentException.class, () -> lab.resume(id, 0.5, null));
+      assertEquals(
+          "a stopped run continues with its own settings; clip_threshold and lr change only after"
+              + " a divergence",
+          changed.getMessage());
+
+      lab.resume(id, null, null);
+      assertEquals(false, run.toJson().get("resumable"), "not twice at once");
+      JsonNode resumed = json(run.events().ofType("resumed").getLast());
+      assertEquals(stoppedAt, resumed.get("from_step").asLong());
+      awaitStepAfter(run, stoppedAt + 2);
+      lab.cancel(id);
+      awaitEnd(run);
+      assertEquals(LabRun.Status.CANCELLED, run.status());
+      assertTrue(((Number) run.toJson().get("step")).longValue() > stoppedAt + 2);
+      assertEquals(5000, runConfig(run).maxSteps(), "the same run, its own settings");
+    }
+  }
+
   @Test
   void aDivergedRunFoundAfterARestartResumesAndKeepsItsHistory() throws Exception {
     Map<String, Object> exploding = new LinkedHashMap<>(Presets.named("exploding").settings());

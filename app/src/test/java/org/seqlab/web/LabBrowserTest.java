@@ -251,11 +251,32 @@ class LabBrowserTest {
     await("the run's status", Duration.ofSeconds(20), d -> !text("#status").isEmpty());
     assertInView("#run-card .card-head");
     assertEquals(0L, ((Number) js("return window.scrollY")).longValue(), "the page never scrolled");
-    if (!ended()) js("document.getElementById('cancel').click()");
+
+    // The lab stops (its Ctrl-C) while the run trains, and starts again on the same folder: the
+    // run, stopped after its step with a checkpoint, can be resumed from the page.
+    String id = (String) js("return labState.runId");
+    await("a training step", EVENTS, d -> events("step") > 0);
+    server.close();
+    try {
+      server = LabServer.start(new LabServer.Options("127.0.0.1", 0, runsDir, 2, 16, List.of()));
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    base = "http://127.0.0.1:" + server.port() + "/";
+    driver.get(base + "#run=" + id);
+    await("the page to load again", Duration.ofSeconds(20), d -> isTrue("labState.ready"));
     await(
-        "the run to end",
-        Duration.ofSeconds(60),
-        d -> ended() || text("#status").contains("cancelled"));
+        "the stopped run's Resume button",
+        Duration.ofSeconds(20),
+        d -> text("#status").equals("cancelled") && !d.findElements(By.id("continue")).isEmpty());
+    assertTrue(text("#continue").startsWith("Resume from step "), text("#continue"));
+    js("document.getElementById('continue').click()");
+    await(
+        "the run to go on",
+        Duration.ofSeconds(30),
+        d -> text("#status").equals("running") || text("#status").equals("queued"));
+    js("document.getElementById('cancel').click()");
+    await("the run to end", Duration.ofSeconds(60), d -> text("#status").contains("cancelled"));
   }
 
   /**
