@@ -16,6 +16,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import org.seqlab.tasks.CharCorpus;
+import org.seqlab.tasks.TextStreams;
 import org.seqlab.tensor.Parallel;
 
 /**
@@ -72,11 +74,7 @@ public final class Lab implements AutoCloseable {
   public Lab(Options options) throws IOException {
     this.options = options;
     Files.createDirectories(options.runs());
-    for (Path text : options.texts()) {
-      if (!Files.isRegularFile(text)) {
-        throw new IllegalArgumentException("--text " + text + ": no such file");
-      }
-    }
+    for (Path text : options.texts()) checkText(text);
     // Runs go side by side, one kernel thread each: the same numbers as on one thread.
     Parallel.setThreads(1);
     AtomicInteger n = new AtomicInteger();
@@ -102,6 +100,58 @@ public final class Lab implements AutoCloseable {
     return options;
   }
 
+  /**
+   * Checks a text a char-lm run may train on, before the lab starts: a UTF-8 text file, not binary,
+   * long enough for a run with the lab's default window and batch.
+   *
+   * @throws IllegalArgumentException in one sentence, naming the file ("--text FILE: ...")
+   */
+  public static void checkText(Path text) throws IOException {
+    LabConfig d = LabConfig.defaults();
+    String problem = textProblem(text, d.seqLen(), d.batch());
+    if (problem != null) throw new IllegalArgumentException("--text " + text + ": " + problem);
+  }
+
+  /**
+   * What keeps {@code text} from serving a char-lm run with this window and batch, in the lab's
+   * words, or null. The engine's own check ({@link TextStreams}) decides; only its words change.
+   */
+  static String textProblem(Path text, int window, int batch) throws IOException {
+    CharCorpus corpus;
+    try {
+      corpus = CharCorpus.read(text);
+    } catch (IllegalArgumentException e) {
+      String m = e.getMessage();
+      return m.startsWith(text.toString()) ? m.substring(text.toString().length()).strip() : m;
+    }
+    try {
+      new TextStreams(corpus, window, batch, 0);
+      return null;
+    } catch (IllegalArgumentException e) {
+      long characters = corpus.train().length + (long) corpus.validation().length;
+      return String.format(
+          java.util.Locale.ROOT,
+          "its %d characters are too few for a char-lm run with a window of %d and a batch of %d"
+              + " (90%% of the text trains, 10%% validates, and each needs whole windows); give a"
+              + " text of at least %d characters",
+          characters,
+          window,
+          batch,
+          shortestText(window, batch));
+    }
+  }
+
+  /** The fewest characters a text needs for a window and batch (train and validation parts). */
+  public static long shortestText(int window, int batch) {
+    long n = (long) window * batch + 1;
+    while (true) {
+      long validation = Math.round(n * CharCorpus.VALIDATION_FRACTION);
+      long train = n - validation;
+      if ((train - 1) / batch / window > 0 && (validation - 1) / window > 0) return n;
+      n++;
+    }
+  }
+
   /** The names of the texts char-lm may train on. */
   public List<String> textNames() {
     return options.texts().stream().map(p -> p.getFileName().toString()).toList();
@@ -124,6 +174,11 @@ public final class Lab implements AutoCloseable {
       int i = textNames().indexOf(config.text());
       if (i < 0) throw new IllegalArgumentException("text: no text named " + config.text());
       text = options.texts().get(i);
+      String problem = textProblem(text, config.seqLen(), config.batch());
+      if (problem != null) {
+        throw new IllegalArgumentException(
+            "text " + config.text() + ": " + problem + ", or lower the window or the batch");
+      }
     }
     LabRun run;
     synchronized (waiting) {

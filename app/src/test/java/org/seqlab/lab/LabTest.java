@@ -225,6 +225,33 @@ class LabTest {
     }
   }
 
+  /**
+   * The shortest text the lab says a window and batch need is the engine's own limit: that many
+   * characters train, one fewer is refused, in the lab's words.
+   */
+  @Test
+  void theShortestTextIsTheEnginesLimit() throws Exception {
+    for (int[] wb : new int[][] {{64, 32}, {4, 1}, {16, 3}}) {
+      long n = Lab.shortestText(wb[0], wb[1]);
+      Path enough =
+          Files.writeString(runs.resolve("enough.txt"), "ab c".repeat(1000).substring(0, (int) n));
+      assertEquals(null, Lab.textProblem(enough, wb[0], wb[1]), n + " characters");
+      new org.seqlab.tasks.TextStreams(org.seqlab.tasks.CharCorpus.read(enough), wb[0], wb[1], 0);
+      Path fewer =
+          Files.writeString(
+              runs.resolve("fewer.txt"), "ab c".repeat(1000).substring(0, (int) n - 1));
+      String problem = Lab.textProblem(fewer, wb[0], wb[1]);
+      assertTrue(
+          problem != null && problem.startsWith("its " + (n - 1) + " characters are too few"),
+          problem);
+      assertThrows(
+          IllegalArgumentException.class,
+          () ->
+              new org.seqlab.tasks.TextStreams(
+                  org.seqlab.tasks.CharCorpus.read(fewer), wb[0], wb[1], 0));
+    }
+  }
+
   /** Waits until the run has reported a training step after {@code step}. */
   static void awaitStepAfter(LabRun run, long step) throws InterruptedException {
     long deadline = System.currentTimeMillis() + 120_000;
