@@ -181,6 +181,7 @@ public final class LabServer implements AutoCloseable {
       m.put("architectures", LabConfig.architecturesJson());
       m.put("tasks", LabConfig.tasksJson());
       m.put("presets", Presets.ALL.stream().map(Presets.Preset::toJson).toList());
+      m.put("experiments", ExperimentJob.runnableJson());
       Map<String, Object> limits = new LinkedHashMap<>();
       limits.put("max_running", lab.options().maxRunning());
       limits.put("max_queued", lab.options().maxQueued());
@@ -293,7 +294,16 @@ public final class LabServer implements AutoCloseable {
 
     Map<String, Object> startExperiment(Map<String, Object> request) throws IOException {
       Object name = request.get("experiment");
-      if (name == null) throw new BadRequest("name the experiment, e.g. long-range", "experiment");
+      if (name == null) {
+        throw new BadRequest(
+            "name the experiment: "
+                + String.join(
+                    ", ",
+                    ExperimentJob.runnable().stream()
+                        .map(org.seqlab.experiments.sweep.Experiment::name)
+                        .toList()),
+            "experiment");
+      }
       return lab.startExperiment(name.toString(), request).toJson();
     }
 

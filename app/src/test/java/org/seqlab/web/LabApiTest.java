@@ -436,6 +436,51 @@ class LabApiTest {
     }
   }
 
+  /**
+   * The Experiments tab offers every experiment of the table whose settings are its form's: the
+   * README's long-range, adding and copy among them, and each one starts and finishes.
+   */
+  @Test
+  void everyExperimentTheSchemaOffersRuns() throws Exception {
+    JsonNode offered = get("/api/schema").json().get("experiments");
+    List<String> names = new ArrayList<>();
+    for (JsonNode e : offered) names.add(e.get("name").asText());
+    assertTrue(names.containsAll(List.of("long-range", "adding", "copy")), names.toString());
+    assertEquals(
+        org.seqlab.lab.ExperimentJob.runnable().stream()
+            .map(org.seqlab.experiments.sweep.Experiment::name)
+            .toList(),
+        names);
+    for (JsonNode e : offered) {
+      int smallest = e.get("distances").get(0).asInt();
+      Answer started =
+          post(
+              "/api/experiments",
+              "{\"experiment\": \""
+                  + e.get("name").asText()
+                  + "\", \"distances\": ["
+                  + smallest
+                  + "], \"models\": [\"gru\"], \"seeds\": 1, \"steps\": 10}");
+      assertEquals(201, started.status(), e.get("name") + ": " + started.body());
+      String id = started.json().get("id").asText();
+      HttpResponse<java.io.InputStream> r =
+          HTTP.send(
+              HttpRequest.newBuilder(URI.create(url("/api/experiments/" + id + "/events"))).build(),
+              HttpResponse.BodyHandlers.ofInputStream());
+      r.body().readAllBytes(); // the stream closes when the experiment ends
+      Answer done = get("/api/experiments/" + id);
+      assertEquals("finished", done.json().get("status").asText(), done.body());
+      assertEquals(e.get("name").asText(), done.json().get("experiment").asText());
+    }
+    Answer other = post("/api/experiments", "{\"experiment\": \"forget-bias\"}");
+    assertEquals(400, other.status());
+    assertEquals(
+        "the lab runs "
+            + String.join(", ", names)
+            + "; run forget-bias with seqlab run forget-bias",
+        other.json().get("error").asText());
+  }
+
   @Test
   void theLongRangeExperimentStreamsItsRows() throws Exception {
     Answer started =

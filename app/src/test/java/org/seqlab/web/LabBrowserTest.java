@@ -85,6 +85,27 @@ class LabBrowserTest {
     driver.get(base);
     await("the page to load its controls", Duration.ofSeconds(20), d -> isTrue("labState.ready"));
 
+    // The Experiments tab offers every experiment the lab runs, and its form follows the choice.
+    click(".tabs button[data-tab=experiments]");
+    assertEquals(
+        org.seqlab.lab.ExperimentJob.runnable().stream()
+            .map(org.seqlab.experiments.sweep.Experiment::name)
+            .toList(),
+        js("return [...document.getElementById('exp-name').options].map((o) => o.value)"));
+    js(
+        "const s = document.getElementById('exp-name'); s.value = 'adding';"
+            + " s.dispatchEvent(new Event('change'));");
+    assertEquals(
+        String.join(
+            ", ",
+            org.seqlab.experiments.sweep.Experiments.named("adding").defaults().distances().stream()
+                .map(String::valueOf)
+                .toList()),
+        js("return document.getElementById('exp-distances').value"));
+    assertEquals(
+        org.seqlab.experiments.sweep.Experiments.named("adding").title(), text("#exp-title"));
+    click(".tabs button[data-tab=lab]");
+
     // The task menu is the table of tasks, and the knob follows the task: its label and range.
     assertEquals(
         LabConfig.TASKS,
