@@ -45,8 +45,10 @@ function taskRow(id) {
 function forTask(c, config) {
   if (c.name !== 'distance') return c;
   const t = taskRow(config && config.task);
-  if (!t || t.text) return c;
-  return { ...c, label: t.knob_label, min: t.lab_min, max: t.lab_max };
+  if (!t) return c;
+  // A text has no difficulty knob: no range of its own to show, only why it is not used.
+  if (t.text) return { ...c, help: t.knob_help, noRange: true };
+  return { ...c, label: t.knob_label, min: t.lab_min, max: t.lab_max, help: t.knob_help };
 }
 
 function control(name) {
@@ -107,7 +109,7 @@ function rangeText(c) {
     if (c.min !== undefined && c.max !== undefined) return `${num(c.min, 4)} – ${num(c.max, 4)}${c.log ? ', log scale' : ''}`;
     return c.allowed || '';
   }
-  if (c.type === 'choice') return `${c.choices.length} choices`;
+  if (c.type === 'choice') return `${c.choices.length} choice${c.choices.length === 1 ? '' : 's'}`;
   return '';
 }
 
@@ -243,7 +245,10 @@ function fitKnob(config) {
   if (!c || !row) return;
   row.querySelector('.name').textContent = c.label || c.name;
   const range = row.querySelector('.range');
-  if (range) range.textContent = rangeText(c);
+  if (range) range.textContent = c.noRange ? '' : rangeText(c);
+  // The help is the server's words for this task's knob, from the same range as the slider's.
+  row.querySelector('.help').textContent = c.help || '';
+  row.title = c.help || '';
   const number = document.getElementById('c-distance');
   number.min = c.min;
   number.max = c.max;

@@ -189,21 +189,22 @@ public final class ExperimentJob {
     }
   }
 
-  /** An experiment found in the runs folder, with the rows it has. */
-  static ExperimentJob load(Path dir) {
-    try {
-      JsonNode record = RunDirectory.JSON.readTree(dir.resolve(RECORD).toFile());
-      ExperimentJob job =
-          new ExperimentJob(dir.getFileName().toString(), dir, null, new RunEvents(null));
-      job.name = record.path("experiment").asText();
-      int planned = record.path("runs").asInt();
-      for (SweepRow row : ExperimentRunner.readRows(dir)) job.addRow(row);
-      job.status = job.rows.size() >= planned ? "finished" : "incomplete";
-      job.finish();
-      return job;
-    } catch (IOException | RuntimeException e) {
-      return null;
-    }
+  /**
+   * An experiment found in the runs folder, with the rows it has.
+   *
+   * @throws IOException or a RuntimeException if its files cannot be read
+   */
+  static ExperimentJob load(Path dir) throws IOException {
+    JsonNode record = RunDirectory.JSON.readTree(dir.resolve(RECORD).toFile());
+    ExperimentJob job =
+        new ExperimentJob(dir.getFileName().toString(), dir, null, new RunEvents(null));
+    job.name = record.path("experiment").asText();
+    Experiments.named(job.name); // one this version knows, or why not
+    int planned = record.path("runs").asInt();
+    for (SweepRow row : ExperimentRunner.readRows(dir)) job.addRow(row);
+    job.status = job.rows.size() >= planned ? "finished" : "incomplete";
+    job.finish();
+    return job;
   }
 
   void execute() {

@@ -16,6 +16,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import org.seqlab.io.RunDirectory;
 import org.seqlab.tasks.CharCorpus;
 import org.seqlab.tasks.TextStreams;
 import org.seqlab.tensor.Parallel;
@@ -289,30 +290,88 @@ public final class Lab implements AutoCloseable {
 
   /** Loads the runs and experiments the folder holds that the lab does not know yet. */
   private synchronized void rescan() {
+    Map<String, String> unreadable = new java.util.TreeMap<>();
     try (Stream<Path> entries = Files.list(options.runs())) {
       for (Path dir : entries.toList()) {
         String name = dir.getFileName().toString();
         if (!ID.matcher(name).matches()) continue;
         if (!runs.containsKey(name) && Files.isRegularFile(dir.resolve("config.json"))) {
-          LabRun run = loadQuietly(dir);
-          if (run != null) runs.putIfAbsent(name, run);
+          try {
+            runs.putIfAbsent(name, LabRun.load(dir));
+          } catch (IOException | RuntimeException e) {
+            unreadable.put(name, why(dir, e));
+          }
         }
         if (!experiments.containsKey(name)
             && Files.isRegularFile(dir.resolve(ExperimentJob.RECORD))) {
-          ExperimentJob job = ExperimentJob.load(dir);
-          if (job != null) experiments.putIfAbsent(name, job);
+          try {
+            experiments.putIfAbsent(name, ExperimentJob.load(dir));
+          } catch (IOException | RuntimeException e) {
+            unreadable.put(name, why(dir, e));
+          }
         }
       }
     } catch (IOException e) {
       // An unreadable folder lists what is known.
     }
+    skipped = Map.copyOf(unreadable);
+  }
+
+  /** The folders of the runs folder that look like runs or experiments but cannot be read. */
+  private volatile Map<String, String> skipped = Map.of();
+
+  /**
+   * The folders left out of the history because they cannot be read, each with why, as of the last
+   * look at the runs folder: folder name to reason.
+   */
+  public Map<String, String> skipped() {
+    rescan();
+    return new java.util.TreeMap<>(skipped);
+  }
+
+  /**
+   * Why a folder cannot be read, in one sentence without the parser's internals: the file that is
+   * not JSON and where, or what the reader said.
+   */
+  static String why(Path dir, Exception e) {
+    for (String file :
+        List.of(RunDirectory.CONFIG, LabRun.LAB_FILE, RunDirectory.RESULT, ExperimentJob.RECORD)) {
+      Path path = dir.resolve(file);
+      if (!Files.isRegularFile(path)) continue;
+      try {
+        RunEvents.JSON.readTree(path.toFile());
+      } catch (com.fasterxml.jackson.core.JsonProcessingException j) {
+        var at = j.getLocation();
+        return file
+            + " is not valid JSON"
+            + (at == null ? "" : " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")")
+            + ": "
+            + j.getOriginalMessage()
+                .lines()
+                .findFirst()
+                .orElse("")
+                .replaceAll("\\s*\\(code -?\\d+\\)", "");
+      } catch (IOException unreadable) {
+        return file + " cannot be read: " + unreadable.getMessage();
+      }
+    }
+    Throwable t = e;
+    while (!(t instanceof com.fasterxml.jackson.core.JsonProcessingException)
+        && t.getCause() != null) {
+      t = t.getCause();
+    }
+    String m =
+        t instanceof com.fasterxml.jackson.core.JsonProcessingException j
+            ? "its files are not as this version writes them: " + j.getOriginalMessage()
+            : e.getMessage() == null ? e.toString() : e.getMessage();
+    return m.lines().findFirst().orElse(m);
   }
 
   private static LabRun loadQuietly(Path dir) {
     try {
       return LabRun.load(dir);
     } catch (IOException | RuntimeException e) {
-      return null; // not a run this version can read: left out of the history
+      return null; // not a run this version can read: listed by skipped()
     }
   }
 

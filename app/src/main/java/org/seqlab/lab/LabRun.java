@@ -525,9 +525,23 @@ public final class LabRun {
 
     private StepReport unsent; // the last step, if thinning skipped it: sent when the run ends
 
+    /**
+     * Steps so far and the sum of their seconds per token: a run's batches all have the same number
+     * of tokens, so {@code steps / secondsPerToken} is training tokens per second of training time
+     * (validation excluded), the definition of the result's {@code tokens_per_second}. Each step
+     * event sends it as it stands, so the page shows one speed.
+     */
+    private long timedSteps;
+
+    private double secondsPerToken;
+
     @Override
     public void onStep(StepReport r) {
       step = r.step();
+      if (r.tokensPerSecond() > 0 && Double.isFinite(r.tokensPerSecond())) {
+        timedSteps++;
+        secondsPerToken += 1 / r.tokensPerSecond();
+      }
       lastGood = r;
       unsent = r;
       if (r.step() == 1 || r.step() % stepEvery == 0) sendStep(r);
@@ -550,7 +564,7 @@ public final class LabRun {
       m.put("loss", finite(r.loss()));
       m.put("grad_norm", finite(r.gradientNorm()));
       m.put("lr", r.learningRate());
-      m.put("tokens_per_s", r.tokensPerSecond());
+      m.put("tokens_per_s", timedSteps == 0 ? null : timedSteps / secondsPerToken);
       events.add("step", m);
     }
 

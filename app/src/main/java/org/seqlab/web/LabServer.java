@@ -122,6 +122,7 @@ public final class LabServer implements AutoCloseable {
         .get("/api/gradient-flow", json(req -> api.gradientFlow(query(req))))
         .post("/api/runs", (req, res) -> created(res, () -> api.start(body(req))))
         .get("/api/runs", json(req -> api.list()))
+        .get("/api/skipped", json(req -> skippedJson(lab)))
         .get("/api/compare", json(req -> api.compare(only(query(req), "ids").get("ids"))))
         .get("/api/runs/{id}", json(req -> api.run(id(req)).toJson()))
         .post("/api/runs/{id}/cancel", json(req -> lab.cancel(id(req)).toJson()))
@@ -161,6 +162,18 @@ public final class LabServer implements AutoCloseable {
                 error(res, Status.NOT_FOUND_404, "no such API: " + req.path().path(), null))
         .register("/webjars", StaticContentService.builder("META-INF/resources/webjars").build())
         .register("/", StaticContentService.builder("web").welcomeFileName("index.html").build());
+  }
+
+  /** The folders the history leaves out, each with why: {@code [{"folder", "reason"}, ...]}. */
+  private static List<Map<String, Object>> skippedJson(Lab lab) {
+    List<Map<String, Object>> out = new ArrayList<>();
+    for (var e : lab.skipped().entrySet()) {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("folder", e.getKey());
+      m.put("reason", e.getValue());
+      out.add(m);
+    }
+    return out;
   }
 
   /** What the handlers do, apart from HTTP. */

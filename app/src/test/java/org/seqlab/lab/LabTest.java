@@ -74,6 +74,15 @@ class LabTest {
       assertEquals("finished", all.getLast().type());
       assertFalse(events.isOpen());
 
+      // One speed: the last step event's is the result's, training tokens per training second.
+      double live = json(events.ofType("step").getLast()).get("tokens_per_s").asDouble();
+      double result =
+          json(events.ofType("finished").getLast())
+              .get("result")
+              .get("tokens_per_second")
+              .asDouble();
+      assertEquals(result, live, 1e-9 * result, "tokens per second, live and in the result");
+
       int length = json(events.ofType("start").getFirst()).get("steps_per_sequence").asInt();
       JsonNode g = json(events.ofType("time_gradients").getLast());
       assertEquals(60, g.get("step").asInt());
@@ -222,6 +231,32 @@ class LabTest {
       assertEquals(1.0, runConfig(run).clip());
       // A finished run is not resumed.
       assertThrows(IllegalStateException.class, () -> lab.resume(run.id(), 1.0, null));
+    }
+  }
+
+  /** A folder that looks like a run or an experiment but cannot be read is named with why. */
+  @Test
+  void unreadableFoldersAreLeftOutOfTheHistoryAndSaidWhy() throws Exception {
+    Path broken = Files.createDirectories(runs.resolve("20260101-000000-broken"));
+    Files.writeString(broken.resolve("config.json"), "{not json");
+    Path unknown = Files.createDirectories(runs.resolve("20260101-000001-old-experiment"));
+    Files.writeString(
+        unknown.resolve(ExperimentJob.RECORD), "{\"experiment\": \"no-such\", \"runs\": 1}");
+    Files.createDirectories(runs.resolve("notes")); // no run's files: not a run, nothing to say
+    try (Lab lab = lab(1, 1)) {
+      assertTrue(lab.list().isEmpty());
+      assertTrue(lab.experiments().isEmpty());
+      Map<String, String> skipped = lab.skipped();
+      assertEquals(
+          List.of("20260101-000000-broken", "20260101-000001-old-experiment"),
+          List.copyOf(skipped.keySet()));
+      assertEquals(
+          "config.json is not valid JSON (line 1, column 2): Unexpected character ('n'): was"
+              + " expecting double-quote to start field name",
+          skipped.get("20260101-000000-broken"));
+      assertTrue(
+          skipped.get("20260101-000001-old-experiment").startsWith("unknown experiment 'no-such'"),
+          skipped.get("20260101-000001-old-experiment"));
     }
   }
 

@@ -123,6 +123,14 @@ class LabBrowserTest {
             text(knob).equals(mqar.knobLabel())
                 && String.valueOf(LabConfig.knobRange(mqar).max())
                     .equals(js("return document.getElementById('c-distance').max")));
+    // Its help says the range the slider and the field take: one range, from one place.
+    String range = LabConfig.knobRange(mqar).min() + " to " + LabConfig.knobRange(mqar).max();
+    assertEquals(
+        LabConfig.knobRange(mqar).min() + " – " + LabConfig.knobRange(mqar).max(),
+        text("#controls .control[data-control=distance] .range"));
+    assertTrue(
+        text("#controls .control[data-control=distance] .help").endsWith(range + " in the lab"),
+        text("#controls .control[data-control=distance] .help"));
 
     // The vanishing gradient, measured at initialisation: no training needed.
     click("#presets button[data-preset=vanishing]");
@@ -273,12 +281,53 @@ class LabBrowserTest {
     assertInView("#run-card .card-head");
     assertEquals(0L, ((Number) js("return window.scrollY")).longValue(), "the page never scrolled");
 
+    // The charts: whole training steps on the x axis, and the profile's axis held to what was
+    // measured (the predicted line is cut at its edges).
+    await(
+        "the loss curve and the gradient profile",
+        EVENTS,
+        d -> points("chart-loss") > 0 && points("chart-profile") > 0);
+    Object ticks =
+        js(
+            "const a = echarts.getInstanceByDom(document.getElementById('chart-loss'))"
+                + ".getModel().getComponent('xAxis').axis;"
+                + " return a.scale.getTicks().map((t) => t.value);");
+    for (Object t : (List<?>) ticks) {
+      double v = ((Number) t).doubleValue();
+      assertEquals(Math.rint(v), v, "an x tick at a whole step: " + ticks);
+    }
+    Object profile =
+        js(
+            "const o = echarts.getInstanceByDom(document.getElementById('chart-profile')).getOption();"
+                + " const measured = o.series.filter((s) => !s.name.startsWith('predicted'))"
+                + "   .flatMap((s) => s.data.map((d) => d[1])).filter((v) => v > 0);"
+                + " return [o.yAxis[0].max, Math.max(...measured), o.yAxis[0].min, Math.min(...measured)];");
+    List<?> bounds = (List<?>) profile;
+    double top = ((Number) bounds.get(0)).doubleValue(),
+        high = ((Number) bounds.get(1)).doubleValue();
+    double bottom = ((Number) bounds.get(2)).doubleValue(),
+        low = ((Number) bounds.get(3)).doubleValue();
+    assertTrue(
+        high <= top && top <= 10 * high,
+        "the profile's axis ends at " + top + ", its data at " + high);
+    assertTrue(
+        bottom <= low && low <= 10 * bottom,
+        "the profile's axis starts at " + bottom + ", its data at " + low);
+    // One format for every tick of a log axis, and a lone point drawn as a marker.
+    assertEquals(
+        List.of("10⁶", "10⁷", "10⁻²", "10⁰"), js("return [1e6, 1e7, 0.01, 1].map(logTick)"));
+    assertEquals(true, js("return line('one validation', [[5, 0.5]]).showSymbol"));
+    assertEquals(false, js("return line('a curve', [[5, 0.5], [10, 0.6]]).showSymbol"));
+
     // The lab stops (its Ctrl-C) while the run trains, and starts again on the same folder: the
     // run, stopped after its step with a checkpoint, can be resumed from the page.
     String id = (String) js("return labState.runId");
     await("a training step", EVENTS, d -> events("step") > 0);
     server.close();
     try {
+      // A folder the history cannot read, to be named with why.
+      Path broken = Files.createDirectories(runsDir.resolve("20260101-000000-broken"));
+      Files.writeString(broken.resolve("config.json"), "{not json");
       server = LabServer.start(new LabServer.Options("127.0.0.1", 0, runsDir, 2, 16, List.of()));
     } catch (IOException e) {
       throw new java.io.UncheckedIOException(e);
@@ -298,6 +347,24 @@ class LabBrowserTest {
         d -> text("#status").equals("running") || text("#status").equals("queued"));
     js("document.getElementById('cancel').click()");
     await("the run to end", Duration.ofSeconds(60), d -> text("#status").contains("cancelled"));
+
+    // The history names the run (its title and its id, which runs of one title differ in), its
+    // knob by the task's name for it, and the folder it left out with why.
+    js("document.querySelector('.tabs button[data-tab=history]').click()");
+    String row = "#history tr[data-run='" + id + "']";
+    await(
+        "the run and the unreadable folder in the history",
+        Duration.ofSeconds(20),
+        d ->
+            !d.findElements(By.cssSelector(row)).isEmpty()
+                && text("#history-skipped")
+                    .startsWith("20260101-000000-broken: config.json is not valid JSON"));
+    assertEquals(id, text(row + " td.title .run-id"));
+    assertEquals("Distance d 10", text(row + " td:nth-child(6)"));
+    assertTrue(
+        text("#notice")
+            .contains("The history leaves out 1 folder of the runs folder it cannot read"),
+        text("#notice"));
   }
 
   /**
