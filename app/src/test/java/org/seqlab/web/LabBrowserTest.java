@@ -313,6 +313,41 @@ class LabBrowserTest {
     assertTrue(
         bottom <= low && low <= 10 * bottom,
         "the profile's axis starts at " + bottom + ", its data at " + low);
+    // A chart's long sentence (the Score panel of a task scored by its loss) is broken into lines
+    // inside the chart, not cut off at both ends.
+    Object outside =
+        js(
+            "placeholder('chart-score', 'no accuracy for this task: its score is the loss, on the"
+                + " left, against the dashed baseline, which is a long sentence for a narrow chart');"
+                + " const c = chart('chart-score'); c.getZr().flush();"
+                + " const texts = c.getZr().storage.getDisplayList().filter((e) => e.style && e.style.text);"
+                + " if (texts.length === 0) return 'no text drawn';"
+                + " return texts.map((e) => { const r = e.getBoundingRect().clone();"
+                + "   if (e.transform) r.applyTransform(e.transform); return r; })"
+                + "   .filter((r) => r.x < 0 || r.x + r.width > c.getWidth())"
+                + "   .map((r) => JSON.stringify(r)).join('; ');");
+    assertEquals(
+        "",
+        outside,
+        "text outside the Score chart of width " + js("return chart('chart-score').getWidth()"));
+    // A gate map over 48 tokens shows every n-th label, none over another.
+    Object overlaps =
+        js(
+            "const tokens = Array.from({ length: 48 }, (_, i) => 'token' + i);"
+                + " const matrix = tokens.map(() => [0.2, 0.8, 0.5]);"
+                + " drawStateGrid('chart-gates', [{ title: 'forget gate f', matrix },"
+                + "   { title: 'input gate i', matrix }], tokens);"
+                + " const c = chart('chart-gates'); c.getZr().flush();"
+                + " const rects = c.getZr().storage.getDisplayList()"
+                + "   .filter((e) => e.style && /^token\\d+$/.test(e.style.text) && !e.ignore && !e.invisible)"
+                + "   .map((e) => { const r = e.getBoundingRect().clone();"
+                + "     if (e.transform) r.applyTransform(e.transform); return r; });"
+                + " if (rects.length < 4) return 'only ' + rects.length + ' labels';"
+                + " const bad = [];"
+                + " for (let i = 0; i < rects.length; i++) for (let j = i + 1; j < rects.length; j++)"
+                + "   if (rects[i].intersect(rects[j])) bad.push(i + '/' + j);"
+                + " return bad.join(' ');");
+    assertEquals("", overlaps, "token labels that overlap in the gate map");
     // One format for every tick of a log axis, and a lone point drawn as a marker.
     assertEquals(
         List.of("10⁶", "10⁷", "10⁻²", "10⁰"), js("return [1e6, 1e7, 0.01, 1].map(logTick)"));
