@@ -195,17 +195,22 @@ function compareName(run, i) {
  * The legend of a comparison: one full line per run, above the chart (nothing cut off or scrolled
  * away), with the chart's grid below it.
  */
-function fullLegend(option, count) {
-  option.legend = { top: 0, left: 0, orient: 'vertical', type: 'plain', itemGap: 4, textStyle: { fontSize: 11 } };
-  option.grid = { ...option.grid, top: 36 + 18 * count };
+function fullLegend(option, names, chartId) {
+  const width = Math.max(160, (document.getElementById(chartId).clientWidth || 400) - 48);
+  // A name longer than the chart is wide breaks into lines; the grid starts below them all.
+  const lines = names.reduce((n, name) => n + Math.ceil((name.length * 6.2) / width), 0);
+  option.legend = { top: 0, left: 0, orient: 'vertical', type: 'plain', itemGap: 4, textStyle: { fontSize: 11, width, overflow: 'break', lineHeight: 14 } };
+  option.grid = { ...option.grid, top: 36 + 16 * lines };
+  document.getElementById(chartId).style.height = `${320 + 16 * lines}px`;
 }
 
 function drawComparisonCurves(runs, metrics) {
   const loss = lineBase({ xName: 'training step', yName: 'loss', yLog: true });
   const score = lineBase({ xName: 'training step', yName: 'validation accuracy' });
   score.yAxis = { type: 'value', name: 'validation accuracy', min: 0, max: 1 };
-  fullLegend(loss, runs.length);
-  fullLegend(score, runs.length);
+  const names = runs.map((r, i) => compareName(r, i));
+  fullLegend(loss, names, 'chart-compare-loss');
+  fullLegend(score, names, 'chart-compare-score');
   loss.series = [];
   score.series = [];
   runs.forEach((run, i) => {
@@ -224,6 +229,8 @@ function drawComparisonCurves(runs, metrics) {
       score.series.push(s);
     }
   });
+  chart('chart-compare-loss').resize();
+  chart('chart-compare-score').resize();
   chart('chart-compare-loss').setOption(loss, true);
   if (score.series.length) chart('chart-compare-score').setOption(score, true);
   else placeholder('chart-compare-score', 'none of these runs has an accuracy');

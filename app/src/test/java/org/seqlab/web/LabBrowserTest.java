@@ -395,6 +395,28 @@ class LabBrowserTest {
                 && text("#history-skipped")
                     .startsWith("20260101-000000-broken: config.json is not valid JSON"));
     assertEquals(id, text(row + " td.title .run-id"));
+    // A comparison names each run in full in its legend, the same names as its table.
+    Object legend =
+        js(
+            "document.getElementById('compare-card').hidden = false;"
+                + " const title = 'LSTM H 256 on agreement distance 100 with a forget-gate bias of 1';"
+                + " const runs = [0, 1, 2].map((i) => ({ id: 'run-' + i, title,"
+                + "   created: '2026-12-07T06:0' + i + ':00Z', baseline: '' }));"
+                + " const rows = [{ step: 1, val_loss: 0.7, val_accuracy: 0.5 }];"
+                + " drawComparisonCurves(runs, runs.map(() => ({ rows })));"
+                + " const c = chart('chart-compare-loss'); c.getZr().flush();"
+                + " const names = runs.map((r, i) => compareName(r, i));"
+                + " const bare = (t) => String(t).replace(/\\s/g, '');"
+                + " const texts = c.getZr().storage.getDisplayList().filter((e) => e.style && e.style.text);"
+                + " const all = texts.map((e) => bare(e.style.text)).join('');"
+                + " const drawn = names.filter((n) => all.includes(bare(n))).length;"
+                + " const cut = texts.filter((e) => names.some((n) => bare(n).includes(bare(e.style.text))))"
+                + "   .map((e) => { const r = e.getBoundingRect().clone();"
+                + "     if (e.transform) r.applyTransform(e.transform); return [e.style.text, r]; })"
+                + "   .filter(([t, r]) => r.x < 0 || r.x + r.width > c.getWidth());"
+                + " return drawn + ' of ' + names.length + ' names drawn, ' + cut.length + ' cut'"
+                + "   + cut.map(([t, r]) => ': ' + t + ' ' + JSON.stringify(r)).join('');");
+    assertEquals("3 of 3 names drawn, 0 cut", legend);
     assertEquals("Distance d 10", text(row + " td:nth-child(6)"));
     assertTrue(
         text("#notice")
@@ -517,9 +539,16 @@ class LabBrowserTest {
     return ((Number) n).longValue();
   }
 
+  /** The element's visible text; found again if the page redrew it meanwhile (the history does). */
   private String text(String selector) {
-    List<WebElement> found = driver.findElements(By.cssSelector(selector));
-    return found.isEmpty() ? "" : found.getFirst().getText();
+    for (int attempt = 1; ; attempt++) {
+      try {
+        List<WebElement> found = driver.findElements(By.cssSelector(selector));
+        return found.isEmpty() ? "" : found.getFirst().getText();
+      } catch (org.openqa.selenium.StaleElementReferenceException redrawn) {
+        if (attempt == 5) throw redrawn;
+      }
+    }
   }
 
   private void click(String selector) {
