@@ -418,6 +418,9 @@ class LabBrowserTest {
                 + "   + cut.map(([t, r]) => ': ' + t + ' ' + JSON.stringify(r)).join('');");
     assertEquals("3 of 3 names drawn, 0 cut", legend);
     assertEquals("Distance d 10", text(row + " td:nth-child(6)"));
+    // A text's row shows its window, not a distance it does not have.
+    assertEquals(
+        "window 64", js("return knobWords({ task: 'char-lm', seq_len: 64, distance: 0 })"));
     assertTrue(
         text("#notice")
             .contains("The history leaves out 1 folder of the runs folder it cannot read"),
