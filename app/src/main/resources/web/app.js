@@ -25,7 +25,10 @@ async function startRun() {
   try {
     const answer = await api('/api/runs', { method: 'POST', body: readForm() });
     openRun(answer.id);
-    document.getElementById('run-card').scrollIntoView({ block: 'start', behavior: 'smooth' });
+    // The run card is the first on the page: in view unless the page was scrolled away from it.
+    const card = document.getElementById('run-card');
+    const top = card.getBoundingClientRect().top;
+    if (top < 0 || top > window.innerHeight - 120) card.scrollIntoView({ block: 'start', behavior: 'smooth' });
     refreshHistorySoon();
   } catch (e) {
     if (e.status === 400) {

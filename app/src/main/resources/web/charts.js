@@ -34,6 +34,28 @@ function resizeCharts() {
 }
 window.addEventListener('resize', resizeCharts);
 
+const SUPERSCRIPT = { '-': '⁻', 0: '⁰', 1: '¹', 2: '²', 3: '³', 4: '⁴', 5: '⁵', 6: '⁶', 7: '⁷', 8: '⁸', 9: '⁹' };
+
+/**
+ * A tick of a log axis in one format for every tick: a power of ten as 10ⁿ (10⁶ and 10⁷ alike,
+ * never "1000000" beside "1e7"), anything else as num() writes it.
+ */
+function logTick(v) {
+  const k = Math.round(Math.log10(v));
+  if (!Number.isFinite(k) || Math.abs(v / Math.pow(10, k) - 1) > 1e-9) return num(v, 2);
+  return `10${String(k).split('').map((c) => SUPERSCRIPT[c]).join('')}`;
+}
+
+/**
+ * Log-axis bounds that hold these values, at whole decades: a line drawn with them (a prediction)
+ * is cut at the chart's edge instead of stretching the axis to its own extremes.
+ */
+function decadeBounds(values) {
+  const shown = values.filter((v) => typeof v === 'number' && Number.isFinite(v) && v > 0);
+  if (shown.length === 0) return {};
+  return { min: Math.pow(10, Math.floor(Math.log10(Math.min(...shown)))), max: Math.pow(10, Math.ceil(Math.log10(Math.max(...shown)))) };
+}
+
 /** Log axes cannot show 0, negatives or non-numbers: such points become gaps. */
 function positive(value) {
   return typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : null;
@@ -46,20 +68,24 @@ function lineBase({ xName, yName, yLog = false, xMin, xMax }) {
     grid: { left: 64, right: 24, top: 56, bottom: 48 },
     tooltip: { trigger: 'axis', valueFormatter: (v) => num(v, 4) },
     legend: { top: 0, type: 'scroll' },
-    xAxis: { type: 'value', name: xName, nameLocation: 'middle', nameGap: 28, min: xMin, max: xMax },
+    // Every x of the page's line charts counts steps: ticks at whole steps only.
+    xAxis: { type: 'value', name: xName, nameLocation: 'middle', nameGap: 28, min: xMin, max: xMax, minInterval: 1, axisLabel: { formatter: (v) => (Number.isInteger(v) ? String(v) : '') } },
     yAxis: yLog
-      ? { type: 'log', name: yName, logBase: 10, axisLabel: { formatter: (v) => num(v, 2) } }
+      ? { type: 'log', name: yName, logBase: 10, axisLabel: { formatter: logTick } }
       : { type: 'value', name: yName, scale: true },
   };
 }
 
 /** A line series; dashed for the secondary quantity of a pair (cell state, baseline). */
 function line(name, data, { colour, width = 2, dashed = false, dotted = false, opacity = 1, z = 2 } = {}) {
+  // One point draws no line: it is drawn as a marker, so a run validated once is still seen.
+  const drawn = data.filter((p) => p !== null && (!Array.isArray(p) || (p[1] !== null && p[1] !== undefined))).length;
   return {
     name,
     type: 'line',
     data,
-    showSymbol: false,
+    showSymbol: drawn === 1,
+    symbolSize: 8,
     connectNulls: false,
     z,
     lineStyle: { width, type: dashed ? 'dashed' : dotted ? 'dotted' : 'solid', opacity, color: colour },
@@ -70,7 +96,9 @@ function line(name, data, { colour, width = 2, dashed = false, dotted = false, o
 
 /** Shows a sentence in place of a chart that has nothing to draw yet. */
 function placeholder(id, text) {
-  chart(id).setOption({ title: { text, left: 'center', top: 'middle', textStyle: { color: '#888', fontSize: 13, fontWeight: 'normal' } } }, true);
+  // Broken into lines within the chart's width: a long sentence is never cut off at both ends.
+  const width = Math.max(120, (document.getElementById(id).clientWidth || 400) - 40);
+  chart(id).setOption({ title: { text, left: 'center', top: 'middle', textStyle: { color: '#888', fontSize: 13, fontWeight: 'normal', width, overflow: 'break', lineHeight: 18, align: 'center' } } }, true);
 }
 
 /** Lays n panels out on a grid of columns; returns the pixel box of each. */

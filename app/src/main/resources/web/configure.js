@@ -45,8 +45,10 @@ function taskRow(id) {
 function forTask(c, config) {
   if (c.name !== 'distance') return c;
   const t = taskRow(config && config.task);
-  if (!t || t.text) return c;
-  return { ...c, label: t.knob_label, min: t.lab_min, max: t.lab_max };
+  if (!t) return c;
+  // A text has no difficulty knob: no range of its own to show, only why it is not used.
+  if (t.text) return { ...c, help: t.knob_help, noRange: true };
+  return { ...c, label: t.knob_label, min: t.lab_min, max: t.lab_max, help: t.knob_help };
 }
 
 function control(name) {
@@ -107,7 +109,7 @@ function rangeText(c) {
     if (c.min !== undefined && c.max !== undefined) return `${num(c.min, 4)} – ${num(c.max, 4)}${c.log ? ', log scale' : ''}`;
     return c.allowed || '';
   }
-  if (c.type === 'choice') return `${c.choices.length} choices`;
+  if (c.type === 'choice') return `${c.choices.length} choice${c.choices.length === 1 ? '' : 's'}`;
   return '';
 }
 
@@ -243,7 +245,10 @@ function fitKnob(config) {
   if (!c || !row) return;
   row.querySelector('.name').textContent = c.label || c.name;
   const range = row.querySelector('.range');
-  if (range) range.textContent = rangeText(c);
+  if (range) range.textContent = c.noRange ? '' : rangeText(c);
+  // The help is the server's words for this task's knob, from the same range as the slider's.
+  row.querySelector('.help').textContent = c.help || '';
+  row.title = c.help || '';
   const number = document.getElementById('c-distance');
   number.min = c.min;
   number.max = c.max;
@@ -287,6 +292,7 @@ function greyOut(config) {
 
 function changed(name) {
   clearFieldErrors();
+  document.getElementById('preset-changes').hidden = true; // it told what the preset did; now the user changes things
   lab.config = readForm();
   greyOut(lab.config);
   updateHash();
@@ -297,12 +303,24 @@ function changed(name) {
 function pickPreset(name) {
   const preset = (lab.schema.presets || []).find((p) => p.name === name);
   if (!preset) return;
+  const before = lab.config;
   lab.config = { ...defaults(), ...preset.config };
   writeForm(lab.config);
   markPreset(preset);
+  showPresetChanges(before, lab.config);
   clearFieldErrors();
   updateHash();
   scheduleCheck(0);
+}
+
+/** Says, under the preset's story, which settings the preset changed and from what. */
+function showPresetChanges(before, after) {
+  const line = document.getElementById('preset-changes');
+  const changed = lab.schema.controls
+    .filter((c) => String(before[c.name] ?? '') !== String(after[c.name] ?? ''))
+    .map((c) => `${forTask(c, after).label} ${before[c.name] ?? 'unset'} → ${after[c.name] ?? 'unset'}`);
+  line.textContent = changed.length ? `The preset changed: ${changed.join(', ')}.` : 'The preset changed nothing: these were the settings already.';
+  line.hidden = false;
 }
 
 function markPreset(preset) {
@@ -311,7 +329,10 @@ function markPreset(preset) {
     button.classList.toggle('active', preset !== null && button.dataset.preset === preset.name);
   }
   const story = document.getElementById('preset-story');
-  if (!preset) return;
+  if (!preset) {
+    document.getElementById('preset-changes').hidden = true;
+    return;
+  }
   story.hidden = false;
   document.getElementById('preset-title').textContent = preset.title || preset.name;
   document.getElementById('preset-text').textContent = preset.story || '';
@@ -365,7 +386,7 @@ function applyCheck(answer) {
 function updateStart(pending) {
   const start = document.getElementById('start');
   start.disabled = pending || !lab.checked || lab.problems.length > 0;
-  start.title = lab.problems.length > 0 ? 'Fix the problems listed above first' : '';
+  start.title = lab.problems.length > 0 ? 'Fix the problems listed below first' : '';
 }
 
 /** Puts the server's 400 sentence under the control it names. */
@@ -490,13 +511,17 @@ function drawGradientFlow(answer, chosen) {
   if (mine) {
     const head = el('p', 'verdict-head');
     head.append(el('span', `badge verdict-${String(mine.verdict).toLowerCase()}`, mine.verdict));
-    head.append(` ${mine.label || mine.model}: ×${num(mine.factor_per_step, 3)} per step back`);
+    head.append(` ${mine.label || mine.model}: ×${num(mine.factor_per_step, 3)} per step back, ${num(mine.trend, 3)} over the sequence`);
     if (mine.radius !== null && mine.radius !== undefined) head.append(`, spectral radius ρ(W_hh) = ${num(mine.radius, 3)}`);
     verdict.append(head);
-    for (const sentence of mine.sentences || []) verdict.append(el('p', null, sentence));
+    // The rule is the last sentence; it is shown once, after the comparison, for every verdict.
+    for (const sentence of mine.sentences || []) {
+      if (sentence !== answer.rule) verdict.append(el('p', null, sentence));
+    }
   }
   const others = all.filter((s) => s.model !== chosen);
   if (others.length) {
-    verdict.append(el('p', 'muted', `Same size, for comparison: ${others.map((s) => `${s.label || s.model} ${s.verdict} (×${num(s.factor_per_step, 3)} per step)`).join('; ')}.`));
+    verdict.append(el('p', 'muted', `Same size, for comparison: ${others.map((s) => `${s.label || s.model} ${s.verdict} (×${num(s.factor_per_step, 3)} per step, ${num(s.trend, 3)} over the sequence)`).join('; ')}.`));
   }
+  if (answer.rule) verdict.append(el('p', 'rule', answer.rule));
 }

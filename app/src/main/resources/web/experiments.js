@@ -1,6 +1,7 @@
 'use strict';
-// Experiments: the long-range sweep started from a form, listed, and drawn as score against
-// distance, one line per model, with the mean and the spread of the seeds at each distance.
+// Experiments: every experiment of the table the lab runs (the schema's `experiments`), started
+// from a form, listed, and drawn as score against the task's knob, one line per model, with the
+// mean and the spread of the seeds at each value.
 
 const experiments = { list: [], open: null, source: null, rows: [] };
 
@@ -37,6 +38,32 @@ function drawExperimentList() {
 }
 
 function buildExperimentForm() {
+  const menu = document.getElementById('exp-name');
+  menu.replaceChildren();
+  for (const x of lab.schema.experiments || []) {
+    const option = el('option', null, x.name);
+    option.value = x.name;
+    option.title = x.title;
+    menu.append(option);
+  }
+  menu.onchange = () => fitExperimentForm();
+  buildModelTicks();
+  fitExperimentForm();
+}
+
+/** The chosen experiment's title, claim, knob and default values and models in the form. */
+function fitExperimentForm() {
+  const name = document.getElementById('exp-name').value;
+  const x = (lab.schema.experiments || []).find((e) => e.name === name);
+  if (!x) return;
+  document.getElementById('exp-title').textContent = x.title;
+  document.getElementById('exp-claim').textContent = `Expected: ${x.claim}.`;
+  document.getElementById('exp-knob').textContent = `Values of ${x.knob}`;
+  document.getElementById('exp-distances').value = (x.distances || []).join(', ');
+  for (const tick of document.querySelectorAll('#exp-models input')) tick.checked = (x.models || []).includes(tick.value);
+}
+
+function buildModelTicks() {
   const box = document.getElementById('exp-models');
   const model = lab.schema.controls.find((c) => c.name === 'model');
   const choices = model ? model.choices : [];
@@ -55,7 +82,7 @@ function buildExperimentForm() {
 async function startExperiment() {
   const distances = document.getElementById('exp-distances').value.split(/[\s,;]+/).filter(Boolean).map(Number);
   if (distances.length === 0 || distances.some((d) => !Number.isInteger(d) || d < 1)) {
-    notice('Distances are whole numbers separated by commas, e.g. 5, 10, 20.');
+    notice('The values are whole numbers separated by commas, e.g. 5, 10, 20.');
     return;
   }
   const models = [...document.querySelectorAll('#exp-models input:checked')].map((i) => i.value);
@@ -64,7 +91,7 @@ async function startExperiment() {
     return;
   }
   const body = {
-    experiment: 'long-range',
+    experiment: document.getElementById('exp-name').value,
     distances,
     models,
     seeds: Number(document.getElementById('exp-seeds').value),

@@ -15,6 +15,7 @@ async function refreshHistory() {
   try {
     runHistory.runs = (await api('/api/runs')) || [];
     drawHistory();
+    showSkipped((await api('/api/skipped')) || []);
   } catch (e) {
     report(e, 'Listing the runs');
   } finally {
@@ -25,6 +26,36 @@ async function refreshHistory() {
       runHistory.timer = setTimeout(refreshHistory, 3000);
     }
   }
+}
+
+/**
+ * Says once which folders of the runs folder the history leaves out and why (a notice for each new
+ * set of them, not at every refresh).
+ */
+function showSkipped(skipped) {
+  const key = skipped.map((s) => s.folder).join('\n');
+  if (key === (runHistory.skippedKey || '')) return;
+  runHistory.skippedKey = key;
+  const box = document.getElementById('history-skipped');
+  box.replaceChildren(...skipped.map((s) => el('li', null, `${s.folder}: ${s.reason}`)));
+  box.hidden = skipped.length === 0;
+  if (skipped.length) {
+    const n = skipped.length;
+    notice(`The history leaves out ${n} folder${n === 1 ? '' : 's'} of the runs folder it cannot read: ${skipped.map((s) => `${s.folder} (${s.reason})`).join('; ')}.`, 'warning');
+  }
+}
+
+/** A task's knob as the history shows it: "Distance d 10", or a text's window, "window 64". */
+function knobWords(config) {
+  const t = taskRow(config.task);
+  if (t && t.text) return `window ${config.seq_len ?? ''}`;
+  if (config.distance === null || config.distance === undefined) return '';
+  return `${t ? t.knob_label : 'distance'} ${config.distance}`;
+}
+
+/** A run's start, to tell runs of the same title apart. */
+function startedWords(run) {
+  return run.created ? new Date(run.created).toLocaleString() : '';
 }
 
 function resultWords(run) {
@@ -70,16 +101,20 @@ function drawHistory() {
     const status = el('td');
     status.append(el('span', `status status-${run.status}`, run.status));
     const steps = run.max_steps ? `${run.step ?? 0} / ${run.max_steps}` : String(run.step ?? '');
+    // Runs of the same settings share a title: the run's id (its start and architecture) tells
+    // them apart.
+    const title = el('td', 'title', run.title || run.id);
+    title.append(el('div', 'run-id', run.id));
     row.append(
       tickCell,
-      el('td', 'title', run.title || run.id),
+      title,
       status,
       el('td', null, config.model || ''),
       el('td', null, config.task || ''),
-      el('td', 'number', config.distance ?? ''),
+      el('td', null, knobWords(config)),
       el('td', 'number', steps),
       el('td', 'result-cell', resultWords(run)),
-      el('td', 'muted', run.created ? new Date(run.created).toLocaleString() : ''),
+      el('td', 'muted', startedWords(run)),
     );
     row.title = `${run.id}${run.source === 'cli' ? ' (written by the command line)' : ''}`;
     row.addEventListener('click', () => {
@@ -124,7 +159,7 @@ function drawDifferences(runs, differences) {
   const head = el('tr');
   head.append(el('th', null, 'setting'));
   runs.forEach((r, i) => {
-    const th = el('th', null, r.title || r.id);
+    const th = el('th', null, compareName(r, i));
     th.style.borderTop = `4px solid ${PALETTE[i % PALETTE.length]}`;
     head.append(th);
   });
@@ -151,16 +186,37 @@ function drawDifferences(runs, differences) {
   table.append(thead, body);
 }
 
+/** A run's name in a comparison: its number, title and start, the same in the table and legend. */
+function compareName(run, i) {
+  return `${i + 1}. ${run.title || run.id} (${startedWords(run) || run.id})`;
+}
+
+/**
+ * The legend of a comparison: one full line per run, above the chart (nothing cut off or scrolled
+ * away), with the chart's grid below it.
+ */
+function fullLegend(option, names, chartId) {
+  const width = Math.max(160, (document.getElementById(chartId).clientWidth || 400) - 48);
+  // A name longer than the chart is wide breaks into lines; the grid starts below them all.
+  const lines = names.reduce((n, name) => n + Math.ceil((name.length * 6.2) / width), 0);
+  option.legend = { top: 0, left: 0, orient: 'vertical', type: 'plain', itemGap: 4, textStyle: { fontSize: 11, width, overflow: 'break', lineHeight: 14 } };
+  option.grid = { ...option.grid, top: 36 + 16 * lines };
+  document.getElementById(chartId).style.height = `${320 + 16 * lines}px`;
+}
+
 function drawComparisonCurves(runs, metrics) {
   const loss = lineBase({ xName: 'training step', yName: 'loss', yLog: true });
   const score = lineBase({ xName: 'training step', yName: 'validation accuracy' });
   score.yAxis = { type: 'value', name: 'validation accuracy', min: 0, max: 1 };
+  const names = runs.map((r, i) => compareName(r, i));
+  fullLegend(loss, names, 'chart-compare-loss');
+  fullLegend(score, names, 'chart-compare-score');
   loss.series = [];
   score.series = [];
   runs.forEach((run, i) => {
     const colour = PALETTE[i % PALETTE.length];
     const rows = (metrics[i] && metrics[i].rows) || [];
-    const name = run.title || run.id;
+    const name = compareName(run, i);
     const validated = rows.filter((r) => r.val_loss !== null && r.val_loss !== undefined);
     // Validation loss where the run validated; the training loss, thinner, otherwise.
     if (validated.length) loss.series.push(line(name, validated.map((r) => [r.step, positive(r.val_loss)]), { colour, width: 2.5 }));
@@ -173,6 +229,8 @@ function drawComparisonCurves(runs, metrics) {
       score.series.push(s);
     }
   });
+  chart('chart-compare-loss').resize();
+  chart('chart-compare-score').resize();
   chart('chart-compare-loss').setOption(loss, true);
   if (score.series.length) chart('chart-compare-score').setOption(score, true);
   else placeholder('chart-compare-score', 'none of these runs has an accuracy');

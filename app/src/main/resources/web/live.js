@@ -153,7 +153,8 @@ const HANDLERS = {
     labState.finished = null;
     document.getElementById('divergence').hidden = true;
     document.getElementById('result').hidden = true;
-    notice(`Run ${run.id} resumed from step ${data.from_step} with clipping at ${num(data.clip_threshold, 3)}.`, 'info');
+    const clipping = data.clip_threshold === null || data.clip_threshold === undefined ? 'with its own settings' : `with clipping at ${num(data.clip_threshold, 3)}`;
+    notice(`Run ${run.id} resumed from step ${data.from_step} ${clipping}.`, 'info');
     redraw(run, 'loss', 'score', 'timeGradients');
   },
   start(run, data) {
@@ -215,6 +216,9 @@ const HANDLERS = {
     if (data.status === 'diverged' && data.divergence) showDivergence(data.divergence);
     redraw(run, 'loss', 'score', 'progress');
     refreshHistorySoon();
+    // A log replayed after a restart ends with the event written then; the server says now
+    // whether the run can go on.
+    loadRunInfo(run.id);
   },
 };
 
@@ -262,7 +266,7 @@ function showResult(run) {
       fact('baseline', baselineText(result.baseline));
     }
     fact('time', seconds(result.seconds));
-    if (result.tokens_per_second) fact('speed', rate(result.tokens_per_second));
+    if (result.tokens_per_second) fact('speed', `${rate(result.tokens_per_second)} (training time, validation excluded)`);
     if (result.parameters) fact('parameters', result.parameters.toLocaleString('en-US'));
     box.append(facts);
     if (result.baseline_words) box.append(el('p', 'muted', result.baseline_words));
@@ -270,6 +274,16 @@ function showResult(run) {
     return; // the red divergence box says what happened
   } else if (!run.error) {
     box.append(el('p', null, `The run ended (${run.status}) without a final result.`));
+  }
+  if (run.resumable && run.status !== 'diverged') {
+    // Stopped before its end with a checkpoint (cancelled, or cut off when the lab stopped): it goes
+    // on from there with its own settings, as `seqlab train --resume` does.
+    const again = el('button', 'primary', `Resume from step ${run.step}`);
+    again.type = 'button';
+    again.id = 'continue';
+    again.title = 'continue this run from its checkpoint with its own settings';
+    again.addEventListener('click', () => continueRun(again));
+    box.append(again);
   }
   box.hidden = false;
   // The weights exist once a run has ended: show how to load them.
@@ -314,6 +328,25 @@ async function resumeRun() {
     refreshHistorySoon();
   } catch (e) {
     document.getElementById('resume').disabled = false;
+    report(e, 'Resuming the run');
+  }
+}
+
+/** Continues a run stopped before its end, from its checkpoint, with its own settings. */
+async function continueRun(button) {
+  if (!live) return;
+  const run = live;
+  button.disabled = true;
+  try {
+    const answer = await api(`/api/runs/${encodeURIComponent(run.id)}/resume`, { method: 'POST', body: {} });
+    if (live !== run) return;
+    document.getElementById('result').hidden = true;
+    run.ended = false;
+    setStatus(answer && answer.status ? answer.status : 'queued');
+    connect();
+    refreshHistorySoon();
+  } catch (e) {
+    button.disabled = false;
     report(e, 'Resuming the run');
   }
 }
@@ -392,8 +425,11 @@ const DRAW = {
     const last = run.steps[run.steps.length - 1];
     if (!last) return;
     const max = run.run && run.run.max_steps ? ` of ${run.run.max_steps}` : '';
-    document.getElementById('run-progress').textContent =
-      `step ${last.step}${max} · ${seconds(last.seconds)} · ${rate(last.tokens_per_s)} · gradient norm ${num(last.grad_norm, 3)} · lr ${num(last.lr, 3)}`;
+    // tokens/s: training tokens per second of training time (validation excluded), over the run
+    // so far; the result's speed is the same at the end.
+    const progress = document.getElementById('run-progress');
+    progress.textContent = `step ${last.step}${max} · ${seconds(last.seconds)} · ${rate(last.tokens_per_s)} · gradient norm ${num(last.grad_norm, 3)} · lr ${num(last.lr, 3)}`;
+    progress.title = 'tokens/s: training tokens per second of training time, validation excluded, over the run so far';
   },
 
   loss(run) {
@@ -486,6 +522,8 @@ const DRAW = {
     if (p.predicted) {
       option.series.push(line(`predicted ρ^(T−t), ρ = ${num(p.radius, 3)}`, p.predicted.map((v, i) => [i + 1, positive(v)]), { colour: '#555', dotted: true, width: 2 }));
     }
+    // The axis holds what was measured; the prediction is cut at its edges (ρ^T can reach 1e30).
+    Object.assign(option.yAxis, decadeBounds([...(p.norms || []), ...(p.cell_norms || [])]));
     chart('chart-profile').setOption(option, true);
   },
 
@@ -561,7 +599,9 @@ function drawStateGrid(id, panels, tokens) {
     option.title.push({ text: panel.title, left: box.left, top: box.top - 22, textStyle: { fontSize: 12 } });
     option.grid.push({ left: box.left, top: box.top, width: box.width, height: box.height });
     const labels = tokens && tokens.length === T ? tokens : Array.from({ length: T }, (_, t) => t + 1);
-    option.xAxis.push({ type: 'category', gridIndex: i, data: labels, name: i >= panels.length - columns ? (tokens ? 'token' : 'step t') : '', nameLocation: 'middle', nameGap: 24, axisLabel: { interval: labelInterval(T, box.width / 28), fontSize: 10 } });
+    // Every n-th label, n from the longest label's width, so that no two labels overlap.
+    const labelWidth = 10 + 6.5 * Math.max(1, ...labels.map((l) => String(l).length));
+    option.xAxis.push({ type: 'category', gridIndex: i, data: labels, name: i >= panels.length - columns ? (tokens ? 'token' : 'step t') : '', nameLocation: 'middle', nameGap: 24, axisLabel: { interval: labelInterval(T, box.width / labelWidth), hideOverlap: true, fontSize: 10 } });
     option.yAxis.push({ type: 'category', gridIndex: i, data: Array.from({ length: H }, (_, u) => u), axisLabel: { interval: labelInterval(H, 8), fontSize: 10 } });
     option.series.push({ type: 'heatmap', xAxisIndex: i, yAxisIndex: i, data, name: panel.title, progressive: 0 });
   });
@@ -613,7 +653,8 @@ function drawAttention(heads, tokens, layer) {
     for (let q = 0; q < map.length; q++) for (let k = 0; k < map[q].length; k++) data.push([k, q, map[q][k]]);
     option.title.push({ text: `layer ${layer + 1}, head ${h + 1}`, left: box.left, top: box.top - 22, textStyle: { fontSize: 12 } });
     option.grid.push({ left: box.left, top: box.top, width: box.width, height: box.height });
-    option.xAxis.push({ type: 'category', gridIndex: h, data: labels, position: 'bottom', name: 'key', nameLocation: 'middle', nameGap: 24, axisLabel: { interval: labelInterval(T, box.width / 26), fontSize: 10 } });
+    const labelWidth = 10 + 6.5 * Math.max(1, ...labels.map((l) => String(l).length));
+    option.xAxis.push({ type: 'category', gridIndex: h, data: labels, position: 'bottom', name: 'key', nameLocation: 'middle', nameGap: 24, axisLabel: { interval: labelInterval(T, box.width / labelWidth), hideOverlap: true, fontSize: 10 } });
     option.yAxis.push({ type: 'category', gridIndex: h, data: labels, inverse: true, axisLabel: { interval: labelInterval(T, box.height / 16), fontSize: 10 } });
     option.series.push({ type: 'heatmap', xAxisIndex: h, yAxisIndex: h, data, progressive: 0 });
   });

@@ -87,7 +87,11 @@ public final class LabCommand implements Callable<Integer> {
       throw new UserError("--max-queued must be 0 to 10000, got " + maxQueued);
     }
     for (Path t : texts) {
-      if (!Files.isRegularFile(t)) throw new UserError("--text " + t + ": no such file");
+      try {
+        org.seqlab.lab.Lab.checkText(t);
+      } catch (IllegalArgumentException e) {
+        throw new UserError(e.getMessage());
+      }
     }
     if (Files.exists(runs) && !Files.isDirectory(runs)) {
       throw new UserError("--runs " + runs + " is a file, not a folder");

@@ -26,6 +26,40 @@ public final class ExperimentJob {
   /** The file that marks an experiment's directory. */
   static final String RECORD = ExperimentRunner.EXPERIMENT;
 
+  /**
+   * The options of {@code seqlab run} the lab's form sets; the rest keep the experiment's defaults.
+   */
+  static final List<String> FORM = List.of("--models", "--distances", "--seeds", "--steps");
+
+  /**
+   * The experiments of the table ({@link Experiments#all()}) the lab runs: those whose settings are
+   * the form's ({@link #FORM}) and whose models are the lab's architectures, so that a page can set
+   * every one of them. The others (one ReLU RNN's clipping, the forget-bias sweep, the text) have
+   * settings of their own and run with {@code seqlab run}.
+   */
+  public static List<Experiment> runnable() {
+    return Experiments.all().stream()
+        .filter(e -> e.options().containsAll(FORM))
+        .filter(e -> LabConfig.MODELS.containsAll(e.defaults().models()))
+        .toList();
+  }
+
+  /** The experiments the lab runs, as the page's schema has them: what the form needs of each. */
+  public static List<Map<String, Object>> runnableJson() {
+    List<Map<String, Object>> out = new ArrayList<>();
+    for (Experiment e : runnable()) {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("name", e.name());
+      m.put("title", e.title());
+      m.put("claim", e.claim());
+      m.put("knob", e.xLabel());
+      m.put("distances", e.defaults().distances());
+      m.put("models", e.defaults().models());
+      out.add(m);
+    }
+    return out;
+  }
+
   /** The settings the lab lets a page choose, with the lab's limits. */
   static final int MAX_DISTANCES = 6, MAX_SEEDS = 3, MAX_STEPS = 3000, MAX_DISTANCE = 100;
 
@@ -54,9 +88,14 @@ public final class ExperimentJob {
   static ExperimentJob prepare(String id, Path dir, String name, Map<String, Object> request)
       throws IOException {
     Experiment experiment = Experiments.named(name);
-    if (!name.equals("long-range") && !name.equals("adding") && !name.equals("copy")) {
+    if (!runnable().contains(experiment)) {
       throw new IllegalArgumentException(
-          "the lab runs long-range, adding and copy; run " + name + " with seqlab run " + name);
+          "the lab runs "
+              + String.join(", ", runnable().stream().map(Experiment::name).toList())
+              + "; run "
+              + name
+              + " with seqlab run "
+              + name);
     }
     List<String> given = new ArrayList<>();
     List<Integer> distances = null;
@@ -150,21 +189,22 @@ public final class ExperimentJob {
     }
   }
 
-  /** An experiment found in the runs folder, with the rows it has. */
-  static ExperimentJob load(Path dir) {
-    try {
-      JsonNode record = RunDirectory.JSON.readTree(dir.resolve(RECORD).toFile());
-      ExperimentJob job =
-          new ExperimentJob(dir.getFileName().toString(), dir, null, new RunEvents(null));
-      job.name = record.path("experiment").asText();
-      int planned = record.path("runs").asInt();
-      for (SweepRow row : ExperimentRunner.readRows(dir)) job.addRow(row);
-      job.status = job.rows.size() >= planned ? "finished" : "incomplete";
-      job.finish();
-      return job;
-    } catch (IOException | RuntimeException e) {
-      return null;
-    }
+  /**
+   * An experiment found in the runs folder, with the rows it has.
+   *
+   * @throws IOException or a RuntimeException if its files cannot be read
+   */
+  static ExperimentJob load(Path dir) throws IOException {
+    JsonNode record = RunDirectory.JSON.readTree(dir.resolve(RECORD).toFile());
+    ExperimentJob job =
+        new ExperimentJob(dir.getFileName().toString(), dir, null, new RunEvents(null));
+    job.name = record.path("experiment").asText();
+    Experiments.named(job.name); // one this version knows, or why not
+    int planned = record.path("runs").asInt();
+    for (SweepRow row : ExperimentRunner.readRows(dir)) job.addRow(row);
+    job.status = job.rows.size() >= planned ? "finished" : "incomplete";
+    job.finish();
+    return job;
   }
 
   void execute() {

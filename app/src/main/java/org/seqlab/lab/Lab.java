@@ -16,6 +16,9 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import org.seqlab.io.RunDirectory;
+import org.seqlab.tasks.CharCorpus;
+import org.seqlab.tasks.TextStreams;
 import org.seqlab.tensor.Parallel;
 
 /**
@@ -72,11 +75,7 @@ public final class Lab implements AutoCloseable {
   public Lab(Options options) throws IOException {
     this.options = options;
     Files.createDirectories(options.runs());
-    for (Path text : options.texts()) {
-      if (!Files.isRegularFile(text)) {
-        throw new IllegalArgumentException("--text " + text + ": no such file");
-      }
-    }
+    for (Path text : options.texts()) checkText(text);
     // Runs go side by side, one kernel thread each: the same numbers as on one thread.
     Parallel.setThreads(1);
     AtomicInteger n = new AtomicInteger();
@@ -102,6 +101,58 @@ public final class Lab implements AutoCloseable {
     return options;
   }
 
+  /**
+   * Checks a text a char-lm run may train on, before the lab starts: a UTF-8 text file, not binary,
+   * long enough for a run with the lab's default window and batch.
+   *
+   * @throws IllegalArgumentException in one sentence, naming the file ("--text FILE: ...")
+   */
+  public static void checkText(Path text) throws IOException {
+    LabConfig d = LabConfig.defaults();
+    String problem = textProblem(text, d.seqLen(), d.batch());
+    if (problem != null) throw new IllegalArgumentException("--text " + text + ": " + problem);
+  }
+
+  /**
+   * What keeps {@code text} from serving a char-lm run with this window and batch, in the lab's
+   * words, or null. The engine's own check ({@link TextStreams}) decides; only its words change.
+   */
+  static String textProblem(Path text, int window, int batch) throws IOException {
+    CharCorpus corpus;
+    try {
+      corpus = CharCorpus.read(text);
+    } catch (IllegalArgumentException e) {
+      String m = e.getMessage();
+      return m.startsWith(text.toString()) ? m.substring(text.toString().length()).strip() : m;
+    }
+    try {
+      new TextStreams(corpus, window, batch, 0);
+      return null;
+    } catch (IllegalArgumentException e) {
+      long characters = corpus.train().length + (long) corpus.validation().length;
+      return String.format(
+          java.util.Locale.ROOT,
+          "its %d characters are too few for a char-lm run with a window of %d and a batch of %d"
+              + " (90%% of the text trains, 10%% validates, and each needs whole windows); give a"
+              + " text of at least %d characters",
+          characters,
+          window,
+          batch,
+          shortestText(window, batch));
+    }
+  }
+
+  /** The fewest characters a text needs for a window and batch (train and validation parts). */
+  public static long shortestText(int window, int batch) {
+    long n = (long) window * batch + 1;
+    while (true) {
+      long validation = Math.round(n * CharCorpus.VALIDATION_FRACTION);
+      long train = n - validation;
+      if ((train - 1) / batch / window > 0 && (validation - 1) / window > 0) return n;
+      n++;
+    }
+  }
+
   /** The names of the texts char-lm may train on. */
   public List<String> textNames() {
     return options.texts().stream().map(p -> p.getFileName().toString()).toList();
@@ -124,6 +175,11 @@ public final class Lab implements AutoCloseable {
       int i = textNames().indexOf(config.text());
       if (i < 0) throw new IllegalArgumentException("text: no text named " + config.text());
       text = options.texts().get(i);
+      String problem = textProblem(text, config.seqLen(), config.batch());
+      if (problem != null) {
+        throw new IllegalArgumentException(
+            "text " + config.text() + ": " + problem + ", or lower the window or the batch");
+      }
     }
     LabRun run;
     synchronized (waiting) {
@@ -178,15 +234,16 @@ public final class Lab implements AutoCloseable {
   }
 
   /**
-   * Continues a diverged run from its last good checkpoint with clipping at {@code clipThreshold}
-   * (and optionally another learning rate).
+   * Continues a run: a diverged one from its last good checkpoint with clipping at {@code
+   * clipThreshold} (1 if null, and optionally another learning rate); one stopped before its end
+   * (cancelled, or cut off when the lab stopped) from its checkpoint with its own settings.
    *
-   * @throws IllegalStateException if the run did not diverge
+   * @throws IllegalStateException if the run cannot be continued
    */
-  public LabRun resume(String id, double clipThreshold, Double lr) throws IOException {
+  public LabRun resume(String id, Double clipThreshold, Double lr) throws IOException {
     LabRun run = require(id);
     LabConfig.Control clip = LabConfig.control("clip_threshold");
-    if (!(clipThreshold >= clip.min() && clipThreshold <= clip.max())) {
+    if (clipThreshold != null && !(clipThreshold >= clip.min() && clipThreshold <= clip.max())) {
       throw new IllegalArgumentException(
           "clip_threshold must be " + clip.allowed() + ", got " + clipThreshold);
     }
@@ -233,30 +290,88 @@ public final class Lab implements AutoCloseable {
 
   /** Loads the runs and experiments the folder holds that the lab does not know yet. */
   private synchronized void rescan() {
+    Map<String, String> unreadable = new java.util.TreeMap<>();
     try (Stream<Path> entries = Files.list(options.runs())) {
       for (Path dir : entries.toList()) {
         String name = dir.getFileName().toString();
         if (!ID.matcher(name).matches()) continue;
         if (!runs.containsKey(name) && Files.isRegularFile(dir.resolve("config.json"))) {
-          LabRun run = loadQuietly(dir);
-          if (run != null) runs.putIfAbsent(name, run);
+          try {
+            runs.putIfAbsent(name, LabRun.load(dir));
+          } catch (IOException | RuntimeException e) {
+            unreadable.put(name, why(dir, e));
+          }
         }
         if (!experiments.containsKey(name)
             && Files.isRegularFile(dir.resolve(ExperimentJob.RECORD))) {
-          ExperimentJob job = ExperimentJob.load(dir);
-          if (job != null) experiments.putIfAbsent(name, job);
+          try {
+            experiments.putIfAbsent(name, ExperimentJob.load(dir));
+          } catch (IOException | RuntimeException e) {
+            unreadable.put(name, why(dir, e));
+          }
         }
       }
     } catch (IOException e) {
       // An unreadable folder lists what is known.
     }
+    skipped = Map.copyOf(unreadable);
+  }
+
+  /** The folders of the runs folder that look like runs or experiments but cannot be read. */
+  private volatile Map<String, String> skipped = Map.of();
+
+  /**
+   * The folders left out of the history because they cannot be read, each with why, as of the last
+   * look at the runs folder: folder name to reason.
+   */
+  public Map<String, String> skipped() {
+    rescan();
+    return new java.util.TreeMap<>(skipped);
+  }
+
+  /**
+   * Why a folder cannot be read, in one sentence without the parser's internals: the file that is
+   * not JSON and where, or what the reader said.
+   */
+  static String why(Path dir, Exception e) {
+    for (String file :
+        List.of(RunDirectory.CONFIG, LabRun.LAB_FILE, RunDirectory.RESULT, ExperimentJob.RECORD)) {
+      Path path = dir.resolve(file);
+      if (!Files.isRegularFile(path)) continue;
+      try {
+        RunEvents.JSON.readTree(path.toFile());
+      } catch (com.fasterxml.jackson.core.JsonProcessingException j) {
+        var at = j.getLocation();
+        return file
+            + " is not valid JSON"
+            + (at == null ? "" : " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")")
+            + ": "
+            + j.getOriginalMessage()
+                .lines()
+                .findFirst()
+                .orElse("")
+                .replaceAll("\\s*\\(code -?\\d+\\)", "");
+      } catch (IOException unreadable) {
+        return file + " cannot be read: " + unreadable.getMessage();
+      }
+    }
+    Throwable t = e;
+    while (!(t instanceof com.fasterxml.jackson.core.JsonProcessingException)
+        && t.getCause() != null) {
+      t = t.getCause();
+    }
+    String m =
+        t instanceof com.fasterxml.jackson.core.JsonProcessingException j
+            ? "its files are not as this version writes them: " + j.getOriginalMessage()
+            : e.getMessage() == null ? e.toString() : e.getMessage();
+    return m.lines().findFirst().orElse(m);
   }
 
   private static LabRun loadQuietly(Path dir) {
     try {
       return LabRun.load(dir);
     } catch (IOException | RuntimeException e) {
-      return null; // not a run this version can read: left out of the history
+      return null; // not a run this version can read: listed by skipped()
     }
   }
 

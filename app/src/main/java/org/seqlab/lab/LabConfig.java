@@ -151,13 +151,26 @@ public record LabConfig(
   /** The distance control's help: each synthetic task's knob and its range in the lab. */
   private static String distanceHelp() {
     List<String> parts = new ArrayList<>();
-    for (Task t : Task.values()) {
-      if (t.isText()) continue;
-      Limits.Range r = knobRange(t);
-      parts.add(
-          String.format(Locale.ROOT, "%s %s (%d to %d)", t.id(), t.knobWords(), r.min(), r.max()));
-    }
+    for (Task t : Task.values()) if (!t.isText()) parts.add(t.id() + " " + knobRangeWords(t));
     return "the task's difficulty: " + String.join(", ", parts);
+  }
+
+  /** A task's knob and its range in the lab, from {@link #knobRange}: "distance d, 2 to 100". */
+  static String knobRangeWords(Task t) {
+    Limits.Range r = knobRange(t);
+    return String.format(Locale.ROOT, "%s, %d to %d", t.knobWords(), r.min(), r.max());
+  }
+
+  /**
+   * The knob's help for one task, as the page shows it under the control when that task is chosen:
+   * what the knob is and its range in the lab, both from {@link #knobRange}, so the help and the
+   * slider cannot disagree.
+   */
+  static String knobHelp(Task t) {
+    if (t.isText()) {
+      return t.id() + " has no difficulty knob: its window is the truncated-BPTT window";
+    }
+    return "the task's difficulty: " + knobRangeWords(t) + " in the lab";
   }
 
   /** The task control's help: what each task asks. */
@@ -189,6 +202,7 @@ public record LabConfig(
       m.put("max", t.knobRange().max());
       m.put("lab_min", lab.min());
       m.put("lab_max", lab.max());
+      m.put("knob_help", knobHelp(t));
       m.put("metric", t.scoredByAccuracy() ? "accuracy" : "loss");
       rows.add(m);
     }

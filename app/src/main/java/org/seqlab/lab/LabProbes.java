@@ -287,6 +287,7 @@ final class LabProbes {
       s.put("radius", Double.isNaN(r.spectralRadius()) ? null : r.spectralRadius());
       s.put("verdict", r.verdict().name());
       s.put("factor_per_step", r.factorPerStep());
+      s.put("trend", r.trend());
       s.put("first_below_millionth", r.firstStepBelowMillionth());
       s.put("sentences", GradientVerdict.sentences(r, architecture.isRecurrent() ? "h" : "x"));
       s.put("command", measured.command());
@@ -295,6 +296,7 @@ final class LabProbes {
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("steps", steps);
     out.put("series", series);
+    out.put("rule", GradientVerdict.rule());
     return out;
   }
 

@@ -292,15 +292,45 @@ public final class LabRun {
   }
 
   /**
-   * Prepares a diverged run to continue from its last good checkpoint with clipping on (and,
-   * optionally, another learning rate). Without a checkpoint it starts again from step 0: the
-   * initial weights, which the seed draws again exactly.
+   * Whether {@link #prepareResume} can continue the run: one that diverged (from its last good
+   * checkpoint, or from step 0), or one stopped before its end (cancelled, or cut off when the lab
+   * stopped) that left a checkpoint, as {@code seqlab train --resume} continues it.
    */
-  void prepareResume(double clipThreshold, Double lr) throws IOException {
-    if (status != Status.DIVERGED) {
+  public boolean resumable() {
+    if (training != null) return false;
+    if (status == Status.DIVERGED) return true;
+    return stopped() && Files.isRegularFile(dir.resolve(RunDirectory.CHECKPOINT));
+  }
+
+  private boolean stopped() {
+    return (status == Status.CANCELLED || status == Status.INCOMPLETE) && step < config.steps();
+  }
+
+  /**
+   * Prepares a run to continue: a diverged one from its last good checkpoint with clipping on (at
+   * {@code clipThreshold}, 1 if null, and optionally another learning rate); without a checkpoint
+   * it starts again from step 0, the initial weights, which the seed draws again exactly. A stopped
+   * one continues from its checkpoint with its own settings.
+   */
+  void prepareResume(Double clipThreshold, Double lr) throws IOException {
+    if (!resumable()) {
       throw new IllegalStateException(
-          "only a run that diverged is resumed with clipping; this one is " + status.word());
+          status == Status.CANCELLED || status == Status.INCOMPLETE
+              ? "run "
+                  + id
+                  + " is "
+                  + status.word()
+                  + " and left no checkpoint to continue from; start it again instead"
+              : "only a run that diverged or was stopped before its end is resumed; this one is "
+                  + status.word());
     }
+    boolean diverged = status == Status.DIVERGED;
+    if (!diverged && (clipThreshold != null || lr != null)) {
+      throw new IllegalArgumentException(
+          "a stopped run continues with its own settings; clip_threshold and lr change only after"
+              + " a divergence");
+    }
+    double clip = clipThreshold == null ? 1.0 : clipThreshold;
     if (!events.persisted()) {
       // A run the command line wrote: its events so far go to a log of its own, which the resumed
       // run writes on.
@@ -310,7 +340,7 @@ public final class LabRun {
       events = log;
     }
     Map<String, Object> changes = new LinkedHashMap<>();
-    changes.put("clip", clipThreshold);
+    if (diverged) changes.put("clip", clip);
     if (lr != null) changes.put("lr", lr);
     long from;
     TrainingRun run;
@@ -324,27 +354,28 @@ public final class LabRun {
       from = 0;
     }
     LabConfig c = config;
-    config =
-        new LabConfig(
-            c.model(),
-            c.activation(),
-            c.task(),
-            c.distance(),
-            c.text(),
-            c.seqLen(),
-            c.hidden(),
-            c.layers(),
-            c.heads(),
-            c.init(),
-            c.spectralRadius(),
-            c.forgetBias(),
-            true,
-            clipThreshold,
-            c.optimizer(),
-            lr != null ? lr : c.lr(),
-            c.steps(),
-            c.batch(),
-            c.seed());
+    if (diverged)
+      config =
+          new LabConfig(
+              c.model(),
+              c.activation(),
+              c.task(),
+              c.distance(),
+              c.text(),
+              c.seqLen(),
+              c.hidden(),
+              c.layers(),
+              c.heads(),
+              c.init(),
+              c.spectralRadius(),
+              c.forgetBias(),
+              true,
+              clip,
+              c.optimizer(),
+              lr != null ? lr : c.lr(),
+              c.steps(),
+              c.batch(),
+              c.seed());
     training = run;
     result = null;
     divergence = null;
@@ -353,7 +384,7 @@ public final class LabRun {
     events.reopen();
     Map<String, Object> e = new LinkedHashMap<>();
     e.put("from_step", from);
-    e.put("clip_threshold", clipThreshold);
+    e.put("clip_threshold", diverged ? clip : null);
     e.put("config", config.toJson());
     events.add("resumed", e);
     events.add("status", statusEvent(1));
@@ -402,7 +433,7 @@ public final class LabRun {
     m.put("baseline_words", baselineWords);
     m.put("result", result);
     m.put("divergence", divergence);
-    m.put("resumable", status == Status.DIVERGED);
+    m.put("resumable", resumable());
     m.put("error", error);
     return m;
   }
@@ -494,9 +525,23 @@ public final class LabRun {
 
     private StepReport unsent; // the last step, if thinning skipped it: sent when the run ends
 
+    /**
+     * Steps so far and the sum of their seconds per token: a run's batches all have the same number
+     * of tokens, so {@code steps / secondsPerToken} is training tokens per second of training time
+     * (validation excluded), the definition of the result's {@code tokens_per_second}. Each step
+     * event sends it as it stands, so the page shows one speed.
+     */
+    private long timedSteps;
+
+    private double secondsPerToken;
+
     @Override
     public void onStep(StepReport r) {
       step = r.step();
+      if (r.tokensPerSecond() > 0 && Double.isFinite(r.tokensPerSecond())) {
+        timedSteps++;
+        secondsPerToken += 1 / r.tokensPerSecond();
+      }
       lastGood = r;
       unsent = r;
       if (r.step() == 1 || r.step() % stepEvery == 0) sendStep(r);
@@ -519,7 +564,7 @@ public final class LabRun {
       m.put("loss", finite(r.loss()));
       m.put("grad_norm", finite(r.gradientNorm()));
       m.put("lr", r.learningRate());
-      m.put("tokens_per_s", r.tokensPerSecond());
+      m.put("tokens_per_s", timedSteps == 0 ? null : timedSteps / secondsPerToken);
       events.add("step", m);
     }
 

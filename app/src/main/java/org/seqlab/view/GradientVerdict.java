@@ -9,7 +9,7 @@ import org.seqlab.probe.GradientFlow;
  * What a gradient-flow measurement means, in the words {@code seqlab gradients} prints and the web
  * lab shows: the verdict (vanishing, stable, exploding), the factor per step back, how much of the
  * signal reaches the first step, where it first falls below a millionth, where double precision
- * runs out, and for an LSTM how much the cell-state highway carries.
+ * runs out, for an LSTM how much the cell-state highway carries, and the rule the verdict follows.
  */
 public final class GradientVerdict {
   private GradientVerdict() {}
@@ -40,11 +40,14 @@ public final class GradientVerdict {
         String.format(
             Locale.ROOT,
             "Verdict: %s. The gradient norm changes by a factor %.4g per step back (least-squares"
-                + " trend over steps %d..%d); ‖dL/d%s_1‖ / ‖dL/d%s_%d‖ = %s; %s.",
+                + " trend over steps %d..%d), a trend of %s over the %d steps back to step 1;"
+                + " ‖dL/d%s_1‖ / ‖dL/d%s_%d‖ = %s; %s.",
             r.verdict().name(),
             r.factorPerStep(),
             t0 - 1,
             measurable,
+            ratio(r.trend()),
+            Math.max(1, t0 - 1),
             vector,
             vector,
             t0,
@@ -73,7 +76,27 @@ public final class GradientVerdict {
           String.format(
               Locale.ROOT, "Cell-state highway: ‖dL/dc_1‖ / ‖dL/dc_%d‖ = %s.", t0, ratio(c)));
     }
+    out.add(rule());
     return out;
+  }
+
+  /**
+   * The rule every verdict follows, for every architecture, in words: the last of the {@link
+   * #sentences}, so the command line prints it after the verdict and the lab shows it under it.
+   */
+  public static String rule() {
+    return String.format(
+        Locale.ROOT,
+        "Rule, the same for every architecture: the trend over the sequence (the factor per step"
+            + " back, raised to the steps back to step 1) is VANISHING below %s (less than a tenth"
+            + " of the gradient reaches the first step), EXPLODING above %s, STABLE between; the"
+            + " last step, where the loss lands directly, is left out of the trend.",
+        ratioWord(GradientFlow.VANISHING_RATIO),
+        ratioWord(GradientFlow.EXPLODING_RATIO));
+  }
+
+  private static String ratioWord(double r) {
+    return String.format(Locale.ROOT, "%.0e", r).replace("e+0", "e").replace("e-0", "e-");
   }
 
   /** A ratio, saying where it left double precision's range. */

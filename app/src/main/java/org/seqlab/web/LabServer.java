@@ -1,6 +1,8 @@
 package org.seqlab.web;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
@@ -48,14 +50,11 @@ public final class LabServer implements AutoCloseable {
   public record Options(
       String host, int port, Path runs, int maxRunning, int maxQueued, List<Path> texts) {}
 
-  /** The largest request body the API reads: a config is a few hundred bytes. */
-  static final long MAX_BODY = 64 * 1024;
-
   /**
-   * The server's own limit, above {@link #MAX_BODY}: a body between the two is read and refused
-   * with a sentence (413); only a larger one is cut off by the server itself.
+   * The largest request body the API reads, in bytes: a config is a few hundred. A larger one is
+   * refused (413) with a sentence that names this limit, before it is read.
    */
-  static final long MAX_PAYLOAD = 16 * MAX_BODY;
+  static final int MAX_BODY = 64 * 1024;
 
   /** A live stream sends a comment this often, so proxies and browsers keep it open. */
   static final long KEEPALIVE_MILLIS = 15_000;
@@ -88,7 +87,6 @@ public final class LabServer implements AutoCloseable {
         WebServer.builder()
             .host(options.host())
             .port(options.port())
-            .maxPayloadSize(MAX_PAYLOAD)
             .shutdownHook(false)
             .routing(r -> routes(r, lab))
             .build()
@@ -124,7 +122,8 @@ public final class LabServer implements AutoCloseable {
         .get("/api/gradient-flow", json(req -> api.gradientFlow(query(req))))
         .post("/api/runs", (req, res) -> created(res, () -> api.start(body(req))))
         .get("/api/runs", json(req -> api.list()))
-        .get("/api/compare", json(req -> api.compare(req.query().first("ids").orElse(""))))
+        .get("/api/skipped", json(req -> skippedJson(lab)))
+        .get("/api/compare", json(req -> api.compare(only(query(req), "ids").get("ids"))))
         .get("/api/runs/{id}", json(req -> api.run(id(req)).toJson()))
         .post("/api/runs/{id}/cancel", json(req -> lab.cancel(id(req)).toJson()))
         .post("/api/runs/{id}/resume", json(req -> api.resume(id(req), body(req))))
@@ -165,6 +164,18 @@ public final class LabServer implements AutoCloseable {
         .register("/", StaticContentService.builder("web").welcomeFileName("index.html").build());
   }
 
+  /** The folders the history leaves out, each with why: {@code [{"folder", "reason"}, ...]}. */
+  private static List<Map<String, Object>> skippedJson(Lab lab) {
+    List<Map<String, Object>> out = new ArrayList<>();
+    for (var e : lab.skipped().entrySet()) {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("folder", e.getKey());
+      m.put("reason", e.getValue());
+      out.add(m);
+    }
+    return out;
+  }
+
   /** What the handlers do, apart from HTTP. */
   private record Api(Lab lab) {
 
@@ -183,6 +194,7 @@ public final class LabServer implements AutoCloseable {
       m.put("architectures", LabConfig.architecturesJson());
       m.put("tasks", LabConfig.tasksJson());
       m.put("presets", Presets.ALL.stream().map(Presets.Preset::toJson).toList());
+      m.put("experiments", ExperimentJob.runnableJson());
       Map<String, Object> limits = new LinkedHashMap<>();
       limits.put("max_running", lab.options().maxRunning());
       limits.put("max_queued", lab.options().maxQueued());
@@ -208,9 +220,7 @@ public final class LabServer implements AutoCloseable {
 
     Map<String, Object> gradientFlow(Map<String, Object> request) {
       Object steps = request.remove("flow_steps");
-      LabConfig.Checked c = lab.check(request);
-      if (!c.problems().isEmpty())
-        throw new BadRequest(c.problems().getFirst(), c.fields().get(c.changes().size()));
+      LabConfig.Checked c = exact(lab.check(request));
       Integer t = null;
       if (steps != null) {
         try {
@@ -227,17 +237,25 @@ public final class LabServer implements AutoCloseable {
 
     /** A run from a request: every value must be in range and the combination must work. */
     Map<String, Object> start(Map<String, Object> request) throws IOException {
-      LabConfig.Checked c = lab.check(request);
+      return lab.start(exact(lab.check(request)).config()).toJson();
+    }
+
+    /**
+     * A check that changed nothing and found no conflict; else the first refusal, with the field
+     * and what it allows. Where the lab acts on a request (a run, a measurement) it refuses what a
+     * link's check would clamp or ignore.
+     */
+    private static LabConfig.Checked exact(LabConfig.Checked c) {
       if (!c.changes().isEmpty()) {
         String refusal = c.refusals().getFirst();
-        boolean table = refusal.startsWith("--");
+        boolean table = refusal.startsWith("--") || refusal.contains("allowed:");
         throw new BadRequest(
             table ? refusal : refusal + allowedFor(c.fields().getFirst()), c.fields().getFirst());
       }
       if (!c.problems().isEmpty()) {
-        throw new BadRequest(c.problems().getFirst(), c.fields().getFirst());
+        throw new BadRequest(c.problems().getFirst(), c.fields().get(c.changes().size()));
       }
-      return lab.start(c.config()).toJson();
+      return c;
     }
 
     private static String allowedFor(String field) {
@@ -266,20 +284,39 @@ public final class LabServer implements AutoCloseable {
     }
 
     Map<String, Object> resume(String id, Map<String, Object> request) throws IOException {
-      double clip = number(request.getOrDefault("clip_threshold", 1.0), "clip_threshold");
-      Object lr = request.get("lr");
-      return lab.resume(id, clip, lr == null ? null : number(lr, "lr")).toJson();
+      for (String key : request.keySet()) {
+        if (!key.equals("clip_threshold") && !key.equals("lr")) {
+          throw new BadRequest(
+              "'" + key + "': a resume takes clip_threshold and lr (both optional)", key);
+        }
+      }
+      Object clip = request.get("clip_threshold"), lr = request.get("lr");
+      return lab.resume(
+              id,
+              clip == null ? null : number(clip, "clip_threshold"),
+              lr == null ? null : number(lr, "lr"))
+          .toJson();
     }
 
-    Map<String, Object> compare(String ids) {
+    Map<String, Object> compare(Object ids) {
       List<String> list = new ArrayList<>();
-      for (String id : ids.split(",")) if (!id.isBlank()) list.add(id.trim());
+      for (String id : String.valueOf(ids == null ? "" : ids).split(","))
+        if (!id.isBlank()) list.add(id.trim());
       return lab.compare(list);
     }
 
     Map<String, Object> startExperiment(Map<String, Object> request) throws IOException {
       Object name = request.get("experiment");
-      if (name == null) throw new BadRequest("name the experiment, e.g. long-range", "experiment");
+      if (name == null) {
+        throw new BadRequest(
+            "name the experiment: "
+                + String.join(
+                    ", ",
+                    ExperimentJob.runnable().stream()
+                        .map(org.seqlab.experiments.sweep.Experiment::name)
+                        .toList()),
+            "experiment");
+      }
       return lab.startExperiment(name.toString(), request).toJson();
     }
 
@@ -304,13 +341,18 @@ public final class LabServer implements AutoCloseable {
 
   /** A request body larger than any the API needs. */
   static final class TooLarge extends RuntimeException {
+    /**
+     * @param length the body's length in bytes, or -1 where the client did not say (then it is only
+     *     known to be longer than the limit)
+     */
     TooLarge(long length) {
       super(
-          "the request body has "
-              + length
-              + " characters; the lab reads at most "
+          (length < 0
+                  ? "the request body is longer than " + MAX_BODY + " bytes"
+                  : "the request body has " + length + " bytes")
+              + "; the lab reads at most "
               + MAX_BODY
-              + " (a configuration is a few hundred)");
+              + " bytes (64 KiB; a configuration is a few hundred)");
     }
   }
 
@@ -382,23 +424,76 @@ public final class LabServer implements AutoCloseable {
     return req.path().pathParameters().get("id");
   }
 
-  private static Map<String, Object> body(ServerRequest req) {
-    String text = req.content().hasEntity() ? req.content().as(String.class) : "";
-    if (text.length() > MAX_BODY) throw new TooLarge(text.length());
-    if (text.isBlank()) return new LinkedHashMap<>();
-    try {
-      Map<String, Object> m =
-          JSON.readValue(text, new TypeReference<LinkedHashMap<String, Object>>() {});
-      return m == null ? new LinkedHashMap<>() : m;
-    } catch (IOException e) {
-      throw new BadRequest(
-          "the request body must be a JSON object: " + firstLine(e.getMessage()), null);
+  /**
+   * The request's body as a JSON object: empty for no body, else exactly one object. Anything else
+   * ({@code null}, a list, a number, text that is not JSON, a body over {@link #MAX_BODY}) is
+   * refused with what was wrong and where, before the lab acts on it.
+   */
+  private static Map<String, Object> body(ServerRequest req) throws IOException {
+    if (!req.content().hasEntity()) return new LinkedHashMap<>();
+    long declared = req.headers().contentLength().orElse(-1);
+    if (declared > MAX_BODY) throw new TooLarge(declared);
+    byte[] bytes;
+    try (var in = req.content().inputStream()) {
+      bytes = in.readNBytes(MAX_BODY + 1);
     }
+    if (bytes.length > MAX_BODY) throw new TooLarge(-1);
+    return jsonObject(new String(bytes, java.nio.charset.StandardCharsets.UTF_8));
   }
 
-  private static String firstLine(String s) {
-    int nl = s == null ? -1 : s.indexOf('\n');
-    return nl < 0 ? String.valueOf(s) : s.substring(0, nl);
+  /** Reads a request body that must be a JSON object; see {@link #body}. */
+  static Map<String, Object> jsonObject(String text) {
+    if (text.isBlank()) return new LinkedHashMap<>();
+    JsonNode node;
+    try {
+      node = JSON.readTree(text);
+    } catch (JsonProcessingException e) {
+      var at = e.getLocation();
+      throw new BadRequest(
+          "the request body is not valid JSON"
+              + (at == null
+                  ? ""
+                  : " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")")
+              + ": "
+              + plain(e.getOriginalMessage())
+              + "; send one JSON object, e.g. {\"model\": \"lstm\"}",
+          null);
+    }
+    if (node == null || !node.isObject()) {
+      String got =
+          node == null || node.isNull()
+              ? "null"
+              : node.isArray() ? "a list" : node.isTextual() ? "a string" : "a " + kind(node);
+      throw new BadRequest(
+          "the request body must be one JSON object, e.g. {\"model\": \"lstm\"}, got " + got, null);
+    }
+    return JSON.convertValue(node, new TypeReference<LinkedHashMap<String, Object>>() {});
+  }
+
+  private static String kind(JsonNode node) {
+    return node.isNumber() ? "number" : node.isBoolean() ? "boolean" : "value";
+  }
+
+  /** A parser's sentence without its internals: no source, no character codes, one line. */
+  private static String plain(String message) {
+    if (message == null) return "it cannot be read";
+    String s = message.lines().findFirst().orElse("");
+    s = s.replaceAll("\\s*\\(code -?\\d+\\)", "");
+    s = s.replaceAll("\\s*\\(start marker at \\[Source.*$", "");
+    s = s.replaceAll("\\s*at \\[Source.*$", "");
+    return s.strip();
+  }
+
+  /** A query that may hold only {@code allowed} parameters; another one is refused by name. */
+  private static Map<String, Object> only(Map<String, Object> query, String... allowed) {
+    for (String name : query.keySet()) {
+      if (!List.of(allowed).contains(name)) {
+        throw new BadRequest(
+            "unknown parameter '" + name + "'; this request takes " + String.join(", ", allowed),
+            name);
+      }
+    }
+    return query;
   }
 
   private static Map<String, Object> query(ServerRequest req) {

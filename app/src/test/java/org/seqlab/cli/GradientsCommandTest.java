@@ -66,9 +66,11 @@ class GradientsCommandTest {
             "--weight-scale",
             "0.1");
     assertEquals(0, run.status(), run.err());
-    String last = run.out().strip().lines().reduce((a, b) -> b).orElseThrow();
-    assertTrue(last.startsWith("Verdict: VANISHING."), last);
-    assertTrue(last.contains("per step back"), last);
+    List<String> lines = run.out().strip().lines().toList();
+    String verdict = lines.get(lines.size() - 2);
+    assertTrue(verdict.startsWith("Verdict: VANISHING."), verdict);
+    assertTrue(verdict.contains("per step back"), verdict);
+    assertEquals(org.seqlab.view.GradientVerdict.rule(), lines.getLast(), "the rule comes last");
     assertTrue(
         run.out().contains("step    50: 5.656854e+00 ████████████████████████████████████████"),
         run.out());

@@ -48,6 +48,34 @@ class LabCommandTest {
     assertFalse(Files.exists(runs), "nothing was written");
   }
 
+  /** A text no char-lm run could learn is refused at start, not at the first run. */
+  @Test
+  void aBinaryOrTinyTextIsRefusedAtStart() throws Exception {
+    Path runs = dir.resolve("runs");
+    Path binary = Files.write(dir.resolve("model.bin"), new byte[] {1, 2, 0, 4, 5});
+    CliRun r = CliRun.of("lab", "--text", binary.toString(), "--runs", runs.toString());
+    assertTrue(r.isOneLineUserError(), r.err());
+    assertEquals(
+        "seqlab: --text "
+            + binary
+            + ": looks binary (a NUL byte at offset 2); give a UTF-8 text file",
+        r.err().strip());
+
+    Path tiny = Files.writeString(dir.resolve("tiny.txt"), "to be or not to be\n");
+    r = CliRun.of("lab", "--text", tiny.toString(), "--runs", runs.toString());
+    assertTrue(r.isOneLineUserError(), r.err());
+    assertEquals(
+        "seqlab: --text "
+            + tiny
+            + ": its 19 characters are too few for a char-lm run with a window of 64 and a batch"
+            + " of 32 (90% of the text trains, 10% validates, and each needs whole windows); give"
+            + " a text of at least "
+            + org.seqlab.lab.Lab.shortestText(64, 32)
+            + " characters",
+        r.err().strip());
+    assertFalse(Files.exists(runs), "nothing was written");
+  }
+
   @Test
   void aRunsFolderThatIsAFileIsRefused() throws Exception {
     Path file = Files.writeString(dir.resolve("runs"), "not a folder");

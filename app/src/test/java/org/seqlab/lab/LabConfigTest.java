@@ -52,6 +52,30 @@ class LabConfigTest {
     assertEquals(100, check("distance", 1e15).config().distance());
   }
 
+  /**
+   * One range for each task's knob: the help the page shows under the control, the slider's range
+   * the schema sends and the clamp of a link all say {@link LabConfig#knobRange}'s.
+   */
+  @Test
+  void theKnobsHelpSaysTheRangeTheSliderAndTheClampUse() {
+    for (Map<String, Object> row : LabConfig.tasksJson()) {
+      org.seqlab.experiments.Task t = org.seqlab.experiments.Task.fromId((String) row.get("id"));
+      if (t.isText()) continue;
+      var range = LabConfig.knobRange(t);
+      assertEquals(range.min(), ((Number) row.get("lab_min")).longValue());
+      assertEquals(range.max(), ((Number) row.get("lab_max")).longValue());
+      String words = range.min() + " to " + range.max();
+      assertTrue(((String) row.get("knob_help")).endsWith(words + " in the lab"), row.toString());
+      assertTrue(
+          LabConfig.control("distance")
+              .help()
+              .contains(t.id() + " " + t.knobWords() + ", " + words),
+          LabConfig.control("distance").help());
+      String clamped = check("task", t.id(), "distance", range.max() + 1).changes().getFirst();
+      assertTrue(clamped.contains("range " + words), clamped);
+    }
+  }
+
   @Test
   void linksArriveAsStringsAndAreParsedLikeJson() {
     LabConfig.Checked c =

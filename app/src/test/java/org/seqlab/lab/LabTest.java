@@ -74,6 +74,15 @@ class LabTest {
       assertEquals("finished", all.getLast().type());
       assertFalse(events.isOpen());
 
+      // One speed: the last step event's is the result's, training tokens per training second.
+      double live = json(events.ofType("step").getLast()).get("tokens_per_s").asDouble();
+      double result =
+          json(events.ofType("finished").getLast())
+              .get("result")
+              .get("tokens_per_second")
+              .asDouble();
+      assertEquals(result, live, 1e-9 * result, "tokens per second, live and in the result");
+
       int length = json(events.ofType("start").getFirst()).get("steps_per_sequence").asInt();
       JsonNode g = json(events.ofType("time_gradients").getLast());
       assertEquals(60, g.get("step").asInt());
@@ -222,6 +231,118 @@ class LabTest {
       assertEquals(1.0, runConfig(run).clip());
       // A finished run is not resumed.
       assertThrows(IllegalStateException.class, () -> lab.resume(run.id(), 1.0, null));
+    }
+  }
+
+  /** A folder that looks like a run or an experiment but cannot be read is named with why. */
+  @Test
+  void unreadableFoldersAreLeftOutOfTheHistoryAndSaidWhy() throws Exception {
+    Path broken = Files.createDirectories(runs.resolve("20260101-000000-broken"));
+    Files.writeString(broken.resolve("config.json"), "{not json");
+    Path unknown = Files.createDirectories(runs.resolve("20260101-000001-old-experiment"));
+    Files.writeString(
+        unknown.resolve(ExperimentJob.RECORD), "{\"experiment\": \"no-such\", \"runs\": 1}");
+    Files.createDirectories(runs.resolve("notes")); // no run's files: not a run, nothing to say
+    try (Lab lab = lab(1, 1)) {
+      assertTrue(lab.list().isEmpty());
+      assertTrue(lab.experiments().isEmpty());
+      Map<String, String> skipped = lab.skipped();
+      assertEquals(
+          List.of("20260101-000000-broken", "20260101-000001-old-experiment"),
+          List.copyOf(skipped.keySet()));
+      assertEquals(
+          "config.json is not valid JSON (line 1, column 2): Unexpected character ('n'): was"
+              + " expecting double-quote to start field name",
+          skipped.get("20260101-000000-broken"));
+      assertTrue(
+          skipped.get("20260101-000001-old-experiment").startsWith("unknown experiment 'no-such'"),
+          skipped.get("20260101-000001-old-experiment"));
+    }
+  }
+
+  /**
+   * The shortest text the lab says a window and batch need is the engine's own limit: that many
+   * characters train, one fewer is refused, in the lab's words.
+   */
+  @Test
+  void theShortestTextIsTheEnginesLimit() throws Exception {
+    for (int[] wb : new int[][] {{64, 32}, {4, 1}, {16, 3}}) {
+      long n = Lab.shortestText(wb[0], wb[1]);
+      Path enough =
+          Files.writeString(runs.resolve("enough.txt"), "ab c".repeat(1000).substring(0, (int) n));
+      assertEquals(null, Lab.textProblem(enough, wb[0], wb[1]), n + " characters");
+      new org.seqlab.tasks.TextStreams(org.seqlab.tasks.CharCorpus.read(enough), wb[0], wb[1], 0);
+      Path fewer =
+          Files.writeString(
+              runs.resolve("fewer.txt"), "ab c".repeat(1000).substring(0, (int) n - 1));
+      String problem = Lab.textProblem(fewer, wb[0], wb[1]);
+      assertTrue(
+          problem != null && problem.startsWith("its " + (n - 1) + " characters are too few"),
+          problem);
+      assertThrows(
+          IllegalArgumentException.class,
+          () ->
+              new org.seqlab.tasks.TextStreams(
+                  org.seqlab.tasks.CharCorpus.read(fewer), wb[0], wb[1], 0));
+    }
+  }
+
+  /** Waits until the run has reported a training step after {@code step}. */
+  static void awaitStepAfter(LabRun run, long step) throws InterruptedException {
+    long deadline = System.currentTimeMillis() + 120_000;
+    while (run.events().ofType("step").stream()
+        .noneMatch(
+            e -> {
+              try {
+                return json(e).get("step").asLong() > step;
+              } catch (IOException x) {
+                throw new java.io.UncheckedIOException(x);
+              }
+            })) {
+      assertTrue(System.currentTimeMillis() < deadline, "no step after " + step + " in 2 minutes");
+      run.events().after(run.events().size(), 200);
+    }
+  }
+
+  /**
+   * The lab's Ctrl-C stops every run after its step, each with a checkpoint. After a restart such a
+   * run is cancelled and resumable, as {@code seqlab train --resume} continues it: it goes on from
+   * its checkpoint with its own settings.
+   */
+  @Test
+  void aRunStoppedWhenTheLabStoppedResumesAfterARestart() throws Exception {
+    String id;
+    try (Lab lab = lab(1, 4)) {
+      LabRun run = lab.start(config("model", "gru", "distance", 5, "steps", 5000, "hidden", 8));
+      id = run.id();
+      awaitStepAfter(run, 2);
+    } // closing the lab is what its Ctrl-C does
+    long stoppedAt;
+    try (Lab lab = lab(1, 4)) {
+      LabRun run = lab.get(id);
+      assertEquals(LabRun.Status.CANCELLED, run.status());
+      assertTrue(Files.isRegularFile(run.dir().resolve(org.seqlab.io.RunDirectory.CHECKPOINT)));
+      assertEquals(true, run.toJson().get("resumable"));
+      stoppedAt = ((Number) run.toJson().get("step")).longValue();
+      assertTrue(stoppedAt > 2 && stoppedAt < 5000, "stopped at " + stoppedAt);
+      // Its settings are its own: clipping and the rate change only after a divergence.
+      IllegalArgumentException changed =
+          assertThrows(IllegalArgumentException.class, () -> lab.resume(id, 0.5, null));
+      assertEquals(
+          "a stopped run continues with its own settings; clip_threshold and lr change only after"
+              + " a divergence",
+          changed.getMessage());
+
+      lab.resume(id, null, null);
+      assertEquals(false, run.toJson().get("resumable"), "not twice at once");
+      JsonNode resumed = json(run.events().ofType("resumed").getLast());
+      assertEquals(stoppedAt, resumed.get("from_step").asLong());
+      awaitStepAfter(run, stoppedAt + 2);
+      lab.cancel(id);
+      awaitEnd(run);
+      assertEquals(LabRun.Status.CANCELLED, run.status());
+      assertTrue(((Number) run.toJson().get("step")).longValue() > stoppedAt + 2);
+      assertEquals(5000, runConfig(run).maxSteps(), "the same run, its own settings");
     }
   }
 

@@ -196,8 +196,11 @@ class LabApiTest {
 
     Answer notJson = post("/api/runs", "{hidden: ");
     assertEquals(400, notJson.status());
-    assertTrue(
-        notJson.json().get("error").asText().startsWith("the request body must be a JSON object"));
+    assertEquals(
+        "the request body is not valid JSON (line 1, column 2): Unexpected character ('h'):"
+            + " was expecting double-quote to start field name; send one JSON object, e.g."
+            + " {\"model\": \"lstm\"}",
+        notJson.json().get("error").asText());
 
     Answer unknownKey = post("/api/runs", "{\"wings\": 2}");
     assertEquals(400, unknownKey.status());
@@ -206,8 +209,11 @@ class LabApiTest {
 
     Answer huge = post("/api/runs", "{\"model\": \"" + "x".repeat(100_000) + "\"}");
     assertEquals(413, huge.status());
-    assertTrue(
-        huge.json().get("error").asText().startsWith("the request body has 100013 characters"));
+    assertEquals(
+        "the request body has 100013 bytes; the lab reads at most "
+            + LabServer.MAX_BODY
+            + " bytes (64 KiB; a configuration is a few hundred)",
+        huge.json().get("error").asText());
 
     assertEquals(404, get("/api/runs/no-such-run").status());
     assertEquals(404, get("/api/runs/no-such-run/events").status());
@@ -223,6 +229,81 @@ class LabApiTest {
     try (var files = Files.list(runs)) {
       assertTrue(files.noneMatch(p -> p.getFileName().toString().contains("transformer")));
     }
+  }
+
+  @Test
+  void aBodyThatIsNotOneObjectStartsNothing() throws Exception {
+    for (String[] body :
+        new String[][] {
+          {"null", "null"}, {"[1, 2]", "a list"}, {"\"lstm\"", "a string"}, {"42", "a number"}
+        }) {
+      Answer a = post("/api/runs", body[0]);
+      assertEquals(400, a.status(), body[0]);
+      assertEquals(
+          "the request body must be one JSON object, e.g. {\"model\": \"lstm\"}, got " + body[1],
+          a.json().get("error").asText());
+      assertEquals(400, post("/api/experiments", body[0]).status(), body[0]);
+    }
+    Answer unclosed = post("/api/runs", "{\"model\": \"lstm\"");
+    assertEquals(400, unclosed.status());
+    String error = unclosed.json().get("error").asText();
+    assertTrue(error.startsWith("the request body is not valid JSON (line 1"), error);
+    assertTrue(!error.contains("java.") && !error.contains("Source"), error);
+    try (var files = Files.list(runs)) {
+      assertTrue(files.noneMatch(p -> p.getFileName().toString().contains("lstm-agreement")));
+    }
+  }
+
+  @Test
+  void aBodyOfFiftyMegabytesIsRefusedWithTheLimitInJson() throws Exception {
+    byte[] body = new byte[50 << 20];
+    java.util.Arrays.fill(body, (byte) ' ');
+    HttpResponse<String> r =
+        HTTP.send(
+            HttpRequest.newBuilder(URI.create(url("/api/runs")))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertEquals(413, r.statusCode());
+    assertEquals(
+        "the request body has 52428800 bytes; the lab reads at most "
+            + LabServer.MAX_BODY
+            + " bytes (64 KiB; a configuration is a few hundred)",
+        JSON.readTree(r.body()).get("error").asText());
+  }
+
+  @Test
+  void aProbeOrAComparisonRefusesWhatItCannotUse() throws Exception {
+    Answer both = get("/api/gradient-flow?model=foo&hidden=-1");
+    assertEquals(400, both.status(), both.body());
+    String field = both.json().get("field").asText();
+    assertTrue(field.equals("model") || field.equals("hidden"), field);
+
+    Answer model = get("/api/gradient-flow?model=foo");
+    assertEquals(400, model.status(), model.body());
+    assertEquals("model", model.json().get("field").asText());
+    assertEquals(
+        "'model' cannot be 'foo'; allowed: " + String.join(", ", LabConfig.MODELS),
+        model.json().get("error").asText());
+
+    Answer hidden = get("/api/gradient-flow?hidden=-1");
+    assertEquals(400, hidden.status());
+    assertEquals("hidden", hidden.json().get("field").asText());
+    assertEquals("--hidden must be in [1, 8192], got -1", hidden.json().get("error").asText());
+
+    Answer small = get("/api/gradient-flow?hidden=1");
+    assertEquals(
+        "hidden 1 is below its minimum 2 (allowed: 2 to 256)", small.json().get("error").asText());
+
+    Answer unknown = get("/api/gradient-flow?wings=2");
+    assertEquals(400, unknown.status());
+    assertEquals("wings", unknown.json().get("field").asText());
+
+    Answer compare = get("/api/compare?ids=a,b&sort=up");
+    assertEquals(400, compare.status());
+    assertEquals(
+        "unknown parameter 'sort'; this request takes ids", compare.json().get("error").asText());
   }
 
   @Test
@@ -329,6 +410,75 @@ class LabApiTest {
     assertEquals("rnn", rnn.get("model").asText());
     assertEquals("VANISHING", rnn.get("verdict").asText());
     assertEquals(a.json().get("steps").asInt(), rnn.get("hidden").size());
+  }
+
+  /**
+   * The LSTM with its forget gate opened (the highway preset) loses ×0.768 per step back: its
+   * verdict is VANISHING, and every architecture's verdict follows from its trend by the one rule
+   * the answer states.
+   */
+  @Test
+  void everyVerdictFollowsFromItsTrendByTheStatedRule() throws Exception {
+    Answer a = get("/api/gradient-flow?model=lstm&forget_bias=1&distance=10&hidden=32");
+    assertEquals(200, a.status(), a.body());
+    assertEquals(org.seqlab.view.GradientVerdict.rule(), a.json().get("rule").asText());
+    JsonNode lstm = a.json().get("series").get(0);
+    assertEquals("lstm", lstm.get("model").asText());
+    assertEquals(0.768, lstm.get("factor_per_step").asDouble(), 5e-4);
+    assertEquals("VANISHING", lstm.get("verdict").asText());
+    for (JsonNode s : a.json().get("series")) {
+      double trend = s.get("trend").asDouble();
+      String expected =
+          trend < org.seqlab.probe.GradientFlow.VANISHING_RATIO
+              ? "VANISHING"
+              : trend > org.seqlab.probe.GradientFlow.EXPLODING_RATIO ? "EXPLODING" : "STABLE";
+      assertEquals(expected, s.get("verdict").asText(), s.get("model") + " trend " + trend);
+    }
+  }
+
+  /**
+   * The Experiments tab offers every experiment of the table whose settings are its form's: the
+   * README's long-range, adding and copy among them, and each one starts and finishes.
+   */
+  @Test
+  void everyExperimentTheSchemaOffersRuns() throws Exception {
+    JsonNode offered = get("/api/schema").json().get("experiments");
+    List<String> names = new ArrayList<>();
+    for (JsonNode e : offered) names.add(e.get("name").asText());
+    assertTrue(names.containsAll(List.of("long-range", "adding", "copy")), names.toString());
+    assertEquals(
+        org.seqlab.lab.ExperimentJob.runnable().stream()
+            .map(org.seqlab.experiments.sweep.Experiment::name)
+            .toList(),
+        names);
+    for (JsonNode e : offered) {
+      int smallest = e.get("distances").get(0).asInt();
+      Answer started =
+          post(
+              "/api/experiments",
+              "{\"experiment\": \""
+                  + e.get("name").asText()
+                  + "\", \"distances\": ["
+                  + smallest
+                  + "], \"models\": [\"gru\"], \"seeds\": 1, \"steps\": 10}");
+      assertEquals(201, started.status(), e.get("name") + ": " + started.body());
+      String id = started.json().get("id").asText();
+      HttpResponse<java.io.InputStream> r =
+          HTTP.send(
+              HttpRequest.newBuilder(URI.create(url("/api/experiments/" + id + "/events"))).build(),
+              HttpResponse.BodyHandlers.ofInputStream());
+      r.body().readAllBytes(); // the stream closes when the experiment ends
+      Answer done = get("/api/experiments/" + id);
+      assertEquals("finished", done.json().get("status").asText(), done.body());
+      assertEquals(e.get("name").asText(), done.json().get("experiment").asText());
+    }
+    Answer other = post("/api/experiments", "{\"experiment\": \"forget-bias\"}");
+    assertEquals(400, other.status());
+    assertEquals(
+        "the lab runs "
+            + String.join(", ", names)
+            + "; run forget-bias with seqlab run forget-bias",
+        other.json().get("error").asText());
   }
 
   @Test

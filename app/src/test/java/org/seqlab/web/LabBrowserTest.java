@@ -85,6 +85,27 @@ class LabBrowserTest {
     driver.get(base);
     await("the page to load its controls", Duration.ofSeconds(20), d -> isTrue("labState.ready"));
 
+    // The Experiments tab offers every experiment the lab runs, and its form follows the choice.
+    click(".tabs button[data-tab=experiments]");
+    assertEquals(
+        org.seqlab.lab.ExperimentJob.runnable().stream()
+            .map(org.seqlab.experiments.sweep.Experiment::name)
+            .toList(),
+        js("return [...document.getElementById('exp-name').options].map((o) => o.value)"));
+    js(
+        "const s = document.getElementById('exp-name'); s.value = 'adding';"
+            + " s.dispatchEvent(new Event('change'));");
+    assertEquals(
+        String.join(
+            ", ",
+            org.seqlab.experiments.sweep.Experiments.named("adding").defaults().distances().stream()
+                .map(String::valueOf)
+                .toList()),
+        js("return document.getElementById('exp-distances').value"));
+    assertEquals(
+        org.seqlab.experiments.sweep.Experiments.named("adding").title(), text("#exp-title"));
+    click(".tabs button[data-tab=lab]");
+
     // The task menu is the table of tasks, and the knob follows the task: its label and range.
     assertEquals(
         LabConfig.TASKS,
@@ -102,6 +123,14 @@ class LabBrowserTest {
             text(knob).equals(mqar.knobLabel())
                 && String.valueOf(LabConfig.knobRange(mqar).max())
                     .equals(js("return document.getElementById('c-distance').max")));
+    // Its help says the range the slider and the field take: one range, from one place.
+    String range = LabConfig.knobRange(mqar).min() + " to " + LabConfig.knobRange(mqar).max();
+    assertEquals(
+        LabConfig.knobRange(mqar).min() + " – " + LabConfig.knobRange(mqar).max(),
+        text("#controls .control[data-control=distance] .range"));
+    assertTrue(
+        text("#controls .control[data-control=distance] .help").endsWith(range + " in the lab"),
+        text("#controls .control[data-control=distance] .help"));
 
     // The vanishing gradient, measured at initialisation: no training needed.
     click("#presets button[data-preset=vanishing]");
@@ -203,6 +232,223 @@ class LabBrowserTest {
     assertEquals(List.of(), errors, "no request of the page failed");
   }
 
+  /**
+   * On a 1280×800 window, without scrolling the page: a link whose values the lab clamps shows what
+   * it changed next to Start; a preset says what it changed; Start is at hand; and the run it
+   * starts opens in view.
+   */
+  @Test
+  void startTheChangesAndTheRunAreInViewWithoutScrolling() {
+    driver.manage().window().setSize(new Dimension(1280, 800));
+    driver.get(
+        base
+            + "#config="
+            + java.net.URLEncoder.encode(
+                "hidden=999&steps=5000&batch=128", java.nio.charset.StandardCharsets.UTF_8));
+    await("the page to load its controls", Duration.ofSeconds(20), d -> isTrue("labState.ready"));
+    assertTrue(
+        ((Number) js("return window.innerHeight")).longValue() <= 800,
+        "the window is 800 pixels high");
+    await(
+        "the link's change to be listed",
+        Duration.ofSeconds(20),
+        d -> text("#changes").contains("hidden 999 is above its maximum 256; using 256"));
+    assertInView("#changes li");
+    assertInView("#start");
+
+    // A preset says which settings it changed, where the user is looking.
+    js("document.querySelector('#presets button[data-preset=highway]').click()");
+    await(
+        "the preset's changes",
+        Duration.ofSeconds(10),
+        d -> text("#preset-changes").startsWith("The preset changed: Architecture rnn → lstm"));
+    assertInView("#preset-changes");
+    assertInView("#start");
+
+    // The form scrolled to its end: Start stays in view, at the top of the column.
+    js("document.getElementById('configure').scrollTop = 1e6");
+    assertTrue(
+        ((Number) js("return document.getElementById('configure').scrollTop")).longValue() > 0,
+        "the configure column scrolls");
+    await(
+        "the Start button to be enabled (problems: " + text("#problems") + ")",
+        Duration.ofSeconds(20),
+        d -> d.findElement(By.id("start")).isEnabled());
+    assertInView("#start");
+    js("document.getElementById('start').click()");
+    await("the run to open", Duration.ofSeconds(20), d -> isTrue("labState.runId"));
+    await("the run's status", Duration.ofSeconds(20), d -> !text("#status").isEmpty());
+    assertInView("#run-card .card-head");
+    assertEquals(0L, ((Number) js("return window.scrollY")).longValue(), "the page never scrolled");
+
+    // The charts: whole training steps on the x axis, and the profile's axis held to what was
+    // measured (the predicted line is cut at its edges).
+    await(
+        "the loss curve and the gradient profile",
+        EVENTS,
+        d -> points("chart-loss") > 0 && points("chart-profile") > 0);
+    Object ticks =
+        js(
+            "const a = echarts.getInstanceByDom(document.getElementById('chart-loss'))"
+                + ".getModel().getComponent('xAxis').axis;"
+                + " return a.scale.getTicks().map((t) => t.value);");
+    for (Object t : (List<?>) ticks) {
+      double v = ((Number) t).doubleValue();
+      assertEquals(Math.rint(v), v, "an x tick at a whole step: " + ticks);
+    }
+    Object profile =
+        js(
+            "const o = echarts.getInstanceByDom(document.getElementById('chart-profile')).getOption();"
+                + " const measured = o.series.filter((s) => !s.name.startsWith('predicted'))"
+                + "   .flatMap((s) => s.data.map((d) => d[1])).filter((v) => v > 0);"
+                + " return [o.yAxis[0].max, Math.max(...measured), o.yAxis[0].min, Math.min(...measured)];");
+    List<?> bounds = (List<?>) profile;
+    double top = ((Number) bounds.get(0)).doubleValue(),
+        high = ((Number) bounds.get(1)).doubleValue();
+    double bottom = ((Number) bounds.get(2)).doubleValue(),
+        low = ((Number) bounds.get(3)).doubleValue();
+    assertTrue(
+        high <= top && top <= 10 * high,
+        "the profile's axis ends at " + top + ", its data at " + high);
+    assertTrue(
+        bottom <= low && low <= 10 * bottom,
+        "the profile's axis starts at " + bottom + ", its data at " + low);
+    // A chart's long sentence (the Score panel of a task scored by its loss) is broken into lines
+    // inside the chart, not cut off at both ends.
+    Object outside =
+        js(
+            "placeholder('chart-score', 'no accuracy for this task: its score is the loss, on the"
+                + " left, against the dashed baseline, which is a long sentence for a narrow chart');"
+                + " const c = chart('chart-score'); c.getZr().flush();"
+                + " const texts = c.getZr().storage.getDisplayList().filter((e) => e.style && e.style.text);"
+                + " if (texts.length === 0) return 'no text drawn';"
+                + " return texts.map((e) => { const r = e.getBoundingRect().clone();"
+                + "   if (e.transform) r.applyTransform(e.transform); return r; })"
+                + "   .filter((r) => r.x < 0 || r.x + r.width > c.getWidth())"
+                + "   .map((r) => JSON.stringify(r)).join('; ');");
+    assertEquals(
+        "",
+        outside,
+        "text outside the Score chart of width " + js("return chart('chart-score').getWidth()"));
+    // A gate map over 48 tokens shows every n-th label, none over another.
+    Object overlaps =
+        js(
+            "const tokens = Array.from({ length: 48 }, (_, i) => 'token' + i);"
+                + " const matrix = tokens.map(() => [0.2, 0.8, 0.5]);"
+                + " drawStateGrid('chart-gates', [{ title: 'forget gate f', matrix },"
+                + "   { title: 'input gate i', matrix }], tokens);"
+                + " const c = chart('chart-gates'); c.getZr().flush();"
+                + " const rects = c.getZr().storage.getDisplayList()"
+                + "   .filter((e) => e.style && /^token\\d+$/.test(e.style.text) && !e.ignore && !e.invisible)"
+                + "   .map((e) => { const r = e.getBoundingRect().clone();"
+                + "     if (e.transform) r.applyTransform(e.transform); return r; });"
+                + " if (rects.length < 4) return 'only ' + rects.length + ' labels';"
+                + " const bad = [];"
+                + " for (let i = 0; i < rects.length; i++) for (let j = i + 1; j < rects.length; j++)"
+                + "   if (rects[i].intersect(rects[j])) bad.push(i + '/' + j);"
+                + " return bad.join(' ');");
+    assertEquals("", overlaps, "token labels that overlap in the gate map");
+    // One format for every tick of a log axis, and a lone point drawn as a marker.
+    assertEquals(
+        List.of("10⁶", "10⁷", "10⁻²", "10⁰"), js("return [1e6, 1e7, 0.01, 1].map(logTick)"));
+    assertEquals(true, js("return line('one validation', [[5, 0.5]]).showSymbol"));
+    assertEquals(false, js("return line('a curve', [[5, 0.5], [10, 0.6]]).showSymbol"));
+
+    // The lab stops (its Ctrl-C) while the run trains, and starts again on the same folder: the
+    // run, stopped after its step with a checkpoint, can be resumed from the page.
+    String id = (String) js("return labState.runId");
+    await("a training step", EVENTS, d -> events("step") > 0);
+    server.close();
+    try {
+      // A folder the history cannot read, to be named with why.
+      Path broken = Files.createDirectories(runsDir.resolve("20260101-000000-broken"));
+      Files.writeString(broken.resolve("config.json"), "{not json");
+      server = LabServer.start(new LabServer.Options("127.0.0.1", 0, runsDir, 2, 16, List.of()));
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    base = "http://127.0.0.1:" + server.port() + "/";
+    driver.get(base + "#run=" + id);
+    await("the page to load again", Duration.ofSeconds(20), d -> isTrue("labState.ready"));
+    await(
+        "the stopped run's Resume button",
+        Duration.ofSeconds(20),
+        d -> text("#status").equals("cancelled") && !d.findElements(By.id("continue")).isEmpty());
+    assertTrue(text("#continue").startsWith("Resume from step "), text("#continue"));
+    js("document.getElementById('continue').click()");
+    await(
+        "the run to go on",
+        Duration.ofSeconds(30),
+        d -> text("#status").equals("running") || text("#status").equals("queued"));
+    js("document.getElementById('cancel').click()");
+    await("the run to end", Duration.ofSeconds(60), d -> text("#status").contains("cancelled"));
+
+    // The history names the run (its title and its id, which runs of one title differ in), its
+    // knob by the task's name for it, and the folder it left out with why.
+    js("document.querySelector('.tabs button[data-tab=history]').click()");
+    String row = "#history tr[data-run='" + id + "']";
+    await(
+        "the run and the unreadable folder in the history",
+        Duration.ofSeconds(20),
+        d ->
+            !d.findElements(By.cssSelector(row)).isEmpty()
+                && text("#history-skipped")
+                    .startsWith("20260101-000000-broken: config.json is not valid JSON"));
+    assertEquals(id, text(row + " td.title .run-id"));
+    // A comparison names each run in full in its legend, the same names as its table.
+    Object legend =
+        js(
+            "document.getElementById('compare-card').hidden = false;"
+                + " const title = 'LSTM H 256 on agreement distance 100 with a forget-gate bias of 1';"
+                + " const runs = [0, 1, 2].map((i) => ({ id: 'run-' + i, title,"
+                + "   created: '2026-12-07T06:0' + i + ':00Z', baseline: '' }));"
+                + " const rows = [{ step: 1, val_loss: 0.7, val_accuracy: 0.5 }];"
+                + " drawComparisonCurves(runs, runs.map(() => ({ rows })));"
+                + " const c = chart('chart-compare-loss'); c.getZr().flush();"
+                + " const names = runs.map((r, i) => compareName(r, i));"
+                + " const bare = (t) => String(t).replace(/\\s/g, '');"
+                + " const texts = c.getZr().storage.getDisplayList().filter((e) => e.style && e.style.text);"
+                + " const all = texts.map((e) => bare(e.style.text)).join('');"
+                + " const drawn = names.filter((n) => all.includes(bare(n))).length;"
+                + " const cut = texts.filter((e) => names.some((n) => bare(n).includes(bare(e.style.text))))"
+                + "   .map((e) => { const r = e.getBoundingRect().clone();"
+                + "     if (e.transform) r.applyTransform(e.transform); return [e.style.text, r]; })"
+                + "   .filter(([t, r]) => r.x < 0 || r.x + r.width > c.getWidth());"
+                + " return drawn + ' of ' + names.length + ' names drawn, ' + cut.length + ' cut'"
+                + "   + cut.map(([t, r]) => ': ' + t + ' ' + JSON.stringify(r)).join('');");
+    assertEquals("3 of 3 names drawn, 0 cut", legend);
+    assertEquals("Distance d 10", text(row + " td:nth-child(6)"));
+    // A text's row shows its window, not a distance it does not have.
+    assertEquals(
+        "window 64", js("return knobWords({ task: 'char-lm', seq_len: 64, distance: 0 })"));
+    assertTrue(
+        text("#notice")
+            .contains("The history leaves out 1 folder of the runs folder it cannot read"),
+        text("#notice"));
+  }
+
+  /**
+   * Fails unless the element is displayed inside the window as it stands, without scrolling the
+   * page: its box within the viewport and the element itself what is drawn at its centre.
+   */
+  private void assertInView(String selector) {
+    Object why =
+        js(
+            "const e = document.querySelector(arguments[0]);"
+                + " if (!e) return 'not on the page';"
+                + " const r = e.getBoundingClientRect();"
+                + " if (r.width === 0 || r.height === 0) return 'not displayed';"
+                + " if (window.scrollY !== 0) return 'the page was scrolled to ' + window.scrollY;"
+                + " if (r.top < 0 || r.bottom > window.innerHeight || r.left < 0"
+                + "     || r.right > window.innerWidth)"
+                + "   return 'outside the window: ' + JSON.stringify(r) + ' in '"
+                + "     + window.innerWidth + 'x' + window.innerHeight;"
+                + " const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);"
+                + " return e.contains(hit) ? null : 'covered by ' + (hit ? hit.outerHTML.slice(0, 80) : 'nothing');",
+            selector);
+    assertEquals(null, why, selector + " in view at 1280×800");
+  }
+
   // ---- steps ----
 
   /** Waits for the server's check to allow a run, presses Start, and returns the run's id. */
@@ -271,8 +517,8 @@ class LabBrowserTest {
 
   // ---- reading the page ----
 
-  private Object js(String script) {
-    return ((JavascriptExecutor) driver).executeScript(script);
+  private Object js(String script, Object... arguments) {
+    return ((JavascriptExecutor) driver).executeScript(script, arguments);
   }
 
   private boolean isTrue(String expression) {
@@ -296,9 +542,16 @@ class LabBrowserTest {
     return ((Number) n).longValue();
   }
 
+  /** The element's visible text; found again if the page redrew it meanwhile (the history does). */
   private String text(String selector) {
-    List<WebElement> found = driver.findElements(By.cssSelector(selector));
-    return found.isEmpty() ? "" : found.getFirst().getText();
+    for (int attempt = 1; ; attempt++) {
+      try {
+        List<WebElement> found = driver.findElements(By.cssSelector(selector));
+        return found.isEmpty() ? "" : found.getFirst().getText();
+      } catch (org.openqa.selenium.StaleElementReferenceException redrawn) {
+        if (attempt == 5) throw redrawn;
+      }
+    }
   }
 
   private void click(String selector) {

@@ -157,12 +157,22 @@ public final class GradientFlow {
     }
 
     /**
-     * Vanishing when the fitted trend loses more than a factor 100 over the sequence, exploding
-     * when it gains more than 100, stable otherwise. The trend, not the two end points, decides: a
-     * flat profile with one large value at the last step (where the loss lands) is stable.
+     * The fitted trend over the whole sequence: {@link #factorPerStep()} raised to the {@code T−1}
+     * steps back from the last step to the first. It is what of the gradient reaches the first
+     * step, with the jump at the last step (where the loss lands) left out.
+     */
+    public double trend() {
+      return Math.pow(factorPerStep(), Math.max(1, steps() - 1));
+    }
+
+    /**
+     * One rule for every architecture, on {@link #trend()}: vanishing below {@link
+     * #VANISHING_RATIO} (less than a tenth of the gradient reaches the first step), exploding above
+     * {@link #EXPLODING_RATIO}, stable between. The trend, not the two end points, decides: a flat
+     * profile with one large value at the last step (where the loss lands) is stable.
      */
     public Verdict verdict() {
-      double trend = Math.pow(factorPerStep(), Math.max(1, steps() - 1));
+      double trend = trend();
       if (!(trend > 0) || trend < VANISHING_RATIO) return Verdict.VANISHING;
       if (trend > EXPLODING_RATIO) return Verdict.EXPLODING;
       return Verdict.STABLE;
@@ -170,10 +180,10 @@ public final class GradientFlow {
   }
 
   /** A trend over the sequence below this factor is called vanishing. */
-  public static final double VANISHING_RATIO = 1e-2;
+  public static final double VANISHING_RATIO = 1e-1;
 
   /** A trend over the sequence above this factor is called exploding. */
-  public static final double EXPLODING_RATIO = 1e2;
+  public static final double EXPLODING_RATIO = 1e1;
 
   public enum Verdict {
     VANISHING,
