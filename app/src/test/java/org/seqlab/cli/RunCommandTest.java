@@ -1,11 +1,13 @@
 package org.seqlab.cli;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -68,6 +70,61 @@ class RunCommandTest {
     assertTrue(
         rerun.out().contains("the rerun got the same numbers as " + out + " in all 12 runs"),
         rerun.out());
+
+    // A rerun into the experiment's own directory, or into a rerun that is done, would run
+    // nothing and compare the results with themselves: refused in one line before anything runs,
+    // never reported as agreement, and the results are left as they were.
+    byte[] result = Files.readAllBytes(out.resolve("result.json"));
+    byte[] rerunResult = Files.readAllBytes(tmp.resolve("again").resolve("result.json"));
+    for (Path target : List.of(out, out.resolve("."), tmp.resolve("again"))) {
+      CliRun nothing = CliRun.of("rerun", out.toString(), "--out", target.toString());
+      assertTrue(nothing.isOneLineUserError(), nothing.toString());
+      assertEquals("", nothing.out(), "nothing runs");
+      assertFalse(nothing.err().contains("same numbers"), nothing.err());
+    }
+    assertTrue(
+        CliRun.of("rerun", out.toString(), "--out", out.toString())
+            .err()
+            .contains("is the experiment's own directory"));
+    assertTrue(
+        CliRun.of("rerun", out.toString(), "--out", tmp.resolve("again").toString())
+            .err()
+            .contains("already holds all 12 runs"));
+    assertArrayEquals(result, Files.readAllBytes(out.resolve("result.json")));
+    assertArrayEquals(rerunResult, Files.readAllBytes(tmp.resolve("again").resolve("result.json")));
+
+    // A damaged result.json is refused in one line by report and rerun, naming the file.
+    Path damaged = tmp.resolve("damaged");
+    Files.createDirectories(damaged);
+    Files.copy(out.resolve("experiment.json"), damaged.resolve("experiment.json"));
+    for (String content :
+        List.of(
+            "{\"rows\": [1,",
+            "garbage",
+            "{\"rows\": [1]}",
+            "{\"rows\": [{\"run\": \"a\"}]}",
+            "{}")) {
+      Files.writeString(damaged.resolve("result.json"), content);
+      for (String command : List.of("report", "rerun")) {
+        CliRun r =
+            command.equals("report")
+                ? CliRun.of("report", damaged.toString())
+                : CliRun.of("rerun", damaged.toString(), "--out", tmp.resolve("never").toString());
+        assertTrue(r.isOneLineUserError(), content + " " + command + " -> " + r);
+        assertTrue(
+            r.err().contains(damaged.resolve("result.json") + " is not a sweep result"), r.err());
+        assertFalse(r.err().contains("org.seqlab"), "no Java class names: " + r.err());
+      }
+    }
+    assertFalse(Files.exists(tmp.resolve("never")));
+
+    // An --out that cannot be created is refused before the run is announced.
+    if (Files.isDirectory(Path.of("/proc"))) {
+      CliRun proc = CliRun.of("rerun", out.toString(), "--out", "/proc/x");
+      assertTrue(proc.isOneLineUserError(), proc.toString());
+      assertTrue(proc.err().contains("--out /proc/x cannot be created"), proc.err());
+      assertEquals("", proc.out());
+    }
 
     // the same command again finds everything done and trains nothing
     CliRun again = CliRun.of(tiny(out));

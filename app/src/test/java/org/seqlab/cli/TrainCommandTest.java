@@ -301,6 +301,84 @@ class TrainCommandTest {
     assertTrue(rescued.status() == 0 || rescued.status() == TrainCommand.EXIT_DIVERGED);
   }
 
+  /**
+   * An empty, garbage or cut-short checkpoint is refused in one line by sample (as infer refuses
+   * it) and by --resume, and a refused resume leaves the run's files as they were.
+   */
+  @Test
+  void aDamagedCheckpointIsOneLineForSampleAndResume() throws Exception {
+    Path out = dir.resolve("to-damage");
+    assertEquals(0, CliRun.of(small(out, "--max-steps", "2")).status());
+    Path checkpoint = out.resolve("checkpoint.safetensors");
+    byte[] whole = Files.readAllBytes(checkpoint);
+    byte[] garbage = new byte[100];
+    new SplittableRandom(3).nextBytes(garbage);
+    List<byte[]> damaged =
+        List.of(
+            new byte[0],
+            garbage,
+            java.util.Arrays.copyOf(whole, 7),
+            java.util.Arrays.copyOf(whole, 300),
+            java.util.Arrays.copyOf(whole, whole.length / 2),
+            java.util.Arrays.copyOf(whole, whole.length - 1));
+    Path file = dir.resolve("damaged.safetensors");
+    byte[] metrics = Files.readAllBytes(out.resolve("metrics.csv"));
+    byte[] config = Files.readAllBytes(out.resolve("config.json"));
+    for (byte[] bytes : damaged) {
+      Files.write(file, bytes);
+      CliRun sample = CliRun.of("sample", "--checkpoint", file.toString());
+      assertTrue(sample.isOneLineUserError(), bytes.length + " bytes -> " + sample);
+      assertTrue(sample.err().contains("--checkpoint: " + file), sample.err());
+      CliRun infer =
+          CliRun.of(
+              "infer",
+              "--weights",
+              file.toString(),
+              "--input",
+              file.toString(),
+              "--output",
+              dir.resolve("never.safetensors").toString());
+      assertTrue(infer.isOneLineUserError(), bytes.length + " bytes -> " + infer);
+
+      Files.write(checkpoint, bytes);
+      CliRun resume = CliRun.of("train", "--resume", out.toString());
+      assertTrue(resume.isOneLineUserError(), bytes.length + " bytes -> " + resume);
+      assertTrue(resume.err().contains(checkpoint.toString()), resume.err());
+      assertTrue(resume.err().contains("cannot continue from it"), resume.err());
+      assertEquals("", resume.out(), "nothing announced");
+      assertTrue(java.util.Arrays.equals(metrics, Files.readAllBytes(out.resolve("metrics.csv"))));
+      assertTrue(java.util.Arrays.equals(config, Files.readAllBytes(out.resolve("config.json"))));
+      assertTrue(java.util.Arrays.equals(bytes, Files.readAllBytes(checkpoint)));
+    }
+    assertFalse(Files.exists(dir.resolve("never.safetensors")));
+  }
+
+  /**
+   * An --out that cannot be created (under /proc, under a file) is refused in one line naming the
+   * path and why, before the run is announced, by every command that writes a directory.
+   */
+  @Test
+  void anOutThatCannotBeCreatedIsOneLineForEveryCommand() throws Exception {
+    Path file = Files.writeString(dir.resolve("a-file"), "x");
+    List<String> places = new ArrayList<>(List.of(file.resolve("x").toString()));
+    if (Files.isDirectory(Path.of("/proc"))) places.add("/proc/x");
+    for (String place : places) {
+      String[][] cases = {
+        small(Path.of(place), "--max-steps", "2"),
+        {"train", "--task", "copy", "--distance", "2", "--max-steps", "2", "--out", place},
+        {"run", "long-range", "--steps", "5", "--out", place},
+        {"sweep", "long-range", "--steps", "5", "--out", place},
+      };
+      for (String[] c : cases) {
+        CliRun r = CliRun.of(c);
+        assertTrue(r.isOneLineUserError(), String.join(" ", c) + " -> " + r);
+        assertTrue(r.err().contains("--out " + place + " cannot be created: "), r.err());
+        assertFalse(r.out().contains("directory"), "refused before it is announced: " + r.out());
+      }
+    }
+    assertEquals("x", Files.readString(file));
+  }
+
   @Test
   void sampleRefusesWhatItCannotUse() throws Exception {
     Path out = dir.resolve("for-sampling");
