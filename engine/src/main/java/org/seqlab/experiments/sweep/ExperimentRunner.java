@@ -157,7 +157,7 @@ public final class ExperimentRunner {
             option + " is given both on its own and in --grid; give it in one place");
       }
     }
-    given.checkCommon(Integer.MAX_VALUE, Integer.MIN_VALUE);
+    given.checkCommonButDistances(); // the experiment checks them, in its task's range, below
     org.seqlab.io.OutputDirectory.requireWritable("--out", dir);
     // A directory that holds this experiment is continued with its own settings; an option given
     // again must agree with them (--jobs, which changes no number, may differ).
