@@ -318,7 +318,10 @@ public final class TrainingRun {
               + end
               + "; still in its warm-up, its cosine decay will span up to the new limit");
     }
-    double rate = stored.trainingOptions().learningRate(step, seconds);
+    // The share of the decay still ahead, under the plan the run followed; the rate it gives under
+    // the given settings follows a new --lr (a remedy after a divergence) as the plan would.
+    double share = TrainingRunConfig.ScheduleRestart.share(stored, step, seconds);
+    double rate = given.minLr() + (given.lr() - given.minLr()) * share;
     if (!(rate > 0)) {
       throw new IllegalArgumentException(
           "the run's cosine has decayed to a rate of 0 (--min-lr 0), so more steps would not"
@@ -326,8 +329,9 @@ public final class TrainingRun {
     }
     TrainingRunConfig replanned =
         given.with(
-            Map.of("schedule_restart", new TrainingRunConfig.ScheduleRestart(step, seconds, rate)));
-    if (rate <= given.minLr() * (1 + 1e-9)) {
+            Map.of(
+                "schedule_restart", new TrainingRunConfig.ScheduleRestart(step, seconds, share)));
+    if (share <= 1e-9) {
       // A run that had finished its decay: the extension trains at the final rate.
       return new Extension(
           replanned,

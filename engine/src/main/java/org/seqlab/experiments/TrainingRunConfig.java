@@ -101,10 +101,40 @@ public record TrainingRunConfig(
     ScheduleRestart scheduleRestart) {
 
   /**
-   * Where the cosine was re-planned: the step and the seconds trained by then, and the rate the
-   * schedule had reached there, from which it decays again to {@link #minLr} at the new limit.
+   * Where the cosine was re-planned: the step and the seconds trained by then, and the share of the
+   * decay from {@link #lr} to {@link #minLr} still ahead there, in {@code [0, 1]}; from the rate
+   * {@code minLr + (lr - minLr) * share} it decays again to {@code minLr} at the new limit. A
+   * share, not a rate, so that a new {@code --lr} (a remedy after a divergence) scales the plan.
    */
-  public record ScheduleRestart(long step, double seconds, double lr) {}
+  public record ScheduleRestart(long step, double seconds, double share) {
+
+    public ScheduleRestart {
+      if (step < 0 || !(seconds >= 0) || !(share >= 0 && share <= 1)) {
+        throw new IllegalArgumentException(
+            "schedule_restart: a step and seconds >= 0 and a share in [0, 1], got "
+                + step
+                + ", "
+                + seconds
+                + ", "
+                + share);
+      }
+    }
+
+    /**
+     * The share of {@code config}'s decay still ahead after {@code step} steps, {@code seconds}.
+     */
+    static double share(TrainingRunConfig config, long step, double seconds) {
+      double span = config.lr() - config.minLr();
+      if (span <= 0) return 1; // a cosine from lr to lr: nothing decays
+      double rate = config.trainingOptions().learningRate(step, seconds);
+      return Math.max(0, Math.min(1, (rate - config.minLr()) / span));
+    }
+
+    /** The rate it restarts from, for {@code config}'s peak and final rates. */
+    double rate(TrainingRunConfig config) {
+      return config.minLr() + (config.lr() - config.minLr()) * share;
+    }
+  }
 
   /** A run planned from its start (no re-planned schedule). */
   public TrainingRunConfig(
@@ -295,7 +325,9 @@ public record TrainingRunConfig(
               LearningRateSchedule.Kind.fromName(schedule), lr, warmupSteps, minLr);
       if (scheduleRestart != null) {
         planned.replannedAt(
-            scheduleRestart.step(), scheduleRestart.seconds(), scheduleRestart.lr());
+            scheduleRestart.step(),
+            scheduleRestart.seconds(),
+            minLr + (lr - minLr) * scheduleRestart.share());
       }
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("--schedule: " + e.getMessage(), e);
@@ -368,7 +400,7 @@ public record TrainingRunConfig(
     return scheduleRestart == null
         ? planned
         : planned.replannedAt(
-            scheduleRestart.step(), scheduleRestart.seconds(), scheduleRestart.lr());
+            scheduleRestart.step(), scheduleRestart.seconds(), scheduleRestart.rate(this));
   }
 
   /** The engine's options. */

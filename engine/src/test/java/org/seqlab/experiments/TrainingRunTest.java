@@ -296,6 +296,17 @@ class TrainingRunTest {
     JsonNode config = RunDirectory.JSON.readTree(out.resolve("config.json").toFile());
     assertEquals(20, config.get("schedule_restart").get("step").asLong());
     assertEquals(60, config.get("max_steps").asLong());
+    // The re-plan is kept as the share of the decay still ahead, so a new --lr (a remedy after a
+    // divergence) scales the rate it restarts from as it scales the rest of the plan.
+    double share = config.get("schedule_restart").get("share").asDouble();
+    assertEquals((r0 - c.minLr()) / (c.lr() - c.minLr()), share, 1e-12);
+    TrainingRunConfig stored =
+        RunDirectory.open(out).readJson("config.json", TrainingRunConfig.class);
+    TrainingRunConfig remedied = stored.with(Map.of("lr", 2e-3));
+    assertEquals(
+        c.minLr() + (2e-3 - c.minLr()) * share,
+        remedied.trainingOptions().learningRate(20, 0),
+        1e-15);
 
     var refused =
         assertThrows(
