@@ -34,7 +34,7 @@ import time
 import torch
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-TEXT = os.path.join(ROOT, "..", "shared", "data", "tinyshakespeare.txt")
+TEXT = os.path.join(ROOT, "data", "tinyshakespeare.txt")
 
 
 def batchify(ids, batch):

@@ -9,7 +9,7 @@
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$root"
-text=${TEXT:-$root/../shared/data/tinyshakespeare.txt}
+text=${TEXT:-$root/data/tinyshakespeare.txt}
 steps=${STEPS:-300}
 hidden=${HIDDEN:-128}
 work=$(mktemp -d)

@@ -87,7 +87,11 @@ public final class ExperimentOptions {
       description = "W_hh's spectral radius (exploding)")
   public Double spectralRadius;
 
-  @Option(names = "--text", paramLabel = "FILE", description = "the text (char-lm)")
+  @Option(
+      names = "--text",
+      paramLabel = "FILE",
+      description =
+          "the text (char-lm; default: " + org.seqlab.experiments.DefaultText.PATH + ", shipped)")
   public String text;
 
   @Option(names = "--seq-len", paramLabel = "T", description = "the window (char-lm)")

@@ -93,10 +93,17 @@ public final class Main implements Callable<Integer> {
     return cl;
   }
 
-  /** The {@link UserError} behind {@code ex}, if there is one. */
+  /**
+   * The {@link UserError} behind {@code ex}, if there is one, or else a file that is not valid
+   * safetensors: its message names the file and what is wrong on one line, and a damaged file is
+   * the user's to replace, so no command shows it as a stack trace.
+   */
   private static Throwable userMistake(Throwable ex) {
     for (Throwable t = ex; t != null; t = t.getCause()) {
       if (t instanceof UserError) return t;
+    }
+    for (Throwable t = ex; t != null; t = t.getCause()) {
+      if (t instanceof org.seqlab.io.SafetensorsException) return t;
     }
     return null;
   }

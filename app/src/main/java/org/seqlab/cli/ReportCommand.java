@@ -29,12 +29,14 @@ final class ReportCommand implements Callable<Integer> {
   public Integer call() throws IOException {
     PrintWriter out = spec.commandLine().getOut();
     ExperimentRunner runner;
+    boolean empty;
     try {
       runner = ExperimentRunner.open(dir);
+      empty = ExperimentRunner.readRows(dir).isEmpty(); // refuses a damaged result.json
     } catch (IllegalArgumentException e) {
-      throw new UserError(e.getMessage());
+      throw new UserError(e.getMessage(), e);
     }
-    if (ExperimentRunner.readRows(dir).isEmpty()) {
+    if (empty) {
       throw new UserError(
           dir
               + " holds no finished run yet; continue it with `seqlab run "

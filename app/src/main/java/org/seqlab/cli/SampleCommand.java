@@ -70,6 +70,17 @@ public final class SampleCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new UserError(
           e.getMessage().startsWith("--") ? e.getMessage() : "--checkpoint: " + e.getMessage(), e);
+    } catch (org.seqlab.io.SafetensorsException e) {
+      // An empty, garbage or truncated file: refused in one line, as infer refuses it.
+      throw new UserError("--checkpoint: " + e.getMessage(), e);
+    } catch (com.fasterxml.jackson.core.JacksonException e) {
+      throw new UserError(
+          "--checkpoint: "
+              + checkpoint
+              + " holds a description that is not JSON ("
+              + e.getOriginalMessage()
+              + "); it is not a model seqlab train wrote",
+          e);
     }
     try {
       // Check the prompt before printing it.

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.seqlab.experiments.DefaultText;
 import org.seqlab.experiments.ModelSpec;
 import org.seqlab.experiments.Task;
 import org.seqlab.experiments.TrainingRun;
@@ -45,8 +46,10 @@ import picocli.CommandLine.Spec;
           + " numbers of a run that never stopped. Ctrl-C stops a run after the current step and"
           + " checkpoints it.",
       "",
-      "Example: seqlab train --task char-lm --text input.txt --model lstm --layers 2 --hidden 256"
-          + " --time-limit 12m --out runs/shakespeare",
+      "Example: seqlab train --task char-lm --model lstm --layers 2 --hidden 256 --time-limit 12m"
+          + " --out runs/shakespeare   (on "
+          + DefaultText.PATH
+          + "; --text FILE for another text)",
       "         seqlab train --task agreement --distance 20 --model gru --layers 1 --hidden 48"
           + " --embedding 16 --dropout 0 --max-steps 2000 --val-every 100",
       ""
@@ -65,7 +68,13 @@ public final class TrainCommand implements Callable<Integer> {
       description = "${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE}; see Tasks below)")
   String task;
 
-  @Option(names = "--text", paramLabel = "FILE", description = "the UTF-8 text of char-lm")
+  @Option(
+      names = "--text",
+      paramLabel = "FILE",
+      description =
+          "the UTF-8 text of char-lm (default: "
+              + DefaultText.PATH
+              + ", tiny Shakespeare, shipped with seqlab)")
   Path text;
 
   @Option(
@@ -283,7 +292,10 @@ public final class TrainCommand implements Callable<Integer> {
       description =
           "continue the run in DIR from its last checkpoint; only --max-steps, --time-limit and"
               + " --threads may be given again with new values (and --clip and --lr after a"
-              + " divergence)")
+              + " divergence). A longer limit extends the run: a cosine schedule is re-planned"
+              + " where it resumes, from the rate it had reached down to --min-lr at the new"
+              + " limit (both limits count the whole run: --max-steps 600 extends a 300-step run"
+              + " by 300)")
   Path resume;
 
   /** Option name to {@code config.json} field, for the options a resumed run compares. */
@@ -391,6 +403,7 @@ public final class TrainCommand implements Callable<Integer> {
         c.lr(),
         c.clip() > 0 ? Double.toString(c.clip()) : "off",
         c.threads());
+    run.extension().ifPresent(out::println);
     out.printf("run directory: %s%n", run.directory());
     out.flush();
     run.addListener(
@@ -488,8 +501,9 @@ public final class TrainCommand implements Callable<Integer> {
       throw new UserError("--task: " + e.getMessage(), e);
     }
     boolean charLm = row.isText();
+    Path text = this.text;
     if (charLm && text == null) {
-      throw new UserError("--text FILE is required: the text to train on (or --resume DIR)");
+      text = DefaultText.find().orElseThrow(() -> new UserError(DefaultText.missing()));
     }
     if (!charLm && distance == null) {
       throw new UserError(

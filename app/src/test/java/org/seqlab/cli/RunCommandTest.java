@@ -1,13 +1,17 @@
 package org.seqlab.cli;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.seqlab.experiments.Limits;
+import org.seqlab.experiments.Task;
 
 /** {@code seqlab run}, {@code rerun} and {@code report}, end to end, and their refusals. */
 class RunCommandTest {
@@ -69,6 +73,61 @@ class RunCommandTest {
         rerun.out().contains("the rerun got the same numbers as " + out + " in all 12 runs"),
         rerun.out());
 
+    // A rerun into the experiment's own directory, or into a rerun that is done, would run
+    // nothing and compare the results with themselves: refused in one line before anything runs,
+    // never reported as agreement, and the results are left as they were.
+    byte[] result = Files.readAllBytes(out.resolve("result.json"));
+    byte[] rerunResult = Files.readAllBytes(tmp.resolve("again").resolve("result.json"));
+    for (Path target : List.of(out, out.resolve("."), tmp.resolve("again"))) {
+      CliRun nothing = CliRun.of("rerun", out.toString(), "--out", target.toString());
+      assertTrue(nothing.isOneLineUserError(), nothing.toString());
+      assertEquals("", nothing.out(), "nothing runs");
+      assertFalse(nothing.err().contains("same numbers"), nothing.err());
+    }
+    assertTrue(
+        CliRun.of("rerun", out.toString(), "--out", out.toString())
+            .err()
+            .contains("is the experiment's own directory"));
+    assertTrue(
+        CliRun.of("rerun", out.toString(), "--out", tmp.resolve("again").toString())
+            .err()
+            .contains("already holds all 12 runs"));
+    assertArrayEquals(result, Files.readAllBytes(out.resolve("result.json")));
+    assertArrayEquals(rerunResult, Files.readAllBytes(tmp.resolve("again").resolve("result.json")));
+
+    // A damaged result.json is refused in one line by report and rerun, naming the file.
+    Path damaged = tmp.resolve("damaged");
+    Files.createDirectories(damaged);
+    Files.copy(out.resolve("experiment.json"), damaged.resolve("experiment.json"));
+    for (String content :
+        List.of(
+            "{\"rows\": [1,",
+            "garbage",
+            "{\"rows\": [1]}",
+            "{\"rows\": [{\"run\": \"a\"}]}",
+            "{}")) {
+      Files.writeString(damaged.resolve("result.json"), content);
+      for (String command : List.of("report", "rerun")) {
+        CliRun r =
+            command.equals("report")
+                ? CliRun.of("report", damaged.toString())
+                : CliRun.of("rerun", damaged.toString(), "--out", tmp.resolve("never").toString());
+        assertTrue(r.isOneLineUserError(), content + " " + command + " -> " + r);
+        assertTrue(
+            r.err().contains(damaged.resolve("result.json") + " is not a sweep result"), r.err());
+        assertFalse(r.err().contains("org.seqlab"), "no Java class names: " + r.err());
+      }
+    }
+    assertFalse(Files.exists(tmp.resolve("never")));
+
+    // An --out that cannot be created is refused before the run is announced.
+    if (Files.isDirectory(Path.of("/proc"))) {
+      CliRun proc = CliRun.of("rerun", out.toString(), "--out", "/proc/x");
+      assertTrue(proc.isOneLineUserError(), proc.toString());
+      assertTrue(proc.err().contains("--out /proc/x cannot be created"), proc.err());
+      assertEquals("", proc.out());
+    }
+
     // the same command again finds everything done and trains nothing
     CliRun again = CliRun.of(tiny(out));
     assertEquals(0, again.status(), again.err());
@@ -128,6 +187,100 @@ class RunCommandTest {
     CliRun sample = CliRun.of("sample", "--checkpoint", out.toString());
     assertTrue(sample.isOneLineUserError(), sample.err());
     assertTrue(sample.err().contains("was trained on the adding task"), sample.err());
+  }
+
+  /**
+   * A task's knob has one range, its row's in the table of tasks, checked once with one message:
+   * every value outside it, just below or far below, meets the same words in train, in run and in a
+   * run's --grid (no wider first range that lets some values through to a second check).
+   */
+  @Test
+  void aKnobOutOfItsTasksRangeMeetsOneRangeAndOneMessage() {
+    Path out = tmp.resolve("never");
+    for (Task t : Task.values()) {
+      if (t.isText()) continue;
+      Limits.Range range = t.knobRange();
+      for (long d : List.of(range.min() - 1, range.max() + 1, 0L, -5L)) {
+        if (range.contains(d)) continue;
+        CliRun r =
+            CliRun.of(
+                "train",
+                "--task",
+                t.id(),
+                "--distance",
+                Long.toString(d),
+                "--max-steps",
+                "1",
+                "--out",
+                out.toString());
+        assertTrue(r.isOneLineUserError(), r.toString());
+        assertEquals("seqlab: " + range.refusal(d), r.err().strip());
+      }
+    }
+    // long-range runs the agreement task: 0 and 1 are refused in the same words.
+    Limits.Range agreement = Task.AGREEMENT.knobRange().named("--distances");
+    for (String d : List.of("0", "1", "1001")) {
+      for (String[] args :
+          List.of(
+              new String[] {"run", "long-range", "--distances", d, "--out", out.toString()},
+              new String[] {
+                "run", "long-range", "--grid", "distances=" + d, "--out", out.toString()
+              },
+              new String[] {"sweep", "long-range", "--distances", d, "--out", out.toString()})) {
+        CliRun r = CliRun.of(args);
+        assertTrue(r.isOneLineUserError(), r.toString());
+        assertEquals("seqlab: " + agreement.refusal(Long.parseLong(d)), r.err().strip());
+      }
+    }
+    assertFalse(Files.exists(out));
+  }
+
+  /**
+   * Refusals name what is allowed once: no list repeated in one message, no "1 choices", and the
+   * model names are the table of architectures' (init takes rnn, and rnn_tanh as another name).
+   */
+  @Test
+  void refusalsListWhatIsAllowedOnce() {
+    String[][] cases = {
+      {"train", "--model", "foo", "--task", "copy", "--distance", "2", "--max-steps", "1"},
+      {"train", "--task", "foo"},
+      {"train", "--optimizer", "foo", "--task", "copy", "--distance", "2", "--max-steps", "1"},
+      {"train", "--schedule", "foo", "--task", "copy", "--distance", "2", "--max-steps", "1"},
+      {"run", "foo"},
+      {"run", "long-range", "--models", "lstm,foo"},
+      {"run", "long-range", "--grid", "foo=1"},
+      {"run", "long-range", "--grid", "models=foo"},
+      {"init", "--model", "foo", "--input", "2", "--hidden", "2", "--output", "x.safetensors"},
+      {"gradients", "--model", "foo"},
+      {"bench", "--model", "foo"},
+      {"infer", "--model", "foo", "--weights", "x", "--input", "y", "--output", "z"},
+      {"reproduce", "foo"},
+    };
+    for (String[] c : cases) {
+      CliRun r = CliRun.of(c);
+      String line = r.err().strip();
+      assertTrue(r.isOneLineUserError(), String.join(" ", c) + " -> " + r);
+      assertFalse(line.contains("1 choices"), line);
+      for (String word : List.of("allowed", "choose", "expected one of", "use ")) {
+        int first = line.indexOf(word);
+        assertTrue(first < 0 || line.indexOf(word, first + 1) < 0, "said twice: " + line);
+      }
+      assertTrue(line.contains("lstm") || !c[1].equals("--model"), line);
+    }
+    Path weights = tmp.resolve("rnn.safetensors");
+    CliRun rnn =
+        CliRun.of(
+            "init",
+            "--model",
+            "rnn",
+            "--input",
+            "2",
+            "--hidden",
+            "3",
+            "--output",
+            weights.toString());
+    assertEquals(0, rnn.status(), rnn.toString());
+    assertTrue(rnn.out().startsWith("rnn: "), rnn.out());
   }
 
   @Test

@@ -98,6 +98,61 @@ class TrainCommandTest {
     assertEquals(sample.out(), again.out(), "the same seed draws the same text");
   }
 
+  /**
+   * A resumed cosine run given a higher --max-steps or --time-limit is extended, not refused: it
+   * says in one line how its schedule was re-planned, trains the extra steps, and its metrics and
+   * checkpoint continue; a limit it has already reached is one line.
+   */
+  @Test
+  void aResumedCosineRunIsExtendedByStepsOrByTime() throws Exception {
+    Path out = dir.resolve("extend-steps");
+    CliRun run =
+        CliRun.of(small(out, "--schedule", "cosine", "--warmup", "2", "--max-steps", "12"));
+    assertEquals(0, run.status(), run.toString());
+
+    CliRun more = CliRun.of("train", "--resume", out.toString(), "--max-steps", "18");
+    assertEquals(0, more.status(), more.toString());
+    assertTrue(more.out().contains("resuming at step 12"), more.out());
+    assertTrue(
+        more.out().contains("new limits: the run goes on to step 18 at --min-lr 1.0E-4"),
+        more.out());
+    assertTrue(more.out().contains("finished after 18 steps"), more.out());
+    List<String> metrics = Files.readAllLines(out.resolve("metrics.csv"));
+    assertEquals(19, metrics.size(), "a header and steps 1 to 18");
+    assertTrue(metrics.getLast().startsWith("18,"), metrics.getLast());
+    assertTrue(Files.readString(out.resolve("result.json")).contains("\"steps\" : 18"));
+
+    CliRun less = CliRun.of("train", "--resume", out.toString(), "--max-steps", "10");
+    assertTrue(less.isOneLineUserError(), less.toString());
+    assertTrue(less.err().contains("--max-steps 10 would train nothing"), less.err());
+
+    // By time: a run limited to 2 s, extended to 4 s, its cosine re-planned by time.
+    Path timed = dir.resolve("extend-time");
+    CliRun first =
+        CliRun.of(
+            small(
+                timed,
+                "--schedule",
+                "cosine",
+                "--warmup",
+                "2",
+                "--max-steps",
+                "0",
+                "--time-limit",
+                "2s"));
+    assertEquals(0, first.status(), first.toString());
+    long before = Files.readAllLines(timed.resolve("metrics.csv")).size();
+    CliRun longer = CliRun.of("train", "--resume", timed.toString(), "--time-limit", "4s");
+    assertEquals(0, longer.status(), longer.toString());
+    // It had used its 2 s and finished its decay: the extension goes on at the final rate (a run
+    // stopped mid-decay is re-planned from its rate there: TrainingRunTest).
+    assertTrue(
+        longer.out().contains("new limits: the run goes on to the time limit of 4.0s at --min-lr"),
+        longer.out());
+    assertTrue(longer.out().contains("time limit reached after "), longer.out());
+    assertTrue(Files.readAllLines(timed.resolve("metrics.csv")).size() > before, "it trained on");
+  }
+
   /** A run of an experiment, repeated by train: its validation set's size and its goal. */
   @Test
   void aSyntheticRunTakesItsValidationSizeAndStopsAtItsGoal() throws Exception {
@@ -299,6 +354,135 @@ class TrainCommandTest {
     // save: whether it recovers is the run's business, not the command line's).
     assertTrue(rescued.out().contains("resuming at step "), rescued.toString());
     assertTrue(rescued.status() == 0 || rescued.status() == TrainCommand.EXIT_DIVERGED);
+  }
+
+  /**
+   * Without --text, char-lm trains on the text seqlab ships (found through seqlab's directory,
+   * which the launcher names), both in train and in run char-lm; where it is missing, one line says
+   * so.
+   */
+  @Test
+  void charLmDefaultsToTheShippedText() throws Exception {
+    Path home = Path.of("").toAbsolutePath().getParent();
+    Path out = dir.resolve("shakespeare");
+    String[] train = {
+      "train",
+      "--hidden",
+      "8",
+      "--layers",
+      "1",
+      "--embedding",
+      "4",
+      "--batch",
+      "2",
+      "--seq-len",
+      "8",
+      "--max-steps",
+      "2",
+      "--threads",
+      "1",
+      "--out",
+      out.toString()
+    };
+    CliRun missing = CliRun.of(train);
+    assertTrue(missing.isOneLineUserError(), missing.toString());
+    assertTrue(missing.err().contains(org.seqlab.experiments.DefaultText.PATH), missing.err());
+    assertFalse(Files.exists(out));
+    String before = System.getProperty(org.seqlab.experiments.DefaultText.HOME_PROPERTY);
+    System.setProperty(org.seqlab.experiments.DefaultText.HOME_PROPERTY, home.toString());
+    try {
+      CliRun run = CliRun.of(train);
+      assertEquals(0, run.status(), run.toString());
+      assertTrue(run.out().contains("vocabulary 65"), run.out());
+      assertTrue(
+          Files.readString(out.resolve("config.json"))
+              .contains(
+                  "\"text\" : \"" + home.resolve(org.seqlab.experiments.DefaultText.PATH) + "\""));
+      CliRun plan = CliRun.of("run", "char-lm", "--plan");
+      assertEquals(0, plan.status(), plan.toString());
+      assertTrue(plan.out().contains("--text             data/tinyshakespeare.txt"), plan.out());
+    } finally {
+      if (before == null) System.clearProperty(org.seqlab.experiments.DefaultText.HOME_PROPERTY);
+      else System.setProperty(org.seqlab.experiments.DefaultText.HOME_PROPERTY, before);
+    }
+  }
+
+  /**
+   * An empty, garbage or cut-short checkpoint is refused in one line by sample (as infer refuses
+   * it) and by --resume, and a refused resume leaves the run's files as they were.
+   */
+  @Test
+  void aDamagedCheckpointIsOneLineForSampleAndResume() throws Exception {
+    Path out = dir.resolve("to-damage");
+    assertEquals(0, CliRun.of(small(out, "--max-steps", "2")).status());
+    Path checkpoint = out.resolve("checkpoint.safetensors");
+    byte[] whole = Files.readAllBytes(checkpoint);
+    byte[] garbage = new byte[100];
+    new SplittableRandom(3).nextBytes(garbage);
+    List<byte[]> damaged =
+        List.of(
+            new byte[0],
+            garbage,
+            java.util.Arrays.copyOf(whole, 7),
+            java.util.Arrays.copyOf(whole, 300),
+            java.util.Arrays.copyOf(whole, whole.length / 2),
+            java.util.Arrays.copyOf(whole, whole.length - 1));
+    Path file = dir.resolve("damaged.safetensors");
+    byte[] metrics = Files.readAllBytes(out.resolve("metrics.csv"));
+    byte[] config = Files.readAllBytes(out.resolve("config.json"));
+    for (byte[] bytes : damaged) {
+      Files.write(file, bytes);
+      CliRun sample = CliRun.of("sample", "--checkpoint", file.toString());
+      assertTrue(sample.isOneLineUserError(), bytes.length + " bytes -> " + sample);
+      assertTrue(sample.err().contains("--checkpoint: " + file), sample.err());
+      CliRun infer =
+          CliRun.of(
+              "infer",
+              "--weights",
+              file.toString(),
+              "--input",
+              file.toString(),
+              "--output",
+              dir.resolve("never.safetensors").toString());
+      assertTrue(infer.isOneLineUserError(), bytes.length + " bytes -> " + infer);
+
+      Files.write(checkpoint, bytes);
+      CliRun resume = CliRun.of("train", "--resume", out.toString());
+      assertTrue(resume.isOneLineUserError(), bytes.length + " bytes -> " + resume);
+      assertTrue(resume.err().contains(checkpoint.toString()), resume.err());
+      assertTrue(resume.err().contains("cannot continue from it"), resume.err());
+      assertEquals("", resume.out(), "nothing announced");
+      assertTrue(java.util.Arrays.equals(metrics, Files.readAllBytes(out.resolve("metrics.csv"))));
+      assertTrue(java.util.Arrays.equals(config, Files.readAllBytes(out.resolve("config.json"))));
+      assertTrue(java.util.Arrays.equals(bytes, Files.readAllBytes(checkpoint)));
+    }
+    assertFalse(Files.exists(dir.resolve("never.safetensors")));
+  }
+
+  /**
+   * An --out that cannot be created (under /proc, under a file) is refused in one line naming the
+   * path and why, before the run is announced, by every command that writes a directory.
+   */
+  @Test
+  void anOutThatCannotBeCreatedIsOneLineForEveryCommand() throws Exception {
+    Path file = Files.writeString(dir.resolve("a-file"), "x");
+    List<String> places = new ArrayList<>(List.of(file.resolve("x").toString()));
+    if (Files.isDirectory(Path.of("/proc"))) places.add("/proc/x");
+    for (String place : places) {
+      String[][] cases = {
+        small(Path.of(place), "--max-steps", "2"),
+        {"train", "--task", "copy", "--distance", "2", "--max-steps", "2", "--out", place},
+        {"run", "long-range", "--steps", "5", "--out", place},
+        {"sweep", "long-range", "--steps", "5", "--out", place},
+      };
+      for (String[] c : cases) {
+        CliRun r = CliRun.of(c);
+        assertTrue(r.isOneLineUserError(), String.join(" ", c) + " -> " + r);
+        assertTrue(r.err().contains("--out " + place + " cannot be created: "), r.err());
+        assertFalse(r.out().contains("directory"), "refused before it is announced: " + r.out());
+      }
+    }
+    assertEquals("x", Files.readString(file));
   }
 
   @Test

@@ -62,13 +62,11 @@ public final class RunDirectory {
    * case the files of an earlier run (the names above, plots, temporary files) are deleted and
    * anything else is left alone.
    *
-   * @throws IllegalArgumentException if {@code dir} is a file, or a non-empty directory without
-   *     {@code force}
+   * @throws IllegalArgumentException if {@code dir} is a file, a non-empty directory without {@code
+   *     force}, or a directory that cannot be created or written ({@link OutputDirectory})
    */
   public static RunDirectory create(Path dir, boolean force) throws IOException {
-    if (Files.exists(dir) && !Files.isDirectory(dir)) {
-      throw new IllegalArgumentException("--out " + dir + " is a file, not a directory");
-    }
+    OutputDirectory.requireWritable("--out", dir);
     if (Files.isDirectory(dir)) {
       List<Path> entries;
       try (Stream<Path> list = Files.list(dir)) {
@@ -182,7 +180,8 @@ public final class RunDirectory {
   /**
    * Reads {@code checkpoint.safetensors}.
    *
-   * @throws IllegalArgumentException if there is none or it is not a seqlab checkpoint
+   * @throws IllegalArgumentException if there is none, or it is not a seqlab checkpoint: not
+   *     safetensors at all (empty, garbage, cut short), or without the engine's counters
    */
   public Checkpoint loadCheckpoint() throws IOException {
     Path path = dir.resolve(CHECKPOINT);
@@ -190,7 +189,19 @@ public final class RunDirectory {
       throw new IllegalArgumentException(
           dir + " has no " + CHECKPOINT + " (the run stopped before its first checkpoint)");
     }
-    SafetensorsFile file = Safetensors.read(path);
+    SafetensorsFile file;
+    try {
+      file = Safetensors.read(path);
+    } catch (SafetensorsException e) {
+      // A damaged file is the user's to know about, in the format's one-line words; a run whose
+      // checkpoint is damaged cannot continue, only start again.
+      throw new IllegalArgumentException(
+          e.getMessage()
+              + "; the run cannot continue from it (start it again with --out "
+              + dir
+              + " --force)",
+          e);
+    }
     Map<String, String> meta = file.metadata();
     Map<String, Tensor> model = new LinkedHashMap<>();
     Map<String, double[]> optimizer = new LinkedHashMap<>();

@@ -281,7 +281,7 @@ public final class Trainer {
   private Divergence trainStep() {
     long started = System.nanoTime();
     Batch batch = task.trainingBatch(step);
-    double learningRate = options.schedule().at(step, progress());
+    double learningRate = options.learningRate(step, seconds());
     model.zeroGrad();
     LanguageModel.State from = batch.continuesPrevious() ? carried : null;
     LanguageModel.Pass pass = forward(batch, from, dropoutRandom(step));
@@ -323,19 +323,6 @@ public final class Trainer {
             step, seconds(), lastLoss, norm, norms, learningRate, batch.tokens() / stepSeconds);
     for (TrainingListener l : listeners) l.onStep(report);
     return null;
-  }
-
-  /**
-   * How far the run is, in {@code [0, 1]}, for the schedule: by steps when the run has a step limit
-   * (so the rates are the same on every machine), else by wall-clock time.
-   */
-  private double progress() {
-    int warmup = options.schedule().warmupSteps();
-    if (options.maxSteps() > 0) {
-      long span = options.maxSteps() - warmup;
-      return span <= 0 ? 1 : (double) (step - warmup) / span;
-    }
-    return seconds() / options.timeLimitSeconds();
   }
 
   /**

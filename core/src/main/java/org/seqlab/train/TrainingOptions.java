@@ -96,6 +96,27 @@ public record TrainingOptions(
         0);
   }
 
+  /**
+   * How far a run is through its schedule's decay, in {@code [0, 1]}, after {@code step} steps and
+   * {@code seconds} of training: by steps when the run has a step limit (so the rates are the same
+   * on every machine), else by wall-clock time; measured from where the decay begins (the end of
+   * the warm-up, or where the schedule was re-planned) to the limit.
+   */
+  public double progress(long step, double seconds) {
+    if (maxSteps > 0) {
+      long from = Math.max(schedule.warmupSteps(), schedule.startStep());
+      long span = maxSteps - from;
+      return span <= 0 ? 1 : (double) (step - from) / span;
+    }
+    double span = timeLimitSeconds - schedule.startSeconds();
+    return span <= 0 ? 1 : (seconds - schedule.startSeconds()) / span;
+  }
+
+  /** The learning rate of the step after {@code step} steps and {@code seconds} of training. */
+  public double learningRate(long step, double seconds) {
+    return schedule.at(step, progress(step, seconds));
+  }
+
   /** These options with a plateau rule: stop after {@code patience} passes without progress. */
   public TrainingOptions withPlateau(int patience, double minDelta, long minSteps) {
     return new TrainingOptions(

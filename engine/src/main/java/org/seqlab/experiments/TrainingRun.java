@@ -22,6 +22,7 @@ import org.seqlab.tasks.SyntheticTask;
 import org.seqlab.tasks.TextStreams;
 import org.seqlab.tasks.Vocabulary;
 import org.seqlab.tensor.Parallel;
+import org.seqlab.train.LearningRateSchedule;
 import org.seqlab.train.Trainer;
 import org.seqlab.train.TrainingListener;
 import org.seqlab.train.TrainingResult;
@@ -63,6 +64,9 @@ public final class TrainingRun {
   private final LanguageModel model;
   private final Trainer trainer;
   private final long resumedFrom;
+
+  /** What a resume's new limits did, in one line; null where there were none. */
+  private String extension;
 
   private TrainingRun(
       TrainingRunConfig config,
@@ -206,13 +210,10 @@ public final class TrainingRun {
               + "; drop them, or start a new run with --out"
               + (diverged ? "" : " (--clip and --lr may change only after a divergence)"));
     }
-    if (config.learningRateSchedule().kind() == org.seqlab.train.LearningRateSchedule.Kind.COSINE
-        && (config.maxSteps() != stored.maxSteps()
-            || config.timeLimitSeconds() != stored.timeLimitSeconds())) {
-      throw new IllegalArgumentException(
-          "--max-steps and --time-limit set the cosine schedule's length; a resumed cosine run"
-              + " keeps them");
-    }
+    RunDirectory.Checkpoint checkpoint = directory.loadCheckpoint();
+    Extension extension =
+        extend(stored, config, checkpoint.state().step(), checkpoint.state().seconds());
+    config = extension.config();
     Path text = null;
     if (config.isCharLm()) {
       text = Path.of(config.text());
@@ -231,7 +232,6 @@ public final class TrainingRun {
     CharCorpus corpus = source.corpus();
     LanguageModel model = source.newModel(config);
     Trainer trainer = new Trainer(model, source.task(), config.trainingOptions());
-    RunDirectory.Checkpoint checkpoint = directory.loadCheckpoint();
     String vocabulary = checkpoint.metadata().get(VOCABULARY_KEY);
     if (corpus != null
         && vocabulary != null
@@ -255,7 +255,102 @@ public final class TrainingRun {
     directory.truncateCsv(RunDirectory.METRICS, step);
     directory.truncateCsv(RunDirectory.GRADIENT_NORMS, step);
     if (!config.equals(stored)) directory.writeJson(RunDirectory.CONFIG, config);
-    return new TrainingRun(config, directory, source, model, trainer, step, figures);
+    TrainingRun run = new TrainingRun(config, directory, source, model, trainer, step, figures);
+    run.extension = extension.words();
+    return run;
+  }
+
+  /** A resumed run's configuration, and what its new limits did, in one line (null: none). */
+  record Extension(TrainingRunConfig config, String words) {}
+
+  /**
+   * What new limits do to a run resumed at {@code step}, {@code seconds} into it. A limit must lie
+   * beyond what the run has done (else it would train nothing). A cosine schedule whose length
+   * changes is re-planned where the run resumes ({@link LearningRateSchedule#replannedAt}): from
+   * the rate it had reached there down to {@code --min-lr} at the new limit, continuous and
+   * falling; one still in its warm-up keeps its plan (its decay, not begun, spans up to the new
+   * limit). Constant and warm-up schedules do not depend on the limits.
+   *
+   * @throws IllegalArgumentException for a limit the run has already reached
+   */
+  static Extension extend(
+      TrainingRunConfig stored, TrainingRunConfig given, long step, double seconds) {
+    boolean steps = given.maxSteps() != stored.maxSteps();
+    boolean time = given.timeLimitSeconds() != stored.timeLimitSeconds();
+    if (!steps && !time) return new Extension(given, null);
+    if (steps && given.maxSteps() > 0 && given.maxSteps() <= step) {
+      throw new IllegalArgumentException(
+          "--max-steps "
+              + given.maxSteps()
+              + " would train nothing: the run is at step "
+              + step
+              + "; give more steps than that to extend it");
+    }
+    if (time && given.timeLimitSeconds() > 0 && given.timeLimitSeconds() <= seconds) {
+      throw new IllegalArgumentException(
+          "--time-limit "
+              + org.seqlab.experiments.Units.duration(given.timeLimitSeconds())
+              + " would train nothing: it is the whole run's, which has trained for "
+              + org.seqlab.experiments.Units.duration(seconds)
+              + "; give more than that to extend it");
+    }
+    String end =
+        given.maxSteps() > 0
+            ? "step " + given.maxSteps()
+            : "the time limit of "
+                + org.seqlab.experiments.Units.duration(given.timeLimitSeconds());
+    LearningRateSchedule schedule = stored.learningRateSchedule();
+    // The cosine's length is set by the step limit if there is one, else by the time limit.
+    boolean lengthChanged = given.maxSteps() > 0 ? steps : time || stored.maxSteps() > 0;
+    if (schedule.kind() != LearningRateSchedule.Kind.COSINE || !lengthChanged) {
+      return new Extension(
+          given,
+          "new limits: the run goes on to "
+              + end
+              + (schedule.kind() == LearningRateSchedule.Kind.COSINE
+                  ? "; the cosine keeps its plan (its length follows --max-steps)"
+                  : "; the " + schedule.kind().cliName() + " schedule does not depend on them"));
+    }
+    if (step <= schedule.warmupSteps()) {
+      return new Extension(
+          given,
+          "new limits: the run goes on to "
+              + end
+              + "; still in its warm-up, its cosine decay will span up to the new limit");
+    }
+    // The share of the decay still ahead, under the plan the run followed; the rate it gives under
+    // the given settings follows a new --lr (a remedy after a divergence) as the plan would.
+    double share = TrainingRunConfig.ScheduleRestart.share(stored, step, seconds);
+    double rate = given.minLr() + (given.lr() - given.minLr()) * share;
+    if (!(rate > 0)) {
+      throw new IllegalArgumentException(
+          "the run's cosine has decayed to a rate of 0 (--min-lr 0), so more steps would not"
+              + " train; start a new run with --out");
+    }
+    TrainingRunConfig replanned =
+        given.with(
+            Map.of(
+                "schedule_restart", new TrainingRunConfig.ScheduleRestart(step, seconds, share)));
+    if (share <= 1e-9) {
+      // A run that had finished its decay: the extension trains at the final rate.
+      return new Extension(
+          replanned,
+          "new limits: the run goes on to "
+              + end
+              + " at --min-lr "
+              + given.minLr()
+              + ", where its cosine had ended");
+    }
+    return new Extension(
+        replanned,
+        String.format(
+            Locale.ROOT,
+            "new limits: the cosine is re-planned from step %d, from its rate there (%.3g) down to"
+                + " --min-lr %s at %s",
+            step,
+            rate,
+            given.minLr(),
+            end));
   }
 
   /** Whether the run in {@code directory} ended by diverging, as its {@code result.json} says. */
@@ -371,6 +466,14 @@ public final class TrainingRun {
   /** What the run trains on: its batches, for probes to look at an example. */
   public SequenceTask task() {
     return task;
+  }
+
+  /**
+   * What new limits given on resuming did to the run, in one line ("new limits: the cosine is
+   * re-planned from step 300 ..."); empty for a new run, or a resumed one with its own limits.
+   */
+  public java.util.Optional<String> extension() {
+    return java.util.Optional.ofNullable(extension);
   }
 
   /** The step the run starts from: 0, or the checkpoint's step when resumed. */

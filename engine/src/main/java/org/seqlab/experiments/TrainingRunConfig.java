@@ -58,6 +58,8 @@ import org.seqlab.train.TrainingOptions;
  *     SweepRun#runConfig}); null for {@code seed}
  * @param goal stop once a validation reaches it: an accuracy (at or above) for a task scored by
  *     accuracy, else a loss (at or below); null or 0 for never
+ * @param scheduleRestart where a cosine schedule was re-planned because a resumed run was given a
+ *     longer limit ({@link LearningRateSchedule#replannedAt}); null for the plan of the start
  */
 public record TrainingRunConfig(
     String task,
@@ -95,7 +97,122 @@ public record TrainingRunConfig(
     Double forgetBias,
     Integer validation,
     Long dataSeed,
-    Double goal) {
+    Double goal,
+    ScheduleRestart scheduleRestart) {
+
+  /**
+   * Where the cosine was re-planned: the step and the seconds trained by then, and the share of the
+   * decay from {@link #lr} to {@link #minLr} still ahead there, in {@code [0, 1]}; from the rate
+   * {@code minLr + (lr - minLr) * share} it decays again to {@code minLr} at the new limit. A
+   * share, not a rate, so that a new {@code --lr} (a remedy after a divergence) scales the plan.
+   */
+  public record ScheduleRestart(long step, double seconds, double share) {
+
+    public ScheduleRestart {
+      if (step < 0 || !(seconds >= 0) || !(share >= 0 && share <= 1)) {
+        throw new IllegalArgumentException(
+            "schedule_restart: a step and seconds >= 0 and a share in [0, 1], got "
+                + step
+                + ", "
+                + seconds
+                + ", "
+                + share);
+      }
+    }
+
+    /**
+     * The share of {@code config}'s decay still ahead after {@code step} steps, {@code seconds}.
+     */
+    static double share(TrainingRunConfig config, long step, double seconds) {
+      double span = config.lr() - config.minLr();
+      if (span <= 0) return 1; // a cosine from lr to lr: nothing decays
+      double rate = config.trainingOptions().learningRate(step, seconds);
+      return Math.max(0, Math.min(1, (rate - config.minLr()) / span));
+    }
+
+    /** The rate it restarts from, for {@code config}'s peak and final rates. */
+    double rate(TrainingRunConfig config) {
+      return config.minLr() + (config.lr() - config.minLr()) * share;
+    }
+  }
+
+  /** A run planned from its start (no re-planned schedule). */
+  public TrainingRunConfig(
+      String task,
+      String text,
+      String textSha256,
+      int distance,
+      int seqLen,
+      int batch,
+      String model,
+      int layers,
+      int hidden,
+      int embedding,
+      double dropout,
+      int heads,
+      int feedForward,
+      String optimizer,
+      double lr,
+      double momentum,
+      double beta1,
+      double beta2,
+      double epsilon,
+      double weightDecay,
+      String schedule,
+      int warmupSteps,
+      double minLr,
+      double clip,
+      long maxSteps,
+      double timeLimitSeconds,
+      int validateEvery,
+      int patience,
+      int checkpointEvery,
+      long seed,
+      int threads,
+      Double spectralRadius,
+      Double forgetBias,
+      Integer validation,
+      Long dataSeed,
+      Double goal) {
+    this(
+        task,
+        text,
+        textSha256,
+        distance,
+        seqLen,
+        batch,
+        model,
+        layers,
+        hidden,
+        embedding,
+        dropout,
+        heads,
+        feedForward,
+        optimizer,
+        lr,
+        momentum,
+        beta1,
+        beta2,
+        epsilon,
+        weightDecay,
+        schedule,
+        warmupSteps,
+        minLr,
+        clip,
+        maxSteps,
+        timeLimitSeconds,
+        validateEvery,
+        patience,
+        checkpointEvery,
+        seed,
+        threads,
+        spectralRadius,
+        forgetBias,
+        validation,
+        dataSeed,
+        goal,
+        null);
+  }
 
   // Defaults that train a 2 x 256 LSTM on tiny Shakespeare to a validation loss under 1.47 nats per
   // character in 12 minutes on two cores: dropout against the overfitting that 15-20 passes over a
@@ -203,8 +320,15 @@ public record TrainingRunConfig(
       throw new IllegalArgumentException("--optimizer: " + e.getMessage(), e);
     }
     try {
-      new LearningRateSchedule(
-          LearningRateSchedule.Kind.fromName(schedule), lr, warmupSteps, minLr);
+      LearningRateSchedule planned =
+          new LearningRateSchedule(
+              LearningRateSchedule.Kind.fromName(schedule), lr, warmupSteps, minLr);
+      if (scheduleRestart != null) {
+        planned.replannedAt(
+            scheduleRestart.step(),
+            scheduleRestart.seconds(),
+            minLr + (lr - minLr) * scheduleRestart.share());
+      }
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("--schedule: " + e.getMessage(), e);
     }
@@ -270,8 +394,13 @@ public record TrainingRunConfig(
   }
 
   public LearningRateSchedule learningRateSchedule() {
-    return new LearningRateSchedule(
-        LearningRateSchedule.Kind.fromName(schedule), lr, warmupSteps, minLr);
+    LearningRateSchedule planned =
+        new LearningRateSchedule(
+            LearningRateSchedule.Kind.fromName(schedule), lr, warmupSteps, minLr);
+    return scheduleRestart == null
+        ? planned
+        : planned.replannedAt(
+            scheduleRestart.step(), scheduleRestart.seconds(), scheduleRestart.rate(this));
   }
 
   /** The engine's options. */

@@ -253,6 +253,68 @@ class TrainingRunTest {
     assertTrue(result.validationLoss() < Math.log(run.vocabulary().size()));
   }
 
+  /**
+   * A cosine run stopped halfway and resumed with a higher --max-steps trains the extra steps, its
+   * metrics and checkpoint continuing, with its cosine re-planned from the rate it had reached at
+   * the resume point down to the minimum at the new limit (config.json keeps the re-plan, so a
+   * later resume follows it); a limit the run has already passed is refused.
+   */
+  @Test
+  void anExtendedCosineRunTrainsTheExtraStepsOnAScheduleReplannedWhereItResumed() throws Exception {
+    Path out = dir.resolve("extended");
+    TrainingRunConfig c = config("lstm", 40, 0);
+    TrainingRun first = TrainingRun.start(c, out, false);
+    first.addListener(
+        new TrainingListener() {
+          @Override
+          public void onStep(StepReport r) {
+            if (r.step() == 20) first.cancel();
+          }
+        });
+    assertEquals(TrainingResult.Stop.CANCELLED, first.run().stop());
+    double r0 = c.trainingOptions().learningRate(20, 0); // the next step's rate under the old plan
+    assertTrue(r0 > c.minLr() && r0 < c.lr(), "halfway through the decay: " + r0);
+
+    TrainingRun resumed = TrainingRun.resume(out, x -> x.with(Map.of("max_steps", 60)));
+    assertEquals(20, resumed.resumedFrom());
+    String words = resumed.extension().orElseThrow();
+    assertTrue(words.contains("re-planned from step 20"), words);
+    assertTrue(words.contains("at step 60"), words);
+    TrainingResult result = resumed.run();
+    assertEquals(TrainingResult.Stop.MAX_STEPS, result.stop());
+    assertEquals(60, result.steps());
+    assertEquals(60, RunDirectory.open(out).loadCheckpoint().state().step());
+
+    List<String[]> rows = RunDirectory.open(out).readCsv("metrics.csv");
+    assertEquals(60, rows.size(), "one row per step, 1 to 60, none twice");
+    for (int i = 0; i < 60; i++) assertEquals(i + 1, Long.parseLong(rows.get(i)[0]));
+    for (int k = 21; k <= 60; k++) {
+      double q = (k - 1 - 20) / 40.0;
+      double expected = c.minLr() + (r0 - c.minLr()) * (1 + Math.cos(Math.PI * q)) / 2;
+      assertEquals(expected, Double.parseDouble(rows.get(k - 1)[5]), 1e-12 * r0, "step " + k);
+    }
+    JsonNode config = RunDirectory.JSON.readTree(out.resolve("config.json").toFile());
+    assertEquals(20, config.get("schedule_restart").get("step").asLong());
+    assertEquals(60, config.get("max_steps").asLong());
+    // The re-plan is kept as the share of the decay still ahead, so a new --lr (a remedy after a
+    // divergence) scales the rate it restarts from as it scales the rest of the plan.
+    double share = config.get("schedule_restart").get("share").asDouble();
+    assertEquals((r0 - c.minLr()) / (c.lr() - c.minLr()), share, 1e-12);
+    TrainingRunConfig stored =
+        RunDirectory.open(out).readJson("config.json", TrainingRunConfig.class);
+    TrainingRunConfig remedied = stored.with(Map.of("lr", 2e-3));
+    assertEquals(
+        c.minLr() + (2e-3 - c.minLr()) * share,
+        remedied.trainingOptions().learningRate(20, 0),
+        1e-15);
+
+    var refused =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> TrainingRun.resume(out, x -> x.with(Map.of("max_steps", 50))));
+    assertTrue(refused.getMessage().contains("the run is at step 60"), refused.getMessage());
+  }
+
   @Test
   void resumingWithAChangedConfigurationIsRefusedNamingTheOption() throws Exception {
     Path out = dir.resolve("changed");

@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.seqlab.experiments.DefaultText;
 import org.seqlab.experiments.Figure;
 import org.seqlab.experiments.FigureSink;
 import org.seqlab.experiments.ModelSpec;
@@ -91,7 +92,7 @@ final class CharLm extends SweepExperiment {
         150,
         0.0,
         null,
-        null,
+        DefaultText.PATH, // the text seqlab ships, found from any directory
         64,
         1L,
         null);
@@ -108,13 +109,12 @@ final class CharLm extends SweepExperiment {
   @Override
   public void check(ExperimentSettings s) {
     s.checkCommon(1, 1);
-    if (s.text() == null) {
+    if (s.text() == null) throw new IllegalArgumentException(DefaultText.missing());
+    if (!Files.isRegularFile(DefaultText.resolve(s.text()))) {
       throw new IllegalArgumentException(
-          "--text FILE is required: the UTF-8 text to train on (for example"
-              + " ../shared/data/tinyshakespeare.txt)");
-    }
-    if (!Files.isRegularFile(Path.of(s.text()))) {
-      throw new IllegalArgumentException("--text: no such file: " + s.text());
+          s.text().equals(DefaultText.PATH)
+              ? DefaultText.missing()
+              : "--text: no such file: " + s.text());
     }
     for (String m : s.models()) {
       if (m.equals("rnn_relu"))
@@ -144,7 +144,7 @@ final class CharLm extends SweepExperiment {
 
   @Override
   public List<SweepRun> plan(ExperimentSettings s) {
-    String text = Path.of(s.text()).toAbsolutePath().normalize().toString();
+    String text = DefaultText.resolve(s.text()).toAbsolutePath().normalize().toString();
     TaskSpec t = new TaskSpec("char-lm", s.seqLen(), s.batch(), 0, 0, text);
     ModelSpec.Shape shape = t.shape();
     Budget budget = ModelComparison.budget(s);

@@ -128,8 +128,8 @@ public final class ExperimentRunner {
    *     a directory that holds a grid continues with its own
    * @param maxRuns the most runs the plan may have
    * @throws IllegalArgumentException for an option the experiment does not take, a value out of
-   *     range, a plan with no run or more than {@code maxRuns}, or a directory that holds something
-   *     else
+   *     range, a plan with no run or more than {@code maxRuns}, a directory that holds something
+   *     else, or one that cannot be created or written
    */
   public static ExperimentRunner prepare(
       Experiment experiment,
@@ -157,10 +157,8 @@ public final class ExperimentRunner {
             option + " is given both on its own and in --grid; give it in one place");
       }
     }
-    given.checkCommon(Integer.MAX_VALUE, Integer.MIN_VALUE);
-    if (Files.exists(dir) && !Files.isDirectory(dir)) {
-      throw new IllegalArgumentException("--out " + dir + " is a file, not a directory");
-    }
+    given.checkCommonButDistances(); // the experiment checks them, in its task's range, below
+    org.seqlab.io.OutputDirectory.requireWritable("--out", dir);
     // A directory that holds this experiment is continued with its own settings; an option given
     // again must agree with them (--jobs, which changes no number, may differ).
     ExperimentSettings base = experiment.defaults();
@@ -495,8 +493,21 @@ public final class ExperimentRunner {
       return RunDirectory.JSON.readValue(dir.resolve(EXPERIMENT).toFile(), Record.class);
     } catch (com.fasterxml.jackson.core.JacksonException e) {
       throw new IllegalArgumentException(
-          dir.resolve(EXPERIMENT) + " is not an experiment record: " + e.getOriginalMessage());
+          dir.resolve(EXPERIMENT) + " is not an experiment record: " + unreadable(e));
     }
+  }
+
+  /**
+   * Why a JSON file could not be read, in a user's words: the parser's complaint about text that is
+   * not JSON, or, for JSON of another shape, where it differs (without the names of Java classes).
+   */
+  static String unreadable(com.fasterxml.jackson.core.JacksonException e) {
+    if (e instanceof com.fasterxml.jackson.core.exc.StreamReadException) {
+      return e.getOriginalMessage();
+    }
+    com.fasterxml.jackson.core.JsonLocation at = e.getLocation();
+    return "it is JSON of another shape"
+        + (at == null ? "" : " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")");
   }
 
   /**
@@ -509,22 +520,44 @@ public final class ExperimentRunner {
     try {
       return RunDirectory.JSON.readValue(file.toFile(), Result.class).wallSeconds();
     } catch (com.fasterxml.jackson.core.JacksonException e) {
-      throw new IllegalArgumentException(
-          file + " is not a sweep result: " + e.getOriginalMessage());
+      throw new IllegalArgumentException(file + " is not a sweep result: " + unreadable(e));
     }
   }
 
-  /** The finished rows recorded in {@code dir} (none if there is no result yet). */
+  /**
+   * The finished rows recorded in {@code dir} (none if there is no result yet).
+   *
+   * @throws IllegalArgumentException if {@code result.json} is not a sweep result: not JSON, or a
+   *     row without its run, series, model or ending
+   */
   public static List<SweepRow> readRows(Path dir) throws IOException {
     Path file = dir.resolve(RESULT);
     List<SweepRow> rows = new ArrayList<>();
     if (Files.isRegularFile(file)) {
+      List<SweepRow> read;
       try {
-        rows.addAll(RunDirectory.JSON.readValue(file.toFile(), Result.class).rows());
+        read = RunDirectory.JSON.readValue(file.toFile(), Result.class).rows();
       } catch (com.fasterxml.jackson.core.JacksonException e) {
-        throw new IllegalArgumentException(
-            file + " is not a sweep result: " + e.getOriginalMessage());
+        throw new IllegalArgumentException(file + " is not a sweep result: " + unreadable(e));
       }
+      if (read == null)
+        throw new IllegalArgumentException(file + " is not a sweep result: no rows");
+      for (int i = 0; i < read.size(); i++) {
+        SweepRow r = read.get(i);
+        String missing =
+            r == null
+                ? "row"
+                : r.run() == null
+                    ? "run"
+                    : r.series() == null
+                        ? "series"
+                        : r.model() == null ? "model" : r.stop() == null ? "stop" : null;
+        if (missing != null) {
+          throw new IllegalArgumentException(
+              file + " is not a sweep result: row " + (i + 1) + " has no '" + missing + "'");
+        }
+      }
+      rows.addAll(read);
     }
     Path journal = dir.resolve(JOURNAL);
     if (Files.isRegularFile(journal)) {

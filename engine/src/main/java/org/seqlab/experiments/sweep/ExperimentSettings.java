@@ -163,6 +163,34 @@ public record ExperimentSettings(
   }
 
   /**
+   * {@link #checkCommon} for all but the task's knob: an experiment checks {@code --distances}
+   * against its own task's range ({@link Experiment#check}), so that a value out of range meets one
+   * range and one message, not the table's first and the task's after.
+   */
+  public void checkCommonButDistances() {
+    new ExperimentSettings(
+            models,
+            null,
+            hidden,
+            forgetBiases,
+            seeds,
+            params,
+            steps,
+            lr,
+            clip,
+            batch,
+            validation,
+            validateEvery,
+            goal,
+            spectralRadius,
+            text,
+            seqLen,
+            seed,
+            jobs)
+        .checkCommon(Integer.MAX_VALUE, Integer.MIN_VALUE);
+  }
+
+  /**
    * Checks the ranges every experiment shares.
    *
    * @throws IllegalArgumentException naming the option, its value and what is allowed
