@@ -72,7 +72,10 @@ public final class LabCommand implements Callable<Integer> {
 
   @Option(
       names = "--text",
-      description = "a UTF-8 text char-lm runs may learn (repeatable)",
+      description =
+          "a UTF-8 text char-lm runs may learn (repeatable; default: "
+              + org.seqlab.experiments.DefaultText.PATH
+              + ", shipped)",
       arity = "1")
   List<Path> texts = new ArrayList<>();
 
@@ -86,6 +89,8 @@ public final class LabCommand implements Callable<Integer> {
     if (maxQueued < 0 || maxQueued > 10_000) {
       throw new UserError("--max-queued must be 0 to 10000, got " + maxQueued);
     }
+    // Without --text, char-lm runs learn the text seqlab ships, where it is found.
+    if (texts.isEmpty()) org.seqlab.experiments.DefaultText.find().ifPresent(texts::add);
     for (Path t : texts) {
       try {
         org.seqlab.lab.Lab.checkText(t);
@@ -95,6 +100,11 @@ public final class LabCommand implements Callable<Integer> {
     }
     if (Files.exists(runs) && !Files.isDirectory(runs)) {
       throw new UserError("--runs " + runs + " is a file, not a folder");
+    }
+    try {
+      org.seqlab.io.OutputDirectory.requireWritable("--runs", runs);
+    } catch (IllegalArgumentException e) {
+      throw new UserError(e.getMessage());
     }
     boolean local;
     try {

@@ -83,4 +83,11 @@ class LabCommandTest {
     assertTrue(r.isOneLineUserError(), r.err());
     assertTrue(r.err().contains("is a file, not a folder"));
   }
+
+  @Test
+  void aRunsFolderThatCannotBeCreatedIsRefusedInOneLine() {
+    CliRun r = CliRun.of("lab", "--runs", "/proc/x", "--port", "0");
+    assertTrue(r.isOneLineUserError(), r.err());
+    assertTrue(r.err().contains("--runs /proc/x cannot be created: /proc takes no new"), r.err());
+  }
 }
