@@ -61,6 +61,42 @@ public final class Elementwise {
   }
 
   /**
+   * The largest of {@code x[off..off+n)} ({@code -∞} for {@code n = 0}); NaN if one of them is, as
+   * {@link Math#max(float, float)}.
+   */
+  public static float max(float[] x, int off, int n) {
+    float max = Float.NEGATIVE_INFINITY;
+    int i = 0;
+    if (n >= LANES) {
+      FloatVector m = FloatVector.fromArray(SPECIES, x, off);
+      for (i = LANES; i <= n - LANES; i += LANES) {
+        m = m.max(FloatVector.fromArray(SPECIES, x, off + i));
+      }
+      max = m.reduceLanes(VectorOperators.MAX);
+    }
+    for (; i < n; i++) max = Math.max(max, x[off + i]);
+    return max;
+  }
+
+  /** {@code y[i] = x[i] - c} for {@code n} elements; {@code x} and {@code y} may be the same. */
+  public static void subtract(float[] x, int xOff, float c, float[] y, int yOff, int n) {
+    int i = 0;
+    for (int end = SPECIES.loopBound(n); i < end; i += LANES) {
+      FloatVector.fromArray(SPECIES, x, xOff + i).sub(c).intoArray(y, yOff + i);
+    }
+    for (; i < n; i++) y[yOff + i] = x[xOff + i] - c;
+  }
+
+  /** {@code y[i] *= c} for {@code n} elements. */
+  public static void scaleInPlace(float[] y, int yOff, int n, float c) {
+    int i = 0;
+    for (int end = SPECIES.loopBound(n); i < end; i += LANES) {
+      FloatVector.fromArray(SPECIES, y, yOff + i).mul(c).intoArray(y, yOff + i);
+    }
+    for (; i < n; i++) y[yOff + i] *= c;
+  }
+
+  /**
    * Adds {@code bias[0..n)} to each of the {@code rows} rows of length {@code n} starting at {@code
    * yOff}.
    */

@@ -43,6 +43,51 @@ class CrossEntropyLossTest {
     assertArrayEquals(new float[6], Arrays.copyOfRange(some.dLogits().data(), 6, 12));
   }
 
+  /**
+   * The vector path against the definition in double, at widths that leave a part vector and at
+   * several vectors' worth, with logits far from 0: the loss within float32's relative precision
+   * (the exponentials are float) and each gradient entry within a few float32 roundings of the
+   * largest.
+   */
+  @Test
+  void agreesWithTheDefinitionInDoubleOnRandomShapes() {
+    SplittableRandom rng = new SplittableRandom(21);
+    for (int classes : new int[] {1, 2, 7, 16, 17, 33, 130, 1001}) {
+      int rows = 1 + rng.nextInt(9);
+      float[] z = new float[rows * classes];
+      for (int i = 0; i < z.length; i++) z[i] = (float) rng.nextDouble(-30, 30);
+      int[] targets = new int[rows];
+      for (int r = 0; r < rows; r++) {
+        targets[r] = r == 1 ? CrossEntropyLoss.IGNORE_INDEX : rng.nextInt(classes);
+      }
+      CrossEntropyLoss.Result got =
+          CrossEntropyLoss.compute(Tensor.wrap(z, rows, classes), targets);
+
+      int count = 0;
+      for (int t : targets) if (t != CrossEntropyLoss.IGNORE_INDEX) count++;
+      double loss = 0;
+      double[] gradient = new double[z.length];
+      for (int r = 0; r < rows; r++) {
+        if (targets[r] == CrossEntropyLoss.IGNORE_INDEX) continue;
+        double max = Double.NEGATIVE_INFINITY, sum = 0;
+        for (int c = 0; c < classes; c++) max = Math.max(max, z[r * classes + c]);
+        for (int c = 0; c < classes; c++) sum += Math.exp(z[r * classes + c] - max);
+        double logSumExp = max + Math.log(sum);
+        loss += (logSumExp - z[r * classes + targets[r]]) / count;
+        for (int c = 0; c < classes; c++) {
+          double p = Math.exp(z[r * classes + c] - logSumExp);
+          gradient[r * classes + c] = (p - (c == targets[r] ? 1 : 0)) / count;
+        }
+      }
+      float epsilon = Math.ulp(1f);
+      assertEquals(loss, got.loss(), 4 * epsilon * Math.max(1, Math.abs(loss)), "V = " + classes);
+      for (int i = 0; i < z.length; i++) {
+        assertEquals(
+            gradient[i], got.dLogits().data()[i], 4 * epsilon / count, "V = " + classes + ", " + i);
+      }
+    }
+  }
+
   @Test
   void gradientMatchesFiniteDifferences() {
     SplittableRandom rng = new SplittableRandom(4);

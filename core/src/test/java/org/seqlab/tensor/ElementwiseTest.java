@@ -201,6 +201,36 @@ class ElementwiseTest {
   }
 
   @Test
+  void maxSubtractAndScaleMatchPlainLoopsBitForBit() {
+    SplittableRandom rng = new SplittableRandom(6);
+    for (int n = 0; n <= 70; n++) {
+      float[] x = new float[3 + n];
+      for (int i = 0; i < x.length; i++) x[i] = (float) rng.nextDouble(-50, 50);
+      float expectedMax = Float.NEGATIVE_INFINITY;
+      for (int j = 0; j < n; j++) expectedMax = Math.max(expectedMax, x[3 + j]);
+      assertEquals(expectedMax, Elementwise.max(x, 3, n), "max n = " + n);
+
+      float c = (float) rng.nextDouble(-5, 5);
+      float[] y = new float[n + 1];
+      Elementwise.subtract(x, 3, c, y, 1, n);
+      float[] scaled = x.clone();
+      Elementwise.scaleInPlace(scaled, 3, n, c);
+      for (int j = 0; j < n; j++) {
+        assertEquals(x[3 + j] - c, y[1 + j], "subtract n = " + n);
+        assertEquals(x[3 + j] * c, scaled[3 + j], "scaleInPlace n = " + n);
+      }
+      assertEquals(0f, y[0]);
+      assertArrayEquals(
+          java.util.Arrays.copyOfRange(x, 0, 3),
+          java.util.Arrays.copyOfRange(scaled, 0, 3),
+          "scaleInPlace stays in its range");
+    }
+    float[] withNaN = new float[40];
+    withNaN[33] = Float.NaN;
+    assertTrue(Float.isNaN(Elementwise.max(withNaN, 0, 40)), "NaN propagates as in Math.max");
+  }
+
+  @Test
   void columnSumsOnSeveralThreadsEqualThePlainLoop() {
     // Large enough to be split between threads; odd widths leave a part vector at the end.
     SplittableRandom rng = new SplittableRandom(17);
