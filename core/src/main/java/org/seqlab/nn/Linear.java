@@ -143,34 +143,69 @@ public final class Linear implements Module {
     dy.requireShape("dy", outShape);
     // Zeroed: the product is added into it.
     Tensor dx = Tensor.wrap(WorkspaceArrays.zeroed(workspace, x.size()), x.shape());
+    // A row whose dy is all zero (a step the loss does not ask about: a recall task's keys and
+    // values, every step but the verb in agreement) adds nothing to dW and db and leaves its dx
+    // row zero: the products run over the other rows only, gathered together.
+    int[] asked = rowsNotZero(dy.data(), n);
+    if (asked.length == n || 4 * asked.length > 3 * n) {
+      backwardRows(n, x.data(), dy.data(), dx.data());
+      return dx;
+    }
+    float[] xAsked = WorkspaceArrays.overwritten(workspace, asked.length * inFeatures);
+    float[] dyAsked = WorkspaceArrays.overwritten(workspace, asked.length * outFeatures);
+    float[] dxAsked = WorkspaceArrays.zeroed(workspace, asked.length * inFeatures);
+    for (int i = 0; i < asked.length; i++) {
+      System.arraycopy(x.data(), asked[i] * inFeatures, xAsked, i * inFeatures, inFeatures);
+      System.arraycopy(dy.data(), asked[i] * outFeatures, dyAsked, i * outFeatures, outFeatures);
+    }
+    backwardRows(asked.length, xAsked, dyAsked, dxAsked);
+    for (int i = 0; i < asked.length; i++) {
+      System.arraycopy(dxAsked, i * inFeatures, dx.data(), asked[i] * inFeatures, inFeatures);
+    }
+    WorkspaceArrays.giveBack(workspace, xAsked, dyAsked, dxAsked);
+    return dx;
+  }
+
+  /** {@code dx += dy · W}, {@code dW += dy^T · x}, {@code db += Σ_rows dy} over {@code n} rows. */
+  private void backwardRows(int n, float[] x, float[] dy, float[] dx) {
+    if (n == 0) return;
     MatMul.gemmNN(
         n,
         inFeatures,
         outFeatures,
-        dy.data(),
+        dy,
         0,
         outFeatures,
         weight.value().data(),
         0,
         inFeatures,
-        dx.data(),
+        dx,
         0,
         inFeatures);
     MatMul.gemmTN(
         outFeatures,
         inFeatures,
         n,
-        dy.data(),
+        dy,
         0,
         outFeatures,
-        x.data(),
+        x,
         0,
         inFeatures,
         weight.grad().data(),
         0,
         inFeatures);
-    Elementwise.sumRowsInto(dy.data(), 0, n, outFeatures, bias.grad().data(), 0);
-    return dx;
+    Elementwise.sumRowsInto(dy, 0, n, outFeatures, bias.grad().data(), 0);
+  }
+
+  /** The rows of {@code dy [n, out]} with an entry that is not zero (NaN counts), in order. */
+  private int[] rowsNotZero(float[] dy, int n) {
+    int[] rows = new int[n];
+    int count = 0;
+    for (int r = 0; r < n; r++) {
+      if (!Elementwise.allZero(dy, r * outFeatures, outFeatures)) rows[count++] = r;
+    }
+    return count == n ? rows : Arrays.copyOf(rows, count);
   }
 
   /**

@@ -78,6 +78,18 @@ public final class Elementwise {
     return max;
   }
 
+  /** Whether every one of {@code x[off..off+n)} is zero (either sign); a NaN is not zero. */
+  public static boolean allZero(float[] x, int off, int n) {
+    int i = 0;
+    for (int end = SPECIES.loopBound(n); i < end; i += LANES) {
+      if (FloatVector.fromArray(SPECIES, x, off + i).compare(VectorOperators.NE, 0f).anyTrue()) {
+        return false;
+      }
+    }
+    for (; i < n; i++) if (x[off + i] != 0f) return false;
+    return true;
+  }
+
   /** {@code y[i] = x[i] - c} for {@code n} elements; {@code x} and {@code y} may be the same. */
   public static void subtract(float[] x, int xOff, float c, float[] y, int yOff, int n) {
     int i = 0;

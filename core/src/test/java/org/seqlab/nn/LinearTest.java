@@ -55,6 +55,62 @@ class LinearTest {
     GradientCheck.assertNoFailures(failures);
   }
 
+  /**
+   * Rows whose dy is all zero (the steps a loss does not ask about) are left out of the products:
+   * at every share of such rows, with and without a workspace, dx, dW and db agree with the
+   * definition in double, dx is exactly zero on those rows, and a NaN in dy is not taken for zero.
+   */
+  @Test
+  void rowsWithoutAGradientAreSkippedAndTheRestIsExact() {
+    SplittableRandom rng = new SplittableRandom(43);
+    int in = 19, out = 37, n = 48;
+    for (int every : new int[] {1, 2, 3, 5, 48}) {
+      for (Workspace workspace : new Workspace[] {null, new Workspace()}) {
+        Linear linear = new Linear(in, out);
+        linear.initialize(rng);
+        Tensor x = GradientCheck.random(rng, 1, n, in);
+        Tensor dy = GradientCheck.random(rng, 1, n, out);
+        for (int r = 0; r < n; r++) {
+          if (r % every != 0) java.util.Arrays.fill(dy.data(), r * out, (r + 1) * out, 0f);
+        }
+        Tensor dx = linear.backward(x, dy, workspace);
+        float[] w = linear.weight().value().data();
+        for (int r = 0; r < n; r++) {
+          for (int i = 0; i < in; i++) {
+            double expected = 0;
+            for (int o = 0; o < out; o++)
+              expected += (double) dy.data()[r * out + o] * w[o * in + i];
+            if (r % every != 0) {
+              assertEquals(0f, dx.data()[r * in + i], "a skipped row's dx is zero");
+            } else {
+              assertEquals(expected, dx.data()[r * in + i], 1e-5, "dx every " + every);
+            }
+          }
+        }
+        for (int o = 0; o < out; o++) {
+          double bias = 0;
+          for (int r = 0; r < n; r++) bias += dy.data()[r * out + o];
+          assertEquals(bias, linear.bias().grad().data()[o], 1e-5, "db every " + every);
+          for (int i = 0; i < in; i++) {
+            double expected = 0;
+            for (int r = 0; r < n; r++)
+              expected += (double) dy.data()[r * out + o] * x.data()[r * in + i];
+            assertEquals(
+                expected, linear.weight().grad().data()[o * in + i], 1e-5, "dW every " + every);
+          }
+        }
+      }
+    }
+    Linear linear = new Linear(3, 2);
+    linear.initialize(rng);
+    Tensor x = GradientCheck.random(rng, 1, 8, 3);
+    Tensor dy = Tensor.zeros(8, 2);
+    dy.data()[5 * 2 + 1] = Float.NaN;
+    Tensor dx = linear.backward(x, dy);
+    assertTrue(Float.isNaN(dx.data()[5 * 3]), "a NaN row is carried, not skipped");
+    assertTrue(Float.isNaN(linear.bias().grad().data()[1]));
+  }
+
   @Test
   void backwardAccumulates() {
     SplittableRandom rng = new SplittableRandom(42);

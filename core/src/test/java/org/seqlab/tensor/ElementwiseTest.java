@@ -2,6 +2,7 @@ package org.seqlab.tensor;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.SplittableRandom;
@@ -224,6 +225,20 @@ class ElementwiseTest {
           java.util.Arrays.copyOfRange(x, 0, 3),
           java.util.Arrays.copyOfRange(scaled, 0, 3),
           "scaleInPlace stays in its range");
+    }
+    for (int n = 0; n <= 40; n++) {
+      float[] zeros = new float[n + 2];
+      zeros[0] = 1f;
+      zeros[n + 1] = 1f;
+      if (n > 0) zeros[1 + n / 2] = -0f;
+      assertTrue(Elementwise.allZero(zeros, 1, n), "zeros, -0 included, n = " + n);
+      for (int j = 0; j < n; j++) {
+        for (float v : new float[] {Float.MIN_VALUE, -1e-30f, Float.NaN}) {
+          float[] one = zeros.clone();
+          one[1 + j] = v;
+          assertFalse(Elementwise.allZero(one, 1, n), v + " at " + j + ", n = " + n);
+        }
+      }
     }
     float[] withNaN = new float[40];
     withNaN[33] = Float.NaN;
