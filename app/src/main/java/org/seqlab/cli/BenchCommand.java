@@ -11,6 +11,7 @@ import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 import org.seqlab.experiments.LayerBenchmark;
 import org.seqlab.nn.Architecture;
+import org.seqlab.nn.WeightPrecision;
 import org.seqlab.tensor.FmaPeak;
 import org.seqlab.tensor.Parallel;
 import org.seqlab.tensor.ReadBandwidth;
@@ -118,6 +119,24 @@ public final class BenchCommand implements Callable<Integer> {
       defaultValue = "train")
   Mode mode;
 
+  /** What {@code --weights} accepts: the names of {@link WeightPrecision}. */
+  public static final class PrecisionNames implements Iterable<String> {
+    @Override
+    public Iterator<String> iterator() {
+      return WeightPrecision.ids().iterator();
+    }
+  }
+
+  @Option(
+      names = "--weights",
+      completionCandidates = PrecisionNames.class,
+      description =
+          "how --mode stream holds the recurrent weights of an RNN, LSTM or GRU:"
+              + " ${COMPLETION-CANDIDATES} (a byte per weight and a scale per row; default:"
+              + " ${DEFAULT-VALUE})",
+      defaultValue = "float32")
+  String weights;
+
   @Option(
       names = "--repeats",
       description = "timed runs, the median is reported (default: ${DEFAULT-VALUE})",
@@ -166,8 +185,29 @@ public final class BenchCommand implements Callable<Integer> {
     };
   }
 
+  /** {@code --weights} as a precision, or a one-line refusal naming what is allowed. */
+  private WeightPrecision precision() {
+    try {
+      return WeightPrecision.fromId(weights);
+    } catch (IllegalArgumentException e) {
+      throw new UserError("--weights: " + e.getMessage());
+    }
+  }
+
   /** A recurrent row of the table: its training step, inference pass or stream. */
   private int callRecurrent(Architecture architecture, int in, int useThreads) throws Exception {
+    WeightPrecision precision = precision();
+    if (precision != WeightPrecision.FLOAT32
+        && (mode != Mode.stream || !architecture.hasRecurrentMatrix())) {
+      throw new UserError(
+          "--weights "
+              + precision.id()
+              + " is for --mode stream of rnn, lstm or gru; "
+              + architecture.id()
+              + " --mode "
+              + mode
+              + " runs in float32");
+    }
     LayerBenchmark.Config config =
         new LayerBenchmark.Config(
             architecture,
@@ -181,7 +221,8 @@ public final class BenchCommand implements Callable<Integer> {
               case infer -> LayerBenchmark.Mode.INFER;
               case stream -> LayerBenchmark.Mode.STREAM;
             },
-            repeats);
+            repeats,
+            precision);
     requireMemory(config.estimatedBytes());
     LayerBenchmark.Result result =
         onThreads(useThreads, () -> LayerBenchmark.run(config, 42, warmup));
@@ -202,6 +243,7 @@ public final class BenchCommand implements Callable<Integer> {
       doc.put("steps", steps);
       putTimings(doc, useThreads, result);
       if (mode == Mode.stream) {
+        doc.put("weights", precision.id());
         doc.put("microseconds_per_time_step", result.secondsPerTimeStep() * 1e6);
         doc.put("time_steps_per_second", 1 / result.secondsPerTimeStep());
         doc.put("weight_bytes", config.weightBytes());
@@ -211,7 +253,7 @@ public final class BenchCommand implements Callable<Integer> {
     } else {
       out.printf(
           Locale.ROOT,
-          "%s %s: input %d, hidden %d, %d layer(s), batch %d, %d steps, %d thread(s)%n",
+          "%s %s: input %d, hidden %d, %d layer(s), batch %d, %d steps, %d thread(s)%s%n",
           model,
           mode,
           in,
@@ -219,7 +261,8 @@ public final class BenchCommand implements Callable<Integer> {
           layers,
           batch,
           steps,
-          useThreads);
+          useThreads,
+          mode == Mode.stream ? ", " + precision.id() + " weights" : "");
       out.printf(
           Locale.ROOT,
           "  %.3f ms per %s (median of %d; fastest %.3f ms, slowest %.3f ms)%n",
@@ -272,6 +315,11 @@ public final class BenchCommand implements Callable<Integer> {
     }
     if (mode == Mode.stream)
       throw new UserError("--mode stream is for the recurrent models, not --model transformer");
+    if (precision() != WeightPrecision.FLOAT32)
+      throw new UserError(
+          "--weights "
+              + weights
+              + " is for --mode stream of rnn, lstm or gru, not --model transformer");
     LayerBenchmark.BlockConfig config =
         new LayerBenchmark.BlockConfig(
             hidden,

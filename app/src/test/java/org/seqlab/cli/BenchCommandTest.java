@@ -161,6 +161,67 @@ class BenchCommandTest {
     assertTrue(text.out().contains("the floor of a time step"), text.out());
   }
 
+  /**
+   * A stream with 8-bit weights reads a byte per weight and a float32 scale per row of each matrix,
+   * and says so.
+   */
+  @Test
+  void streamWithEightBitWeightsCountsItsBytes() throws Exception {
+    CliRun run =
+        CliRun.of(
+            "bench",
+            "--model",
+            "lstm",
+            "--input",
+            "4",
+            "--hidden",
+            "8",
+            "--layers",
+            "2",
+            "--batch",
+            "1",
+            "--steps",
+            "20",
+            "--mode",
+            "stream",
+            "--weights",
+            "int8",
+            "--warmup",
+            "0",
+            "--repeats",
+            "3",
+            "--format",
+            "json");
+    assertEquals(0, run.status(), run.err());
+    JsonNode doc = new ObjectMapper().readTree(run.out());
+    assertEquals("int8", doc.get("weights").asText());
+    // The same weights as the float32 stream's, a byte each; 4·8 rows in each of the 4 matrices.
+    assertEquals((4 * 8 * 12 + 4 * 8 * 16) + 4 * (4 * 4 * 8), doc.get("weight_bytes").asLong());
+    assertTrue(doc.get("microseconds_per_time_step").asDouble() > 0, run.out());
+
+    CliRun text =
+        CliRun.of(
+            "bench",
+            "--model",
+            "gru",
+            "--hidden",
+            "8",
+            "--batch",
+            "1",
+            "--steps",
+            "5",
+            "--mode",
+            "stream",
+            "--weights",
+            "int8",
+            "--warmup",
+            "0",
+            "--repeats",
+            "1");
+    assertEquals(0, text.status(), text.err());
+    assertTrue(text.out().contains("int8 weights"), text.out());
+  }
+
   @Test
   void transformerCountsProjectionsAndTheCausalHalfOfTheAttention() throws Exception {
     CliRun run =
@@ -236,7 +297,11 @@ class BenchCommandTest {
         "--repeats 0",
         "--warmup -1",
         "--warmup 1e9",
-        "--batch 1000000 --steps 1000000"
+        "--batch 1000000 --steps 1000000",
+        "--weights int4 --mode stream",
+        "--weights int8 --mode train",
+        "--weights int8 --mode stream --model mingru",
+        "--weights int8 --model transformer"
       })
   void badOptionsGiveOneLineErrors(String args) {
     CliRun run = CliRun.of(("bench " + args).split(" "));

@@ -10,6 +10,7 @@ import org.seqlab.nn.RecurrentKind;
 import org.seqlab.nn.RecurrentOutput;
 import org.seqlab.nn.RecurrentStream;
 import org.seqlab.nn.TransformerBlock;
+import org.seqlab.nn.WeightPrecision;
 import org.seqlab.tensor.Parallel;
 import org.seqlab.tensor.Tensor;
 
@@ -75,6 +76,8 @@ public final class LayerBenchmark {
    *
    * @param architecture a row that carries a state ({@link Architecture#isRecurrent()})
    * @param repeats timed runs; the median is reported
+   * @param precision how a stream holds its weights ({@link WeightPrecision#INT8}: a stream of an
+   *     RNN, LSTM or GRU only)
    */
   public record Config(
       Architecture architecture,
@@ -84,9 +87,44 @@ public final class LayerBenchmark {
       int batch,
       int steps,
       Mode mode,
-      int repeats)
+      int repeats,
+      WeightPrecision precision)
       implements Workload {
+
+    /** A configuration whose weights are float32, as trained. */
+    public Config(
+        Architecture architecture,
+        int inputSize,
+        int hiddenSize,
+        int layers,
+        int batch,
+        int steps,
+        Mode mode,
+        int repeats) {
+      this(
+          architecture,
+          inputSize,
+          hiddenSize,
+          layers,
+          batch,
+          steps,
+          mode,
+          repeats,
+          WeightPrecision.FLOAT32);
+    }
+
     public Config {
+      java.util.Objects.requireNonNull(precision, "precision");
+      if (precision != WeightPrecision.FLOAT32
+          && (mode != Mode.STREAM || !architecture.hasRecurrentMatrix())) {
+        throw new IllegalArgumentException(
+            precision.id()
+                + " weights are for streaming an RNN, LSTM or GRU (--mode stream); "
+                + architecture.label()
+                + " "
+                + mode.name().toLowerCase(java.util.Locale.ROOT)
+                + " runs in float32");
+      }
       if (!architecture.isRecurrent()) {
         throw new IllegalArgumentException(
             architecture.label() + " is not recurrent; time its blocks with a BlockConfig");
@@ -128,14 +166,17 @@ public final class LayerBenchmark {
 
     /**
      * The bytes of the weight matrices of every layer ({@code W_ih}, and {@code W_hh} where there
-     * is one): what a streamed step at a small batch must read at least once.
+     * is one) at the configuration's precision, with a float32 scale per row of each matrix below
+     * float32: what a streamed step at a small batch must read at least once.
      */
     public long weightBytes() {
-      long floats = 0;
+      long weights = 0, rows = 0;
       for (int k = 0; k < layers; k++) {
-        floats += (long) (gateCount() * (double) hiddenSize * weightColumns(k));
+        weights += (long) (gateCount() * (double) hiddenSize * weightColumns(k));
+        rows += (long) gateCount() * hiddenSize * (architecture.hasRecurrentMatrix() ? 2 : 1);
       }
-      return 4 * floats;
+      long scales = precision == WeightPrecision.FLOAT32 ? 0 : 4 * rows;
+      return precision.bytesPerWeight() * weights + scales;
     }
 
     /** Bytes the run will hold (activations, gates, gradients), to refuse absurd sizes first. */
@@ -269,7 +310,7 @@ public final class LayerBenchmark {
     // A stream's helper threads are stopped once the timing is done.
     RecurrentStream stream =
         config.mode() == Mode.STREAM
-            ? new RecurrentStream(net, config.batch(), Parallel.threads())
+            ? new RecurrentStream(net, config.batch(), Parallel.threads(), config.precision())
             : null;
     Runnable step =
         switch (config.mode()) {
