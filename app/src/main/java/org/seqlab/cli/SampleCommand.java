@@ -5,6 +5,7 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.seqlab.experiments.TextSampler;
+import org.seqlab.nn.WeightPrecision;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -60,12 +61,28 @@ public final class SampleCommand implements Callable<Integer> {
   @Option(names = "--seed", defaultValue = "42", description = "seed of the draws (default 42)")
   long seed;
 
+  @Option(
+      names = "--weights",
+      completionCandidates = BenchCommand.PrecisionNames.class,
+      defaultValue = "float32",
+      description =
+          "the recurrent weights of an RNN, LSTM or GRU as trained (float32) or in 8 bits (int8:"
+              + " a byte per weight and a scale per row; what it costs on a text: seqlab precision)"
+              + " (default: ${DEFAULT-VALUE})")
+  String weights;
+
   @Override
   public Integer call() throws IOException {
     TextSampler.Options options;
     TextSampler.Loaded loaded;
     try {
-      options = new TextSampler.Options(prompt, length, temperature, topK, seed);
+      WeightPrecision precision;
+      try {
+        precision = WeightPrecision.fromId(weights);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("--weights: " + e.getMessage(), e);
+      }
+      options = new TextSampler.Options(prompt, length, temperature, topK, seed, precision);
       loaded = TextSampler.load(checkpoint);
     } catch (IllegalArgumentException e) {
       throw new UserError(
@@ -90,6 +107,14 @@ public final class SampleCommand implements Callable<Integer> {
     }
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
+    if (options.weights() != WeightPrecision.FLOAT32) {
+      // Checked before the prompt is printed: a model without 8-bit weights refuses in one line.
+      try {
+        loaded.model().decoder(options.weights()).close();
+      } catch (UnsupportedOperationException e) {
+        throw new UserError("--weights " + options.weights().id() + ": " + e.getMessage(), e);
+      }
+    }
     out.print(prompt);
     out.flush();
     TextSampler.generate(
@@ -103,10 +128,11 @@ public final class SampleCommand implements Callable<Integer> {
     out.flush();
     // Said after the text, so that it never lands in the middle of it.
     err.printf(
-        "%s, %d layer(s) x %d, vocabulary %d (%s)%n",
+        "%s, %d layer(s) x %d, %s weights, vocabulary %d (%s)%n",
         loaded.config().model(),
         loaded.config().layers(),
         loaded.config().hidden(),
+        options.weights().id(),
         loaded.vocabulary().size(),
         loaded.note());
     err.flush();

@@ -96,6 +96,40 @@ class TrainCommandTest {
     CliRun again =
         CliRun.of("sample", "--checkpoint", out.toString(), "--prompt", "to be", "--length", "30");
     assertEquals(sample.out(), again.out(), "the same seed draws the same text");
+
+    CliRun eightBits =
+        CliRun.of(
+            "sample",
+            "--checkpoint",
+            out.toString(),
+            "--prompt",
+            "to be",
+            "--length",
+            "30",
+            "--weights",
+            "int8");
+    assertEquals(0, eightBits.status(), eightBits.err());
+    assertTrue(eightBits.out().startsWith("to be"), eightBits.out());
+    assertEquals(35, eightBits.out().codePointCount(0, eightBits.out().length()) - 1);
+    assertTrue(eightBits.err().contains("int8 weights"), eightBits.err());
+    CliRun unknown = CliRun.of("sample", "--checkpoint", out.toString(), "--weights", "int4");
+    assertTrue(unknown.isOneLineUserError(), unknown.err());
+    assertTrue(unknown.err().contains("--weights"), unknown.err());
+    assertTrue(unknown.err().contains("int8"), unknown.err());
+  }
+
+  /** A model whose weights stay float32 refuses --weights int8 in one line, before any text. */
+  @Test
+  void sampleWithEightBitWeightsRefusesATransformer() {
+    Path out = dir.resolve("transformer");
+    CliRun run =
+        CliRun.of(small(out, "--model", "transformer", "--heads", "2", "--max-steps", "2"));
+    assertEquals(0, run.status(), run.err());
+    CliRun sample =
+        CliRun.of("sample", "--checkpoint", out.toString(), "--prompt", "to", "--weights", "int8");
+    assertTrue(sample.isOneLineUserError(), sample.err());
+    assertTrue(sample.err().contains("--weights int8"), sample.err());
+    assertEquals("", sample.out(), "nothing printed before the refusal");
   }
 
   /**

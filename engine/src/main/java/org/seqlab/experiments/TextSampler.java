@@ -14,6 +14,7 @@ import org.seqlab.io.RunDirectory;
 import org.seqlab.io.Safetensors;
 import org.seqlab.io.SafetensorsFile;
 import org.seqlab.nn.LanguageModel;
+import org.seqlab.nn.WeightPrecision;
 import org.seqlab.tasks.Vocabulary;
 import org.seqlab.tensor.Tensor;
 
@@ -39,9 +40,19 @@ public final class TextSampler {
    * @param temperature {@code τ >= 0}; below 1 sharper, above 1 flatter, 0 greedy
    * @param topK sample among the {@code k} most likely characters only (0: all)
    * @param seed seeds the draws
+   * @param weights the precision the model decodes with ({@link LanguageModel#decoder(
+   *     WeightPrecision)}): float32 as trained, or 8-bit recurrent weights
    */
-  public record Options(String prompt, int length, double temperature, int topK, long seed) {
+  public record Options(
+      String prompt, int length, double temperature, int topK, long seed, WeightPrecision weights) {
+
+    /** Options that decode with the weights as trained (float32). */
+    public Options(String prompt, int length, double temperature, int topK, long seed) {
+      this(prompt, length, temperature, topK, seed, WeightPrecision.FLOAT32);
+    }
+
     public Options {
+      java.util.Objects.requireNonNull(weights, "weights");
       if (prompt == null) prompt = "";
       if (length < 0 || length > 10_000_000) {
         throw new IllegalArgumentException("--length must be in [0, 10000000], got " + length);
@@ -163,7 +174,14 @@ public final class TextSampler {
     }
     float[] probabilities = new float[vocabulary.size()];
     Integer[] order = new Integer[vocabulary.size()];
-    try (LanguageModel.Decoder decoder = model.decoder()) {
+    LanguageModel.Decoder opened;
+    try {
+      opened = model.decoder(options.weights());
+    } catch (UnsupportedOperationException e) {
+      throw new IllegalArgumentException(
+          "--weights " + options.weights().id() + ": " + e.getMessage(), e);
+    }
+    try (LanguageModel.Decoder decoder = opened) {
       float[] logits = null;
       for (int token : prompt) logits = decoder.next(token);
       for (int i = 0; i < options.length(); i++) {
