@@ -32,16 +32,14 @@ import org.seqlab.tensor.Tensor;
  * <p><b>Why training is parallel over time.</b> No gate reads {@code h_{t-1}}, so the coefficients
  * of all {@code T} steps come from one matrix product over the {@code T*B} rows of a layer's input,
  * and unrolling the recurrence gives every state in closed form, {@code h_t = (Π_{s≤t} a_s) h0 +
- * Σ_{s≤t} (Π_{s<r≤t} a_r) b_s}, a prefix scan: {@link #forward} computes it in log space (Heinsen
- * 2023, {@code log h_t = a*_t + logcumsumexp_{s≤t}(log b_s - a*_s)}, {@code a*_t = Σ_{s≤t} log
- * a_s}) as a two-level scan over chunks of time ({@link LogSpaceScan}), so the {@code T} steps are
- * shared out over threads rather than walked one after another. The state stays one {@code [B, H]}
- * vector per layer, as in any RNN: {@link #step} streams a sequence a step at a time by the plain
- * recurrence, in constant memory.
+ * Σ_{s≤t} (Π_{s<r≤t} a_r) b_s}, a prefix scan: {@link #forward} computes it as a two-level scan
+ * over chunks of time ({@link ChunkedScan}: each chunk from a zero state, then the carries from
+ * chunk to chunk), so the {@code T} steps are shared out over threads rather than walked one after
+ * another. The state stays one {@code [B, H]} vector per layer, as in any RNN: {@link #step}
+ * streams a sequence a step at a time by the plain recurrence, in constant memory.
  *
- * <p>The initial state is any real {@code h0}: the scan adds its contribution {@code (Π a) h0}
- * linearly, outside the logarithms, so zeros need no {@code log 0} and negative values are allowed
- * (see {@link LogSpaceScan}).
+ * <p>The initial state is any real {@code h0}: the scan adds its contribution {@code (Π a) h0} as a
+ * multiply-add (see {@link ChunkedScan}).
  *
  * <p><b>Dropout</b> ({@link #setDropout}) between layers, as {@link Recurrent}'s: while training
  * the output of every layer but the last is multiplied by an inverted-dropout mask.
@@ -326,7 +324,8 @@ public final class MinRecurrent implements Module {
     float[][] projections = new float[numLayers][];
     float[][] hidden = new float[numLayers][];
     float[][] masks = dropping ? new float[numLayers - 1][] : null;
-    float[] decay = new float[rows * h];
+    float[] coefficients = new float[rows * h], additions = new float[rows * h];
+    float[] products = new float[rows * h];
     Tensor hN = Tensor.zeros(numLayers, batch, h);
     for (int k = 0; k < numLayers; k++) {
       int in = layerInputSize(k);
@@ -352,7 +351,8 @@ public final class MinRecurrent implements Module {
           gateRows);
       float[] states = new float[(steps + 1) * block];
       if (h0 != null) System.arraycopy(h0.data(), k * block, states, 0, block);
-      LogSpaceScan.forward(kind, projection, steps, batch, h, states, decay);
+      ChunkedScan.coefficients(kind, projection, steps, batch, h, coefficients, additions);
+      ChunkedScan.forward(coefficients, additions, steps, batch, h, states, products);
       projections[k] = projection;
       hidden[k] = states;
       System.arraycopy(states, steps * block, hN.data(), k * block, block);
@@ -485,12 +485,14 @@ public final class MinRecurrent implements Module {
     float[] gradients = new float[rows * h];
     float[] products = new float[rows * h];
     float[] dProjection = new float[rows * gateRows];
+    // a_t of every step, computed again from the kept pre-activations (b_t is not needed)
+    float[] coefficients = new float[rows * h], additions = new float[rows * h];
     for (int k = numLayers - 1; k >= 0; k--) {
       float[] projection = trace.projections[k];
       float[] states = trace.hidden[k];
-      LogSpaceScan.reverse(
-          kind,
-          projection,
+      ChunkedScan.coefficients(kind, projection, steps, batch, h, coefficients, additions);
+      ChunkedScan.reverse(
+          coefficients,
           steps,
           batch,
           h,
@@ -501,11 +503,7 @@ public final class MinRecurrent implements Module {
           products);
       System.arraycopy(gradients, 0, hiddenGradients, k * rows * h, rows * h);
       // h_0 = a_0 ⊙ h0 + b_0  =>  dh0 = a_0 ⊙ g_0
-      for (int c = 0; c < block; c++) {
-        int b = c / h, j = c - b * h;
-        dh0.data()[k * block + c] =
-            (float) (kind.decay(projection, b * gateRows, j, h) * gradients[c]);
-      }
+      for (int c = 0; c < block; c++) dh0.data()[k * block + c] = coefficients[c] * gradients[c];
       // dk_t from g_t and h_{t-1} (block t of the states), row by row
       Parallel.forRange(
           rows,

@@ -2,6 +2,7 @@ package org.seqlab.nn;
 
 import java.util.Arrays;
 import java.util.stream.Collectors;
+import org.seqlab.tensor.Elementwise;
 
 /**
  * The minimal recurrent cells of Feng et al. 2024 ("Were RNNs All We Needed?"), whose gates read
@@ -21,11 +22,11 @@ import java.util.stream.Collectors;
  *   g(x) = x + 0.5 (x ≥ 0),  σ(x) (x < 0)          continuous, increasing, always > 0
  * </pre>
  *
- * <p>Each constant also supplies the same coefficients in log space, computed without ever forming
- * {@code a} or {@code b} first (so nothing underflows to {@code log 0}): {@code log(1 - z) = -
- * softplus(k_z)}, {@code log z = -softplus(-k_z)}; for the LSTM {@code f' = σ(u)} with {@code u =
- * log f - log i}, so {@code log f' = log σ(u)} and {@code log i' = log σ(-u)}; {@code log g(x) =
- * log(x + 0.5)} or {@code log σ(x)}.
+ * <p>The scan ({@link ChunkedScan}) takes {@code a} and {@code b} of whole rows at once in float
+ * ({@link #coefficients}): the minGRU's from vector sigmoids, {@code a = σ(-k_z)} rather than
+ * {@code 1 - z} so that a small {@code a} keeps its digits; the minLSTM's in double through {@code
+ * f' = σ(u)}, {@code u = log f - log i = log σ(k_f) - log σ(k_i)}, which stays exact where {@code
+ * f} and {@code i} are both far below float's range.
  *
  * <p>Every method reads one unit {@code j} of one row of a pre-activation array laid out {@code
  * [rows, G*H]}, the row starting at {@code row}; the arithmetic is in double.
@@ -33,15 +34,25 @@ import java.util.stream.Collectors;
 public enum MinRecurrentKind {
   MIN_GRU("min_gru", 2) {
     @Override
-    void logCoefficients(float[] p, int row, int j, int h, double[] out) {
-      double kz = p[row + j], kh = p[row + h + j];
-      out[0] = logSigmoid(-kz);
-      out[1] = logSigmoid(kz) + logCandidate(kh);
+    double decay(float[] p, int row, int j, int h) {
+      return sigmoid(-(double) p[row + j]);
     }
 
     @Override
-    double decay(float[] p, int row, int j, int h) {
-      return sigmoid(-(double) p[row + j]);
+    void coefficients(float[] p, int from, int to, int h, float[] decay, float[] input) {
+      float[] scratch = new float[h];
+      for (int r = from; r < to; r++) {
+        int row = r * 2 * h, out = r * h;
+        // b = σ(k_z) g(k_h), a = σ(-k_z) (not 1 - z, which loses a's digits as z nears 1)
+        Elementwise.sigmoid(p, row, input, out, h);
+        for (int j = 0; j < h; j++) decay[out + j] = -p[row + j];
+        Elementwise.sigmoid(decay, out, decay, out, h);
+        Elementwise.sigmoid(p, row + h, scratch, 0, h);
+        for (int j = 0; j < h; j++) {
+          float kh = p[row + h + j];
+          input[out + j] *= kh >= 0 ? kh + 0.5f : scratch[j];
+        }
+      }
     }
 
     @Override
@@ -69,15 +80,20 @@ public enum MinRecurrentKind {
 
   MIN_LSTM("min_lstm", 3) {
     @Override
-    void logCoefficients(float[] p, int row, int j, int h, double[] out) {
-      double u = normalizedForgetLogit(p, row, j, h);
-      out[0] = logSigmoid(u);
-      out[1] = logSigmoid(-u) + logCandidate(p[row + 2 * h + j]);
+    double decay(float[] p, int row, int j, int h) {
+      return sigmoid(normalizedForgetLogit(p, row, j, h));
     }
 
     @Override
-    double decay(float[] p, int row, int j, int h) {
-      return sigmoid(normalizedForgetLogit(p, row, j, h));
+    void coefficients(float[] p, int from, int to, int h, float[] decay, float[] input) {
+      // In double, through u = log f - log i: f and i may both be far below float's range.
+      for (int r = from; r < to; r++) {
+        int row = r * 3 * h, out = r * h;
+        for (int j = 0; j < h; j++) {
+          decay[out + j] = (float) decay(p, row, j, h);
+          input[out + j] = (float) input(p, row, j, h);
+        }
+      }
     }
 
     @Override
@@ -137,8 +153,11 @@ public enum MinRecurrentKind {
                 .collect(Collectors.joining(", ")));
   }
 
-  /** {@code out[0] = log a}, {@code out[1] = log b} of unit {@code j}. */
-  abstract void logCoefficients(float[] p, int row, int j, int h, double[] out);
+  /**
+   * {@code a} and {@code b} of every unit of rows {@code [from, to)} of {@code p [rows, G*H]}, in
+   * float: {@code decay[r*H + j] = a}, {@code input[r*H + j] = b}.
+   */
+  abstract void coefficients(float[] p, int from, int to, int h, float[] decay, float[] input);
 
   /** {@code a} of unit {@code j}: the weight of {@code h_{t-1}}. */
   abstract double decay(float[] p, int row, int j, int h);
@@ -173,10 +192,6 @@ public enum MinRecurrentKind {
   /** {@code g(x)}: {@code x + 0.5} for {@code x ≥ 0}, {@code σ(x)} below; always positive. */
   static double candidate(double x) {
     return x >= 0 ? x + 0.5 : sigmoid(x);
-  }
-
-  static double logCandidate(double x) {
-    return x >= 0 ? Math.log(x + 0.5) : logSigmoid(x);
   }
 
   /** {@code g'(x)}: 1 for {@code x ≥ 0}, {@code σ(x)(1 - σ(x))} below. */

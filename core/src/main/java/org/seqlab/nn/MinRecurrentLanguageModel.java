@@ -21,7 +21,7 @@ import org.seqlab.tensor.Tensor;
  * head.weight [V, H]}, {@code head.bias [V]}. The state carried between windows is every layer's
  * {@code h}, named {@code "h"}, {@code [L, B, H]}.
  *
- * <p>Training runs the whole window through the log-space scan, parallel over time; {@link
+ * <p>Training runs the whole window through the chunked scan, parallel over time; {@link
  * #decoder()} generates a token at a time with {@link MinRecurrent#step}, the plain recurrence.
  */
 public final class MinRecurrentLanguageModel extends RecurrentShell {

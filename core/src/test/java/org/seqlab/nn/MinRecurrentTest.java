@@ -17,7 +17,7 @@ import org.seqlab.tensor.Tensor;
 
 /**
  * The float32 minGRU and minLSTM against the double-precision reference over odd shapes (every
- * output and gradient), the log-space scan against the step-by-step recurrence, the threaded scan
+ * output and gradient), the chunked scan against the step-by-step recurrence, the threaded scan
  * against one thread, and the forward-only path against the forward pass.
  */
 class MinRecurrentTest {
@@ -120,7 +120,7 @@ class MinRecurrentTest {
     }
   }
 
-  /** The parallel scan in log space computes the recurrence that streaming runs step by step. */
+  /** The parallel chunked scan computes the recurrence that streaming runs step by step. */
   @ParameterizedTest
   @EnumSource(MinRecurrentKind.class)
   void theScanMatchesTheStepByStepRecurrence(MinRecurrentKind kind) {

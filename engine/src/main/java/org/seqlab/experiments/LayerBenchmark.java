@@ -340,9 +340,9 @@ public final class LayerBenchmark {
   }
 
   /**
-   * A {@link MinRecurrent} stack: training is its log-space scan forward and its backward,
-   * inference {@link MinRecurrent#infer}, streaming {@link MinRecurrent#step} once per token from a
-   * zero state.
+   * A {@link MinRecurrent} stack: training is its chunked scan forward and its backward, inference
+   * {@link MinRecurrent#infer}, streaming {@link MinRecurrent#step} once per token from a zero
+   * state.
    */
   private static Result runMinRecurrent(
       Config config, MinRecurrentKind kind, long seed, double warmUpSeconds) {

@@ -1,5 +1,7 @@
 package org.seqlab.nn;
 
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
 import org.seqlab.tensor.Parallel;
 
 /**
@@ -11,25 +13,30 @@ import org.seqlab.tensor.Parallel;
  * result is the same bits on one thread or many. Forward:
  *
  * <ol>
- *   <li>every chunk, independently, scans its own steps from a zero state in log space (Heinsen
- *       2023): with {@code a*_t = Σ_{t0≤s≤t} log a_s},
+ *   <li>the coefficients {@code a_t, b_t} of every step, from the pre-activations ({@link
+ *       MinRecurrentKind#coefficients}), parallel over the {@code T*B} rows;
+ *   <li>every chunk {@code [t0, t1]}, independently, runs the recurrence from a zero state:
  *       <pre>
- *   A_t = exp(a*_t)                                          (the chunk's product of a)
- *   B_t = exp(a*_t + logcumsumexp_{t0≤s≤t}(log b_s - a*_s))  (the chunk's h_t from h_{t0-1} = 0)
+ *   A_t = a_t A_{t-1},        A_{t0} = a_{t0}     (the chunk's product of a)
+ *   B_t = a_t B_{t-1} + b_t,  B_{t0} = b_{t0}     (the chunk's h_t from h_{t0-1} = 0)
  * </pre>
  *   <li>one pass over the chunks, parallel over channels, carries the state from chunk to chunk:
  *       {@code h_{t1} = A_{t1} h_{t0-1} + B_{t1}} at every chunk's last step {@code t1};
  *   <li>every chunk applies its carry: {@code h_t = A_t h_{t0-1} + B_t}.
  * </ol>
  *
- * <p>The incoming state enters linearly, outside the logarithms: the paper folds {@code h0} into
- * the log-sum-exp as the term {@code s = -1}, which needs {@code h0 > 0} (and {@code log 0 = -∞}
- * for zeros); here {@code h0} may be any real, zero and negative included, and a chunk's carry is a
- * plain multiply-add. Only {@code b > 0} has to hold, which {@code g > 0} guarantees. The sums
- * inside a chunk run in double, so {@code a*_t} of a long chunk loses nothing to cancellation.
+ * <p>Why in linear space, where the public implementations (Heinsen 2023; Feng et al. 2024) scan in
+ * log space: their log-space form exists to turn a cumulative product and sum into the cumulative
+ * sums a tensor library offers. Here a chunk is a plain loop, and with {@code a ∈ (0, 1)} and
+ * {@code b > 0} every product and sum in it is of positive numbers, so nothing cancels: each step
+ * adds a rounding or two, and {@code a < 1} shrinks what earlier steps left. The incoming state
+ * enters as a multiply-add, so {@code h0} may be any real. Every channel's loop runs in float
+ * vectors, as wide as the machine's ({@link FloatVector#SPECIES_PREFERRED}).
  */
-final class LogSpaceScan {
-  private LogSpaceScan() {}
+final class ChunkedScan {
+  private ChunkedScan() {}
+
+  private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
 
   /** Steps per chunk of time. */
   static final int CHUNK = 32;
@@ -37,55 +44,70 @@ final class LogSpaceScan {
   /** Channels per unit of parallel work. */
   static final int CHANNELS = 64;
 
-  /** Rough cost of one element of a chunk's scan, in multiply-adds (a few exp and log). */
-  private static final long SCAN_WORK = 40;
+  /** Rough cost of a row's coefficients, per unit, in multiply-adds (an exponential or two). */
+  private static final long COEFFICIENT_WORK = 30;
 
   /**
-   * Fills {@code hidden [T+1, B, H]} from block 0 ({@code h0}, given) and the pre-activations
-   * {@code projection [T, B, G*H]}: block {@code t+1} is {@code h_t}. {@code decay [T, B, H]} is
-   * scratch (the chunk products {@code A_t}).
+   * Fills {@code coefficients [T, B, H]} with every {@code a_t} and {@code inputs [T, B, H]} with
+   * every {@code b_t}, from the pre-activations {@code projection [T, B, G*H]}.
    */
-  static void forward(
+  static void coefficients(
       MinRecurrentKind kind,
       float[] projection,
       int steps,
       int batch,
       int h,
+      float[] coefficients,
+      float[] inputs) {
+    Parallel.forRange(
+        steps * batch,
+        COEFFICIENT_WORK * kind.gateCount() * h,
+        (from, to) -> kind.coefficients(projection, from, to, h, coefficients, inputs));
+  }
+
+  /**
+   * Fills {@code hidden [T+1, B, H]} from block 0 ({@code h0}, given) and the coefficients {@code
+   * a_t} and {@code inputs} {@code b_t} ({@link #coefficients}): block {@code t+1} is {@code h_t}.
+   * {@code products [T, B, H]} is scratch (the chunk products {@code A_t}).
+   */
+  static void forward(
+      float[] coefficients,
+      float[] inputs,
+      int steps,
+      int batch,
+      int h,
       float[] hidden,
-      float[] decay) {
+      float[] products) {
     int channels = batch * h;
     int chunks = chunks(steps), blocks = channelBlocks(channels);
-    int gateRows = kind.gateCount() * h;
-    // 1. each chunk from a zero state, in log space
+    // 1. each chunk from a zero state: B_t into hidden, A_t into products
     Parallel.forRange(
         chunks * blocks,
-        SCAN_WORK * CHUNK * CHANNELS,
+        2L * CHUNK * CHANNELS,
         (from, to) -> {
-          double[] logs = new double[2];
-          double[] aStar = new double[CHANNELS], max = new double[CHANNELS];
-          double[] sum = new double[CHANNELS];
           for (int item = from; item < to; item++) {
             int t0 = item / blocks * CHUNK, t1 = Math.min(steps, t0 + CHUNK);
             int c0 = item % blocks * CHANNELS, c1 = Math.min(channels, c0 + CHANNELS);
-            java.util.Arrays.fill(aStar, 0);
-            java.util.Arrays.fill(max, Double.NEGATIVE_INFINITY);
-            java.util.Arrays.fill(sum, 0);
-            for (int t = t0; t < t1; t++) {
-              for (int c = c0; c < c1; c++) {
-                int b = c / h, j = c - b * h, w = c - c0;
-                kind.logCoefficients(projection, (t * batch + b) * gateRows, j, h, logs);
-                aStar[w] += logs[0];
-                // logcumsumexp of v_s = log b_s - a*_s as a running maximum and a sum scaled by it
-                double v = logs[1] - aStar[w];
-                if (v > max[w]) {
-                  sum[w] = sum[w] * Math.exp(max[w] - v) + 1;
-                  max[w] = v;
-                } else {
-                  sum[w] += Math.exp(v - max[w]);
-                }
-                decay[t * channels + c] = (float) Math.exp(aStar[w]);
-                hidden[(t + 1) * channels + c] =
-                    (float) Math.exp(aStar[w] + max[w] + Math.log(sum[w]));
+            int first = t0 * channels;
+            System.arraycopy(inputs, first + c0, hidden, first + channels + c0, c1 - c0);
+            System.arraycopy(coefficients, first + c0, products, first + c0, c1 - c0);
+            for (int t = t0 + 1; t < t1; t++) {
+              int at = t * channels;
+              // B_t = a_t B_{t-1} + b_t, A_t = a_t A_{t-1}; block t+1 of hidden is B_t
+              int c = c0;
+              for (int end = c0 + SPECIES.loopBound(c1 - c0); c < end; c += SPECIES.length()) {
+                FloatVector a = FloatVector.fromArray(SPECIES, coefficients, at + c);
+                a.fma(
+                        FloatVector.fromArray(SPECIES, hidden, at + c),
+                        FloatVector.fromArray(SPECIES, inputs, at + c))
+                    .intoArray(hidden, at + channels + c);
+                a.mul(FloatVector.fromArray(SPECIES, products, at - channels + c))
+                    .intoArray(products, at + c);
+              }
+              for (; c < c1; c++) {
+                float a = coefficients[at + c];
+                hidden[at + channels + c] = Math.fma(a, hidden[at + c], inputs[at + c]);
+                products[at + c] = a * products[at - channels + c];
               }
             }
           }
@@ -98,7 +120,7 @@ final class LogSpaceScan {
           int c0 = from * CHANNELS, c1 = Math.min(channels, to * CHANNELS);
           for (int t0 = 0; t0 < steps; t0 += CHUNK) {
             int last = Math.min(steps, t0 + CHUNK) - 1;
-            applyCarry(decay, hidden, last, t0, channels, c0, c1);
+            applyCarry(products, hidden, last, t0, channels, c0, c1);
           }
         });
     // 3. every other step of a chunk: h_t = A_t h_{t0-1} + B_t
@@ -109,17 +131,17 @@ final class LogSpaceScan {
           for (int item = from; item < to; item++) {
             int t0 = item / blocks * CHUNK, last = Math.min(steps, t0 + CHUNK) - 1;
             int c0 = item % blocks * CHANNELS, c1 = Math.min(channels, c0 + CHANNELS);
-            for (int t = t0; t < last; t++) applyCarry(decay, hidden, t, t0, channels, c0, c1);
+            for (int t = t0; t < last; t++) applyCarry(products, hidden, t, t0, channels, c0, c1);
           }
         });
   }
 
   /** {@code h_t = A_t h_{t0-1} + B_t} for channels {@code [c0, c1)}; block {@code s+1} is h_s. */
   private static void applyCarry(
-      float[] decay, float[] hidden, int t, int t0, int channels, int c0, int c1) {
+      float[] products, float[] hidden, int t, int t0, int channels, int c0, int c1) {
     int at = t * channels, ht = (t + 1) * channels, start = t0 * channels;
     for (int c = c0; c < c1; c++) {
-      hidden[ht + c] = Math.fma(decay[at + c], hidden[start + c], hidden[ht + c]);
+      hidden[ht + c] = Math.fma(products[at + c], hidden[start + c], hidden[ht + c]);
     }
   }
 
@@ -135,11 +157,11 @@ final class LogSpaceScan {
    * It is linear too, so the same chunks are scanned backwards from a zero carry (the local {@code
    * G_t} and the product {@code M_t = Π_{t<s≤t1} a_s} up to the next chunk's first step {@code
    * t1}), then the carries go from the last chunk to the first, then {@code g_t = G_t + M_t
-   * g_{t1}}. In linear space: gradients have either sign. {@code products [T, B, H]} is scratch.
+   * g_{t1}}. Gradients have either sign. {@code coefficients [T, B, H]} holds every {@code a_t};
+   * {@code products [T, B, H]} is scratch.
    */
   static void reverse(
-      MinRecurrentKind kind,
-      float[] projection,
+      float[] coefficients,
       int steps,
       int batch,
       int h,
@@ -150,29 +172,41 @@ final class LogSpaceScan {
       float[] products) {
     int channels = batch * h;
     int chunks = chunks(steps), blocks = channelBlocks(channels);
-    int gateRows = kind.gateCount() * h;
     // 1. each chunk backwards from a zero carry
     Parallel.forRange(
         chunks * blocks,
-        (SCAN_WORK / 4) * CHUNK * CHANNELS,
+        2L * CHUNK * CHANNELS,
         (from, to) -> {
           for (int item = from; item < to; item++) {
             int t0 = item / blocks * CHUNK, t1 = Math.min(steps, t0 + CHUNK);
             int c0 = item % blocks * CHANNELS, c1 = Math.min(channels, c0 + CHANNELS);
             for (int t = t1 - 1; t >= t0; t--) {
               int at = t * channels;
-              for (int c = c0; c < c1; c++) {
-                if (t == steps - 1) {
+              if (t == steps - 1) {
+                for (int c = c0; c < c1; c++) {
                   gradients[at + c] = dStates[at + c] + (dhN == null ? 0f : dhN[dhNOffset + c]);
                   products[at + c] = 0f;
-                } else {
-                  int b = c / h, j = c - b * h;
-                  float next =
-                      (float) kind.decay(projection, ((t + 1) * batch + b) * gateRows, j, h);
-                  boolean chunkEnd = t == t1 - 1;
-                  float carried = chunkEnd ? 0f : gradients[at + channels + c];
-                  gradients[at + c] = Math.fma(next, carried, dStates[at + c]);
-                  products[at + c] = chunkEnd ? next : next * products[at + channels + c];
+                }
+              } else if (t == t1 - 1) {
+                // the chunk's last step: G_t = dy_t, M_t = a_{t+1}
+                System.arraycopy(dStates, at + c0, gradients, at + c0, c1 - c0);
+                System.arraycopy(coefficients, at + channels + c0, products, at + c0, c1 - c0);
+              } else {
+                int c = c0;
+                for (int end = c0 + SPECIES.loopBound(c1 - c0); c < end; c += SPECIES.length()) {
+                  FloatVector next =
+                      FloatVector.fromArray(SPECIES, coefficients, at + channels + c);
+                  next.fma(
+                          FloatVector.fromArray(SPECIES, gradients, at + channels + c),
+                          FloatVector.fromArray(SPECIES, dStates, at + c))
+                      .intoArray(gradients, at + c);
+                  next.mul(FloatVector.fromArray(SPECIES, products, at + channels + c))
+                      .intoArray(products, at + c);
+                }
+                for (; c < c1; c++) {
+                  float next = coefficients[at + channels + c];
+                  gradients[at + c] = Math.fma(next, gradients[at + channels + c], dStates[at + c]);
+                  products[at + c] = next * products[at + channels + c];
                 }
               }
             }
