@@ -26,6 +26,12 @@ Run from the repository root:
 activation="gelu", norm_first=True) called with a causal src_mask (so PyTorch takes its general
 path, not the inference fast path, which refuses a src_mask). Its FLOPs count the projections and
 the causal half of the attention, as `seqlab bench --model transformer` does.
+
+"mingru" is minGRU (Feng et al. 2024) as the public PyTorch implementations write it: one
+nn.Linear(H, 2H) for the pre-activations of z and h~, then the log-space parallel scan (Heinsen 2023):
+log h_t = a*_t + logcumsumexp(log b_s - a*_s), a*_t = cumsum(log(1 - z)), with
+g(x) = x + 0.5 (x >= 0), sigmoid(x) below; the same equations seqlab trains by its chunked scan.
+Its FLOPs count the input product only (there is no W_hh), as `seqlab bench --model mingru` does.
 """
 import argparse
 import json
@@ -36,9 +42,10 @@ import sys
 import time
 
 import torch
+import torch.nn.functional as F
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-GATES = {"lstm": 4, "gru": 3, "rnn": 1}
+GATES = {"lstm": 4, "gru": 3, "rnn": 1, "mingru": 2}
 
 FULL = [
     # model, hidden, batch, steps, mode
@@ -47,6 +54,7 @@ FULL = [
     ("gru", 256, 64, 100, "train"),
     ("gru", 512, 64, 50, "train"),
     ("rnn", 256, 64, 100, "train"),
+    ("mingru", 256, 64, 256, "train"),
     ("lstm", 256, 64, 100, "infer"),
     ("lstm", 512, 64, 50, "infer"),
     ("transformer", 256, 64, 100, "train"),
@@ -64,7 +72,8 @@ def flops(model, hidden, batch, steps, mode):
         per_token = 2 * (3 * d * d + d * d + 2 * d * ff) + 2 * 2 * d * (steps + 1) / 2  # causal half
         forward = per_token * batch * steps
         return 3 * forward if mode == "train" else forward
-    forward = 2 * GATES[model] * hidden * (hidden + hidden) * batch * steps
+    recurrent = 0 if model == "mingru" else hidden  # minGRU's gates read the input only
+    forward = 2 * GATES[model] * hidden * (hidden + recurrent) * batch * steps
     return 3 * forward if mode == "train" else forward
 
 
@@ -91,7 +100,7 @@ def torch_once(model, hidden, batch, steps, mode, repeats, threads):
     torch.manual_seed(0)
     if model == "transformer":
         return torch_block_once(hidden, batch, steps, mode, repeats)
-    cls = {"lstm": torch.nn.LSTM, "gru": torch.nn.GRU, "rnn": torch.nn.RNN}[model]
+    cls = {"lstm": torch.nn.LSTM, "gru": torch.nn.GRU, "rnn": torch.nn.RNN, "mingru": MinGRU}[model]
     layer = cls(hidden, hidden, 1)
     x = torch.randn(steps, batch, hidden, requires_grad=(mode == "train"))
     upstream = torch.randn(steps, batch, hidden)
@@ -106,6 +115,24 @@ def torch_once(model, hidden, batch, steps, mode, repeats, threads):
                 layer(x)
 
     return timed(step, repeats)
+
+
+class MinGRU(torch.nn.Module):
+    """minGRU over [T, B, I] from h0 = 0, by the log-space scan of the public implementations."""
+
+    def __init__(self, input_size, hidden, layers=1):
+        super().__init__()
+        assert layers == 1
+        self.linear = torch.nn.Linear(input_size, 2 * hidden)
+
+    def forward(self, x):
+        kz, kh = self.linear(x).chunk(2, dim=-1)
+        log_coeffs = -F.softplus(kz)                       # log(1 - z)
+        log_z = -F.softplus(-kz)                           # log z
+        log_tilde_h = torch.where(kh >= 0, torch.log(F.relu(kh) + 0.5), -F.softplus(-kh))
+        a_star = torch.cumsum(log_coeffs, dim=0)
+        log_h = a_star + torch.logcumsumexp(log_z + log_tilde_h - a_star, dim=0)
+        return torch.exp(log_h), None
 
 
 def torch_block_once(hidden, batch, steps, mode, repeats):
