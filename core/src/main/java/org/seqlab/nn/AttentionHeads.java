@@ -514,13 +514,21 @@ final class AttentionHeads {
       float[] c,
       int cOff,
       int ldc) {
+    // Each row's sums run over p in order from 0, as the tile's do, but across the row at once:
+    // the inner loop reads B and the sums contiguously (a head narrower than two vectors, 8 or 16
+    // wide, has no tile columns at all, so this is its whole product).
+    int width = n - j0;
+    if (width <= 0) return;
+    float[] sums = new float[width];
     for (int i = i0; i < i1; i++) {
-      for (int j = j0; j < n; j++) {
-        float sum = 0f;
-        for (int p = 0; p < k; p++)
-          sum = Math.fma(a[aOff + p * lda + i], b[bOff + p * ldb + j], sum);
-        c[cOff + i * ldc + j] += sum;
+      Arrays.fill(sums, 0f);
+      for (int p = 0; p < k; p++) {
+        float x = a[aOff + p * lda + i];
+        int bp = bOff + p * ldb + j0;
+        for (int j = 0; j < width; j++) sums[j] = Math.fma(x, b[bp + j], sums[j]);
       }
+      int ci = cOff + i * ldc + j0;
+      for (int j = 0; j < width; j++) c[ci + j] += sums[j];
     }
   }
 
