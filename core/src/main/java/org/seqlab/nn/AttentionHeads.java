@@ -514,23 +514,39 @@ final class AttentionHeads {
       float[] c,
       int cOff,
       int ldc) {
-    // Each row's sums run over p in order from 0, as the tile's do, but across the row at once:
-    // the inner loop reads B and the sums contiguously (a head narrower than two vectors, 8 or 16
-    // wide, has no tile columns at all, so this is its whole product).
+    // Each element's sum runs over p in order from 0, as the tile's do, across the row at once: B
+    // is read contiguously (a head narrower than two vectors, 8 or 16 wide, has no tile columns at
+    // all, so this is its whole product).
     int width = n - j0;
     if (width <= 0) return;
-    float[] sums = new float[width];
+    // Eight columns at a time in 256-bit vectors (every x86-64 vector unit since AVX2 has them,
+    // whatever its preferred width): a head of 8 is one of them.
+    int eights = width / EDGE_LANES * EDGE_LANES;
+    float[] sums = new float[width - eights];
     for (int i = i0; i < i1; i++) {
+      int ci = cOff + i * ldc + j0;
+      for (int j = 0; j < eights; j += EDGE_LANES) {
+        FloatVector sum = FloatVector.zero(EDGE_SPECIES);
+        for (int p = 0; p < k; p++) {
+          sum =
+              FloatVector.broadcast(EDGE_SPECIES, a[aOff + p * lda + i])
+                  .fma(FloatVector.fromArray(EDGE_SPECIES, b, bOff + p * ldb + j0 + j), sum);
+        }
+        sum.add(FloatVector.fromArray(EDGE_SPECIES, c, ci + j)).intoArray(c, ci + j);
+      }
+      if (sums.length == 0) continue;
       Arrays.fill(sums, 0f);
       for (int p = 0; p < k; p++) {
         float x = a[aOff + p * lda + i];
-        int bp = bOff + p * ldb + j0;
-        for (int j = 0; j < width; j++) sums[j] = Math.fma(x, b[bp + j], sums[j]);
+        int bp = bOff + p * ldb + j0 + eights;
+        for (int j = 0; j < sums.length; j++) sums[j] = Math.fma(x, b[bp + j], sums[j]);
       }
-      int ci = cOff + i * ldc + j0;
-      for (int j = 0; j < width; j++) c[ci + j] += sums[j];
+      for (int j = 0; j < sums.length; j++) c[ci + eights + j] += sums[j];
     }
   }
+
+  private static final VectorSpecies<Float> EDGE_SPECIES = FloatVector.SPECIES_256;
+  private static final int EDGE_LANES = EDGE_SPECIES.length();
 
   private static int roundUp(int a, int b) {
     return (a + b - 1) / b * b;

@@ -14,7 +14,20 @@ import org.junit.jupiter.params.provider.CsvSource;
 class AttentionHeadsTest {
 
   @ParameterizedTest(name = "m={0} n={1} k={2}")
-  @CsvSource({"1,1,1", "3,5,7", "8,32,1", "9,33,17", "16,64,100", "17,70,3", "5,31,64"})
+  @CsvSource({
+    "1,1,1",
+    "3,5,7",
+    "8,32,1",
+    "9,33,17",
+    "16,64,100",
+    "17,70,3",
+    "5,31,64",
+    "3,8,24",
+    "11,13,9",
+    "9,16,30",
+    "5,24,7",
+    "10,45,5"
+  })
   void productTransposedAMatchesPlainLoops(int m, int n, int k) {
     Random r = new Random(m * 1000 + n * 10 + k);
     int lda = m + 3, ldb = n + 2, ldc = n + 5;
