@@ -776,8 +776,8 @@ def seeds_note(settings):
     """Why a point has fewer seeds than the agreement point's 5, where the defaults set it."""
     if settings.get("seeds_given") or settings.get("quick") or settings["seeds"] >= 5:
         return ""
-    return (" (fewer than 5: this point's runs are the costliest, and the whole check is to stay"
-            " under 25 minutes on a shared 2-core machine)")
+    return (" (fewer than 5: this point's runs are the costliest, and the whole check is to fit"
+            " well inside an hour on a shared 2-core machine)")
 
 
 def fmt_steps(x):
