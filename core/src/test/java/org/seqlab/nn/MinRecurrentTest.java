@@ -89,7 +89,7 @@ class MinRecurrentTest {
       SplittableRandom rng = new SplittableRandom(steps * 31L + h);
       MinRecurrent model = randomModel(kind, in, h, layers, h * 7L + steps);
       Tensor input = GradientCheck.random(rng, 1.0, steps, batch, in);
-      // Either sign: the state enters the scan linearly, outside the logarithms.
+      // Either sign: the state enters the scan as a multiply-add.
       Tensor h0 = GradientCheck.random(rng, 0.8, layers, batch, h);
       Tensor dOutput = GradientCheck.random(rng, 1.0, steps, batch, h);
       Tensor dhN = GradientCheck.random(rng, 1.0, layers, batch, h);
@@ -117,6 +117,33 @@ class MinRecurrentTest {
           grads.hidden(),
           actual.hiddenGradients().data(),
           GRADIENT_TOLERANCE);
+    }
+  }
+
+  /**
+   * The chunked scan runs in float: over 300 steps (ten chunks) and with inputs 25 times larger,
+   * which drive the pre-activations to ±40 so that the gates saturate (a or z below 1e-17), it
+   * still agrees with the double reference within float32's roundings, and nothing is NaN.
+   */
+  @ParameterizedTest
+  @EnumSource(MinRecurrentKind.class)
+  void agreesWithTheDoubleReferenceOverLongSequencesAndSaturatedGates(MinRecurrentKind kind) {
+    for (double scale : new double[] {1, 25}) {
+      int steps = 300, batch = 3, in = 6, h = 19, layers = 2;
+      MinRecurrent model = randomModel(kind, in, h, layers, 77);
+      SplittableRandom rng = new SplittableRandom(78);
+      Tensor input = GradientCheck.random(rng, scale, steps, batch, in);
+      Tensor h0 = GradientCheck.random(rng, 0.8, layers, batch, h);
+      ReferenceMinRecurrent.Run expected =
+          referenceOf(model).run(doubles(input), steps, batch, doubles(h0));
+      MinRecurrent.Output out = model.forward(input, h0);
+      for (float v : out.output().data()) assertTrue(Float.isFinite(v), kind + " output " + v);
+      assertClose(
+          kind + " output, inputs x" + scale,
+          expected.output(),
+          out.output().data(),
+          VALUE_TOLERANCE);
+      assertClose(kind + " hN, inputs x" + scale, expected.hN(), out.hN().data(), VALUE_TOLERANCE);
     }
   }
 
