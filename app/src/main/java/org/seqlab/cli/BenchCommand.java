@@ -119,14 +119,6 @@ public final class BenchCommand implements Callable<Integer> {
       defaultValue = "train")
   Mode mode;
 
-  /** What {@code --weights} accepts: the names of {@link WeightPrecision}. */
-  public static final class PrecisionNames implements Iterable<String> {
-    @Override
-    public Iterator<String> iterator() {
-      return WeightPrecision.ids().iterator();
-    }
-  }
-
   @Option(
       names = "--weights",
       completionCandidates = PrecisionNames.class,
@@ -185,44 +177,31 @@ public final class BenchCommand implements Callable<Integer> {
     };
   }
 
-  /** {@code --weights} as a precision, or a one-line refusal naming what is allowed. */
-  private WeightPrecision precision() {
-    try {
-      return WeightPrecision.fromId(weights);
-    } catch (IllegalArgumentException e) {
-      throw new UserError("--weights: " + e.getMessage());
-    }
-  }
-
   /** A recurrent row of the table: its training step, inference pass or stream. */
   private int callRecurrent(Architecture architecture, int in, int useThreads) throws Exception {
-    WeightPrecision precision = precision();
-    if (precision != WeightPrecision.FLOAT32
-        && (mode != Mode.stream || !architecture.hasRecurrentMatrix())) {
-      throw new UserError(
-          "--weights "
-              + precision.id()
-              + " is for --mode stream of rnn, lstm or gru; "
-              + architecture.id()
-              + " --mode "
-              + mode
-              + " runs in float32");
+    WeightPrecision precision = PrecisionNames.parse(weights);
+    LayerBenchmark.Config config;
+    try {
+      config =
+          new LayerBenchmark.Config(
+              architecture,
+              in,
+              hidden,
+              layers,
+              batch,
+              steps,
+              switch (mode) {
+                case train -> LayerBenchmark.Mode.TRAIN;
+                case infer -> LayerBenchmark.Mode.INFER;
+                case stream -> LayerBenchmark.Mode.STREAM;
+              },
+              repeats,
+              precision);
+    } catch (IllegalArgumentException e) {
+      // Which layers take reduced weights is the configuration's rule, checked there only.
+      if (precision == WeightPrecision.FLOAT32) throw e;
+      throw new UserError("--weights: " + e.getMessage(), e);
     }
-    LayerBenchmark.Config config =
-        new LayerBenchmark.Config(
-            architecture,
-            in,
-            hidden,
-            layers,
-            batch,
-            steps,
-            switch (mode) {
-              case train -> LayerBenchmark.Mode.TRAIN;
-              case infer -> LayerBenchmark.Mode.INFER;
-              case stream -> LayerBenchmark.Mode.STREAM;
-            },
-            repeats,
-            precision);
     requireMemory(config.estimatedBytes());
     LayerBenchmark.Result result =
         onThreads(useThreads, () -> LayerBenchmark.run(config, 42, warmup));
@@ -315,7 +294,7 @@ public final class BenchCommand implements Callable<Integer> {
     }
     if (mode == Mode.stream)
       throw new UserError("--mode stream is for the recurrent models, not --model transformer");
-    if (precision() != WeightPrecision.FLOAT32)
+    if (PrecisionNames.parse(weights) != WeightPrecision.FLOAT32)
       throw new UserError(
           "--weights "
               + weights

@@ -63,7 +63,7 @@ public final class SampleCommand implements Callable<Integer> {
 
   @Option(
       names = "--weights",
-      completionCandidates = BenchCommand.PrecisionNames.class,
+      completionCandidates = PrecisionNames.class,
       defaultValue = "float32",
       description =
           "the recurrent weights of an RNN, LSTM or GRU as trained (float32) or in 8 bits (int8:"
@@ -76,13 +76,9 @@ public final class SampleCommand implements Callable<Integer> {
     TextSampler.Options options;
     TextSampler.Loaded loaded;
     try {
-      WeightPrecision precision;
-      try {
-        precision = WeightPrecision.fromId(weights);
-      } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException("--weights: " + e.getMessage(), e);
-      }
-      options = new TextSampler.Options(prompt, length, temperature, topK, seed, precision);
+      options =
+          new TextSampler.Options(
+              prompt, length, temperature, topK, seed, PrecisionNames.parse(weights));
       loaded = TextSampler.load(checkpoint);
     } catch (IllegalArgumentException e) {
       throw new UserError(

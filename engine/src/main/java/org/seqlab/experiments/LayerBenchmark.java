@@ -1,6 +1,8 @@
 package org.seqlab.experiments;
 
 import java.util.Arrays;
+import java.util.Locale;
+import java.util.Objects;
 import java.util.SplittableRandom;
 import org.seqlab.nn.Architecture;
 import org.seqlab.nn.MinRecurrent;
@@ -114,7 +116,7 @@ public final class LayerBenchmark {
     }
 
     public Config {
-      java.util.Objects.requireNonNull(precision, "precision");
+      Objects.requireNonNull(precision, "precision");
       if (precision != WeightPrecision.FLOAT32
           && (mode != Mode.STREAM || !architecture.hasRecurrentMatrix())) {
         throw new IllegalArgumentException(
@@ -122,7 +124,7 @@ public final class LayerBenchmark {
                 + " weights are for streaming an RNN, LSTM or GRU (--mode stream); "
                 + architecture.label()
                 + " "
-                + mode.name().toLowerCase(java.util.Locale.ROOT)
+                + mode.name().toLowerCase(Locale.ROOT)
                 + " runs in float32");
       }
       if (!architecture.isRecurrent()) {
