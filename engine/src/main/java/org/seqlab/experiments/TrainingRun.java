@@ -211,8 +211,13 @@ public final class TrainingRun {
               + (diverged ? "" : " (--clip and --lr may change only after a divergence)"));
     }
     RunDirectory.Checkpoint checkpoint = directory.loadCheckpoint();
-    Extension extension =
-        extend(stored, config, checkpoint.state().step(), checkpoint.state().seconds());
+    double seconds = checkpoint.state().seconds();
+    // A run that stopped at its time limit had trained for all of it, though its last checkpoint
+    // may have been taken a step before the limit: its cosine had ended.
+    if ("time_limit".equals(stop(directory)) && stored.timeLimitSeconds() > 0) {
+      seconds = Math.max(seconds, stored.timeLimitSeconds());
+    }
+    Extension extension = extend(stored, config, checkpoint.state().step(), seconds);
     config = extension.config();
     Path text = null;
     if (config.isCharLm()) {
@@ -355,10 +360,15 @@ public final class TrainingRun {
 
   /** Whether the run in {@code directory} ended by diverging, as its {@code result.json} says. */
   private static boolean diverged(RunDirectory directory) throws IOException {
-    if (!directory.has(RunDirectory.RESULT)) return false;
+    return "diverged".equals(stop(directory));
+  }
+
+  /** Why the run in {@code directory} ended, as its {@code result.json} says; "" if unknown. */
+  private static String stop(RunDirectory directory) throws IOException {
+    if (!directory.has(RunDirectory.RESULT)) return "";
     com.fasterxml.jackson.databind.JsonNode result =
         RunDirectory.JSON.readTree(directory.file(RunDirectory.RESULT).toFile());
-    return "diverged".equals(result.path("stop").asText());
+    return result.path("stop").asText();
   }
 
   /** The record components (field names) in which {@code a} and {@code b} differ. */
