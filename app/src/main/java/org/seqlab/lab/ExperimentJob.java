@@ -286,7 +286,9 @@ public final class ExperimentJob {
       Summary summary =
           new Summary(
               experiment.metric(),
-              experiment.tunes().isEmpty() ? rows : Tuning.chosenRows(experiment.metric(), rows));
+              experiment.tunes().isEmpty()
+                  ? rows
+                  : Tuning.chosenRows(experiment.metric(), rows, experiment.judged()));
       for (Summary.Point p : summary.points())
         sentences.add(summary.sentence(p, experiment.xName()));
       m.put("hypothesis", experiment.test(summary).words());

@@ -132,6 +132,12 @@ final class CharLm extends SweepExperiment {
     return SyntheticTask.Metric.LOSS;
   }
 
+  /** A language model is compared by its loss, never passed or failed. */
+  @Override
+  public Tuning.Judged judged() {
+    return Tuning.Judged.BY_SCORE;
+  }
+
   @Override
   public String xLabel() {
     return "window";
@@ -203,7 +209,7 @@ final class CharLm extends SweepExperiment {
     if (rows.isEmpty()) return "no run has finished yet\n";
     List<SweepRow> all = rows;
     boolean tuned = Tuning.tuned(all);
-    if (tuned) rows = Tuning.chosenRows(metric(), all);
+    if (tuned) rows = Tuning.chosenRows(metric(), all, judged());
     Summary summary = new Summary(metric(), rows);
     StringBuilder s = new StringBuilder(title()).append('\n');
     s.append(

@@ -54,6 +54,14 @@ public interface Experiment {
     return "expected: " + claim() + "\n" + test(summary).words() + "\n";
   }
 
+  /**
+   * How the tuning grid's point is chosen: by the runs that reached the experiment's goal, or, for
+   * an experiment without one, by the mean score.
+   */
+  default Tuning.Judged judged() {
+    return Tuning.Judged.BY_GOAL;
+  }
+
   /** The defaults; every field an experiment reads is set. */
   ExperimentSettings defaults();
 

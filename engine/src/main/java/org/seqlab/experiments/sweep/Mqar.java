@@ -350,7 +350,7 @@ final class Mqar extends SweepExperiment {
       throws IOException {
     String report = super.report(settings, rows, curves, dir, figures);
     if (rows.isEmpty()) return report;
-    rows = Tuning.chosenRows(metric(), rows); // mqar tunes its rates
+    rows = Tuning.chosenRows(metric(), rows, judged()); // mqar tunes its rates
 
     Map<String, ModelSpec> models = modelsBySeries(settings.orElse(defaults()));
     StringBuilder s = new StringBuilder(report);

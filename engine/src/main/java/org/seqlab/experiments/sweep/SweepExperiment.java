@@ -54,7 +54,7 @@ abstract class SweepExperiment implements Experiment {
     if (rows.isEmpty()) return "no run has finished yet\n";
     List<SweepRow> all = rows;
     boolean tuned = !tunes().isEmpty() && Tuning.tuned(all);
-    if (tuned) rows = Tuning.chosenRows(metric(), all);
+    if (tuned) rows = Tuning.chosenRows(metric(), all, judged());
     Summary summary = new Summary(metric(), rows, learnedWhat());
     StringBuilder s = new StringBuilder();
     s.append(title()).append('\n');
@@ -94,21 +94,28 @@ abstract class SweepExperiment implements Experiment {
    * the edge of their grid: what a report says after its main table when its models were tuned.
    */
   String tuningSection(List<SweepRow> all) {
+    Tuning.Judged judged = judged();
     StringBuilder s = new StringBuilder();
     s.append(
         String.format(
             Locale.ROOT,
-            "tuning: every model trained at each point of its grid (learning rate × %s; with a"
-                + " forget gate, also each forget bias), every seed; the table above follows"
-                + " the point marked *, the one that solved most runs on validation (ties: the"
-                + " better mean score). Per point, seeds solved and median score:%n%n",
+            "tuning: every model trained at each point of its grid (learning rate × %s%s),"
+                + " every seed; the table above follows the point marked *, %s. Per point, %s:%n%n",
             String.join(
                 ", ",
                 java.util.Arrays.stream(Tuning.LR_FACTORS)
                     .mapToObj(f -> f < 1 ? "1/" + Summary.number(1 / f) : Summary.number(f))
-                    .toList())));
-    s.append(Tuning.table(metric(), all, xName())).append('\n');
-    String edges = Tuning.edges(metric(), all);
+                    .toList()),
+            // said only where the grid held forget biases: a run records each point it trained at
+            all.stream().anyMatch(r -> r.grid() != null && r.grid().containsKey("forget-bias"))
+                ? "; with a forget gate, also each forget bias"
+                : "",
+            judged == Tuning.Judged.BY_GOAL
+                ? "the one that solved most runs on validation (ties: the better mean score)"
+                : "the one with the best mean validation score",
+            judged == Tuning.Judged.BY_GOAL ? "seeds solved and median score" : "median score"));
+    s.append(Tuning.table(metric(), all, xName(), judged)).append('\n');
+    String edges = Tuning.edges(metric(), all, judged);
     if (!edges.isEmpty()) s.append(edges).append('\n');
     return s.toString();
   }

@@ -23,8 +23,10 @@ import org.seqlab.tasks.SyntheticTask;
  * <p><b>The choice.</b> Per architecture (a series' name up to {@link #SEPARATOR}), the point whose
  * runs solved most, summed over every x and seed; ties go to the better mean validation score
  * (accuracy, or the loss as a share of the baseline's, on a log scale), then to the earlier point.
- * The choice reads the same validation sets the tables report, so the chosen point's counts lean
- * optimistic by the same amount for every architecture: each gets the best of its grid.
+ * An experiment without a goal (a language model is compared by its loss, never passed or failed)
+ * chooses by the mean score alone. The choice reads the same validation sets the tables report, so
+ * the chosen point's counts lean optimistic by the same amount for every architecture: each gets
+ * the best of its grid.
  */
 public final class Tuning {
   private Tuning() {}
@@ -83,15 +85,24 @@ public final class Tuning {
     return at < 0 ? "" : series.substring(at + SEPARATOR.length());
   }
 
+  /** Whether runs are judged solved or not, or compared by their score alone. */
+  public enum Judged {
+    /** A run solves or fails its goal; the point that solved most is chosen. */
+    BY_GOAL,
+    /** No goal: the point with the best mean score is chosen, and no counts are shown. */
+    BY_SCORE
+  }
+
   /** For each architecture (series base), in order of first appearance, its chosen series. */
-  static Map<String, String> chosen(SyntheticTask.Metric metric, List<SweepRow> rows) {
+  static Map<String, String> chosen(
+      SyntheticTask.Metric metric, List<SweepRow> rows, Judged judged) {
     Map<String, Map<String, double[]>> byBase = new LinkedHashMap<>(); // base -> series -> tally
     for (SweepRow r : rows) {
       double[] tally =
           byBase
               .computeIfAbsent(base(r.series()), b -> new LinkedHashMap<>())
               .computeIfAbsent(r.series(), s -> new double[3]); // solved, score sum, runs
-      if (Summary.solves(metric, r.score(), r.baseline())) tally[0]++;
+      if (judged == Judged.BY_GOAL && Summary.solves(metric, r.score(), r.baseline())) tally[0]++;
       tally[1] += goodness(metric, r.score(), r.baseline());
       tally[2]++;
     }
@@ -124,8 +135,9 @@ public final class Tuning {
   }
 
   /** The rows of the chosen series only: what the report's tables and verdicts read. */
-  public static List<SweepRow> chosenRows(SyntheticTask.Metric metric, List<SweepRow> rows) {
-    var keep = new java.util.HashSet<>(chosen(metric, rows).values());
+  public static List<SweepRow> chosenRows(
+      SyntheticTask.Metric metric, List<SweepRow> rows, Judged judged) {
+    var keep = new java.util.HashSet<>(chosen(metric, rows, judged).values());
     return rows.stream().filter(r -> keep.contains(r.series())).toList();
   }
 
@@ -139,16 +151,18 @@ public final class Tuning {
   }
 
   /**
-   * Every grid point of every architecture: per x, the seeds that solved and the median score; the
-   * chosen point marked with {@code *}.
+   * Every grid point of every architecture: per x, the seeds that solved and the median score (by
+   * score alone, the median only); the chosen point marked with {@code *}.
    */
-  static String table(SyntheticTask.Metric metric, List<SweepRow> rows, String xName) {
+  static String table(
+      SyntheticTask.Metric metric, List<SweepRow> rows, String xName, Judged judged) {
     Summary all = new Summary(metric, rows);
-    Map<String, String> chosen = chosen(metric, rows);
+    Map<String, String> chosen = chosen(metric, rows, judged);
+    boolean counted = judged == Judged.BY_GOAL;
     List<Double> xs = all.xs();
     List<String> header = new ArrayList<>(List.of("model", "setting"));
     for (double x : xs) header.add(xName + " " + Summary.number(x));
-    header.add("solved");
+    if (counted) header.add("solved");
     List<List<String>> body = new ArrayList<>();
     for (String series : all.series()) {
       boolean isChosen = chosen.containsValue(series);
@@ -165,9 +179,12 @@ public final class Tuning {
         solved += p.solved();
         runs += p.seeds();
         row.add(
-            String.format(Locale.ROOT, "%d/%d, %s", p.solved(), p.seeds(), all.score(p.median())));
+            counted
+                ? String.format(
+                    Locale.ROOT, "%d/%d, %s", p.solved(), p.seeds(), all.score(p.median()))
+                : all.score(p.median()));
       }
-      row.add(solved + "/" + runs);
+      if (counted) row.add(solved + "/" + runs);
       body.add(row);
     }
     return TextTable.render(header, body);
@@ -178,8 +195,8 @@ public final class Tuning {
    * its grid ("LSTM H 40: the chosen rate, 0.001, is the smallest tried; a smaller one might do
    * better."), since the grid then does not show that the choice is a best; empty where none is.
    */
-  static String edges(SyntheticTask.Metric metric, List<SweepRow> rows) {
-    Map<String, String> chosen = chosen(metric, rows);
+  static String edges(SyntheticTask.Metric metric, List<SweepRow> rows, Judged judged) {
+    Map<String, String> chosen = chosen(metric, rows, judged);
     Map<String, TreeSet<Double>> rates = new LinkedHashMap<>();
     Map<String, Double> chosenRate = new LinkedHashMap<>();
     for (SweepRow r : rows) {

@@ -96,6 +96,13 @@ class CharLmTest {
         report.contains("Transformer D 92 ×2: the chosen rate, 0.009, is the largest tried"),
         report);
     assertFalse(report.contains("GRU H 181: the chosen rate"), report);
+    // a loss is compared, never passed or failed: no counts of runs solved, and no forget biases
+    // named where none was tried
+    String tuning = report.substring(report.indexOf("tuning:"));
+    assertTrue(tuning.contains("the one with the best mean validation score"), tuning);
+    assertFalse(tuning.contains("solved"), tuning);
+    assertFalse(tuning.contains("0/5"), tuning);
+    assertFalse(tuning.contains("forget bias"), tuning);
   }
 
   /** A run of {@code series} at the grid point {@code lr}, as the plan names it. */

@@ -153,7 +153,8 @@ class MqarTest {
   void noSentenceForASeriesWhoseSeedsNeverReachedHalf() {
     ExperimentSettings s = settings(List.of("rnn"), List.of(4), List.of(2), 1);
     List<SweepRow> rows =
-        Tuning.chosenRows(mqar.metric(), mqar.plan(s).stream().map(r -> row(r, 0.2)).toList());
+        Tuning.chosenRows(
+            mqar.metric(), mqar.plan(s).stream().map(r -> row(r, 0.2)).toList(), mqar.judged());
     assertEquals(
         "RNN H 4 · lr 0.001 (4 floats of state): at no number of pairs did half the seeds reach an"
             + " accuracy of 0.5: at 2 pairs 0/1 [0.00, 0.79] did (tried 2).\n",

@@ -57,14 +57,17 @@ class TuningTest {
       rows.add(row("GRU H 47 · lr 0.001", 5, seed, 0.92));
       rows.add(row("GRU H 47 · lr 0.003", 5, seed, 0.99));
     }
-    Map<String, String> chosen = Tuning.chosen(SyntheticTask.Metric.ACCURACY, rows);
+    Map<String, String> chosen =
+        Tuning.chosen(SyntheticTask.Metric.ACCURACY, rows, Tuning.Judged.BY_GOAL);
     assertEquals(
         Map.of("LSTM H 40", "LSTM H 40 · lr 0.003", "GRU H 47", "GRU H 47 · lr 0.003"), chosen);
-    List<SweepRow> kept = Tuning.chosenRows(SyntheticTask.Metric.ACCURACY, rows);
+    List<SweepRow> kept =
+        Tuning.chosenRows(SyntheticTask.Metric.ACCURACY, rows, Tuning.Judged.BY_GOAL);
     assertEquals(15, kept.size());
     assertTrue(kept.stream().allMatch(r -> chosen.containsValue(r.series())));
 
-    String table = Tuning.table(SyntheticTask.Metric.ACCURACY, rows, "distance");
+    String table =
+        Tuning.table(SyntheticTask.Metric.ACCURACY, rows, "distance", Tuning.Judged.BY_GOAL);
     assertTrue(table.contains("* lr 0.003"), table);
     assertTrue(table.contains("3/5, 0.910"), table);
     assertTrue(table.contains("  lr 0.009"), table);
@@ -82,7 +85,7 @@ class TuningTest {
     }
     assertEquals(
         "GRU H 47: the chosen rate, 0.009, is the largest tried; a larger one might do better.\n",
-        Tuning.edges(SyntheticTask.Metric.ACCURACY, rows));
+        Tuning.edges(SyntheticTask.Metric.ACCURACY, rows, Tuning.Judged.BY_GOAL));
   }
 
   private static SweepRow withGrid(SweepRow r, Map<String, String> grid) {
@@ -114,14 +117,41 @@ class TuningTest {
     rows.add(SummaryTest.row("RNN H 9 · lr 0.003", 50, 0, 0.12, 0.167));
     rows.add(SummaryTest.row("RNN H 9 · lr 0.009", 50, 0, Double.NaN, 0.167));
     assertEquals(
-        "RNN H 9 · lr 0.003", Tuning.chosen(SyntheticTask.Metric.LOSS, rows).get("RNN H 9"));
+        "RNN H 9 · lr 0.003",
+        Tuning.chosen(SyntheticTask.Metric.LOSS, rows, Tuning.Judged.BY_GOAL).get("RNN H 9"));
+  }
+
+  /**
+   * Without a goal (a language model's loss), one lucky run does not win the grid: the point with
+   * the better mean score is chosen, and the table shows scores without counts of runs solved.
+   */
+  @Test
+  void withoutAGoalTheBestMeanScoreIsChosenAndNothingIsCounted() {
+    List<SweepRow> rows = new ArrayList<>();
+    double[] lucky = {0.05, 2.0, 2.0}; // one run far below a tenth of the baseline, two above it
+    for (int seed = 0; seed < 3; seed++) {
+      rows.add(SummaryTest.row("GRU H 181 · lr 0.001", 64, seed, lucky[seed], 1.0));
+      rows.add(SummaryTest.row("GRU H 181 · lr 0.003", 64, seed, 0.3, 1.0));
+    }
+    assertEquals(
+        "GRU H 181 · lr 0.001",
+        Tuning.chosen(SyntheticTask.Metric.LOSS, rows, Tuning.Judged.BY_GOAL).get("GRU H 181"));
+    assertEquals(
+        "GRU H 181 · lr 0.003",
+        Tuning.chosen(SyntheticTask.Metric.LOSS, rows, Tuning.Judged.BY_SCORE).get("GRU H 181"));
+    String table = Tuning.table(SyntheticTask.Metric.LOSS, rows, "window", Tuning.Judged.BY_SCORE);
+    assertFalse(table.contains("solved"), table);
+    assertFalse(table.contains("/3"), table);
+    assertTrue(table.contains("* lr 0.003"), table);
+    assertTrue(table.contains("0.300"), table);
   }
 
   @Test
   void rowsWithoutAGridAreTheirOwnChoice() {
     List<SweepRow> rows = List.of(row("RNN H 78", 5, 0, 1.0), row("LSTM H 40", 5, 0, 0.5));
     assertFalse(Tuning.tuned(rows));
-    assertEquals(rows, Tuning.chosenRows(SyntheticTask.Metric.ACCURACY, rows));
+    assertEquals(
+        rows, Tuning.chosenRows(SyntheticTask.Metric.ACCURACY, rows, Tuning.Judged.BY_GOAL));
   }
 
   /**
