@@ -104,6 +104,26 @@ public final class RunCurve {
     points.add(p);
   }
 
+  /**
+   * How far the validation score moved over the last {@code share} of the steps: the score of the
+   * last validation minus that of the last validation at or before {@code (1 - share)} of its step;
+   * NaN where the curve has no such pair of validations.
+   */
+  public double lateChange(double share) {
+    Point last = null;
+    for (Point p : points) if (p.validated() && !Double.isNaN(p.validationScore())) last = p;
+    if (last == null) return Double.NaN;
+    double cut = last.step() * (1 - share);
+    Point before = null;
+    for (Point p : points) {
+      if (p.step() > cut) break;
+      if (p.validated() && !Double.isNaN(p.validationScore())) before = p;
+    }
+    return before == null || before == last
+        ? Double.NaN
+        : last.validationScore() - before.validationScore();
+  }
+
   /** Writes the curve whole, atomically. */
   public void write(Path file) throws IOException {
     if (file.getParent() != null) Files.createDirectories(file.getParent());

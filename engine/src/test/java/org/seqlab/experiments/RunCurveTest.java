@@ -36,6 +36,28 @@ class RunCurveTest {
     assertEquals(0.875, back.points().get(1).validationScore());
   }
 
+  /**
+   * The late change reads the last validation against the last one at or before the given share
+   * from the end: validations every 100 steps to 1000, a quarter back is step 750, so step 700.
+   */
+  @Test
+  void theLateChangeComparesTheLastValidationWithTheOneAShareOfTheStepsEarlier() {
+    RunCurve curve = new RunCurve();
+    for (int step = 1; step <= 1000; step++) {
+      boolean validated = step % 100 == 0;
+      curve.add(
+          new RunCurve.Point(
+              step, step, 1, validated ? 1 : NAN, 1, 1e-3, 1, validated ? step / 2000.0 : NAN));
+    }
+    assertEquals(0.5 - 0.35, curve.lateChange(0.25), 1e-15);
+    assertEquals(0.5 - 0.45, curve.lateChange(0.1), 1e-15);
+    // no validation early enough, or none at all: unknown
+    RunCurve one = new RunCurve();
+    one.add(new RunCurve.Point(100, 1, 1, 1, 1, 1e-3, 1, 0.5));
+    assertTrue(Double.isNaN(one.lateChange(0.25)));
+    assertTrue(Double.isNaN(new RunCurve().lateChange(0.25)));
+  }
+
   @Test
   void readsTheColumnsOfATrainingRunFromBeforeTheOneFormat() {
     String old =

@@ -427,12 +427,14 @@ public final class ExperimentRunner {
    * figures}.
    */
   public String report(FigureSink figures) throws IOException {
-    List<SweepRow> rows = readRows(dir);
+    List<SweepRow> read = readRows(dir);
+    Map<String, RunCurve> curves = readCurves(dir, read);
+    List<SweepRow> rows = Sweep.withLateChanges(read, curves);
     Map<String, Integer> order = new HashMap<>();
     List<SweepRun> plan = experiment.plan(settings);
     for (int i = 0; i < plan.size(); i++) order.put(plan.get(i).id(), i);
     writeResult(rows, order, readWallSeconds(dir));
-    String text = experiment.report(settings, rows, readCurves(dir, rows), dir, figures);
+    String text = experiment.report(settings, rows, curves, dir, figures);
     AtomicFiles.writeString(dir.resolve(REPORT), text);
     return text;
   }
@@ -443,8 +445,9 @@ public final class ExperimentRunner {
    * report.txt}).
    */
   public String reportText(FigureSink figures) throws IOException {
-    List<SweepRow> rows = readRows(dir);
-    return experiment.report(settings, rows, readCurves(dir, rows), dir, figures);
+    List<SweepRow> read = readRows(dir);
+    Map<String, RunCurve> curves = readCurves(dir, read);
+    return experiment.report(settings, Sweep.withLateChanges(read, curves), curves, dir, figures);
   }
 
   /**

@@ -40,6 +40,9 @@ public final class Summary {
    * @param plateaued how many runs stopped unsolved because their validation curve was flat ({@link
    *     Budget}'s plateau rule): they did not use every step, and more steps might not have helped
    * @param budget the most steps any of the runs took (the step limit, where one ran out)
+   * @param cappedLateChange the median {@link SweepRow#lateChange} of the capped runs: how far
+   *     their validation score still moved over their last {@link Budget#FLAT_SHARE} of steps (NaN
+   *     where no capped run's curve is known)
    */
   public record Point(
       String series,
@@ -58,7 +61,8 @@ public final class Summary {
       double stepsToGoal,
       int capped,
       int plateaued,
-      long budget) {
+      long budget,
+      double cappedLateChange) {
 
     /** The 95% Wilson interval for the share of seeds that solve this point. */
     public Wilson interval() {
@@ -147,6 +151,7 @@ public final class Summary {
     long budget = 0;
     List<Double> scores = new ArrayList<>();
     List<Double> toGoal = new ArrayList<>();
+    List<Double> lateChanges = new ArrayList<>();
     for (SweepRow r : rows) {
       budget = Math.max(budget, r.steps());
       boolean solves = solves(metric, r.score(), r.baseline());
@@ -154,7 +159,10 @@ public final class Summary {
       if (solves && r.stop().equals(TrainingResult.Stop.GOAL_REACHED.words())) {
         toGoal.add((double) r.steps());
       }
-      if (!solves && r.stop().equals(TrainingResult.Stop.MAX_STEPS.words())) capped++;
+      if (!solves && r.stop().equals(TrainingResult.Stop.MAX_STEPS.words())) {
+        capped++;
+        if (r.lateChange() != null) lateChanges.add(r.lateChange());
+      }
       if (!solves && plateaued(r.stop())) plateaued++;
       if (Double.isNaN(r.score())) {
         diverged++;
@@ -188,7 +196,8 @@ public final class Summary {
         median(toGoal),
         capped,
         plateaued,
-        budget);
+        budget,
+        median(lateChanges));
   }
 
   /**
@@ -353,8 +362,17 @@ public final class Summary {
   public String stepsCell(Point p) {
     String steps = Double.isNaN(p.stepsToGoal()) ? "—" : number(p.stepsToGoal()) + " steps";
     if (p.capped() > 0) steps += ", " + p.capped() + " capped";
+    if (p.capped() > 0 && !Double.isNaN(p.cappedLateChange())) {
+      steps += " (" + change(p.cappedLateChange()) + ")";
+    }
     if (p.plateaued() > 0) steps += ", " + p.plateaued() + " plateaued";
     return steps;
+  }
+
+  /** A change of a score, signed, at the precision of the scores: "+0.012", "-0.004". */
+  String change(double delta) {
+    String magnitude = score(Math.abs(delta));
+    return (delta < 0 && Double.parseDouble(magnitude) != 0 ? "-" : "+") + magnitude;
   }
 
   /**
@@ -398,6 +416,15 @@ public final class Summary {
               Locale.ROOT,
               "; %d plateaued (stopped on a flat curve) without solving",
               p.plateaued()));
+    }
+    if (p.capped() > 0 && !Double.isNaN(p.cappedLateChange())) {
+      // whether the capped runs had converged, or were still learning when the cap stopped them
+      s.append(
+          String.format(
+              Locale.ROOT,
+              "; over the last %d steps the capped runs' score moved by a median %s",
+              Math.round(Budget.FLAT_SHARE * p.budget()),
+              change(p.cappedLateChange())));
     }
     return s.append('.').toString();
   }

@@ -168,8 +168,28 @@ public final class Sweep {
             diverged ? Double.NaN : result.validationLoss(),
             result.tokensPerSecond(),
             run.grid(),
-            hostName());
+            hostName(),
+            lateChange(curve));
     return new Finished(run, row, curve, model);
+  }
+
+  /** A row's {@link SweepRow#lateChange}, from its curve: null where the curve cannot say. */
+  static Double lateChange(RunCurve curve) {
+    double change = curve.lateChange(Budget.FLAT_SHARE);
+    return Double.isNaN(change) ? null : change;
+  }
+
+  /**
+   * {@code rows} with the late change of each row that lacks one filled in from its curve, where
+   * {@code curves} has it (results written before rows carried it).
+   */
+  static List<SweepRow> withLateChanges(List<SweepRow> rows, Map<String, RunCurve> curves) {
+    List<SweepRow> filled = new java.util.ArrayList<>(rows.size());
+    for (SweepRow r : rows) {
+      RunCurve curve = curves.get(r.run());
+      filled.add(r.lateChange() == null && curve != null ? r.withLateChange(lateChange(curve)) : r);
+    }
+    return filled;
   }
 
   /** This machine's name, as rows record it. */

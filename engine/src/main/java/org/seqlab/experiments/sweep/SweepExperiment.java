@@ -77,7 +77,14 @@ abstract class SweepExperiment implements Experiment {
     if (tuned) s.append(tuningSection(all));
     s.append(
         "steps to the goal (median over the runs that solved and stopped there);"
-            + " capped: runs that used every step without solving; "
+            + " capped: runs that used every step without solving"
+            + (summary.points().stream()
+                    .anyMatch(p -> p.capped() > 0 && !Double.isNaN(p.cappedLateChange()))
+                ? ", in brackets how far their validation score still moved over their last "
+                    + Math.round(100 * Budget.FLAT_SHARE)
+                    + "% of steps (median; near 0: converged)"
+                : "")
+            + "; "
             + ModelComparison.budget(settings).plateauRule()
             + "\n\n");
     s.append(summary.stepsTable(xName())).append('\n');

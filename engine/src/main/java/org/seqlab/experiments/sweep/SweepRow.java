@@ -24,6 +24,10 @@ package org.seqlab.experiments.sweep;
  * @param tokensPerSecond training throughput
  * @param grid the grid point's settings ({@link SweepRun#grid}); empty without a grid
  * @param host the machine that trained the run
+ * @param lateChange how far the validation score moved over the last {@link Budget#FLAT_SHARE} of
+ *     the run's steps (the last validation's score minus the score of the last validation at or
+ *     before that point): near zero for a run that had converged, large for one still learning when
+ *     it stopped; null where the curve is not known (a result written before this field)
  */
 public record SweepRow(
     String run,
@@ -43,12 +47,37 @@ public record SweepRow(
     double loss,
     double tokensPerSecond,
     java.util.Map<String, String> grid,
-    String host) {
+    String host,
+    Double lateChange) {
 
   public SweepRow {
     grid =
         grid == null
             ? java.util.Map.of()
             : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(grid));
+  }
+
+  /** This row with {@code change} as its late change. */
+  public SweepRow withLateChange(Double change) {
+    return new SweepRow(
+        run,
+        series,
+        model,
+        distance,
+        x,
+        score,
+        baseline,
+        params,
+        seed,
+        steps,
+        seconds,
+        stop,
+        divergedAtStep,
+        divergence,
+        loss,
+        tokensPerSecond,
+        grid,
+        host,
+        change);
   }
 }

@@ -126,6 +126,7 @@ class CharLmTest {
         r.loss(),
         r.tokensPerSecond(),
         Map.of("lr", lr),
-        r.host());
+        r.host(),
+        null);
   }
 }

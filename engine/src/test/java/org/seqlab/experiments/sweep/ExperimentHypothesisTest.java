@@ -32,7 +32,8 @@ class ExperimentHypothesisTest {
         r.loss(),
         r.tokensPerSecond(),
         r.grid(),
-        r.host());
+        r.host(),
+        null);
   }
 
   @Test

@@ -71,10 +71,32 @@ class ExperimentRunnerTest {
     for (String key : List.of("model", "distance", "score", "baseline", "params", "seed")) {
       assertTrue(first.has(key), key + " in " + first);
     }
-
     // every row is also a line of the journal
     List<String> journal = Files.readAllLines(dir.resolve("rows.jsonl"));
     assertEquals(24, journal.size());
+
+    // each row says how far its score moved over its last quarter, as its curve file shows; a
+    // result written before rows carried it gets it from the curves when it is reported
+    for (SweepRow r : rows) {
+      double expected =
+          org.seqlab.experiments.RunCurve.read(Sweep.curveFile(dir, r.run()))
+              .lateChange(Budget.FLAT_SHARE);
+      if (Double.isNaN(expected)) assertEquals(null, r.lateChange(), r.run());
+      else assertEquals(expected, r.lateChange(), 0, r.run());
+    }
+    assertTrue(rows.stream().anyMatch(r -> r.lateChange() != null));
+    var stripped = (com.fasterxml.jackson.databind.node.ObjectNode) json.deepCopy();
+    for (var row : stripped.get("rows")) {
+      ((com.fasterxml.jackson.databind.node.ObjectNode) row).putNull("late_change");
+    }
+    RunDirectory.JSON.writeValue(dir.resolve("result.json").toFile(), stripped);
+    Files.delete(dir.resolve("rows.jsonl"));
+    assertTrue(ExperimentRunner.readRows(dir).stream().allMatch(r -> r.lateChange() == null));
+    runner.report(TextFigures.SINK);
+    java.util.Comparator<SweepRow> byRun = java.util.Comparator.comparing(SweepRow::run);
+    assertEquals(
+        rows.stream().sorted(byRun).toList(),
+        ExperimentRunner.readRows(dir).stream().sorted(byRun).toList());
 
     // a sweep whose process died half-way: result.json last rewritten after three runs, the
     // journal with five rows and half of a sixth. Continued, the other 19 train again.

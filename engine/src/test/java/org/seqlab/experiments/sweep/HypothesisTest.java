@@ -50,7 +50,8 @@ class HypothesisTest {
               r.loss(),
               r.tokensPerSecond(),
               r.grid(),
-              r.host()));
+              r.host(),
+              null));
     }
     return rows;
   }

@@ -94,7 +94,8 @@ class MqarTest {
         1.0,
         1,
         null,
-        "test");
+        "test",
+        null);
   }
 
   @Test

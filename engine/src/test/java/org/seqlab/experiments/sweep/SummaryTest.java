@@ -1,6 +1,7 @@
 package org.seqlab.experiments.sweep;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
@@ -28,7 +29,8 @@ class SummaryTest {
         0.5,
         1000,
         java.util.Map.of(),
-        "localhost");
+        "localhost",
+        null);
   }
 
   static SweepRow row(
@@ -52,7 +54,8 @@ class SummaryTest {
         r.loss(),
         r.tokensPerSecond(),
         r.grid(),
-        r.host());
+        r.host(),
+        null);
   }
 
   @Test
@@ -250,6 +253,36 @@ class SummaryTest {
     assertEquals(
         "RNN: no seed solved it at any distance tried, within 300 steps.",
         capped.finding("RNN", "distance"));
+  }
+
+  /**
+   * A capped run's curve says whether it had converged: the median change of the capped runs' score
+   * over the last quarter of their steps stands beside the count and in the sentence, and a solved
+   * run's change is left out of it.
+   */
+  @Test
+  void cappedRunsSayHowFarTheirScoreStillMoved() {
+    Summary s =
+        new Summary(
+            SyntheticTask.Metric.ACCURACY,
+            List.of(
+                row("LSTM", 8, 0, 0.35, 0.016, 3000, "finished").withLateChange(0.004),
+                row("LSTM", 8, 1, 0.36, 0.016, 3000, "finished").withLateChange(0.030),
+                row("LSTM", 8, 2, 0.33, 0.016, 3000, "finished").withLateChange(0.012),
+                row("LSTM", 8, 3, 0.95, 0.016, 900, "goal reached").withLateChange(0.6),
+                row("GRU", 8, 0, 0.30, 0.016, 3000, "finished").withLateChange(-0.0021),
+                row("RNN", 8, 0, 0.30, 0.016, 3000, "finished")));
+    Summary.Point lstm = s.at("LSTM", 8);
+    assertEquals(0.012, lstm.cappedLateChange(), 1e-15);
+    assertEquals("900 steps, 3 capped (+0.012)", s.stepsCell(lstm));
+    assertTrue(
+        s.sentence(lstm, "pairs")
+            .endsWith("; over the last 750 steps the capped runs' score moved by a median +0.012."),
+        s.sentence(lstm, "pairs"));
+    assertEquals("—, 1 capped (-0.002)", s.stepsCell(s.at("GRU", 8)));
+    // a result written before rows carried the change: nothing is said
+    assertEquals("—, 1 capped", s.stepsCell(s.at("RNN", 8)));
+    assertFalse(s.sentence(s.at("RNN", 8), "pairs").contains("moved"));
   }
 
   @Test

@@ -107,7 +107,8 @@ class TuningTest {
         r.loss(),
         r.tokensPerSecond(),
         grid,
-        r.host());
+        r.host(),
+        null);
   }
 
   @Test
