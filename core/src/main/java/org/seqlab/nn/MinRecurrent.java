@@ -508,20 +508,8 @@ public final class MinRecurrent implements Module {
       Parallel.forRange(
           rows,
           20L * gateRows,
-          (from, to) -> {
-            for (int r = from; r < to; r++) {
-              for (int j = 0; j < h; j++) {
-                kind.gateGradients(
-                    projection,
-                    r * gateRows,
-                    j,
-                    h,
-                    gradients[r * h + j],
-                    states[r * h + j],
-                    dProjection);
-              }
-            }
-          });
+          (from, to) ->
+              kind.gateGradientsRows(projection, from, to, h, gradients, states, dProjection));
       int in = layerInputSize(k);
       // k_t = W_ih x_t + b_ih  =>  dW_ih += Σ_t dk_t^T x_t,  db_ih += Σ_t dk_t
       MatMul.gemmTN(
