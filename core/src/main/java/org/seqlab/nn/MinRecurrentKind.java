@@ -52,7 +52,16 @@ public enum MinRecurrentKind {
         for (int j = 0; j < h; j++) decay[out + j] = -p[row + j];
         Elementwise.sigmoid(decay, out, decay, out, h);
         Elementwise.sigmoid(p, row + h, scratch, 0, h);
-        for (int j = 0; j < h; j++) {
+        // g(k_h) lane by lane: a branch per unit on the sign of k_h mispredicts half the time
+        int j = 0;
+        for (; j < ROWS.loopBound(h); j += ROWS.length()) {
+          FloatVector kh = FloatVector.fromArray(ROWS, p, row + h + j);
+          FloatVector candidate =
+              FloatVector.fromArray(ROWS, scratch, j)
+                  .blend(kh.add(0.5f), kh.compare(VectorOperators.GE, 0f));
+          FloatVector.fromArray(ROWS, input, out + j).mul(candidate).intoArray(input, out + j);
+        }
+        for (; j < h; j++) {
           float kh = p[row + h + j];
           input[out + j] *= kh >= 0 ? kh + 0.5f : scratch[j];
         }
