@@ -49,7 +49,8 @@ final class ChunkedScan {
 
   /**
    * Fills {@code coefficients [T, B, H]} with every {@code a_t} and {@code inputs [T, B, H]} with
-   * every {@code b_t}, from the pre-activations {@code projection [T, B, G*H]}.
+   * every {@code b_t}, from the pre-activations {@code projection [T, B, G*H]}; only the {@code
+   * a_t} where {@code inputs} is null.
    */
   static void coefficients(
       MinRecurrentKind kind,

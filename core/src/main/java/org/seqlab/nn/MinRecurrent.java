@@ -510,11 +510,10 @@ public final class MinRecurrent implements Module {
     float[] dProjection = workspace.overwritten(rows * gateRows);
     // a_t of every step, computed again from the kept pre-activations (b_t is not needed)
     float[] coefficients = workspace.overwritten(rows * h);
-    float[] additions = workspace.overwritten(rows * h);
     for (int k = numLayers - 1; k >= 0; k--) {
       float[] projection = trace.projections[k];
       float[] states = trace.hidden[k];
-      ChunkedScan.coefficients(kind, projection, steps, batch, h, coefficients, additions);
+      ChunkedScan.coefficients(kind, projection, steps, batch, h, coefficients, null);
       ChunkedScan.reverse(
           coefficients,
           steps,
@@ -571,7 +570,7 @@ public final class MinRecurrent implements Module {
         Dropout.apply(dLayerOutput, trace.dropoutMasks[k - 1], rows * h);
       }
     }
-    workspace.giveBack(dLayerOutput, gradients, products, dProjection, coefficients, additions);
+    workspace.giveBack(dLayerOutput, gradients, products, dProjection, coefficients);
     return new RecurrentGradients(
         dInput, dh0, null, Tensor.wrap(hiddenGradients, numLayers, steps, batch, h), null);
   }

@@ -48,9 +48,10 @@ public enum MinRecurrentKind {
       for (int r = from; r < to; r++) {
         int row = r * 2 * h, out = r * h;
         // b = σ(k_z) g(k_h), a = σ(-k_z) (not 1 - z, which loses a's digits as z nears 1)
-        Elementwise.sigmoid(p, row, input, out, h);
         for (int j = 0; j < h; j++) decay[out + j] = -p[row + j];
         Elementwise.sigmoid(decay, out, decay, out, h);
+        if (input == null) continue;
+        Elementwise.sigmoid(p, row, input, out, h);
         Elementwise.sigmoid(p, row + h, scratch, 0, h);
         // g(k_h) lane by lane: a branch per unit on the sign of k_h mispredicts half the time
         int j = 0;
@@ -147,7 +148,7 @@ public enum MinRecurrentKind {
         int row = r * 3 * h, out = r * h;
         for (int j = 0; j < h; j++) {
           decay[out + j] = (float) decay(p, row, j, h);
-          input[out + j] = (float) input(p, row, j, h);
+          if (input != null) input[out + j] = (float) input(p, row, j, h);
         }
       }
     }
@@ -211,7 +212,8 @@ public enum MinRecurrentKind {
 
   /**
    * {@code a} and {@code b} of every unit of rows {@code [from, to)} of {@code p [rows, G*H]}, in
-   * float: {@code decay[r*H + j] = a}, {@code input[r*H + j] = b}.
+   * float: {@code decay[r*H + j] = a}, {@code input[r*H + j] = b}; only {@code a} where {@code
+   * input} is null (the backward pass needs no {@code b}).
    */
   abstract void coefficients(float[] p, int from, int to, int h, float[] decay, float[] input);
 
