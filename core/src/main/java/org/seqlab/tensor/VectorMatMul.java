@@ -28,13 +28,13 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <h2>Register tile</h2>
  *
- * The kernel keeps a tile of {@link #TILE_ROWS} rows × 2 vectors of C in 16 accumulator registers.
- * For each {@code p} it loads two vectors of the panel, and for each of the 8 rows broadcasts one
- * element of S and issues two fused multiply-adds: 16 FMAs for 2 loads and 8 broadcasts, which
+ * The kernel keeps a tile of {@link #TILE_ROWS} rows × 2 vectors of C in accumulator registers. For
+ * each {@code p} it loads two vectors of the panel, and for each row broadcasts one element of S
+ * and issues two fused multiply-adds: with 8 rows, 16 FMAs for 2 loads and 8 broadcasts, which
  * keeps both FMA pipes busy instead of waiting on loads (a dot-product formulation needs a load per
  * FMA and a horizontal sum per element). 16 accumulators + 2 panel vectors + 1 broadcast fit the 32
- * vector registers of AVX-512 and of Arm SIMD; with 16 registers (AVX2) some spill, which is slower
- * but still correct.
+ * vector registers of AVX-512 and of Arm SIMD; AVX2 has 16, so there the tile has 6 rows (12
+ * accumulators) rather than spill some to the stack at every step.
  *
  * <h2>Cache blocking</h2>
  *
@@ -69,8 +69,22 @@ final class VectorMatMul {
   /** Columns of a packed panel: two vectors. */
   static final int PANEL = 2 * LANES;
 
-  /** Rows of the register tile. */
-  static final int TILE_ROWS = 8;
+  /**
+   * Rows of the register tile, chosen for the machine's vector registers: 8 rows × 2 vectors = 16
+   * accumulators where there are 32 registers (AVX-512 with 16 lanes, Arm SIMD with 4), 6 × 2 = 12
+   * where there are 16 (AVX2, 8 lanes), so that the accumulators, the two panel vectors and the
+   * broadcast all stay in registers instead of spilling to the stack at every depth step. The
+   * system property {@code seqlab.tileRows} (6 or 8) overrides the choice, to compare the two on
+   * one machine. Either gives the same bits: each element's sum does not depend on its tile.
+   */
+  static final int TILE_ROWS = tileRows(Integer.getInteger("seqlab.tileRows", LANES == 8 ? 6 : 8));
+
+  private static int tileRows(int rows) {
+    if (rows != 6 && rows != 8) {
+      throw new IllegalArgumentException("seqlab.tileRows must be 6 or 8, got " + rows);
+    }
+    return rows;
+  }
 
   /** Depth of one cache block: a row tile's strip of S is {@code 8 × 256} floats, 8 KiB. */
   static final int DEPTH_BLOCK = 256;
@@ -355,18 +369,20 @@ final class VectorMatMul {
    */
   private static float[] stripBuffer(int rows) {
     float[] buffer = STRIPS.get();
-    if (buffer.length < rows * DEPTH_BLOCK) {
-      buffer = new float[rows * DEPTH_BLOCK];
+    int length = roundUp(rows, TILE_ROWS) * DEPTH_BLOCK; // a partial last tile takes a whole one
+    if (buffer.length < length) {
+      buffer = new float[length];
       STRIPS.set(buffer);
     }
     return buffer;
   }
 
   /**
-   * Rows of S copied into strips at once: 512 rows × 256 depth steps, 512 KiB, which stays in the
-   * L2 cache while every panel of the group sweeps over it.
+   * Rows of S copied into strips at once: about 512 rows × 256 depth steps, 512 KiB, which stays in
+   * the L2 cache while every panel of the group sweeps over it. A whole number of tiles (510 with
+   * tiles of 6), so that only the last strip of a product ends in a partial tile.
    */
-  static final int STRIP_ROWS = 512;
+  static final int STRIP_ROWS = 512 / TILE_ROWS * TILE_ROWS;
 
   /**
    * Copies {@code rows} rows of S, {@code depth} long, into strips of {@link #TILE_ROWS} rows: tile
@@ -391,8 +407,12 @@ final class VectorMatMul {
       for (int p = 0; p < depth; p++) {
         int from = sFirst + p * sDepthStride, to = p * TILE_ROWS;
         for (int tile = 0; tile < fullTiles; tile++) {
-          FloatVector.fromArray(STRIP_SPECIES, s, from + tile * TILE_ROWS)
-              .intoArray(strips, tile * tileSize + to);
+          if (STRIP_SPECIES != null) {
+            FloatVector.fromArray(STRIP_SPECIES, s, from + tile * TILE_ROWS)
+                .intoArray(strips, tile * tileSize + to);
+          } else {
+            System.arraycopy(s, from + tile * TILE_ROWS, strips, tile * tileSize + to, TILE_ROWS);
+          }
         }
         for (int row = fullTiles * TILE_ROWS; row < rows; row++) {
           strips[fullTiles * tileSize + to + row % TILE_ROWS] = s[from + row];
@@ -407,9 +427,15 @@ final class VectorMatMul {
     }
   }
 
-  /** Vectors of {@link #TILE_ROWS} floats, for copying the rows of S at one depth. */
+  /**
+   * Vectors of {@link #TILE_ROWS} floats, for copying the rows of S at one depth; null where no
+   * vector has that many lanes (6), and the rows are copied by {@code System.arraycopy}.
+   */
   private static final VectorSpecies<Float> STRIP_SPECIES =
-      VectorSpecies.of(float.class, jdk.incubator.vector.VectorShape.forBitSize(32 * TILE_ROWS));
+      Integer.bitCount(TILE_ROWS) == 1
+          ? VectorSpecies.of(
+              float.class, jdk.incubator.vector.VectorShape.forBitSize(32 * TILE_ROWS))
+          : null;
 
   /**
    * Eight rows of S times one panel, added to the {@code tileRows × panelCols} corner of an 8 ×
@@ -432,6 +458,24 @@ final class VectorMatMul {
       int tileRows,
       int panelCols,
       float[] spill) {
+    if (TILE_ROWS == 6) { // a constant: the compiled kernel keeps one of the two
+      tileSix(
+          depth,
+          s,
+          s0,
+          sRowStride,
+          sDepthStride,
+          packed,
+          panelStart,
+          c,
+          c0,
+          cRowStride,
+          cColStride,
+          tileRows,
+          panelCols,
+          spill);
+      return;
+    }
     FloatVector zero = FloatVector.zero(SPECIES);
     FloatVector c00 = zero, c01 = zero, c10 = zero, c11 = zero, c20 = zero, c21 = zero;
     FloatVector c30 = zero, c31 = zero, c40 = zero, c41 = zero, c50 = zero, c51 = zero;
@@ -511,6 +555,88 @@ final class VectorMatMul {
     c61.intoArray(spill, 6 * PANEL + LANES);
     c70.intoArray(spill, 7 * PANEL);
     c71.intoArray(spill, 7 * PANEL + LANES);
+    addSpilled(spill, tileRows, c, c0, cRowStride, cColStride, panelCols);
+  }
+
+  /**
+   * {@link #tile} for a tile of six rows ({@link #TILE_ROWS} on a machine with 16 vector
+   * registers): the same sums in the same order, twelve accumulators.
+   */
+  private static void tileSix(
+      int depth,
+      float[] s,
+      int s0,
+      int sRowStride,
+      int sDepthStride,
+      float[] packed,
+      int panelStart,
+      float[] c,
+      int c0,
+      int cRowStride,
+      int cColStride,
+      int tileRows,
+      int panelCols,
+      float[] spill) {
+    FloatVector zero = FloatVector.zero(SPECIES);
+    FloatVector c00 = zero, c01 = zero, c10 = zero, c11 = zero, c20 = zero, c21 = zero;
+    FloatVector c30 = zero, c31 = zero, c40 = zero, c41 = zero, c50 = zero, c51 = zero;
+    int r0 = s0, r1 = s0 + (tileRows > 1 ? sRowStride : 0);
+    int r2 = s0 + (tileRows > 2 ? 2 * sRowStride : 0),
+        r3 = s0 + (tileRows > 3 ? 3 * sRowStride : 0);
+    int r4 = s0 + (tileRows > 4 ? 4 * sRowStride : 0),
+        r5 = s0 + (tileRows > 5 ? 5 * sRowStride : 0);
+    for (int p = 0; p < depth; p++) {
+      int at = panelStart + p * PANEL;
+      FloatVector b0 = FloatVector.fromArray(SPECIES, packed, at);
+      FloatVector b1 = FloatVector.fromArray(SPECIES, packed, at + LANES);
+      FloatVector a = FloatVector.broadcast(SPECIES, s[r0 + p * sDepthStride]);
+      c00 = a.fma(b0, c00);
+      c01 = a.fma(b1, c01);
+      a = FloatVector.broadcast(SPECIES, s[r1 + p * sDepthStride]);
+      c10 = a.fma(b0, c10);
+      c11 = a.fma(b1, c11);
+      a = FloatVector.broadcast(SPECIES, s[r2 + p * sDepthStride]);
+      c20 = a.fma(b0, c20);
+      c21 = a.fma(b1, c21);
+      a = FloatVector.broadcast(SPECIES, s[r3 + p * sDepthStride]);
+      c30 = a.fma(b0, c30);
+      c31 = a.fma(b1, c31);
+      a = FloatVector.broadcast(SPECIES, s[r4 + p * sDepthStride]);
+      c40 = a.fma(b0, c40);
+      c41 = a.fma(b1, c41);
+      a = FloatVector.broadcast(SPECIES, s[r5 + p * sDepthStride]);
+      c50 = a.fma(b0, c50);
+      c51 = a.fma(b1, c51);
+    }
+    if (cColStride == 1 && panelCols == PANEL && tileRows == 6) {
+      int c1 = c0 + cRowStride, c2 = c1 + cRowStride, c3 = c2 + cRowStride;
+      int c4 = c3 + cRowStride, c5 = c4 + cRowStride;
+      c00.add(FloatVector.fromArray(SPECIES, c, c0)).intoArray(c, c0);
+      c01.add(FloatVector.fromArray(SPECIES, c, c0 + LANES)).intoArray(c, c0 + LANES);
+      c10.add(FloatVector.fromArray(SPECIES, c, c1)).intoArray(c, c1);
+      c11.add(FloatVector.fromArray(SPECIES, c, c1 + LANES)).intoArray(c, c1 + LANES);
+      c20.add(FloatVector.fromArray(SPECIES, c, c2)).intoArray(c, c2);
+      c21.add(FloatVector.fromArray(SPECIES, c, c2 + LANES)).intoArray(c, c2 + LANES);
+      c30.add(FloatVector.fromArray(SPECIES, c, c3)).intoArray(c, c3);
+      c31.add(FloatVector.fromArray(SPECIES, c, c3 + LANES)).intoArray(c, c3 + LANES);
+      c40.add(FloatVector.fromArray(SPECIES, c, c4)).intoArray(c, c4);
+      c41.add(FloatVector.fromArray(SPECIES, c, c4 + LANES)).intoArray(c, c4 + LANES);
+      c50.add(FloatVector.fromArray(SPECIES, c, c5)).intoArray(c, c5);
+      c51.add(FloatVector.fromArray(SPECIES, c, c5 + LANES)).intoArray(c, c5 + LANES);
+      return;
+    }
+    c00.intoArray(spill, 0);
+    c01.intoArray(spill, LANES);
+    c10.intoArray(spill, PANEL);
+    c11.intoArray(spill, PANEL + LANES);
+    c20.intoArray(spill, 2 * PANEL);
+    c21.intoArray(spill, 2 * PANEL + LANES);
+    c30.intoArray(spill, 3 * PANEL);
+    c31.intoArray(spill, 3 * PANEL + LANES);
+    c40.intoArray(spill, 4 * PANEL);
+    c41.intoArray(spill, 4 * PANEL + LANES);
+    c50.intoArray(spill, 5 * PANEL);
+    c51.intoArray(spill, 5 * PANEL + LANES);
     addSpilled(spill, tileRows, c, c0, cRowStride, cColStride, panelCols);
   }
 

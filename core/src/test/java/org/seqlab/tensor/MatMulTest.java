@@ -172,6 +172,52 @@ class MatMulTest {
    * dot products, the column chunk a very deep product is packed in, and the block of rows copied
    * into strips at once.
    */
+  /**
+   * The tile height follows the machine's registers (6 rows with AVX2's 16, 8 with 32), or the
+   * {@code seqlab.tileRows} property where the build forces one to test both kernels.
+   */
+  @Test
+  void theTileHeightIsTheMachinesOrTheOneForced() {
+    String forced = System.getProperty("seqlab.tileRows");
+    int expected = forced != null ? Integer.parseInt(forced) : VectorMatMul.LANES == 8 ? 6 : 8;
+    assertEquals(expected, VectorMatMul.TILE_ROWS);
+  }
+
+  /**
+   * A thread's first product sizes its strip buffer exactly, so a buffer too small for a strip that
+   * ends in a partial tile shows there (a thread that made a larger product before would hide it):
+   * in a fresh thread, on one thread, the first strip and a few rows more.
+   */
+  @Test
+  void aFreshThreadsFirstStripsFitTheirBuffer() throws Exception {
+    int previous = Parallel.threads();
+    Parallel.setThreads(1);
+    try {
+      for (Form form : Form.values()) {
+        Throwable[] failure = new Throwable[1];
+        Thread fresh =
+            new Thread(
+                () -> {
+                  try {
+                    check(
+                        form,
+                        VectorMatMul.STRIP_ROWS + 5,
+                        VectorMatMul.PANEL + 3,
+                        VectorMatMul.DEPTH_BLOCK + 7,
+                        new SplittableRandom(5));
+                  } catch (Throwable e) {
+                    failure[0] = e;
+                  }
+                });
+        fresh.start();
+        fresh.join();
+        if (failure[0] != null) throw new AssertionError(form + " failed", failure[0]);
+      }
+    } finally {
+      Parallel.setThreads(previous);
+    }
+  }
+
   @Test
   void vectorKernelsAreExactAroundEveryBlockBoundary() {
     int lanes = VectorMatMul.LANES, panel = VectorMatMul.PANEL, tile = VectorMatMul.TILE_ROWS;
