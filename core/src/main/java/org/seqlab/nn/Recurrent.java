@@ -422,10 +422,10 @@ public abstract sealed class Recurrent implements Module permits Rnn, Lstm, Gru 
 
   /**
    * Batch rows of a tile of the per-step products, those of {@link MatMul#gemmNNSingleThread}'s
-   * register tile: from this many rows up a step's product takes 8 rows at a time ({@link
-   * RecurrentStepProduct#stepProduct}).
+   * register tile ({@link MatMul#TILE_ROWS}, 6 or 8 by the machine): from this many rows up a
+   * step's product takes a tile of rows at a time ({@link RecurrentStepProduct#stepProduct}).
    */
-  static final int PANEL_BATCH = 8;
+  static final int PANEL_BATCH = MatMul.TILE_ROWS;
 
   /**
    * Multiply-adds per step (batch × {@code G*H} × {@code H}) from which a batch smaller than the

@@ -54,7 +54,7 @@ final class RecurrentInference {
   private RecurrentInference() {}
 
   /** Batch rows of a tile: those of {@link MatMul#gemmNNSingleThread}'s register tile. */
-  private static final int TILE_ROWS = 8;
+  private static final int TILE_ROWS = MatMul.TILE_ROWS;
 
   /**
    * Rows (whole steps of a thread's batch rows) of input projections a thread computes at once, at
@@ -416,11 +416,11 @@ final class RecurrentInference {
 
     /**
      * {@code tile[target(g)] += h_{t-1} W_hh^T} for gate blocks {@code g}, units {@code [q0, q0 +
-     * width)}, {@code tileRows} rows of {@code h_{t-1}} from {@code previous}. A full tile of 8
-     * rows is one {@link MatMul#gemmNNSingleThread} per gate (each weight loaded serves 8 rows);
-     * fewer rows read all the weights anyway, one row at a time, two gates' panels together ({@link
-     * PanelMatVec}). Both compute each element as {@code fma} over the depth in order, as the
-     * traced forward's step product does, so the choice changes no bit.
+     * width)}, {@code tileRows} rows of {@code h_{t-1}} from {@code previous}. A full tile ({@link
+     * MatMul#TILE_ROWS} rows) is one {@link MatMul#gemmNNSingleThread} per gate (each weight loaded
+     * serves every row of it); fewer rows read all the weights anyway, one row at a time, two
+     * gates' panels together ({@link PanelMatVec}). Both compute each element as {@code fma} over
+     * the depth in order, as the traced forward's step product does, so the choice changes no bit.
      */
     private void recurrentProduct(
         int tileRows, int q0, int width, float[] hiddenPrevious, int previous, float[] tile) {

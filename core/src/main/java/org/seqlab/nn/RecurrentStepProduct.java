@@ -29,10 +29,10 @@ final class RecurrentStepProduct {
    * 256}).
    *
    * <p>From {@link Recurrent#PANEL_BATCH} rows up, each panel is one {@link
-   * MatMul#gemmNNSingleThread}, which computes 8 rows together so that every weight loaded serves 8
-   * rows; below that each row reads all the weights anyway, a panel at a time ({@link
-   * PanelMatVec}). Either way every element is the same chain of fused multiply-adds: the choice
-   * never changes a bit.
+   * MatMul#gemmNNSingleThread}, which computes a tile of rows together ({@link MatMul#TILE_ROWS}, 6
+   * or 8) so that every weight loaded serves each of them; below that each row reads all the
+   * weights anyway, a panel at a time ({@link PanelMatVec}). Either way every element is the same
+   * chain of fused multiply-adds: the choice never changes a bit.
    */
   static void stepProduct(
       int rows,

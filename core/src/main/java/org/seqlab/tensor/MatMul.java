@@ -61,9 +61,10 @@ public final class MatMul {
    *
    * <p>B is read as it lies, a row of {@code n} at a time, so nothing is packed per call: the
    * caller lays B out once for many calls (a recurrent layer transposes {@code W_hh} once per pass,
-   * not once per step). Tiles of 8 rows × 2 vectors keep 16 sums in registers and issue 16 fused
-   * multiply-adds per 2 loads of B; a single row (batch 1) takes 4 vectors at a time, which is what
-   * hides the latency of the multiply-add chain when every element of B is used once.
+   * not once per step). Tiles of {@link #TILE_ROWS} rows × 2 vectors keep their sums in registers
+   * (8 rows: 16 sums, 16 fused multiply-adds per 2 loads of B; 6 where there are only 16 vector
+   * registers); a single row (batch 1) takes 4 vectors at a time, which is what hides the latency
+   * of the multiply-add chain when every element of B is used once.
    */
   public static void gemmNNSingleThread(
       int m,
@@ -80,14 +81,101 @@ public final class MatMul {
       int ldc) {
     int i = 0;
     for (; i + TILE_ROWS <= m; i += TILE_ROWS) {
-      eightRows(n, k, a, aOff + i * lda, lda, b, bOff, ldb, c, cOff + i * ldc, ldc);
+      if (TILE_ROWS == 6) { // a constant: the compiled loop keeps one of the two
+        sixRows(n, k, a, aOff + i * lda, lda, b, bOff, ldb, c, cOff + i * ldc, ldc);
+      } else {
+        eightRows(n, k, a, aOff + i * lda, lda, b, bOff, ldb, c, cOff + i * ldc, ldc);
+      }
     }
     for (; i < m; i++) oneRow(n, k, a, aOff + i * lda, b, bOff, ldb, c, cOff + i * ldc);
   }
 
   private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
   private static final int LANES = SPECIES.length();
-  private static final int TILE_ROWS = 8;
+
+  /**
+   * Rows of {@link #gemmNNSingleThread}'s register tile: the machine's, as {@link
+   * VectorMatMul#TILE_ROWS} chooses (6 with AVX2's 16 vector registers, 8 with 32). A caller that
+   * hands it whole tiles of rows reads this.
+   */
+  public static final int TILE_ROWS = VectorMatMul.TILE_ROWS;
+
+  /**
+   * Rows {@code 0..5} of A (at {@code a0}) times B, added into rows {@code 0..5} of C: {@link
+   * #eightRows} for a tile of six, the same sequence for every element.
+   */
+  private static void sixRows(
+      int n,
+      int k,
+      float[] a,
+      int a0,
+      int lda,
+      float[] b,
+      int bOff,
+      int ldb,
+      float[] c,
+      int c0,
+      int ldc) {
+    int a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda, a4 = a3 + lda, a5 = a4 + lda;
+    int c1 = c0 + ldc, c2 = c1 + ldc, c3 = c2 + ldc, c4 = c3 + ldc, c5 = c4 + ldc;
+    int j = 0;
+    for (; j + 2 * LANES <= n; j += 2 * LANES) {
+      int h = j + LANES;
+      FloatVector s00 = FloatVector.fromArray(SPECIES, c, c0 + j),
+          s01 = FloatVector.fromArray(SPECIES, c, c0 + h);
+      FloatVector s10 = FloatVector.fromArray(SPECIES, c, c1 + j),
+          s11 = FloatVector.fromArray(SPECIES, c, c1 + h);
+      FloatVector s20 = FloatVector.fromArray(SPECIES, c, c2 + j),
+          s21 = FloatVector.fromArray(SPECIES, c, c2 + h);
+      FloatVector s30 = FloatVector.fromArray(SPECIES, c, c3 + j),
+          s31 = FloatVector.fromArray(SPECIES, c, c3 + h);
+      FloatVector s40 = FloatVector.fromArray(SPECIES, c, c4 + j),
+          s41 = FloatVector.fromArray(SPECIES, c, c4 + h);
+      FloatVector s50 = FloatVector.fromArray(SPECIES, c, c5 + j),
+          s51 = FloatVector.fromArray(SPECIES, c, c5 + h);
+      for (int p = 0; p < k; p++) {
+        int bp = bOff + p * ldb + j;
+        FloatVector b0 = FloatVector.fromArray(SPECIES, b, bp);
+        FloatVector b1 = FloatVector.fromArray(SPECIES, b, bp + LANES);
+        FloatVector x = FloatVector.broadcast(SPECIES, a[a0 + p]);
+        s00 = x.fma(b0, s00);
+        s01 = x.fma(b1, s01);
+        x = FloatVector.broadcast(SPECIES, a[a1 + p]);
+        s10 = x.fma(b0, s10);
+        s11 = x.fma(b1, s11);
+        x = FloatVector.broadcast(SPECIES, a[a2 + p]);
+        s20 = x.fma(b0, s20);
+        s21 = x.fma(b1, s21);
+        x = FloatVector.broadcast(SPECIES, a[a3 + p]);
+        s30 = x.fma(b0, s30);
+        s31 = x.fma(b1, s31);
+        x = FloatVector.broadcast(SPECIES, a[a4 + p]);
+        s40 = x.fma(b0, s40);
+        s41 = x.fma(b1, s41);
+        x = FloatVector.broadcast(SPECIES, a[a5 + p]);
+        s50 = x.fma(b0, s50);
+        s51 = x.fma(b1, s51);
+      }
+      s00.intoArray(c, c0 + j);
+      s01.intoArray(c, c0 + h);
+      s10.intoArray(c, c1 + j);
+      s11.intoArray(c, c1 + h);
+      s20.intoArray(c, c2 + j);
+      s21.intoArray(c, c2 + h);
+      s30.intoArray(c, c3 + j);
+      s31.intoArray(c, c3 + h);
+      s40.intoArray(c, c4 + j);
+      s41.intoArray(c, c4 + h);
+      s50.intoArray(c, c5 + j);
+      s51.intoArray(c, c5 + h);
+    }
+    if (j < n) {
+      // Fewer than two vectors of columns left: row by row, the same sequence per element.
+      for (int r = 0; r < 6; r++) {
+        rowColumns(j, n, k, a, a0 + r * lda, b, bOff, ldb, c, c0 + r * ldc);
+      }
+    }
+  }
 
   /** Rows {@code 0..7} of A (at {@code a0}) times B, added into rows {@code 0..7} of C. */
   private static void eightRows(
@@ -173,7 +261,7 @@ public final class MatMul {
     }
     if (j < n) {
       // Fewer than two vectors of columns left: row by row, the same sequence per element.
-      for (int r = 0; r < TILE_ROWS; r++) {
+      for (int r = 0; r < 8; r++) {
         rowColumns(j, n, k, a, a0 + r * lda, b, bOff, ldb, c, c0 + r * ldc);
       }
     }

@@ -86,8 +86,9 @@ class RecurrentStreamTest {
 
   @ParameterizedTest
   @EnumSource(RecurrentKind.class)
-  void eightRowsAtATimeGiveTheSameBitsAsOneRow(RecurrentKind kind) {
-    // A batch of PANEL_BATCH takes its products 8 rows at a time; a batch of one row by row, two
+  void aTileOfRowsAtATimeGivesTheSameBitsAsOneRow(RecurrentKind kind) {
+    // A batch of PANEL_BATCH takes its products a tile of rows at a time; a batch of one row by
+    // row, two
     // panels at a time. The hidden size spans full panels and a narrow one.
     int input = 19, hidden = 2 * org.seqlab.tensor.PanelMatVec.PANEL + 5, layers = 2, steps = 5;
     int batch = Recurrent.PANEL_BATCH;
