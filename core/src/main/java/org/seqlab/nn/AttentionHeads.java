@@ -400,15 +400,16 @@ final class AttentionHeads {
     for (; s < keys; s++) grad[row + s] = p[pRow + s] * (grad[row + s] - total) * scale;
   }
 
-  private static final int TILE_ROWS = 8;
+  /** Rows of C in a tile: the machine's ({@link MatMul#TILE_ROWS}: 6 with AVX2, 8 with AVX-512). */
+  private static final int TILE_ROWS = MatMul.TILE_ROWS;
 
   /**
    * {@code C[m,n] += A[k,m]^T · B[k,n]}, row {@code p} of A at {@code aOff + p*lda}, of B at {@code
-   * bOff + p*ldb}, row {@code i} of C at {@code cOff + i*ldc}. Tiles of 8 rows of C × 2 vectors
-   * keep 16 sums in registers; for each {@code p} the tile's 8 elements of A are contiguous (a
-   * piece of one row of A) and are broadcast, B's two vectors loaded once. Each element of C is one
-   * sequence of fused multiply-adds over {@code p} in order, started from zero and added to C at
-   * the end, whichever path (tile or edge) computes it.
+   * bOff + p*ldb}, row {@code i} of C at {@code cOff + i*ldc}. Tiles of {@link #TILE_ROWS} rows of
+   * C × 2 vectors keep their sums in registers; for each {@code p} the tile's elements of A are
+   * contiguous (a piece of one row of A) and are broadcast, B's two vectors loaded once. Each
+   * element of C is one sequence of fused multiply-adds over {@code p} in order, started from zero
+   * and added to C at the end, whichever path (tile or edge) computes it.
    */
   static void productTransposedA(
       int m,
@@ -427,6 +428,10 @@ final class AttentionHeads {
     int vectorColumns = n / (2 * LANES) * (2 * LANES);
     for (; i + TILE_ROWS <= m; i += TILE_ROWS) {
       for (int j = 0; j < vectorColumns; j += 2 * LANES) {
+        if (TILE_ROWS == 6) { // a constant: the compiled loop keeps one of the two
+          sixRows(i, j, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
+          continue;
+        }
         FloatVector s00 = FloatVector.zero(SPECIES),
             s01 = s00,
             s10 = s00,
@@ -493,6 +498,66 @@ final class AttentionHeads {
       edge(i, i + TILE_ROWS, vectorColumns, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
     }
     edge(i, m, 0, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
+  }
+
+  /**
+   * The tile of rows {@code [i, i+6)} × columns {@code [j, j + 2*LANES)} of {@link
+   * #productTransposedA}, for a machine with 16 vector registers: the same sums, twelve of them.
+   */
+  private static void sixRows(
+      int i,
+      int j,
+      int k,
+      float[] a,
+      int aOff,
+      int lda,
+      float[] b,
+      int bOff,
+      int ldb,
+      float[] c,
+      int cOff,
+      int ldc) {
+    FloatVector s00 = FloatVector.zero(SPECIES), s01 = s00, s10 = s00, s11 = s00;
+    FloatVector s20 = s00, s21 = s00, s30 = s00, s31 = s00, s40 = s00, s41 = s00;
+    FloatVector s50 = s00, s51 = s00;
+    for (int p = 0; p < k; p++) {
+      int bp = bOff + p * ldb + j;
+      int ap = aOff + p * lda + i;
+      FloatVector b0 = FloatVector.fromArray(SPECIES, b, bp);
+      FloatVector b1 = FloatVector.fromArray(SPECIES, b, bp + LANES);
+      FloatVector x = FloatVector.broadcast(SPECIES, a[ap]);
+      s00 = x.fma(b0, s00);
+      s01 = x.fma(b1, s01);
+      x = FloatVector.broadcast(SPECIES, a[ap + 1]);
+      s10 = x.fma(b0, s10);
+      s11 = x.fma(b1, s11);
+      x = FloatVector.broadcast(SPECIES, a[ap + 2]);
+      s20 = x.fma(b0, s20);
+      s21 = x.fma(b1, s21);
+      x = FloatVector.broadcast(SPECIES, a[ap + 3]);
+      s30 = x.fma(b0, s30);
+      s31 = x.fma(b1, s31);
+      x = FloatVector.broadcast(SPECIES, a[ap + 4]);
+      s40 = x.fma(b0, s40);
+      s41 = x.fma(b1, s41);
+      x = FloatVector.broadcast(SPECIES, a[ap + 5]);
+      s50 = x.fma(b0, s50);
+      s51 = x.fma(b1, s51);
+    }
+    int c0 = cOff + i * ldc + j;
+    int c1 = c0 + ldc, c2 = c1 + ldc, c3 = c2 + ldc, c4 = c3 + ldc, c5 = c4 + ldc;
+    s00.add(FloatVector.fromArray(SPECIES, c, c0)).intoArray(c, c0);
+    s01.add(FloatVector.fromArray(SPECIES, c, c0 + LANES)).intoArray(c, c0 + LANES);
+    s10.add(FloatVector.fromArray(SPECIES, c, c1)).intoArray(c, c1);
+    s11.add(FloatVector.fromArray(SPECIES, c, c1 + LANES)).intoArray(c, c1 + LANES);
+    s20.add(FloatVector.fromArray(SPECIES, c, c2)).intoArray(c, c2);
+    s21.add(FloatVector.fromArray(SPECIES, c, c2 + LANES)).intoArray(c, c2 + LANES);
+    s30.add(FloatVector.fromArray(SPECIES, c, c3)).intoArray(c, c3);
+    s31.add(FloatVector.fromArray(SPECIES, c, c3 + LANES)).intoArray(c, c3 + LANES);
+    s40.add(FloatVector.fromArray(SPECIES, c, c4)).intoArray(c, c4);
+    s41.add(FloatVector.fromArray(SPECIES, c, c4 + LANES)).intoArray(c, c4 + LANES);
+    s50.add(FloatVector.fromArray(SPECIES, c, c5)).intoArray(c, c5);
+    s51.add(FloatVector.fromArray(SPECIES, c, c5 + LANES)).intoArray(c, c5 + LANES);
   }
 
   /**
