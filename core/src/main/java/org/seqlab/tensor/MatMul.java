@@ -87,7 +87,69 @@ public final class MatMul {
         eightRows(n, k, a, aOff + i * lda, lda, b, bOff, ldb, c, cOff + i * ldc, ldc);
       }
     }
-    for (; i < m; i++) oneRow(n, k, a, aOff + i * lda, b, bOff, ldb, c, cOff + i * ldc);
+    // The rows left over, two at a time where there are two: each element of B loaded then serves
+    // both, where one row at a time would read all of B again for each.
+    for (; i + 2 <= m; i += 2) {
+      twoRows(n, k, a, aOff + i * lda, lda, b, bOff, ldb, c, cOff + i * ldc, ldc);
+    }
+    if (i < m) oneRow(n, k, a, aOff + i * lda, b, bOff, ldb, c, cOff + i * ldc);
+  }
+
+  /**
+   * Two rows of A (at {@code a0} and {@code a0 + lda}) times B, added into two rows of C: four
+   * vectors of columns at a time, 8 sums, each the same chain as {@link #oneRow}'s.
+   */
+  private static void twoRows(
+      int n,
+      int k,
+      float[] a,
+      int a0,
+      int lda,
+      float[] b,
+      int bOff,
+      int ldb,
+      float[] c,
+      int c0,
+      int ldc) {
+    int a1 = a0 + lda, c1 = c0 + ldc;
+    int j = 0;
+    for (; j + 4 * LANES <= n; j += 4 * LANES) {
+      FloatVector s00 = FloatVector.fromArray(SPECIES, c, c0 + j);
+      FloatVector s01 = FloatVector.fromArray(SPECIES, c, c0 + j + LANES);
+      FloatVector s02 = FloatVector.fromArray(SPECIES, c, c0 + j + 2 * LANES);
+      FloatVector s03 = FloatVector.fromArray(SPECIES, c, c0 + j + 3 * LANES);
+      FloatVector s10 = FloatVector.fromArray(SPECIES, c, c1 + j);
+      FloatVector s11 = FloatVector.fromArray(SPECIES, c, c1 + j + LANES);
+      FloatVector s12 = FloatVector.fromArray(SPECIES, c, c1 + j + 2 * LANES);
+      FloatVector s13 = FloatVector.fromArray(SPECIES, c, c1 + j + 3 * LANES);
+      for (int p = 0; p < k; p++) {
+        int bp = bOff + p * ldb + j;
+        FloatVector b0 = FloatVector.fromArray(SPECIES, b, bp);
+        FloatVector b1 = FloatVector.fromArray(SPECIES, b, bp + LANES);
+        FloatVector b2 = FloatVector.fromArray(SPECIES, b, bp + 2 * LANES);
+        FloatVector b3 = FloatVector.fromArray(SPECIES, b, bp + 3 * LANES);
+        FloatVector x = FloatVector.broadcast(SPECIES, a[a0 + p]);
+        s00 = x.fma(b0, s00);
+        s01 = x.fma(b1, s01);
+        s02 = x.fma(b2, s02);
+        s03 = x.fma(b3, s03);
+        x = FloatVector.broadcast(SPECIES, a[a1 + p]);
+        s10 = x.fma(b0, s10);
+        s11 = x.fma(b1, s11);
+        s12 = x.fma(b2, s12);
+        s13 = x.fma(b3, s13);
+      }
+      s00.intoArray(c, c0 + j);
+      s01.intoArray(c, c0 + j + LANES);
+      s02.intoArray(c, c0 + j + 2 * LANES);
+      s03.intoArray(c, c0 + j + 3 * LANES);
+      s10.intoArray(c, c1 + j);
+      s11.intoArray(c, c1 + j + LANES);
+      s12.intoArray(c, c1 + j + 2 * LANES);
+      s13.intoArray(c, c1 + j + 3 * LANES);
+    }
+    rowColumns(j, n, k, a, a0, b, bOff, ldb, c, c0);
+    rowColumns(j, n, k, a, a1, b, bOff, ldb, c, c1);
   }
 
   private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;

@@ -218,6 +218,39 @@ class MatMulTest {
     }
   }
 
+  /**
+   * The single-thread product computes every element as one chain, {@code c = fma(A[i,p], B[p,j],
+   * c)} over {@code p} in order from C's value, whichever path takes its row (a tile, a pair of
+   * left-over rows, a single row) and its column (whole vectors, four at a time, or one by one):
+   * bit for bit that chain, for every row count around the tile and every column count around the
+   * vector widths.
+   */
+  @Test
+  void theSingleThreadProductIsOneChainPerElementForEveryRowAndColumn() {
+    int lanes = VectorMatMul.LANES, tile = MatMul.TILE_ROWS;
+    SplittableRandom rng = new SplittableRandom(17);
+    for (int m = 1; m <= 2 * tile + 5; m++) {
+      for (int n : new int[] {1, lanes - 1, 2 * lanes + 3, 4 * lanes, 4 * lanes + 5, 9 * lanes}) {
+        for (int k : new int[] {1, 7, 33}) {
+          float[] a = new float[m * k + 3], b = new float[k * n + 5], c = new float[m * n + 2];
+          for (int i = 0; i < a.length; i++) a[i] = (float) rng.nextGaussian();
+          for (int i = 0; i < b.length; i++) b[i] = (float) rng.nextGaussian();
+          for (int i = 0; i < c.length; i++) c[i] = (float) rng.nextGaussian();
+          float[] expected = c.clone();
+          for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+              float sum = expected[2 + i * n + j];
+              for (int p = 0; p < k; p++) sum = Math.fma(a[3 + i * k + p], b[5 + p * n + j], sum);
+              expected[2 + i * n + j] = sum;
+            }
+          }
+          MatMul.gemmNNSingleThread(m, n, k, a, 3, k, b, 5, n, c, 2, n);
+          assertArrayEquals(expected, c, "m " + m + ", n " + n + ", k " + k);
+        }
+      }
+    }
+  }
+
   @Test
   void vectorKernelsAreExactAroundEveryBlockBoundary() {
     int lanes = VectorMatMul.LANES, panel = VectorMatMul.PANEL, tile = VectorMatMul.TILE_ROWS;
