@@ -117,6 +117,8 @@ class SweepClusterIT {
           SweepLocalModeTest.numbers(ExperimentRunner.readRows(submitted)));
 
       // No worker left: the next sweep is refused once the timeout has passed, before training.
+      // (20 s: long enough that a loaded machine's master has accepted the sweep by then, so the
+      // refusal is the one for want of executors.)
       cluster.killWorker(1 - victim);
       cluster.awaitAliveWorkers(0, Duration.ofSeconds(30));
       Path nowhere = dir.resolve("nowhere");
@@ -124,13 +126,13 @@ class SweepClusterIT {
           driver(
               cluster,
               SweepLocalModeTest.concat(
-                  SweepLocalModeTest.SMALL, "--out", nowhere, "--connect-timeout", "5"));
+                  SweepLocalModeTest.SMALL, "--out", nowhere, "--connect-timeout", "20"));
       String stderr = new String(refused.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
       String stdout = new String(refused.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
       assertTrue(refused.waitFor(60, TimeUnit.SECONDS));
       assertEquals(2, refused.exitValue(), stdout + stderr);
       assertTrue(
-          stderr.contains("gave this sweep no executor within 5 s: are workers registered"),
+          stderr.contains("gave this sweep no executor within 20 s: are workers registered"),
           stderr);
       assertEquals("", stdout);
       assertFalse(Files.exists(nowhere));
