@@ -106,6 +106,7 @@ public final class Summary {
   private final SyntheticTask.Metric metric;
   private final String what;
   private final List<Point> points;
+  private final List<SweepRow> rows;
   private final Map<String, String> models = new LinkedHashMap<>();
 
   public Summary(SyntheticTask.Metric metric, List<SweepRow> rows) {
@@ -118,6 +119,7 @@ public final class Summary {
   public Summary(SyntheticTask.Metric metric, List<SweepRow> rows, String what) {
     this.metric = metric;
     this.what = what;
+    this.rows = List.copyOf(rows);
     Map<String, Map<Double, List<SweepRow>>> grouped = new LinkedHashMap<>();
     for (SweepRow r : rows) {
       models.putIfAbsent(r.series(), r.model());
@@ -427,6 +429,18 @@ public final class Summary {
               change(p.cappedLateChange())));
     }
     return s.append('.').toString();
+  }
+
+  /**
+   * How many seeds of {@code series} at {@code x} scored at least {@code score} (an accuracy); a
+   * diverged seed did not.
+   */
+  public int reached(String series, double x, double score) {
+    int n = 0;
+    for (SweepRow r : rows) {
+      if (r.series().equals(series) && r.x() == x && r.score() >= score) n++;
+    }
+    return n;
   }
 
   /** For each series, the largest x at which every seed solved the task (NaN if none). */

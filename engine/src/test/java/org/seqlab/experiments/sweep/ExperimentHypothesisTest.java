@@ -131,9 +131,24 @@ class ExperimentHypothesisTest {
     }
     Hypothesis h = e.test(new Summary(SyntheticTask.Metric.ACCURACY, rows));
     assertEquals(Hypothesis.Outcome.CONFIRMED, h.outcome(), h.words());
-    assertTrue(h.words().contains("LSTM H 16 solved: 16 pairs 0/5"), h.words());
     assertTrue(
-        h.words().endsWith("Transformer D 16 ×2 solved 16 pairs on 5 of 5 seeds"), h.words());
+        h.words().contains("LSTM H 16 seeds that reached an accuracy of 0.5: 16 pairs 0/5"),
+        h.words());
+    assertTrue(h.words().contains("(intervals apart for 1 of 2 recurrent series)"), h.words());
+    assertTrue(h.words().endsWith("Transformer D 16 ×2: at 16 pairs 5/5 [0.57, 1.00]"), h.words());
+
+    // no run solves (reaches 0.9) at any number of pairs, but the recall falls: still confirmed,
+    // because the finding is the fall of the share that recalls half the pairs
+    List<SweepRow> unsolved = new ArrayList<>();
+    for (int seed = 0; seed < 5; seed++) {
+      for (int k : List.of(2, 8)) {
+        unsolved.add(row("GRU H 64", "gru", k, seed, k == 2 ? 0.75 : 0.3, 1.0 / 64));
+        unsolved.add(row("Transformer D 32 ×2", "transformer", k, seed, 0.99, 1.0 / 64));
+      }
+    }
+    Hypothesis fell = e.test(new Summary(SyntheticTask.Metric.ACCURACY, unsolved));
+    assertEquals(Hypothesis.Outcome.CONFIRMED, fell.outcome(), fell.words());
+    assertTrue(fell.words().contains("8 pairs 0/5"), fell.words());
 
     // attention failing at the most pairs: not confirmed, whatever the recurrent models do
     List<SweepRow> noAttention =
