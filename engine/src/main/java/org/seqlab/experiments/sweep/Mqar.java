@@ -284,16 +284,14 @@ final class Mqar extends SweepExperiment {
    * #HALF}; NaN where it never did. A diverged seed counts as one that did not.
    */
   static double mostPairsAtHalf(List<SweepRow> rows, String series) {
-    Map<Double, int[]> byPairs = new TreeMap<>(); // pairs -> {seeds, reached}
-    for (SweepRow r : rows) {
-      if (!r.series().equals(series)) continue;
-      int[] c = byPairs.computeIfAbsent(r.x(), x -> new int[2]);
-      c[0]++;
-      if (r.score() >= HALF) c[1]++;
-    }
+    return mostPairsAtHalf(new Summary(SyntheticTask.Metric.ACCURACY, rows), series);
+  }
+
+  private static double mostPairsAtHalf(Summary summary, String series) {
     double best = Double.NaN;
-    for (var e : byPairs.entrySet()) {
-      if (2 * e.getValue()[1] >= e.getValue()[0]) best = e.getKey();
+    for (double k : summary.xs()) {
+      Summary.Point p = summary.at(series, k);
+      if (p != null && 2 * summary.reached(series, k, HALF) >= p.seeds()) best = k;
     }
     return best;
   }
@@ -305,13 +303,14 @@ final class Mqar extends SweepExperiment {
    * where the accuracy falls below one half.
    */
   static String mostPairsSentences(List<SweepRow> rows, Map<String, ModelSpec> models) {
+    Summary summary = new Summary(SyntheticTask.Metric.ACCURACY, rows);
     List<Double> ks = rows.stream().map(SweepRow::x).distinct().sorted().toList();
     String tried = String.join(", ", ks.stream().map(Summary::number).toList());
     StringBuilder s = new StringBuilder();
     for (String series : rows.stream().map(SweepRow::series).distinct().toList()) {
       ModelSpec m = models.get(series);
       if (m == null || !m.architecture().isRecurrent()) continue;
-      double most = mostPairsAtHalf(rows, series);
+      double most = mostPairsAtHalf(summary, series);
       // the first number of pairs past the last one where half the seeds reached HALF
       double next = Double.NaN;
       for (double k : ks) {
@@ -322,12 +321,8 @@ final class Mqar extends SweepExperiment {
       }
       String after = "";
       if (!Double.isNaN(next)) {
-        int reached = 0, seeds = 0;
-        for (SweepRow r : rows) {
-          if (!r.series().equals(series) || r.x() != next) continue;
-          seeds++;
-          if (r.score() >= HALF) reached++;
-        }
+        Summary.Point at = summary.at(series, next); // none yet while the sweep runs
+        int reached = summary.reached(series, next, HALF), seeds = at == null ? 0 : at.seeds();
         Wilson w = Wilson.of(reached, seeds);
         after =
             String.format(
