@@ -400,8 +400,11 @@ final class AttentionHeads {
     for (; s < keys; s++) grad[row + s] = p[pRow + s] * (grad[row + s] - total) * scale;
   }
 
-  /** Rows of C in a tile: the machine's ({@link MatMul#TILE_ROWS}: 6 with AVX2, 8 with AVX-512). */
+  /** Rows of C in a tile: the machine's ({@link MatMul#TILE_ROWS}). */
   private static final int TILE_ROWS = MatMul.TILE_ROWS;
+
+  /** Vectors of columns in a tile: the machine's ({@link MatMul#TILE_VECTORS}, 2 or 4). */
+  private static final int TILE_VECTORS = MatMul.TILE_VECTORS;
 
   /**
    * {@code C[m,n] += A[k,m]^T · B[k,n]}, row {@code p} of A at {@code aOff + p*lda}, of B at {@code
@@ -427,7 +430,13 @@ final class AttentionHeads {
     int i = 0;
     int vectorColumns = n / (2 * LANES) * (2 * LANES);
     for (; i + TILE_ROWS <= m; i += TILE_ROWS) {
-      for (int j = 0; j < vectorColumns; j += 2 * LANES) {
+      int j = 0;
+      if (TILE_VECTORS == 4) { // a constant: where 24 sums fit in the registers, 4 vectors first
+        for (; j + 4 * LANES <= n; j += 4 * LANES) {
+          sixRowsWide(i, j, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
+        }
+      }
+      for (; j < vectorColumns; j += 2 * LANES) {
         if (TILE_ROWS == 6) { // a constant: the compiled loop keeps one of the two
           sixRows(i, j, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
           continue;
@@ -558,6 +567,96 @@ final class AttentionHeads {
     s41.add(FloatVector.fromArray(SPECIES, c, c4 + LANES)).intoArray(c, c4 + LANES);
     s50.add(FloatVector.fromArray(SPECIES, c, c5)).intoArray(c, c5);
     s51.add(FloatVector.fromArray(SPECIES, c, c5 + LANES)).intoArray(c, c5 + LANES);
+  }
+
+  /**
+   * The tile of rows {@code [i, i+6)} × columns {@code [j, j + 4*LANES)} of {@link
+   * #productTransposedA}, for a machine with 32 vector registers: the same sums, 24 of them.
+   */
+  private static void sixRowsWide(
+      int i,
+      int j,
+      int k,
+      float[] a,
+      int aOff,
+      int lda,
+      float[] b,
+      int bOff,
+      int ldb,
+      float[] c,
+      int cOff,
+      int ldc) {
+    FloatVector zero = FloatVector.zero(SPECIES);
+    FloatVector s00 = zero, s01 = zero, s02 = zero, s03 = zero;
+    FloatVector s10 = zero, s11 = zero, s12 = zero, s13 = zero;
+    FloatVector s20 = zero, s21 = zero, s22 = zero, s23 = zero;
+    FloatVector s30 = zero, s31 = zero, s32 = zero, s33 = zero;
+    FloatVector s40 = zero, s41 = zero, s42 = zero, s43 = zero;
+    FloatVector s50 = zero, s51 = zero, s52 = zero, s53 = zero;
+    for (int p = 0; p < k; p++) {
+      int bp = bOff + p * ldb + j;
+      int ap = aOff + p * lda + i;
+      FloatVector b0 = FloatVector.fromArray(SPECIES, b, bp);
+      FloatVector b1 = FloatVector.fromArray(SPECIES, b, bp + LANES);
+      FloatVector b2 = FloatVector.fromArray(SPECIES, b, bp + 2 * LANES);
+      FloatVector b3 = FloatVector.fromArray(SPECIES, b, bp + 3 * LANES);
+      FloatVector x = FloatVector.broadcast(SPECIES, a[ap]);
+      s00 = x.fma(b0, s00);
+      s01 = x.fma(b1, s01);
+      s02 = x.fma(b2, s02);
+      s03 = x.fma(b3, s03);
+      x = FloatVector.broadcast(SPECIES, a[ap + 1]);
+      s10 = x.fma(b0, s10);
+      s11 = x.fma(b1, s11);
+      s12 = x.fma(b2, s12);
+      s13 = x.fma(b3, s13);
+      x = FloatVector.broadcast(SPECIES, a[ap + 2]);
+      s20 = x.fma(b0, s20);
+      s21 = x.fma(b1, s21);
+      s22 = x.fma(b2, s22);
+      s23 = x.fma(b3, s23);
+      x = FloatVector.broadcast(SPECIES, a[ap + 3]);
+      s30 = x.fma(b0, s30);
+      s31 = x.fma(b1, s31);
+      s32 = x.fma(b2, s32);
+      s33 = x.fma(b3, s33);
+      x = FloatVector.broadcast(SPECIES, a[ap + 4]);
+      s40 = x.fma(b0, s40);
+      s41 = x.fma(b1, s41);
+      s42 = x.fma(b2, s42);
+      s43 = x.fma(b3, s43);
+      x = FloatVector.broadcast(SPECIES, a[ap + 5]);
+      s50 = x.fma(b0, s50);
+      s51 = x.fma(b1, s51);
+      s52 = x.fma(b2, s52);
+      s53 = x.fma(b3, s53);
+    }
+    int c0 = cOff + i * ldc + j;
+    int c1 = c0 + ldc, c2 = c1 + ldc, c3 = c2 + ldc, c4 = c3 + ldc, c5 = c4 + ldc;
+    s00.add(FloatVector.fromArray(SPECIES, c, c0)).intoArray(c, c0);
+    s01.add(FloatVector.fromArray(SPECIES, c, c0 + LANES)).intoArray(c, c0 + LANES);
+    s02.add(FloatVector.fromArray(SPECIES, c, c0 + 2 * LANES)).intoArray(c, c0 + 2 * LANES);
+    s03.add(FloatVector.fromArray(SPECIES, c, c0 + 3 * LANES)).intoArray(c, c0 + 3 * LANES);
+    s10.add(FloatVector.fromArray(SPECIES, c, c1)).intoArray(c, c1);
+    s11.add(FloatVector.fromArray(SPECIES, c, c1 + LANES)).intoArray(c, c1 + LANES);
+    s12.add(FloatVector.fromArray(SPECIES, c, c1 + 2 * LANES)).intoArray(c, c1 + 2 * LANES);
+    s13.add(FloatVector.fromArray(SPECIES, c, c1 + 3 * LANES)).intoArray(c, c1 + 3 * LANES);
+    s20.add(FloatVector.fromArray(SPECIES, c, c2)).intoArray(c, c2);
+    s21.add(FloatVector.fromArray(SPECIES, c, c2 + LANES)).intoArray(c, c2 + LANES);
+    s22.add(FloatVector.fromArray(SPECIES, c, c2 + 2 * LANES)).intoArray(c, c2 + 2 * LANES);
+    s23.add(FloatVector.fromArray(SPECIES, c, c2 + 3 * LANES)).intoArray(c, c2 + 3 * LANES);
+    s30.add(FloatVector.fromArray(SPECIES, c, c3)).intoArray(c, c3);
+    s31.add(FloatVector.fromArray(SPECIES, c, c3 + LANES)).intoArray(c, c3 + LANES);
+    s32.add(FloatVector.fromArray(SPECIES, c, c3 + 2 * LANES)).intoArray(c, c3 + 2 * LANES);
+    s33.add(FloatVector.fromArray(SPECIES, c, c3 + 3 * LANES)).intoArray(c, c3 + 3 * LANES);
+    s40.add(FloatVector.fromArray(SPECIES, c, c4)).intoArray(c, c4);
+    s41.add(FloatVector.fromArray(SPECIES, c, c4 + LANES)).intoArray(c, c4 + LANES);
+    s42.add(FloatVector.fromArray(SPECIES, c, c4 + 2 * LANES)).intoArray(c, c4 + 2 * LANES);
+    s43.add(FloatVector.fromArray(SPECIES, c, c4 + 3 * LANES)).intoArray(c, c4 + 3 * LANES);
+    s50.add(FloatVector.fromArray(SPECIES, c, c5)).intoArray(c, c5);
+    s51.add(FloatVector.fromArray(SPECIES, c, c5 + LANES)).intoArray(c, c5 + LANES);
+    s52.add(FloatVector.fromArray(SPECIES, c, c5 + 2 * LANES)).intoArray(c, c5 + 2 * LANES);
+    s53.add(FloatVector.fromArray(SPECIES, c, c5 + 3 * LANES)).intoArray(c, c5 + 3 * LANES);
   }
 
   /**

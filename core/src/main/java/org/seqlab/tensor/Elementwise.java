@@ -189,11 +189,13 @@ public final class Elementwise {
    * compiler declines to inline makes every vector an object, a hundred times slower.
    */
   private static void expFamily(int function, float[] x, int xOff, float[] y, int yOff, int n) {
-    FloatVector one = FloatVector.broadcast(SPECIES, 1f);
-    FloatVector two = FloatVector.broadcast(SPECIES, 2f);
-    FloatVector minusLn2High = FloatVector.broadcast(SPECIES, -LN2_HIGH);
-    FloatVector minusLn2Low = FloatVector.broadcast(SPECIES, -LN2_LOW);
     for (int i = 0; i < n; i += LANES) {
+      // The constants are made inside the loop (the compiler hoists them): made before it, a
+      // constant that only one function's branch uses was kept as an object, one allocation per
+      // call, once the method had been compiled for all three functions.
+      FloatVector one = FloatVector.broadcast(SPECIES, 1f);
+      FloatVector minusLn2High = FloatVector.broadcast(SPECIES, -LN2_HIGH);
+      FloatVector minusLn2Low = FloatVector.broadcast(SPECIES, -LN2_LOW);
       VectorMask<Float> inRange = SPECIES.indexInRange(i, n);
       FloatVector v = FloatVector.fromArray(SPECIES, x, xOff + i, inRange);
       FloatVector magnitude = v.abs();
@@ -231,7 +233,7 @@ public final class Elementwise {
       }
       if (function == TANH) {
         // Away from 0: 1 - 2/(e^2|x| + 1), which tends to exactly 1 as e^2|x| overflows.
-        FloatVector far = one.sub(two.div(result.add(one)));
+        FloatVector far = one.sub(FloatVector.broadcast(SPECIES, 2f).div(result.add(one)));
         // Near 0 that form would cancel: an odd polynomial (Cephes tanhf) keeps full relative
         // precision there.
         FloatVector z = magnitude.mul(magnitude);

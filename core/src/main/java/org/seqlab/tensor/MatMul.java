@@ -61,10 +61,10 @@ public final class MatMul {
    *
    * <p>B is read as it lies, a row of {@code n} at a time, so nothing is packed per call: the
    * caller lays B out once for many calls (a recurrent layer transposes {@code W_hh} once per pass,
-   * not once per step). Tiles of {@link #TILE_ROWS} rows × 2 vectors keep their sums in registers
-   * (8 rows: 16 sums, 16 fused multiply-adds per 2 loads of B; 6 where there are only 16 vector
-   * registers); a single row (batch 1) takes 4 vectors at a time, which is what hides the latency
-   * of the multiply-add chain when every element of B is used once.
+   * not once per step). Tiles of {@link #TILE_ROWS} rows × {@link #TILE_VECTORS} vectors keep their
+   * sums in registers (6 × 4 = 24 sums where there are 32 vector registers, 6 × 2 where there are
+   * 16); a single row (batch 1) takes 4 vectors at a time, which is what hides the latency of the
+   * multiply-add chain when every element of B is used once.
    */
   public static void gemmNNSingleThread(
       int m,
@@ -156,15 +156,23 @@ public final class MatMul {
   private static final int LANES = SPECIES.length();
 
   /**
-   * Rows of {@link #gemmNNSingleThread}'s register tile: the machine's, as {@link
-   * VectorMatMul#TILE_ROWS} chooses (6 with AVX2's 16 vector registers, 8 with 32). A caller that
-   * hands it whole tiles of rows reads this.
+   * Rows of {@link #gemmNNSingleThread}'s register tile, as {@link VectorMatMul#TILE_ROWS} chooses
+   * (6, or 8 where the system property {@code seqlab.tileRows} asks for the 8 × 2 tile). A caller
+   * that hands it whole tiles of rows reads this.
    */
   public static final int TILE_ROWS = VectorMatMul.TILE_ROWS;
 
   /**
+   * Vectors of columns in the register tile ({@link VectorMatMul#TILE_VECTORS}): 4 for the 6-row
+   * tile where there are 32 vector registers, else 2.
+   */
+  public static final int TILE_VECTORS = VectorMatMul.TILE_VECTORS;
+
+  /**
    * Rows {@code 0..5} of A (at {@code a0}) times B, added into rows {@code 0..5} of C: {@link
-   * #eightRows} for a tile of six, the same sequence for every element.
+   * #eightRows} for a tile of six, the same sequence for every element. Where 24 sums fit in the
+   * registers ({@link #TILE_VECTORS} = 4) the columns go 4 vectors at a time first (24 FMAs per 4
+   * loads of B and 6 broadcasts), then 2, then one row at a time.
    */
   private static void sixRows(
       int n,
@@ -181,6 +189,96 @@ public final class MatMul {
     int a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda, a4 = a3 + lda, a5 = a4 + lda;
     int c1 = c0 + ldc, c2 = c1 + ldc, c3 = c2 + ldc, c4 = c3 + ldc, c5 = c4 + ldc;
     int j = 0;
+    if (TILE_VECTORS == 4) { // a constant: where 24 sums fit in the registers, 4 vectors first
+      for (; j + 4 * LANES <= n; j += 4 * LANES) {
+        int j1 = j + LANES, j2 = j + 2 * LANES, j3 = j + 3 * LANES;
+        FloatVector s00 = FloatVector.fromArray(SPECIES, c, c0 + j),
+            s01 = FloatVector.fromArray(SPECIES, c, c0 + j1),
+            s02 = FloatVector.fromArray(SPECIES, c, c0 + j2),
+            s03 = FloatVector.fromArray(SPECIES, c, c0 + j3);
+        FloatVector s10 = FloatVector.fromArray(SPECIES, c, c1 + j),
+            s11 = FloatVector.fromArray(SPECIES, c, c1 + j1),
+            s12 = FloatVector.fromArray(SPECIES, c, c1 + j2),
+            s13 = FloatVector.fromArray(SPECIES, c, c1 + j3);
+        FloatVector s20 = FloatVector.fromArray(SPECIES, c, c2 + j),
+            s21 = FloatVector.fromArray(SPECIES, c, c2 + j1),
+            s22 = FloatVector.fromArray(SPECIES, c, c2 + j2),
+            s23 = FloatVector.fromArray(SPECIES, c, c2 + j3);
+        FloatVector s30 = FloatVector.fromArray(SPECIES, c, c3 + j),
+            s31 = FloatVector.fromArray(SPECIES, c, c3 + j1),
+            s32 = FloatVector.fromArray(SPECIES, c, c3 + j2),
+            s33 = FloatVector.fromArray(SPECIES, c, c3 + j3);
+        FloatVector s40 = FloatVector.fromArray(SPECIES, c, c4 + j),
+            s41 = FloatVector.fromArray(SPECIES, c, c4 + j1),
+            s42 = FloatVector.fromArray(SPECIES, c, c4 + j2),
+            s43 = FloatVector.fromArray(SPECIES, c, c4 + j3);
+        FloatVector s50 = FloatVector.fromArray(SPECIES, c, c5 + j),
+            s51 = FloatVector.fromArray(SPECIES, c, c5 + j1),
+            s52 = FloatVector.fromArray(SPECIES, c, c5 + j2),
+            s53 = FloatVector.fromArray(SPECIES, c, c5 + j3);
+        for (int p = 0; p < k; p++) {
+          int bp = bOff + p * ldb + j;
+          FloatVector b0 = FloatVector.fromArray(SPECIES, b, bp);
+          FloatVector b1 = FloatVector.fromArray(SPECIES, b, bp + LANES);
+          FloatVector b2 = FloatVector.fromArray(SPECIES, b, bp + 2 * LANES);
+          FloatVector b3 = FloatVector.fromArray(SPECIES, b, bp + 3 * LANES);
+          FloatVector x = FloatVector.broadcast(SPECIES, a[a0 + p]);
+          s00 = x.fma(b0, s00);
+          s01 = x.fma(b1, s01);
+          s02 = x.fma(b2, s02);
+          s03 = x.fma(b3, s03);
+          x = FloatVector.broadcast(SPECIES, a[a1 + p]);
+          s10 = x.fma(b0, s10);
+          s11 = x.fma(b1, s11);
+          s12 = x.fma(b2, s12);
+          s13 = x.fma(b3, s13);
+          x = FloatVector.broadcast(SPECIES, a[a2 + p]);
+          s20 = x.fma(b0, s20);
+          s21 = x.fma(b1, s21);
+          s22 = x.fma(b2, s22);
+          s23 = x.fma(b3, s23);
+          x = FloatVector.broadcast(SPECIES, a[a3 + p]);
+          s30 = x.fma(b0, s30);
+          s31 = x.fma(b1, s31);
+          s32 = x.fma(b2, s32);
+          s33 = x.fma(b3, s33);
+          x = FloatVector.broadcast(SPECIES, a[a4 + p]);
+          s40 = x.fma(b0, s40);
+          s41 = x.fma(b1, s41);
+          s42 = x.fma(b2, s42);
+          s43 = x.fma(b3, s43);
+          x = FloatVector.broadcast(SPECIES, a[a5 + p]);
+          s50 = x.fma(b0, s50);
+          s51 = x.fma(b1, s51);
+          s52 = x.fma(b2, s52);
+          s53 = x.fma(b3, s53);
+        }
+        s00.intoArray(c, c0 + j);
+        s01.intoArray(c, c0 + j1);
+        s02.intoArray(c, c0 + j2);
+        s03.intoArray(c, c0 + j3);
+        s10.intoArray(c, c1 + j);
+        s11.intoArray(c, c1 + j1);
+        s12.intoArray(c, c1 + j2);
+        s13.intoArray(c, c1 + j3);
+        s20.intoArray(c, c2 + j);
+        s21.intoArray(c, c2 + j1);
+        s22.intoArray(c, c2 + j2);
+        s23.intoArray(c, c2 + j3);
+        s30.intoArray(c, c3 + j);
+        s31.intoArray(c, c3 + j1);
+        s32.intoArray(c, c3 + j2);
+        s33.intoArray(c, c3 + j3);
+        s40.intoArray(c, c4 + j);
+        s41.intoArray(c, c4 + j1);
+        s42.intoArray(c, c4 + j2);
+        s43.intoArray(c, c4 + j3);
+        s50.intoArray(c, c5 + j);
+        s51.intoArray(c, c5 + j1);
+        s52.intoArray(c, c5 + j2);
+        s53.intoArray(c, c5 + j3);
+      }
+    }
     for (; j + 2 * LANES <= n; j += 2 * LANES) {
       int h = j + LANES;
       FloatVector s00 = FloatVector.fromArray(SPECIES, c, c0 + j),

@@ -28,13 +28,15 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <h2>Register tile</h2>
  *
- * The kernel keeps a tile of {@link #TILE_ROWS} rows × 2 vectors of C in accumulator registers. For
- * each {@code p} it loads two vectors of the panel, and for each row broadcasts one element of S
- * and issues two fused multiply-adds: with 8 rows, 16 FMAs for 2 loads and 8 broadcasts, which
- * keeps both FMA pipes busy instead of waiting on loads (a dot-product formulation needs a load per
- * FMA and a horizontal sum per element). 16 accumulators + 2 panel vectors + 1 broadcast fit the 32
- * vector registers of AVX-512 and of Arm SIMD; AVX2 has 16, so there the tile has 6 rows (12
- * accumulators) rather than spill some to the stack at every step.
+ * The kernel keeps a tile of {@link #TILE_ROWS} rows × {@link #TILE_VECTORS} vectors of C in
+ * accumulator registers. For each {@code p} it loads the panel's vectors, and for each row
+ * broadcasts one element of S and issues one fused multiply-add per vector. The shape is chosen for
+ * the machine's register file: where there are 32 vector registers (AVX-512, Arm SIMD) the tile is
+ * 6 rows × 4 vectors, 24 accumulators + 4 panel vectors + 1 broadcast, 24 FMAs for 4 loads and 6
+ * broadcasts; with AVX2's 16 registers it is 6 × 2 (12 accumulators), rather than spill some to the
+ * stack at every step. An 8 × 2 tile (16 FMAs for 2 loads and 8 broadcasts) is the other choice,
+ * kept to compare: on a Zen 5 core (two full-width 512-bit FMA pipes) 6 × 4 measured about 15% more
+ * FLOP/s than 8 × 2, on a Zen 3 core 6 × 2 about 25% more than 8 × 2.
  *
  * <h2>Cache blocking</h2>
  *
@@ -66,18 +68,13 @@ final class VectorMatMul {
   /** Floats per vector on this machine (16 with AVX-512, 8 with AVX2, 4 with Arm SIMD). */
   static final int LANES = SPECIES.length();
 
-  /** Columns of a packed panel: two vectors. */
-  static final int PANEL = 2 * LANES;
-
   /**
-   * Rows of the register tile, chosen for the machine's vector registers: 8 rows × 2 vectors = 16
-   * accumulators where there are 32 registers (AVX-512 with 16 lanes, Arm SIMD with 4), 6 × 2 = 12
-   * where there are 16 (AVX2, 8 lanes), so that the accumulators, the two panel vectors and the
-   * broadcast all stay in registers instead of spilling to the stack at every depth step. The
-   * system property {@code seqlab.tileRows} (6 or 8) overrides the choice, to compare the two on
-   * one machine. Either gives the same bits: each element's sum does not depend on its tile.
+   * Rows of the register tile: 6 by default, whatever the vector width ({@link #TILE_VECTORS} sets
+   * the columns). The system property {@code seqlab.tileRows} (6 or 8) overrides the choice, 8
+   * meaning the 8 × 2 tile, to compare the two on one machine. Either gives the same bits: each
+   * element's sum does not depend on its tile.
    */
-  static final int TILE_ROWS = tileRows(Integer.getInteger("seqlab.tileRows", LANES == 8 ? 6 : 8));
+  static final int TILE_ROWS = tileRows(Integer.getInteger("seqlab.tileRows", 6));
 
   private static int tileRows(int rows) {
     if (rows != 6 && rows != 8) {
@@ -85,6 +82,21 @@ final class VectorMatMul {
     }
     return rows;
   }
+
+  /**
+   * Whether the machine has 32 vector registers: AVX-512 (16 float lanes) and Arm SIMD (4); AVX2 (8
+   * lanes) has 16.
+   */
+  static final boolean WIDE_REGISTER_FILE = LANES != 8;
+
+  /**
+   * Vectors of columns in the register tile: 4 for a 6-row tile where 24 accumulators fit in the
+   * registers ({@link #WIDE_REGISTER_FILE}), else 2.
+   */
+  static final int TILE_VECTORS = TILE_ROWS == 6 && WIDE_REGISTER_FILE ? 4 : 2;
+
+  /** Columns of a packed panel: the register tile's {@link #TILE_VECTORS} vectors. */
+  static final int PANEL = TILE_VECTORS * LANES;
 
   /** Depth of one cache block: a row tile's strip of S is {@code 8 × 256} floats, 8 KiB. */
   static final int DEPTH_BLOCK = 256;
@@ -253,8 +265,9 @@ final class VectorMatMul {
       // Rows of the panel are contiguous in V: copy them a vector at a time.
       for (int p = 0; p < depth; p++) {
         int from = vFirst + p * vDepthStride, to = base + p * PANEL;
-        FloatVector.fromArray(SPECIES, v, from).intoArray(packed, to);
-        FloatVector.fromArray(SPECIES, v, from + LANES).intoArray(packed, to + LANES);
+        for (int q = 0; q < PANEL; q += LANES) {
+          FloatVector.fromArray(SPECIES, v, from + q).intoArray(packed, to + q);
+        }
       }
       return;
     }
@@ -458,7 +471,25 @@ final class VectorMatMul {
       int tileRows,
       int panelCols,
       float[] spill) {
-    if (TILE_ROWS == 6) { // a constant: the compiled kernel keeps one of the two
+    if (TILE_VECTORS == 4) { // constants: the compiled kernel keeps one of the three
+      tileSixWide(
+          depth,
+          s,
+          s0,
+          sRowStride,
+          sDepthStride,
+          packed,
+          panelStart,
+          c,
+          c0,
+          cRowStride,
+          cColStride,
+          tileRows,
+          panelCols,
+          spill);
+      return;
+    }
+    if (TILE_ROWS == 6) {
       tileSix(
           depth,
           s,
@@ -637,6 +668,130 @@ final class VectorMatMul {
     c41.intoArray(spill, 4 * PANEL + LANES);
     c50.intoArray(spill, 5 * PANEL);
     c51.intoArray(spill, 5 * PANEL + LANES);
+    addSpilled(spill, tileRows, c, c0, cRowStride, cColStride, panelCols);
+  }
+
+  /**
+   * {@link #tile} for the 6 × 4 tile ({@link #TILE_VECTORS} = 4, a machine with 32 vector
+   * registers): the same sums in the same order, 24 accumulators.
+   */
+  private static void tileSixWide(
+      int depth,
+      float[] s,
+      int s0,
+      int sRowStride,
+      int sDepthStride,
+      float[] packed,
+      int panelStart,
+      float[] c,
+      int c0,
+      int cRowStride,
+      int cColStride,
+      int tileRows,
+      int panelCols,
+      float[] spill) {
+    FloatVector zero = FloatVector.zero(SPECIES);
+    FloatVector c00 = zero, c01 = zero, c02 = zero, c03 = zero;
+    FloatVector c10 = zero, c11 = zero, c12 = zero, c13 = zero;
+    FloatVector c20 = zero, c21 = zero, c22 = zero, c23 = zero;
+    FloatVector c30 = zero, c31 = zero, c32 = zero, c33 = zero;
+    FloatVector c40 = zero, c41 = zero, c42 = zero, c43 = zero;
+    FloatVector c50 = zero, c51 = zero, c52 = zero, c53 = zero;
+    int r0 = s0, r1 = s0 + (tileRows > 1 ? sRowStride : 0);
+    int r2 = s0 + (tileRows > 2 ? 2 * sRowStride : 0),
+        r3 = s0 + (tileRows > 3 ? 3 * sRowStride : 0);
+    int r4 = s0 + (tileRows > 4 ? 4 * sRowStride : 0),
+        r5 = s0 + (tileRows > 5 ? 5 * sRowStride : 0);
+    for (int p = 0; p < depth; p++) {
+      int at = panelStart + p * PANEL;
+      FloatVector b0 = FloatVector.fromArray(SPECIES, packed, at);
+      FloatVector b1 = FloatVector.fromArray(SPECIES, packed, at + LANES);
+      FloatVector b2 = FloatVector.fromArray(SPECIES, packed, at + 2 * LANES);
+      FloatVector b3 = FloatVector.fromArray(SPECIES, packed, at + 3 * LANES);
+      FloatVector a = FloatVector.broadcast(SPECIES, s[r0 + p * sDepthStride]);
+      c00 = a.fma(b0, c00);
+      c01 = a.fma(b1, c01);
+      c02 = a.fma(b2, c02);
+      c03 = a.fma(b3, c03);
+      a = FloatVector.broadcast(SPECIES, s[r1 + p * sDepthStride]);
+      c10 = a.fma(b0, c10);
+      c11 = a.fma(b1, c11);
+      c12 = a.fma(b2, c12);
+      c13 = a.fma(b3, c13);
+      a = FloatVector.broadcast(SPECIES, s[r2 + p * sDepthStride]);
+      c20 = a.fma(b0, c20);
+      c21 = a.fma(b1, c21);
+      c22 = a.fma(b2, c22);
+      c23 = a.fma(b3, c23);
+      a = FloatVector.broadcast(SPECIES, s[r3 + p * sDepthStride]);
+      c30 = a.fma(b0, c30);
+      c31 = a.fma(b1, c31);
+      c32 = a.fma(b2, c32);
+      c33 = a.fma(b3, c33);
+      a = FloatVector.broadcast(SPECIES, s[r4 + p * sDepthStride]);
+      c40 = a.fma(b0, c40);
+      c41 = a.fma(b1, c41);
+      c42 = a.fma(b2, c42);
+      c43 = a.fma(b3, c43);
+      a = FloatVector.broadcast(SPECIES, s[r5 + p * sDepthStride]);
+      c50 = a.fma(b0, c50);
+      c51 = a.fma(b1, c51);
+      c52 = a.fma(b2, c52);
+      c53 = a.fma(b3, c53);
+    }
+    if (cColStride == 1 && panelCols == PANEL && tileRows == 6) {
+      int c1 = c0 + cRowStride, c2 = c1 + cRowStride, c3 = c2 + cRowStride;
+      int c4 = c3 + cRowStride, c5 = c4 + cRowStride;
+      c00.add(FloatVector.fromArray(SPECIES, c, c0)).intoArray(c, c0);
+      c01.add(FloatVector.fromArray(SPECIES, c, c0 + LANES)).intoArray(c, c0 + LANES);
+      c02.add(FloatVector.fromArray(SPECIES, c, c0 + 2 * LANES)).intoArray(c, c0 + 2 * LANES);
+      c03.add(FloatVector.fromArray(SPECIES, c, c0 + 3 * LANES)).intoArray(c, c0 + 3 * LANES);
+      c10.add(FloatVector.fromArray(SPECIES, c, c1)).intoArray(c, c1);
+      c11.add(FloatVector.fromArray(SPECIES, c, c1 + LANES)).intoArray(c, c1 + LANES);
+      c12.add(FloatVector.fromArray(SPECIES, c, c1 + 2 * LANES)).intoArray(c, c1 + 2 * LANES);
+      c13.add(FloatVector.fromArray(SPECIES, c, c1 + 3 * LANES)).intoArray(c, c1 + 3 * LANES);
+      c20.add(FloatVector.fromArray(SPECIES, c, c2)).intoArray(c, c2);
+      c21.add(FloatVector.fromArray(SPECIES, c, c2 + LANES)).intoArray(c, c2 + LANES);
+      c22.add(FloatVector.fromArray(SPECIES, c, c2 + 2 * LANES)).intoArray(c, c2 + 2 * LANES);
+      c23.add(FloatVector.fromArray(SPECIES, c, c2 + 3 * LANES)).intoArray(c, c2 + 3 * LANES);
+      c30.add(FloatVector.fromArray(SPECIES, c, c3)).intoArray(c, c3);
+      c31.add(FloatVector.fromArray(SPECIES, c, c3 + LANES)).intoArray(c, c3 + LANES);
+      c32.add(FloatVector.fromArray(SPECIES, c, c3 + 2 * LANES)).intoArray(c, c3 + 2 * LANES);
+      c33.add(FloatVector.fromArray(SPECIES, c, c3 + 3 * LANES)).intoArray(c, c3 + 3 * LANES);
+      c40.add(FloatVector.fromArray(SPECIES, c, c4)).intoArray(c, c4);
+      c41.add(FloatVector.fromArray(SPECIES, c, c4 + LANES)).intoArray(c, c4 + LANES);
+      c42.add(FloatVector.fromArray(SPECIES, c, c4 + 2 * LANES)).intoArray(c, c4 + 2 * LANES);
+      c43.add(FloatVector.fromArray(SPECIES, c, c4 + 3 * LANES)).intoArray(c, c4 + 3 * LANES);
+      c50.add(FloatVector.fromArray(SPECIES, c, c5)).intoArray(c, c5);
+      c51.add(FloatVector.fromArray(SPECIES, c, c5 + LANES)).intoArray(c, c5 + LANES);
+      c52.add(FloatVector.fromArray(SPECIES, c, c5 + 2 * LANES)).intoArray(c, c5 + 2 * LANES);
+      c53.add(FloatVector.fromArray(SPECIES, c, c5 + 3 * LANES)).intoArray(c, c5 + 3 * LANES);
+      return;
+    }
+    c00.intoArray(spill, 0);
+    c01.intoArray(spill, LANES);
+    c02.intoArray(spill, 2 * LANES);
+    c03.intoArray(spill, 3 * LANES);
+    c10.intoArray(spill, 4 * LANES);
+    c11.intoArray(spill, 5 * LANES);
+    c12.intoArray(spill, 6 * LANES);
+    c13.intoArray(spill, 7 * LANES);
+    c20.intoArray(spill, 8 * LANES);
+    c21.intoArray(spill, 9 * LANES);
+    c22.intoArray(spill, 10 * LANES);
+    c23.intoArray(spill, 11 * LANES);
+    c30.intoArray(spill, 12 * LANES);
+    c31.intoArray(spill, 13 * LANES);
+    c32.intoArray(spill, 14 * LANES);
+    c33.intoArray(spill, 15 * LANES);
+    c40.intoArray(spill, 16 * LANES);
+    c41.intoArray(spill, 17 * LANES);
+    c42.intoArray(spill, 18 * LANES);
+    c43.intoArray(spill, 19 * LANES);
+    c50.intoArray(spill, 20 * LANES);
+    c51.intoArray(spill, 21 * LANES);
+    c52.intoArray(spill, 22 * LANES);
+    c53.intoArray(spill, 23 * LANES);
     addSpilled(spill, tileRows, c, c0, cRowStride, cColStride, panelCols);
   }
 

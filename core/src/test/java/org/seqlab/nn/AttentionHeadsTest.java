@@ -26,7 +26,9 @@ class AttentionHeadsTest {
     "11,13,9",
     "9,16,30",
     "5,24,7",
-    "10,45,5"
+    "10,45,5",
+    "13,96,20",
+    "7,131,9"
   })
   void productTransposedAMatchesPlainLoops(int m, int n, int k) {
     Random r = new Random(m * 1000 + n * 10 + k);

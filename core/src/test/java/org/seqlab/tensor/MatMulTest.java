@@ -173,14 +173,19 @@ class MatMulTest {
    * into strips at once.
    */
   /**
-   * The tile height follows the machine's registers (6 rows with AVX2's 16, 8 with 32), or the
-   * {@code seqlab.tileRows} property where the build forces one to test both kernels.
+   * The tile is 6 rows (or the {@code seqlab.tileRows} property's, where the build forces one to
+   * test both kernels) and its width follows the machine's registers: 4 vectors of a 6-row tile
+   * where 24 sums fit (32 vector registers: more than 8 lanes, or Arm's 4), else 2; a packed panel
+   * is one tile wide.
    */
   @Test
-  void theTileHeightIsTheMachinesOrTheOneForced() {
+  void theTileShapeFollowsTheRegistersOrTheHeightForced() {
     String forced = System.getProperty("seqlab.tileRows");
-    int expected = forced != null ? Integer.parseInt(forced) : VectorMatMul.LANES == 8 ? 6 : 8;
-    assertEquals(expected, VectorMatMul.TILE_ROWS);
+    int rows = forced != null ? Integer.parseInt(forced) : 6;
+    assertEquals(rows, VectorMatMul.TILE_ROWS);
+    int vectors = rows == 6 && VectorMatMul.LANES != 8 ? 4 : 2;
+    assertEquals(vectors, VectorMatMul.TILE_VECTORS);
+    assertEquals(vectors * VectorMatMul.LANES, VectorMatMul.PANEL);
   }
 
   /**
@@ -230,7 +235,10 @@ class MatMulTest {
     int lanes = VectorMatMul.LANES, tile = MatMul.TILE_ROWS;
     SplittableRandom rng = new SplittableRandom(17);
     for (int m = 1; m <= 2 * tile + 5; m++) {
-      for (int n : new int[] {1, lanes - 1, 2 * lanes + 3, 4 * lanes, 4 * lanes + 5, 9 * lanes}) {
+      for (int n :
+          new int[] {
+            1, lanes - 1, 2 * lanes + 3, 4 * lanes, 4 * lanes + 5, 6 * lanes + 1, 9 * lanes
+          }) {
         for (int k : new int[] {1, 7, 33}) {
           float[] a = new float[m * k + 3], b = new float[k * n + 5], c = new float[m * n + 2];
           for (int i = 0; i < a.length; i++) a[i] = (float) rng.nextGaussian();
