@@ -5,6 +5,7 @@ import java.util.Objects;
 import java.util.concurrent.locks.LockSupport;
 import org.seqlab.tensor.MatMul;
 import org.seqlab.tensor.PanelMatVec;
+import org.seqlab.tensor.Parallel;
 import org.seqlab.tensor.SpinBarrier;
 import org.seqlab.tensor.Tensor;
 
@@ -199,8 +200,8 @@ public final class RecurrentStream implements AutoCloseable {
   // ----------------------------------------------------------------------------------------------
   // The parties of a step: party 0 is the caller, the others are helper threads.
 
-  /** How long a helper spins for the next step before it parks. */
-  static final long IDLE_SPIN_NANOS = 200_000;
+  /** How long a helper spins for the next step before it parks: as the kernels' workers do. */
+  static final long IDLE_SPIN_NANOS = Parallel.IDLE_SPIN_NANOS;
 
   /** Hidden units {@code [unitFrom[p], unitTo[p])} are party {@code p}'s. */
   private final int[] unitFrom;

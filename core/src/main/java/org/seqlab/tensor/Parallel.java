@@ -1,7 +1,8 @@
 package org.seqlab.tensor;
 
-import java.util.concurrent.ForkJoinPool;
-import java.util.concurrent.ForkJoinTask;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * The concurrency primitive of the kernels: split a range of independent items (rows of a matrix
@@ -10,8 +11,17 @@ import java.util.concurrent.ForkJoinTask;
  * #forRangeBalanced} cuts the range finer and lets the threads share the pieces out as they finish,
  * for the matrix products, where a core slowed by other work would otherwise hold up the rest.
  *
- * <p>Work below {@link #MIN_PARALLEL_WORK} multiply-adds stays on the caller's thread: waking a
- * worker costs microseconds, as much as a small product.
+ * <p><b>Workers that wait awake.</b> The other chunks run on {@code threads - 1} worker threads of
+ * this class's own. After a chunk a worker spins for {@link #IDLE_SPIN_NANOS} nanoseconds watching
+ * for the next one before it parks: a training step or an inference pass makes loop after loop, and
+ * waking a parked thread costs tens of microseconds (about 80 µs measured on a 2-core virtual
+ * machine, as much as a whole small inference pass), where handing a chunk to a spinning worker
+ * costs well under one. Work below {@link #MIN_PARALLEL_WORK} multiply-adds stays on the caller's
+ * thread all the same.
+ *
+ * <p><b>One caller at a time.</b> The workers serve one loop at a time; a loop started on another
+ * thread while they are busy (two models trained side by side) runs on its caller's thread alone.
+ * Every kernel gives the same bits whatever the split, so this changes only the time.
  */
 public final class Parallel {
   private Parallel() {}
@@ -19,8 +29,19 @@ public final class Parallel {
   /** Multiply-adds below which a call runs on the caller's thread alone. */
   public static final long MIN_PARALLEL_WORK = 1L << 15;
 
+  /**
+   * How long an idle worker (here, and a {@code RecurrentStream}'s helper) spins for its next piece
+   * of work before it parks: longer than the gap between two loops of a step, short enough that an
+   * idle program soon leaves the cores alone.
+   */
+  public static final long IDLE_SPIN_NANOS = 200_000;
+
+  /** Per thread: true while it runs a chunk of a parallel loop. */
+  private static final ThreadLocal<boolean[]> INSIDE =
+      ThreadLocal.withInitial(() -> new boolean[1]);
+
   private static volatile int threads = Runtime.getRuntime().availableProcessors();
-  private static volatile ForkJoinPool pool = newPool(threads);
+  private static volatile Workers workers = new Workers(threads - 1);
 
   /** The body of a parallel loop: handles items {@code [from, to)}. */
   @FunctionalInterface
@@ -39,14 +60,10 @@ public final class Parallel {
       throw new IllegalArgumentException("threads must be between 1 and 4096, got " + count);
     }
     if (count == threads) return;
-    ForkJoinPool old = pool;
-    pool = newPool(count);
+    Workers old = workers;
+    workers = new Workers(count - 1);
     threads = count;
     old.shutdown();
-  }
-
-  private static ForkJoinPool newPool(int count) {
-    return new ForkJoinPool(Math.max(1, count));
   }
 
   /**
@@ -64,14 +81,12 @@ public final class Parallel {
       return;
     }
     int chunks = Math.min(p, n);
-    ForkJoinPool workers = pool;
-    ForkJoinTask<?>[] others = new ForkJoinTask<?>[chunks - 1];
+    Runnable[] others = new Runnable[chunks - 1];
     for (int c = 1; c < chunks; c++) {
       int from = (int) ((long) n * c / chunks), to = (int) ((long) n * (c + 1) / chunks);
-      others[c - 1] = workers.submit(() -> runInside(body, from, to));
+      others[c - 1] = () -> body.run(from, to);
     }
-    runInside(body, 0, (int) ((long) n / chunks));
-    for (ForkJoinTask<?> task : others) task.join();
+    runWith(others, () -> body.run(0, (int) ((long) n / chunks)), () -> body.run(0, n));
   }
 
   /**
@@ -91,22 +106,168 @@ public final class Parallel {
       return;
     }
     int count = Math.max(1, Math.min(n, pieces));
-    java.util.concurrent.atomic.AtomicInteger next =
-        new java.util.concurrent.atomic.AtomicInteger();
+    AtomicInteger next = new AtomicInteger();
     Runnable takePieces =
         () -> {
           for (int piece = next.getAndIncrement(); piece < count; piece = next.getAndIncrement()) {
             body.run((int) ((long) n * piece / count), (int) ((long) n * (piece + 1) / count));
           }
         };
-    int helpers = Math.min(p, count) - 1;
-    ForkJoinPool workers = pool;
-    ForkJoinTask<?>[] others = new ForkJoinTask<?>[helpers];
-    for (int h = 0; h < helpers; h++) {
-      others[h] = workers.submit(() -> runInside((from, to) -> takePieces.run(), 0, 0));
+    Runnable[] others = new Runnable[Math.min(p, count) - 1];
+    java.util.Arrays.fill(others, takePieces);
+    runWith(others, takePieces, takePieces);
+  }
+
+  /**
+   * Hands {@code others} to the workers, runs {@code own} on the caller's thread, and waits for all
+   * of them; where the workers are busy with another caller's loop, runs {@code alone} instead (the
+   * whole range on the caller's thread).
+   */
+  private static void runWith(Runnable[] others, Runnable own, Runnable alone) {
+    Workers pool = workers;
+    if (others.length == 0 || !pool.tryAcquire()) {
+      runInside(alone);
+      return;
     }
-    runInside((from, to) -> takePieces.run(), 0, 0);
-    for (ForkJoinTask<?> task : others) task.join();
+    try {
+      pool.start(others);
+      Throwable ownFailure = null;
+      try {
+        runInside(own);
+      } catch (RuntimeException | Error e) {
+        ownFailure = e;
+      }
+      Throwable failure = pool.awaitAll();
+      if (ownFailure == null) ownFailure = failure;
+      if (ownFailure instanceof RuntimeException e) throw e;
+      if (ownFailure instanceof Error e) throw e;
+    } finally {
+      pool.release();
+    }
+  }
+
+  /**
+   * The worker threads of one setting of {@link #threads()}: each takes one task at a time from its
+   * slot, spins for the next, then parks.
+   */
+  private static final class Workers {
+    private final Worker[] workers;
+    private final AtomicBoolean inUse = new AtomicBoolean();
+
+    /** Tasks handed out and not yet finished. */
+    private final AtomicInteger pending = new AtomicInteger();
+
+    /** The caller waiting for the tasks, woken by the worker that finishes the last one. */
+    private volatile Thread waiter;
+
+    /** The first failure of a task of the loop in progress. */
+    private volatile Throwable failure;
+
+    private volatile boolean shutdown;
+
+    Workers(int count) {
+      workers = new Worker[Math.max(0, count)];
+      for (int i = 0; i < workers.length; i++) {
+        workers[i] = new Worker(this, "seqlab-worker-" + (i + 1));
+        workers[i].start();
+      }
+    }
+
+    boolean tryAcquire() {
+      return workers.length > 0 && inUse.compareAndSet(false, true);
+    }
+
+    void release() {
+      inUse.set(false);
+    }
+
+    /** Gives task {@code i} to worker {@code i}; at most as many tasks as workers. */
+    void start(Runnable[] tasks) {
+      failure = null;
+      waiter = Thread.currentThread();
+      pending.set(tasks.length);
+      for (int i = 0; i < tasks.length; i++) workers[i].give(tasks[i]);
+    }
+
+    /** Waits until every task handed out has finished; returns the first failure, or null. */
+    Throwable awaitAll() {
+      long spinStart = System.nanoTime();
+      while (pending.get() > 0) {
+        if (System.nanoTime() - spinStart < IDLE_SPIN_NANOS) {
+          Thread.onSpinWait();
+        } else {
+          LockSupport.park(this);
+        }
+      }
+      waiter = null;
+      return failure;
+    }
+
+    void finished(Throwable taskFailure) {
+      if (taskFailure != null && failure == null) failure = taskFailure;
+      if (pending.decrementAndGet() == 0) {
+        Thread caller = waiter;
+        if (caller != null) LockSupport.unpark(caller);
+      }
+    }
+
+    void shutdown() {
+      shutdown = true;
+      for (Worker worker : workers) LockSupport.unpark(worker);
+    }
+  }
+
+  private static final class Worker extends Thread {
+    private final Workers pool;
+    private volatile Runnable task;
+    private volatile boolean mayPark;
+
+    Worker(Workers pool, String name) {
+      super(name);
+      this.pool = pool;
+      setDaemon(true);
+    }
+
+    void give(Runnable next) {
+      task = next;
+      if (mayPark) LockSupport.unpark(this);
+    }
+
+    @Override
+    public void run() {
+      INSIDE.get()[0] = true; // everything a worker runs is one chunk of a parallel loop
+      while (true) {
+        Runnable next = awaitTask();
+        if (next == null) return;
+        Throwable taskFailure = null;
+        try {
+          next.run();
+        } catch (Throwable e) {
+          taskFailure = e;
+        }
+        task = null;
+        pool.finished(taskFailure);
+      }
+    }
+
+    /** The next task, or null once the pool is shut down and no task is waiting. */
+    private Runnable awaitTask() {
+      long spinStart = System.nanoTime();
+      while (true) {
+        Runnable next = task;
+        if (next != null) return next;
+        if (pool.shutdown) return null;
+        if (System.nanoTime() - spinStart < IDLE_SPIN_NANOS) {
+          Thread.onSpinWait();
+        } else {
+          // The caller writes the task, then reads mayPark; this thread writes mayPark, then
+          // reads the task: one of the two sees the other's write, so no wake-up is lost.
+          mayPark = true;
+          if (task == null && !pool.shutdown) LockSupport.park(this);
+          mayPark = false;
+        }
+      }
+    }
   }
 
   /**
@@ -126,17 +287,15 @@ public final class Parallel {
     }
   }
 
-  /** Per thread: true while it runs a chunk of a parallel loop. */
-  private static final ThreadLocal<boolean[]> INSIDE =
-      ThreadLocal.withInitial(() -> new boolean[1]);
-
-  private static void runInside(RangeBody body, int from, int to) {
+  /** Runs {@code body} as one chunk of a parallel loop on the caller's thread. */
+  private static void runInside(Runnable body) {
     boolean[] inside = INSIDE.get();
+    boolean wasInside = inside[0];
     inside[0] = true;
     try {
-      body.run(from, to);
+      body.run();
     } finally {
-      inside[0] = false;
+      inside[0] = wasInside;
     }
   }
 }

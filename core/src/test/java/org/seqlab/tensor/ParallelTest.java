@@ -1,9 +1,12 @@
 package org.seqlab.tensor;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.concurrent.atomic.AtomicIntegerArray;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 class ParallelTest {
@@ -61,6 +64,85 @@ class ParallelTest {
       // Afterwards the same loop is split again: one of its two chunks runs on a worker.
       Parallel.forRange(64, Parallel.MIN_PARALLEL_WORK, countOthers);
       assertEquals(1, elsewhere.get(0));
+    } finally {
+      Parallel.setThreads(saved);
+    }
+  }
+
+  @Test
+  void aChunkThatFailsOnAWorkerFailsTheLoopAndTheWorkersServeTheNextOne() {
+    int saved = Parallel.threads();
+    try {
+      Parallel.setThreads(2);
+      Thread caller = Thread.currentThread();
+      IllegalStateException thrown =
+          assertThrows(
+              IllegalStateException.class,
+              () ->
+                  Parallel.forRange(
+                      2,
+                      Parallel.MIN_PARALLEL_WORK,
+                      (from, to) -> {
+                        if (Thread.currentThread() != caller) {
+                          throw new IllegalStateException("chunk " + from);
+                        }
+                      }));
+      assertEquals("chunk 1", thrown.getMessage());
+      AtomicIntegerArray visits = new AtomicIntegerArray(10);
+      Parallel.forRange(
+          10,
+          Parallel.MIN_PARALLEL_WORK,
+          (from, to) -> {
+            for (int i = from; i < to; i++) visits.incrementAndGet(i);
+          });
+      for (int i = 0; i < 10; i++) assertEquals(1, visits.get(i), "item " + i);
+    } finally {
+      Parallel.setThreads(saved);
+    }
+  }
+
+  /**
+   * Loops started on two threads at once: the workers serve one of them at a time and the other
+   * runs on its caller's thread, and every item of every loop is visited exactly once, long after
+   * the workers have had time to park between loops.
+   */
+  @Test
+  void loopsFromTwoThreadsAtOnceEachVisitEveryItemOnce() throws InterruptedException {
+    int saved = Parallel.threads();
+    try {
+      Parallel.setThreads(3);
+      AtomicReference<Throwable> failure = new AtomicReference<>();
+      Runnable loops =
+          () -> {
+            try {
+              for (int round = 0; round < 2_000; round++) {
+                int n = 1 + round % 37;
+                AtomicIntegerArray visits = new AtomicIntegerArray(n);
+                Parallel.RangeBody body =
+                    (from, to) -> {
+                      for (int i = from; i < to; i++) visits.incrementAndGet(i);
+                    };
+                if (round % 2 == 0) {
+                  Parallel.forRange(n, Parallel.MIN_PARALLEL_WORK, body);
+                } else {
+                  Parallel.forRangeBalanced(n, 5, Parallel.MIN_PARALLEL_WORK, body);
+                }
+                for (int i = 0; i < n; i++) {
+                  if (visits.get(i) != 1) {
+                    throw new AssertionError("round " + round + ": item " + i + " of " + n);
+                  }
+                }
+                if (round % 500 == 0) Thread.sleep(2); // the workers park, and must be woken
+              }
+            } catch (Throwable e) {
+              failure.compareAndSet(null, e);
+            }
+          };
+      Thread other = new Thread(loops);
+      other.start();
+      loops.run();
+      other.join();
+      assertSame(null, failure.get(), () -> String.valueOf(failure.get()));
     } finally {
       Parallel.setThreads(saved);
     }
