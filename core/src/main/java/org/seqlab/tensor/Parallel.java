@@ -2,6 +2,7 @@ package org.seqlab.tensor;
 
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -39,6 +40,14 @@ public final class Parallel {
   /** Per thread: true while it runs a chunk of a parallel loop. */
   private static final ThreadLocal<boolean[]> INSIDE =
       ThreadLocal.withInitial(() -> new boolean[1]);
+
+  /**
+   * How long a waiting thread spins before it yields its core at each turn of the wait: the
+   * scheduler sometimes puts a worker woken after a pause on its caller's core for tens of
+   * milliseconds, and there a thread that only spins keeps the other from running (an LSTM pass of
+   * 0.1 ms took 0.6 ms, the caller's whole spin plus the worker's chunk, until the worker moved).
+   */
+  private static final long SPIN_ONLY_NANOS = 10_000;
 
   private static volatile int threads = Runtime.getRuntime().availableProcessors();
   private static volatile Workers workers = new Workers(threads - 1);
@@ -137,6 +146,7 @@ public final class Parallel {
       } catch (RuntimeException | Error e) {
         ownFailure = e;
       }
+      pool.runUnstarted();
       Throwable failure = pool.awaitAll();
       if (ownFailure == null) ownFailure = failure;
       if (ownFailure instanceof RuntimeException e) throw e;
@@ -148,7 +158,8 @@ public final class Parallel {
 
   /**
    * The worker threads of one setting of {@link #threads()}: each takes one task at a time from its
-   * slot, spins for the next, then parks.
+   * slot, spins for the next, then parks; a task still in its slot when the caller has done its own
+   * chunk is taken back and run by the caller.
    */
   private static final class Workers {
     private final Worker[] workers;
@@ -189,12 +200,34 @@ public final class Parallel {
       for (int i = 0; i < tasks.length; i++) workers[i].give(tasks[i]);
     }
 
+    /**
+     * Runs on the caller's thread every task that no worker has started yet: a worker that was
+     * parked, or that shares the caller's core, may not start for a long while, and then the
+     * caller, its own chunk done, is the quicker way to finish the loop.
+     */
+    void runUnstarted() {
+      for (Worker worker : workers) {
+        Runnable task = worker.slot.getAndSet(null);
+        if (task == null) continue;
+        Throwable taskFailure = null;
+        try {
+          runInside(task);
+        } catch (Throwable e) {
+          taskFailure = e;
+        }
+        finished(taskFailure);
+      }
+    }
+
     /** Waits until every task handed out has finished; returns the first failure, or null. */
     Throwable awaitAll() {
       long spinStart = System.nanoTime();
       while (pending.get() > 0) {
-        if (System.nanoTime() - spinStart < IDLE_SPIN_NANOS) {
+        long waited = System.nanoTime() - spinStart;
+        if (waited < SPIN_ONLY_NANOS) {
           Thread.onSpinWait();
+        } else if (waited < IDLE_SPIN_NANOS) {
+          Thread.yield(); // a worker that shares this core runs now
         } else {
           LockSupport.park(this);
         }
@@ -219,7 +252,10 @@ public final class Parallel {
 
   private static final class Worker extends Thread {
     private final Workers pool;
-    private volatile Runnable task;
+
+    /** The task handed to this worker and not yet started; whoever takes it out runs it. */
+    private final AtomicReference<Runnable> slot = new AtomicReference<>();
+
     private volatile boolean mayPark;
 
     Worker(Workers pool, String name) {
@@ -228,8 +264,8 @@ public final class Parallel {
       setDaemon(true);
     }
 
-    void give(Runnable next) {
-      task = next;
+    void give(Runnable task) {
+      slot.set(task);
       if (mayPark) LockSupport.unpark(this);
     }
 
@@ -237,33 +273,38 @@ public final class Parallel {
     public void run() {
       INSIDE.get()[0] = true; // everything a worker runs is one chunk of a parallel loop
       while (true) {
-        Runnable next = awaitTask();
-        if (next == null) return;
+        Runnable task = awaitTask();
+        if (task == null) return;
         Throwable taskFailure = null;
         try {
-          next.run();
+          task.run();
         } catch (Throwable e) {
           taskFailure = e;
         }
-        task = null;
         pool.finished(taskFailure);
       }
     }
 
-    /** The next task, or null once the pool is shut down and no task is waiting. */
+    /**
+     * The next task, taken out of the slot (the caller may take it first), or null once the pool is
+     * shut down.
+     */
     private Runnable awaitTask() {
       long spinStart = System.nanoTime();
       while (true) {
-        Runnable next = task;
-        if (next != null) return next;
+        Runnable task = slot.get();
+        if (task != null && slot.compareAndSet(task, null)) return task;
         if (pool.shutdown) return null;
-        if (System.nanoTime() - spinStart < IDLE_SPIN_NANOS) {
+        long waited = System.nanoTime() - spinStart;
+        if (waited < SPIN_ONLY_NANOS) {
           Thread.onSpinWait();
+        } else if (waited < IDLE_SPIN_NANOS) {
+          Thread.yield(); // a caller that shares this core runs now
         } else {
-          // The caller writes the task, then reads mayPark; this thread writes mayPark, then
-          // reads the task: one of the two sees the other's write, so no wake-up is lost.
+          // The caller writes the slot, then reads mayPark; this thread writes mayPark, then
+          // reads the slot: one of the two sees the other's write, so no wake-up is lost.
           mayPark = true;
-          if (task == null && !pool.shutdown) LockSupport.park(this);
+          if (slot.get() == null && !pool.shutdown) LockSupport.park(this);
           mayPark = false;
         }
       }
