@@ -13,6 +13,7 @@ import java.util.Map;
 import org.seqlab.io.RecurrentCheckpoint;
 import org.seqlab.io.Safetensors;
 import org.seqlab.io.SafetensorsFile;
+import org.seqlab.nn.FrozenRecurrent;
 import org.seqlab.nn.Recurrent;
 import org.seqlab.nn.RecurrentKind;
 import org.seqlab.nn.RecurrentStream;
@@ -64,8 +65,10 @@ public final class OnnxSideBySide {
       String inputName = session.getInputNames().iterator().next();
       Map<String, OnnxTensor> feed = Map.of(inputName, input);
 
+      // The weights laid out once, as ONNX Runtime lays out its own when it creates the session.
+      FrozenRecurrent frozen = net.freeze();
       // The same numbers first: both against PyTorch's output.
-      float[] ours = net.infer(x, null, null).output().data();
+      float[] ours = frozen.infer(x, null, null).output().data();
       float[] theirs;
       try (OrtSession.Result r = session.run(feed)) {
         theirs = ((OnnxTensor) r.get(0)).getFloatBuffer().array();
@@ -81,7 +84,7 @@ public final class OnnxSideBySide {
         throw new IllegalStateException("the outputs differ from PyTorch's; nothing is timed");
       }
 
-      Runnable seqlab = () -> net.infer(x, null, null);
+      Runnable seqlab = () -> frozen.infer(x, null, null);
       Runnable ort =
           () -> {
             try {

@@ -27,7 +27,9 @@ import picocli.CommandLine.Spec;
     description = {
       "Times one training step (forward + backward through time) or one inference pass of a layer over a"
           + " [T, B, I] batch: median of --repeats runs after warm-up. Any recurrent model of the table"
-          + " runs; minGRU and minLSTM train by their parallel scan and stream by MinRecurrent.step.",
+          + " runs; minGRU and minLSTM train by their parallel scan and stream by MinRecurrent.step."
+          + " An RNN, LSTM or GRU infers as a service would, its weights laid out once"
+          + " (Recurrent.freeze).",
       "Reports tokens/s (B*T per second), seconds per step and GFLOP/s of the matrix products;"
           + " --mode stream also the microseconds per time step of RecurrentStream (of"
           + " MinRecurrent.step for minGRU and minLSTM), whose steps --threads threads share (the"

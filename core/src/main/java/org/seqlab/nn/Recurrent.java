@@ -475,17 +475,51 @@ public abstract sealed class Recurrent implements Module permits Rnn, Lstm, Gru 
    * @throws IllegalArgumentException if a shape or a length is not as described
    */
   public final RecurrentOutput infer(Tensor input, Tensor h0, Tensor c0, int[] lengths) {
+    if (directions == 2) {
+      checkInputs(input, h0, c0);
+      SequenceLengths.checked(lengths, input.dim(0), input.dim(1));
+      RecurrentOutput traced = forward(input, h0, c0, lengths, null);
+      return new RecurrentOutput(traced.output(), traced.hN(), traced.cN(), null);
+    }
+    return inferWith(null, input, h0, c0, lengths);
+  }
+
+  /**
+   * A snapshot of this unidirectional model's weights, laid out once for {@link #infer}: for a
+   * service that runs the same weights on request after request, where laying them out again on
+   * every call (transposing {@code W_hh} into panels, packing {@code W_ih}) would cost as much as a
+   * small batch's whole pass. Its results equal {@link #infer}'s bit for bit while this model's
+   * parameters are unchanged; later changes to them do not reach the snapshot (freeze again).
+   *
+   * @throws IllegalStateException for a bidirectional model, which infers by its traced forward
+   */
+  public final FrozenRecurrent freeze() {
+    if (directions == 2) {
+      throw new IllegalStateException(
+          "freeze() lays out a unidirectional model's weights; a bidirectional one infers by"
+              + " infer(), which runs its traced forward");
+    }
+    return new FrozenRecurrent(this, RecurrentInference.weightsOf(this, true));
+  }
+
+  /**
+   * {@link #infer} of a unidirectional model with the weights laid out already ({@link #freeze}),
+   * or, where {@code weights} is null, laid out from the parameters for this call.
+   */
+  final RecurrentOutput inferWith(
+      RecurrentInference.LayerWeights[] weights,
+      Tensor input,
+      Tensor h0,
+      Tensor c0,
+      int[] lengths) {
     checkInputs(input, h0, c0);
     int steps = input.dim(0);
     int batch = input.dim(1);
     int[] checked = SequenceLengths.checked(lengths, steps, batch);
-    if (directions == 2) {
-      RecurrentOutput traced = forward(input, h0, c0, lengths, null);
-      return new RecurrentOutput(traced.output(), traced.hN(), traced.cN(), null);
-    }
     Tensor.checkedSize(steps, batch, Math.max(inputSize, outputSize()));
     Tensor.checkedSize(steps, batch, gateRows);
-    return RecurrentInference.run(this, input, h0, c0, checked);
+    if (weights == null) return RecurrentInference.run(this, input, h0, c0, checked);
+    return RecurrentInference.run(this, weights, input, h0, c0, checked);
   }
 
   /**

@@ -69,6 +69,61 @@ final class RecurrentInference {
    * every sequence has all T steps).
    */
   static RecurrentOutput run(Recurrent model, Tensor input, Tensor h0, Tensor c0, int[] lengths) {
+    return run(model, weightsOf(model, false), input, h0, c0, lengths);
+  }
+
+  /**
+   * One layer's weights as the pass reads them, made from the model once: a model's {@link
+   * Recurrent#infer} makes them on every call, a {@link FrozenRecurrent} once for all its calls.
+   *
+   * @param inputWeight {@code W_ih [G*H, in]}
+   * @param packedInputWeight {@code W_ih} packed for the products of many rows ({@link
+   *     MatMul#packTransposed}), or null: packed by the pass where it needs it
+   * @param recurrentWeight {@code W_hh^T} in gate blocks of panels ({@link
+   *     Recurrent#packTransposedGateBlocks})
+   * @param bias {@code b_ih + b_hh} folded ({@link Recurrent#foldedBias}), {@code [G*H]}
+   * @param hiddenBias {@code b_hh}: the GRU's {@code b_hn} is its last block
+   */
+  record LayerWeights(
+      float[] inputWeight,
+      MatMul.PackedTransposed packedInputWeight,
+      float[] recurrentWeight,
+      float[] bias,
+      float[] hiddenBias) {}
+
+  /**
+   * Every layer's {@link LayerWeights}, from the model's parameters as they are now.
+   *
+   * @param snapshot copy {@code W_ih} and {@code b_hh} and pack {@code W_ih} now, so that later
+   *     changes to the model's parameters change nothing here (a {@link FrozenRecurrent}); else the
+   *     weights are the model's own arrays, for one pass
+   */
+  static LayerWeights[] weightsOf(Recurrent model, boolean snapshot) {
+    int h = model.hiddenSize();
+    LayerWeights[] layers = new LayerWeights[model.numLayers()];
+    for (int k = 0; k < layers.length; k++) {
+      int in = k == 0 ? model.inputSize() : h;
+      float[] inputWeight = model.weightIh(k).value().data();
+      float[] hiddenBias = model.biasHh(k).value().data();
+      if (snapshot) {
+        inputWeight = inputWeight.clone();
+        hiddenBias = hiddenBias.clone();
+      }
+      layers[k] =
+          new LayerWeights(
+              inputWeight,
+              snapshot ? MatMul.packTransposed(model.gateRows, in, inputWeight, 0, in) : null,
+              Recurrent.packTransposedGateBlocks(
+                  model.weightHh(k).value().data(), model.gateRows, h, h),
+              model.foldedBias(k),
+              hiddenBias);
+    }
+    return layers;
+  }
+
+  /** {@link #run(Recurrent, Tensor, Tensor, Tensor, int[])} with the weights made already. */
+  static RecurrentOutput run(
+      Recurrent model, LayerWeights[] weights, Tensor input, Tensor h0, Tensor c0, int[] lengths) {
     int steps = input.dim(0);
     int batch = input.dim(1);
     int h = model.hiddenSize();
@@ -88,7 +143,7 @@ final class RecurrentInference {
         if (between[k % 2] == null) between[k % 2] = new float[steps * batch * h];
         layerOutput = between[k % 2];
       }
-      Layer layer = new Layer(model, k, steps, batch, lengths, layerInput, layerOutput);
+      Layer layer = new Layer(model, weights[k], k, steps, batch, lengths, layerInput, layerOutput);
       layer.start(h0, c0);
       layer.run();
       layer.finish(hN, cN);
@@ -120,6 +175,11 @@ final class RecurrentInference {
     /** {@code W_hh^T} in gate blocks of panels ({@link Recurrent#packTransposedGateBlocks}). */
     private final float[] recurrentWeight;
 
+    /** {@code W_ih [G*H, in]} as it lies, and packed for the products of many rows. */
+    private final float[] inputWeight;
+
+    private final MatMul.PackedTransposed packedInputWeight;
+
     /** Unragged: the initial {@code h} (h0's slice or zeros), read at step 0. */
     private float[] initialHidden;
 
@@ -136,6 +196,7 @@ final class RecurrentInference {
 
     Layer(
         Recurrent model,
+        LayerWeights weights,
         int k,
         int steps,
         int batch,
@@ -153,10 +214,11 @@ final class RecurrentInference {
       this.lengths = lengths;
       this.input = input;
       this.output = output;
-      this.bias = model.foldedBias(k);
-      this.hiddenBias = model.biasHh(k).value().data();
-      this.recurrentWeight =
-          Recurrent.packTransposedGateBlocks(model.weightHh(k).value().data(), gateRows, h, h);
+      this.bias = weights.bias();
+      this.hiddenBias = weights.hiddenBias();
+      this.recurrentWeight = weights.recurrentWeight();
+      this.inputWeight = weights.inputWeight();
+      this.packedInputWeight = weights.packedInputWeight();
     }
 
     /** Sets the initial states from layer {@code k}'s slices of h0 and c0 (null: zeros). */
@@ -237,10 +299,11 @@ final class RecurrentInference {
      */
     private void runSplitRows() {
       int rows = steps * batch;
-      float[] inputWeight = model.weightIh(k).value().data();
       boolean inBlocks = MatMul.gemmNTUsesPackedKernel(rows, gateRows, in);
       MatMul.PackedTransposed packedInputWeight =
-          inBlocks ? MatMul.packTransposed(gateRows, in, inputWeight, 0, in) : null;
+          !inBlocks || this.packedInputWeight != null
+              ? this.packedInputWeight
+              : MatMul.packTransposed(gateRows, in, inputWeight, 0, in);
       float[] allProjections = null;
       if (!inBlocks) {
         allProjections = new float[rows * gateRows];
@@ -324,18 +387,7 @@ final class RecurrentInference {
     private void runSplitUnits(int parties) {
       float[] projections = new float[steps * batch * gateRows];
       MatMul.gemmNT(
-          steps * batch,
-          gateRows,
-          in,
-          input,
-          0,
-          in,
-          model.weightIh(k).value().data(),
-          0,
-          in,
-          projections,
-          0,
-          gateRows);
+          steps * batch, gateRows, in, input, 0, in, inputWeight, 0, in, projections, 0, gateRows);
       SpinBarrier barrier = new SpinBarrier(parties);
       Parallel.forRange(
           parties,

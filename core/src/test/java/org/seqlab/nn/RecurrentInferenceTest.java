@@ -76,6 +76,37 @@ class RecurrentInferenceTest {
     }
     assertArrayEquals(inputBefore, x.data(), message + ": the input must not change");
     assertFalse(inferred.hasTrace(), message);
+
+    // The frozen weights give the same bits, before and after the model's own weights change.
+    FrozenRecurrent frozen = model.freeze();
+    assertSameResult(inferred, frozen.infer(x, h0, c0, lengths), message + ", frozen");
+    for (Parameter p : model.parameters()) {
+      float[] d = p.value().data();
+      for (int i = 0; i < d.length; i++) d[i] += 0.25f;
+    }
+    assertSameResult(inferred, frozen.infer(x, h0, c0, lengths), message + ", frozen, model moved");
+  }
+
+  private static void assertSameResult(RecurrentOutput expected, RecurrentOutput actual, String m) {
+    assertArrayEquals(expected.output().data(), actual.output().data(), m + ": output");
+    assertArrayEquals(expected.hN().data(), actual.hN().data(), m + ": hN");
+    if (expected.cN() != null) assertArrayEquals(expected.cN().data(), actual.cN().data(), m);
+  }
+
+  @Test
+  void aBidirectionalModelIsNotFrozenAndAFrozenModelChecksItsInputs() {
+    Recurrent both = Recurrent.create(RecurrentKind.GRU, 3, 4, 1, true);
+    IllegalStateException refused = assertThrows(IllegalStateException.class, both::freeze);
+    assertTrue(refused.getMessage().contains("bidirectional"), refused.getMessage());
+    Recurrent lstm = Recurrent.create(RecurrentKind.LSTM, 3, 4, 1);
+    FrozenRecurrent frozen = lstm.freeze();
+    IllegalArgumentException wrong =
+        assertThrows(
+            IllegalArgumentException.class, () -> frozen.infer(Tensor.zeros(2, 1, 5), null, null));
+    IllegalArgumentException sameFromModel =
+        assertThrows(
+            IllegalArgumentException.class, () -> lstm.infer(Tensor.zeros(2, 1, 5), null, null));
+    org.junit.jupiter.api.Assertions.assertEquals(sameFromModel.getMessage(), wrong.getMessage());
   }
 
   private static String describe(int[] shape, boolean initialStates) {

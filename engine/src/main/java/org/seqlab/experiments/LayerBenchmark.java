@@ -5,6 +5,7 @@ import java.util.Locale;
 import java.util.Objects;
 import java.util.SplittableRandom;
 import org.seqlab.nn.Architecture;
+import org.seqlab.nn.FrozenRecurrent;
 import org.seqlab.nn.MinRecurrent;
 import org.seqlab.nn.MinRecurrentKind;
 import org.seqlab.nn.Recurrent;
@@ -324,7 +325,11 @@ public final class LayerBenchmark {
                 // As the training engine does: the next step reuses the activations.
                 out.trace().release();
               };
-          case INFER -> () -> net.infer(x, null, null);
+          case INFER -> {
+            // As a service runs it: the weights laid out once, then pass after pass.
+            FrozenRecurrent frozen = net.freeze();
+            yield () -> frozen.infer(x, null, null);
+          }
           case STREAM -> {
             float[] out = new float[config.batch() * config.hiddenSize()];
             int stride = config.batch() * config.inputSize();
