@@ -227,9 +227,9 @@ public final class Elementwise {
       FloatVector result = e.blend(t, t.test(VectorOperators.IS_NAN));
 
       if (function == SIGMOID) {
-        // 1/(1+e) is σ(|x|) and e/(1+e) is σ(-|x|); neither can overflow.
-        FloatVector onePlusE = result.add(one);
-        result = one.div(onePlusE).blend(result.div(onePlusE), v.lt(0f));
+        // 1/(1+e) is σ(|x|) and e/(1+e) is σ(-|x|); neither can overflow. The numerator is
+        // chosen first, so one division serves both signs.
+        result = one.blend(result, v.lt(0f)).div(result.add(one));
       }
       if (function == TANH) {
         // Away from 0: 1 - 2/(e^2|x| + 1), which tends to exactly 1 as e^2|x| overflows.
