@@ -1,13 +1,12 @@
-#!/usr/bin/env python3
-"""The matrix kernels' register tile, 6 rows against 8, on this machine, interleaved.
+"""The matrix kernels' register tile: the machine's 6-row tile against the 8 x 2 one, interleaved.
 
-seqlab chooses the height of its register tile at start-up from the machine's vector registers
-(VectorMatMul.TILE_ROWS: 6 rows of 2 vectors where there are 16 registers, AVX2; 8 where there are
-32, AVX-512 and Arm); the system property seqlab.tileRows overrides the choice. This script runs
-`seqlab bench` with each height forced, alternating the two for --rounds rounds so that both see
-the same machine load, and prints the median tokens/s of each, the ratio 6/8 with its range over
-the rounds, and the machine's peak (`seqlab bench --model peak`) measured in the same run. Either
-height gives the same bits; only the speed differs.
+seqlab chooses the shape of its register tile at start-up from the machine's vector registers
+(VectorMatMul.TILE_ROWS x TILE_VECTORS: 6 rows x 4 vectors where there are 32 registers, AVX-512
+and Arm; 6 x 2 where there are 16, AVX2); the system property seqlab.tileRows=8 forces the 8 x 2
+tile instead. This script runs `seqlab bench` with each forced (6: the machine's own), alternating
+the two for --rounds rounds so that both see the same machine load, and prints the median tokens/s
+of each, the ratio 6/8 with its range over the rounds, and the machine's peak (`seqlab bench
+--model peak`) measured in the same run. Either tile gives the same bits; only the speed differs.
 
 Run from the repository root:
   /usr/bin/python3 scripts/bench/tile_rows.py
