@@ -476,9 +476,7 @@ public abstract sealed class Recurrent implements Module permits Rnn, Lstm, Gru 
    */
   public final RecurrentOutput infer(Tensor input, Tensor h0, Tensor c0, int[] lengths) {
     if (directions == 2) {
-      checkInputs(input, h0, c0);
-      SequenceLengths.checked(lengths, input.dim(0), input.dim(1));
-      RecurrentOutput traced = forward(input, h0, c0, lengths, null);
+      RecurrentOutput traced = forward(input, h0, c0, lengths, null); // which checks the arguments
       return new RecurrentOutput(traced.output(), traced.hN(), traced.cN(), null);
     }
     return inferWith(null, input, h0, c0, lengths);
@@ -518,8 +516,13 @@ public abstract sealed class Recurrent implements Module permits Rnn, Lstm, Gru 
     int[] checked = SequenceLengths.checked(lengths, steps, batch);
     Tensor.checkedSize(steps, batch, Math.max(inputSize, outputSize()));
     Tensor.checkedSize(steps, batch, gateRows);
-    if (weights == null) return RecurrentInference.run(this, input, h0, c0, checked);
-    return RecurrentInference.run(this, weights, input, h0, c0, checked);
+    return RecurrentInference.run(
+        this,
+        weights != null ? weights : RecurrentInference.weightsOf(this, false),
+        input,
+        h0,
+        c0,
+        checked);
   }
 
   /**

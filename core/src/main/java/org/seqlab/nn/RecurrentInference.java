@@ -21,14 +21,14 @@ import org.seqlab.tensor.Tensor;
  * rows for a few steps at a time ({@link #PROJECTION_ROWS} rows of {@code G*H}), the layer's output
  * {@code [T, B, H]} (which is where {@code h_t} lives: step {@code t} reads {@code h_{t-1}} from
  * it), the cell state {@code [B, H]} (updated in place) and, per thread, one tile of gate
- * pre-activations ({@code G' × 8 × PANEL} floats).
+ * pre-activations ({@code G' × TILE_ROWS × PANEL} floats).
  *
- * <p><b>Fusion.</b> For each tile of up to 8 batch rows and each panel of {@link PanelMatVec#PANEL}
- * hidden units, the tile's accumulators start at {@code a_t + b} ({@code b_ih + b_hh} folded, as
- * the traced forward adds it), the G gate blocks of {@code h_{t-1} W_hh^T} for those units are
- * added by the same chains of fused multiply-adds as {@link Recurrent}'s step product, and the cell
- * update of those units ({@link Recurrent#inferenceCell}) runs at once, while the tile is in the L1
- * cache. {@code W_hh^T} is packed as the traced forward packs it ({@link
+ * <p><b>Fusion.</b> For each tile of up to {@link MatMul#TILE_ROWS} batch rows and each panel of
+ * {@link PanelMatVec#PANEL} hidden units, the tile's accumulators start at {@code a_t + b} ({@code
+ * b_ih + b_hh} folded, as the traced forward adds it), the G gate blocks of {@code h_{t-1} W_hh^T}
+ * for those units are added by the same chains of fused multiply-adds as {@link Recurrent}'s step
+ * product, and the cell update of those units ({@link Recurrent#inferenceCell}) runs at once, while
+ * the tile is in the L1 cache. {@code W_hh^T} is packed as the traced forward packs it ({@link
  * Recurrent#packTransposedGateBlocks}): gate block {@code g}, panel {@code q} is a contiguous
  * {@code [H, width]} stream, so the G gates of a panel of units are G streams.
  *
@@ -63,14 +63,6 @@ final class RecurrentInference {
    * {@code H = 256} and 512, one and two threads): 64 to 512 rows ran alike within the noise.
    */
   static final int PROJECTION_ROWS = 256;
-
-  /**
-   * {@link Recurrent#infer} of a unidirectional model, arguments checked ({@code lengths} null when
-   * every sequence has all T steps).
-   */
-  static RecurrentOutput run(Recurrent model, Tensor input, Tensor h0, Tensor c0, int[] lengths) {
-    return run(model, weightsOf(model, false), input, h0, c0, lengths);
-  }
 
   /**
    * One layer's weights as the pass reads them, made from the model once: a model's {@link
@@ -121,7 +113,10 @@ final class RecurrentInference {
     return layers;
   }
 
-  /** {@link #run(Recurrent, Tensor, Tensor, Tensor, int[])} with the weights made already. */
+  /**
+   * {@link Recurrent#infer} of a unidirectional model with its weights laid out ({@link
+   * #weightsOf}), arguments checked ({@code lengths} null when every sequence has all T steps).
+   */
   static RecurrentOutput run(
       Recurrent model, LayerWeights[] weights, Tensor input, Tensor h0, Tensor c0, int[] lengths) {
     int steps = input.dim(0);
@@ -301,9 +296,9 @@ final class RecurrentInference {
       int rows = steps * batch;
       boolean inBlocks = MatMul.gemmNTUsesPackedKernel(rows, gateRows, in);
       MatMul.PackedTransposed packedInputWeight =
-          !inBlocks || this.packedInputWeight != null
-              ? this.packedInputWeight
-              : MatMul.packTransposed(gateRows, in, inputWeight, 0, in);
+          inBlocks && this.packedInputWeight == null
+              ? MatMul.packTransposed(gateRows, in, inputWeight, 0, in) // packed for this pass
+              : this.packedInputWeight;
       float[] allProjections = null;
       if (!inBlocks) {
         allProjections = new float[rows * gateRows];
@@ -324,7 +319,7 @@ final class RecurrentInference {
             int blockSteps = Math.clamp(PROJECTION_ROWS / slice, 1, steps);
             float[] projections = new float[blockSteps * slice * gateRows];
             // This thread's rows of a block of steps, gathered so that they are one product
-            // (a product of few rows would leave most of the kernel's 8-row tiles empty).
+            // (a product of few rows would leave most of the kernel's row tiles empty).
             float[] gathered = slice == batch ? null : new float[blockSteps * slice * in];
             for (int first = 0; first < steps; first += blockSteps) {
               int count = Math.min(blockSteps, steps - first);
@@ -363,10 +358,10 @@ final class RecurrentInference {
 
     /**
      * Step {@code t} for batch rows {@code [rowFrom, rowTo)}: a panel of units at a time, over all
-     * the rows a tile of up to 8 at a time, so that the panel's weights are read from memory once
-     * per step and serve every tile from the cache (tile by tile, each tile would stream all of
-     * {@code W_hh}, 4 MiB at {@code H = 512}); {@code projections} holds {@code a_t} of batch row
-     * {@code b} at row {@code projectionRow + b}.
+     * the rows a tile of up to {@link #TILE_ROWS} at a time, so that the panel's weights are read
+     * from memory once per step and serve every tile from the cache (tile by tile, each tile would
+     * stream all of {@code W_hh}, 4 MiB at {@code H = 512}); {@code projections} holds {@code a_t}
+     * of batch row {@code b} at row {@code projectionRow + b}.
      */
     private void step(
         int t, float[] projections, int projectionRow, int rowFrom, int rowTo, float[] tile) {

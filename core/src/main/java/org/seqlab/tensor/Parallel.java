@@ -223,14 +223,7 @@ public final class Parallel {
     Throwable awaitAll() {
       long spinStart = System.nanoTime();
       while (pending.get() > 0) {
-        long waited = System.nanoTime() - spinStart;
-        if (waited < SPIN_ONLY_NANOS) {
-          Thread.onSpinWait();
-        } else if (waited < IDLE_SPIN_NANOS) {
-          Thread.yield(); // a worker that shares this core runs now
-        } else {
-          LockSupport.park(this);
-        }
+        if (!spinOrYield(spinStart)) LockSupport.park(this);
       }
       waiter = null;
       return failure;
@@ -295,12 +288,7 @@ public final class Parallel {
         Runnable task = slot.get();
         if (task != null && slot.compareAndSet(task, null)) return task;
         if (pool.shutdown) return null;
-        long waited = System.nanoTime() - spinStart;
-        if (waited < SPIN_ONLY_NANOS) {
-          Thread.onSpinWait();
-        } else if (waited < IDLE_SPIN_NANOS) {
-          Thread.yield(); // a caller that shares this core runs now
-        } else {
+        if (!spinOrYield(spinStart)) {
           // The caller writes the slot, then reads mayPark; this thread writes mayPark, then
           // reads the slot: one of the two sees the other's write, so no wake-up is lost.
           mayPark = true;
@@ -309,6 +297,23 @@ public final class Parallel {
         }
       }
     }
+  }
+
+  /**
+   * One turn of a wait that began at {@code spinStart}: a spin for the first {@link
+   * #SPIN_ONLY_NANOS}, then a yield of the core (a thread that shares it runs now) until {@link
+   * #IDLE_SPIN_NANOS}; false once the waiter should park instead.
+   */
+  private static boolean spinOrYield(long spinStart) {
+    long waited = System.nanoTime() - spinStart;
+    if (waited < SPIN_ONLY_NANOS) {
+      Thread.onSpinWait();
+    } else if (waited < IDLE_SPIN_NANOS) {
+      Thread.yield();
+    } else {
+      return false;
+    }
+    return true;
   }
 
   /**
