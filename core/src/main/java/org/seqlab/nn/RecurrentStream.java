@@ -3,6 +3,7 @@ package org.seqlab.nn;
 import java.util.Arrays;
 import java.util.Objects;
 import java.util.concurrent.locks.LockSupport;
+import org.seqlab.tensor.CoreAffinity;
 import org.seqlab.tensor.MatMul;
 import org.seqlab.tensor.PanelMatVec;
 import org.seqlab.tensor.Parallel;
@@ -189,6 +190,7 @@ public final class RecurrentStream implements AutoCloseable {
     }
     layerDone = new SpinBarrier(parties);
     helpers = new Thread[parties - 1];
+    helperCores = new CoreAffinity[parties - 1];
     for (int party = 1; party < parties; party++) {
       int me = party;
       helpers[party - 1] = new Thread(() -> helperLoop(me), "seqlab-stream-" + party);
@@ -209,6 +211,9 @@ public final class RecurrentStream implements AutoCloseable {
   private final int[] unitTo;
 
   private final Thread[] helpers;
+
+  /** Each helper's cores, set once it runs (null where they cannot be set). */
+  private final CoreAffinity[] helperCores;
 
   /** Where all parties meet after each layer of a step. */
   private final SpinBarrier layerDone;
@@ -231,6 +236,7 @@ public final class RecurrentStream implements AutoCloseable {
 
   private void helperLoop(int party) {
     long seen = 0;
+    helperCores[party - 1] = CoreAffinity.ofCurrentThread();
     try {
       while (true) {
         long spinStart = System.nanoTime();
@@ -304,7 +310,12 @@ public final class RecurrentStream implements AutoCloseable {
       stepsStarted++; // volatile: publishes the input to the helpers
       if (helpersMayPark) {
         helpersMayPark = false;
-        for (Thread helper : helpers) LockSupport.unpark(helper);
+        for (int i = 0; i < helpers.length; i++) {
+          // Woken onto this thread's core, a helper would wait behind it (see CoreAffinity).
+          CoreAffinity cores = helperCores[i];
+          if (cores != null) cores.keepOffCallersCore();
+          LockSupport.unpark(helpers[i]);
+        }
       }
     }
     try {

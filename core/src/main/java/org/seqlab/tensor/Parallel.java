@@ -251,6 +251,9 @@ public final class Parallel {
 
     private volatile boolean mayPark;
 
+    /** This thread's cores, set once it runs; null where they cannot be set. */
+    private volatile CoreAffinity cores;
+
     Worker(Workers pool, String name) {
       super(name);
       this.pool = pool;
@@ -259,12 +262,18 @@ public final class Parallel {
 
     void give(Runnable task) {
       slot.set(task);
-      if (mayPark) LockSupport.unpark(this);
+      if (mayPark) {
+        // Woken onto the caller's core, the worker would wait there behind it (see CoreAffinity).
+        CoreAffinity affinity = cores;
+        if (affinity != null) affinity.keepOffCallersCore();
+        LockSupport.unpark(this);
+      }
     }
 
     @Override
     public void run() {
       INSIDE.get()[0] = true; // everything a worker runs is one chunk of a parallel loop
+      cores = CoreAffinity.ofCurrentThread();
       while (true) {
         Runnable task = awaitTask();
         if (task == null) return;
