@@ -18,7 +18,9 @@ import java.util.concurrent.locks.LockSupport;
  * waking a parked thread costs tens of microseconds (about 80 µs measured on a 2-core virtual
  * machine, as much as a whole small inference pass), where handing a chunk to a spinning worker
  * costs well under one. Work below {@link #MIN_PARALLEL_WORK} multiply-adds stays on the caller's
- * thread all the same.
+ * thread all the same. A parked worker is woken with every core but its caller's allowed to it
+ * ({@link CoreAffinity}): Linux would otherwise often queue it behind the caller, on the caller's
+ * core, for milliseconds.
  *
  * <p><b>One caller at a time.</b> The workers serve one loop at a time; a loop started on another
  * thread while they are busy (two models trained side by side) runs on its caller's thread alone.
