@@ -28,8 +28,10 @@ import java.util.Optional;
  * allowing every core again once it runs made the placements worse.
  *
  * <p>Through the C library's {@code gettid}, {@code sched_getcpu}, {@code sched_getaffinity} and
- * {@code sched_setaffinity} (glibc on Linux). Elsewhere, or where native calls are refused, {@link
- * #ofCurrentThread} answers null and nothing changes but the time above.
+ * {@code sched_setaffinity} (glibc on Linux), where the JVM runs with {@code
+ * --enable-native-access=ALL-UNNAMED} (the launcher's setting). Elsewhere, or without it, {@link
+ * #ofCurrentThread} answers null and nothing changes but the time above. The cores a worker may run
+ * on are read once, when it starts.
  */
 public final class CoreAffinity {
 
@@ -43,7 +45,11 @@ public final class CoreAffinity {
 
   static {
     MethodHandle tid = null, cpu = null, getAffinity = null, setAffinity = null;
+    // Without --enable-native-access the JVM would print a warning at the first native call (and
+    // a later JDK refuses the call): a program that did not ask for native calls gets none.
+    boolean allowed = CoreAffinity.class.getModule().isNativeAccessEnabled();
     try {
+      if (!allowed) throw new IllegalCallerException("native access is not enabled");
       Linker linker = Linker.nativeLinker();
       SymbolLookup lookup = linker.defaultLookup();
       Optional<MemorySegment> gettid = lookup.find("gettid");
