@@ -204,7 +204,11 @@ public final class Elementwise {
       if (function == SIGMOID) t = magnitude.neg();
       if (function == TANH) t = magnitude.add(magnitude);
 
-      FloatVector clamped = t.max(EXP_MIN_ARGUMENT).min(EXP_MAX_ARGUMENT);
+      // Only the side a function can reach is clamped (t ≤ 0 for sigmoid, t ≥ 0 for tanh): each
+      // clamp is several instructions, as Java's max and min order NaN and the two zeros.
+      FloatVector clamped = t;
+      if (function != TANH) clamped = clamped.max(EXP_MIN_ARGUMENT);
+      if (function != SIGMOID) clamped = clamped.min(EXP_MAX_ARGUMENT);
       FloatVector shifted = clamped.fma(LOG2_E, ROUND_TO_INTEGER);
       FloatVector whole = shifted.sub(ROUND_TO_INTEGER);
       IntVector exponent =
@@ -222,9 +226,9 @@ public final class Elementwise {
           half.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
       FloatVector scaleLow =
           exponent.sub(half).add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
-      FloatVector e = p.mul(scaleHigh).mul(scaleLow);
-      // NaN in, NaN out (the clamping would have turned it into a number).
-      FloatVector result = e.blend(t, t.test(VectorOperators.IS_NAN));
+      // NaN in, NaN out: max and min pass a NaN through (Java's semantics), and so does every
+      // step after them, whatever exponent its bits make.
+      FloatVector result = p.mul(scaleHigh).mul(scaleLow);
 
       if (function == SIGMOID) {
         // 1/(1+e) is σ(|x|) and e/(1+e) is σ(-|x|); neither can overflow. The numerator is
