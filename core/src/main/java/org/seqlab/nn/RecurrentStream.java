@@ -212,7 +212,10 @@ public final class RecurrentStream implements AutoCloseable {
 
   private final Thread[] helpers;
 
-  /** Each helper's cores, set once it runs (null where they cannot be set). */
+  /**
+   * Each helper's cores, set by the helper once it runs (null where they cannot be set, and until
+   * then: a wake that reads null only leaves the placement to the kernel).
+   */
   private final CoreAffinity[] helperCores;
 
   /** Where all parties meet after each layer of a step. */
@@ -310,12 +313,8 @@ public final class RecurrentStream implements AutoCloseable {
       stepsStarted++; // volatile: publishes the input to the helpers
       if (helpersMayPark) {
         helpersMayPark = false;
-        for (int i = 0; i < helpers.length; i++) {
-          // Woken onto this thread's core, a helper would wait behind it (see CoreAffinity).
-          CoreAffinity cores = helperCores[i];
-          if (cores != null) cores.keepOffCallersCore();
-          LockSupport.unpark(helpers[i]);
-        }
+        // Woken onto this thread's core, a helper would wait behind it (see CoreAffinity).
+        for (int i = 0; i < helpers.length; i++) CoreAffinity.wake(helpers[i], helperCores[i]);
       }
     }
     try {

@@ -8,6 +8,7 @@ import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.util.Optional;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * Keeps a parked worker from being woken onto the core of the thread that wakes it.
@@ -16,10 +17,9 @@ import java.util.Optional;
  * that spin while they wait make them look so) it often queues the woken worker on its waker's
  * core, behind the waker, while another core idles, and leaves it there for milliseconds, until the
  * next rebalancing. The caller, its own chunk done, then finds the worker's chunk not started and
- * runs it too. Measured on a 2-core machine: a loop whose caller waits for its worker's chunk saw
- * the chunk start a median 3.8 ms after a pause of 20-200 ms, 0.3 ms with this class; an LSTM
- * inference pass at H 64, B 8, T 20, 85 µs on two cores and 153 µs on one, took 155-220 µs in 23-24
- * of 30 runs of seven calls after a pause of 0.3 s, 9 of 30 with it.
+ * runs it too, and a pass meant for two cores runs on one. {@code scripts/bench/WakeProbe.java}
+ * measures it (small LSTM passes after pauses; its figures with and without this class are in
+ * BENCHMARKS.md).
  *
  * <p>So before it wakes a worker (of {@link Parallel}, or a {@code RecurrentStream}'s helper) the
  * caller lets it run on every core it may but the caller's own ({@code sched_setaffinity} on the
@@ -81,18 +81,15 @@ public final class CoreAffinity {
 
   private final int threadId;
 
-  /** The cores the thread may run on, as it found them. */
-  private final MemorySegment allowed;
-
   /**
-   * {@link #allowed} less core {@code c} at {@code c}, null where c is not allowed: made ready in
-   * advance, since a wake runs too rarely for the JIT to compile the code that would build it.
+   * The cores the thread found itself allowed, less core {@code c} at {@code c}, null where c is
+   * not allowed: made ready in advance, since a wake runs too rarely for the JIT to compile the
+   * code that would build it.
    */
   private final MemorySegment[] allowedBut;
 
-  private CoreAffinity(int threadId, MemorySegment allowed, MemorySegment[] allowedBut) {
+  private CoreAffinity(int threadId, MemorySegment[] allowedBut) {
     this.threadId = threadId;
-    this.allowed = allowed;
     this.allowedBut = allowedBut;
   }
 
@@ -116,7 +113,7 @@ public final class CoreAffinity {
         allowedBut[core] = arena.allocate(CPU_SET_BYTES, 8).copyFrom(allowed);
         allowedBut[core].setAtIndex(ValueLayout.JAVA_LONG, word, bits & ~bit);
       }
-      return new CoreAffinity(threadId, allowed, allowedBut);
+      return new CoreAffinity(threadId, allowedBut);
     } catch (Throwable t) {
       return null;
     }
@@ -133,10 +130,19 @@ public final class CoreAffinity {
   }
 
   /**
+   * Wakes {@code thread}, parked, from the calling thread: first, where {@code cores} (the thread's
+   * handle) is known, lets it run anywhere it may but on the caller's own core.
+   */
+  public static void wake(Thread thread, CoreAffinity cores) {
+    if (cores != null) cores.keepOffCallersCore();
+    LockSupport.unpark(thread);
+  }
+
+  /**
    * Called by the waker before it wakes the thread: lets the thread run anywhere it may but on the
    * waker's own core, where one is left.
    */
-  public void keepOffCallersCore() {
+  void keepOffCallersCore() {
     int core = currentCore();
     if (core < 0 || core >= allowedBut.length || allowedBut[core] == null) return;
     try {

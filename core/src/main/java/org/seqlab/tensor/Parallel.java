@@ -264,12 +264,8 @@ public final class Parallel {
 
     void give(Runnable task) {
       slot.set(task);
-      if (mayPark) {
-        // Woken onto the caller's core, the worker would wait there behind it (see CoreAffinity).
-        CoreAffinity affinity = cores;
-        if (affinity != null) affinity.keepOffCallersCore();
-        LockSupport.unpark(this);
-      }
+      // Woken onto the caller's core, the worker would wait there behind it (see CoreAffinity).
+      if (mayPark) CoreAffinity.wake(this, cores);
     }
 
     @Override
