@@ -219,6 +219,16 @@ public final class MinRecurrent implements Module {
     public boolean hasTrace() {
       return trace != null;
     }
+
+    /**
+     * Hands everything this pass holds (the trace, the output and the final states) back to the
+     * model, whose next pass of the same shapes reuses it instead of allocating; call it once
+     * nothing reads any of them. Afterwards the trace refuses every use, backward included. Calling
+     * it again does nothing; for an output of {@link MinRecurrent#infer} it does nothing at all.
+     */
+    public void release() {
+      if (trace != null) trace.release(output.data(), hN.data());
+    }
   }
 
   /**
@@ -245,6 +255,11 @@ public final class MinRecurrent implements Module {
     /** The masks applied to the output of layers {@code 0 .. L-2}; null when none. */
     private final float[][] dropoutMasks;
 
+    /** Every array of the trace, each once: what {@link Output#release} hands back. */
+    private final float[][] owned;
+
+    private volatile boolean released;
+
     private Trace(
         MinRecurrent owner,
         int steps,
@@ -253,7 +268,8 @@ public final class MinRecurrent implements Module {
         int[] inputOffsets,
         float[][] projections,
         float[][] hidden,
-        float[][] dropoutMasks) {
+        float[][] dropoutMasks,
+        float[][] owned) {
       this.owner = owner;
       this.steps = steps;
       this.batch = batch;
@@ -262,6 +278,30 @@ public final class MinRecurrent implements Module {
       this.projections = projections;
       this.hidden = hidden;
       this.dropoutMasks = dropoutMasks;
+      this.owned = owned;
+    }
+
+    /** Hands the trace's arrays and the pass's {@code results} back to the model, once. */
+    private void release(float[]... results) {
+      synchronized (this) {
+        if (released) return;
+        released = true;
+      }
+      owner.workspace.giveBack(owned);
+      owner.workspace.giveBack(results);
+    }
+
+    /** Whether the pass was released ({@link Output#release}). */
+    public boolean isReleased() {
+      return released;
+    }
+
+    private void requireHeld() {
+      if (released) {
+        throw new IllegalStateException(
+            "this pass was released (MinRecurrent.Output.release) and its buffers reused by a"
+                + " later pass; release it only once backward and every probe are done with it");
+      }
     }
 
     public int steps() {
@@ -274,6 +314,7 @@ public final class MinRecurrent implements Module {
 
     /** The hidden states {@code h_0 .. h_{T-1}} of {@code layer}, {@code [T, B, H]}. A copy. */
     public Tensor hiddenStates(int layer) {
+      requireHeld();
       int block = batch * owner.hiddenSize;
       float[] states = hidden[Objects.checkIndex(layer, owner.numLayers)];
       return Tensor.wrap(
@@ -286,6 +327,7 @@ public final class MinRecurrent implements Module {
      * {@code f' = f/(f+i)}). A copy.
      */
     public Tensor gates(int layer) {
+      requireHeld();
       float[] p = projections[Objects.checkIndex(layer, owner.numLayers)];
       int g = owner.gateRows;
       float[] out = new float[steps * batch * g];
@@ -329,8 +371,16 @@ public final class MinRecurrent implements Module {
     int block = batch * h, rows = steps * batch;
     boolean dropping = dropoutRandom != null && dropout > 0 && numLayers > 1;
 
-    // The trace owns a copy of the input, so that the caller changing it cannot corrupt backward.
-    float[] layerInput = keep ? input.data().clone() : input.data();
+    // Every array comes from the workspace: a trace's go back with it (Output.release), infer's
+    // at the end of the pass. The trace owns a copy of the input, so that the caller changing it
+    // cannot corrupt backward.
+    List<float[]> owned = new ArrayList<>();
+    float[] layerInput = input.data();
+    if (keep) {
+      layerInput = workspace.overwritten(input.size());
+      System.arraycopy(input.data(), 0, layerInput, 0, layerInput.length);
+      owned.add(layerInput);
+    }
     int layerInputOffset = 0;
     float[][] inputs = new float[numLayers][];
     int[] inputOffsets = new int[numLayers];
@@ -341,13 +391,15 @@ public final class MinRecurrent implements Module {
     float[] coefficients = workspace.overwritten(rows * h);
     float[] additions = workspace.overwritten(rows * h);
     float[] products = workspace.overwritten(rows * h);
-    Tensor hN = Tensor.zeros(numLayers, batch, h);
+    // each block copied from the states below
+    Tensor hN = Tensor.wrap(workspace.overwritten(numLayers * block), numLayers, batch, h);
     for (int k = 0; k < numLayers; k++) {
       int in = layerInputSize(k);
       inputs[k] = layerInput;
       inputOffsets[k] = layerInputOffset;
       // k_t = b_ih + x_t W_ih^T for all T*B rows in one product
-      float[] projection = new float[rows * gateRows];
+      float[] projection = workspace.overwritten(rows * gateRows); // every row set to b_ih first
+      owned.add(projection);
       for (int r = 0; r < rows; r++) {
         System.arraycopy(biasIh[k].value().data(), 0, projection, r * gateRows, gateRows);
       }
@@ -364,8 +416,14 @@ public final class MinRecurrent implements Module {
           projection,
           0,
           gateRows);
-      float[] states = new float[(steps + 1) * block];
-      if (h0 != null) System.arraycopy(h0.data(), k * block, states, 0, block);
+      // block 0 holds h0 (zeros when none); the scan writes blocks 1 .. T
+      float[] states = workspace.overwritten((steps + 1) * block);
+      owned.add(states);
+      if (h0 != null) {
+        System.arraycopy(h0.data(), k * block, states, 0, block);
+      } else {
+        Arrays.fill(states, 0, block, 0f);
+      }
       ChunkedScan.coefficients(kind, projection, steps, batch, h, coefficients, additions);
       ChunkedScan.forward(coefficients, additions, steps, batch, h, states, products);
       projections[k] = projection;
@@ -376,20 +434,30 @@ public final class MinRecurrent implements Module {
       layerInput = states;
       layerInputOffset = block;
       if (dropping && k < numLayers - 1) {
-        masks[k] = Dropout.drawMask(null, rows * h, dropout, dropoutRandom);
-        layerInput = Arrays.copyOfRange(states, block, block + rows * h);
+        masks[k] =
+            Dropout.drawMask(workspace.overwritten(rows * h), rows * h, dropout, dropoutRandom);
+        owned.add(masks[k]);
+        layerInput = workspace.overwritten(rows * h);
+        owned.add(layerInput);
+        System.arraycopy(states, block, layerInput, 0, rows * h);
         Dropout.apply(layerInput, masks[k], rows * h);
         layerInputOffset = 0;
       }
     }
     workspace.giveBack(coefficients, additions, products);
     float[] top = hidden[numLayers - 1];
-    Tensor output = Tensor.wrap(Arrays.copyOfRange(top, block, block + rows * h), steps, batch, h);
-    Trace trace =
-        keep
-            ? new Trace(this, steps, batch, inputs, inputOffsets, projections, hidden, masks)
-            : null;
-    return new Output(output, hN, trace);
+    Tensor output = Tensor.wrap(workspace.overwritten(rows * h), steps, batch, h);
+    System.arraycopy(top, block, output.data(), 0, rows * h);
+    float[][] ownedArrays = owned.toArray(float[][]::new);
+    if (!keep) {
+      workspace.giveBack(ownedArrays);
+      return new Output(output, hN, null);
+    }
+    return new Output(
+        output,
+        hN,
+        new Trace(
+            this, steps, batch, inputs, inputOffsets, projections, hidden, masks, ownedArrays));
   }
 
   private void checkInputs(Tensor input, Tensor h0) {
@@ -487,14 +555,16 @@ public final class MinRecurrent implements Module {
     if (trace.owner != this) {
       throw new IllegalArgumentException("forwardResult was computed by a different model");
     }
+    trace.requireHeld();
     int steps = trace.steps, batch = trace.batch, h = hiddenSize;
     int block = batch * h, rows = steps * batch;
     if (dOutput != null) dOutput.requireShape("dOutput", steps, batch, h);
     if (dhN != null) dhN.requireShape("dhN", numLayers, batch, h);
 
-    Tensor dInput = Tensor.zeros(steps, batch, inputSize);
-    Tensor dh0 = Tensor.zeros(numLayers, batch, h);
-    float[] hiddenGradients = new float[numLayers * rows * h];
+    // The results' arrays come from the workspace too; RecurrentGradients.release hands them back.
+    Tensor dInput = Tensor.wrap(workspace.zeroed(rows * inputSize), steps, batch, inputSize);
+    Tensor dh0 = Tensor.wrap(workspace.zeroed(numLayers * block), numLayers, batch, h);
+    float[] hiddenGradients = workspace.zeroed(numLayers * rows * h);
     // dL/d(output of the current layer): the loss's for the last layer, then what the layer above
     // sends down. A copy, because the caller's dOutput must not change.
     float[] dLayerOutput;
@@ -572,6 +642,11 @@ public final class MinRecurrent implements Module {
     }
     workspace.giveBack(dLayerOutput, gradients, products, dProjection, coefficients);
     return new RecurrentGradients(
-        dInput, dh0, null, Tensor.wrap(hiddenGradients, numLayers, steps, batch, h), null);
+        dInput,
+        dh0,
+        null,
+        Tensor.wrap(hiddenGradients, numLayers, steps, batch, h),
+        null,
+        workspace);
   }
 }

@@ -110,6 +110,11 @@ public final class MinRecurrentLanguageModel extends RecurrentShell {
     public Tensor gates() {
       return recurrent.trace().gates(0);
     }
+
+    @Override
+    public void release() {
+      recurrent.release();
+    }
   }
 
   @Override
@@ -133,7 +138,8 @@ public final class MinRecurrentLanguageModel extends RecurrentShell {
         head.input(),
         head.mask(),
         head.logits(),
-        new State(Map.of("h", out.hN())));
+        // A copy: the state outlives the pass, whose arrays release() hands back for reuse.
+        new State(Map.of("h", out.hN().copy())));
   }
 
   @Override

@@ -406,7 +406,16 @@ public abstract sealed class Recurrent implements Module permits Rnn, Lstm, Gru 
    * would write {@code gateRows} floats apart.
    */
   static float[] packTransposedGateBlocks(float[] weight, int gateRows, int in, int h) {
-    float[] packed = new float[Math.toIntExact((long) gateRows * in)];
+    return packTransposedGateBlocks(
+        weight, gateRows, in, h, new float[Math.toIntExact((long) gateRows * in)]);
+  }
+
+  /**
+   * {@link #packTransposedGateBlocks(float[], int, int, int)} into {@code packed}, every one of its
+   * first {@code gateRows*in} floats overwritten; returns {@code packed}.
+   */
+  static float[] packTransposedGateBlocks(
+      float[] weight, int gateRows, int in, int h, float[] packed) {
     for (int g = 0; g * h < gateRows; g++) {
       for (int q0 = 0; q0 < h; q0 += PanelMatVec.PANEL) {
         int width = Math.min(PanelMatVec.PANEL, h - q0);

@@ -80,9 +80,16 @@ final class RecurrentBackward {
             Math.max(model.inputSize(), model.outputSize()),
             lengths != null,
             workspace);
-    this.dInput = Tensor.zeros(steps, batch, model.inputSize());
-    this.dh0 = Tensor.zeros(states, batch, hiddenSize);
-    this.dc0 = model.kind() == RecurrentKind.LSTM ? Tensor.zeros(states, batch, hiddenSize) : null;
+    this.dInput = zeros(steps, batch, model.inputSize());
+    this.dh0 = zeros(states, batch, hiddenSize);
+    this.dc0 = model.kind() == RecurrentKind.LSTM ? zeros(states, batch, hiddenSize) : null;
+  }
+
+  /**
+   * A result tensor of zeros, its array from the workspace ({@link RecurrentGradients#release}).
+   */
+  private Tensor zeros(int... shape) {
+    return Tensor.wrap(workspace.zeroed(Math.toIntExact(Tensor.checkedSize(shape))), shape);
   }
 
   /**
@@ -278,7 +285,7 @@ final class RecurrentBackward {
         work.cellGradients == null
             ? null
             : Tensor.wrap(work.cellGradients, states, steps, batch, hiddenSize);
-    return new RecurrentGradients(dInput, dh0, dc0, hiddenGradients, cellGradients);
+    return new RecurrentGradients(dInput, dh0, dc0, hiddenGradients, cellGradients, workspace);
   }
 
   // ----------------------------------------------------------------------------------------------
@@ -300,7 +307,14 @@ final class RecurrentBackward {
     int h = hiddenSize;
     // W_hh [G*H, H] in panels of columns, each contiguous over all G*H rows (see
     // RecurrentStepProduct).
-    float[] packedWeight = PanelMatVec.pack(gateRows, h, model.weightHh(k, d).value().data(), 0, h);
+    float[] packedWeight =
+        PanelMatVec.pack(
+            gateRows,
+            h,
+            model.weightHh(k, d).value().data(),
+            0,
+            h,
+            workspace.overwritten(gateRows * h));
     Parallel.forRange(
         batch,
         (long) steps * gateRows * h,
@@ -324,6 +338,7 @@ final class RecurrentBackward {
             addThroughRecurrentWeight(t, rowFrom, rowTo, packedWeight);
           }
         });
+    workspace.giveBack(packedWeight);
   }
 
   /**
@@ -437,10 +452,10 @@ final class RecurrentBackward {
       int perStep = Math.toIntExact(Tensor.checkedSize(states, steps, batch, hidden));
       int projections = Math.toIntExact(Tensor.checkedSize(steps, batch, kind.gateCount(), hidden));
       boolean lstm = kind == RecurrentKind.LSTM;
-      // The two results go to the caller; everything else comes from (and goes back to) the
-      // layer's workspace.
-      hiddenGradients = new float[perStep];
-      cellGradients = lstm ? new float[perStep] : null;
+      // The two results go to the caller, who hands them back with the rest of the gradients
+      // (RecurrentGradients.release); everything else goes back at the end of the pass.
+      hiddenGradients = workspace.zeroed(perStep);
+      cellGradients = lstm ? workspace.zeroed(perStep) : null;
       // The step gradients are written, every element, step by step (padding included) before
       // anything reads them: no need to clear them first.
       dInputProjection = workspace.overwritten(projections);

@@ -1,7 +1,6 @@
 package org.seqlab.nn;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.random.RandomGenerator;
@@ -158,7 +157,7 @@ final class RecurrentForward {
     int outputSize = model.outputSize();
     int assembled = Math.toIntExact((long) steps * batch * outputSize);
     boolean last = k == model.numLayers() - 1;
-    float[] output = last ? new float[assembled] : workspace.zeroed(assembled);
+    float[] output = workspace.zeroed(assembled);
     if (!last) owned.add(output);
     for (int d = 0; d < model.directions(); d++) {
       float[] hidden = layers[k * model.directions() + d].hidden;
@@ -188,16 +187,20 @@ final class RecurrentForward {
   private RecurrentOutput result(
       float[] lastOutput, int lastOutputOffset, LayerTrace[] layers, float[][] dropoutMasks) {
     int outputSize = model.outputSize();
-    float[] outputData =
-        lastOutputOffset == 0
-            ? lastOutput
-            : Arrays.copyOfRange(
-                lastOutput, lastOutputOffset, lastOutputOffset + steps * batch * outputSize);
+    float[] outputData = lastOutput;
+    if (lastOutputOffset != 0) {
+      outputData = workspace.overwritten(steps * batch * outputSize);
+      System.arraycopy(lastOutput, lastOutputOffset, outputData, 0, outputData.length);
+    }
     Tensor output = Tensor.wrap(outputData, steps, batch, outputSize);
-    // Past its end a sequence's state is held, so block T is every sequence's final state.
+    // Past its end a sequence's state is held, so block T is every sequence's final state; each
+    // of hN's (and cN's) blocks is copied below.
     int states = layers.length;
-    Tensor hN = Tensor.zeros(states, batch, hiddenSize);
-    Tensor cN = model.kind() == RecurrentKind.LSTM ? Tensor.zeros(states, batch, hiddenSize) : null;
+    Tensor hN = Tensor.wrap(workspace.overwritten(states * block), states, batch, hiddenSize);
+    Tensor cN =
+        model.kind() == RecurrentKind.LSTM
+            ? Tensor.wrap(workspace.overwritten(states * block), states, batch, hiddenSize)
+            : null;
     for (int i = 0; i < states; i++) {
       System.arraycopy(layers[i].hidden, steps * block, hN.data(), i * block, block);
       if (cN != null) System.arraycopy(layers[i].cell, steps * block, cN.data(), i * block, block);
@@ -245,13 +248,18 @@ final class RecurrentForward {
     projectInputs(layer, model.weightIh(k, d).value().data());
     float[] stepWeights =
         Recurrent.packTransposedGateBlocks(
-            model.weightHh(k, d).value().data(), gateRows, hiddenSize, hiddenSize);
+            model.weightHh(k, d).value().data(),
+            gateRows,
+            hiddenSize,
+            hiddenSize,
+            workspace.overwritten(gateRows * hiddenSize));
     int parties = Math.min(Parallel.threads(), RecurrentStepProduct.panelCount(hiddenSize));
     if (batch < parties && (long) batch * gateRows * hiddenSize >= Recurrent.unitSplitMinWork) {
       timeLoopSplitUnits(layer, parties, stepWeights, bias, hiddenNewBias);
     } else {
       timeLoopSplitRows(layer, stepWeights, bias, hiddenNewBias);
     }
+    workspace.giveBack(stepWeights);
   }
 
   /** {@code a_t = W_ih x_t} of all steps at once, into {@code layer.gates [T*B, G*H]}. */

@@ -104,7 +104,7 @@ public final class RecurrentLanguageModel extends RecurrentShell {
 
     @Override
     public void release() {
-      if (recurrent.hasTrace()) recurrent.trace().release();
+      recurrent.release();
     }
   }
 
@@ -121,9 +121,10 @@ public final class RecurrentLanguageModel extends RecurrentShell {
     RecurrentOutput out =
         forBackward ? rnn.forward(x, h0, c0, null, dropout) : rnn.infer(x, h0, c0);
     Head head = head(out.output(), dropout);
+    // Copies: the state outlives the pass, whose arrays release() hands back for reuse.
     Map<String, Tensor> state = new HashMap<>();
-    state.put("h", out.hN());
-    if (out.cN() != null) state.put("c", out.cN());
+    state.put("h", out.hN().copy());
+    if (out.cN() != null) state.put("c", out.cN().copy());
     return new RecurrentPass(tokens, inputMask, out, head, new State(state));
   }
 

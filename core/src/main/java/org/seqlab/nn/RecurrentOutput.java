@@ -40,6 +40,20 @@ public record RecurrentOutput(Tensor output, Tensor hN, Tensor cN, RecurrentTrac
     return trace;
   }
 
+  /**
+   * Hands everything this pass holds back to its layer, whose next pass of the same shapes reuses
+   * it instead of allocating: the trace ({@link RecurrentTrace#release}), the output and the final
+   * states. Call it once nothing reads any of them (tensors taken from them included); the
+   * gradients of a backward pass are handed back on their own ({@link RecurrentGradients#release}).
+   * Calling it again does nothing; for an output of {@link Recurrent#infer}, which keeps no trace,
+   * it does nothing at all.
+   */
+  public void release() {
+    if (trace != null) {
+      trace.releaseWith(output.data(), hN.data(), cN == null ? null : cN.data());
+    }
+  }
+
   /** Whether this output holds a trace: true for {@link Recurrent#forward}, false for infer. */
   public boolean hasTrace() {
     return trace != null;

@@ -247,9 +247,12 @@ abstract sealed class RecurrentShell implements LanguageModel
 
   /**
    * From the stack's gradients {@code g} on: the input dropout's backward and the embedding's;
-   * keeps {@code g} for {@link #lastGradients}.
+   * keeps {@code g} for {@link #lastGradients} and releases the gradients kept before.
    */
   void backwardInput(int[] tokens, float[] mask, RecurrentGradients g) {
+    // The gradients before these are no longer anyone's: a probe reads the last ones between
+    // steps. Handed back, the next backward pass reuses their arrays.
+    if (lastGradients != null) lastGradients.release();
     lastGradients = g;
     Tensor dEmbedded = g.dInput();
     if (mask != null) Dropout.apply(dEmbedded.data(), mask, dEmbedded.size());
@@ -261,6 +264,8 @@ abstract sealed class RecurrentShell implements LanguageModel
    * for an LSTM, {@code dL/dc_t}) of every layer at every step ({@link
    * RecurrentGradients#hiddenGradient}, {@code [T, B, H]} per layer): what a probe reads to watch
    * the gradient travel back in time while the model trains. Null before the first backward pass.
+   * Valid until the next backward pass, which hands their arrays back for reuse (read them between
+   * steps, or copy them).
    */
   public RecurrentGradients lastGradients() {
     return lastGradients;

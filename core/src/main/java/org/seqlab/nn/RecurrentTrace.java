@@ -96,6 +96,9 @@ public final class RecurrentTrace {
 
   private volatile boolean released;
 
+  /** Whether {@link #releaseWith} has handed back the pass's results (guarded by this). */
+  private boolean resultsReleased;
+
   RecurrentTrace(
       Recurrent owner,
       SequenceLengths sequences,
@@ -122,6 +125,19 @@ public final class RecurrentTrace {
       released = true;
     }
     owner.workspace().giveBack(owned);
+  }
+
+  /**
+   * {@link #release}, and the pass's results ({@code output}, {@code hN}, {@code cN}: what {@link
+   * RecurrentOutput#release} hands back) with it, the results only once however often it is called.
+   */
+  void releaseWith(float[]... results) {
+    release();
+    synchronized (this) {
+      if (resultsReleased) return;
+      resultsReleased = true;
+    }
+    owner.workspace().giveBack(results);
   }
 
   /** Whether {@link #release} has been called. */

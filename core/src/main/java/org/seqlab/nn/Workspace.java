@@ -25,10 +25,13 @@ final class Workspace {
 
   private final ArrayDeque<float[]> free = new ArrayDeque<>();
 
+  /** Arrays allocated because none of the kept ones had the length asked for. */
+  private long allocated;
+
   /** An array of exactly {@code length} floats, all zero. */
   synchronized float[] zeroed(int length) {
     float[] kept = take(length);
-    if (kept == null) return new float[length];
+    if (kept == null) return allocate(length);
     Arrays.fill(kept, 0f);
     return kept;
   }
@@ -39,24 +42,43 @@ final class Workspace {
    */
   synchronized float[] overwritten(int length) {
     float[] kept = take(length);
-    return kept == null ? new float[length] : kept;
+    return kept == null ? allocate(length) : kept;
   }
 
   /**
-   * Hands arrays back for later passes; nulls are skipped. The caller must hold no other reference
-   * through which it still reads or writes them.
+   * Hands arrays back for later passes; nulls, and arrays held already, are skipped. The caller
+   * must hold no other reference through which it still reads or writes them.
    */
   synchronized void giveBack(float[]... arrays) {
     for (float[] array : arrays) {
-      if (array == null) continue;
+      // An array already held is not added twice: two later passes would each take it.
+      if (array == null || holds(array)) continue;
       free.addLast(array);
       if (free.size() > KEPT) free.removeFirst();
     }
   }
 
+  /** How many arrays this workspace has allocated so far: the passes that found none to reuse. */
+  synchronized long allocated() {
+    return allocated;
+  }
+
   /** Arrays held for reuse now. */
   synchronized int kept() {
     return free.size();
+  }
+
+  private float[] allocate(int length) {
+    allocated++;
+    return new float[length];
+  }
+
+  /** Whether {@code array} is among the arrays held for reuse now. */
+  synchronized boolean holds(float[] array) {
+    for (float[] kept : free) {
+      if (kept == array) return true;
+    }
+    return false;
   }
 
   private float[] take(int length) {

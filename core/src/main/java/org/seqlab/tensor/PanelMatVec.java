@@ -41,7 +41,14 @@ public final class PanelMatVec {
    * {@code k*n} floats.
    */
   public static float[] pack(int k, int n, float[] b, int bOff, int ldb) {
-    float[] packed = new float[Math.toIntExact((long) k * n)];
+    return pack(k, n, b, bOff, ldb, new float[Math.toIntExact((long) k * n)]);
+  }
+
+  /**
+   * {@link #pack} into {@code packed} (at least {@code k*n} floats, each of the first {@code k*n}
+   * overwritten), for a caller that reuses one array from pass to pass; returns {@code packed}.
+   */
+  public static float[] pack(int k, int n, float[] b, int bOff, int ldb, float[] packed) {
     for (int q0 = 0; q0 < n; q0 += PANEL) {
       int width = Math.min(PANEL, n - q0);
       int panel = q0 * k;

@@ -1,6 +1,8 @@
 package org.seqlab.nn;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Random;
@@ -11,11 +13,11 @@ import org.seqlab.tensor.Parallel;
 import org.seqlab.tensor.Tensor;
 
 /**
- * minGRU and minLSTM take their scratch arrays from the last pass of the same shape, and that
- * changes no number: a model whose kept arrays are all filled with NaN before every pass (so an
- * array a pass read before writing it would show) gives, bit for bit, what a fresh model gives.
- * Sizes where the vector paths run: H 40 (full vectors and a tail), B 17, T 70 (two chunks of the
- * scan and a short third), 2 layers with dropout, on 1 and 2 threads.
+ * minGRU and minLSTM take their arrays (scratch, trace, results) from the last pass of the same
+ * shape once it is released, and that changes no number: a model whose kept arrays are all filled
+ * with NaN before every pass (so an array a pass read before writing it would show) gives, bit for
+ * bit, what a fresh model gives. Sizes where the vector paths run: H 40 (full vectors and a tail),
+ * B 17, T 70 (two chunks of the scan and a short third), 2 layers with dropout, on 1 and 2 threads.
  */
 class MinRecurrentWorkspaceTest {
 
@@ -69,10 +71,54 @@ class MinRecurrentWorkspaceTest {
                 reusing.parameters().get(p).name() + " at step " + step);
           }
           assertTrue(reusing.workspace().kept() > 0, "the scratch arrays are kept");
+          // Everything goes back for the next step: the trace, output and final states, gradients.
+          ga.release();
+          a.release();
         }
       } finally {
         Parallel.setThreads(Runtime.getRuntime().availableProcessors());
       }
     }
+  }
+
+  @ParameterizedTest
+  @EnumSource(MinRecurrentKind.class)
+  void aTrainingStepOfTheSameShapesAllocatesNothingOnceThePreviousIsReleased(
+      MinRecurrentKind kind) {
+    MinRecurrent model = model(kind);
+    SplittableRandom data = new SplittableRandom(6);
+    Tensor x = random(data, 70, 17, 24);
+    Tensor dy = random(data, 70, 17, 40);
+    long[] allocatedBefore = new long[3];
+    for (int step = 0; step < 3; step++) {
+      allocatedBefore[step] = model.workspace().allocated();
+      MinRecurrent.Output out = model.forward(x, null, new SplittableRandom(step));
+      model.backward(out, dy, null).release();
+      out.release();
+    }
+    assertTrue(allocatedBefore[1] > 0, "the first step allocates its arrays");
+    assertEquals(
+        allocatedBefore[1],
+        model.workspace().allocated(),
+        "the second and third steps take every array from the workspace");
+  }
+
+  @ParameterizedTest
+  @EnumSource(MinRecurrentKind.class)
+  void aReleasedPassIsRefusedByName(MinRecurrentKind kind) {
+    MinRecurrent model = model(kind);
+    MinRecurrent.Output out = model.forward(random(new SplittableRandom(4), 6, 3, 24), null);
+    float[] output = out.output().data();
+    out.release();
+    int kept = model.workspace().kept();
+    out.release(); // a second call does nothing
+    assertEquals(kept, model.workspace().kept(), "a second release hands nothing back again");
+    assertTrue(model.workspace().holds(output), "the output's array is kept for reuse");
+    assertTrue(out.trace().isReleased());
+    IllegalStateException e =
+        assertThrows(IllegalStateException.class, () -> model.backward(out, null, null));
+    assertTrue(e.getMessage().contains("released"), e.getMessage());
+    assertThrows(IllegalStateException.class, () -> out.trace().gates(0));
+    assertThrows(IllegalStateException.class, () -> out.trace().hiddenStates(0));
   }
 }

@@ -1,6 +1,7 @@
 package org.seqlab.nn;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -13,11 +14,12 @@ import org.seqlab.tensor.Parallel;
 import org.seqlab.tensor.Tensor;
 
 /**
- * A released trace's buffers are reused by the next passes ({@link RecurrentTrace#release}), and
- * that changes no number: a model that releases every step trains bit for bit as one that never
- * does, even when every kept buffer is filled with NaN before it is reused (so a buffer that a pass
- * forgot to overwrite or clear would show). Sizes where the fast paths run: H 64, batch 17 (two
- * 8-row tiles and a remainder), on 1 and 2 threads.
+ * A released pass's buffers are reused by the next passes ({@link RecurrentTrace#release}, {@link
+ * RecurrentOutput#release}, {@link RecurrentGradients#release}), and that changes no number: a
+ * model that releases every step trains bit for bit as one that never does, even when every kept
+ * buffer is filled with NaN before it is reused (so a buffer that a pass forgot to overwrite or
+ * clear would show). Sizes where the fast paths run: H 64, batch 17 (two 8-row tiles and a
+ * remainder), on 1 and 2 threads.
  */
 class RecurrentWorkspaceTest {
 
@@ -91,8 +93,10 @@ class RecurrentWorkspaceTest {
                 releasing.parameters().get(p).grad().data(),
                 releasing.parameters().get(p).name() + " at step " + step);
           }
-          a.trace().release();
-          assertTrue(releasing.workspace().kept() > 0, "the trace's buffers are kept");
+          // Everything goes back: the trace, the output and final states, the gradients.
+          ga.release();
+          a.release();
+          assertTrue(releasing.workspace().kept() > 0, "the pass's buffers are kept");
         }
       } finally {
         Parallel.setThreads(Runtime.getRuntime().availableProcessors());
@@ -120,6 +124,61 @@ class RecurrentWorkspaceTest {
     assertArrayEquals(
         model.forward(x, null, null, null, new SplittableRandom(1)).output().data(),
         second.output().data());
+  }
+
+  @ParameterizedTest
+  @MethodSource("cases")
+  void aTrainingStepOfTheSameShapesAllocatesNothingOnceThePreviousIsReleased(
+      RecurrentKind kind, boolean bidirectional, boolean ragged, double dropout) {
+    Recurrent model = model(kind, bidirectional, dropout);
+    SplittableRandom data = new SplittableRandom(6);
+    Tensor x = random(data, 7, 9, 24);
+    Tensor dy = random(data, 7, 9, model.outputSize());
+    int[] lengths = ragged ? new int[] {7, 1, 3, 7, 2, 5, 6, 7, 4} : null;
+    long[] allocatedBefore = new long[3];
+    for (int step = 0; step < 3; step++) {
+      allocatedBefore[step] = model.workspace().allocated();
+      RecurrentOutput out = model.forward(x, null, null, lengths, new SplittableRandom(step));
+      RecurrentGradients g = model.backward(out, dy, null, null);
+      g.release();
+      out.release();
+    }
+    assertTrue(allocatedBefore[1] > 0, "the first step allocates its buffers");
+    assertEquals(
+        allocatedBefore[1],
+        model.workspace().allocated(),
+        "the second and third steps take every array from the workspace");
+  }
+
+  @ParameterizedTest
+  @MethodSource("cases")
+  void releasedResultsAreRefusedByNameAndHandedBackOnce(
+      RecurrentKind kind, boolean bidirectional, boolean ragged, double dropout) {
+    Recurrent model = model(kind, bidirectional, dropout);
+    RecurrentOutput out = model.forward(random(new SplittableRandom(4), 4, 2, 24), null, null);
+    RecurrentGradients g = model.backward(out, null, null, null);
+    float[][] results = {
+      out.output().data(),
+      out.hN().data(),
+      g.dInput().data(),
+      g.dh0().data(),
+      g.hiddenGradients().data()
+    };
+    g.release();
+    out.release();
+    int kept = model.workspace().kept();
+    g.release(); // a second call does nothing
+    out.release();
+    assertEquals(kept, model.workspace().kept(), "a second release hands nothing back again");
+    for (float[] result : results) {
+      assertTrue(model.workspace().holds(result), "each result array is kept for reuse");
+    }
+    assertTrue(g.isReleased());
+    assertTrue(out.trace().isReleased(), "releasing the output releases its trace");
+    IllegalStateException e = assertThrows(IllegalStateException.class, g::dInput);
+    assertTrue(e.getMessage().contains("released"), e.getMessage());
+    assertThrows(IllegalStateException.class, g::hiddenGradients);
+    assertThrows(IllegalStateException.class, () -> g.hiddenGradient(0));
   }
 
   @ParameterizedTest

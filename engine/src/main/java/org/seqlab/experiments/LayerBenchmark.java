@@ -321,9 +321,10 @@ public final class LayerBenchmark {
               () -> {
                 net.zeroGrad();
                 RecurrentOutput out = net.forward(x, null, null);
-                net.backward(out, dOutput, null, null);
-                // As the training engine does: the next step reuses the activations.
-                out.trace().release();
+                // As the training engine does: the next step reuses the activations and the
+                // gradients.
+                net.backward(out, dOutput, null, null).release();
+                out.release();
               };
           case INFER -> {
             // As a service runs it: the weights laid out once, then pass after pass.
@@ -364,7 +365,9 @@ public final class LayerBenchmark {
           case TRAIN ->
               () -> {
                 net.zeroGrad();
-                net.backward(net.forward(x, null), dOutput, null);
+                MinRecurrent.Output out = net.forward(x, null);
+                net.backward(out, dOutput, null).release();
+                out.release();
               };
           case INFER -> () -> net.infer(x, null);
           case STREAM -> {

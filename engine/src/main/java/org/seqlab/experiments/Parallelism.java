@@ -171,7 +171,9 @@ public final class Parallelism {
             () -> {
               net.zeroGrad();
               RecurrentOutput out = net.forward(x, null, null);
-              net.backward(out, dOutput, null, null);
+              // As the training engine does: the next step reuses the activations and gradients.
+              net.backward(out, dOutput, null, null).release();
+              out.release();
             });
       }
       case SCAN -> {
@@ -184,7 +186,9 @@ public final class Parallelism {
             path,
             () -> {
               net.zeroGrad();
-              net.backward(net.forward(x, null), dOutput, null);
+              MinRecurrent.Output out = net.forward(x, null);
+              net.backward(out, dOutput, null).release();
+              out.release();
             });
       }
       case NONE -> {
