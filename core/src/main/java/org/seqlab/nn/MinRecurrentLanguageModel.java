@@ -84,7 +84,7 @@ public final class MinRecurrentLanguageModel extends RecurrentShell {
   /**
    * One forward pass, and what backward needs. For probes, {@link #hiddenStates()} and {@link
    * #gates()} read layer 0 of a pass from {@link #forward} (not {@link #evaluate}, which keeps
-   * nothing).
+   * nothing). {@code model} is the model that ran it, to which {@link #release} hands its arrays.
    */
   public record MinRecurrentPass(
       int[] tokens,
@@ -95,7 +95,8 @@ public final class MinRecurrentLanguageModel extends RecurrentShell {
       Tensor headInput,
       float[] outputMask,
       Tensor logits,
-      State finalState)
+      State finalState,
+      MinRecurrentLanguageModel model)
       implements Pass {
 
     /** Layer 0's hidden states {@code h_0 .. h_{T-1}}, {@code [T, B, H]}. */
@@ -113,6 +114,9 @@ public final class MinRecurrentLanguageModel extends RecurrentShell {
 
     @Override
     public void release() {
+      // Once: a pass from evaluate kept nothing, and a released trace says the rest went too.
+      if (!recurrent.hasTrace() || recurrent.trace().isReleased()) return;
+      model.releaseHead(new Head(headInput, outputMask, logits), inputMask);
       recurrent.release();
     }
   }
@@ -139,7 +143,8 @@ public final class MinRecurrentLanguageModel extends RecurrentShell {
         head.mask(),
         head.logits(),
         // A copy: the state outlives the pass, whose arrays release() hands back for reuse.
-        new State(Map.of("h", out.hN().copy())));
+        new State(Map.of("h", out.hN().copy())),
+        this);
   }
 
   @Override
@@ -149,7 +154,7 @@ public final class MinRecurrentLanguageModel extends RecurrentShell {
     }
     requireTrace(p.recurrent().hasTrace());
     Tensor dHidden = backwardHead(p.headInput(), p.outputMask(), dLogits);
-    backwardInput(p.tokens(), p.inputMask(), rnn.backward(p.recurrent(), dHidden, null));
+    backwardInput(p.tokens(), p.inputMask(), rnn.backward(p.recurrent(), dHidden, null), dHidden);
   }
 
   /** Steps by {@link MinRecurrent#step}, the plain recurrence. */

@@ -90,7 +90,12 @@ public final class RecurrentLanguageModel extends RecurrentShell {
 
   /** What backward needs from one forward pass. */
   private record RecurrentPass(
-      int[] tokens, float[] inputMask, RecurrentOutput recurrent, Head head, State finalState)
+      int[] tokens,
+      float[] inputMask,
+      RecurrentOutput recurrent,
+      Head head,
+      State finalState,
+      RecurrentLanguageModel model)
       implements Pass {
     @Override
     public Tensor logits() {
@@ -104,6 +109,9 @@ public final class RecurrentLanguageModel extends RecurrentShell {
 
     @Override
     public void release() {
+      // Once: a pass from evaluate kept nothing, and a released trace says the rest went too.
+      if (!recurrent.hasTrace() || recurrent.trace().isReleased()) return;
+      model.releaseHead(head, inputMask);
       recurrent.release();
     }
   }
@@ -125,7 +133,7 @@ public final class RecurrentLanguageModel extends RecurrentShell {
     Map<String, Tensor> state = new HashMap<>();
     state.put("h", out.hN().copy());
     if (out.cN() != null) state.put("c", out.cN().copy());
-    return new RecurrentPass(tokens, inputMask, out, head, new State(state));
+    return new RecurrentPass(tokens, inputMask, out, head, new State(state), this);
   }
 
   @Override
@@ -135,7 +143,8 @@ public final class RecurrentLanguageModel extends RecurrentShell {
     }
     requireTrace(p.recurrent().hasTrace());
     Tensor dHidden = backwardHead(p.head().input(), p.head().mask(), dLogits);
-    backwardInput(p.tokens(), p.inputMask(), rnn.backward(p.recurrent(), dHidden, null, null));
+    backwardInput(
+        p.tokens(), p.inputMask(), rnn.backward(p.recurrent(), dHidden, null, null), dHidden);
   }
 
   /** Steps on {@link RecurrentStream}, the allocation-free streaming path. */

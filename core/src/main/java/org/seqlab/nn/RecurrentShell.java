@@ -79,6 +79,12 @@ abstract sealed class RecurrentShell implements LanguageModel
   private final List<Parameter> parameters;
   private RecurrentGradients lastGradients; // what the last backward pass found, for probes
 
+  /**
+   * The dropout masks, the head's dropped-out input and its input gradient, taken for a pass and
+   * handed back when it is released ({@link #releaseHead}), as the stack's own arrays are.
+   */
+  private final Workspace workspace = new Workspace();
+
   /** The shell around {@code stack}, whose parameters it names {@code rnn.*}. */
   RecurrentShell(Sizes sizes, Module stack) {
     this.sizes = sizes;
@@ -218,16 +224,33 @@ abstract sealed class RecurrentShell implements LanguageModel
   /** {@code logits_t = drop(h_t) W^T + b} over the top layer's {@code h [T, B, H]}. */
   Head head(Tensor h, RandomGenerator dropout) {
     if (dropout == null) return new Head(h, null, head.forward(h));
-    Tensor input = h.copy();
+    Tensor input = Tensor.wrap(workspace.overwritten(h.size()), h.shape());
+    System.arraycopy(h.data(), 0, input.data(), 0, h.size());
     float[] mask = drop(input, dropout);
     return new Head(input, mask, head.forward(input));
   }
 
   /** Draws a dropout mask and applies it to {@code t} in place; returns the mask for backward. */
   private float[] drop(Tensor t, RandomGenerator dropout) {
-    float[] mask = Dropout.drawMask(null, t.size(), sizes.dropout(), dropout);
+    float[] mask =
+        Dropout.drawMask(workspace.overwritten(t.size()), t.size(), sizes.dropout(), dropout);
     Dropout.apply(t.data(), mask, t.size());
     return mask;
+  }
+
+  /**
+   * Hands back what a training pass's head and dropouts took ({@code head}'s input where it was a
+   * dropped-out copy, its mask, {@code inputMask}), for the next pass; call it once, when the pass
+   * is released.
+   */
+  /** The head's and the dropouts' workspace (for tests). */
+  Workspace headWorkspace() {
+    return workspace;
+  }
+
+  void releaseHead(Head head, float[] inputMask) {
+    if (head.mask() != null) workspace.giveBack(head.input().data(), head.mask());
+    workspace.giveBack(inputMask);
   }
 
   /** Refuses a pass from evaluate, whose stack kept no trace. */
@@ -240,16 +263,19 @@ abstract sealed class RecurrentShell implements LanguageModel
 
   /** {@code dL/dh [T, B, H]} from {@code dL/dlogits}: the head's backward, then its dropout's. */
   Tensor backwardHead(Tensor headInput, float[] mask, Tensor dLogits) {
-    Tensor dHeadInput = head.backward(headInput, dLogits);
+    Tensor dHeadInput = head.backward(headInput, dLogits, workspace);
     if (mask != null) Dropout.apply(dHeadInput.data(), mask, dHeadInput.size());
     return dHeadInput;
   }
 
   /**
    * From the stack's gradients {@code g} on: the input dropout's backward and the embedding's;
-   * keeps {@code g} for {@link #lastGradients} and releases the gradients kept before.
+   * keeps {@code g} for {@link #lastGradients} and releases the gradients kept before. {@code
+   * dHidden}, the head's input gradient, which the stack's backward pass has read (and copied),
+   * goes back for the next pass.
    */
-  void backwardInput(int[] tokens, float[] mask, RecurrentGradients g) {
+  void backwardInput(int[] tokens, float[] mask, RecurrentGradients g, Tensor dHidden) {
+    workspace.giveBack(dHidden.data());
     // The gradients before these are no longer anyone's: a probe reads the last ones between
     // steps. Handed back, the next backward pass reuses their arrays.
     if (lastGradients != null) lastGradients.release();
