@@ -28,9 +28,10 @@ import org.seqlab.tensor.Elementwise;
  *
  * <p>The scan ({@link ChunkedScan}) takes {@code a} and {@code b} of whole rows at once in float
  * ({@link #coefficients}): the minGRU's from vector sigmoids, {@code a = σ(-k_z)} rather than
- * {@code 1 - z} so that a small {@code a} keeps its digits; the minLSTM's in double through {@code
- * f' = σ(u)}, {@code u = log f - log i = log σ(k_f) - log σ(k_i)}, which stays exact where {@code
- * f} and {@code i} are both far below float's range.
+ * {@code 1 - z} so that a small {@code a} keeps its digits; the minLSTM's from three vector
+ * exponentials whose arguments are at most 0, which stay exact where {@code f} and {@code i} are
+ * both far below float's range (the double reference: {@code f' = σ(u)}, {@code u = log f - log i =
+ * log σ(k_f) - log σ(k_i)}).
  *
  * <p>Every method reads one unit {@code j} of one row of a pre-activation array laid out {@code
  * [rows, G*H]}, the row starting at {@code row}; the arithmetic is in double.
@@ -141,14 +142,38 @@ public enum MinRecurrentKind {
       return sigmoid(normalizedForgetLogit(p, row, j, h));
     }
 
+    /**
+     * {@code a = f'} and {@code b = i' g(k_h)} for whole rows in float vectors, without the
+     * logarithms: {@code f' = f / (f + i) = (1 + e^-k_i) / ((1 + e^-k_i) + (1 + e^-k_f))}, both
+     * sums multiplied by {@code e^m}, {@code m = min(k_f, k_i, 0)}, so that every exponent is at
+     * most 0 (nothing overflows) and one of the three terms is exactly 1 (the sum of all never
+     * underflows, however far below float's range f and i are). Each sum adds positive terms, so
+     * {@code f'} and {@code i'} are each a ratio of sums without cancellation, a few units in the
+     * last place from the exact value; {@code i'} is computed as its own ratio, not {@code 1 - f'},
+     * so that a small {@code i'} keeps its digits. Unit by unit in double through logarithms
+     * ({@link #decay}, {@link #input}, the reference) it was 70% of a training step.
+     */
     @Override
     void coefficients(float[] p, int from, int to, int h, float[] decay, float[] input) {
-      // In double, through u = log f - log i: f and i may both be far below float's range.
+      LstmRatios ratios = new LstmRatios(h);
       for (int r = from; r < to; r++) {
         int row = r * 3 * h, out = r * h;
-        for (int j = 0; j < h; j++) {
-          decay[out + j] = (float) decay(p, row, j, h);
-          if (input != null) input[out + j] = (float) input(p, row, j, h);
+        ratios.compute(p, row, h);
+        System.arraycopy(ratios.forget, 0, decay, out, h);
+        if (input == null) continue;
+        // b = i' g(k_h), g chosen lane by lane (a branch on the sign of k_h mispredicts)
+        Elementwise.sigmoid(p, row + 2 * h, ratios.scratch, 0, h);
+        int j = 0;
+        for (; j < ROWS.loopBound(h); j += ROWS.length()) {
+          FloatVector kh = FloatVector.fromArray(ROWS, p, row + 2 * h + j);
+          FloatVector candidate =
+              FloatVector.fromArray(ROWS, ratios.scratch, j)
+                  .blend(kh.add(0.5f), kh.compare(VectorOperators.GE, 0f));
+          FloatVector.fromArray(ROWS, ratios.input, j).mul(candidate).intoArray(input, out + j);
+        }
+        for (; j < h; j++) {
+          float kh = p[row + 2 * h + j];
+          input[out + j] = ratios.input[j] * (kh >= 0 ? kh + 0.5f : ratios.scratch[j]);
         }
       }
     }
@@ -168,6 +193,57 @@ public enum MinRecurrentKind {
       dp[row + j] = (float) (du * (1 - sigmoid(kf)));
       dp[row + h + j] = (float) (-du * (1 - sigmoid(ki)));
       dp[row + 2 * h + j] = (float) (dh * (1 - s) * candidateSlope(kh));
+    }
+
+    /**
+     * {@link #gateGradients} for whole rows in float vectors: {@code s = f'} and {@code 1 - s = i'}
+     * as in {@link #coefficients}, {@code d log σ(k)/dk = σ(-k)} by {@link Elementwise#sigmoid},
+     * then {@code du = dh (h_prev - h̃) s (1 - s)}, {@code dk_f = du σ(-k_f)}, {@code dk_i = -du
+     * σ(-k_i)}, {@code dk_h = dh (1 - s) g'(k_h)}.
+     */
+    @Override
+    void gateGradientsRows(
+        float[] p, int from, int to, int h, float[] g, float[] hPrev, float[] dp) {
+      LstmRatios ratios = new LstmRatios(h);
+      float[] notF = new float[h], notI = new float[h], negated = new float[h];
+      int lanes = ROWS.length(), whole = ROWS.loopBound(h);
+      FloatVector one = FloatVector.broadcast(ROWS, 1f), half = FloatVector.broadcast(ROWS, 0.5f);
+      for (int r = from; r < to; r++) {
+        int row = r * 3 * h, at = r * h;
+        ratios.compute(p, row, h);
+        for (int j = 0; j < h; j++) negated[j] = -p[row + j];
+        Elementwise.sigmoid(negated, 0, notF, 0, h);
+        for (int j = 0; j < h; j++) negated[j] = -p[row + h + j];
+        Elementwise.sigmoid(negated, 0, notI, 0, h);
+        float[] sig = ratios.scratch;
+        Elementwise.sigmoid(p, row + 2 * h, sig, 0, h);
+        int j = 0;
+        for (; j < whole; j += lanes) {
+          FloatVector s = FloatVector.fromArray(ROWS, ratios.forget, j);
+          FloatVector notS = FloatVector.fromArray(ROWS, ratios.input, j);
+          FloatVector sj = FloatVector.fromArray(ROWS, sig, j);
+          FloatVector kh = FloatVector.fromArray(ROWS, p, row + 2 * h + j);
+          FloatVector dh = FloatVector.fromArray(ROWS, g, at + j);
+          VectorMask<Float> linear = kh.compare(VectorOperators.GE, 0f);
+          FloatVector candidate = sj.blend(kh.add(half), linear);
+          FloatVector slope = sj.mul(one.sub(sj)).blend(one, linear);
+          FloatVector du =
+              dh.mul(FloatVector.fromArray(ROWS, hPrev, at + j).sub(candidate)).mul(s).mul(notS);
+          du.mul(FloatVector.fromArray(ROWS, notF, j)).intoArray(dp, row + j);
+          du.neg().mul(FloatVector.fromArray(ROWS, notI, j)).intoArray(dp, row + h + j);
+          dh.mul(notS).mul(slope).intoArray(dp, row + 2 * h + j);
+        }
+        for (; j < h; j++) {
+          float kh = p[row + 2 * h + j], sh = sig[j], sf = ratios.forget[j];
+          float notSf = ratios.input[j];
+          float candidate = kh >= 0 ? kh + 0.5f : sh;
+          float slope = kh >= 0 ? 1f : sh * (1 - sh);
+          float du = g[at + j] * (hPrev[at + j] - candidate) * sf * notSf;
+          dp[row + j] = du * notF[j];
+          dp[row + h + j] = -du * notI[j];
+          dp[row + 2 * h + j] = g[at + j] * notSf * slope;
+        }
+      }
     }
 
     @Override
@@ -247,6 +323,68 @@ public enum MinRecurrentKind {
 
   /** The post-activation gates of a row, {@code [G*H]}: {@code z, h̃} or {@code f, i, h̃}. */
   abstract void activations(float[] p, int row, int h, float[] out, int outRow);
+
+  /**
+   * The minLSTM's normalised gates of one row in float, {@code f' = f / (f + i)} and {@code i' = i
+   * / (f + i)}, from three exponentials of arguments at most 0 (the minLSTM's {@code coefficients}
+   * derives them), with scratch arrays of {@code H} floats kept from row to row.
+   */
+  private static final class LstmRatios {
+    final float[] forget, input, scratch;
+    private final float[] shift, ofInput, ofForget, inputError, forgetError;
+
+    LstmRatios(int h) {
+      forget = new float[h];
+      input = new float[h];
+      scratch = new float[h];
+      shift = new float[h];
+      ofInput = new float[h];
+      ofForget = new float[h];
+      inputError = new float[h];
+      forgetError = new float[h];
+    }
+
+    /** {@link #forget} and {@link #input} of the row of {@code p [rows, 3H]} at {@code row}. */
+    void compute(float[] p, int row, int h) {
+      // m = min(k_f, k_i, 0); the arguments m - k_i and m - k_f. k = ±∞ is taken as the largest
+      // float of its sign, so that m - k is 0 there and not ∞ - ∞, and e^(m - k) still 0 or 1.
+      // A difference such as k_f - k_i = -50.3 is rounded to float's 4e-6 there, which e^x
+      // would turn into a relative error of 4e-6: the rounding error of each difference is kept
+      // (exactly, by Knuth's two-sum) and applied after the exponential, e^(d + δ) ≈ e^d (1 + δ).
+      for (int j = 0; j < h; j++) {
+        float kf = Math.clamp(p[row + j], -Float.MAX_VALUE, Float.MAX_VALUE);
+        float ki = Math.clamp(p[row + h + j], -Float.MAX_VALUE, Float.MAX_VALUE);
+        float m = Math.min(Math.min(kf, ki), 0f);
+        shift[j] = m;
+        ofInput[j] = m - ki;
+        inputError[j] = roundingError(m, ki, ofInput[j]);
+        ofForget[j] = m - kf;
+        forgetError[j] = roundingError(m, kf, ofForget[j]);
+      }
+      Elementwise.exp(shift, 0, shift, 0, h);
+      Elementwise.exp(ofInput, 0, ofInput, 0, h);
+      Elementwise.exp(ofForget, 0, ofForget, 0, h);
+      // e^m (1 + e^-k_i) and e^m (1 + e^-k_f): f' = the first over their sum, i' = the second.
+      for (int j = 0; j < h; j++) {
+        float ofI = ofInput[j] + ofInput[j] * inputError[j];
+        float ofF = ofForget[j] + ofForget[j] * forgetError[j];
+        float forgetSide = shift[j] + ofI, inputSide = shift[j] + ofF;
+        float sum = forgetSide + inputSide;
+        forget[j] = forgetSide / sum;
+        input[j] = inputSide / sum;
+      }
+    }
+  }
+
+  /**
+   * {@code (m - k) - d}, exactly, for {@code d} the float nearest {@code m - k} (Knuth's two-sum);
+   * 0 where {@code d} overflowed, whose exponential is 0 then anyway.
+   */
+  private static float roundingError(float m, float k, float d) {
+    float z = d - m;
+    float error = (m - (d - z)) + (-k - z);
+    return Float.isFinite(error) ? error : 0f;
+  }
 
   /** {@code u = log f - log i}, so that {@code f' = f / (f + i) = σ(u)}. */
   private static double normalizedForgetLogit(float[] p, int row, int j, int h) {
