@@ -32,6 +32,10 @@ nn.Linear(H, 2H) for the pre-activations of z and h~, then the log-space paralle
 log h_t = a*_t + logcumsumexp(log b_s - a*_s), a*_t = cumsum(log(1 - z)), with
 g(x) = x + 0.5 (x >= 0), sigmoid(x) below; the same equations seqlab trains by its chunked scan.
 Its FLOPs count the input product only (there is no W_hh), as `seqlab bench --model mingru` does.
+
+"minlstm" is minLSTM (the same paper) likewise: one nn.Linear(H, 3H) for f, i and h~, the
+normalised gates in log space, log f' = -softplus(d), log i' = -softplus(-d) with
+d = softplus(-k_f) - softplus(-k_i), then the same log-space scan with a*_t = cumsum(log f').
 """
 import argparse
 import json
@@ -45,7 +49,7 @@ import torch
 import torch.nn.functional as F
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-GATES = {"lstm": 4, "gru": 3, "rnn": 1, "mingru": 2}
+GATES = {"lstm": 4, "gru": 3, "rnn": 1, "mingru": 2, "minlstm": 3}
 
 FULL = [
     # model, hidden, batch, steps, mode
@@ -55,6 +59,7 @@ FULL = [
     ("gru", 512, 64, 50, "train"),
     ("rnn", 256, 64, 100, "train"),
     ("mingru", 256, 64, 256, "train"),
+    ("minlstm", 256, 64, 256, "train"),
     ("lstm", 256, 64, 100, "infer"),
     ("lstm", 512, 64, 50, "infer"),
     ("transformer", 256, 64, 100, "train"),
@@ -72,7 +77,7 @@ def flops(model, hidden, batch, steps, mode):
         per_token = 2 * (3 * d * d + d * d + 2 * d * ff) + 2 * 2 * d * (steps + 1) / 2  # causal half
         forward = per_token * batch * steps
         return 3 * forward if mode == "train" else forward
-    recurrent = 0 if model == "mingru" else hidden  # minGRU's gates read the input only
+    recurrent = 0 if model in ("mingru", "minlstm") else hidden  # their gates read the input only
     forward = 2 * GATES[model] * hidden * (hidden + recurrent) * batch * steps
     return 3 * forward if mode == "train" else forward
 
@@ -100,7 +105,8 @@ def torch_once(model, hidden, batch, steps, mode, repeats, threads):
     torch.manual_seed(0)
     if model == "transformer":
         return torch_block_once(hidden, batch, steps, mode, repeats)
-    cls = {"lstm": torch.nn.LSTM, "gru": torch.nn.GRU, "rnn": torch.nn.RNN, "mingru": MinGRU}[model]
+    cls = {"lstm": torch.nn.LSTM, "gru": torch.nn.GRU, "rnn": torch.nn.RNN, "mingru": MinGRU,
+           "minlstm": MinLSTM}[model]
     layer = cls(hidden, hidden, 1)
     x = torch.randn(steps, batch, hidden, requires_grad=(mode == "train"))
     upstream = torch.randn(steps, batch, hidden)
@@ -132,6 +138,25 @@ class MinGRU(torch.nn.Module):
         log_tilde_h = torch.where(kh >= 0, torch.log(F.relu(kh) + 0.5), -F.softplus(-kh))
         a_star = torch.cumsum(log_coeffs, dim=0)
         log_h = a_star + torch.logcumsumexp(log_z + log_tilde_h - a_star, dim=0)
+        return torch.exp(log_h), None
+
+
+class MinLSTM(torch.nn.Module):
+    """minLSTM over [T, B, I] from h0 = 0, by the log-space scan of the public implementations."""
+
+    def __init__(self, input_size, hidden, layers=1):
+        super().__init__()
+        assert layers == 1
+        self.linear = torch.nn.Linear(input_size, 3 * hidden)
+
+    def forward(self, x):
+        kf, ki, kh = self.linear(x).chunk(3, dim=-1)
+        d = F.softplus(-kf) - F.softplus(-ki)
+        log_f = -F.softplus(d)                             # log f' = log f / (f + i)
+        log_i = -F.softplus(-d)                            # log i' = log i / (f + i)
+        log_tilde_h = torch.where(kh >= 0, torch.log(F.relu(kh) + 0.5), -F.softplus(-kh))
+        a_star = torch.cumsum(log_f, dim=0)
+        log_h = a_star + torch.logcumsumexp(log_i + log_tilde_h - a_star, dim=0)
         return torch.exp(log_h), None
 
 
