@@ -577,6 +577,10 @@ public abstract sealed class Recurrent implements Module permits Rnn, Lstm, Gru 
    * Backpropagates through all layers, directions and steps of {@code forwardResult}, accumulating
    * ({@code +=}) into every parameter's gradient. Dropout uses the masks of the forward pass.
    *
+   * <p>A training loop hands the pass back once it is done with it, {@link
+   * RecurrentGradients#release} and then {@link RecurrentOutput#release}: the next pass of the same
+   * shapes then allocates nothing.
+   *
    * @param dOutput {@code dL/doutput [T, B, D*H]}, or null for zeros; ignored past a sequence's end
    * @param dhN {@code dL/dhN [L*D, B, H]}, or null for zeros
    * @param dcN LSTM: {@code dL/dcN [L*D, B, H]}, or null for zeros; must be null otherwise

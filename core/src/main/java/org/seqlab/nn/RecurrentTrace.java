@@ -117,7 +117,8 @@ public final class RecurrentTrace {
    * allocating its activations afresh; call it once the backward pass (and any probe) is done with
    * the trace. Afterwards the trace refuses every use, {@link Recurrent#backward} included. The
    * forward pass's output, final states and the backward pass's gradients are not part of the trace
-   * and stay valid. Calling it again does nothing.
+   * and stay valid ({@link RecurrentOutput#release} and {@link RecurrentGradients#release} hand
+   * those back too). Calling it again does nothing.
    */
   public void release() {
     synchronized (this) {
