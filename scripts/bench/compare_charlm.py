@@ -13,7 +13,9 @@ FMA peak (`seqlab bench --model peak`), which says how fast a core was at that m
 PyTorch is timed with torch.set_num_threads(1) and with all cores, and its better setting counts
 (Debian's build hands its matrix products to OpenBLAS, whose own threads use every core even at one
 torch thread; with torch's threads on top, the two pools fight over the cores). Its "cores" column
-is the CPU time over the wall time while it ran.
+is the CPU time over the wall time while it ran. Each side runs in a process of its own under
+/usr/bin/time -v, which gives its peak resident memory ("peak RSS": the JVM and its heap; the Python
+interpreter, PyTorch and the text as token ids).
 
 Run from the repository root (with Debian's python3-torch):
   /usr/bin/python3 scripts/bench/compare_charlm.py                 # 2 x 256 LSTM, B 64, T 64
@@ -105,6 +107,28 @@ def pytorch_best(args, ids, vocab):
     return best
 
 
+def peak_rss_mb(stderr):
+    """The peak resident set size that /usr/bin/time -v reported, in MB."""
+    for line in stderr.splitlines():
+        if "Maximum resident set size" in line:
+            return int(line.split(":")[1]) / 1024
+    sys.exit("/usr/bin/time -v printed no peak resident set size:\n" + stderr)
+
+
+def pytorch_child(args):
+    """PyTorch's side in a process of its own, for its peak RSS: runs pytorch_best in a child."""
+    cmd = ["/usr/bin/time", "-v", sys.executable, os.path.abspath(__file__), "--pytorch-only"]
+    for key, value in vars(args).items():
+        if key in ("pytorch_only", "quick", "json") or value is None:
+            continue
+        cmd += ["--" + key.replace("_", "-"), str(value)]
+    result = subprocess.run(cmd, capture_output=True, text=True)
+    if result.returncode != 0:
+        sys.exit(f"the PyTorch child failed:\n{result.stderr}")
+    rates, loss, threads, cores = json.loads(result.stdout)
+    return rates, loss, threads, cores, peak_rss_mb(result.stderr)
+
+
 def seqlab_steps(args):
     out = tempfile.mkdtemp(prefix="seqlab-charlm-")
     try:
@@ -115,11 +139,14 @@ def seqlab_steps(args):
                "--dropout", str(args.dropout), "--schedule", "constant", "--warmup", "0",
                "--max-steps", str(args.steps), "--val-every", "0", "--seed", str(args.seed),
                "--threads", str(args.threads), "--out", os.path.join(out, "run")]
-        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+        result = subprocess.run(["/usr/bin/time", "-v"] + cmd, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.PIPE, text=True)
+        if result.returncode != 0:
+            sys.exit(f"{' '.join(cmd)} failed:\n{result.stderr}")
         with open(os.path.join(out, "run", "metrics.csv")) as f:
             rows = list(csv.DictReader(f))
         rates = [float(r["tokens_per_s"]) for r in rows if r["tokens_per_s"]]
-        return rates[args.skip :], float(rows[-1]["train_loss"])
+        return rates[args.skip :], float(rows[-1]["train_loss"]), peak_rss_mb(result.stderr)
     finally:
         shutil.rmtree(out, ignore_errors=True)
 
@@ -156,6 +183,7 @@ def main():
     p.add_argument("--threads", type=int, default=os.cpu_count())
     p.add_argument("--json", help="also write the results here")
     p.add_argument("--quick", action="store_true", help="1 layer of 32, 20 steps, 1 round")
+    p.add_argument("--pytorch-only", action="store_true", help=argparse.SUPPRESS)  # the child
     args = p.parse_args()
     if args.quick:
         args.layers, args.hidden, args.embedding, args.batch, args.seq_len = 1, 32, 16, 8, 16
@@ -165,23 +193,27 @@ def main():
     chars = sorted(set(text))
     index = {c: i for i, c in enumerate(chars)}
     ids = [index[c] for c in text[: len(text) - round(len(text) * 0.1)]]
+    if args.pytorch_only:
+        print(json.dumps(pytorch_best(args, ids, len(chars))))
+        return
 
     rows = []
     for r in range(args.rounds):
         machine = peak(args.threads)
-        ours, our_loss = seqlab_steps(args)
-        theirs, their_loss, their_threads, their_cores = pytorch_best(args, ids, len(chars))
+        ours, our_loss, our_rss = seqlab_steps(args)
+        theirs, their_loss, their_threads, their_cores, their_rss = pytorch_child(args)
         row = {"round": r + 1, "peak_gflops": machine,
                "seqlab_tokens_per_s": statistics.median(ours),
                "pytorch_tokens_per_s": statistics.median(theirs),
                "pytorch_threads": their_threads, "pytorch_cores": their_cores,
-               "seqlab_last_loss": our_loss, "pytorch_last_loss": their_loss}
+               "seqlab_last_loss": our_loss, "pytorch_last_loss": their_loss,
+               "seqlab_peak_rss_mb": our_rss, "pytorch_peak_rss_mb": their_rss}
         row["ratio"] = row["seqlab_tokens_per_s"] / row["pytorch_tokens_per_s"]
         rows.append(row)
         print(f"round {r + 1}: peak {machine:.0f} GFLOP/s  seqlab {row['seqlab_tokens_per_s']:,.0f}"
-              f" tok/s  PyTorch {row['pytorch_tokens_per_s']:,.0f} tok/s (set_num_threads"
-              f" {their_threads}, {their_cores:.2f} cores)  ratio {row['ratio']:.2f}",
-              file=sys.stderr)
+              f" tok/s, {our_rss:.0f} MB  PyTorch {row['pytorch_tokens_per_s']:,.0f} tok/s,"
+              f" {their_rss:.0f} MB (set_num_threads {their_threads}, {their_cores:.2f} cores)"
+              f"  ratio {row['ratio']:.2f}", file=sys.stderr)
     med = lambda k: statistics.median(x[k] for x in rows)  # noqa: E731
     print(f"torch {torch.__version__}, {os.cpu_count()} cores, {args.rounds} round(s) x {args.steps} steps"
           f" (median of steps after the first {args.skip})")
@@ -190,11 +222,13 @@ def main():
           f" seqlab on {args.threads} thread(s)")
     per_token = flops_per_token(args, len(chars))
     pk = med('peak_gflops')
-    print(f"{'':10}{'tokens/s':>12}{'GFLOP/s':>10}{'% peak':>8}{'last loss':>11}")
-    for name, key, loss in (("seqlab", "seqlab_tokens_per_s", "seqlab_last_loss"),
-                            ("PyTorch", "pytorch_tokens_per_s", "pytorch_last_loss")):
+    print(f"{'':10}{'tokens/s':>12}{'GFLOP/s':>10}{'% peak':>8}{'last loss':>11}{'peak RSS':>10}")
+    for name, side in (("seqlab", "seqlab"), ("PyTorch", "pytorch")):
+        key = side + "_tokens_per_s"
         g = med(key) * per_token / 1e9
-        print(f"{name:10}{med(key):>12,.0f}{g:>10.1f}{100 * g / pk:>7.0f}%{rows[-1][loss]:>11.3f}")
+        rss = ", ".join("%.0f" % x[side + "_peak_rss_mb"] for x in rows)
+        print(f"{name:10}{med(key):>12,.0f}{g:>10.1f}{100 * g / pk:>7.0f}%{rows[-1][side + '_last_loss']:>11.3f}"
+              f"   {rss} MB")
     ratios = ", ".join("%.2f" % x["ratio"] for x in rows)
     print(f"ratio {med('ratio'):.2f} (rounds: {ratios}); peak {med('peak_gflops'):.0f} GFLOP/s")
     if args.json:
