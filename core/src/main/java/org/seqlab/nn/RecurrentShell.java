@@ -238,16 +238,16 @@ abstract sealed class RecurrentShell implements LanguageModel
     return mask;
   }
 
-  /**
-   * Hands back what a training pass's head and dropouts took ({@code head}'s input where it was a
-   * dropped-out copy, its mask, {@code inputMask}), for the next pass; call it once, when the pass
-   * is released.
-   */
   /** The head's and the dropouts' workspace (for tests). */
   Workspace headWorkspace() {
     return workspace;
   }
 
+  /**
+   * Hands back what a training pass's head and dropouts took ({@code head}'s input where it was a
+   * dropped-out copy, its mask, {@code inputMask}), for the next pass; call it once, when the pass
+   * is released.
+   */
   void releaseHead(Head head, float[] inputMask) {
     if (head.mask() != null) workspace.giveBack(head.input().data(), head.mask());
     workspace.giveBack(inputMask);
