@@ -220,11 +220,26 @@ public final class MinRecurrent implements Module {
       return trace != null;
     }
 
+    /** The last layer's states; refused once {@link #release} has handed them back. */
+    @Override
+    public Tensor output() {
+      if (trace != null) trace.requireHeld();
+      return output;
+    }
+
+    /** Every layer's final state; refused once {@link #release} has handed them back. */
+    @Override
+    public Tensor hN() {
+      if (trace != null) trace.requireHeld();
+      return hN;
+    }
+
     /**
      * Hands everything this pass holds (the trace, the output and the final states) back to the
      * model, whose next pass of the same shapes reuses it instead of allocating; call it once
-     * nothing reads any of them. Afterwards the trace refuses every use, backward included. Calling
-     * it again does nothing; for an output of {@link MinRecurrent#infer} it does nothing at all.
+     * nothing reads any of them. Afterwards the trace, the output and the final states refuse every
+     * use, backward included. Calling it again does nothing; for an output of {@link
+     * MinRecurrent#infer} it does nothing at all.
      */
     public void release() {
       if (trace != null) trace.release(output.data(), hN.data());

@@ -24,6 +24,27 @@ public record RecurrentOutput(Tensor output, Tensor hN, Tensor cN, RecurrentTrac
     }
   }
 
+  /** The last layer's output; refused once {@link #release} has handed it back. */
+  @Override
+  public Tensor output() {
+    if (trace != null) trace.requireResultsHeld();
+    return output;
+  }
+
+  /** The final hidden states; refused once {@link #release} has handed them back. */
+  @Override
+  public Tensor hN() {
+    if (trace != null) trace.requireResultsHeld();
+    return hN;
+  }
+
+  /** LSTM: the final cell states, else null; refused once {@link #release} has handed them back. */
+  @Override
+  public Tensor cN() {
+    if (trace != null) trace.requireResultsHeld();
+    return cN;
+  }
+
   /**
    * What the backward pass needs.
    *

@@ -96,8 +96,8 @@ public final class RecurrentTrace {
 
   private volatile boolean released;
 
-  /** Whether {@link #releaseWith} has handed back the pass's results (guarded by this). */
-  private boolean resultsReleased;
+  /** Whether {@link #releaseWith} has handed back the pass's results. */
+  private volatile boolean resultsReleased;
 
   RecurrentTrace(
       Recurrent owner,
@@ -139,6 +139,15 @@ public final class RecurrentTrace {
       resultsReleased = true;
     }
     owner.workspace().giveBack(results);
+  }
+
+  /** Throws once {@link #releaseWith} has handed the pass's results back. */
+  void requireResultsHeld() {
+    if (resultsReleased) {
+      throw new IllegalStateException(
+          "this output was released (RecurrentOutput.release) and its arrays reused by a later"
+              + " pass; release it only once nothing reads its output or final states");
+    }
   }
 
   /** Whether {@link #release} has been called. */

@@ -120,5 +120,7 @@ class MinRecurrentWorkspaceTest {
     assertTrue(e.getMessage().contains("released"), e.getMessage());
     assertThrows(IllegalStateException.class, () -> out.trace().gates(0));
     assertThrows(IllegalStateException.class, () -> out.trace().hiddenStates(0));
+    assertThrows(IllegalStateException.class, out::output);
+    assertThrows(IllegalStateException.class, out::hN);
   }
 }

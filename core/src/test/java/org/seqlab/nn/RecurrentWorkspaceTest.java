@@ -175,6 +175,9 @@ class RecurrentWorkspaceTest {
     }
     assertTrue(g.isReleased());
     assertTrue(out.trace().isReleased(), "releasing the output releases its trace");
+    IllegalStateException refused = assertThrows(IllegalStateException.class, out::output);
+    assertTrue(refused.getMessage().contains("released"), refused.getMessage());
+    assertThrows(IllegalStateException.class, out::hN);
     IllegalStateException e = assertThrows(IllegalStateException.class, g::dInput);
     assertTrue(e.getMessage().contains("released"), e.getMessage());
     assertThrows(IllegalStateException.class, g::hiddenGradients);
