@@ -494,6 +494,9 @@ public final class MinRecurrent implements Module {
   /**
    * One step of every layer for a batch, by the plain recurrence {@code h = a ⊙ h + b} (no log
    * space): the streaming path of inference, constant memory whatever the length of the stream.
+   * {@code a} and {@code b} in float vectors, as the scan's ({@link
+   * MinRecurrentKind#coefficients}); the scan adds {@code h0} and each chunk's carry in another
+   * order, so the two agree to float's rounding, not bit for bit.
    *
    * @param input {@code x_t}, {@code [B, I]}
    * @param state {@code [L, B, H]}: {@code h_{t-1}} of every layer on entry, replaced by {@code
@@ -517,6 +520,7 @@ public final class MinRecurrent implements Module {
     float[] x = input.data();
     int xOffset = 0;
     float[] projection = new float[batch * gateRows];
+    float[] decay = new float[block], additions = new float[block];
     for (int k = 0; k < numLayers; k++) {
       int in = layerInputSize(k);
       for (int b = 0; b < batch; b++) {
@@ -535,12 +539,10 @@ public final class MinRecurrent implements Module {
           projection,
           0,
           gateRows);
-      for (int b = 0; b < batch; b++) {
-        for (int j = 0; j < h; j++) {
-          int at = k * block + b * h + j, row = b * gateRows;
-          double a = kind.decay(projection, row, j, h), add = kind.input(projection, row, j, h);
-          s[at] = (float) (a * s[at] + add);
-        }
+      // a and b of the batch's rows as the scan computes them, then h = fma(a, h, b)
+      kind.coefficients(projection, 0, batch, h, decay, additions);
+      for (int c = 0; c < block; c++) {
+        s[k * block + c] = Math.fma(decay[c], s[k * block + c], additions[c]);
       }
       x = s;
       xOffset = k * block;
