@@ -33,8 +33,9 @@ import org.seqlab.tensor.Elementwise;
  * both far below float's range (the double reference: {@code f' = σ(u)}, {@code u = log f - log i =
  * log σ(k_f) - log σ(k_i)}).
  *
- * <p>Every method reads one unit {@code j} of one row of a pre-activation array laid out {@code
- * [rows, G*H]}, the row starting at {@code row}; the arithmetic is in double.
+ * <p>The unit methods ({@link #decay}, {@link #input}, {@link #gateGradients}) read one unit {@code
+ * j} of one row of a pre-activation array laid out {@code [rows, G*H]}, the row starting at {@code
+ * row}, in double: the reference the row methods in float vectors are tested against.
  */
 public enum MinRecurrentKind {
   MIN_GRU("min_gru", 2) {

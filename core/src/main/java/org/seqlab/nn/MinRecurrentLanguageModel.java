@@ -116,7 +116,7 @@ public final class MinRecurrentLanguageModel extends RecurrentShell {
     public void release() {
       // Once: a pass from evaluate kept nothing, and a released trace says the rest went too.
       if (!recurrent.hasTrace() || recurrent.trace().isReleased()) return;
-      model.releaseHead(new Head(headInput, outputMask, logits), inputMask);
+      model.releaseHead(headInput, outputMask, inputMask);
       recurrent.release();
     }
   }

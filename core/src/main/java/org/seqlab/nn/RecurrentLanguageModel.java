@@ -111,7 +111,7 @@ public final class RecurrentLanguageModel extends RecurrentShell {
     public void release() {
       // Once: a pass from evaluate kept nothing, and a released trace says the rest went too.
       if (!recurrent.hasTrace() || recurrent.trace().isReleased()) return;
-      model.releaseHead(head, inputMask);
+      model.releaseHead(head.input(), head.mask(), inputMask);
       recurrent.release();
     }
   }

@@ -244,12 +244,12 @@ abstract sealed class RecurrentShell implements LanguageModel
   }
 
   /**
-   * Hands back what a training pass's head and dropouts took ({@code head}'s input where it was a
-   * dropped-out copy, its mask, {@code inputMask}), for the next pass; call it once, when the pass
-   * is released.
+   * Hands back what a training pass's head and dropouts took (the head's input {@code headInput}
+   * where it was a dropped-out copy, that is where {@code headMask} is not null, the mask, and
+   * {@code inputMask}), for the next pass; call it once, when the pass is released.
    */
-  void releaseHead(Head head, float[] inputMask) {
-    if (head.mask() != null) workspace.giveBack(head.input().data(), head.mask());
+  void releaseHead(Tensor headInput, float[] headMask, float[] inputMask) {
+    if (headMask != null) workspace.giveBack(headInput.data(), headMask);
     workspace.giveBack(inputMask);
   }
 
