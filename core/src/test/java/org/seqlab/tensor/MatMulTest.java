@@ -286,6 +286,56 @@ class MatMulTest {
     }
   }
 
+  /**
+   * {@code C += A^T B} (by the vector kernel) copies A's rows into strips of a tile's rows before
+   * the kernel reads them: with A exactly {@code [k, m]} in its array, {@code m} around multiples
+   * of the tile, over several depth blocks, panel groups and a strip block's end, on one thread and
+   * on all, every element is bit for bit the product's defined sequence: per depth block a chain of
+   * fused multiply-adds from zero, then one addition into C.
+   */
+  @Test
+  void stripsOfATransposedOperandGiveEachElementItsSequenceBitForBit() {
+    int tile = VectorMatMul.TILE_ROWS, panel = VectorMatMul.PANEL;
+    int depthBlock = VectorMatMul.DEPTH_BLOCK;
+    int previous = Parallel.threads();
+    SplittableRandom rng = new SplittableRandom(29);
+    try {
+      for (int threads : new int[] {1, previous}) {
+        Parallel.setThreads(threads);
+        for (int m : new int[] {tile, 3 * tile, 3 * tile + 2, VectorMatMul.STRIP_ROWS + tile}) {
+          for (int n : new int[] {panel + 3, VectorMatMul.PANELS_PER_BLOCK * panel + panel}) {
+            // the shortest depth that the vector kernel takes (smaller products take the scalar
+            // one), and one of several depth blocks
+            int shortest = (int) (MatMul.SMALL_PRODUCT / ((long) m * n)) + 1;
+            for (int k : new int[] {shortest, 2 * depthBlock + 5}) {
+              float[] a = new float[k * m], b = new float[k * n], c = new float[m * n];
+              for (int i = 0; i < a.length; i++) a[i] = (float) rng.nextGaussian();
+              for (int i = 0; i < b.length; i++) b[i] = (float) rng.nextGaussian();
+              for (int i = 0; i < c.length; i++) c[i] = (float) rng.nextGaussian();
+              float[] expected = c.clone();
+              for (int i = 0; i < m; i++) {
+                for (int j = 0; j < n; j++) {
+                  for (int p0 = 0; p0 < k; p0 += depthBlock) {
+                    float sum = 0;
+                    for (int p = p0; p < Math.min(k, p0 + depthBlock); p++) {
+                      sum = Math.fma(a[p * m + i], b[p * n + j], sum);
+                    }
+                    expected[i * n + j] += sum;
+                  }
+                }
+              }
+              MatMul.gemmTN(m, n, k, a, 0, m, b, 0, n, c, 0, n);
+              assertArrayEquals(
+                  expected, c, threads + " thread(s), m " + m + ", n " + n + ", k " + k);
+            }
+          }
+        }
+      }
+    } finally {
+      Parallel.setThreads(previous);
+    }
+  }
+
   @Test
   void knownAnswerForEachForm() {
     float[] a = {1, 2, 3, 4, 5, 6}; // [2,3]
