@@ -19,7 +19,8 @@ import org.seqlab.tensor.Tensor;
  *   dh_{t-1} += du_t W_hh
  * </pre>
  *
- * and then, once per layer and direction, over all steps at once:
+ * and, as each chunk of a few steps is done (about {@link MatMul#DEPTH_BLOCK} rows of {@code
+ * [T*B]}, last chunk first), over the chunk's steps at once:
  *
  * <pre>
  *   dW_ih += Σ_t da_t^T x_t     db_ih += Σ_t da_t
@@ -27,8 +28,13 @@ import org.seqlab.tensor.Tensor;
  *   dx_t  += da_t W_ih          dy_t of layer k-1 = m ⊙ dx_t   (m: the dropout mask, or 1)
  * </pre>
  *
- * Parameter gradients are accumulated ({@code +=}); the trace's buffers are only read. No gradient
- * flows through the padding past a sequence's end.
+ * <p>Why in chunks: the step gradients of all steps ({@code [T, B, G*H]}, 19.7 MB for a GRU at H
+ * 256, B 64, T 100) outgrow the caches, and these products read them three times; a chunk's are
+ * read while they are still in the L2 cache. The products over a chunk are as large as the packed
+ * kernels' depth blocks, so they run as fast as one product over all steps.
+ *
+ * <p>Parameter gradients are accumulated ({@code +=}); the trace's buffers are only read. No
+ * gradient flows through the padding past a sequence's end.
  */
 final class RecurrentBackward {
 
@@ -151,19 +157,47 @@ final class RecurrentBackward {
   /**
    * The reverse of {@link RecurrentForward}'s pass over direction {@code d} of layer {@code k}:
    * back through time from {@code dL/dhN} (and {@code dL/dcN}) to {@code dL/dh0} (and {@code
-   * dL/dc0}), then the weight gradients and {@code dx_t += da_t W_ih} over all steps at once.
+   * dL/dc0}) a chunk of steps at a time, last chunk first, each followed by its steps' weight
+   * gradients and {@code dx_t = da_t W_ih}.
    */
   private void backwardDirection(
       int k, int d, float[] dStates, float[] dLayerInput, Tensor dhN, Tensor dcN) {
     int i = k * directions + d;
     LayerTrace layer = trace.layers[i];
     startCarries(i, dhN, dcN);
-    backwardThroughTime(k, d, layer, dStates);
+    int in = model.layerInputSize(k);
+    // the reverse direction's input gradient is computed in its own order of steps, then put back
+    float[] dx = d == 0 ? dLayerInput : work.reversedInputGradient;
+    float[] sharedBiasGradient = sharesBiasGradient() ? workspace.zeroed(gateRows) : null;
+    int chunkSteps = Math.max(1, MatMul.DEPTH_BLOCK / batch);
+    float[] packedWeight = packRecurrentWeight(k, d);
+    // dx may be the array dStates is (a layer above the first, one direction, full lengths: both
+    // are dLayerOutput, [T, B, H], in == H): a chunk's dx overwrites only its own steps' dStates,
+    // which its steps have read, never those of the chunks still to come.
+    for (int first = (steps - 1) / chunkSteps * chunkSteps; first >= 0; first -= chunkSteps) {
+      int end = Math.min(steps, first + chunkSteps);
+      backwardThroughTime(i, layer, dStates, first, end, packedWeight);
+      accumulateWeightGradients(k, d, layer, first, end, sharedBiasGradient);
+      addInputGradient(k, d, first, end, dx);
+    }
+    workspace.giveBack(packedWeight);
+    if (sharedBiasGradient != null) {
+      Elementwise.addInPlace(model.biasIh(k, d).grad().data(), 0, sharedBiasGradient, 0, gateRows);
+      Elementwise.addInPlace(model.biasHh(k, d).grad().data(), 0, sharedBiasGradient, 0, gateRows);
+      workspace.giveBack(sharedBiasGradient);
+    }
+    if (d == 1) sequences.addToPositions(dx, d, in, dLayerInput);
     System.arraycopy(work.dhCarry, 0, dh0.data(), i * block, block);
     if (dc0 != null) System.arraycopy(work.dcCarry, 0, dc0.data(), i * block, block);
     if (work.directionGradients != null) stateGradientsByPosition(i, d, dStates);
-    accumulateWeightGradients(k, d, layer);
-    addInputGradient(k, d, dLayerInput);
+  }
+
+  /**
+   * Whether {@code b_ih} and {@code b_hh} enter only as a sum ({@code a_t + u_t}), so that their
+   * gradients are one sum over the rows: all but the GRU, whose n gate sees {@code u_t} scaled.
+   */
+  private boolean sharesBiasGradient() {
+    return work.dHiddenProjection == work.dInputProjection;
   }
 
   /** The carries before the last step: {@code dL/dhN}, {@code dL/dcN} of index {@code i}, or 0. */
@@ -191,41 +225,53 @@ final class RecurrentBackward {
   }
 
   /**
-   * The weight and bias gradients of direction {@code d} of layer {@code k}, each a sum over the
-   * T*B rows of the step gradients (zero past a sequence's end, so padding adds nothing):
+   * The weight and bias gradients of direction {@code d} of layer {@code k} from the steps {@code
+   * [first, end)} (the direction's order), each a sum over their rows of the step gradients (zero
+   * past a sequence's end, so padding adds nothing):
    *
    * <pre>
    *   a_t = W_ih x_t + b_ih      =>  dW_ih += Σ_t da_t^T x_t,      db_ih += Σ_t da_t
    *   u_t = W_hh h_{t-1} + b_hh  =>  dW_hh += Σ_t du_t^T h_{t-1},  db_hh += Σ_t du_t
    * </pre>
+   *
+   * Where the two biases share one gradient ({@link #sharesBiasGradient}) it is summed into {@code
+   * sharedBiasGradient}, added to both once every chunk is done.
    */
-  private void accumulateWeightGradients(int k, int d, LayerTrace layer) {
+  private void accumulateWeightGradients(
+      int k, int d, LayerTrace layer, int first, int end, float[] sharedBiasGradient) {
     int in = layer.inputSize;
-    int rows = steps * batch;
+    int row = first * batch, rows = (end - first) * batch;
     MatMul.gemmTN(
         gateRows,
         in,
         rows,
         work.dInputProjection,
-        0,
+        row * gateRows,
         gateRows,
         layer.input,
-        layer.inputOffset,
+        layer.inputOffset + row * in,
         in,
         model.weightIh(k, d).grad().data(),
         0,
         in);
-    float[] biasIhGradient = model.biasIh(k, d).grad().data();
-    float[] biasHhGradient = model.biasHh(k, d).grad().data();
-    if (work.dHiddenProjection == work.dInputProjection) {
-      // b_ih and b_hh enter only as a sum, so their gradients are one sum over all rows.
-      float[] biasGradient = new float[gateRows];
-      Elementwise.sumRowsInto(work.dInputProjection, 0, rows, gateRows, biasGradient, 0);
-      Elementwise.addInPlace(biasIhGradient, 0, biasGradient, 0, gateRows);
-      Elementwise.addInPlace(biasHhGradient, 0, biasGradient, 0, gateRows);
+    if (sharedBiasGradient != null) {
+      Elementwise.sumRowsInto(
+          work.dInputProjection, row * gateRows, rows, gateRows, sharedBiasGradient, 0);
     } else {
-      Elementwise.sumRowsInto(work.dInputProjection, 0, rows, gateRows, biasIhGradient, 0);
-      Elementwise.sumRowsInto(work.dHiddenProjection, 0, rows, gateRows, biasHhGradient, 0);
+      Elementwise.sumRowsInto(
+          work.dInputProjection,
+          row * gateRows,
+          rows,
+          gateRows,
+          model.biasIh(k, d).grad().data(),
+          0);
+      Elementwise.sumRowsInto(
+          work.dHiddenProjection,
+          row * gateRows,
+          rows,
+          gateRows,
+          model.biasHh(k, d).grad().data(),
+          0);
     }
     // h_{t-1} of every step: blocks 0 .. T-1 of the states
     MatMul.gemmTN(
@@ -233,10 +279,10 @@ final class RecurrentBackward {
         hiddenSize,
         rows,
         work.dHiddenProjection,
-        0,
+        row * gateRows,
         gateRows,
         layer.hidden,
-        0,
+        row * hiddenSize,
         hiddenSize,
         model.weightHh(k, d).grad().data(),
         0,
@@ -244,29 +290,27 @@ final class RecurrentBackward {
   }
 
   /**
-   * {@code dx_t += da_t W_ih} of direction {@code d} of layer {@code k} into {@code dLayerInput [T,
-   * B, in]}. The reverse direction's steps read the positions backwards, so its part is computed in
-   * its own order and then added at the positions it came from.
+   * {@code dx_t = da_t W_ih} of direction {@code d} of layer {@code k} for the steps {@code [first,
+   * end)} into {@code dx [T, B, in]}, in the direction's order of steps. Each row is its own
+   * product, so the chunks give the bits of one product over all steps.
    */
-  private void addInputGradient(int k, int d, float[] dLayerInput) {
+  private void addInputGradient(int k, int d, int first, int end, float[] dx) {
     int in = model.layerInputSize(k);
-    int rows = steps * batch;
-    float[] dx = d == 0 ? dLayerInput : work.reversedInputGradient;
-    Arrays.fill(dx, 0, rows * in, 0f);
+    int row = first * batch, rows = (end - first) * batch;
+    Arrays.fill(dx, row * in, (row + rows) * in, 0f);
     MatMul.gemmNN(
         rows,
         in,
         gateRows,
         work.dInputProjection,
-        0,
+        row * gateRows,
         gateRows,
         model.weightIh(k, d).value().data(),
         0,
         in,
         dx,
-        0,
+        row * in,
         in);
-    if (d == 1) sequences.addToPositions(dx, d, in, dLayerInput);
   }
 
   /**
@@ -292,34 +336,39 @@ final class RecurrentBackward {
   // Back through time
 
   /**
-   * The reverse of {@link RecurrentForward}'s time loop for direction {@code d} of layer {@code k}:
-   * from what reaches {@code h_t} from the layer's output ({@code dStates [T, B, H]}, in the
-   * direction's order of steps) and the carries (holding {@code dL/dhN}, {@code dL/dcN}), fills the
-   * step gradients {@code dL/da_t}, {@code dL/du_t} of every step and leaves {@code dL/dh_{-1}}
-   * (and {@code dL/dc_{-1}}) in the carries. Only the gate gradients and {@code dh} are computed
-   * per step; every weight gradient is left to one product over all steps.
+   * {@code W_hh [G*H, H]} of direction {@code d} of layer {@code k} in panels of columns, each
+   * contiguous over all {@code G*H} rows (see {@link RecurrentStepProduct}), in a workspace array.
+   */
+  private float[] packRecurrentWeight(int k, int d) {
+    return PanelMatVec.pack(
+        gateRows,
+        hiddenSize,
+        model.weightHh(k, d).value().data(),
+        0,
+        hiddenSize,
+        workspace.overwritten(gateRows * hiddenSize));
+  }
+
+  /**
+   * The reverse of {@link RecurrentForward}'s time loop for the steps {@code [first, end)} of state
+   * index {@code i}: from what reaches {@code h_t} from the layer's output ({@code dStates [T, B,
+   * H]}, in the direction's order of steps) and the carries (holding {@code dL/dh_end}, {@code
+   * dL/dc_end}), fills the step gradients {@code dL/da_t}, {@code dL/du_t} of those steps and
+   * leaves {@code dL/dh_{first-1}} (and {@code dL/dc_{first-1}}) in the carries. Only the gate
+   * gradients and {@code dh} are computed per step; the weight gradients are left to one product
+   * over the chunk's steps.
    *
-   * <p>Parallel over the batch as the forward is: each thread walks all steps back for its rows,
+   * <p>Parallel over the batch as the forward is: each thread walks the steps back for its rows,
    * and {@code dh_{t-1} += du_t W_hh} on a row slice involves no other rows.
    */
-  private void backwardThroughTime(int k, int d, LayerTrace layer, float[] dStates) {
-    int i = k * directions + d;
+  private void backwardThroughTime(
+      int i, LayerTrace layer, float[] dStates, int first, int end, float[] packedWeight) {
     int h = hiddenSize;
-    // W_hh [G*H, H] in panels of columns, each contiguous over all G*H rows (see
-    // RecurrentStepProduct).
-    float[] packedWeight =
-        PanelMatVec.pack(
-            gateRows,
-            h,
-            model.weightHh(k, d).value().data(),
-            0,
-            h,
-            workspace.overwritten(gateRows * h));
     Parallel.forRange(
         batch,
-        (long) steps * gateRows * h,
+        (long) (end - first) * gateRows * h,
         (rowFrom, rowTo) -> {
-          for (int t = steps - 1; t >= 0; t--) {
+          for (int t = end - 1; t >= first; t--) {
             int gradientOffset = (i * steps + t) * block;
             // h_t feeds both the layer's output and step t+1.
             Elementwise.add(
@@ -338,7 +387,6 @@ final class RecurrentBackward {
             addThroughRecurrentWeight(t, rowFrom, rowTo, packedWeight);
           }
         });
-    workspace.giveBack(packedWeight);
   }
 
   /**

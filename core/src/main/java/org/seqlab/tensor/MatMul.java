@@ -163,6 +163,14 @@ public final class MatMul {
   public static final int TILE_ROWS = VectorMatMul.TILE_ROWS;
 
   /**
+   * Depth steps the packed products sum in registers before adding to C ({@link
+   * VectorMatMul#DEPTH_BLOCK}): a product whose depth is a multiple of it can be cut into products
+   * of this depth, added one after another in the same order, with the same bits. A caller that
+   * sums a product over pieces of its depth sizes them by this.
+   */
+  public static final int DEPTH_BLOCK = VectorMatMul.DEPTH_BLOCK;
+
+  /**
    * Vectors of columns in the register tile ({@link VectorMatMul#TILE_VECTORS}): 4 for the 6-row
    * tile where there are 32 vector registers, else 2.
    */
