@@ -269,7 +269,7 @@ def main():
     print(f"torch {torch.__version__}, {cores} cores, {args.rounds} rounds x median of {args.repeats}; "
           f"peak = seqlab bench --model peak on {cores} threads, median of the rounds")
     header = (f"{'config':<34} {'seqlab tok/s':>13} {'PyTorch tok/s':>14} {'threads':>7} {'cores':>5} {'ratio':>6}"
-              f" {'seqlab GFLOP/s':>15} {'% peak':>6} {'PyTorch % peak':>14}")
+              f" {'rounds':>11} {'seqlab GFLOP/s':>15} {'% peak':>6} {'PyTorch % peak':>14}")
     print(header)
     print("-" * len(header))
     rows = []
@@ -291,13 +291,16 @@ def main():
         work = flops(model, hidden, batch, steps, mode)
         name = f"{model} {mode} H={hidden} B={batch} T={steps}"
         ours_gflops, torch_gflops = work / ours_s / 1e9, work / torch_s / 1e9
+        # each round's own ratio (both sides timed in it): the spread the median hides
+        round_ratios = [t / o for o, (t, _) in zip(ours, theirs[best_threads])]
+        spread = f"{min(round_ratios):.2f}-{max(round_ratios):.2f}"
         print(f"{name:<34} {tokens / ours_s:>13,.0f} {tokens / torch_s:>14,.0f} {best_threads:>7} {torch_cores:>5.2f}"
-              f" {torch_s / ours_s:>6.2f} {ours_gflops:>15.1f} {100 * ours_gflops / peak:>5.0f}%"
+              f" {torch_s / ours_s:>6.2f} {spread:>11} {ours_gflops:>15.1f} {100 * ours_gflops / peak:>5.0f}%"
               f" {100 * torch_gflops / peak:>13.0f}%", flush=True)
         rows.append({"model": model, "mode": mode, "hidden": hidden, "batch": batch, "steps": steps,
                      "seqlab_seconds_per_step": ours_s, "pytorch_seconds_per_step": torch_s,
                      "pytorch_threads": best_threads, "pytorch_cores_used": torch_cores,
-                     "ratio": torch_s / ours_s, "seqlab_gflops": ours_gflops, "pytorch_gflops": torch_gflops,
+                     "ratio": torch_s / ours_s, "round_ratios": round_ratios, "seqlab_gflops": ours_gflops, "pytorch_gflops": torch_gflops,
                      "peak_gflops": peak, "peaks_gflops": peaks})
     if args.json:
         with open(args.json, "w") as f:
