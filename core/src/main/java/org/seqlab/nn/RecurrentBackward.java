@@ -20,18 +20,21 @@ import org.seqlab.tensor.Tensor;
  * </pre>
  *
  * and, as each chunk of a few steps is done (about {@link MatMul#DEPTH_BLOCK} rows of {@code
- * [T*B]}, last chunk first), over the chunk's steps at once:
+ * [T*B]}, last chunk first), over the chunk's steps at once
  *
  * <pre>
  *   dW_ih += Σ_t da_t^T x_t     db_ih += Σ_t da_t
  *   dW_hh += Σ_t du_t^T h_{t-1} db_hh += Σ_t du_t
- *   dx_t  += da_t W_ih          dy_t of layer k-1 = m ⊙ dx_t   (m: the dropout mask, or 1)
  * </pre>
  *
+ * and at the end, over all steps, {@code dx_t += da_t W_ih} and {@code dy_t} of layer {@code k-1}
+ * {@code = m ⊙ dx_t} ({@code m}: the dropout mask, or 1).
+ *
  * <p>Why in chunks: the step gradients of all steps ({@code [T, B, G*H]}, 19.7 MB for a GRU at H
- * 256, B 64, T 100) outgrow the caches, and these products read them three times; a chunk's are
- * read while they are still in the L2 cache. The products over a chunk are as large as the packed
- * kernels' depth blocks, so they run as fast as one product over all steps.
+ * 256, B 64, T 100) outgrow the caches, and the weight gradients read them across, {@code G*H}
+ * columns at a time (copied into strips for the kernel): by the end of the loop they come from
+ * memory, a chunk's are still in the cache. The products over a chunk are as deep as the packed
+ * kernel's depth blocks, so they run as fast as one product over all steps.
  *
  * <p>Parameter gradients are accumulated ({@code +=}); the trace's buffers are only read. No
  * gradient flows through the padding past a sequence's end.
@@ -158,27 +161,20 @@ final class RecurrentBackward {
    * The reverse of {@link RecurrentForward}'s pass over direction {@code d} of layer {@code k}:
    * back through time from {@code dL/dhN} (and {@code dL/dcN}) to {@code dL/dh0} (and {@code
    * dL/dc0}) a chunk of steps at a time, last chunk first, each followed by its steps' weight
-   * gradients and {@code dx_t = da_t W_ih}.
+   * gradients; then {@code dx_t += da_t W_ih} over all steps at once.
    */
   private void backwardDirection(
       int k, int d, float[] dStates, float[] dLayerInput, Tensor dhN, Tensor dcN) {
     int i = k * directions + d;
     LayerTrace layer = trace.layers[i];
     startCarries(i, dhN, dcN);
-    int in = model.layerInputSize(k);
-    // the reverse direction's input gradient is computed in its own order of steps, then put back
-    float[] dx = d == 0 ? dLayerInput : work.reversedInputGradient;
     float[] sharedBiasGradient = sharesBiasGradient() ? workspace.zeroed(gateRows) : null;
     int chunkSteps = Math.max(1, MatMul.DEPTH_BLOCK / batch);
     float[] packedWeight = packRecurrentWeight(k, d);
-    // dx may be the array dStates is (a layer above the first, one direction, full lengths: both
-    // are dLayerOutput, [T, B, H], in == H): a chunk's dx overwrites only its own steps' dStates,
-    // which its steps have read, never those of the chunks still to come.
     for (int first = (steps - 1) / chunkSteps * chunkSteps; first >= 0; first -= chunkSteps) {
       int end = Math.min(steps, first + chunkSteps);
       backwardThroughTime(i, layer, dStates, first, end, packedWeight);
       accumulateWeightGradients(k, d, layer, first, end, sharedBiasGradient);
-      addInputGradient(k, d, first, end, dx);
     }
     workspace.giveBack(packedWeight);
     if (sharedBiasGradient != null) {
@@ -186,10 +182,10 @@ final class RecurrentBackward {
       Elementwise.addInPlace(model.biasHh(k, d).grad().data(), 0, sharedBiasGradient, 0, gateRows);
       workspace.giveBack(sharedBiasGradient);
     }
-    if (d == 1) sequences.addToPositions(dx, d, in, dLayerInput);
     System.arraycopy(work.dhCarry, 0, dh0.data(), i * block, block);
     if (dc0 != null) System.arraycopy(work.dcCarry, 0, dc0.data(), i * block, block);
     if (work.directionGradients != null) stateGradientsByPosition(i, d, dStates);
+    addInputGradient(k, d, dLayerInput);
   }
 
   /**
@@ -290,27 +286,31 @@ final class RecurrentBackward {
   }
 
   /**
-   * {@code dx_t = da_t W_ih} of direction {@code d} of layer {@code k} for the steps {@code [first,
-   * end)} into {@code dx [T, B, in]}, in the direction's order of steps. Each row is its own
-   * product, so the chunks give the bits of one product over all steps.
+   * {@code dx_t += da_t W_ih} of direction {@code d} of layer {@code k} into {@code dLayerInput [T,
+   * B, in]}, once all steps are done (one product, so that {@code W_ih} is packed once; its rows of
+   * {@code da_t} are read in order, which the caches stream well, unlike the transposed reads of
+   * the weight gradients). The reverse direction's steps read the positions backwards, so its part
+   * is computed in its own order and then added at the positions it came from.
    */
-  private void addInputGradient(int k, int d, int first, int end, float[] dx) {
+  private void addInputGradient(int k, int d, float[] dLayerInput) {
     int in = model.layerInputSize(k);
-    int row = first * batch, rows = (end - first) * batch;
-    Arrays.fill(dx, row * in, (row + rows) * in, 0f);
+    int rows = steps * batch;
+    float[] dx = d == 0 ? dLayerInput : work.reversedInputGradient;
+    Arrays.fill(dx, 0, rows * in, 0f);
     MatMul.gemmNN(
         rows,
         in,
         gateRows,
         work.dInputProjection,
-        row * gateRows,
+        0,
         gateRows,
         model.weightIh(k, d).value().data(),
         0,
         in,
         dx,
-        row * in,
+        0,
         in);
+    if (d == 1) sequences.addToPositions(dx, d, in, dLayerInput);
   }
 
   /**
