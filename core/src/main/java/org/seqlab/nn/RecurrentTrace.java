@@ -11,9 +11,9 @@ import org.seqlab.tensor.Tensor;
  * <p>Internally the hidden and cell states of a layer's direction are stored as {@code [T+1, B, H]}
  * in the direction's order of steps (the reverse direction's input is stored reversed within each
  * sequence's length), step 0 holding the initial state, so that {@code h_{t-1}} of every step is
- * one contiguous block and the weight gradient {@code dW_hh += Σ_t dgates_t^T h_{t-1}} is a single
- * matrix product. The accessors return fresh {@code [T, B, ...]} copies by position in the
- * sequence, zero past a sequence's end.
+ * one contiguous block and the weight gradient {@code dW_hh += Σ_t dgates_t^T h_{t-1}} over any run
+ * of steps is a single matrix product. The accessors return fresh {@code [T, B, ...]} copies by
+ * position in the sequence, zero past a sequence's end.
  */
 public final class RecurrentTrace {
 
